@@ -1,0 +1,26 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { NoiseSource, TimeGrid } from '@diffflow/sde-core';
+import type { DiffFlowModel, TrajectoryLoss } from '@diffflow/losses';
+
+/** The loss terms of one iteration and the gradient of `loss.objective` for every parameter. */
+export interface GradientResult {
+  readonly loss: TrajectoryLoss;
+  /** ∂objective/∂θ keyed by tfjs variable name: what `optimizer.applyGradients` takes. */
+  readonly grads: tf.NamedTensorMap;
+}
+
+/**
+ * How gradients of the trajectory KL are computed. Every strategy returns the same numbers (up
+ * to float32 rounding) for the same model, data, grid and noise; they differ in time and memory.
+ */
+export type GradientStrategy = (model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource) => GradientResult;
+
+/** Names of the strategies on offer. */
+export const gradientStrategyNames = ['adjoint', 'naive'] as const;
+export type GradientStrategyName = (typeof gradientStrategyNames)[number];
+
+/** Disposes every tensor of a gradient result. */
+export function disposeGradientResult(result: GradientResult): void {
+  for (const t of Object.values(result.loss)) (t as tf.Tensor).dispose();
+  for (const g of Object.values(result.grads)) g.dispose();
+}

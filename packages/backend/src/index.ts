@@ -1,0 +1,2 @@
+export { selectBackend, backendNames, BackendError } from './select_backend.js';
+export type { BackendName, BackendInfo } from './select_backend.js';

@@ -1,0 +1,12 @@
+/**
+ * vitest setup shared by every package: picks the backend the tests run on.
+ * `DIFFFLOW_TEST_BACKEND=cpu|wasm` (default wasm, the embedded default of the library).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs';
+
+const wanted = process.env['DIFFFLOW_TEST_BACKEND'] ?? 'wasm';
+if (!(await tf.setBackend(wanted))) throw new Error(`DIFFFLOW_TEST_BACKEND=${wanted}: backend failed to start`);
+await tf.ready();
