@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { simulateForward, disposeTrajectory, forwardNoise } from '@diffflow/sde-core';
+import { trajectoryKl } from '@diffflow/losses';
+import { sampleMarginal } from '@diffflow/likelihood';
+import { sampleToy, toyLabels, type Normalizer } from '@diffflow/datasets';
+import type { BackendInfo } from '@diffflow/backend';
+import {
+  loadCheckpoint,
+  packageVersions,
+  panelsPng,
+  progressBar,
+  saveCheckpoint,
+  scatterPng,
+  type RunDir,
+} from '../io/index.js';
+import { createTrainer, DivergenceError, type Trainer, type TrainerConfig } from '../train/trainer.js';
+import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
+import type { Toy2dConfig } from './config.js';
+import { disposeModel, normalizerLogDet, purposeSeed, toyBatch, toyModel, toyNormalizer } from './model.js';
+
+export const CHECKPOINT = 'checkpoint.bin';
+
+/** The trainer settings of a toy2d configuration. */
+export function trainerConfig(c: Toy2dConfig): TrainerConfig {
+  return {
+    seed: c.seed,
+    lr: c.lr,
+    lrDecay: c.lrDecay,
+    lrDecayEvery: c.lrDecayEvery,
+    clip: c.clip,
+    emaDecay: c.ema,
+    strategy: c.strategy,
+    maxRetries: c.maxRetries,
+    time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
+  };
+}
+
+/** Plot bounds of a toy data set in its own coordinates: the data's range plus a 10% margin. */
+export function toyBounds(points: Float32Array): [number, number, number, number] {
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < points.length; i += 2) {
+    x0 = Math.min(x0, points[i] as number);
+    x1 = Math.max(x1, points[i] as number);
+    y0 = Math.min(y0, points[i + 1] as number);
+    y1 = Math.max(y1, points[i + 1] as number);
+  }
+  const m = 0.1 * Math.max(x1 - x0, y1 - y0);
+  return [x0 - m, x1 + m, y0 - m, y1 + m];
+}
+
+/** Samples with the EMA weights: backward SDE (λ = 1) on the fixed grid, noise-free last step. */
+export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number): Float32Array {
+  return trainer.ema.withAveraged(() => {
+    const { samples } = sampleMarginal(trainer.model, {
+      grid: trainer.evaluationGrid(steps),
+      lambda: 1,
+      n,
+      shape: [2],
+      seed: purposeSeed(seed, 'sample'),
+      denoise: true,
+    });
+    const values = samples.dataSync() as Float32Array;
+    samples.dispose();
+    return normalizer.denormalize(values);
+  });
+}
+
+/** Forward trajectory strip (data → noise) at 5 times, points coloured by mode, in model coordinates. */
+export function trajectoryStrip(trainer: Trainer, config: Toy2dConfig, normalizer: Normalizer): Buffer {
+  const raw = sampleToy(config.dataset, 2000, { seed: purposeSeed(config.seed, 'strip'), iteration: 0 });
+  const labels = toyLabels(config.dataset, raw);
+  return trainer.ema.withAveraged(() => {
+    const x0 = tf.tensor2d(normalizer.normalize(raw), [2000, 2]);
+    const grid = trainer.evaluationGrid();
+    const traj = simulateForward((x, t) => trainer.model.drift.apply(x, t), trainer.model.diffusion, x0, grid, forwardNoise(purposeSeed(config.seed, 'strip'), 0));
+    const n = grid.length - 1;
+    const picks = [...new Set([0, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n])];
+    const panels = picks.map((i) => scatterPng(traj.states[i]!.dataSync() as Float32Array, { size: 240, bounds: [-4, 4, -4, 4], labels }));
+    disposeTrajectory(traj);
+    x0.dispose();
+    return panelsPng(panels, { columns: panels.length, gap: 6 });
+  });
+}
+
+/** Negative ELBO (nats per sample) of held-out points under the EMA model, fixed grid. */
+export function heldOutBound(trainer: Trainer, config: Toy2dConfig, normalizer: Normalizer, n = 5000): number {
+  const raw = sampleToy(config.dataset, n, { seed: purposeSeed(config.seed, 'test'), iteration: 0 });
+  return trainer.ema.withAveraged(() =>
+    tf.tidy(() => {
+      const x0 = tf.tensor2d(normalizer.normalize(raw), [n, 2]);
+      const l = trajectoryKl(trainer.model, x0, trainer.evaluationGrid(), forwardNoise(purposeSeed(config.seed, 'test-noise'), 0));
+      return l.bound.dataSync()[0] as number;
+    }),
+  ) - normalizerLogDet(normalizer); // nats in model coordinates → the dataset's own coordinates
+}
+
+/**
+ * Trains DiffFlow on a 2-D distribution and writes the run folder: config.json, metrics.jsonl,
+ * checkpoint.bin, summary.json, samples.npy (dataset coordinates), samples.png, data.png,
+ * trajectory.png.
+ */
+export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: BackendInfo): Promise<void> {
+  const normalizer = toyNormalizer(config.dataset, config.seed);
+  const model = toyModel(config);
+  const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(config.dataset, normalizer, config.seed, config.batch, it));
+  const ckptPath = run.file(CHECKPOINT);
+  if (config.resume) {
+    const ckpt = await orExit(loadCheckpoint(ckptPath));
+    const state = stateFromCheckpoint(ckpt);
+    trainer.restore(state);
+    tf.dispose([...state.tensors.values()]);
+    console.error(`[toy2d] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
+  }
+  await orExit(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters: model.drift.parameterCount + model.score.parameterCount }));
+  const save = async (): Promise<void> => {
+    const state = trainer.state();
+    const ckpt = checkpointFromState(state, { config, normalizer: normalizer.toJSON(), backend: backend.name });
+    tf.dispose([...state.tensors.values()]);
+    await orExit(saveCheckpoint(ckptPath, ckpt));
+  };
+
+  const bar = progressBar({ total: config.iters, label: `toy2d ${config.dataset}` });
+  const times: number[] = [];
+  const recent: number[] = [];
+  const started = performance.now();
+  try {
+    while (trainer.iteration < config.iters) {
+      const m = trainer.step();
+      times.push(m.ms);
+      recent.push(m.bound);
+      if (recent.length > 50) recent.shift();
+      await orExit(run.appendMetrics(m));
+      bar.update(trainer.iteration, { loss: m.bound, itPerSec: 1000 / m.ms });
+      if (trainer.iteration % config.checkpointEvery === 0) await save();
+    }
+  } catch (e) {
+    bar.stop();
+    if (e instanceof DivergenceError) {
+      await save();
+      console.error(`error: ${e.message}; checkpoint ${ckptPath} holds the last good weights`);
+      process.exit(3);
+    }
+    throw e;
+  }
+  bar.stop();
+  await save();
+
+  const sampleStart = performance.now();
+  const samples = drawSamples(trainer, normalizer, config.samples, config.seed);
+  const sampleMs = performance.now() - sampleStart;
+  const data = sampleToy(config.dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
+  const bounds = toyBounds(data);
+  await orExit(run.writeNpy('samples.npy', samples, [config.samples, 2]));
+  await orExit(run.writePng('samples.png', scatterPng(samples, { size: 480, bounds })));
+  await orExit(run.writePng('data.png', scatterPng(data, { size: 480, bounds })));
+  await orExit(run.writePng('trajectory.png', trajectoryStrip(trainer, config, normalizer)));
+  const sorted = [...times].sort((a, b) => a - b);
+  await orExit(
+    run.writeSummary({
+      dataset: config.dataset,
+      iterations: trainer.iteration,
+      backend: backend.name,
+      trainSeconds: (performance.now() - started) / 1000,
+      msPerIterationMedian: sorted[Math.floor(sorted.length / 2)] ?? null,
+      trainBoundLast50: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
+      heldOutNegativeElbo: heldOutBound(trainer, config, normalizer),
+      units: 'nats per sample, in the dataset coordinates (negative ELBO, fixed grid, EMA weights)',
+      samples: config.samples,
+      samplingMs: sampleMs,
+    }),
+  );
+  trainer.dispose();
+  disposeModel(model);
+  console.error(`[toy2d] done: ${run.path}`);
+}
+

@@ -1,0 +1,234 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  deriveSeed,
+  fixedGrid,
+  flexibleGridAt,
+  forwardNoise,
+  progressiveSchedule,
+  type GridSpec,
+  type ProgressiveSpec,
+  type TimeGrid,
+} from '@diffflow/sde-core';
+import type { Parameter } from '@diffflow/networks';
+import { trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
+import { disposeGradientResult, gradientStrategy, type GradientStrategyName } from '@diffflow/adjoint';
+import { adam, type Adam } from './adam.js';
+import { clipByGlobalNorm } from './clip.js';
+import { ema, type Ema } from './ema.js';
+
+/** How the trainer discretises time: fixed or flexible grid, N fixed or progressive. */
+export interface TimeConfig {
+  readonly tMin: number;
+  readonly tMax: number;
+  readonly beta: number;
+  /** N, or a progressive schedule of N by iteration. */
+  readonly steps: number | ProgressiveSpec;
+  /** Re-draw the interior time points every iteration (L̂_β) instead of the fixed grid (L_β). */
+  readonly flexible: boolean;
+}
+
+/** Optimisation settings shared by every DiffFlow experiment. */
+export interface TrainerConfig {
+  readonly seed: number;
+  readonly lr: number;
+  /** Multiply the learning rate by `lrDecay` every `lrDecayEvery` iterations (StepLR). */
+  readonly lrDecay: number;
+  readonly lrDecayEvery: number;
+  /** Global gradient-norm clipping threshold (0 disables). */
+  readonly clip: number;
+  readonly emaDecay: number;
+  readonly strategy: GradientStrategyName;
+  /** How many times a non-finite iteration is retried with fresh noise before giving up. */
+  readonly maxRetries: number;
+  readonly time: TimeConfig;
+}
+
+/** What one iteration reports (nats per sample unless named otherwise). */
+export interface StepMetrics {
+  readonly iteration: number;
+  readonly steps: number;
+  readonly lr: number;
+  readonly objective: number;
+  readonly bound: number;
+  readonly boundPerDim: number;
+  readonly terminal: number;
+  readonly backwardEnergy: number;
+  readonly forwardEnergy: number;
+  readonly gradNorm: number;
+  /** Attempts that were skipped because something went non-finite. */
+  readonly retries: number;
+  readonly ms: number;
+}
+
+/** Raised when an iteration stays non-finite after every retry. Weights are the last good ones. */
+export class DivergenceError extends Error {
+  override readonly name = 'DivergenceError';
+  constructor(
+    readonly iteration: number,
+    readonly term: string,
+  ) {
+    super(`training diverged at iteration ${iteration}: ${term} is not finite (weights kept from the last good iteration)`);
+  }
+}
+
+/** A snapshot of everything the next iteration reads, keyed by stable names. */
+export interface TrainerState {
+  readonly iteration: number;
+  readonly adamStep: number;
+  readonly emaUpdates: number;
+  readonly tensors: Map<string, tf.Tensor>;
+}
+
+export interface Trainer {
+  readonly model: DiffFlowModel;
+  /** Parameters with stable names ('drift/…', 'score/…'). */
+  readonly parameters: readonly Parameter[];
+  readonly iteration: number;
+  /** Runs iteration `this.iteration` and advances it. Throws DivergenceError after maxRetries. */
+  step(): StepMetrics;
+  /** N in force at an iteration. */
+  stepsAt(iteration: number): number;
+  /** The training grid of an iteration (flexible grids are re-drawn per iteration, replayably). */
+  gridAt(iteration: number): TimeGrid;
+  /** The fixed grid at the current N (what sampling and evaluation use). */
+  evaluationGrid(steps?: number): TimeGrid;
+  readonly ema: Ema;
+  state(): TrainerState;
+  restore(state: TrainerState): void;
+  dispose(): void;
+}
+
+/**
+ * The DiffFlow training loop's inner step (Algorithm 1): data → grid → forward noise →
+ * trajectory-KL gradients (adjoint or naive) → divergence guard → clipping → Adam (StepLR) → EMA.
+ * Every random draw is keyed by (seed, iteration), so runs replay and resume exactly.
+ *
+ * @param data x_0 for an iteration: [B, ...D] (the trainer disposes it)
+ */
+export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data: (iteration: number) => tf.Tensor): Trainer {
+  const parameters: Parameter[] = [
+    ...model.drift.parameters.map((p) => ({ name: `drift/${p.name}`, variable: p.variable })),
+    ...model.score.parameters.map((p) => ({ name: `score/${p.name}`, variable: p.variable })),
+  ];
+  const variables = parameters.map((p) => p.variable);
+  const optimizer: Adam = adam(variables);
+  const average: Ema = ema(variables, config.emaDecay);
+  const strategy = gradientStrategy(config.strategy);
+  const schedule = typeof config.time.steps === 'number' ? null : progressiveSchedule(config.time.steps);
+  const stepsAt = (iteration: number): number => (schedule === null ? (config.time.steps as number) : schedule.stepsAt(iteration));
+  const spec = (steps: number): GridSpec => ({ steps, tMin: config.time.tMin, tMax: config.time.tMax, beta: config.time.beta });
+  const gridAt = (iteration: number): TimeGrid =>
+    config.time.flexible ? flexibleGridAt(spec(stepsAt(iteration)), config.seed, iteration) : fixedGrid(spec(stepsAt(iteration)));
+  const stableName = new Map(parameters.map((p) => [p.variable.name, p.name]));
+  const liveName = new Map(parameters.map((p) => [p.name, p.variable.name]));
+  let iteration = 0;
+
+  const attemptOnce = (attempt: number): { metrics: Omit<StepMetrics, 'retries' | 'ms'> } | { failed: string } => {
+    const grid = gridAt(iteration);
+    const seed = attempt === 0 ? config.seed : deriveSeed({ seed: config.seed, purpose: 'retry', iteration, step: attempt });
+    const x0 = data(iteration);
+    const dim = x0.shape.slice(1).reduce((a, b) => a * b, 1);
+    let result;
+    try {
+      result = strategy(model, x0, grid, forwardNoise(seed, iteration));
+    } finally {
+      x0.dispose();
+    }
+    const values = Object.fromEntries(trajectoryLossTerms.map((k) => [k, result.loss[k].dataSync()[0] as number])) as Record<
+      (typeof trajectoryLossTerms)[number],
+      number
+    >;
+    const badTerm = trajectoryLossTerms.find((k) => !Number.isFinite(values[k]));
+    if (badTerm !== undefined) {
+      disposeGradientResult(result);
+      return { failed: `loss term '${badTerm}' (${values[badTerm]})` };
+    }
+    for (const t of Object.values(result.loss)) (t as tf.Tensor).dispose();
+    const { grads, norm } = clipByGlobalNorm(result.grads, config.clip);
+    if (!Number.isFinite(norm)) {
+      const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
+      tf.dispose(Object.values(grads));
+      return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
+    }
+    const lr = config.lr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
+    optimizer.apply(grads, lr);
+    tf.dispose(Object.values(grads));
+    average.update();
+    return {
+      metrics: {
+        iteration,
+        steps: grid.length - 1,
+        lr,
+        ...values,
+        boundPerDim: values.bound / dim,
+        gradNorm: norm,
+      },
+    };
+  };
+
+  return {
+    model,
+    parameters,
+    get iteration() {
+      return iteration;
+    },
+    step() {
+      const start = performance.now();
+      let lastFailure = '';
+      for (let attempt = 0; attempt <= config.maxRetries; attempt++) {
+        const out = attemptOnce(attempt);
+        if ('metrics' in out) {
+          const metrics: StepMetrics = { ...out.metrics, retries: attempt, ms: performance.now() - start };
+          iteration += 1;
+          return metrics;
+        }
+        lastFailure = out.failed;
+      }
+      throw new DivergenceError(iteration, lastFailure);
+    },
+    stepsAt,
+    gridAt,
+    evaluationGrid: (steps) => fixedGrid(spec(steps ?? stepsAt(Math.max(0, iteration - 1)))),
+    ema: average,
+    state() {
+      const tensors = new Map<string, tf.Tensor>();
+      for (const p of parameters) tensors.set(`param/${p.name}`, tf.clone(p.variable));
+      const { step, slots } = optimizer.state();
+      for (const [key, t] of slots) {
+        const [slot, ...rest] = key.split('/');
+        tensors.set(`adam/${slot}/${stableName.get(rest.join('/')) ?? rest.join('/')}`, t);
+      }
+      for (const [name, t] of average.shadows()) tensors.set(`ema/${stableName.get(name) ?? name}`, t);
+      return { iteration, adamStep: step, emaUpdates: average.updates, tensors };
+    },
+    restore(state) {
+      const need = (key: string): tf.Tensor => {
+        const t = state.tensors.get(key);
+        if (t === undefined) throw new RangeError(`checkpoint has no tensor '${key}'`);
+        return t;
+      };
+      for (const p of parameters) {
+        const t = need(`param/${p.name}`);
+        if (t.shape.join(',') !== p.variable.shape.join(',')) {
+          throw new RangeError(`checkpoint tensor 'param/${p.name}' has shape [${t.shape}], the model needs [${p.variable.shape}]`);
+        }
+        p.variable.assign(t);
+      }
+      const slots = new Map<string, tf.Tensor>();
+      const shadows = new Map<string, tf.Tensor>();
+      for (const p of parameters) {
+        const live = liveName.get(p.name) as string;
+        slots.set(`m/${live}`, need(`adam/m/${p.name}`));
+        slots.set(`v/${live}`, need(`adam/v/${p.name}`));
+        shadows.set(live, need(`ema/${p.name}`));
+      }
+      optimizer.restore(state.adamStep, slots);
+      average.restore(state.emaUpdates, shadows);
+      iteration = state.iteration;
+    },
+    dispose() {
+      optimizer.dispose();
+      average.dispose();
+    },
+  };
+}
