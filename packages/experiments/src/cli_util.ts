@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { exitWithError, type Checkpoint, type ExperimentError } from './io/index.js';
 import type { TrainerState } from './train/trainer.js';
 
-/** Runs a boundary task; on failure prints its one-line error and exits with code 2. */
-export async function orExit<A>(task: TE.TaskEither<ExperimentError, A>): Promise<A> {
-  const result = await task();
-  if (E.isLeft(result)) return exitWithError(result.left);
-  return result.right;
-}
+export { orExit } from './io/index.js';
 
 /** Unwraps a decoded value or exits with code 2 naming the field. */
 export function orExitSync<A>(result: E.Either<ExperimentError, A>): A {

@@ -1,9 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { fixedGrid } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { normalizerFromJson, sampleToy, type NormalizerJson } from '@diffflow/datasets';
-import { loadCheckpoint, openRunDir, resolveConfig, scatterPng, type ExperimentError } from '../io/index.js';
+import { assignTensors, loadCheckpoint, openRunDir, resolveConfig, scatterPng, type ExperimentError } from '../io/index.js';
 import { orExit, orExitSync } from '../cli_util.js';
 import { defaultOut, Toy2dConfig, toy2dDefaults } from './config.js';
 import { disposeModel, purposeSeed, toyModel } from './model.js';
@@ -57,14 +56,7 @@ export async function sampleToy2d(flags: Record<string, unknown>): Promise<void>
     ...model.drift.parameters.map((p) => ({ name: `drift/${p.name}`, variable: p.variable })),
     ...model.score.parameters.map((p) => ({ name: `score/${p.name}`, variable: p.variable })),
   ];
-  for (const p of params) {
-    const stored = ckpt.tensors[`ema/${p.name}`];
-    if (stored === undefined || stored.shape.join(',') !== p.variable.shape.join(',')) {
-      orExitSync(E.left(malformed(ckptPath, `tensor 'ema/${p.name}' is missing or has the wrong shape`)));
-      return;
-    }
-    tf.tidy(() => p.variable.assign(tf.tensor(stored.data, stored.shape)));
-  }
+  orExitSync(assignTensors(params, ckpt.tensors, 'ema', { source: ckptPath }));
   const started = performance.now();
   const { samples } = sampleMarginal(model, {
     grid: fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta }),

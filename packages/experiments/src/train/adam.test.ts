@@ -14,7 +14,7 @@ describe('adam', () => {
     for (let k = 0; k < 5; k++) {
       const g = tf.tensor1d([0.5 * k - 1, 2, -0.3 * k]);
       mine.apply({ [a.name]: g }, 0.1);
-      ref.applyGradients({ [b.name]: g });
+      ref.applyGradients([{ name: b.name, tensor: g }]);
       g.dispose();
     }
     expect(mine.step).toBe(5);

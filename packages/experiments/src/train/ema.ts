@@ -20,7 +20,7 @@ export interface Ema {
 
 export function ema(variables: readonly tf.Variable[], decay = 0.999, warmup = 10): Ema {
   if (!(decay >= 0 && decay < 1)) throw new RangeError(`ema decay must be in [0, 1), got ${decay}`);
-  const shadow = new Map(variables.map((v) => [v.name, tf.keep(tf.clone(v))]));
+  const shadow = new Map<string, tf.Tensor>(variables.map((v) => [v.name, tf.keep(tf.clone(v))]));
   let updates = 0;
   const swap = (): void => {
     for (const v of variables) {

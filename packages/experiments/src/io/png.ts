@@ -1,0 +1,661 @@
+/**
+ * PNG figures without text: density scatters, heatmaps, panel strips, image grids and line
+ * plots, drawn into RGBA buffers and encoded with pngjs. Every `xxxPng` function has an
+ * `xxxImage` twin returning the raw `RgbaImage` (for composing with `panelsPng` without
+ * re-decoding).
+ */
+import { PNG } from 'pngjs';
+
+/** An RGBA8 image, rows top to bottom, 4 bytes a pixel. */
+export interface RgbaImage {
+  readonly width: number;
+  readonly height: number;
+  readonly rgba: Uint8Array;
+}
+
+export type Rgb = readonly [number, number, number];
+
+/** Plot bounds in data coordinates. */
+export type Bounds = readonly [xmin: number, xmax: number, ymin: number, ymax: number];
+
+const WHITE: Rgb = [255, 255, 255];
+const FRAME: Rgb = [170, 170, 170];
+const ZERO_AXIS: Rgb = [225, 225, 225];
+const GRID: Rgb = [236, 236, 236];
+const AXIS: Rgb = [70, 70, 70];
+const INK: Rgb = [24, 48, 120];
+
+/** Ten distinguishable colours for labels and series (the common "category10" set). */
+export const categoricalPalette: readonly Rgb[] = [
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
+];
+
+// ---------------------------------------------------------------------------------------------
+// basics
+
+export function blankImage(width: number, height: number, color: Rgb = WHITE): RgbaImage {
+  checkSize('width', width);
+  checkSize('height', height);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < rgba.length; i += 4) {
+    rgba[i] = color[0];
+    rgba[i + 1] = color[1];
+    rgba[i + 2] = color[2];
+    rgba[i + 3] = 255;
+  }
+  return { width, height, rgba };
+}
+
+function checkSize(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 16384) throw new RangeError(`${name} must be an integer from 1 to 16384, got ${n}`);
+}
+
+/** The PNG file bytes of an image. */
+export function encodePng(image: RgbaImage): Buffer {
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength);
+  return PNG.sync.write(png);
+}
+
+/** Decodes PNG file bytes (any colour type pngjs reads) to RGBA8. */
+export function decodePng(bytes: Uint8Array): RgbaImage {
+  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+}
+
+/** The RGBA of pixel (x, y), y = 0 at the top. */
+export function pixelAt(image: RgbaImage, x: number, y: number): [number, number, number, number] {
+  const i = (y * image.width + x) * 4;
+  const p = image.rgba;
+  return [p[i] ?? 0, p[i + 1] ?? 0, p[i + 2] ?? 0, p[i + 3] ?? 0];
+}
+
+function setPixel(image: RgbaImage, x: number, y: number, c: Rgb): void {
+  if (x < 0 || y < 0 || x >= image.width || y >= image.height) return;
+  const i = (y * image.width + x) * 4;
+  image.rgba[i] = c[0];
+  image.rgba[i + 1] = c[1];
+  image.rgba[i + 2] = c[2];
+  image.rgba[i + 3] = 255;
+}
+
+function hline(image: RgbaImage, x0: number, x1: number, y: number, c: Rgb): void {
+  for (let x = x0; x <= x1; x++) setPixel(image, x, y, c);
+}
+
+function vline(image: RgbaImage, x: number, y0: number, y1: number, c: Rgb): void {
+  for (let y = y0; y <= y1; y++) setPixel(image, x, y, c);
+}
+
+/** '#rrggbb' or an [r, g, b] triple. */
+export function parseColor(color: Rgb | string): Rgb {
+  if (typeof color !== 'string') return color;
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (m === null) throw new RangeError(`colour must be '#rrggbb', got '${color}'`);
+  return [parseInt(m[1] as string, 16), parseInt(m[2] as string, 16), parseInt(m[3] as string, 16)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// colour maps
+
+/** Colours of the perceptually uniform maps at 9 evenly spaced stops, interpolated linearly. */
+const COLORMAPS = {
+  viridis: ['440154', '472d7b', '3b528b', '2c728e', '21918c', '28ae80', '5ec962', 'addc30', 'fde725'],
+  magma: ['000004', '1c1044', '4f127b', '812581', 'b5367a', 'e55064', 'fb8761', 'fec287', 'fcfdbf'],
+} as const;
+
+export type ColormapName = keyof typeof COLORMAPS;
+export const colormapNames = Object.keys(COLORMAPS) as ColormapName[];
+
+const STOPS: Record<ColormapName, Rgb[]> = {
+  viridis: COLORMAPS.viridis.map((h) => parseColor(h)),
+  magma: COLORMAPS.magma.map((h) => parseColor(h)),
+};
+
+/** The colour of `t` ∈ [0, 1] (clamped) in a colour map. */
+export function colormap(name: ColormapName, t: number): Rgb {
+  const stops = STOPS[name];
+  if (stops === undefined) throw new RangeError(`colormap must be one of ${colormapNames.join(', ')}, got '${String(name)}'`);
+  const u = Math.min(1, Math.max(0, Number.isNaN(t) ? 0 : t)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(u));
+  const f = u - i;
+  const a = stops[i] as Rgb;
+  const b = stops[i + 1] as Rgb;
+  return [Math.round(a[0] + f * (b[0] - a[0])), Math.round(a[1] + f * (b[1] - a[1])), Math.round(a[2] + f * (b[2] - a[2]))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// scatter
+
+export interface ScatterOptions {
+  /** Width = height in pixels (default 256). */
+  size?: number;
+  /** [xmin, xmax, ymin, ymax]; default: the finite points' range plus 5%. */
+  bounds?: Bounds;
+  /** One label a point: points are coloured by `categoricalPalette[label % 10]` (negative → grey). */
+  labels?: Int32Array;
+  /** Radius in pixels of each point's footprint; default from n (1.5 up to 2000 points, 1 up to 20000, else 0 = one pixel). */
+  radius?: number;
+  /** Colour of unlabelled points (default dark blue). */
+  color?: Rgb | string;
+  /** Draw the frame and the x = 0, y = 0 lines (default true). */
+  axes?: boolean;
+}
+
+/** [xmin, xmax, ymin, ymax] of the finite points of `points` ([n, 2]) plus `pad` of the span on each side. */
+export function dataBounds(points: Float32Array, pad = 0.05): Bounds {
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i + 1 < points.length; i += 2) {
+    const x = points[i] as number;
+    const y = points[i + 1] as number;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  if (x0 > x1) return [-1, 1, -1, 1];
+  const px = x1 > x0 ? pad * (x1 - x0) : 0.5;
+  const py = y1 > y0 ? pad * (y1 - y0) : 0.5;
+  return [x0 - px, x1 + px, y0 - py, y1 + py];
+}
+
+function checkBounds(b: Bounds): void {
+  const [x0, x1, y0, y1] = b;
+  if (![x0, x1, y0, y1].every(Number.isFinite) || !(x0 < x1) || !(y0 < y1))
+    throw new RangeError(`bounds must be finite [xmin, xmax, ymin, ymax] with xmin < xmax and ymin < ymax, got [${b.join(', ')}]`);
+}
+
+/**
+ * A density-like scatter of 2-D points on white: each pixel's opacity grows with the log of the
+ * number of points covering it (scaled to the 99th percentile of covered pixels), so both
+ * dense modes and sparse tails stay visible. With `labels`, a pixel's colour is the mean colour
+ * of the labels covering it. The y axis points up.
+ *
+ * @param points [n, 2] row-major; non-finite or out-of-bounds points are skipped.
+ */
+export function scatterImage(points: Float32Array, opts: ScatterOptions = {}): RgbaImage {
+  if (points.length % 2 !== 0) throw new RangeError(`scatter: points must be [n, 2], got ${points.length} values`);
+  const n = points.length / 2;
+  const labels = opts.labels;
+  if (labels !== undefined && labels.length !== n) throw new RangeError(`scatter: labels must have one entry a point (${n}), got ${labels.length}`);
+  const size = opts.size ?? 256;
+  checkSize('scatter size', size);
+  const bounds = opts.bounds ?? dataBounds(points);
+  checkBounds(bounds);
+  const [x0, x1, y0, y1] = bounds;
+  const radius = opts.radius ?? (n <= 2000 ? 1.5 : n <= 20000 ? 1 : 0);
+  if (!(radius >= 0 && radius <= 64)) throw new RangeError(`scatter: radius must be in [0, 64], got ${radius}`);
+  const ink = parseColor(opts.color ?? INK);
+
+  // The footprint of one point: pixel offsets within `radius`.
+  const r = Math.floor(radius);
+  const footprint: [number, number][] = [];
+  for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) if (dx * dx + dy * dy <= radius * radius + 1e-9) footprint.push([dx, dy]);
+
+  const count = new Float32Array(size * size);
+  const sum = labels === undefined ? undefined : new Float32Array(size * size * 3);
+  for (let i = 0; i < n; i++) {
+    const x = points[2 * i] as number;
+    const y = points[2 * i + 1] as number;
+    if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) continue;
+    const cx = Math.min(size - 1, Math.floor(((x - x0) / (x1 - x0)) * size));
+    const cy = Math.min(size - 1, Math.floor(((y1 - y) / (y1 - y0)) * size));
+    const label = labels?.[i] ?? 0;
+    const color = label < 0 ? categoricalPalette[7] : categoricalPalette[label % categoricalPalette.length];
+    for (const [dx, dy] of footprint) {
+      const px = cx + dx;
+      const py = cy + dy;
+      if (px < 0 || py < 0 || px >= size || py >= size) continue;
+      const k = py * size + px;
+      count[k] = (count[k] as number) + 1;
+      if (sum !== undefined && color !== undefined) {
+        sum[3 * k] = (sum[3 * k] as number) + color[0];
+        sum[3 * k + 1] = (sum[3 * k + 1] as number) + color[1];
+        sum[3 * k + 2] = (sum[3 * k + 2] as number) + color[2];
+      }
+    }
+  }
+
+  const image = blankImage(size, size);
+  if (opts.axes ?? true) {
+    if (x0 < 0 && x1 > 0) vline(image, Math.floor((-x0 / (x1 - x0)) * size), 0, size - 1, ZERO_AXIS);
+    if (y0 < 0 && y1 > 0) hline(image, 0, size - 1, Math.floor((y1 / (y1 - y0)) * size), ZERO_AXIS);
+    hline(image, 0, size - 1, 0, FRAME);
+    hline(image, 0, size - 1, size - 1, FRAME);
+    vline(image, 0, 0, size - 1, FRAME);
+    vline(image, size - 1, 0, size - 1, FRAME);
+  }
+  const reference = Math.max(1, percentile99(count));
+  const logReference = Math.log1p(reference);
+  for (let k = 0; k < count.length; k++) {
+    const c = count[k] as number;
+    if (c === 0) continue;
+    const alpha = Math.min(1, 0.25 + (0.75 * Math.log1p(c)) / logReference);
+    const color: Rgb = sum === undefined ? ink : [(sum[3 * k] as number) / c, (sum[3 * k + 1] as number) / c, (sum[3 * k + 2] as number) / c];
+    const i = 4 * k;
+    for (let ch = 0; ch < 3; ch++) image.rgba[i + ch] = Math.round((1 - alpha) * (image.rgba[i + ch] as number) + alpha * (color[ch] as number));
+  }
+  return image;
+}
+
+/** The 99th percentile (linearly interpolated) of the counts of covered pixels. */
+function percentile99(count: Float32Array): number {
+  const covered: number[] = [];
+  for (const c of count) if (c > 0) covered.push(c);
+  if (covered.length === 0) return 1;
+  covered.sort((a, b) => a - b);
+  const at = 0.99 * (covered.length - 1);
+  const i = Math.floor(at);
+  const lo = covered[i] as number;
+  const hi = covered[Math.min(covered.length - 1, i + 1)] as number;
+  return lo + (at - i) * (hi - lo);
+}
+
+/** `scatterImage` as PNG bytes. */
+export function scatterPng(points: Float32Array, opts: ScatterOptions = {}): Buffer {
+  return encodePng(scatterImage(points, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// heatmap
+
+export interface HeatmapOptions {
+  colormap?: ColormapName;
+  /** [lo, hi] mapped to the ends of the colour map; default the finite values' range. */
+  range?: readonly [number, number];
+  /** Colour of NaN and −Infinity cells (default white). +Infinity takes the top colour. */
+  background?: Rgb | string;
+  /** Integer up-scaling, each cell becoming scale × scale pixels (default 1). */
+  scale?: number;
+}
+
+/**
+ * A heatmap of `values` ([height, width], row 0 at the top), normalised to the colour map over
+ * `range`. A constant field takes the middle colour.
+ */
+export function heatmapImage(values: Float32Array | Float64Array, width: number, height: number, opts: HeatmapOptions = {}): RgbaImage {
+  checkSize('heatmap width', width);
+  checkSize('heatmap height', height);
+  if (values.length !== width * height) throw new RangeError(`heatmap: values must have width × height = ${width * height} entries, got ${values.length}`);
+  const scale = opts.scale ?? 1;
+  if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`heatmap: scale must be an integer >= 1, got ${scale}`);
+  const name = opts.colormap ?? 'viridis';
+  const background = parseColor(opts.background ?? WHITE);
+  let lo: number;
+  let hi: number;
+  if (opts.range !== undefined) {
+    [lo, hi] = opts.range;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) throw new RangeError(`heatmap: range must be finite [lo, hi] with lo <= hi, got [${lo}, ${hi}]`);
+  } else {
+    lo = Infinity;
+    hi = -Infinity;
+    for (const v of values)
+      if (Number.isFinite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+  }
+  const image = blankImage(width * scale, height * scale);
+  for (let row = 0; row < height; row++)
+    for (let col = 0; col < width; col++) {
+      const v = values[row * width + col] as number;
+      let color: Rgb;
+      if (Number.isNaN(v) || v === -Infinity) color = background;
+      else if (v === Infinity) color = colormap(name, 1);
+      else color = colormap(name, hi > lo ? (v - lo) / (hi - lo) : 0.5);
+      for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) setPixel(image, col * scale + dx, row * scale + dy, color);
+    }
+  return image;
+}
+
+/** `heatmapImage` as PNG bytes. */
+export function heatmapPng(values: Float32Array | Float64Array, width: number, height: number, opts: HeatmapOptions = {}): Buffer {
+  return encodePng(heatmapImage(values, width, height, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// panels and grids
+
+export interface PanelsOptions {
+  /** Panels a row (default: all in one row). */
+  columns?: number;
+  /** Pixels between panels (default 4). */
+  gap?: number;
+  background?: Rgb | string;
+}
+
+/**
+ * Places figures on a grid, row by row, each centred in its cell (cells are as wide as the
+ * widest panel of their column and as tall as the tallest of their row). Panels are PNG bytes
+ * or raw images.
+ */
+export function panelsImage(panels: readonly (Uint8Array | RgbaImage)[], opts: PanelsOptions = {}): RgbaImage {
+  if (panels.length === 0) throw new RangeError('panels: at least one panel is needed');
+  const images = panels.map((p) => (p instanceof Uint8Array ? decodePng(p) : p));
+  const columns = opts.columns ?? images.length;
+  if (!Number.isInteger(columns) || columns < 1) throw new RangeError(`panels: columns must be an integer >= 1, got ${columns}`);
+  const gap = opts.gap ?? 4;
+  if (!Number.isInteger(gap) || gap < 0) throw new RangeError(`panels: gap must be an integer >= 0, got ${gap}`);
+  const rows = Math.ceil(images.length / columns);
+  const colWidth = new Array<number>(Math.min(columns, images.length)).fill(0);
+  const rowHeight = new Array<number>(rows).fill(0);
+  images.forEach((img, i) => {
+    const c = i % columns;
+    const r = Math.floor(i / columns);
+    colWidth[c] = Math.max(colWidth[c] ?? 0, img.width);
+    rowHeight[r] = Math.max(rowHeight[r] ?? 0, img.height);
+  });
+  const width = colWidth.reduce((a, b) => a + b, 0) + gap * (colWidth.length - 1);
+  const height = rowHeight.reduce((a, b) => a + b, 0) + gap * (rows - 1);
+  const out = blankImage(width, height, parseColor(opts.background ?? WHITE));
+  images.forEach((img, i) => {
+    const c = i % columns;
+    const r = Math.floor(i / columns);
+    const left = colWidth.slice(0, c).reduce((a, b) => a + b, 0) + gap * c + Math.floor(((colWidth[c] ?? 0) - img.width) / 2);
+    const top = rowHeight.slice(0, r).reduce((a, b) => a + b, 0) + gap * r + Math.floor(((rowHeight[r] ?? 0) - img.height) / 2);
+    blit(out, img, left, top);
+  });
+  return out;
+}
+
+function blit(dst: RgbaImage, src: RgbaImage, left: number, top: number): void {
+  if (src.rgba.length !== src.width * src.height * 4) throw new RangeError(`panels: an image of ${src.width}×${src.height} needs ${src.width * src.height * 4} RGBA bytes, got ${src.rgba.length}`);
+  for (let y = 0; y < src.height; y++) {
+    const from = y * src.width * 4;
+    dst.rgba.set(src.rgba.subarray(from, from + src.width * 4), ((top + y) * dst.width + left) * 4);
+  }
+}
+
+/** `panelsImage` as PNG bytes. */
+export function panelsPng(panels: readonly (Uint8Array | RgbaImage)[], opts: PanelsOptions = {}): Buffer {
+  return encodePng(panelsImage(panels, opts));
+}
+
+export interface ImageGridOptions {
+  /** Images a row (default ⌈√n⌉). */
+  columns?: number;
+  /** Pixels between images (default 2). */
+  gap?: number;
+  /** Integer up-scaling of each image (default 1). */
+  scale?: number;
+  /** Colour between images (default mid grey, visible on both black and white images). */
+  gapColor?: Rgb | string;
+}
+
+/**
+ * A grid of `n` images `[n, h, w, c]` (c = 1 grey or 3 RGB): bytes 0–255, or floats in [0, 1]
+ * (clamped; NaN → 0).
+ */
+export function imageGridImage(images: Uint8Array | Float32Array, n: number, h: number, w: number, c: number, opts: ImageGridOptions = {}): RgbaImage {
+  for (const [name, v] of [['n', n], ['h', h], ['w', w]] as const) checkSize(`imageGrid ${name}`, v);
+  if (c !== 1 && c !== 3) throw new RangeError(`imageGrid: channels must be 1 or 3, got ${c}`);
+  if (images.length !== n * h * w * c) throw new RangeError(`imageGrid: [${n}, ${h}, ${w}, ${c}] needs ${n * h * w * c} values, got ${images.length}`);
+  const columns = opts.columns ?? Math.ceil(Math.sqrt(n));
+  if (!Number.isInteger(columns) || columns < 1) throw new RangeError(`imageGrid: columns must be an integer >= 1, got ${columns}`);
+  const gap = opts.gap ?? 2;
+  const scale = opts.scale ?? 1;
+  if (!Number.isInteger(gap) || gap < 0) throw new RangeError(`imageGrid: gap must be an integer >= 0, got ${gap}`);
+  if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`imageGrid: scale must be an integer >= 1, got ${scale}`);
+  const cols = Math.min(columns, n);
+  const rows = Math.ceil(n / cols);
+  const cw = w * scale;
+  const ch = h * scale;
+  const out = blankImage(cols * cw + (cols - 1) * gap, rows * ch + (rows - 1) * gap, parseColor(opts.gapColor ?? [128, 128, 128]));
+  const byte =
+    images instanceof Uint8Array
+      ? (i: number) => images[i] as number
+      : (i: number) => {
+          const v = images[i] as number;
+          return Number.isNaN(v) ? 0 : Math.round(255 * Math.min(1, Math.max(0, v)));
+        };
+  for (let k = 0; k < n; k++) {
+    const left = (k % cols) * (cw + gap);
+    const top = Math.floor(k / cols) * (ch + gap);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const base = ((k * h + y) * w + x) * c;
+        const color: Rgb = c === 1 ? [byte(base), byte(base), byte(base)] : [byte(base), byte(base + 1), byte(base + 2)];
+        for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) setPixel(out, left + x * scale + dx, top + y * scale + dy, color);
+      }
+  }
+  return out;
+}
+
+/** `imageGridImage` as PNG bytes. */
+export function imageGridPng(images: Uint8Array | Float32Array, n: number, h: number, w: number, c: number, opts: ImageGridOptions = {}): Buffer {
+  return encodePng(imageGridImage(images, n, h, w, c, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// line plots
+
+export interface LineSeries {
+  x: readonly number[];
+  y: readonly number[];
+  /** Default: `categoricalPalette[index]`. */
+  color?: Rgb | string;
+}
+
+export interface LinePlotOptions {
+  width?: number;
+  height?: number;
+  /** Logarithmic y axis (points with y <= 0 are skipped); ticks at powers of ten. */
+  logY?: boolean;
+  /** Logarithmic x axis (points with x <= 0 are skipped). */
+  logX?: boolean;
+  /** Axis ranges in data units; default the finite points' range plus 4%. */
+  xRange?: readonly [number, number];
+  yRange?: readonly [number, number];
+  /** Line thickness in pixels (default 2). */
+  lineWidth?: number;
+  /** Blank border around the plot area in pixels (default 16). */
+  margin?: number;
+}
+
+/** About `count` round tick values (steps of 1, 2 or 5 × 10^k) in [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return ticks;
+}
+
+/** Tick positions on a log axis over [lo, hi] (in log10 units): every decade, plus 2× and 5× when few decades show. */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  const few = hi - lo < 2.5;
+  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++)
+    for (const m of few ? [1, 2, 5] : [1]) {
+      const v = k + Math.log10(m);
+      if (v >= lo && v <= hi) ticks.push(v);
+    }
+  return ticks;
+}
+
+/**
+ * Lines on axes with ticks and light grid lines, no text (loss curves, metric comparisons).
+ * Non-finite points (and non-positive ones on a log axis) break a line rather than end it.
+ */
+export function linePlotImage(series: readonly LineSeries[], opts: LinePlotOptions = {}): RgbaImage {
+  const width = opts.width ?? 480;
+  const height = opts.height ?? 320;
+  checkSize('linePlot width', width);
+  checkSize('linePlot height', height);
+  const margin = opts.margin ?? 16;
+  const lineWidth = opts.lineWidth ?? 2;
+  if (!Number.isInteger(margin) || margin < 0 || 2 * margin + 8 > Math.min(width, height))
+    throw new RangeError(`linePlot: margin must be an integer >= 0 leaving room to plot, got ${margin}`);
+  if (!(lineWidth >= 1 && lineWidth <= 16)) throw new RangeError(`linePlot: lineWidth must be in [1, 16], got ${lineWidth}`);
+  series.forEach((s, i) => {
+    if (s.x.length !== s.y.length) throw new RangeError(`linePlot: series ${i} has ${s.x.length} x values and ${s.y.length} y values`);
+  });
+  const fx = opts.logX === true ? Math.log10 : (v: number) => v;
+  const fy = opts.logY === true ? Math.log10 : (v: number) => v;
+  const valid = (v: number) => Number.isFinite(v);
+  const tx = series.map((s) => s.x.map(fx));
+  const ty = series.map((s) => s.y.map(fy));
+  const xr = axisRange(opts.xRange?.map(fx) as [number, number] | undefined, tx.flat().filter(valid), 'xRange');
+  const yr = axisRange(opts.yRange?.map(fy) as [number, number] | undefined, ty.flat().filter(valid), 'yRange');
+
+  const image = blankImage(width, height);
+  const left = margin + 6;
+  const right = width - margin - 1;
+  const top = margin;
+  const bottom = height - margin - 7;
+  const toPx = (v: number) => left + ((v - xr[0]) / (xr[1] - xr[0])) * (right - left);
+  const toPy = (v: number) => bottom - ((v - yr[0]) / (yr[1] - yr[0])) * (bottom - top);
+
+  const xTicks = opts.logX === true ? logTicks(xr[0], xr[1]) : niceTicks(xr[0], xr[1]);
+  const yTicks = opts.logY === true ? logTicks(yr[0], yr[1]) : niceTicks(yr[0], yr[1]);
+  for (const v of xTicks) {
+    const px = Math.round(toPx(v));
+    vline(image, px, top, bottom - 1, GRID);
+    vline(image, px, bottom + 1, bottom + 5, AXIS);
+  }
+  for (const v of yTicks) {
+    const py = Math.round(toPy(v));
+    hline(image, left + 1, right, py, GRID);
+    hline(image, left - 5, left - 1, py, AXIS);
+  }
+  vline(image, left, top, bottom, AXIS);
+  hline(image, left, right, bottom, AXIS);
+
+  const clip = { x0: left + 1, x1: right, y0: top, y1: bottom - 1 };
+  series.forEach((s, i) => {
+    const color = parseColor(s.color ?? (categoricalPalette[i % categoricalPalette.length] as Rgb));
+    const xs = tx[i] as number[];
+    const ys = ty[i] as number[];
+    let prev: [number, number] | undefined;
+    for (let k = 0; k < xs.length; k++) {
+      const x = xs[k] as number;
+      const y = ys[k] as number;
+      if (!valid(x) || !valid(y)) {
+        prev = undefined;
+        continue;
+      }
+      const p: [number, number] = [toPx(x), toPy(y)];
+      const next = k + 1 < xs.length && valid(xs[k + 1] as number) && valid(ys[k + 1] as number);
+      if (prev !== undefined) drawSegment(image, prev, p, color, lineWidth, clip);
+      else if (!next) drawSegment(image, p, p, color, lineWidth + 1, clip);
+      prev = p;
+    }
+  });
+  return image;
+}
+
+function axisRange(given: [number, number] | undefined, values: number[], name: string): [number, number] {
+  if (given !== undefined) {
+    const [lo, hi] = given;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) throw new RangeError(`linePlot: ${name} must be finite [lo, hi] with lo < hi (positive on a log axis)`);
+    return [lo, hi];
+  }
+  if (values.length === 0) return [0, 1];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (hi === lo) return [lo - 0.5, hi + 0.5];
+  const pad = 0.04 * (hi - lo);
+  return [lo - pad, hi + pad];
+}
+
+interface Clip {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/**
+ * Clips the segment a→b (pixel coordinates, floats) to the rectangle (Liang–Barsky); undefined
+ * when nothing of it is inside.
+ */
+function clipSegment(a: [number, number], b: [number, number], clip: Clip): [[number, number], [number, number]] | undefined {
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  let t0 = 0;
+  let t1 = 1;
+  const edges: [number, number][] = [
+    [-dx, a[0] - clip.x0],
+    [dx, clip.x1 - a[0]],
+    [-dy, a[1] - clip.y0],
+    [dy, clip.y1 - a[1]],
+  ];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return undefined;
+    } else {
+      const r = q / p;
+      if (p < 0) t0 = Math.max(t0, r);
+      else t1 = Math.min(t1, r);
+    }
+  }
+  if (t0 > t1) return undefined;
+  return [
+    [a[0] + t0 * dx, a[1] + t0 * dy],
+    [a[0] + t1 * dx, a[1] + t1 * dy],
+  ];
+}
+
+function drawSegment(image: RgbaImage, a: [number, number], b: [number, number], color: Rgb, width: number, clip: Clip): void {
+  // Clip with a margin of the brush, so a line along the edge keeps its thickness.
+  const pad = Math.ceil(width / 2);
+  const clipped = clipSegment(a, b, { x0: clip.x0 - pad, x1: clip.x1 + pad, y0: clip.y0 - pad, y1: clip.y1 + pad });
+  if (clipped === undefined) return;
+  const [p, q] = clipped;
+  drawLine(image, [Math.round(p[0]), Math.round(p[1])], [Math.round(q[0]), Math.round(q[1])], color, width, clip);
+}
+
+/** A thick line: a square brush of `width` pixels moved along Bresenham's path, clipped. */
+function drawLine(image: RgbaImage, a: [number, number], b: [number, number], color: Rgb, width: number, clip: Clip): void {
+  const lo = -Math.floor((width - 1) / 2);
+  const hi = lo + Math.round(width) - 1;
+  const stamp = (x: number, y: number) => {
+    for (let dy = lo; dy <= hi; dy++)
+      for (let dx = lo; dx <= hi; dx++) {
+        const px = x + dx;
+        const py = y + dy;
+        if (px >= clip.x0 && px <= clip.x1 && py >= clip.y0 && py <= clip.y1) setPixel(image, px, py, color);
+      }
+  };
+  let [x, y] = a;
+  const [x1, y1] = b;
+  const dx = Math.abs(x1 - x);
+  const dy = -Math.abs(y1 - y);
+  const sx = x < x1 ? 1 : -1;
+  const sy = y < y1 ? 1 : -1;
+  let err = dx + dy;
+  for (let guard = 0; guard <= dx - dy + 1; guard++) {
+    stamp(x, y);
+    if (x === x1 && y === y1) break;
+    const e2 = 2 * err;
+    if (e2 >= dy) {
+      err += dy;
+      x += sx;
+    }
+    if (e2 <= dx) {
+      err += dx;
+      y += sy;
+    }
+  }
+}
+
+/** `linePlotImage` as PNG bytes. */
+export function linePlotPng(series: readonly LineSeries[], opts: LinePlotOptions = {}): Buffer {
+  return encodePng(linePlotImage(series, opts));
+}
