@@ -140,14 +140,13 @@ export function loadIdxDirectory(dir: string, split: IdxSplit, hint: string = ob
 
 /**
  * Where Fashion-MNIST is looked for when no directory is given. Debian's `dataset-fashion-mnist`
- * package installs the four gzip IDX files under /usr/share; the exact directory could not be
- * checked here (the package is not installed), so the usual candidates are tried in order — run
- * `dpkg -L dataset-fashion-mnist` to see where yours are and pass that directory.
+ * (0.0~git20200523) installs the four gzip IDX files in /usr/share/datasets/fashion-mnist (read
+ * from the package's file list with `dpkg -c`); other layouts are tried after it.
  */
 export const fashionMnistCandidateDirs = [
+  '/usr/share/datasets/fashion-mnist',
   '/usr/share/dataset-fashion-mnist',
   '/usr/share/fashion-mnist',
-  '/usr/share/datasets/fashion-mnist',
 ] as const;
 
 /**
