@@ -7,3 +7,4 @@ export { fourierMlp } from './fourier_mlp.js';
 export type { FourierMlpOptions } from './fourier_mlp.js';
 export { vjp, hasVjp } from './vjp.js';
 export type { VjpResult, WithVjp } from './vjp.js';
+export * from './unet_index.js';
