@@ -1,3 +1,6 @@
 export type { GradientResult, GradientStrategy, GradientStrategyName } from './strategy.js';
 export { gradientStrategyNames, disposeGradientResult } from './strategy.js';
 export { naiveGradients } from './naive.js';
+export { adjointGradients, adjointStrategy, replayMaxStepRatio } from './adjoint.js';
+export type { AdjointOptions } from './adjoint.js';
+export { gradientStrategy, defaultGradientStrategy } from './gradient_strategy.js';

@@ -1,0 +1,244 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  fixedGrid,
+  flexibleGridAt,
+  forwardNoise,
+  functionalDiffusion,
+  piecewiseDiffusion,
+  progressiveSchedule,
+  replayableNormal,
+  type Diffusion,
+  type GridSpec,
+  type TimeGrid,
+} from '@diffflow/sde-core';
+import { fourierMlp, variablesOf, vjp, type VectorField, type VjpResult } from '@diffflow/networks';
+import { trajectoryKl, trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
+import { centralDifference, expectNoLeaks, relativeError } from '@diffflow/test-utils';
+import { adjointGradients, adjointStrategy } from './adjoint.js';
+import { naiveGradients } from './naive.js';
+import { gradientStrategy } from './gradient_strategy.js';
+import { disposeGradientResult, type GradientResult, type GradientStrategy } from './strategy.js';
+
+/*
+ * Small problem shared by the tests: two Fourier MLPs (D = 2, one hidden layer of 16), B = 16,
+ * a non-constant g, the reference time range [1e-3, 0.05] with β = 0.9. Data, grids and noise all
+ * come from replayable keys, so every strategy sees the same numbers.
+ */
+const drift = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed: 1, name: 'drift' });
+const score = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed: 2, name: 'score' });
+const piecewise = piecewiseDiffusion([1e-3, 0.05], [0.1, 0.5]);
+const model: DiffFlowModel = { drift, score, diffusion: piecewise };
+const x0 = replayableNormal([16, 2], { seed: 3, purpose: 'data', iteration: 0, step: 0 });
+const spec = (steps: number): GridSpec => ({ steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
+afterAll(() => {
+  x0.dispose();
+  drift.dispose();
+  score.dispose();
+});
+
+interface Plain {
+  readonly loss: Record<string, number>;
+  readonly grads: Record<string, Float32Array>;
+}
+
+/** Runs a strategy and reads its result into plain arrays (disposing the tensors). */
+function run(strategy: GradientStrategy, m: DiffFlowModel, grid: TimeGrid, seed = 7, iteration = 0): Plain {
+  const result = strategy(m, x0, grid, forwardNoise(seed, iteration));
+  const plain = read(result);
+  disposeGradientResult(result);
+  return plain;
+}
+
+function read(result: GradientResult): Plain {
+  const loss: Record<string, number> = {};
+  for (const term of trajectoryLossTerms) loss[term] = result.loss[term].dataSync()[0] as number;
+  const grads: Record<string, Float32Array> = {};
+  for (const [name, g] of Object.entries(result.grads)) grads[name] = g.dataSync() as Float32Array;
+  return { loss, grads };
+}
+
+/** Largest per-tensor relative error between two gradient maps with the same keys. */
+function worstGradientError(a: Plain, b: Plain): number {
+  expect(Object.keys(a.grads).sort()).toEqual(Object.keys(b.grads).sort());
+  return Math.max(...Object.keys(a.grads).map((k) => relativeError(a.grads[k] as Float32Array, b.grads[k] as Float32Array)));
+}
+
+/** Wraps a field, counting evaluations and pull-backs; with `ownVjp` it takes the custom-vjp path of `vjp`. */
+function counted(inner: VectorField, ownVjp: boolean): VectorField & { applies: number; vjps: number } {
+  const field = {
+    name: inner.name,
+    parameters: inner.parameters,
+    parameterCount: inner.parameterCount,
+    dispose: () => undefined,
+    applies: 0,
+    vjps: 0,
+    apply(x: tf.Tensor, t: number | tf.Tensor1D): tf.Tensor {
+      field.applies++;
+      return inner.apply(x, t);
+    },
+  };
+  if (!ownVjp) return field;
+  return Object.assign(field, {
+    vjp(x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
+      field.vjps++;
+      return vjp(inner, x, t, dy);
+    },
+  });
+}
+
+describe('adjointGradients', () => {
+  // Same weights, data, grid and noise: the two strategies differ only in float32 rounding (order of
+  // the sums over steps, and the replayed drift values). Observed worst error ≈ 1e-5; bound 1e-4.
+  const GRADIENT_TOLERANCE = 1e-4;
+  const cases = [1, 2, 7].flatMap((n) => (['fixed', 'flexible'] as const).map((kind) => ({ n, kind })));
+
+  describe.each(cases)('N = $n, $kind grid, piecewise-linear g', ({ n, kind }) => {
+    const grid = kind === 'fixed' ? fixedGrid(spec(n)) : flexibleGridAt(spec(n), 11, n);
+    let naive: Plain;
+    beforeAll(() => {
+      naive = run(naiveGradients, model, grid);
+    });
+
+    it.each(['replay', 'recompute'] as const)('matches naive backprop for every parameter tensor (drift values: %s)', (driftValues) => {
+      const adjoint = run(adjointStrategy({ driftValues }), model, grid);
+      expect(Object.keys(adjoint.grads).sort()).toEqual(variablesOf(drift, score).map((v) => v.name).sort());
+      for (const [name, g] of Object.entries(naive.grads)) {
+        expect(relativeError(adjoint.grads[name] as Float32Array, g), name).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+      }
+    });
+
+    it('returns the naive loss terms', () => {
+      const adjoint = run(adjointGradients, model, grid);
+      // terminal and forwardEnergy: same ops on bit-identical states, in the same order → exact.
+      expect(adjoint.loss['terminal']).toBe(naive.loss['terminal']);
+      expect(adjoint.loss['forwardEnergy']).toBe(naive.loss['forwardEnergy']);
+      // backwardEnergy is summed last step first, with replayed drift values: float32 rounding only.
+      // Tolerance 1e-5 of the objective (observed ≤ 3e-7 relative); the bound inherits it.
+      const scale = Math.abs(naive.loss['objective'] as number);
+      for (const term of ['objective', 'bound', 'backwardEnergy']) {
+        expect(Math.abs((adjoint.loss[term] as number) - (naive.loss[term] as number)), term).toBeLessThanOrEqual(1e-5 * scale);
+      }
+    });
+  });
+
+  it('matches naive backprop with a functional g schedule (√ of a VP-like β(t))', () => {
+    const m: DiffFlowModel = { drift, score, diffusion: functionalDiffusion((t) => Math.sqrt(0.5 + 40 * t)) };
+    const grid = flexibleGridAt(spec(7), 3, 4);
+    expect(worstGradientError(run(adjointGradients, m, grid), run(naiveGradients, m, grid))).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+  });
+
+  it('composes with progressive training: N changes between iterations, the flexible grid is re-drawn', () => {
+    const schedule = progressiveSchedule({ steps: [1, 2, 7], switchAt: [2, 4] });
+    for (const iteration of [0, 3, 5]) {
+      const grid = flexibleGridAt(spec(schedule.stepsAt(iteration)), 21, iteration);
+      expect(grid).toHaveLength(schedule.stepsAt(iteration) + 1);
+      const adjoint = run(adjointGradients, model, grid, 7, iteration);
+      const naive = run(naiveGradients, model, grid, 7, iteration);
+      expect(worstGradientError(adjoint, naive), `iteration ${iteration}`).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+    }
+  });
+
+  it('agrees with central finite differences of the loss on scalar parameters', () => {
+    // The loss (≈ 7) is float32: its rounding, ulp(7) ≈ 4.8e-7, makes a quantum of
+    // ulp / 2ε ≈ 4.8e-6 in the difference quotient at ε = 0.05; the curvature error at that ε was
+    // measured ≤ 1e-2 relative. Entries: the largest-gradient entry of six tensors, so the signal
+    // (|∂L/∂θ| ≥ 2e-3) stands well above that quantum. Tolerance: 1e-2·|g| + 1e-5.
+    const eps = 0.05;
+    const grid = fixedGrid(spec(7));
+    const noise = forwardNoise(7, 0);
+    const adjoint = run(adjointGradients, model, grid);
+    const loss = (): number => tf.tidy(() => trajectoryKl(model, x0, grid, noise).objective.dataSync()[0] as number);
+    const checked: [VectorField, string][] = [
+      [drift, 'output.bias'],
+      [drift, 'output.weight'],
+      [drift, 'input.weight'],
+      [score, 'output.bias'],
+      [score, 'hidden.0.weight'],
+      [score, 'input.weight'],
+    ];
+    for (const [field, pname] of checked) {
+      const variable = (field.parameters.find((p) => p.name === pname) as { variable: tf.Variable }).variable;
+      const g = adjoint.grads[variable.name] as Float32Array;
+      let k = 0;
+      for (let i = 1; i < g.length; i++) if (Math.abs(g[i] as number) > Math.abs(g[k] as number)) k = i;
+      const exact = g[k] as number;
+      expect(Math.abs(exact), `${variable.name}[${k}] too small to check`).toBeGreaterThan(1e-3);
+      const numeric = centralDifference(loss, variable, k, eps);
+      expect(Math.abs(numeric - exact), `${variable.name}[${k}]: adjoint ${exact}, finite difference ${numeric}`).toBeLessThanOrEqual(
+        1e-2 * Math.abs(exact) + 1e-5,
+      );
+    }
+  });
+
+  it('evaluates each network once per point per pass: drift N + 1, score N, N + 1 and N pull-backs', () => {
+    for (const n of [1, 7]) {
+      const d = counted(drift, true);
+      const s = counted(score, true);
+      const grid = fixedGrid(spec(n));
+      const viaOwnVjp = run(adjointGradients, { drift: d, score: s, diffusion: piecewise }, grid);
+      expect({ driftApplies: d.applies, scoreApplies: s.applies, driftVjps: d.vjps, scoreVjps: s.vjps }).toEqual({
+        driftApplies: n + 1, // x_0 … x_{N−1} in the forward pass, x_N in the backward walk
+        scoreApplies: n, // x_1 … x_N, backward walk only
+        driftVjps: n + 1,
+        scoreVjps: n,
+      });
+      // wrappers without a pull-back of their own force tfjs autodiff through `apply`; the result is
+      // the same whichever path `vjp` takes for the inner network (float32 rounding, 1e-5)
+      const viaAutodiff = run(adjointGradients, { drift: counted(drift, false), score: counted(score, false), diffusion: piecewise }, grid);
+      expect(worstGradientError(viaOwnVjp, viaAutodiff)).toBeLessThanOrEqual(1e-5);
+    }
+    const d = counted(drift, true);
+    run(adjointStrategy({ driftValues: 'recompute' }), { drift: d, score, diffusion: piecewise }, fixedGrid(spec(7)));
+    expect(d.applies).toBe(14); // 2N: x_0 … x_{N−1} forward, x_1 … x_N backward
+  });
+
+  it('re-evaluates the drift instead of replaying it where Δt_{j−1} ≫ Δt_j, and still matches naive', () => {
+    // Δt = [0.019, 1e-4, 0.0299]: at x_2 the ratio Δt_1/Δt_2 < 1 (replayed), at x_1 it is 190 (re-evaluated)
+    const grid = [0.001, 0.02, 0.0201, 0.05];
+    const d = counted(drift, true);
+    const adjoint = run(adjointGradients, { drift: d, score, diffusion: piecewise }, grid);
+    expect(d.applies).toBe(3 + 1 + 1);
+    expect(worstGradientError(adjoint, run(naiveGradients, model, grid))).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+  });
+
+  it('sums the gradients of a variable shared by drift and score (a common trunk)', () => {
+    const trunk: VectorField = {
+      name: 'score-from-drift',
+      parameters: drift.parameters,
+      parameterCount: drift.parameterCount,
+      dispose: () => undefined,
+      apply: (x, t) => tf.tidy(() => tf.mul(drift.apply(x, t), -0.5)),
+    };
+    const m: DiffFlowModel = { drift, score: trunk, diffusion: piecewise };
+    const grid = fixedGrid(spec(2));
+    const adjoint = run(adjointGradients, m, grid);
+    expect(Object.keys(adjoint.grads)).toHaveLength(drift.parameters.length);
+    expect(worstGradientError(adjoint, run(naiveGradients, m, grid))).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+  });
+
+  it('leaks no tensors after 1 and after 3 calls, for both strategies', () => {
+    const grid = flexibleGridAt(spec(3), 5, 0);
+    for (const strategy of [adjointGradients, naiveGradients]) {
+      expectNoLeaks(() => strategy(model, x0, grid, forwardNoise(1, 0)));
+      expectNoLeaks(() => [0, 1, 2].map((it) => strategy(model, x0, grid, forwardNoise(1, it))));
+    }
+  });
+
+  it('rejects a schedule with g = 0 where δ^B needs noise, without leaking', () => {
+    const vanishing: Diffusion = piecewiseDiffusion([1e-3, 0.05], [0.2, 0]);
+    const before = tf.memory().numTensors;
+    expect(() => adjointGradients({ drift, score, diffusion: vanishing }, x0, fixedGrid(spec(3)), forwardNoise(1, 0))).toThrow(RangeError);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => adjointGradients(model, x0, [0.01], forwardNoise(1, 0))).toThrow(/at least 2 time points/);
+    expect(() => adjointStrategy({ driftValues: 'cached' as 'replay' })).toThrow(/driftValues must be/);
+  });
+});
+
+describe('gradientStrategy', () => {
+  it('chooses a strategy by name, adjoint and naive', () => {
+    expect(gradientStrategy('adjoint')).toBe(adjointGradients);
+    expect(gradientStrategy('naive')).toBe(naiveGradients);
+    expect(() => gradientStrategy('backprop' as 'naive')).toThrow(/must be one of adjoint, naive, got 'backprop'/);
+  });
+});

@@ -1,0 +1,180 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  backwardNoise,
+  checkGrid,
+  forwardStep,
+  halfSquaredNorm,
+  stepSizes,
+  type NoiseSource,
+  type TimeGrid,
+} from '@diffflow/sde-core';
+import { vjp, type VectorField } from '@diffflow/networks';
+import { diffusionLogRatio, sampleDim, standardNormalNll, type DiffFlowModel } from '@diffflow/losses';
+import type { GradientResult, GradientStrategy } from './strategy.js';
+
+/**
+ * The stochastic adjoint (paper Algorithm 2, fact sheet §2.5): gradients of the trajectory KL with
+ * memory constant in N apart from the cached states x_0 … x_N.
+ *
+ * Notation: Δt_i = t_{i+1} − t_i, g_j = g(t_j), F_j = f(x_j, t_j), S_j = s(x_j, t_j), B the batch.
+ *   forward step      x_{i+1} = x_i + F_i Δt_i + g_i √Δt_i δ^F_i
+ *   backward noise    δ^B_i = r_i / (g_{i+1} √Δt_i),  r_i = x_i − x_{i+1} + (F_{i+1} − g_{i+1}² S_{i+1}) Δt_i
+ *   objective         L = (1/B) Σ_b [½‖x_N‖² + (D/2) log 2π + Σ_i ½‖δ^B_i‖²]
+ *
+ * Every point x_j feeds the step that leaves it (x_{j+1} through F_j) and the backward noise of the
+ * step that enters it (δ^B_{j−1} through x_j, F_j, S_j). With ρ_i = δ^B_i / (B g_{i+1} √Δt_i), the
+ * cotangent of r_i, and a_j = dL/dx_j (the adjoint, total derivative), the backward walk is
+ *
+ *   cotangent of F_j   φ_j = Δt_j a_{j+1} [j < N] + Δt_{j−1} ρ_{j−1} [j ≥ 1]
+ *   cotangent of S_j   σ_j = −g_j² Δt_{j−1} ρ_{j−1}                      [j ≥ 1]
+ *   a_N = x_N / B − ρ_{N−1} + J_F(x_N)ᵀ φ_N + J_S(x_N)ᵀ σ_N
+ *   a_j = a_{j+1} + ρ_j − ρ_{j−1} + J_F(x_j)ᵀ φ_j + J_S(x_j)ᵀ σ_j          (1 ≤ j < N)
+ *   dL/dθ = Σ_j ∂F_j/∂θᵀ φ_j + ∂S_j/∂θᵀ σ_j
+ *
+ * so each point costs one pull-back of the drift (with the summed cotangent) and one of the score.
+ * The pull-backs go through `vjp` of @diffflow/networks, which takes the cotangent up front; since
+ * ρ_{j−1} depends on F_j and S_j, their values are needed before the pull-backs at x_j:
+ *   - S_j: one score evaluation (the score is not evaluated in the forward pass at all);
+ *   - F_j, j < N: replayed without a network call from the cached states and the regenerated forward
+ *     noise, F_j Δt_j = x_{j+1} − x_j − g_j √Δt_j δ^F_j (see {@link AdjointOptions.driftValues});
+ *   - F_N: one drift evaluation.
+ * Network work per step: forward pass 1 drift evaluation; backward walk 1 score evaluation and 2
+ * pull-backs. The loss terms δ^B come out of the backward walk.
+ */
+export interface AdjointOptions {
+  /**
+   * How the backward walk gets F_j = f(x_j, t_j) at points j < N:
+   * - `'replay'` (default): from the cached states and the forward noise regenerated from the
+   *   NoiseSource, F_j = (x_{j+1} − x_j − g_j √Δt_j δ^F_j) / Δt_j. No network call. In float32 the
+   *   recovered F_j Δt_{j−1} carries the rounding of x_{j+1} scaled by Δt_{j−1}/Δt_j, so on a step
+   *   where Δt_{j−1} > {@link replayMaxStepRatio}·Δt_j (possible on flexible grids) the drift is
+   *   evaluated instead. Needs a replayable NoiseSource (the same tensor for the same step).
+   * - `'recompute'`: evaluate the drift network at every point (one more network call per step).
+   */
+  readonly driftValues?: 'replay' | 'recompute';
+}
+
+/**
+ * Largest Δt_{j−1}/Δt_j at which F_j is replayed rather than recomputed. The replayed value adds at
+ * most this many units of x's own rounding to δ^B_{j−1}, whose bracket already carries one.
+ */
+export const replayMaxStepRatio = 4;
+
+/**
+ * A stochastic-adjoint gradient strategy.
+ * @example
+ * const strategy = adjointStrategy({ driftValues: 'recompute' });
+ * const { loss, grads } = strategy(model, x0, fixedGrid(spec), forwardNoise(seed, iteration));
+ */
+export function adjointStrategy(options: AdjointOptions = {}): GradientStrategy {
+  const driftValues = options.driftValues ?? 'replay';
+  if (driftValues !== 'replay' && driftValues !== 'recompute') {
+    throw new RangeError(`adjointStrategy: driftValues must be 'replay' or 'recompute', got '${String(driftValues)}'`);
+  }
+  return (model, x0, grid, noise) => adjoint(model, x0, grid, noise, driftValues === 'replay');
+}
+
+/** The stochastic adjoint with the default options: see {@link adjointStrategy}. */
+export const adjointGradients: GradientStrategy = adjointStrategy();
+
+function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource, replay: boolean): GradientResult {
+  checkGrid(grid);
+  if (x0.rank < 2 || (x0.shape[0] ?? 0) < 1) throw new RangeError(`adjoint: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
+  const { drift, score, diffusion: g } = model;
+  const steps = grid.length - 1;
+  const batch = x0.shape[0] as number;
+  const dt = stepSizes(grid);
+  const time = (j: number): number => grid[j] as number;
+  const step = (i: number): number => dt[i] as number;
+
+  return tf.tidy(() => {
+    // ---- forward pass: no tape, drift only; cache x_0 … x_N ----
+    const states: tf.Tensor[] = [x0];
+    let forward: tf.Tensor = tf.zeros([batch]);
+    for (let i = 0; i < steps; i++) {
+      const x = states[i] as tf.Tensor;
+      const [z, acc] = tf.tidy(() => {
+        const df = noise(i, x.shape);
+        return [forwardStep(x, drift.apply(x, time(i)), g(time(i)), step(i), df), tf.add(forward, halfSquaredNorm(df))];
+      });
+      forward.dispose();
+      forward = acc as tf.Tensor;
+      states.push(z as tf.Tensor);
+    }
+    const terminal = tf.mean(standardNormalNll(states[steps] as tf.Tensor)) as tf.Scalar;
+
+    // ---- backward walk: points j = N … 1, one step's networks at a time ----
+    /** F_j for 1 ≤ j ≤ N, as the forward pass produced it. */
+    const driftAt = (j: number): tf.Tensor => {
+      const xj = states[j] as tf.Tensor;
+      if (j === steps || !replay || step(j - 1) > replayMaxStepRatio * step(j)) return drift.apply(xj, time(j));
+      const xNext = states[j + 1] as tf.Tensor;
+      const df = noise(j, xj.shape);
+      return tf.mul(tf.sub(tf.sub(xNext, xj), tf.mul(df, g(time(j)) * Math.sqrt(step(j)))), 1 / step(j));
+    };
+
+    let backward: tf.Tensor = tf.zeros([batch]);
+    let adj: tf.Tensor | null = null; // a_{j+1}
+    let rho: tf.Tensor | null = null; // ρ_j
+    let driftGrads: tf.Tensor[] | null = null;
+    let scoreGrads: tf.Tensor[] | null = null;
+    const accumulate = (acc: tf.Tensor[] | null, add: readonly tf.Tensor[]): tf.Tensor[] =>
+      acc === null ? [...add] : acc.map((a, k) => tf.add(a, add[k] as tf.Tensor));
+
+    for (let j = steps; j >= 1; j--) {
+      const xj = states[j] as tf.Tensor;
+      const tj = time(j);
+      const h = step(j - 1);
+      const gj = g(tj);
+      const out = tf.tidy(() => {
+        const delta = backwardNoise(states[j - 1] as tf.Tensor, xj, driftAt(j), score.apply(xj, tj), gj, h);
+        const energy = tf.add(backward, halfSquaredNorm(delta));
+        const rhoPrev = tf.mul(delta, 1 / (batch * gj * Math.sqrt(h))); // ρ_{j−1}
+        const phi = adj === null ? tf.mul(rhoPrev, h) : tf.add(tf.mul(adj, step(j)), tf.mul(rhoPrev, h));
+        const pf = vjp(drift, xj, tj, phi);
+        const ps = vjp(score, xj, tj, tf.mul(rhoPrev, -gj * gj * h));
+        const direct = adj === null ? tf.mul(xj, 1 / batch) : tf.add(adj, rho as tf.Tensor);
+        const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
+        return { a, rhoPrev, energy, df: accumulate(driftGrads, pf.dparams), ds: accumulate(scoreGrads, ps.dparams) };
+      });
+      tf.dispose([backward, ...(adj === null ? [] : [adj]), ...(rho === null ? [] : [rho])]);
+      tf.dispose([...(driftGrads ?? []), ...(scoreGrads ?? [])]);
+      if (j < steps) states[j + 1]?.dispose(); // x_{j+1} is no longer needed
+      backward = out.energy;
+      adj = out.a;
+      rho = out.rhoPrev;
+      driftGrads = out.df;
+      scoreGrads = out.ds;
+    }
+    // point 0: only the forward step leaves it; its adjoint a_0 (the data gradient) is not needed
+    const a1 = adj as tf.Tensor;
+    const first = tf.tidy(() => accumulate(driftGrads, vjp(drift, x0, time(0), tf.mul(a1, step(0))).dparams));
+    tf.dispose([a1, rho as tf.Tensor, ...(driftGrads ?? [])]);
+    driftGrads = first;
+
+    const backwardEnergy = tf.mean(backward) as tf.Scalar;
+    const forwardEnergy = tf.mean(forward) as tf.Scalar;
+    const objective = tf.add(terminal, backwardEnergy) as tf.Scalar;
+    const bound = tf.add(tf.sub(objective, forwardEnergy), diffusionLogRatio(model, grid, sampleDim(x0))) as tf.Scalar;
+    return {
+      loss: { objective, bound, terminal, backwardEnergy, forwardEnergy },
+      grads: namedGrads([drift, driftGrads], [score, scoreGrads ?? []]),
+    };
+  });
+}
+
+/**
+ * Gradients keyed by tfjs variable name, in `field.parameters` order; a variable shared by both
+ * fields (a common trunk) gets the sum of its two gradients.
+ */
+function namedGrads(...fields: readonly [VectorField, readonly tf.Tensor[]][]): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const [field, grads] of fields) {
+    field.parameters.forEach((p, k) => {
+      const g = grads[k] as tf.Tensor;
+      const seen = out[p.variable.name];
+      out[p.variable.name] = seen === undefined ? g : tf.add(seen, g);
+    });
+  }
+  return out;
+}
