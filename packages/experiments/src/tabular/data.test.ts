@@ -1,0 +1,143 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { expectNoLeaks } from '@diffflow/test-utils';
+import { batchSampler, decodeStandardizer, fitStandardizer, gatherRows, loadTabularData, seededRows, standardize, standardizerLogDet } from './data.js';
+
+const MAF = fileURLToPath(new URL('../../../../test-data/datasets/maf', import.meta.url));
+
+const matrix = (rows: number[][]) => ({ data: Float32Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
+
+describe('standardisation', () => {
+  const m = matrix([
+    [1, 10],
+    [3, 10],
+    [5, 16],
+    [7, 4],
+  ]);
+
+  it('fits the train mean and population std; standardised columns have mean 0 and std 1', () => {
+    const s = fitStandardizer(m);
+    expect(s.mean).toEqual([4, 10]);
+    expect(s.std[0]).toBeCloseTo(Math.sqrt(5), 12);
+    expect(s.std[1]).toBeCloseTo(Math.sqrt(18), 12);
+    const y = standardize(s, m.data);
+    for (let j = 0; j < 2; j++) {
+      const col = [0, 1, 2, 3].map((i) => y[i * 2 + j]!);
+      expect(Math.abs(col.reduce((a, b) => a + b, 0) / 4)).toBeLessThan(1e-6);
+      expect(Math.abs(col.reduce((a, b) => a + b * b, 0) / 4 - 1)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('log|det ∂y/∂x| = −Σ log σ, checked by finite differences of the map', () => {
+    const s = fitStandardizer(m);
+    const h = 0.5;
+    const base = standardize(s, Float32Array.of(2, 9));
+    let logDet = 0;
+    for (let j = 0; j < 2; j++) {
+      const x = Float32Array.of(2, 9);
+      x[j]! += h;
+      logDet += Math.log((standardize(s, x)[j]! - base[j]!) / h);
+    }
+    expect(standardizerLogDet(s)).toBeCloseTo(logDet, 5);
+    expect(standardizerLogDet(s)).toBeCloseTo(-0.5 * Math.log(5 * 18), 12);
+  });
+
+  it('a constant column gets std 1 instead of a division by zero', () => {
+    expect(fitStandardizer(matrix([[2], [2], [2]])).std).toEqual([1]);
+  });
+
+  it('decodeStandardizer accepts what a checkpoint stores and rejects anything else', () => {
+    const s = fitStandardizer(m);
+    expect(decodeStandardizer(JSON.parse(JSON.stringify(s)), 2)).toEqual(s);
+    expect(decodeStandardizer(JSON.parse(JSON.stringify(s)), 3)).toBeUndefined();
+    expect(decodeStandardizer({ mean: [0], std: [0] })).toBeUndefined();
+    expect(decodeStandardizer({ mean: [0, 1], std: [1] })).toBeUndefined();
+    expect(decodeStandardizer(null)).toBeUndefined();
+  });
+});
+
+describe('rows and batches', () => {
+  it('seededRows: all rows when k ≥ n, else k distinct sorted rows that depend on the seed', () => {
+    expect(Array.from(seededRows(5, 9, 0, 'p'))).toEqual([0, 1, 2, 3, 4]);
+    const a = Array.from(seededRows(100, 10, 1, 'p'));
+    expect(new Set(a).size).toBe(10);
+    expect(a).toEqual([...a].sort((x, y) => x - y));
+    expect(Array.from(seededRows(100, 10, 1, 'p'))).toEqual(a);
+    expect(Array.from(seededRows(100, 10, 2, 'p'))).not.toEqual(a);
+  });
+
+  it('gatherRows copies the rows asked for and refuses rows outside the matrix', () => {
+    const m = matrix([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    expect(Array.from(gatherRows(m, [2, 0]))).toEqual([4, 5, 0, 1]);
+    expect(() => gatherRows(m, [3])).toThrow(RangeError);
+  });
+
+  it('every epoch visits every train row once; a batch depends only on (seed, iteration)', () => {
+    const n = 10;
+    const m = matrix(Array.from({ length: n }, (_, i) => [i]));
+    const s = { dim: 1, mean: [0], std: [1] };
+    const batches = batchSampler(m, s, 7, 4);
+    const seen = expectNoLeaks(() => {
+      const out: number[] = [];
+      for (let it = 0; it < 5; it++) {
+        const b = batches(it);
+        expect(b.shape).toEqual([4, 1]);
+        out.push(...(b.dataSync() as Float32Array));
+        b.dispose();
+      }
+      return out;
+    });
+    // 5 batches of 4 = two epochs of 10 rows
+    expect([...seen.slice(0, 10)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...seen.slice(10, 20)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(seen.slice(0, 10)).not.toEqual(seen.slice(10, 20));
+    // replay from a fresh sampler, out of order
+    const again = batchSampler(m, s, 7, 4);
+    const b3 = again(3);
+    expect(Array.from(b3.dataSync())).toEqual(seen.slice(12, 16));
+    b3.dispose();
+    const other = batchSampler(m, s, 8, 4)(0);
+    expect(Array.from(other.dataSync())).not.toEqual(seen.slice(0, 4));
+    other.dispose();
+  });
+
+  it('batches are standardised with the given standardiser', () => {
+    const m = matrix([[4], [4]]);
+    const b = batchSampler(m, { dim: 1, mean: [2], std: [4] }, 0, 2)(0);
+    expect(Array.from(b.dataSync())).toEqual([0.5, 0.5]);
+    b.dispose();
+  });
+});
+
+describe('loadTabularData', () => {
+  it('synthetic: the fixed splits and the truth', async () => {
+    const r = await loadTabularData('synthetic', '/unused')();
+    if (E.isLeft(r)) throw new Error('expected Right');
+    expect(r.right.dataset.dim).toBe(6);
+    expect([r.right.dataset.train.rows, r.right.dataset.validation.rows, r.right.dataset.test.rows]).toEqual([20_000, 2_000, 5_000]);
+    expect(r.right.truth?.entropy).toBeCloseTo(9.1713, 3);
+    const lp = r.right.logDensity!(r.right.dataset.test.data);
+    expect(-lp.reduce((a, b) => a + b, 0) / lp.length).toBeCloseTo(r.right.truth!.testNll, 10);
+  });
+
+  it('a MAF fixture from the release files: POWER is already standardised by the loader', async () => {
+    const r = await loadTabularData('power', MAF)();
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    expect(r.right.dataset.dim).toBe(6);
+    const s = fitStandardizer(r.right.dataset.train);
+    // the release's standardisation (train ∪ validation statistics) leaves the train split ≈ (0, 1)
+    for (const v of s.mean) expect(Math.abs(v)).toBeLessThan(0.1);
+    for (const v of s.std) expect(Math.abs(v - 1)).toBeLessThan(0.1);
+  });
+
+  it('a missing file is the datasets package FileNotFound naming every place looked', async () => {
+    const r = await loadTabularData('gas', '/nonexistent')();
+    if (E.isRight(r) || r.left._tag !== 'FileNotFound') throw new Error('expected FileNotFound');
+    expect(r.left.lookedIn).toContain('/nonexistent/gas/ethylene_CO.pickle');
+  });
+});
