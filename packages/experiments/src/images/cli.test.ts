@@ -1,0 +1,78 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { decodePng } from '../io/index.js';
+
+const root = new URL('../../../../', import.meta.url).pathname;
+const cli = join(root, 'packages/experiments/src/images/cli.ts');
+/** 8×8 images, the tiny U-Net (≈ 19k parameters), N = 2 → 3 at iteration 2, 4 iterations of 4 images. */
+const tiny = ['--preset=tiny', '--heldOut=8'];
+
+function images(args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, DIFFFLOW_BACKEND: 'wasm' },
+    timeout: 120_000,
+  });
+  return { status: r.status, stderr: r.stderr };
+}
+
+const errorLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('error:'));
+
+describe('images command line (end to end, tiny budget)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'images-'));
+  const out = join(dir, 'run');
+
+  it('trains (with a resume half-way), samples and evaluates bits/dim', () => {
+    const first = images(['train', ...tiny, '--iters=2', `--out=${out}`]);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/parameters: drift 9,673 \+ score 9,673 = 19,346/);
+    const resumed = images(['train', ...tiny, '--iters=4', '--resume', `--out=${out}`]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resumed .* at iteration 2/);
+    for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'samples.png', 'data.png', 'checkpoint.bin']) expect(existsSync(join(out, f)), f).toBe(true);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.map((m) => m.iteration)).toEqual([0, 1, 2, 3]);
+    expect(metrics.map((m) => m.steps)).toEqual([2, 2, 3, 3]); // progressive N
+    for (const m of metrics) expect(Number.isFinite(m.boundPerDim)).toBe(true);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ iterations: 4, parameters: 19_346, stepsAtEnd: 3, sampleSteps: 3 });
+    // tiny preset: 4 samples of 8×8 at ×4 with 2-pixel gaps in a 2×2 grid
+    const png = decodePng(readFileSync(join(out, 'samples.png')));
+    expect([png.width, png.height]).toEqual([2 * 32 + 2, 2 * 32 + 2]);
+
+    const sample = images(['sample', `--run=${out}`, '--n=6', '--steps=4', `--out=${join(dir, 'samples')}`]);
+    expect(sample.status, sample.stderr).toBe(0);
+    expect(sample.stderr).toMatch(/6 samples \(N = 4, λ = 1, Tweedie last step\)/);
+    const grid = decodePng(readFileSync(join(dir, 'samples', 'samples.png')));
+    expect([grid.width, grid.height]).toEqual([3 * 32 + 2 * 2, 2 * 32 + 2]);
+
+    const ev = images(['eval', `--run=${out}`, '--n=4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
+    expect(ev.status, ev.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(dir, 'eval', 'eval.json'), 'utf8'));
+    expect(result.images).toBe(4);
+    expect(result.ode.nfe).toBe(4 * 3);
+    expect(result.elbo.steps).toBe(3);
+    // 4 iterations leave the fields near 0: the model is close to the N(0, I) prior on [−1, 1] data,
+    // whose bits/dim is ½log₂(2π) + E[x²]/(2 ln 2) + 7 ≈ 8.3–9.3 for these images.
+    for (const bpd of [result.ode.bitsPerDim, result.elbo.bitsPerDim]) {
+      expect(bpd).toBeGreaterThan(8);
+      expect(bpd).toBeLessThan(10);
+    }
+  }, 240_000);
+
+  it('bad input: one error line naming the flag or file, exit code 2', () => {
+    const flag = images(['train', '--iter=3']);
+    expect(flag.status).toBe(2);
+    expect(errorLines(flag.stderr)).toEqual([expect.stringMatching(/--iter.*did you mean '--iters'/)]);
+    const data = images(['train', '--data=idx', `--dataDir=${join(dir, 'no-such-folder')}`, ...tiny]);
+    expect(data.status).toBe(2);
+    expect(errorLines(data.stderr)).toEqual([expect.stringMatching(/train-images-idx3-ubyte/)]);
+    const run = images(['eval', `--run=${join(dir, 'no-run')}`]);
+    expect(run.status).toBe(2);
+    expect(errorLines(run.stderr)).toEqual([expect.stringMatching(/checkpoint\.bin/)]);
+  }, 120_000);
+});

