@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
-import { fourierMlp } from './fourier_mlp.js';
+import { fourierMlp, type FourierMlp } from './fourier_mlp.js';
 import type { VectorField } from './vector_field.js';
 import { variablesOf } from './vector_field.js';
 
 const made: VectorField[] = [];
-const make = (o: Parameters<typeof fourierMlp>[0]): VectorField => {
+const make = (o: Parameters<typeof fourierMlp>[0]): FourierMlp => {
   const f = fourierMlp(o);
   made.push(f);
   return f;
@@ -28,6 +28,30 @@ describe('fourierMlp', () => {
     expect(shared).toHaveLength(15);
     expect(relativeError(shared, perRow)).toBeLessThan(1e-6);
     tf.dispose([x, t]);
+  });
+
+  it('gives the same values without a gradient tape (tape-free path) as under one, shared and per-row t', () => {
+    const f = make({ dim: 2, hidden: 32, layers: 2, seed: 9 });
+    const x = tf.randomNormal([6, 2], 0, 1, 'float32', 5);
+    const t = tf.tensor1d([0.001, 0.01, 0.02, 0.03, 0.04, 0.05]);
+    for (const time of [0.02, t]) {
+      const free = expectNoLeaks(() => take(f.apply(x, time)));
+      // under a tape: the value returned alongside the gradient
+      const { value, grads } = tf.engine().gradients(() => f.apply(x, time), [x], undefined, true);
+      tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+      expect(relativeError(free, take(value))).toBeLessThan(1e-6);
+    }
+    tf.dispose([x, t]);
+  });
+
+  it('leaves no tensor behind once disposed (variables, cached transposes, time coefficients)', () => {
+    const before = tf.memory().numTensors;
+    const f = fourierMlp({ dim: 2, hidden: 8, layers: 2, seed: 4 });
+    const x = tf.ones([3, 2]);
+    const r = f.vjp(x, 0.01, x);
+    tf.dispose([r.value, r.dx, ...r.dparams, x]);
+    f.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('is initialised from its seed alone', () => {
@@ -68,6 +92,105 @@ describe('fourierMlp', () => {
     expect(relativeError(take(gx), fd)).toBeLessThan(1e-2);
     tf.dispose(Object.values(grads));
     x.dispose();
+  });
+
+  describe('hand-written pull-back (vjp)', () => {
+    /** The autodiff vector–Jacobian product through `apply`, what the pull-back must reproduce. */
+    const autodiff = (f: VectorField, x: tf.Tensor, t: number, dy: tf.Tensor): { value: number[]; dx: number[]; dparams: number[][] } => {
+      const params = f.parameters.map((p) => p.variable);
+      const { value, grads } = tf.engine().gradients(() => f.apply(x, t), [x, ...params], dy, true);
+      const [dx, ...dparams] = grads as tf.Tensor[];
+      return { value: take(value), dx: take(dx as tf.Tensor), dparams: dparams.map(take) };
+    };
+    const cases: [string, Parameters<typeof fourierMlp>[0], number, number][] = [
+      ['the reference network (D = 2, 3 × 128, GELU)', { dim: 2, seed: 11 }, 64, 0.0137],
+      ['SiLU, D = 3, 2 × 16', { dim: 3, hidden: 16, layers: 2, activation: 'silu', seed: 12 }, 9, 0.05],
+      ['no hidden layers (input → output)', { dim: 2, hidden: 8, layers: 0, seed: 13 }, 5, 1e-3],
+      ['one row', { dim: 2, hidden: 32, layers: 1, seed: 14 }, 1, 0.02],
+    ];
+    for (const [label, options, batch, t] of cases) {
+      it(`equals the autodiff vjp for x and every parameter (rel. error ≤ 1e-5), without leaks: ${label}`, () => {
+        const f = fourierMlp(options);
+        made.push(f);
+        const x = tf.randomNormal([batch, options.dim], 0, 1, 'float32', 21);
+        const dy = tf.randomNormal([batch, options.dim], 0, 1, 'float32', 22);
+        const fast = expectNoLeaks(() => {
+          const r = f.vjp(x, t, dy);
+          return { value: take(r.value), dx: take(r.dx), dparams: r.dparams.map(take) };
+        });
+        const ref = autodiff(f, x, t, dy);
+        expect(relativeError(fast.value, ref.value), 'value').toBeLessThan(1e-5);
+        expect(relativeError(fast.dx, ref.dx), 'dx').toBeLessThan(1e-5);
+        expect(fast.dparams).toHaveLength(f.parameters.length);
+        f.parameters.forEach((p, k) => {
+          expect(fast.dparams[k], p.name).toHaveLength(p.variable.size);
+          expect(relativeError(fast.dparams[k]!, ref.dparams[k]!), p.name).toBeLessThan(1e-5);
+        });
+        tf.dispose([x, dy]);
+      });
+    }
+
+    it('follows its weights when they change (an optimizer step), with a constant tensor count', () => {
+      const f = make({ dim: 2, hidden: 16, layers: 2, seed: 16 });
+      const x = tf.randomNormal([7, 2], 0, 1, 'float32', 3);
+      const dy = tf.randomNormal([7, 2], 0, 1, 'float32', 4);
+      const before = take(f.vjp(x, 0.02, dy).dx);
+      // every weight changes, as after optimizer.applyGradients
+      expectNoLeaks(() => {
+        for (const p of f.parameters) tf.tidy(() => p.variable.assign(tf.add(tf.mul(p.variable, 1.5), 0.01)));
+        const r = f.vjp(x, 0.02, dy);
+        return { dx: take(r.dx), dparams: r.dparams.map(take), value: take(r.value) };
+      });
+      const fast = f.vjp(x, 0.02, dy);
+      const ref = autodiff(f, x, 0.02, dy);
+      const dx = take(fast.dx);
+      expect(relativeError(dx, ref.dx)).toBeLessThan(1e-5);
+      expect(relativeError(dx, before)).toBeGreaterThan(1e-2);
+      f.parameters.forEach((p, k) => expect(relativeError(take(fast.dparams[k]!), ref.dparams[k]!), p.name).toBeLessThan(1e-5));
+      fast.value.dispose();
+      tf.dispose([x, dy]);
+    });
+
+    it('linearize: the value now, the same pull-back as vjp later, once; no leaks via pullback or dispose', () => {
+      const f = make({ dim: 2, hidden: 32, layers: 2, seed: 17 });
+      const x = tf.randomNormal([9, 2], 0, 1, 'float32', 6);
+      const dy = tf.randomNormal([9, 2], 0, 1, 'float32', 7);
+      const ref = autodiff(f, x, 0.03, dy);
+      const out = expectNoLeaks(() => {
+        const lin = f.linearize(x, 0.03);
+        const value = take(lin.value);
+        const r = lin.pullback(dy);
+        expect(() => lin.pullback(dy)).toThrow(/has been used/);
+        lin.dispose(); // no-op after pullback
+        return { value, dx: take(r.dx), dparams: r.dparams.map(take) };
+      });
+      expect(relativeError(out.value, ref.value)).toBeLessThan(1e-5);
+      expect(relativeError(out.dx, ref.dx)).toBeLessThan(1e-5);
+      f.parameters.forEach((p, k) => expect(relativeError(out.dparams[k]!, ref.dparams[k]!), p.name).toBeLessThan(1e-5));
+      expectNoLeaks(() => {
+        const lin = f.linearize(x, 0.03);
+        lin.value.dispose();
+        lin.dispose();
+      });
+      tf.dispose([x, dy]);
+    });
+
+    it('hands out a distinct tensor for every parameter (callers dispose each one)', () => {
+      const f = make({ dim: 2, hidden: 8, layers: 1, seed: 15 });
+      const x = tf.randomNormal([4, 2], 0, 1, 'float32', 1);
+      const r = f.vjp(x, 0.01, x);
+      expect(new Set(r.dparams).size).toBe(r.dparams.length);
+      tf.dispose([x, r.value, r.dx, ...r.dparams]);
+    });
+
+    it('rejects a cotangent of the wrong shape and a non-finite time', () => {
+      const f = make({ dim: 2, hidden: 4 });
+      const x = tf.ones([3, 2]);
+      const bad = tf.ones([3, 3]);
+      expect(() => f.vjp(x, 0.01, bad)).toThrow(/dy must be \[B, 2\] = \[3, 2\], got \[3, 3\]/);
+      expect(() => f.vjp(x, Number.NaN, x)).toThrow(/t must be a finite number/);
+      tf.dispose([x, bad]);
+    });
   });
 
   it('rejects wrong shapes with a message naming the shape', () => {

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replayableUniforms, replayableNormals } from '@diffflow/sde-core';
-import { activation, activationNames, type ActivationName } from './activation.js';
+import { activation, activationNames, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
+import type { VjpResult, WithVjp } from './vjp.js';
 
 /** Options of {@link fourierMlp}; defaults are the reference 2-D network. */
 export interface FourierMlpOptions {
@@ -20,6 +21,19 @@ export interface FourierMlpOptions {
   readonly name?: string;
 }
 
+/** A forward pass kept for one later pull-back: see `linearize` of {@link fourierMlp}. */
+export interface Linearization {
+  /** v(x, t): [B, D]. The caller disposes it. */
+  readonly value: tf.Tensor;
+  /** dyᵀ∂v/∂x and dyᵀ∂v/∂θ (in `parameters` order), as `vjp` gives them; frees the cache. Once only. */
+  pullback(dy: tf.Tensor): { readonly dx: tf.Tensor; readonly dparams: readonly tf.Tensor[] };
+  /** Frees the cache without pulling back (no-op after `pullback`). */
+  dispose(): void;
+}
+
+/** A Fourier-time MLP: a vector field with a hand-written pull-back (`vjp`) and `linearize`. */
+export type FourierMlp = VectorField & WithVjp & { linearize(x: tf.Tensor, t: number): Linearization };
+
 let instances = 0;
 
 /**
@@ -29,11 +43,17 @@ let instances = 0;
  *   h₀ = σ(W_in x + b_in + e),  h_{k+1} = σ(W_k h_k + b_k),  out = W_out h_L + b_out.
  * The time embedding is computed once per call on [1, h] when t is shared by the batch.
  *
+ * Besides `apply` (differentiable by tfjs autodiff) it has a tape-free `vjp` (what
+ * `vjp(field, …)` of vjp.ts dispatches to) and `linearize` (the forward pass now, one pull-back
+ * later). Both equal autodiff through `apply` up to float32 rounding. Tensors held from
+ * construction to `dispose()`: the parameters, c, and Wᵀ of the input, hidden and output weights.
+ *
  * Parameters for D = 2, h = 128, L = 3: 99,714 (as the reference).
  */
-export function fourierMlp(options: FourierMlpOptions): VectorField {
+export function fourierMlp(options: FourierMlpOptions): FourierMlp {
   const { dim, hidden = 128, layers = 3, seed = 0, name = 'mlp' } = options;
   const act = activation(options.activation ?? 'gelu');
+  const slope = gateScale(options.activation ?? 'gelu');
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`fourierMlp: dim must be an integer ≥ 1, got ${dim}`);
   if (!Number.isInteger(hidden) || hidden < 1) throw new RangeError(`fourierMlp: hidden must be an integer ≥ 1, got ${hidden}`);
   if (!Number.isInteger(layers) || layers < 0) throw new RangeError(`fourierMlp: layers must be an integer ≥ 0, got ${layers}`);
@@ -44,7 +64,9 @@ export function fourierMlp(options: FourierMlpOptions): VectorField {
   const parameters: Parameter[] = [];
   let draw = 0;
   const add = (pname: string, shape: number[], values: Float32Array): tf.Variable => {
-    const variable = tf.variable(tf.tensor(values, shape, 'float32'), true, `${uid}/${pname}`);
+    const init = tf.tensor(values, shape, 'float32');
+    const variable = tf.variable(init, true, `${uid}/${pname}`);
+    init.dispose(); // the variable keeps the data (shared, reference-counted)
     parameters.push({ name: pname, variable });
     return variable;
   };
@@ -70,23 +92,249 @@ export function fourierMlp(options: FourierMlpOptions): VectorField {
     return dense(act(dense(feats, t1W as tf.Tensor2D, t1B as tf.Tensor1D)) as tf.Tensor2D, t2W as tf.Tensor2D, t2B as tf.Tensor1D);
   };
 
+  /**
+   * Wᵀ of the weights the pull-back multiplies by on the right (dh = dp·Wᵀ), kept between calls:
+   * wasm runs a matMul through XNNPACK only without transpose flags, and packs the right operand
+   * once per tensor, so a cached Wᵀ saves a transpose and a repack on every call. One tensor per
+   * weight from construction to `dispose()` (the tensor count never changes); an entry is rebuilt
+   * when its variable has been assigned (an optimizer step gives it a new data id).
+   */
+  const transposed = [inW, ...body.map(([w]) => w), outW].map((variable) => ({
+    variable,
+    of: variable.dataId,
+    value: tf.keep(tf.transpose(variable)) as tf.Tensor2D,
+  }));
+  const transposeOf = (k: number): tf.Tensor2D => {
+    const entry = transposed[k] as (typeof transposed)[number];
+    if (entry.of !== entry.variable.dataId) {
+      entry.value.dispose();
+      entry.value = tf.keep(tf.transpose(entry.variable)) as tf.Tensor2D;
+      entry.of = entry.variable.dataId;
+    }
+    return entry.value;
+  };
+
+  const checkX = (x: tf.Tensor): void => {
+    if (x.rank !== 2 || x.shape[1] !== dim) throw new RangeError(`${name}: x must be [B, ${dim}], got [${x.shape.join(', ')}]`);
+  };
+
+  const W = (v: tf.Variable): tf.Tensor2D => v as tf.Tensor2D;
+  const b1 = (v: tf.Variable): tf.Tensor1D => v as tf.Tensor1D;
+  const affine = (m: tf.Tensor2D, w: tf.Variable, b: tf.Variable): tf.Tensor2D =>
+    tf.fused.matMul({ a: m, b: W(w), bias: b1(b) }) as tf.Tensor2D;
+
+  /** What the hand-written pull-back reads, kept by the forward pass. */
+  interface Cache {
+    /** Inputs of the hidden layers and of the output layer: h_0 … h_L. */
+    readonly inputs: tf.Tensor2D[];
+    /** Gate derivatives at the pre-activations of h_0 … h_L. */
+    readonly slopes: tf.Tensor2D[];
+    /** The time embedding's pieces ([1, ·], shared t only). */
+    readonly time: { readonly feats: tf.Tensor2D; readonly sinA: tf.Tensor2D; readonly cosA: tf.Tensor2D; readonly u: tf.Tensor2D; readonly du: tf.Tensor2D };
+  }
+
+  /**
+   * The forward pass without a tape: the same ops as the autodiff path (so the same numbers), each
+   * intermediate freed as soon as the next layer has read it. With `cache`, keeps what `vjp` reads.
+   */
+  function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: false): { value: tf.Tensor2D };
+  function forward(x: tf.Tensor2D, t: number, cache: true): { value: tf.Tensor2D; cache: Cache };
+  function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: boolean): { value: tf.Tensor2D; cache?: Cache } {
+    const gate = (p: tf.Tensor2D): { value: tf.Tensor2D; derivative?: tf.Tensor2D } => {
+      const g = cache ? gateWithDerivative(p, slope) : { value: gateValue(p, slope) };
+      p.dispose();
+      return g;
+    };
+    const a = typeof t === 'number' ? tf.add(tf.mul(coeff, t), phase) : tf.add(tf.mul(tf.reshape(t, [-1, 1]), coeff), phase);
+    const sinA = tf.sin(a) as tf.Tensor2D;
+    const cosA = tf.cos(a) as tf.Tensor2D;
+    a.dispose();
+    const feats = tf.concat([sinA, cosA], 1) as tf.Tensor2D; // [1, 2h] (or [B, 2h] for per-row t)
+    const u = gate(affine(feats, t1W, t1B));
+    const e = affine(u.value, t2W, t2B);
+    const inputs: tf.Tensor2D[] = [];
+    const slopes: tf.Tensor2D[] = [];
+    const p0 = affine(x, inW, inB);
+    let h = gate(tf.add(p0, e) as tf.Tensor2D);
+    tf.dispose([p0, e]);
+    for (const [w, b] of body) {
+      if (h.derivative !== undefined) slopes.push(h.derivative);
+      inputs.push(h.value);
+      h = gate(affine(h.value, w, b));
+      if (!cache) (inputs.pop() as tf.Tensor2D).dispose();
+    }
+    const value = affine(h.value, outW, outB);
+    if (!cache) {
+      tf.dispose([h.value, sinA, cosA, feats, u.value]);
+      return { value };
+    }
+    inputs.push(h.value);
+    slopes.push(h.derivative as tf.Tensor2D);
+    return { value, cache: { inputs, slopes, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor2D } } };
+  }
+
+  /**
+   * Evaluates the field. With a gradient tape recording (tf.grad, variableGrads …) it runs the
+   * differentiable layers (`dense`, `activation`, custom gradients); otherwise the tape-free
+   * {@link forward}, the same ops freed early. Both give the same numbers.
+   */
   const apply = (x: tf.Tensor, t: number | tf.Tensor1D): tf.Tensor =>
     tf.tidy(() => {
-      if (x.rank !== 2 || x.shape[1] !== dim) throw new RangeError(`${name}: x must be [B, ${dim}], got [${x.shape.join(', ')}]`);
+      checkX(x);
       if (typeof t !== 'number' && (t.rank !== 1 || t.shape[0] !== x.shape[0])) {
         throw new RangeError(`${name}: t must be a number or [B] = [${x.shape[0]}], got [${t.shape.join(', ')}]`);
       }
-      let h = act(tf.add(dense(x as tf.Tensor2D, inW as tf.Tensor2D, inB as tf.Tensor1D), timeEmbedding(t))) as tf.Tensor2D;
-      for (const [w, b] of body) h = act(dense(h, w as tf.Tensor2D, b as tf.Tensor1D)) as tf.Tensor2D;
-      return dense(h, outW as tf.Tensor2D, outB as tf.Tensor1D);
+      if (tf.engine().state.gradientDepth === 0) return forward(x as tf.Tensor2D, t, false).value;
+      let h = act(tf.add(dense(x as tf.Tensor2D, W(inW), b1(inB)), timeEmbedding(t))) as tf.Tensor2D;
+      for (const [w, b] of body) h = act(dense(h, W(w), b1(b))) as tf.Tensor2D;
+      return dense(h, W(outW), b1(outB));
     });
+
+  const checkCotangent = (x: tf.Tensor, dy: tf.Tensor): void => {
+    if (dy.rank !== 2 || dy.shape[0] !== x.shape[0] || dy.shape[1] !== dim) {
+      throw new RangeError(`${name}: dy must be [B, ${dim}] = [${x.shape.join(', ')}], got [${dy.shape.join(', ')}]`);
+    }
+  };
+  const checkTime = (t: number): void => {
+    if (!Number.isFinite(t)) throw new RangeError(`${name}: t must be a finite number, got ${t}`);
+  };
+
+  /**
+   * The backward pass through a forward cache, which it consumes (every cached tensor is freed as
+   * soon as it has been read). Call inside a tidy.
+   */
+  const pullback = (x2: tf.Tensor2D, cache: Cache, dy2: tf.Tensor2D): { dx: tf.Tensor; dparams: tf.Tensor[] } => {
+    const batch = x2.shape[0];
+    const { inputs, slopes } = cache;
+    const { feats, sinA, cosA, u, du } = cache.time;
+
+    // ---- backward ----
+    // wasm's matMul runs XNNPACK only without transpose flags, and then packs its right operand
+    // on first use (cached per weight tensor; a fresh activation is packed on every call). A
+    // product with a thin side (D or 1 columns) is cheaper on the flagged plain loop, which packs
+    // nothing: the bias sums (onesᵀ·M), ∂W_in = xᵀ·dp₀ and ∂W_out = h_Lᵀ·dy.
+    const onesColumn = tf.ones([batch, 1]) as tf.Tensor2D;
+    const colSum = (m: tf.Tensor2D): tf.Tensor1D => tf.reshape(tf.matMul(onesColumn, m, true, false), [m.shape[1]]) as tf.Tensor1D;
+    const dOutW = tf.matMul(inputs[layers] as tf.Tensor2D, dy2, true, false);
+    const dOutB = colSum(dy2);
+    let dh = tf.matMul(dy2, transposeOf(layers + 1));
+    const dBody: tf.Tensor[] = [];
+    for (let k = layers - 1; k >= 0; k--) {
+      const dp = tf.mul(dh, slopes[k + 1] as tf.Tensor2D) as tf.Tensor2D;
+      const inputT = tf.transpose(inputs[k] as tf.Tensor2D);
+      // [h, B]·[B, h]: the explicit transpose and XNNPACK beat the flagged loop ~8× here
+      dBody.unshift(tf.matMul(inputT, dp), colSum(dp));
+      tf.dispose([dh, inputT, slopes[k + 1] as tf.Tensor2D, inputs[k + 1] as tf.Tensor2D]);
+      dh = tf.matMul(dp, transposeOf(k + 1));
+      dp.dispose();
+    }
+    const dp0 = tf.mul(dh, slopes[0] as tf.Tensor2D) as tf.Tensor2D;
+    tf.dispose([dh, slopes[0] as tf.Tensor2D, inputs[0] as tf.Tensor2D]);
+    const dInW = tf.matMul(x2, dp0, true, false);
+    const dInB = colSum(dp0);
+    const dx = tf.matMul(dp0, transposeOf(0));
+    dp0.dispose();
+    // time embedding, all [1, ·]: the embedding's cotangent is the input bias's, de = Σ_rows dp0
+    const de = tf.reshape(dInB, [1, hidden]) as tf.Tensor2D;
+    const dT2W = tf.matMul(tf.reshape(u, [hidden, 1]), de);
+    const du1 = tf.mul(tf.matMul(de, W(t2W), false, true), du); // [1, h]·W₂ᵀ (tiny: the flag beats a transpose)
+    const dT1W = tf.matMul(tf.reshape(feats, [2 * hidden, 1]), du1);
+    const dFeats = tf.matMul(du1, W(t1W), false, true); // [1, 2h]
+    // d(sin a, cos a)/da = (cos a, −sin a); sum the two halves
+    const dPhase = tf.matMul(tf.ones([1, 2]), tf.reshape(tf.mul(dFeats, tf.concat([cosA, tf.neg(sinA)], 1)), [2, hidden]));
+
+    const byName: Record<string, tf.Tensor> = {
+      'time.phase': dPhase,
+      'input.weight': dInW,
+      'input.bias': dInB,
+      'time.0.weight': dT1W,
+      'time.0.bias': tf.reshape(du1, [hidden]),
+      'time.1.weight': dT2W,
+      'time.1.bias': dInB,
+      'output.weight': dOutW,
+      'output.bias': dOutB,
+    };
+    body.forEach((_, k) => {
+      byName[`hidden.${k}.weight`] = dBody[2 * k] as tf.Tensor;
+      byName[`hidden.${k}.bias`] = dBody[2 * k + 1] as tf.Tensor;
+    });
+    // a parameter's gradient may be shared (input.bias = time.1.bias): hand out distinct tensors
+    const seen = new Set<tf.Tensor>();
+    const dparams = parameters.map((p) => {
+      const g = byName[p.name] as tf.Tensor;
+      if (seen.has(g)) return tf.clone(g);
+      seen.add(g);
+      return g;
+    });
+    tf.dispose([feats, sinA, cosA, u, du]);
+    return { dx, dparams };
+  };
+
+  /**
+   * The hand-written pull-back (see {@link WithVjp}): the tape-free forward pass keeping only what
+   * the backward pass reads (each layer's input and gate derivative), then the backward pass with
+   * matMuls laid out for the wasm backend, each intermediate freed once read. The time embedding
+   * runs once on [1, h]. Bias gradients are column sums done as matMuls (wasm's axis-0 Sum
+   * transposes first). Equal to the autodiff vjp through `apply` up to float32 rounding.
+   */
+  const vjp = (x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult =>
+    tf.tidy(() => {
+      checkX(x);
+      checkCotangent(x, dy);
+      checkTime(t);
+      const { value, cache } = forward(x as tf.Tensor2D, t, true);
+      return { value, ...pullback(x as tf.Tensor2D, cache, dy as tf.Tensor2D) };
+    });
+
+  /**
+   * The value now and the pull-back later: `linearize(x, t)` runs the forward pass once and keeps its
+   * cache; `pullback(dy)` then equals `vjp(x, t, dy)` without a second forward pass (for a caller
+   * that needs v(x, t) to choose the cotangent, as the adjoint does for the score). `x` must stay
+   * alive until then. The cache is freed by `pullback` (callable once) or by `dispose`; inside a
+   * `tf.tidy` it is also freed at the end of the scope.
+   */
+  const linearize = (x: tf.Tensor, t: number): Linearization => {
+    checkX(x);
+    checkTime(t);
+    const x2 = x as tf.Tensor2D;
+    let cache: Cache | null = null;
+    const value = tf.tidy(() => {
+      const r = forward(x2, t, true);
+      const { feats, sinA, cosA, u, du } = r.cache.time;
+      for (const k of [...r.cache.inputs, ...r.cache.slopes, feats, sinA, cosA, u, du]) tf.keep(k);
+      cache = r.cache;
+      return r.value;
+    });
+    const take = (): Cache => {
+      if (cache === null) throw new Error(`${name}: this linearization has been used (pullback or dispose)`);
+      const c: Cache = cache;
+      cache = null;
+      return c;
+    };
+    return {
+      value,
+      pullback: (dy: tf.Tensor) => {
+        checkCotangent(x, dy);
+        const c = take();
+        return tf.tidy(() => pullback(x2, c, dy as tf.Tensor2D));
+      },
+      dispose: () => {
+        if (cache === null) return;
+        const { inputs, slopes, time } = take();
+        tf.dispose([...inputs, ...slopes, time.feats, time.sinA, time.cosA, time.u, time.du]);
+      },
+    };
+  };
 
   return {
     name,
     apply,
+    vjp,
+    linearize,
     parameters,
     parameterCount: parameters.reduce((n, p) => n + p.variable.size, 0),
     dispose: () => {
+      tf.dispose(transposed.map((e) => e.value));
       tf.dispose(parameters.map((p) => p.variable));
       coeff.dispose();
     },

@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relativeError, take } from '@diffflow/test-utils';
+import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal } from '@diffflow/sde-core';
+import { trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
+import { dataParallel, modelFromSpec, modelParameters, sampleRows, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
+import { gradientStrategy } from './gradient_strategy.js';
+import { disposeGradientResult, type GradientResult, type GradientStrategyName } from './strategy.js';
+
+const spec: ModelSpec = {
+  drift: { dim: 2, hidden: 16, layers: 1, seed: 1, name: 'drift' },
+  score: { dim: 2, hidden: 16, layers: 1, seed: 2, name: 'score' },
+  diffusion: { kind: 'constant', value: 0.2 },
+};
+const grid = fixedGrid({ steps: 6, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
+const disposeModel = (m: DiffFlowModel): void => {
+  m.drift.dispose();
+  m.score.dispose();
+};
+
+/** Largest relative error over the loss terms and every parameter's gradient. */
+function compare(model: DiffFlowModel, a: GradientResult, b: GradientResult): { loss: number; grads: number } {
+  let loss = 0;
+  for (const k of trajectoryLossTerms) loss = Math.max(loss, relativeError(a.loss[k].dataSync(), b.loss[k].dataSync()));
+  let grads = 0;
+  for (const p of modelParameters(model)) {
+    const ga = a.grads[p.variable.name];
+    const gb = b.grads[p.variable.name];
+    expect(ga?.shape, p.name).toEqual(p.variable.shape);
+    expect(gb?.shape, p.name).toEqual(p.variable.shape);
+    grads = Math.max(grads, relativeError((ga as tf.Tensor).dataSync(), (gb as tf.Tensor).dataSync()));
+  }
+  return { loss, grads };
+}
+
+describe('shardRows', () => {
+  it('splits rows into nearly equal, contiguous, non-empty shards', () => {
+    expect(shardRows(10, 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 10],
+    ]);
+    expect(shardRows(2, 3)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect(shardRows(5, 1)).toEqual([[0, 5]]);
+  });
+});
+
+describe('dataParallel (worker threads)', () => {
+  let model: DiffFlowModel;
+  let pool: DataParallel; // 2 workers + the local shard
+  let remoteOnly: DataParallel; // 1 worker, no local shard
+
+  beforeAll(async () => {
+    model = modelFromSpec(spec);
+    [pool, remoteOnly] = await Promise.all([
+      dataParallel({ spec, strategy: 'naive', workers: 2 }),
+      dataParallel({ spec, strategy: 'adjoint', workers: 1, localShard: false }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([pool?.dispose(), remoteOnly?.dispose()]);
+    if (model !== undefined) disposeModel(model);
+  });
+
+  const cases: [string, () => DataParallel, GradientStrategyName][] = [
+    ['naive, 2 workers + local shard', () => pool, 'naive'],
+    ['adjoint, 1 worker, no local shard', () => remoteOnly, 'adjoint'],
+  ];
+  for (const [label, getPool, strategy] of cases) {
+    it(`equals the single-process ${label} result (rel. error ≤ 1e-5), leaving no tensors behind`, async () => {
+      const p = getPool();
+      const x0 = replayableNormal([37, 2], { seed: 5, purpose: 'data', iteration: 0, step: 0 });
+      const single = gradientStrategy(strategy)(model, x0, grid, forwardNoise(3, 7));
+      const before = tf.memory().numTensors;
+      const parallel = await p.gradients(model, x0, grid, { seed: 3, iteration: 7 });
+      const { loss, grads } = compare(model, single, parallel);
+      expect(loss).toBeLessThan(1e-5);
+      expect(grads).toBeLessThan(1e-5);
+      disposeGradientResult(parallel);
+      expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+      disposeGradientResult(single);
+      x0.dispose();
+    });
+  }
+
+  it('uses each shard’s own rows of the noise: another iteration’s noise gives another result', async () => {
+    const x0 = replayableNormal([20, 2], { seed: 6, purpose: 'data', iteration: 0, step: 0 });
+    const other = gradientStrategy('naive')(model, x0, grid, forwardNoise(3, 8));
+    const parallel = await pool.gradients(model, x0, grid, { seed: 3, iteration: 7 });
+    expect(compare(model, other, parallel).grads).toBeGreaterThan(1e-3);
+    disposeGradientResult(other);
+    disposeGradientResult(parallel);
+    x0.dispose();
+  });
+
+  it('follows the caller’s weights from call to call (an optimizer step in between) and a flexible grid', async () => {
+    const x0 = replayableNormal([16, 2], { seed: 7, purpose: 'data', iteration: 0, step: 0 });
+    const flexible = flexibleGridAt({ steps: 6, tMin: 1e-3, tMax: 0.05, beta: 0.9 }, 9, 2);
+    const first = await pool.gradients(model, x0, flexible, { seed: 1, iteration: 2 });
+    const optimizer = tf.train.adam(1e-2);
+    optimizer.applyGradients(Object.entries(first.grads).map(([name, tensor]) => ({ name, tensor })));
+    disposeGradientResult(first);
+    const single = gradientStrategy('naive')(model, x0, flexible, forwardNoise(1, 3));
+    const parallel = await pool.gradients(model, x0, flexible, { seed: 1, iteration: 3 });
+    expect(compare(model, single, parallel).grads).toBeLessThan(1e-5);
+    disposeGradientResult(single);
+    disposeGradientResult(parallel);
+    optimizer.dispose();
+    x0.dispose();
+  });
+
+  it('samples the backward SDE exactly as one process does, split over the shards', async () => {
+    const options = { n: 23, grid, seed: 11 };
+    const whole = take(sampleRows(model, [0, 23], 2, options));
+    const split = take(await pool.sample(model, options));
+    expect(split).toHaveLength(46);
+    expect(relativeError(split, whole)).toBeLessThan(1e-6);
+    // rows of a split equal the rows of the whole draw
+    expect(take(sampleRows(model, [5, 9], 2, options))).toEqual(whole.slice(10, 18));
+  });
+
+  it('rejects a model that does not match the spec', async () => {
+    const wider = modelFromSpec({ ...spec, drift: { ...spec.drift, hidden: 8 } });
+    const x0 = tf.ones([4, 2]);
+    await expect(pool.gradients(wider, x0, grid, { seed: 0, iteration: 0 })).rejects.toThrow(/does not match the spec/);
+    disposeModel(wider);
+    x0.dispose();
+  });
+});
+
+describe('dataParallel from a plain tsx script', () => {
+  it('starts, computes and lets the process exit even without dispose()', () => {
+    const module = new URL('./data_parallel.ts', import.meta.url).href;
+    const code = `
+      import { selectBackend } from '@diffflow/backend';
+      const tf = await import('@tensorflow/tfjs-core');
+      const { dataParallel, modelFromSpec } = await import(${JSON.stringify(module)});
+      await selectBackend({ prefer: 'wasm', quiet: true });
+      const spec = ${JSON.stringify(spec)};
+      const pool = await dataParallel({ spec, strategy: 'naive', workers: 1 });
+      const r = await pool.gradients(modelFromSpec(spec), tf.ones([4, 2]), [0.001, 0.01, 0.05], { seed: 0, iteration: 0 });
+      console.log('objective', r.loss.objective.dataSync()[0], 'shards', pool.shards);`;
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd, encoding: 'utf8', timeout: 100_000 });
+    expect(run.status, run.stderr.slice(-500)).toBe(0);
+    expect(run.stdout).toMatch(/objective \d+\.\d+ shards 2/);
+  });
+});
+
+describe('dataParallel options', () => {
+  it('rejects an unknown strategy, a bad worker count and an unknown diffusion before starting workers', async () => {
+    await expect(dataParallel({ spec, strategy: 'magic' as GradientStrategyName })).rejects.toThrow(/strategy must be one of adjoint, naive/);
+    await expect(dataParallel({ spec, strategy: 'naive', workers: 0, localShard: false })).rejects.toThrow(/workers must be an integer ≥ 1/);
+    await expect(dataParallel({ spec, strategy: 'naive', workers: 1.5 })).rejects.toThrow(/workers must be an integer/);
+    const bad = { ...spec, diffusion: { kind: 'cosine' } } as unknown as ModelSpec;
+    await expect(dataParallel({ spec: bad, strategy: 'naive' })).rejects.toThrow(/diffusion.kind must be 'constant' or 'piecewise'/);
+  });
+
+  it('runs with no workers at all (the local shard only) and refuses calls after dispose', async () => {
+    const model = modelFromSpec(spec);
+    const pool = await dataParallel({ spec, strategy: 'naive', workers: 0 });
+    expect(pool.shards).toBe(1);
+    const x0 = replayableNormal([8, 2], { seed: 8, purpose: 'data', iteration: 0, step: 0 });
+    const single = gradientStrategy('naive')(model, x0, grid, forwardNoise(2, 0));
+    const local = await pool.gradients(model, x0, grid, { seed: 2, iteration: 0 });
+    expect(compare(model, single, local).grads).toBeLessThan(1e-6);
+    disposeGradientResult(single);
+    disposeGradientResult(local);
+    await pool.dispose();
+    await expect(pool.gradients(model, x0, grid, { seed: 2, iteration: 0 })).rejects.toThrow(/disposed/);
+    x0.dispose();
+    disposeModel(model);
+  });
+});

@@ -1,0 +1,482 @@
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  backwardStep,
+  checkGrid,
+  constantDiffusion,
+  forwardNoise,
+  piecewiseDiffusion,
+  replayableNormal,
+  type Diffusion,
+  type TimeGrid,
+} from '@diffflow/sde-core';
+import { fourierMlp, type FourierMlpOptions, type Parameter } from '@diffflow/networks';
+import { trajectoryLossTerms, type DiffFlowModel, type TrajectoryLoss } from '@diffflow/losses';
+import { gradientStrategy } from './gradient_strategy.js';
+import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
+
+/**
+ * Data-parallel gradients and sampling: a batch is split into row shards, each computed by a
+ * replica of the model in its own worker thread (its own tfjs backend: wasm is single-threaded in
+ * Node), optionally one shard on the calling thread. Every shard sees exactly its rows of the full
+ * batch's randomness (replayable keys), and the results are combined with weights rows/B, so the
+ * result equals the single-process one up to float32 rounding.
+ *
+ * Limits: the workers rebuild the model from a {@link ModelSpec}, so only models built from a spec
+ * run there: Fourier-time MLP drift and score ({@link fourierMlp} options) and a constant or
+ * piecewise-linear g. Fields built in code (a fixed linear drift, a U-Net, `functionalDiffusion`)
+ * cannot be sent to a worker; use their strategy in-process. Weights are copied to the workers on
+ * every call in which they changed (~0.8 MB for the reference 2-D model).
+ */
+
+/** g(t) in a form a worker can rebuild. */
+export type DiffusionSpec =
+  | { readonly kind: 'constant'; readonly value: number }
+  | { readonly kind: 'piecewise'; readonly times: readonly number[]; readonly values: readonly number[] };
+
+/** A DiffFlow model in a form a worker can rebuild: the constructor options of its parts. */
+export interface ModelSpec {
+  readonly drift: FourierMlpOptions;
+  readonly score: FourierMlpOptions;
+  readonly diffusion: DiffusionSpec;
+}
+
+/** The model a spec describes (what each worker builds; build the caller's model with it too). */
+export function modelFromSpec(spec: ModelSpec): DiffFlowModel {
+  return { drift: fourierMlp(spec.drift), score: fourierMlp(spec.score), diffusion: diffusionFromSpec(spec.diffusion) };
+}
+
+function diffusionFromSpec(spec: DiffusionSpec): Diffusion {
+  if (spec.kind === 'constant') return constantDiffusion(spec.value);
+  if (spec.kind === 'piecewise') return piecewiseDiffusion(spec.times, spec.values);
+  throw new RangeError(`dataParallel: diffusion.kind must be 'constant' or 'piecewise', got '${String((spec as { kind: unknown }).kind)}'`);
+}
+
+/** The parameters of a model in the order gradients travel: drift's, then score's. */
+export function modelParameters(model: DiffFlowModel): Parameter[] {
+  return [...model.drift.parameters, ...model.score.parameters];
+}
+
+/** Row shards [start, end) of a batch of `rows` rows split into `parts` nearly equal parts (empty ones dropped). */
+export function shardRows(rows: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let k = 0; k < parts; k++) {
+    const start = Math.floor((k * rows) / parts);
+    const end = Math.floor(((k + 1) * rows) / parts);
+    if (end > start) out.push([start, end]);
+  }
+  return out;
+}
+
+/** Options of {@link sampleRows}: the backward SDE (paper Eq. 12) from N(0, I) at T down to t_0. */
+export interface SampleOptions {
+  /** Number of samples n ≥ 1. */
+  readonly n: number;
+  /** t_0 < … < t_N. */
+  readonly grid: TimeGrid;
+  /** Root seed: prior keyed (seed, 'sample/prior', 0, 0), step i's noise (seed, 'sample/noise', 0, i). */
+  readonly seed: number;
+  /** Last step (t_1 → t_0) without noise, the Tweedie denoising step. Default true. */
+  readonly denoise?: boolean;
+}
+
+/**
+ * Rows [start, end) of n samples of the backward SDE,
+ *   x_i = x_{i+1} − [f_{i+1} − g_{i+1}² s_{i+1}] Δt_i + g_{i+1} √Δt_i δ_i,
+ * drift and score at the right end point. Rows [start, end) of any split equal those rows of the
+ * whole draw. @returns [end − start, D]; the caller disposes it.
+ */
+export function sampleRows(model: DiffFlowModel, rows: readonly [number, number], dim: number, options: SampleOptions): tf.Tensor {
+  const { n, grid, seed } = options;
+  checkGrid(grid, 'sampleRows: grid');
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`sampleRows: n must be an integer ≥ 1, got ${n}`);
+  const [start, end] = rows;
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end > start && end <= n)) {
+    throw new RangeError(`sampleRows: rows must be integers with 0 ≤ start < end ≤ n = ${n}, got [${start}, ${end})`);
+  }
+  const denoise = options.denoise ?? true;
+  const steps = grid.length - 1;
+  let x = replayableNormal([end, dim], { seed, purpose: 'sample/prior', iteration: 0, step: 0 }, [start, end]);
+  for (let i = steps - 1; i >= 0; i--) {
+    const t1 = grid[i + 1] as number;
+    const dt = t1 - (grid[i] as number);
+    const z = x;
+    x = tf.tidy(() => {
+      const noise = i === 0 && denoise ? null : replayableNormal([end, dim], { seed, purpose: 'sample/noise', iteration: 0, step: i }, [start, end]);
+      return backwardStep(z, model.drift.apply(z, t1), model.score.apply(z, t1), model.diffusion(t1), dt, noise);
+    });
+    z.dispose();
+  }
+  return x;
+}
+
+/** The randomness of one training iteration: δ^F_i comes from `forwardNoise(seed, iteration)`. */
+export interface IterationKey {
+  readonly seed: number;
+  readonly iteration: number;
+}
+
+/** Options of {@link dataParallel}. */
+export interface DataParallelOptions {
+  /** How each worker builds its replica; the caller's model must have the same parameters. */
+  readonly spec: ModelSpec;
+  /** The gradient strategy every shard runs. */
+  readonly strategy: GradientStrategyName;
+  /** Worker threads (default: cores − 1 with a local shard, else cores; at least 1 when there is no local shard). */
+  readonly workers?: number;
+  /** Whether the calling thread computes a shard itself while the workers run (default true). */
+  readonly localShard?: boolean;
+  /** tfjs backend of the workers (default: the calling thread's, `tf.getBackend()`). */
+  readonly backend?: string;
+}
+
+/** A pool of model replicas in worker threads; see {@link dataParallel}. */
+export interface DataParallel {
+  /** Shards a batch is split into (workers, plus one with a local shard). */
+  readonly shards: number;
+  /**
+   * The gradient strategy on `x0` split across the shards, with δ^F from `forwardNoise(key.seed,
+   * key.iteration)`: the same loss terms and gradients as the strategy on the whole batch in one
+   * process (up to float32 rounding), keyed by `model`'s variable names.
+   * @param model the caller's model (the weights sent to the workers; the local shard runs on it)
+   */
+  gradients(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult>;
+  /** n samples of the backward SDE split across the shards: equal to `sampleRows(model, [0, n], …)`. */
+  sample(model: DiffFlowModel, options: SampleOptions): Promise<tf.Tensor>;
+  /** Stops the workers and frees their replicas. */
+  dispose(): Promise<void>;
+}
+
+/** Messages main → worker. */
+export type ToWorker =
+  | { readonly type: 'init'; readonly spec: ModelSpec; readonly backend: string }
+  | {
+      readonly type: 'gradients';
+      readonly id: number;
+      readonly weights: Float32Array | null;
+      readonly x0: Float32Array;
+      readonly shape: readonly number[];
+      readonly rows: readonly [number, number];
+      readonly grid: TimeGrid;
+      readonly key: IterationKey;
+      readonly strategy: GradientStrategyName;
+    }
+  | {
+      readonly type: 'sample';
+      readonly id: number;
+      readonly weights: Float32Array | null;
+      readonly rows: readonly [number, number];
+      readonly options: SampleOptions;
+    }
+  | { readonly type: 'dispose' };
+
+/** Messages worker → main. */
+export type FromWorker =
+  | { readonly type: 'ready'; readonly layout: readonly { readonly name: string; readonly shape: readonly number[] }[] }
+  | { readonly type: 'gradients'; readonly id: number; readonly grads: Float32Array; readonly loss: readonly number[] }
+  | { readonly type: 'samples'; readonly id: number; readonly values: Float32Array }
+  | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/** Concatenates the values of some tensors into one Float32Array (in order). */
+export function flatten(tensors: readonly tf.Tensor[]): Float32Array {
+  const out = new Float32Array(tensors.reduce((n, t) => n + t.size, 0));
+  let offset = 0;
+  for (const t of tensors) {
+    out.set(t.dataSync() as Float32Array, offset);
+    offset += t.size;
+  }
+  return out;
+}
+
+/** A strategy's result as one list: the loss terms (in `trajectoryLossTerms` order), then the gradients in parameter order. */
+export function termsAndGrads(result: GradientResult, params: readonly Parameter[]): tf.Tensor[] {
+  return [
+    ...trajectoryLossTerms.map((k) => result.loss[k]),
+    ...params.map((p) => result.grads[p.variable.name] ?? tf.zerosLike(p.variable)),
+  ];
+}
+
+/** Reads and disposes the list of {@link termsAndGrads}: [loss terms, flat gradients]. */
+export function splitTerms(list: readonly tf.Tensor[]): [number[], Float32Array] {
+  const n = trajectoryLossTerms.length;
+  const loss = list.slice(0, n).map((t) => t.dataSync()[0] as number);
+  const grads = flatten(list.slice(n));
+  tf.dispose(list as tf.Tensor[]);
+  return [loss, grads];
+}
+
+/** Assigns consecutive slices of `values` to the parameters (in order). */
+export function assignFlat(parameters: readonly Parameter[], values: Float32Array): void {
+  let offset = 0;
+  for (const p of parameters) {
+    const v = p.variable;
+    tf.tidy(() => v.assign(tf.tensor(values.subarray(offset, offset + v.size), v.shape, 'float32')));
+    offset += v.size;
+  }
+  if (offset !== values.length) throw new RangeError(`dataParallel: got ${values.length} weights for ${offset} parameters`);
+}
+
+/** The worker entry next to this module, and how to start it (TypeScript sources need tsx inside the worker). */
+function spawn(workerData: unknown): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./data_parallel_worker.js', here), { workerData });
+  // Running from sources (tsx, vitest): Node 20 does not apply `--import tsx` from a worker's
+  // execArgv before its entry, so a one-line bootstrap registers tsx's loader, then imports the entry.
+  // tsx turns source maps on; they are turned off again before tfjs loads: Node would otherwise
+  // parse the .map files of every tfjs bundle (~50 MiB per worker). Stack traces then point into the
+  // transpiled code; error messages are unchanged.
+  const entry = new URL('./data_parallel_worker.ts', here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); process.setSourceMapsEnabled(false); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData, execArgv: ['--conditions=source'] });
+}
+
+function tsxApi(): string {
+  const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
+  if (typeof resolve === 'function') {
+    try {
+      return resolve('tsx/esm/api');
+    } catch {
+      // fall through to the package layout
+    }
+  }
+  return pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+}
+
+interface Pending {
+  resolve: (message: FromWorker) => void;
+  reject: (error: Error) => void;
+}
+
+/** One worker and its request/reply bookkeeping. */
+class Replica {
+  readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private ready: Promise<FromWorker & { type: 'ready' }>;
+  private failure: Error | null = null;
+  /** Data ids of the weights last sent (null: none yet). */
+  sentWeights: readonly object[] | null = null;
+
+  constructor(spec: ModelSpec, backend: string) {
+    this.worker = spawn(null);
+    let onReady: (m: FromWorker & { type: 'ready' }) => void = () => undefined;
+    let onReadyError: (e: Error) => void = () => undefined;
+    this.ready = new Promise((resolve, reject) => {
+      onReady = resolve;
+      onReadyError = reject;
+    });
+    this.ready.catch(() => undefined); // reported through the first request
+    // An idle worker does not keep the process alive (a script that forgets dispose() still exits);
+    // while a request is in flight it does.
+    this.worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        this.worker.unref();
+        onReady(m);
+      } else if (m.type === 'error' && m.id < 0) onReadyError(new Error(`dataParallel worker: ${m.message}`));
+      else {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (this.pending.size === 0) this.worker.unref();
+        if (p === undefined) return;
+        if (m.type === 'error') p.reject(new Error(`dataParallel worker: ${m.message}`));
+        else p.resolve(m);
+      }
+    });
+    const fail = (error: Error): void => {
+      this.failure = error;
+      onReadyError(error);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    };
+    this.worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+    this.worker.on('exit', (code) => fail(new Error(`dataParallel worker exited (code ${code})`)));
+    this.post({ type: 'init', spec, backend });
+  }
+
+  layout(): Promise<FromWorker & { type: 'ready' }> {
+    return this.ready;
+  }
+
+  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  request(id: number, message: ToWorker, transfer: ArrayBuffer[]): Promise<FromWorker> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.post(message, transfer);
+    });
+  }
+}
+
+/**
+ * Starts a pool of model replicas in worker threads.
+ * @example
+ * const model = modelFromSpec(spec);
+ * const pool = await dataParallel({ spec, strategy: 'adjoint' });
+ * const { loss, grads } = await pool.gradients(model, x0, grid, { seed, iteration });
+ * optimizer.applyGradients(grads);
+ * await pool.dispose();
+ */
+export async function dataParallel(options: DataParallelOptions): Promise<DataParallel> {
+  const { spec, strategy } = options;
+  if (!(gradientStrategyNames as readonly string[]).includes(strategy)) {
+    throw new RangeError(`dataParallel: strategy must be one of ${gradientStrategyNames.join(', ')}, got '${String(strategy)}'`);
+  }
+  const local = options.localShard ?? true;
+  const cores = availableParallelism();
+  const workers = options.workers ?? Math.max(local ? cores - 1 : cores, local ? 0 : 1);
+  if (!Number.isInteger(workers) || workers < 0 || (!local && workers < 1)) {
+    throw new RangeError(`dataParallel: workers must be an integer ≥ ${local ? 0 : 1}${local ? '' : ' without a local shard'}, got ${workers}`);
+  }
+  diffusionFromSpec(spec.diffusion); // fail here, not in a worker
+  const backend = options.backend ?? tf.getBackend();
+  const replicas = Array.from({ length: workers }, () => new Replica(spec, backend));
+  let layout: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  try {
+    layout = (await Promise.all(replicas.map((r) => r.layout())))[0]?.layout ?? [];
+  } catch (error) {
+    await Promise.all(replicas.map((r) => r.worker.terminate()));
+    throw error;
+  }
+  let nextId = 0;
+  let disposed = false;
+  const shards = workers + (local ? 1 : 0);
+
+  const checkModel = (model: DiffFlowModel): Parameter[] => {
+    if (disposed) throw new Error('dataParallel: the pool has been disposed');
+    const params = modelParameters(model);
+    if (replicas.length > 0) {
+      const same =
+        params.length === layout.length &&
+        params.every((p, k) => p.name === layout[k]?.name && p.variable.shape.join() === layout[k]?.shape.join());
+      if (!same) throw new RangeError('dataParallel: the model does not match the spec the workers were built from (parameter names or shapes differ)');
+    }
+    return params;
+  };
+
+  /** The weights for a replica, or null when it already has these (same data ids as last sent). */
+  const weightsFor = (replica: Replica, params: readonly Parameter[], flat: () => Float32Array): Float32Array | null => {
+    const ids = params.map((p) => p.variable.dataId);
+    const last = replica.sentWeights;
+    if (last !== null && last.length === ids.length && last.every((id, k) => id === ids[k])) return null;
+    replica.sentWeights = ids;
+    return flat().slice();
+  };
+
+  /** Splits rows over replicas first, the local shard (if any) last, so the workers start first. */
+  const assign = (rows: number): { replica: Replica | null; rows: [number, number] }[] =>
+    shardRows(rows, shards).map((r, k) => ({ replica: replicas[k] ?? null, rows: r }));
+
+  const gradients = async (model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
+    const params = checkModel(model);
+    checkGrid(grid, 'dataParallel: grid');
+    const batch = x0.shape[0] ?? 0;
+    if (x0.rank < 2 || batch < 1) throw new RangeError(`dataParallel: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
+    const rowSize = x0.size / batch;
+    const data = x0.dataSync() as Float32Array;
+    let flat: Float32Array | null = null;
+    const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
+    const plan = assign(batch);
+    const remote = plan.flatMap(({ replica, rows }) => {
+      if (replica === null) return [];
+      const w = weightsFor(replica, params, weights);
+      const x = data.slice(rows[0] * rowSize, rows[1] * rowSize);
+      const id = nextId++;
+      const message: ToWorker = { type: 'gradients', id, weights: w, x0: x, shape: [rows[1] - rows[0], ...x0.shape.slice(1)], rows, grid, key, strategy };
+      return [{ rows, reply: replica.request(id, message, (w === null ? [x.buffer] : [w.buffer, x.buffer]) as ArrayBuffer[]) }];
+    });
+    remote.forEach((r) => r.reply.catch(() => undefined)); // awaited below; avoid an unhandled rejection meanwhile
+    // the local shard, while the workers run
+    const parts: { rows: readonly [number, number]; grads: Float32Array; loss: readonly number[] }[] = [];
+    const mine = plan.find((p) => p.replica === null);
+    if (mine !== undefined) {
+      const { rows } = mine;
+      const run = gradientStrategy(strategy);
+      const out = tf.tidy(() => {
+        const x = rows[0] === 0 && rows[1] === batch ? x0 : tf.slice(x0, rows[0], rows[1] - rows[0]);
+        return termsAndGrads(run(model, x, grid, forwardNoise(key.seed, key.iteration, rows)), params);
+      });
+      const [loss, grads] = splitTerms(out);
+      parts.push({ rows, grads, loss });
+    }
+    for (const r of remote) {
+      const m = await r.reply;
+      if (m.type !== 'gradients') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
+      parts.push({ rows: r.rows, grads: m.grads, loss: m.loss });
+    }
+    parts.sort((a, b) => a.rows[0] - b.rows[0]);
+    // weighted by rows/B: each shard's terms and gradients are means over its own rows
+    const total = new Float64Array(parts[0]?.grads.length ?? 0);
+    const loss = new Float64Array(trajectoryLossTerms.length);
+    for (const part of parts) {
+      const w = (part.rows[1] - part.rows[0]) / batch;
+      for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + w * (part.grads[i] as number);
+      for (let k = 0; k < loss.length; k++) loss[k] = (loss[k] as number) + w * (part.loss[k] as number);
+    }
+    const grads: tf.NamedTensorMap = {};
+    let offset = 0;
+    for (const p of params) {
+      grads[p.variable.name] = tf.tensor(Float32Array.from(total.subarray(offset, offset + p.variable.size)), p.variable.shape, 'float32');
+      offset += p.variable.size;
+    }
+    const terms = Object.fromEntries(trajectoryLossTerms.map((k, i) => [k, tf.scalar(loss[i] as number)])) as unknown as TrajectoryLoss;
+    return { loss: terms, grads };
+  };
+
+  const sample = async (model: DiffFlowModel, opts: SampleOptions): Promise<tf.Tensor> => {
+    const params = checkModel(model);
+    if (!Number.isInteger(opts.n) || opts.n < 1) throw new RangeError(`dataParallel.sample: n must be an integer ≥ 1, got ${opts.n}`);
+    checkGrid(opts.grid, 'dataParallel.sample: grid');
+    const dim = spec.drift.dim;
+    let flat: Float32Array | null = null;
+    const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
+    const plan = assign(opts.n);
+    const remote = plan.flatMap(({ replica, rows }) => {
+      if (replica === null) return [];
+      const w = weightsFor(replica, params, weights);
+      const id = nextId++;
+      return [{ rows, reply: replica.request(id, { type: 'sample', id, weights: w, rows, options: opts }, w === null ? [] : [w.buffer as ArrayBuffer]) }];
+    });
+    remote.forEach((r) => r.reply.catch(() => undefined));
+    const pieces: { rows: readonly [number, number]; values: Float32Array }[] = [];
+    const mine = plan.find((p) => p.replica === null);
+    if (mine !== undefined) {
+      const x = sampleRows(model, mine.rows, dim, opts);
+      pieces.push({ rows: mine.rows, values: x.dataSync() as Float32Array });
+      x.dispose();
+    }
+    for (const r of remote) {
+      const m = await r.reply;
+      if (m.type !== 'samples') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
+      pieces.push({ rows: r.rows, values: m.values });
+    }
+    pieces.sort((a, b) => a.rows[0] - b.rows[0]);
+    const out = new Float32Array(opts.n * dim);
+    for (const p of pieces) out.set(p.values, p.rows[0] * dim);
+    return tf.tensor(out, [opts.n, dim], 'float32');
+  };
+
+  const dispose = async (): Promise<void> => {
+    if (disposed) return;
+    disposed = true;
+    await Promise.all(
+      replicas.map(
+        (r) =>
+          new Promise<void>((resolve) => {
+            r.worker.once('exit', () => resolve());
+            r.worker.ref(); // keep the process alive until the worker has gone
+            r.post({ type: 'dispose' });
+            setTimeout(() => void r.worker.terminate(), 5_000).unref();
+          }),
+      ),
+    );
+  };
+
+  return { shards, gradients, sample, dispose };
+}

@@ -1,0 +1,76 @@
+/**
+ * Worker entry of {@link dataParallel} (data_parallel.ts): holds one replica of the model on its own
+ * tfjs backend and runs the requests of the pool, one at a time. Not imported by anything else.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@diffflow/backend';
+import { forwardNoise } from '@diffflow/sde-core';
+import type { DiffFlowModel } from '@diffflow/losses';
+import { assignFlat, modelFromSpec, modelParameters, sampleRows, splitTerms, termsAndGrads, type FromWorker, type ToWorker } from './data_parallel.js';
+import { gradientStrategy } from './gradient_strategy.js';
+
+if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
+const port = parentPort;
+
+let model: DiffFlowModel | null = null;
+let dim = 0;
+const reply = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+/** Messages are handled strictly in order: init is asynchronous (backend start), the rest synchronous. */
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (message: ToWorker) => {
+  queue = queue.then(() => handle(message)).catch((error: unknown) => {
+    const id = 'id' in message ? message.id : -1;
+    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
+  });
+});
+
+async function handle(message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'init': {
+      await selectBackend({ prefer: message.backend, quiet: true });
+      model = modelFromSpec(message.spec);
+      dim = message.spec.drift.dim;
+      reply({ type: 'ready', layout: modelParameters(model).map((p) => ({ name: p.name, shape: p.variable.shape })) });
+      return;
+    }
+    case 'gradients': {
+      const m = ready();
+      const params = modelParameters(m);
+      if (message.weights !== null) assignFlat(params, message.weights);
+      const { rows, key } = message;
+      const run = gradientStrategy(message.strategy);
+      const out = tf.tidy(() => {
+        const x0 = tf.tensor(message.x0, message.shape as number[], 'float32');
+        return termsAndGrads(run(m, x0, message.grid, forwardNoise(key.seed, key.iteration, rows)), params);
+      });
+      const [loss, grads] = splitTerms(out);
+      reply({ type: 'gradients', id: message.id, grads, loss }, [grads.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'sample': {
+      const m = ready();
+      if (message.weights !== null) assignFlat(modelParameters(m), message.weights);
+      const x = sampleRows(m, message.rows, dim, message.options);
+      const values = (x.dataSync() as Float32Array).slice();
+      x.dispose();
+      reply({ type: 'samples', id: message.id, values }, [values.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'dispose': {
+      if (model !== null) {
+        model.drift.dispose();
+        model.score.dispose();
+        model = null;
+      }
+      port.close();
+      return;
+    }
+  }
+}
+
+function ready(): DiffFlowModel {
+  if (model === null) throw new Error('data_parallel_worker: no model (init first)');
+  return model;
+}
