@@ -1,0 +1,164 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { deriveSeed } from '@diffflow/sde-core';
+import type { Parameter, VectorField } from '@diffflow/networks';
+import { ddpmLoss, type DdpmTime, type VpSchedule } from '@diffflow/losses';
+import { adam, type Adam } from '../train/adam.js';
+import { clipByGlobalNorm } from '../train/clip.js';
+import { ema, type Ema } from '../train/ema.js';
+import { DivergenceError, type TrainerState } from '../train/trainer.js';
+
+/**
+ * The DDPM baseline's training loop: L_simple (`ddpmLoss`) on an ε-network with the same
+ * optimiser pieces as DiffFlow's `createTrainer` (Adam with StepLR, global-norm clipping, EMA of
+ * the weights), so the two models differ in their objective and model, not in the optimiser.
+ * Every draw is keyed by (seed, iteration), so runs replay and resume exactly.
+ */
+
+export interface DdpmTrainerConfig {
+  /** Seed of the loss's t and ε draws (the data come from the `data` callback). */
+  readonly seed: number;
+  readonly lr: number;
+  /** lr × lrDecay every lrDecayEvery iterations (StepLR). */
+  readonly lrDecay: number;
+  readonly lrDecayEvery: number;
+  /** Global gradient-norm clip (0 = off). */
+  readonly clip: number;
+  readonly emaDecay: number;
+  /** t ~ U(tMin, 1) in the loss (continuous time). */
+  readonly tMin: number;
+  readonly time: DdpmTime;
+  /** Non-finite iterations retried with fresh draws before giving up. */
+  readonly maxRetries: number;
+}
+
+export interface DdpmStepMetrics {
+  readonly iteration: number;
+  readonly lr: number;
+  /** L_simple of the batch: mean ‖ε_θ − ε‖², summed over dimensions. */
+  readonly loss: number;
+  readonly gradNorm: number;
+  readonly retries: number;
+  readonly ms: number;
+}
+
+export interface DdpmTrainer {
+  readonly network: VectorField;
+  /** Parameters with stable names ('epsilon/…'). */
+  readonly parameters: readonly Parameter[];
+  readonly iteration: number;
+  step(): DdpmStepMetrics;
+  readonly ema: Ema;
+  /** Same layout as DiffFlow's trainer: 'param/…', 'adam/m/…', 'adam/v/…', 'ema/…'. */
+  state(): TrainerState;
+  restore(state: TrainerState): void;
+  dispose(): void;
+}
+
+/**
+ * @param network the ε-network (its parameters are trained in place)
+ * @param data x_0 of an iteration: [B, ...D] (the trainer disposes it)
+ */
+export function createDdpmTrainer(network: VectorField, schedule: VpSchedule, config: DdpmTrainerConfig, data: (iteration: number) => tf.Tensor): DdpmTrainer {
+  if (!(config.lr > 0)) throw new RangeError(`createDdpmTrainer: lr must be > 0, got ${config.lr}`);
+  if (!(config.lrDecay > 0 && config.lrDecay <= 1)) throw new RangeError(`createDdpmTrainer: lrDecay must be in (0, 1], got ${config.lrDecay}`);
+  if (!Number.isInteger(config.lrDecayEvery) || config.lrDecayEvery < 1)
+    throw new RangeError(`createDdpmTrainer: lrDecayEvery must be an integer ≥ 1, got ${config.lrDecayEvery}`);
+  const parameters: Parameter[] = network.parameters.map((p) => ({ name: `epsilon/${p.name}`, variable: p.variable }));
+  const variables = parameters.map((p) => p.variable);
+  const optimizer: Adam = adam(variables);
+  const average: Ema = ema(variables, config.emaDecay);
+  const stableName = new Map(parameters.map((p) => [p.variable.name, p.name]));
+  const liveName = new Map(parameters.map((p) => [p.name, p.variable.name]));
+  let iteration = 0;
+
+  const attemptOnce = (attempt: number): { loss: number; gradNorm: number; lr: number } | { failed: string } => {
+    const seed = attempt === 0 ? config.seed : deriveSeed({ seed: config.seed, purpose: 'ddpm/retry', iteration, step: attempt });
+    const x0 = data(iteration);
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      result = tf.variableGrads(() => ddpmLoss(network, schedule, x0, { seed, iteration, tMin: config.tMin, time: config.time }), variables);
+    } finally {
+      x0.dispose();
+    }
+    const loss = result.value.dataSync()[0] as number;
+    result.value.dispose();
+    if (!Number.isFinite(loss)) {
+      tf.dispose(Object.values(result.grads));
+      return { failed: `loss (${loss})` };
+    }
+    const { grads, norm } = clipByGlobalNorm(result.grads, config.clip);
+    if (!Number.isFinite(norm)) {
+      const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
+      tf.dispose(Object.values(grads));
+      return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
+    }
+    const lr = config.lr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
+    optimizer.apply(grads, lr);
+    tf.dispose(Object.values(grads));
+    average.update();
+    return { loss, gradNorm: norm, lr };
+  };
+
+  return {
+    network,
+    parameters,
+    get iteration() {
+      return iteration;
+    },
+    step() {
+      const start = performance.now();
+      let lastFailure = '';
+      for (let attempt = 0; attempt <= config.maxRetries; attempt++) {
+        const out = attemptOnce(attempt);
+        if (!('failed' in out)) {
+          const metrics: DdpmStepMetrics = { iteration, ...out, retries: attempt, ms: performance.now() - start };
+          iteration += 1;
+          return metrics;
+        }
+        lastFailure = out.failed;
+      }
+      throw new DivergenceError(iteration, lastFailure);
+    },
+    ema: average,
+    state() {
+      const tensors = new Map<string, tf.Tensor>();
+      for (const p of parameters) tensors.set(`param/${p.name}`, tf.clone(p.variable));
+      const { step, slots } = optimizer.state();
+      for (const [key, t] of slots) {
+        const [slot, ...rest] = key.split('/');
+        tensors.set(`adam/${slot}/${stableName.get(rest.join('/')) ?? rest.join('/')}`, t);
+      }
+      for (const [name, t] of average.shadows()) tensors.set(`ema/${stableName.get(name) ?? name}`, t);
+      return { iteration, adamStep: step, emaUpdates: average.updates, tensors };
+    },
+    restore(state) {
+      const need = (key: string): tf.Tensor => {
+        const t = state.tensors.get(key);
+        if (t === undefined) throw new RangeError(`checkpoint has no tensor '${key}'`);
+        return t;
+      };
+      for (const p of parameters) {
+        const t = need(`param/${p.name}`);
+        if (t.shape.join(',') !== p.variable.shape.join(',')) {
+          throw new RangeError(`checkpoint tensor 'param/${p.name}' has shape [${t.shape}], the model needs [${p.variable.shape}]`);
+        }
+      }
+      const slots = new Map<string, tf.Tensor>();
+      const shadows = new Map<string, tf.Tensor>();
+      for (const p of parameters) {
+        const live = liveName.get(p.name) as string;
+        slots.set(`m/${live}`, need(`adam/m/${p.name}`));
+        slots.set(`v/${live}`, need(`adam/v/${p.name}`));
+        shadows.set(live, need(`ema/${p.name}`));
+      }
+      for (const p of parameters) p.variable.assign(need(`param/${p.name}`));
+      optimizer.restore(state.adamStep, slots);
+      average.restore(state.emaUpdates, shadows);
+      iteration = state.iteration;
+    },
+    dispose() {
+      optimizer.dispose();
+      average.dispose();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Worker entry of {@link ddpmPool} (ddpm_pool.ts): trains one DDPM baseline per request with
+ * `trainDdpm`, into the same run folder as the main thread. Not imported by anything else.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as E from 'fp-ts/lib/Either.js';
+import { selectBackend } from '@diffflow/backend';
+import { formatError, openRunDir } from '../io/index.js';
+import { toyNormalizer } from '../toy2d/model.js';
+import { compareNonIdentityFields, runIdentity } from './config.js';
+import type { DdpmWorkerData, FromDdpmWorker, ToDdpmWorker } from './ddpm_pool.js';
+import { trainDdpm } from './models.js';
+
+if (parentPort === null) throw new Error('ddpm_worker: must run as a worker thread (see ddpmPool)');
+const port = parentPort;
+const { config, backend } = workerData as DdpmWorkerData;
+const reply = (m: FromDdpmWorker): void => port.postMessage(m);
+
+await selectBackend({ prefer: backend, quiet: true });
+// the main thread opened (and checked) the folder; here it is opened as the same run
+const opened = await openRunDir(config.out, { config: runIdentity(config), resume: true, nonIdentity: [...compareNonIdentityFields], extraExtensions: ['.md'] })();
+if (E.isLeft(opened)) throw new Error(formatError(opened.left));
+const run = opened.right;
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (m: ToDdpmWorker) => {
+  queue = queue.then(async () => {
+    try {
+      const ddpm = await trainDdpm(config, run, m.dataset, toyNormalizer(m.dataset, config.seed), { resume: config.resume, progressTty: false });
+      const training = ddpm.training;
+      ddpm.dispose();
+      reply({ type: 'done', id: m.id, training });
+    } catch (e) {
+      reply({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+});
+reply({ type: 'ready' });

@@ -1,0 +1,245 @@
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { fourierMlp, type VectorField } from '@diffflow/networks';
+import { ddpmEpsilonNetworkOptions, fourierMlpParameterCount, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
+import type { Normalizer, ToyName } from '@diffflow/datasets';
+import { progressBar, type RunDir } from '../io/index.js';
+import { checkpointFromState, orExit, stateFromCheckpoint } from '../cli_util.js';
+import { createTrainer, DivergenceError, type Trainer, type TrainerConfig, type TrainerState } from '../train/trainer.js';
+import { disposeModel, purposeSeed, toyBatch, toyModel } from '../toy2d/model.js';
+import type { CompareConfig } from './config.js';
+import { budgetFor } from './config.js';
+import { createDdpmTrainer, type DdpmTrainer } from './ddpm_trainer.js';
+
+/** What one model's training did (times in seconds, losses in nats per sample of the model's coordinates). */
+export interface TrainingRecord {
+  readonly dataset: ToyName;
+  readonly model: 'diffflow' | 'ddpm';
+  readonly iterations: number;
+  readonly batch: number;
+  /** Iterations run in this process (fewer than `iterations` when resumed from a checkpoint). */
+  readonly iterationsThisRun: number;
+  readonly seconds: number;
+  readonly msPerIterationMedian: number | null;
+  /** Mean training loss over the last 50 iterations run here (DiffFlow: the trajectory bound; DDPM: L_simple). */
+  readonly lossLast50: number | null;
+  readonly parameters: number;
+  /** The loss of every iteration run here (for the training-curve figure). */
+  readonly losses: readonly number[];
+}
+
+/** The DiffFlow trainer settings of a comparison (the toy2d mapping, fixed grid). */
+export function diffflowTrainerConfig(c: CompareConfig): TrainerConfig {
+  const d = c.diffflow;
+  return {
+    seed: c.seed,
+    lr: d.lr,
+    lrDecay: d.lrDecay,
+    lrDecayEvery: d.lrDecayEvery,
+    clip: d.clip,
+    emaDecay: d.ema,
+    strategy: d.strategy,
+    maxRetries: c.maxRetries,
+    time: { tMin: d.tMin, tMax: d.T, beta: d.beta, steps: d.trainSteps, flexible: false },
+  };
+}
+
+/** The VP schedule of the DDPM baseline. */
+export function ddpmScheduleOf(c: CompareConfig): VpSchedule {
+  return vpSchedule({ betaMin: c.ddpm.betaMin, betaMax: c.ddpm.betaMax, steps: c.ddpm.K });
+}
+
+/** Parameter counts: DiffFlow's two networks together, and the DDPM ε-network sized to match. */
+export function parameterCounts(c: CompareConfig): { diffflow: number; ddpm: number; ddpmHidden: number } {
+  const eps = ddpmEpsilonNetworkOptions({ dim: 2, hidden: c.diffflow.hidden, layers: c.diffflow.layers });
+  return {
+    diffflow: 2 * fourierMlpParameterCount({ dim: 2, hidden: c.diffflow.hidden, layers: c.diffflow.layers }),
+    ddpm: fourierMlpParameterCount(eps),
+    ddpmHidden: eps.hidden ?? 0,
+  };
+}
+
+interface Loop {
+  readonly label: string;
+  readonly checkpoint: string;
+  readonly total: number;
+  readonly logEvery: number;
+  readonly iteration: () => number;
+  readonly step: () => { loss: number; ms: number; record: object };
+  readonly state: () => TrainerState;
+  readonly restore: (s: TrainerState) => void;
+  readonly meta: Record<string, unknown>;
+}
+
+/** How a model is trained. */
+export interface TrainOptions {
+  /** Continue from the model's checkpoint when it has one (--resume). */
+  readonly resume: boolean;
+  /** Force plain progress lines (false) instead of a live bar on a terminal (two threads share stderr). */
+  readonly progressTty?: boolean;
+  /** Say so on stderr when a checkpoint is loaded (default true). */
+  readonly announce?: boolean;
+}
+
+/** The shared loop: resume from the checkpoint when asked, step with a progress bar, checkpoint, log. */
+async function trainLoop(config: CompareConfig, run: RunDir, loop: Loop, options: TrainOptions): Promise<{ losses: number[]; times: number[]; seconds: number; resumedAt: number }> {
+  const path = run.file(loop.checkpoint);
+  if (options.resume && existsSync(path)) {
+    const state = stateFromCheckpoint(await orExit(run.loadCheckpoint(loop.checkpoint)));
+    loop.restore(state);
+    tf.dispose([...state.tensors.values()]);
+    if (options.announce !== false) console.error(`[compare] ${loop.label}: resumed from ${path} at iteration ${loop.iteration()}`);
+  }
+  const resumedAt = loop.iteration();
+  const save = async (): Promise<void> => {
+    const state = loop.state();
+    const ckpt = checkpointFromState(state, loop.meta);
+    tf.dispose([...state.tensors.values()]);
+    await orExit(run.saveCheckpoint(loop.checkpoint, ckpt));
+  };
+  const losses: number[] = [];
+  const times: number[] = [];
+  const started = performance.now();
+  if (loop.iteration() >= loop.total) return { losses, times, seconds: 0, resumedAt };
+  const bar = progressBar({ total: loop.total, label: `compare ${loop.label}`, ...(options.progressTty === undefined ? {} : { tty: options.progressTty }) });
+  try {
+    while (loop.iteration() < loop.total) {
+      const { loss, ms, record } = loop.step();
+      losses.push(loss);
+      times.push(ms);
+      const it = loop.iteration();
+      if (it % loop.logEvery === 0 || it === loop.total) await orExit(run.appendMetrics({ phase: 'train', ...loop.meta, ...record }));
+      bar.update(it, { loss, itPerSec: 1000 / ms });
+      if (it % config.checkpointEvery === 0) await save();
+    }
+  } catch (e) {
+    bar.stop();
+    if (e instanceof DivergenceError) {
+      await save();
+      console.error(`error: ${loop.label}: ${e.message}; ${path} holds the last good weights`);
+      process.exit(3);
+    }
+    throw e;
+  }
+  bar.stop();
+  await save();
+  return { losses, times, seconds: (performance.now() - started) / 1000, resumedAt };
+}
+
+function record(dataset: ToyName, model: 'diffflow' | 'ddpm', batch: number, parameters: number, total: number, r: Awaited<ReturnType<typeof trainLoop>>): TrainingRecord {
+  const sorted = [...r.times].sort((a, b) => a - b);
+  const tail = r.losses.slice(-50);
+  return {
+    dataset,
+    model,
+    iterations: total,
+    batch,
+    iterationsThisRun: total - r.resumedAt,
+    seconds: r.seconds,
+    msPerIterationMedian: sorted.length === 0 ? null : (sorted[Math.floor(sorted.length / 2)] as number),
+    lossLast50: tail.length === 0 ? null : tail.reduce((a, b) => a + b, 0) / tail.length,
+    parameters,
+    losses: r.losses,
+  };
+}
+
+export interface TrainedDiffFlow {
+  readonly model: DiffFlowModel;
+  readonly trainer: Trainer;
+  readonly training: TrainingRecord;
+  dispose(): void;
+}
+
+/**
+ * Trains DiffFlow on one dataset exactly as `toy2d:train` does with the same settings (toyModel,
+ * createTrainer on the fixed grid, toyBatch data keyed by the root seed), checkpointing to
+ * models/<dataset>-diffflow.bin.
+ */
+export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset: ToyName, normalizer: Normalizer, options: TrainOptions): Promise<TrainedDiffFlow> {
+  const { diffflowIters, diffflowBatch } = budgetFor(config, dataset);
+  const model = toyModel({ hidden: config.diffflow.hidden, layers: config.diffflow.layers, g: config.diffflow.g, seed: config.seed });
+  const trainer = createTrainer(model, diffflowTrainerConfig(config), (it) => toyBatch(dataset, normalizer, config.seed, diffflowBatch, it));
+  const r = await trainLoop(config, run, {
+    label: `${dataset} diffflow`,
+    checkpoint: `models/${dataset}-diffflow.bin`,
+    total: diffflowIters,
+    logEvery: 1,
+    iteration: () => trainer.iteration,
+    step: () => {
+      const m = trainer.step();
+      return { loss: m.bound, ms: m.ms, record: { iteration: m.iteration, bound: m.bound, gradNorm: m.gradNorm, lr: m.lr, retries: m.retries, ms: m.ms } };
+    },
+    state: () => trainer.state(),
+    restore: (s) => trainer.restore(s),
+    meta: { dataset, model: 'diffflow', normalizer: normalizer.toJSON() },
+  }, options);
+  return {
+    model,
+    trainer,
+    training: record(dataset, 'diffflow', diffflowBatch, model.drift.parameterCount + model.score.parameterCount, diffflowIters, r),
+    dispose: () => {
+      trainer.dispose();
+      disposeModel(model);
+    },
+  };
+}
+
+export interface TrainedDdpm {
+  readonly network: VectorField;
+  readonly schedule: VpSchedule;
+  readonly trainer: DdpmTrainer;
+  readonly training: TrainingRecord;
+  dispose(): void;
+}
+
+/**
+ * Trains the DDPM baseline on one dataset: an ε-network with DiffFlow's parameter budget
+ * (`ddpmEpsilonNetworkOptions`), L_simple on the VP SDE, the same data stream as DiffFlow
+ * (toyBatch with the root seed), checkpointing to models/<dataset>-ddpm.bin.
+ */
+export async function trainDdpm(config: CompareConfig, run: RunDir, dataset: ToyName, normalizer: Normalizer, options: TrainOptions): Promise<TrainedDdpm> {
+  const { ddpmIters, ddpmBatch } = budgetFor(config, dataset);
+  const schedule = ddpmScheduleOf(config);
+  const network = fourierMlp({ ...ddpmEpsilonNetworkOptions({ dim: 2, hidden: config.diffflow.hidden, layers: config.diffflow.layers }), seed: config.seed });
+  const d = config.ddpm;
+  const trainer = createDdpmTrainer(
+    network,
+    schedule,
+    {
+      seed: purposeSeed(config.seed, 'ddpm/loss'),
+      lr: d.lr,
+      lrDecay: d.lrDecay,
+      lrDecayEvery: d.lrDecayEvery,
+      clip: d.clip,
+      emaDecay: d.ema,
+      tMin: d.lossTMin,
+      time: 'continuous',
+      maxRetries: config.maxRetries,
+    },
+    (it) => toyBatch(dataset, normalizer, config.seed, ddpmBatch, it),
+  );
+  const r = await trainLoop(config, run, {
+    label: `${dataset} ddpm`,
+    checkpoint: `models/${dataset}-ddpm.bin`,
+    total: ddpmIters,
+    logEvery: 10,
+    iteration: () => trainer.iteration,
+    step: () => {
+      const m = trainer.step();
+      return { loss: m.loss, ms: m.ms, record: { iteration: m.iteration, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, retries: m.retries, ms: m.ms } };
+    },
+    state: () => trainer.state(),
+    restore: (s) => trainer.restore(s),
+    meta: { dataset, model: 'ddpm', normalizer: normalizer.toJSON() },
+  }, options);
+  return {
+    network,
+    schedule,
+    trainer,
+    training: record(dataset, 'ddpm', ddpmBatch, network.parameterCount, ddpmIters, r),
+    dispose: () => {
+      trainer.dispose();
+      network.dispose();
+    },
+  };
+}
