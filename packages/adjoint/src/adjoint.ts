@@ -8,7 +8,7 @@ import {
   type NoiseSource,
   type TimeGrid,
 } from '@diffflow/sde-core';
-import { vjp, type VectorField } from '@diffflow/networks';
+import { linearize, vjp, type VectorField } from '@diffflow/networks';
 import { diffusionLogRatio, sampleDim, standardNormalNll, type DiffFlowModel } from '@diffflow/losses';
 import type { GradientResult, GradientStrategy } from './strategy.js';
 
@@ -32,14 +32,16 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  *   dL/dθ = Σ_j ∂F_j/∂θᵀ φ_j + ∂S_j/∂θᵀ σ_j
  *
  * so each point costs one pull-back of the drift (with the summed cotangent) and one of the score.
- * The pull-backs go through `vjp` of @diffflow/networks, which takes the cotangent up front; since
- * ρ_{j−1} depends on F_j and S_j, their values are needed before the pull-backs at x_j:
- *   - S_j: one score evaluation (the score is not evaluated in the forward pass at all);
+ * The pull-backs go through `vjp` / `linearize` of @diffflow/networks; since ρ_{j−1} depends on F_j
+ * and S_j, their values are needed before the pull-backs at x_j:
+ *   - S_j: `linearize(score, x_j)` — its value now and its pull-back later from the same forward pass
+ *     (a field without its own `linearize` evaluates twice); the score is not evaluated in the
+ *     forward rollout at all;
  *   - F_j, j < N: replayed without a network call from the cached states and the regenerated forward
  *     noise, F_j Δt_j = x_{j+1} − x_j − g_j √Δt_j δ^F_j (see {@link AdjointOptions.driftValues});
  *   - F_N: one drift evaluation.
- * Network work per step: forward pass 1 drift evaluation; backward walk 1 score evaluation and 2
- * pull-backs. The loss terms δ^B come out of the backward walk.
+ * Network work per step: forward rollout 1 drift evaluation; backward walk 2 network calls — the
+ * drift's pull-back and the score's linearisation (forward pass + pull-back). The loss terms δ^B come out of the backward walk.
  */
 export interface AdjointOptions {
   /**
@@ -127,12 +129,19 @@ function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: Noi
       const h = step(j - 1);
       const gj = g(tj);
       const out = tf.tidy(() => {
-        const delta = backwardNoise(states[j - 1] as tf.Tensor, xj, driftAt(j), score.apply(xj, tj), gj, h);
+        const scoreAt = linearize(score, xj, tj); // s(x_j) now, its pull-back below: one forward pass
+        let delta: tf.Tensor;
+        try {
+          delta = backwardNoise(states[j - 1] as tf.Tensor, xj, driftAt(j), scoreAt.value, gj, h);
+        } catch (e) {
+          scoreAt.dispose(); // its cache is kept outside the tidy scope
+          throw e;
+        }
         const energy = tf.add(backward, halfSquaredNorm(delta));
         const rhoPrev = tf.mul(delta, 1 / (batch * gj * Math.sqrt(h))); // ρ_{j−1}
         const phi = adj === null ? tf.mul(rhoPrev, h) : tf.add(tf.mul(adj, step(j)), tf.mul(rhoPrev, h));
         const pf = vjp(drift, xj, tj, phi);
-        const ps = vjp(score, xj, tj, tf.mul(rhoPrev, -gj * gj * h));
+        const ps = scoreAt.pullback(tf.mul(rhoPrev, -gj * gj * h));
         const direct = adj === null ? tf.mul(xj, 1 / batch) : tf.add(adj, rho as tf.Tensor);
         const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
         return { a, rhoPrev, energy, df: accumulate(driftGrads, pf.dparams), ds: accumulate(scoreGrads, ps.dparams) };

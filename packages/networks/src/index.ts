@@ -5,6 +5,6 @@ export { activation, activationNames } from './activation.js';
 export type { ActivationName } from './activation.js';
 export { fourierMlp } from './fourier_mlp.js';
 export type { FourierMlpOptions } from './fourier_mlp.js';
-export { vjp, hasVjp } from './vjp.js';
-export type { VjpResult, WithVjp } from './vjp.js';
+export { vjp, hasVjp, linearize } from './vjp.js';
+export type { VjpResult, WithVjp, FieldLinearization } from './vjp.js';
 export * from './unet_index.js';

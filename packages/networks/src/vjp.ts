@@ -35,3 +35,43 @@ export function vjp(field: VectorField, x: tf.Tensor, t: number, dy: tf.Tensor):
   const [dx, ...dparams] = grads.map((g, k) => g ?? tf.zerosLike(k === 0 ? x : (params[k - 1] as tf.Tensor)));
   return { value, dx: dx as tf.Tensor, dparams };
 }
+
+/** The value of a field now and its pull-back later (see {@link linearize}). */
+export interface FieldLinearization {
+  /** v(x, t): [B, ...D]. The caller disposes it. */
+  readonly value: tf.Tensor;
+  /** dyᵀ∂v/∂x and dyᵀ∂v/∂θ (in `parameters` order). Once only. */
+  pullback(dy: tf.Tensor): { readonly dx: tf.Tensor; readonly dparams: readonly tf.Tensor[] };
+  /** Frees what the pull-back would have needed (no-op after `pullback`). */
+  dispose(): void;
+}
+
+interface WithLinearize {
+  linearize(x: tf.Tensor, t: number): FieldLinearization;
+}
+
+/**
+ * v(x, t) now, and dyᵀ∂v at the same point later, for a caller that needs the value to choose the
+ * cotangent (the adjoint's score: δ^B needs s(x_j), and the cotangent of s(x_j) needs δ^B). A field
+ * with its own `linearize` (the Fourier MLP) runs its forward pass once for both; any other field
+ * falls back to `apply` now and {@link vjp} later (a second forward pass). `x` must stay alive until
+ * the pull-back.
+ */
+export function linearize(field: VectorField, x: tf.Tensor, t: number): FieldLinearization {
+  const own = field as VectorField & Partial<WithLinearize>;
+  if (typeof own.linearize === 'function') return own.linearize(x, t);
+  let used = false;
+  return {
+    value: field.apply(x, t),
+    pullback: (dy) => {
+      if (used) throw new Error(`${field.name}: this linearization has been used`);
+      used = true;
+      const r = vjp(field, x, t, dy);
+      r.value.dispose();
+      return { dx: r.dx, dparams: r.dparams };
+    },
+    dispose: () => {
+      used = true;
+    },
+  };
+}
