@@ -144,9 +144,14 @@ describe('dataParallel from a plain tsx script', () => {
       const spec = ${JSON.stringify(spec)};
       const pool = await dataParallel({ spec, strategy: 'naive', workers: 1 });
       const r = await pool.gradients(modelFromSpec(spec), tf.ones([4, 2]), [0.001, 0.01, 0.05], { seed: 0, iteration: 0 });
-      console.log('objective', r.loss.objective.dataSync()[0], 'shards', pool.shards);`;
+      console.log('objective ' + r.loss.objective.dataSync()[0] + ' shards ' + pool.shards);`;
     const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd, encoding: 'utf8', timeout: 100_000 });
+    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 100_000,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
     expect(run.status, run.stderr.slice(-500)).toBe(0);
     expect(run.stdout).toMatch(/objective \d+\.\d+ shards 2/);
   });
