@@ -93,10 +93,18 @@ describe('toy2d:compare command line (end to end, --quick)', () => {
     expect(other.stderr).toMatch(/^error: .*another run .*seed/m);
 
     const before = numbers(join(out, 'results.json'));
+    const training = (): unknown[] =>
+      JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).training.map(({ iterationsThisRun: _, ...rest }: { iterationsThisRun: number }) => rest);
+    const trainedBefore = training();
     const resumed = compare(['--quick', '--resume', `--out=${out}`]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resumed from .*olympic-diffflow\.bin at iteration 3/);
     expect(numbers(join(out, 'results.json'))).toEqual(before);
+    // nothing was trained again, and the training record (time, losses) still describes the first process's training
+    const after = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).training;
+    expect(after.every((t: { iterationsThisRun: number }) => t.iterationsThisRun === 0)).toBe(true);
+    expect(training()).toEqual(trainedBefore);
+    expect(after[0].seconds).toBeGreaterThan(0);
   });
 
   it('rejects a bad flag with one clear line, exit 2, nothing written (each bad field: config.test.ts)', () => {

@@ -45,26 +45,30 @@ export function stepsSamplesFigure(diffflow: readonly Float32Array[], ddpm: read
   return panelsPng(images, { columns: diffflow.length, gap: 4 });
 }
 
-/** Training losses against iteration: DiffFlow's bound (left), DDPM's L_simple (right), each smoothed over 20 iterations. */
-export function trainingFigure(diffflow: readonly number[], ddpm: readonly number[]): Buffer | undefined {
-  const smooth = (v: readonly number[]): { x: number[]; y: number[] } => {
+/** A logged loss curve: iteration indices and losses. */
+export interface LossCurve {
+  readonly iterations: readonly number[];
+  readonly losses: readonly number[];
+}
+
+/** Training losses against iteration: DiffFlow's bound (left), DDPM's L_simple (right), each a moving average over 20 logged points. */
+export function trainingFigure(diffflow: LossCurve, ddpm: LossCurve): Buffer | undefined {
+  const smooth = (c: LossCurve): { x: number[]; y: number[] } => {
     const w = 20;
-    const x: number[] = [];
     const y: number[] = [];
-    for (let i = 0; i < v.length; i++) {
+    for (let i = 0; i < c.losses.length; i++) {
       const lo = Math.max(0, i - w + 1);
       let s = 0;
-      for (let j = lo; j <= i; j++) s += v[j] as number;
-      x.push(i + 1);
+      for (let j = lo; j <= i; j++) s += c.losses[j] as number;
       y.push(s / (i - lo + 1));
     }
-    return { x, y };
+    return { x: c.iterations.map((i) => i + 1), y };
   };
   const plots = [
-    { v: diffflow, color: DIFFFLOW },
-    { v: ddpm, color: DDPM },
+    { c: diffflow, color: DIFFFLOW },
+    { c: ddpm, color: DDPM },
   ]
-    .filter((p) => p.v.length >= 2)
-    .map((p) => linePlotImage([{ ...smooth(p.v), color: p.color }], { width: 420, height: 300 }));
+    .filter((p) => p.c.losses.length >= 2)
+    .map((p) => linePlotImage([{ ...smooth(p.c), color: p.color }], { width: 420, height: 300 }));
   return plots.length === 0 ? undefined : panelsPng(plots, { columns: plots.length, gap: 10 });
 }

@@ -3,15 +3,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fourierMlp, type VectorField } from '@diffflow/networks';
 import { ddpmEpsilonNetworkOptions, fourierMlpParameterCount, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
 import type { Normalizer, ToyName } from '@diffflow/datasets';
-import { progressBar, type RunDir } from '../io/index.js';
+import { METRICS_FILE, progressBar, type RunDir } from '../io/index.js';
 import { checkpointFromState, orExit, stateFromCheckpoint } from '../cli_util.js';
 import { createTrainer, DivergenceError, type Trainer, type TrainerConfig, type TrainerState } from '../train/trainer.js';
 import { disposeModel, purposeSeed, toyBatch, toyModel } from '../toy2d/model.js';
 import type { CompareConfig } from './config.js';
 import { budgetFor } from './config.js';
 import { createDdpmTrainer, type DdpmTrainer } from './ddpm_trainer.js';
+import { readTrainingHistory, summarizeHistory } from './history.js';
 
-/** What one model's training did (times in seconds, losses in nats per sample of the model's coordinates). */
+/**
+ * What one model's training did, over every process that trained it (read back from
+ * metrics.jsonl; see history.ts). Losses are nats per sample in the model's normalised coordinates
+ * (DiffFlow: the trajectory bound; DDPM: L_simple).
+ */
 export interface TrainingRecord {
   readonly dataset: ToyName;
   readonly model: 'diffflow' | 'ddpm';
@@ -19,13 +24,16 @@ export interface TrainingRecord {
   readonly batch: number;
   /** Iterations run in this process (fewer than `iterations` when resumed from a checkpoint). */
   readonly iterationsThisRun: number;
-  readonly seconds: number;
+  /** Training time: iterations × the mean logged time of an iteration (checkpoints and logging not included). */
+  readonly seconds: number | null;
   readonly msPerIterationMedian: number | null;
-  /** Mean training loss over the last 50 iterations run here (DiffFlow: the trajectory bound; DDPM: L_simple). */
+  /** Mean loss of the last 50 logged iterations. */
   readonly lossLast50: number | null;
+  /** Iterations logged (DiffFlow: every one; DDPM: every 10th). */
+  readonly logged: number;
   readonly parameters: number;
-  /** The loss of every iteration run here (for the training-curve figure). */
-  readonly losses: readonly number[];
+  /** The logged losses, for the training-curve figure. */
+  readonly curve: { readonly iterations: readonly number[]; readonly losses: readonly number[] };
 }
 
 /** The DiffFlow trainer settings of a comparison (the toy2d mapping, fixed grid). */
@@ -68,7 +76,10 @@ interface Loop {
   readonly step: () => { loss: number; ms: number; record: object };
   readonly state: () => TrainerState;
   readonly restore: (s: TrainerState) => void;
+  /** Stored in the checkpoint. */
   readonly meta: Record<string, unknown>;
+  /** Written on every metrics line. */
+  readonly tags: { readonly dataset: ToyName; readonly model: 'diffflow' | 'ddpm' };
 }
 
 /** How a model is trained. */
@@ -82,7 +93,7 @@ export interface TrainOptions {
 }
 
 /** The shared loop: resume from the checkpoint when asked, step with a progress bar, checkpoint, log. */
-async function trainLoop(config: CompareConfig, run: RunDir, loop: Loop, options: TrainOptions): Promise<{ losses: number[]; times: number[]; seconds: number; resumedAt: number }> {
+async function trainLoop(config: CompareConfig, run: RunDir, loop: Loop, options: TrainOptions): Promise<{ resumedAt: number }> {
   const path = run.file(loop.checkpoint);
   if (options.resume && existsSync(path)) {
     const state = stateFromCheckpoint(await orExit(run.loadCheckpoint(loop.checkpoint)));
@@ -97,18 +108,13 @@ async function trainLoop(config: CompareConfig, run: RunDir, loop: Loop, options
     tf.dispose([...state.tensors.values()]);
     await orExit(run.saveCheckpoint(loop.checkpoint, ckpt));
   };
-  const losses: number[] = [];
-  const times: number[] = [];
-  const started = performance.now();
-  if (loop.iteration() >= loop.total) return { losses, times, seconds: 0, resumedAt };
+  if (loop.iteration() >= loop.total) return { resumedAt };
   const bar = progressBar({ total: loop.total, label: `compare ${loop.label}`, ...(options.progressTty === undefined ? {} : { tty: options.progressTty }) });
   try {
     while (loop.iteration() < loop.total) {
       const { loss, ms, record } = loop.step();
-      losses.push(loss);
-      times.push(ms);
       const it = loop.iteration();
-      if (it % loop.logEvery === 0 || it === loop.total) await orExit(run.appendMetrics({ phase: 'train', ...loop.meta, ...record }));
+      if (it % loop.logEvery === 0 || it === loop.total) await orExit(run.appendMetrics({ phase: 'train', ...loop.tags, ...record }));
       bar.update(it, { loss, itPerSec: 1000 / ms });
       if (it % config.checkpointEvery === 0) await save();
     }
@@ -123,23 +129,33 @@ async function trainLoop(config: CompareConfig, run: RunDir, loop: Loop, options
   }
   bar.stop();
   await save();
-  return { losses, times, seconds: (performance.now() - started) / 1000, resumedAt };
+  return { resumedAt };
 }
 
-function record(dataset: ToyName, model: 'diffflow' | 'ddpm', batch: number, parameters: number, total: number, r: Awaited<ReturnType<typeof trainLoop>>): TrainingRecord {
-  const sorted = [...r.times].sort((a, b) => a - b);
-  const tail = r.losses.slice(-50);
+/** The training record of a model, from its whole history in the run's metrics.jsonl. */
+export async function trainingRecord(
+  run: RunDir,
+  dataset: ToyName,
+  model: 'diffflow' | 'ddpm',
+  batch: number,
+  parameters: number,
+  total: number,
+  resumedAt: number,
+): Promise<TrainingRecord> {
+  const history = await readTrainingHistory(run.file(METRICS_FILE), dataset, model, model === 'diffflow' ? 'bound' : 'loss');
+  const summary = summarizeHistory(history, total);
   return {
     dataset,
     model,
     iterations: total,
     batch,
-    iterationsThisRun: total - r.resumedAt,
-    seconds: r.seconds,
-    msPerIterationMedian: sorted.length === 0 ? null : (sorted[Math.floor(sorted.length / 2)] as number),
-    lossLast50: tail.length === 0 ? null : tail.reduce((a, b) => a + b, 0) / tail.length,
+    iterationsThisRun: total - resumedAt,
+    seconds: summary.seconds,
+    msPerIterationMedian: summary.msPerIterationMedian,
+    lossLast50: summary.lossLast50,
+    logged: summary.logged,
     parameters,
-    losses: r.losses,
+    curve: { iterations: history.iterations, losses: history.losses },
   };
 }
 
@@ -172,11 +188,12 @@ export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset:
     state: () => trainer.state(),
     restore: (s) => trainer.restore(s),
     meta: { dataset, model: 'diffflow', normalizer: normalizer.toJSON() },
+    tags: { dataset, model: 'diffflow' },
   }, options);
   return {
     model,
     trainer,
-    training: record(dataset, 'diffflow', diffflowBatch, model.drift.parameterCount + model.score.parameterCount, diffflowIters, r),
+    training: await trainingRecord(run, dataset, 'diffflow', diffflowBatch, model.drift.parameterCount + model.score.parameterCount, diffflowIters, r.resumedAt),
     dispose: () => {
       trainer.dispose();
       disposeModel(model);
@@ -231,12 +248,13 @@ export async function trainDdpm(config: CompareConfig, run: RunDir, dataset: Toy
     state: () => trainer.state(),
     restore: (s) => trainer.restore(s),
     meta: { dataset, model: 'ddpm', normalizer: normalizer.toJSON() },
+    tags: { dataset, model: 'ddpm' },
   }, options);
   return {
     network,
     schedule,
     trainer,
-    training: record(dataset, 'ddpm', ddpmBatch, network.parameterCount, ddpmIters, r),
+    training: await trainingRecord(run, dataset, 'ddpm', ddpmBatch, network.parameterCount, ddpmIters, r.resumedAt),
     dispose: () => {
       trainer.dispose();
       network.dispose();

@@ -57,8 +57,9 @@ export interface CompareResults {
     readonly ddpm: CompareConfig['ddpm'];
     readonly eval: CompareConfig['eval'];
     readonly stepsList: readonly number[];
+    readonly parallel: boolean;
   };
-  readonly training: readonly Omit<TrainingRecord, 'losses'>[];
+  readonly training: readonly Omit<TrainingRecord, 'curve'>[];
   readonly sharpness: readonly SharpnessRecord[];
   readonly steps: readonly StepsRecord[];
   readonly topology: readonly TopologyResult[];
@@ -84,7 +85,8 @@ export function renderMarkdown(r: CompareResults): string {
   L.push(`# ${r.title}`, '');
   L.push(
     `Seed ${r.seed}, backend ${r.backend}${r.quick ? ', **--quick (smoke-test budgets: the numbers mean nothing)**' : ''}. ` +
-      `Wall time: ${duration(r.seconds.total)} (training ${duration(r.seconds.training)}, evaluation ${duration(r.seconds.evaluation)}).`,
+      `Wall time of the process that wrote this file: ${duration(r.seconds.total)} (training ${duration(r.seconds.training)}, evaluation ${duration(r.seconds.evaluation)})` +
+      `${r.training.some((t) => t.iterationsThisRun < t.iterations) ? '; some models were trained by an earlier process (--resume), see the table' : ''}.`,
     '',
   );
   L.push('## Models and budgets', '');
@@ -99,13 +101,18 @@ export function renderMarkdown(r: CompareResults): string {
     `- Both see the same data stream (fresh points every iteration, normalised as toy2d does).`,
     '',
   );
+  L.push(
+    'Training time = iterations × the mean logged time of an iteration (metrics.jsonl; every DiffFlow iteration, every 10th DDPM one), over every process that trained the model. ' +
+      (r.settings.parallel ? 'DDPM trained in a worker thread at the same time as DiffFlow (`--parallel`), so a dataset took the longer of the two.' : 'The models trained one after the other.'),
+    '',
+  );
   L.push('| dataset | DiffFlow iters × batch | DiffFlow time | DDPM iters × batch | DDPM time |', '|---|---|---|---|---|');
   for (const [dataset, b] of Object.entries(r.budgets)) {
     const tr = (m: 'diffflow' | 'ddpm'): string => {
       const t = r.training.find((x) => x.dataset === dataset && x.model === m);
       if (t === undefined) return '—';
       const resumed = t.iterationsThisRun < t.iterations ? ` (${t.iterationsThisRun} this run)` : '';
-      return `${duration(t.seconds)}${resumed}, ${fmt(t.msPerIterationMedian, 0)} ms/it`;
+      return `${t.seconds === null ? '—' : duration(t.seconds)}${resumed}, ${fmt(t.msPerIterationMedian, 0)} ms/it`;
     };
     L.push(`| ${dataset} | ${b.diffflowIters} × ${b.diffflowBatch} | ${tr('diffflow')} | ${b.ddpmIters} × ${b.ddpmBatch} | ${tr('ddpm')} |`);
   }

@@ -41,7 +41,7 @@ export async function runCompare(config: CompareConfig, run: RunDir, backend: Ba
   await orExit(run.writeConfig({ ...runIdentity(config), out: config.out, backend, versions: packageVersions(), parameters }));
   const datasets = trainedDatasets(config);
   const budgets = Object.fromEntries(datasets.map((d) => [d, budgetFor(config, d)]));
-  const training: Omit<TrainingRecord, 'losses'>[] = [];
+  const training: Omit<TrainingRecord, 'curve'>[] = [];
   const sharpness: SharpnessRecord[] = [];
   const steps: StepsRecord[] = [];
   const topology: TopologyResult[] = [];
@@ -71,10 +71,10 @@ export async function runCompare(config: CompareConfig, run: RunDir, backend: Ba
             );
       trainingSeconds += (performance.now() - trainStart) / 1000;
       for (const t of [diffflow.training, ddpm.training]) {
-        const { losses: _losses, ...rest } = t;
+        const { curve: _curve, ...rest } = t;
         training.push(rest);
       }
-      const curve = trainingFigure(diffflow.training.losses, ddpm.training.losses);
+      const curve = trainingFigure(diffflow.training.curve, ddpm.training.curve);
       if (curve !== undefined) await orExit(run.writePng(`training-${dataset}.png`, curve));
 
       const ctx: DatasetContext = {
@@ -108,7 +108,7 @@ export async function runCompare(config: CompareConfig, run: RunDir, backend: Ba
     backend: backend.name,
     parameters,
     budgets,
-    settings: { diffflow: config.diffflow, ddpm: config.ddpm, eval: config.eval, stepsList: config.stepsList },
+    settings: { diffflow: config.diffflow, ddpm: config.ddpm, eval: config.eval, stepsList: config.stepsList, parallel: config.parallel },
     training,
     sharpness,
     steps,
