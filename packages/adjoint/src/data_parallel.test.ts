@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
 import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal } from '@diffflow/sde-core';
 import { trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
-import { dataParallel, modelFromSpec, modelParameters, sampleRows, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
+import { dataParallel, modelFromSpec, modelParameters, sampleRows, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult, type GradientStrategyName } from './strategy.js';
 
@@ -50,6 +50,26 @@ describe('shardRows', () => {
   });
 });
 
+describe('shardGradients', () => {
+  it('gives a shard’s means whether its rows run at once or in chunks (rel. error ≤ 1e-5)', () => {
+    const model = modelFromSpec(spec);
+    const x0 = replayableNormal([23, 2], { seed: 9, purpose: 'data', iteration: 0, step: 0 });
+    const rows = tf.slice(x0, 3, 10); // rows [3, 13) of the batch
+    const key = { seed: 4, iteration: 1 };
+    const [lossWhole, gradsWhole] = shardGradients(model, rows, [3, 13], grid, key, 'adjoint');
+    const [lossChunks, gradsChunks] = shardGradients(model, rows, [3, 13], grid, key, 'adjoint', 3);
+    expect(relativeError(lossChunks, lossWhole)).toBeLessThan(1e-5);
+    expect(relativeError(gradsChunks, gradsWhole)).toBeLessThan(1e-5);
+    // and the shard's rows of the noise are those of the whole batch: the whole batch's strategy on those rows agrees
+    const direct = gradientStrategy('adjoint')(model, rows, grid, forwardNoise(4, 1, [3, 13]));
+    expect(relativeError(lossWhole, trajectoryLossTerms.map((k) => direct.loss[k].dataSync()[0] as number))).toBeLessThan(1e-6);
+    disposeGradientResult(direct);
+    expect(() => shardGradients(model, rows, [3, 12], grid, key, 'adjoint')).toThrow(/has 10 rows for rows \[3, 12\)/);
+    tf.dispose([x0, rows]);
+    disposeModel(model);
+  });
+});
+
 describe('dataParallel (worker threads)', () => {
   let model: DiffFlowModel;
   let pool: DataParallel; // 2 workers + the local shard
@@ -59,7 +79,7 @@ describe('dataParallel (worker threads)', () => {
     model = modelFromSpec(spec);
     [pool, remoteOnly] = await Promise.all([
       dataParallel({ spec, strategy: 'naive', workers: 2 }),
-      dataParallel({ spec, strategy: 'adjoint', workers: 1, localShard: false }),
+      dataParallel({ spec, strategy: 'adjoint', workers: 1, localShard: false, chunkRows: 7 }),
     ]);
   });
   afterAll(async () => {
@@ -69,7 +89,7 @@ describe('dataParallel (worker threads)', () => {
 
   const cases: [string, () => DataParallel, GradientStrategyName][] = [
     ['naive, 2 workers + local shard', () => pool, 'naive'],
-    ['adjoint, 1 worker, no local shard', () => remoteOnly, 'adjoint'],
+    ['adjoint, 1 worker, no local shard, chunks of 7 rows', () => remoteOnly, 'adjoint'],
   ];
   for (const [label, getPool, strategy] of cases) {
     it(`equals the single-process ${label} result (rel. error ≤ 1e-5), leaving no tensors behind`, async () => {
@@ -162,6 +182,7 @@ describe('dataParallel options', () => {
     await expect(dataParallel({ spec, strategy: 'magic' as GradientStrategyName })).rejects.toThrow(/strategy must be one of adjoint, naive/);
     await expect(dataParallel({ spec, strategy: 'naive', workers: 0, localShard: false })).rejects.toThrow(/workers must be an integer ≥ 1/);
     await expect(dataParallel({ spec, strategy: 'naive', workers: 1.5 })).rejects.toThrow(/workers must be an integer/);
+    await expect(dataParallel({ spec, strategy: 'naive', chunkRows: 0 })).rejects.toThrow(/chunkRows must be an integer ≥ 1/);
     const bad = { ...spec, diffusion: { kind: 'cosine' } } as unknown as ModelSpec;
     await expect(dataParallel({ spec: bad, strategy: 'naive' })).rejects.toThrow(/diffusion.kind must be 'constant' or 'piecewise'/);
   });

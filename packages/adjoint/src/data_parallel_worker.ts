@@ -5,10 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import { forwardNoise } from '@diffflow/sde-core';
 import type { DiffFlowModel } from '@diffflow/losses';
-import { assignFlat, modelFromSpec, modelParameters, sampleRows, splitTerms, termsAndGrads, type FromWorker, type ToWorker } from './data_parallel.js';
-import { gradientStrategy } from './gradient_strategy.js';
+import { assignFlat, modelFromSpec, modelParameters, sampleRows, shardGradients, type FromWorker, type ToWorker } from './data_parallel.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
@@ -39,13 +37,9 @@ async function handle(message: ToWorker): Promise<void> {
       const m = ready();
       const params = modelParameters(m);
       if (message.weights !== null) assignFlat(params, message.weights);
-      const { rows, key } = message;
-      const run = gradientStrategy(message.strategy);
-      const out = tf.tidy(() => {
-        const x0 = tf.tensor(message.x0, message.shape as number[], 'float32');
-        return termsAndGrads(run(m, x0, message.grid, forwardNoise(key.seed, key.iteration, rows)), params);
-      });
-      const [loss, grads] = splitTerms(out);
+      const x0 = tf.tensor(message.x0, message.shape as number[], 'float32');
+      const [loss, grads] = shardGradients(m, x0, message.rows, message.grid, message.key, message.strategy, message.chunkRows);
+      x0.dispose();
       reply({ type: 'gradients', id: message.id, grads, loss }, [grads.buffer as ArrayBuffer]);
       return;
     }

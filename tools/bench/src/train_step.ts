@@ -19,6 +19,7 @@
  *                           naive at B ≥ 2048, which exceeds the wasm heap)
  *   --workers N             worker threads of the parallel strategies (default: cores − 1, plus the
  *                           main thread's own shard)
+ *   --chunk-rows R          most rows a shard runs at once (dataParallel's chunkRows, default 2048)
  *   --anchor yes|no         run the PyTorch anchor too (default: yes when torch imports)
  *   --sample yes|no         time sampling too (default yes)
  *   --sample-points 10000   points per draw (N steps of the backward SDE, last step noise-free)
@@ -40,7 +41,15 @@ type Sampler = (typeof SAMPLERS)[number];
 
 /** One configuration, run in a child process. */
 type Job =
-  | { readonly kind: 'ours'; readonly what: Strategy | Sampler; readonly batch: number; readonly iterations: number; readonly steps: number; readonly workers: number | null }
+  | {
+      readonly kind: 'ours';
+      readonly what: Strategy | Sampler;
+      readonly batch: number;
+      readonly iterations: number;
+      readonly steps: number;
+      readonly workers: number | null;
+      readonly chunkRows: number | null;
+    }
   | { readonly kind: 'anchor'; readonly what: 'adjoint' | 'sample'; readonly batch: number; readonly iterations: number; readonly steps: number };
 
 /** What a child reports. */
@@ -76,7 +85,9 @@ async function runOurs(job: Job & { kind: 'ours' }): Promise<Outcome> {
   const grid = fixedGrid({ steps: job.steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
   const parallel = job.what.startsWith('parallel-');
   const inner = job.what.endsWith('naive') ? 'naive' : 'adjoint';
-  const pool = parallel ? await dataParallel({ spec, strategy: inner, ...(job.workers === null ? {} : { workers: job.workers }) }) : null;
+  const pool = parallel
+    ? await dataParallel({ spec, strategy: inner, ...(job.workers === null ? {} : { workers: job.workers }), ...(job.chunkRows === null ? {} : { chunkRows: job.chunkRows }) })
+    : null;
   const optimizer = tf.train.adam(1e-3);
   const seed = 0;
   /** The anchor's data: N(0, 0.5²) around a random corner (±1, ±1); the timing does not depend on it. */
@@ -223,7 +234,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const args = parseArgs(argv);
-  const known = new Set(['batch', 'iterations', 'strategies', 'workers', 'anchor', 'sample', 'sample-points', 'rounds', 'steps']);
+  const known = new Set(['batch', 'iterations', 'strategies', 'workers', 'chunk-rows', 'anchor', 'sample', 'sample-points', 'rounds', 'steps']);
   for (const k of args.keys()) if (!known.has(k)) fail(`unknown option --${k} (known: ${[...known].join(', ')})`);
   const batches = positiveInts(args.get('batch') ?? '512,5000', 'batch');
   const iterations = positiveInts(args.get('iterations') ?? '5', 'iterations')[0] as number;
@@ -233,6 +244,8 @@ async function main(): Promise<void> {
   const workersArg = args.get('workers');
   const workers = workersArg === undefined ? null : Number(workersArg);
   if (workers !== null && !(Number.isInteger(workers) && workers >= 0)) fail(`--workers must be an integer ≥ 0, got '${workersArg}'`);
+  const chunkArg = args.get('chunk-rows');
+  const chunkRows = chunkArg === undefined ? null : (positiveInts(chunkArg, 'chunk-rows')[0] as number);
   const explicit = args.get('strategies')?.split(',').map((s) => s.trim());
   explicit?.forEach((s) => (STRATEGIES as readonly string[]).includes(s) || fail(`--strategies: '${s}' is not one of ${STRATEGIES.join(', ')}`));
   const torch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -243,11 +256,11 @@ async function main(): Promise<void> {
   const jobs: Job[] = [];
   for (const batch of batches) {
     const strategies = (explicit ?? STRATEGIES.filter((s) => !(s === 'naive' || s === 'parallel-naive') || batch < 2048)) as Strategy[];
-    for (const what of strategies) jobs.push({ kind: 'ours', what, batch, iterations, steps, workers });
+    for (const what of strategies) jobs.push({ kind: 'ours', what, batch, iterations, steps, workers, chunkRows });
     if (anchor) jobs.push({ kind: 'anchor', what: 'adjoint', batch, iterations, steps });
   }
   if (sample) {
-    for (const what of SAMPLERS) jobs.push({ kind: 'ours', what, batch: samplePoints, iterations, steps, workers });
+    for (const what of SAMPLERS) jobs.push({ kind: 'ours', what, batch: samplePoints, iterations, steps, workers, chunkRows });
     if (anchor) jobs.push({ kind: 'anchor', what: 'sample', batch: samplePoints, iterations, steps });
   }
 
