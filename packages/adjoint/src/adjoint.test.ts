@@ -12,7 +12,7 @@ import {
   type GridSpec,
   type TimeGrid,
 } from '@diffflow/sde-core';
-import { fourierMlp, variablesOf, vjp, type VectorField, type VjpResult } from '@diffflow/networks';
+import { fourierMlp, linearize, variablesOf, vjp, type FieldLinearization, type FieldLinearizeOptions, type VectorField, type VjpResult } from '@diffflow/networks';
 import { trajectoryKl, trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
 import { centralDifference, expectNoLeaks, relativeError } from '@diffflow/test-utils';
 import { adjointGradients, adjointStrategy } from './adjoint.js';
@@ -64,8 +64,15 @@ function worstGradientError(a: Plain, b: Plain): number {
   return Math.max(...Object.keys(a.grads).map((k) => relativeError(a.grads[k] as Float32Array, b.grads[k] as Float32Array)));
 }
 
-/** Wraps a field, counting evaluations and pull-backs; with `ownVjp` it takes the custom-vjp path of `vjp`. */
-function counted(inner: VectorField, ownVjp: boolean): VectorField & { applies: number; vjps: number } {
+/**
+ * Wraps a field, counting evaluations and pull-backs; with `ownVjp` it takes the custom-vjp path of
+ * `vjp`, with `ownLinearize` also the inner field's `linearize` (counting full and compact ones).
+ */
+function counted(
+  inner: VectorField,
+  ownVjp: boolean,
+  ownLinearize = false,
+): VectorField & { applies: number; vjps: number; linearizations: number; compact: number; pullbacks: number } {
   const field = {
     name: inner.name,
     parameters: inner.parameters,
@@ -73,19 +80,44 @@ function counted(inner: VectorField, ownVjp: boolean): VectorField & { applies: 
     dispose: () => undefined,
     applies: 0,
     vjps: 0,
+    linearizations: 0,
+    compact: 0,
+    pullbacks: 0,
     apply(x: tf.Tensor, t: number | tf.Tensor1D): tf.Tensor {
       field.applies++;
       return inner.apply(x, t);
     },
   };
   if (!ownVjp) return field;
-  return Object.assign(field, {
+  Object.assign(field, {
     vjp(x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
       field.vjps++;
       return vjp(inner, x, t, dy);
     },
   });
+  if (!ownLinearize) return field;
+  return Object.assign(field, {
+    linearize(x: tf.Tensor, t: number, options?: FieldLinearizeOptions): FieldLinearization {
+      field.linearizations++;
+      if (options?.compact === true) field.compact++;
+      const lin = linearize(inner, x, t, options);
+      return {
+        value: lin.value,
+        pullback: (dy: tf.Tensor) => {
+          field.pullbacks++;
+          return lin.pullback(dy);
+        },
+        dispose: () => lin.dispose(),
+        get cacheBytes() {
+          return lin.cacheBytes;
+        },
+      };
+    },
+  });
 }
+
+/** Bytes one rollout step of the test drift keeps (compact): 2 pre-activations [16, 16] and the [1, ·] time pieces. */
+const stepCacheBytes = (2 * 16 * 16 + 2 * 16 + 4 * 16) * 4;
 
 describe('adjointGradients', () => {
   // Same weights, data, grid and noise: the two strategies differ only in float32 rounding (order of
@@ -100,8 +132,13 @@ describe('adjointGradients', () => {
       naive = run(naiveGradients, model, grid);
     });
 
-    it.each(['replay', 'recompute'] as const)('matches naive backprop for every parameter tensor (drift values: %s)', (driftValues) => {
-      const adjoint = run(adjointStrategy({ driftValues }), model, grid);
+    it.each([
+      ['replay', undefined],
+      ['recompute', undefined],
+      ['replay', 0],
+      ['replay', 2 * stepCacheBytes],
+    ] as const)('matches naive backprop for every parameter tensor (drift values: %s, drift cache bytes: %s)', (driftValues, driftCacheBytes) => {
+      const adjoint = run(adjointStrategy({ driftValues, ...(driftCacheBytes === undefined ? {} : { driftCacheBytes }) }), model, grid);
       expect(Object.keys(adjoint.grads).sort()).toEqual(variablesOf(drift, score).map((v) => v.name).sort());
       for (const [name, g] of Object.entries(naive.grads)) {
         expect(relativeError(adjoint.grads[name] as Float32Array, g), name).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
@@ -191,6 +228,38 @@ describe('adjointGradients', () => {
     const d = counted(drift, true);
     run(adjointStrategy({ driftValues: 'recompute' }), { drift: d, score, diffusion: piecewise }, fixedGrid(spec(7)));
     expect(d.applies).toBe(14); // 2N: x_0 … x_{N−1} forward, x_1 … x_N backward
+  });
+
+  it('with a drift that linearises: keeps the rollout’s forward passes within the budget and pulls back through them', () => {
+    const n = 7;
+    const grid = fixedGrid(spec(n));
+    const reference = run(adjointStrategy({ driftCacheBytes: 0 }), model, grid);
+    for (const [budget, kept] of [
+      [undefined, n], // default 32 MiB: every step
+      [3 * stepCacheBytes + 100, 3], // steps 0, 1, 2; step 3 is linearised, found too big and dropped
+      [stepCacheBytes - 1, 0], // not even one: the one linearised step is dropped, nothing more is tried
+    ] as const) {
+      const d = counted(drift, true, true);
+      const s = counted(score, true, true);
+      const strategy = adjointStrategy(budget === undefined ? {} : { driftCacheBytes: budget });
+      const before = tf.memory().numTensors;
+      const result = run(strategy, { drift: d, score: s, diffusion: piecewise }, grid);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(
+        { compact: d.compact, linearizations: d.linearizations, pullbacks: d.pullbacks, vjps: d.vjps, applies: d.applies, scoreLinearizations: s.linearizations },
+        `budget ${budget}`,
+      ).toEqual({
+        compact: Math.min(kept + 1, n), // the rollout tries one step past the budget (then stops trying)
+        linearizations: Math.min(kept + 1, n) + 1, // … plus F_N's value and pull-back in one pass
+        pullbacks: kept + 1, // cached steps and x_N
+        vjps: n - kept, // the other points x_j, j < N: value replayed, pull-back from a fresh forward pass
+        applies: n - Math.min(kept + 1, n), // rollout steps after the budget ran out
+        scoreLinearizations: n,
+      });
+      expect(worstGradientError(result, reference), `budget ${budget}`).toBeLessThanOrEqual(1e-5);
+    }
+    expect(() => adjointStrategy({ driftCacheBytes: -1 })).toThrow(/driftCacheBytes must be a number ≥ 0, got -1/);
+    expect(() => adjointStrategy({ driftCacheBytes: Number.NaN })).toThrow(/driftCacheBytes must be a number ≥ 0/);
   });
 
   it('re-evaluates the drift instead of replaying it where Δt_{j−1} ≫ Δt_j, and still matches naive', () => {

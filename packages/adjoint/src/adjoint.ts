@@ -8,7 +8,7 @@ import {
   type NoiseSource,
   type TimeGrid,
 } from '@diffflow/sde-core';
-import { linearize, vjp, type VectorField } from '@diffflow/networks';
+import { hasLinearize, linearize, vjp, type FieldLinearization, type VectorField } from '@diffflow/networks';
 import { diffusionLogRatio, sampleDim, standardNormalNll, type DiffFlowModel } from '@diffflow/losses';
 import type { GradientResult, GradientStrategy } from './strategy.js';
 
@@ -42,6 +42,13 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  *   - F_N: one drift evaluation.
  * Network work per step: forward rollout 1 drift evaluation; backward walk 2 network calls — the
  * drift's pull-back and the score's linearisation (forward pass + pull-back). The loss terms δ^B come out of the backward walk.
+ *
+ * Drift cache: when the drift has its own `linearize` (the Fourier MLP), the rollout keeps the
+ * compact forward pass (pre-activations) of F_i for as many steps as {@link AdjointOptions.driftCacheBytes}
+ * allows, and the backward walk pulls back through it instead of running the drift forward again:
+ * one forward pass fewer per cached step (F_j is then the rollout's own value, not a replay). The
+ * memory is bounded by that budget whatever N is; at the last point, F_N's value and pull-back come
+ * from one linearisation.
  */
 export interface AdjointOptions {
   /**
@@ -54,7 +61,17 @@ export interface AdjointOptions {
    * - `'recompute'`: evaluate the drift network at every point (one more network call per step).
    */
   readonly driftValues?: 'replay' | 'recompute';
+  /**
+   * Most bytes of drift forward passes the rollout may keep for the backward walk (default
+   * {@link defaultDriftCacheBytes}; 0 turns the cache off). Steps are cached from the first until
+   * the next one would exceed it. The Fourier MLP 3 × 128 keeps 4 × B × 128 floats a step: all 30
+   * steps at B = 256 take 15.7 MiB.
+   */
+  readonly driftCacheBytes?: number;
 }
+
+/** Default of {@link AdjointOptions.driftCacheBytes}: 32 MiB. */
+export const defaultDriftCacheBytes = 32 * 2 ** 20;
 
 /**
  * Largest Δt_{j−1}/Δt_j at which F_j is replayed rather than recomputed. The replayed value adds at
@@ -73,13 +90,15 @@ export function adjointStrategy(options: AdjointOptions = {}): GradientStrategy 
   if (driftValues !== 'replay' && driftValues !== 'recompute') {
     throw new RangeError(`adjointStrategy: driftValues must be 'replay' or 'recompute', got '${String(driftValues)}'`);
   }
-  return (model, x0, grid, noise) => adjoint(model, x0, grid, noise, driftValues === 'replay');
+  const cacheBytes = options.driftCacheBytes ?? defaultDriftCacheBytes;
+  if (!(cacheBytes >= 0)) throw new RangeError(`adjointStrategy: driftCacheBytes must be a number ≥ 0, got ${String(options.driftCacheBytes)}`);
+  return (model, x0, grid, noise) => adjoint(model, x0, grid, noise, driftValues === 'replay', cacheBytes);
 }
 
 /** The stochastic adjoint with the default options: see {@link adjointStrategy}. */
 export const adjointGradients: GradientStrategy = adjointStrategy();
 
-function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource, replay: boolean): GradientResult {
+function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource, replay: boolean, cacheBudget: number): GradientResult {
   checkGrid(grid);
   if (x0.rank < 2 || (x0.shape[0] ?? 0) < 1) throw new RangeError(`adjoint: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
   const { drift, score, diffusion: g } = model;
@@ -89,87 +108,128 @@ function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: Noi
   const time = (j: number): number => grid[j] as number;
   const step = (i: number): number => dt[i] as number;
 
-  return tf.tidy(() => {
-    // ---- forward pass: no tape, drift only; cache x_0 … x_N ----
-    const states: tf.Tensor[] = [x0];
-    let forward: tf.Tensor = tf.zeros([batch]);
-    for (let i = 0; i < steps; i++) {
-      const x = states[i] as tf.Tensor;
-      const [z, acc] = tf.tidy(() => {
-        const df = noise(i, x.shape);
-        return [forwardStep(x, drift.apply(x, time(i)), g(time(i)), step(i), df), tf.add(forward, halfSquaredNorm(df))];
-      });
-      forward.dispose();
-      forward = acc as tf.Tensor;
-      states.push(z as tf.Tensor);
-    }
-    const terminal = tf.mean(standardNormalNll(states[steps] as tf.Tensor)) as tf.Scalar;
+  /** The rollout's drift linearisations F_i (i < N), kept for the backward walk while the budget lasts. */
+  const cached: (FieldLinearization | undefined)[] = [];
+  const canCache = cacheBudget > 0 && hasLinearize(drift);
+  try {
+    return run();
+  } finally {
+    for (const lin of cached) lin?.dispose(); // after an error; a no-op for those already pulled back
+  }
 
-    // ---- backward walk: points j = N … 1, one step's networks at a time ----
-    /** F_j for 1 ≤ j ≤ N, as the forward pass produced it. */
-    const driftAt = (j: number): tf.Tensor => {
-      const xj = states[j] as tf.Tensor;
-      if (j === steps || !replay || step(j - 1) > replayMaxStepRatio * step(j)) return drift.apply(xj, time(j));
-      const xNext = states[j + 1] as tf.Tensor;
-      const df = noise(j, xj.shape);
-      return tf.mul(tf.sub(tf.sub(xNext, xj), tf.mul(df, g(time(j)) * Math.sqrt(step(j)))), 1 / step(j));
-    };
-
-    let backward: tf.Tensor = tf.zeros([batch]);
-    let adj: tf.Tensor | null = null; // a_{j+1}
-    let rho: tf.Tensor | null = null; // ρ_j
-    let driftGrads: tf.Tensor[] | null = null;
-    let scoreGrads: tf.Tensor[] | null = null;
-    const accumulate = (acc: tf.Tensor[] | null, add: readonly tf.Tensor[]): tf.Tensor[] =>
-      acc === null ? [...add] : acc.map((a, k) => tf.add(a, add[k] as tf.Tensor));
-
-    for (let j = steps; j >= 1; j--) {
-      const xj = states[j] as tf.Tensor;
-      const tj = time(j);
-      const h = step(j - 1);
-      const gj = g(tj);
-      const out = tf.tidy(() => {
-        const scoreAt = linearize(score, xj, tj); // s(x_j) now, its pull-back below: one forward pass
-        let delta: tf.Tensor;
-        try {
-          delta = backwardNoise(states[j - 1] as tf.Tensor, xj, driftAt(j), scoreAt.value, gj, h);
-        } catch (e) {
-          scoreAt.dispose(); // its cache is kept outside the tidy scope
-          throw e;
+  function run(): GradientResult {
+    return tf.tidy(() => {
+      // ---- forward pass: no tape, drift only; cache x_0 … x_N ----
+      const states: tf.Tensor[] = [x0];
+      let forward: tf.Tensor = tf.zeros([batch]);
+      let budget = canCache ? cacheBudget : 0;
+      for (let i = 0; i < steps; i++) {
+        const x = states[i] as tf.Tensor;
+        let lin: FieldLinearization | undefined;
+        if (budget > 0) {
+          lin = linearize(drift, x, time(i), { compact: true });
+          if (lin.cacheBytes <= budget) {
+            budget -= lin.cacheBytes;
+            cached[i] = lin;
+          } else {
+            budget = 0; // this one and all later steps: not cached
+          }
         }
-        const energy = tf.add(backward, halfSquaredNorm(delta));
-        const rhoPrev = tf.mul(delta, 1 / (batch * gj * Math.sqrt(h))); // ρ_{j−1}
-        const phi = adj === null ? tf.mul(rhoPrev, h) : tf.add(tf.mul(adj, step(j)), tf.mul(rhoPrev, h));
-        const pf = vjp(drift, xj, tj, phi);
-        const ps = scoreAt.pullback(tf.mul(rhoPrev, -gj * gj * h));
-        const direct = adj === null ? tf.mul(xj, 1 / batch) : tf.add(adj, rho as tf.Tensor);
-        const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
-        return { a, rhoPrev, energy, df: accumulate(driftGrads, pf.dparams), ds: accumulate(scoreGrads, ps.dparams) };
-      });
-      tf.dispose([backward, ...(adj === null ? [] : [adj]), ...(rho === null ? [] : [rho])]);
-      tf.dispose([...(driftGrads ?? []), ...(scoreGrads ?? [])]);
-      if (j < steps) states[j + 1]?.dispose(); // x_{j+1} is no longer needed
-      backward = out.energy;
-      adj = out.a;
-      rho = out.rhoPrev;
-      driftGrads = out.df;
-      scoreGrads = out.ds;
-    }
-    // point 0: only the forward step leaves it; its adjoint a_0 (the data gradient) is not needed
-    const a1 = adj as tf.Tensor;
-    const first = tf.tidy(() => accumulate(driftGrads, vjp(drift, x0, time(0), tf.mul(a1, step(0))).dparams));
-    tf.dispose([a1, rho as tf.Tensor, ...(driftGrads ?? [])]);
-    driftGrads = first;
+        const fi = lin;
+        const [z, acc] = tf.tidy(() => {
+          const df = noise(i, x.shape);
+          const F = fi === undefined ? drift.apply(x, time(i)) : fi.value;
+          return [forwardStep(x, F, g(time(i)), step(i), df), tf.add(forward, halfSquaredNorm(df))];
+        });
+        if (lin !== undefined && cached[i] !== lin) {
+          lin.value.dispose();
+          lin.dispose();
+        }
+        forward.dispose();
+        forward = acc as tf.Tensor;
+        states.push(z as tf.Tensor);
+      }
+      const terminal = tf.mean(standardNormalNll(states[steps] as tf.Tensor)) as tf.Scalar;
 
-    const backwardEnergy = tf.mean(backward) as tf.Scalar;
-    const forwardEnergy = tf.mean(forward) as tf.Scalar;
-    const objective = tf.add(terminal, backwardEnergy) as tf.Scalar;
-    const bound = tf.add(tf.sub(objective, forwardEnergy), diffusionLogRatio(model, grid, sampleDim(x0))) as tf.Scalar;
-    return {
-      loss: { objective, bound, terminal, backwardEnergy, forwardEnergy },
-      grads: namedGrads([drift, driftGrads], [score, scoreGrads ?? []]),
-    };
-  });
+      // ---- backward walk: points j = N … 1, one step's networks at a time ----
+      /** F_j for 1 ≤ j ≤ N, as the forward pass produced it. */
+      const driftAt = (j: number): tf.Tensor => {
+        const xj = states[j] as tf.Tensor;
+        const own = cached[j];
+        if (own !== undefined) return own.value;
+        if (j === steps || !replay || step(j - 1) > replayMaxStepRatio * step(j)) return drift.apply(xj, time(j));
+        const xNext = states[j + 1] as tf.Tensor;
+        const df = noise(j, xj.shape);
+        return tf.mul(tf.sub(tf.sub(xNext, xj), tf.mul(df, g(time(j)) * Math.sqrt(step(j)))), 1 / step(j));
+      };
+
+      let backward: tf.Tensor = tf.zeros([batch]);
+      let adj: tf.Tensor | null = null; // a_{j+1}
+      let rho: tf.Tensor | null = null; // ρ_j
+      let driftGrads: tf.Tensor[] | null = null;
+      let scoreGrads: tf.Tensor[] | null = null;
+      const accumulate = (acc: tf.Tensor[] | null, add: readonly tf.Tensor[]): tf.Tensor[] =>
+        acc === null ? [...add] : acc.map((a, k) => tf.add(a, add[k] as tf.Tensor));
+
+      for (let j = steps; j >= 1; j--) {
+        const xj = states[j] as tf.Tensor;
+        const tj = time(j);
+        const h = step(j - 1);
+        const gj = g(tj);
+        const out = tf.tidy(() => {
+          const scoreAt = linearize(score, xj, tj); // s(x_j) now, its pull-back below: one forward pass
+          // F_N: value and pull-back from one forward pass (the rollout never evaluates the drift at x_N)
+          const last = j === steps && canCache ? linearize(drift, xj, tj) : undefined;
+          let delta: tf.Tensor;
+          try {
+            delta = backwardNoise(states[j - 1] as tf.Tensor, xj, last === undefined ? driftAt(j) : last.value, scoreAt.value, gj, h);
+          } catch (e) {
+            scoreAt.dispose(); // its cache is kept outside the tidy scope
+            last?.dispose();
+            throw e;
+          }
+          const energy = tf.add(backward, halfSquaredNorm(delta));
+          const rhoPrev = tf.mul(delta, 1 / (batch * gj * Math.sqrt(h))); // ρ_{j−1}
+          const phi = adj === null ? tf.mul(rhoPrev, h) : tf.add(tf.mul(adj, step(j)), tf.mul(rhoPrev, h));
+          const own = last ?? cached[j];
+          const pf = own === undefined ? vjp(drift, xj, tj, phi) : own.pullback(phi);
+          const ps = scoreAt.pullback(tf.mul(rhoPrev, -gj * gj * h));
+          const direct = adj === null ? tf.mul(xj, 1 / batch) : tf.add(adj, rho as tf.Tensor);
+          const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
+          return { a, rhoPrev, energy, df: accumulate(driftGrads, pf.dparams), ds: accumulate(scoreGrads, ps.dparams) };
+        });
+        cached[j]?.value.dispose(); // F_j's value, kept from the rollout (its cache went with the pull-back)
+        tf.dispose([backward, ...(adj === null ? [] : [adj]), ...(rho === null ? [] : [rho])]);
+        tf.dispose([...(driftGrads ?? []), ...(scoreGrads ?? [])]);
+        if (j < steps) states[j + 1]?.dispose(); // x_{j+1} is no longer needed
+        backward = out.energy;
+        adj = out.a;
+        rho = out.rhoPrev;
+        driftGrads = out.df;
+        scoreGrads = out.ds;
+      }
+      // point 0: only the forward step leaves it; its adjoint a_0 (the data gradient) is not needed
+      const a1 = adj as tf.Tensor;
+      const own0 = cached[0];
+      const first = tf.tidy(() => {
+        const cotangent = tf.mul(a1, step(0));
+        if (own0 === undefined) return accumulate(driftGrads, vjp(drift, x0, time(0), cotangent).dparams);
+        own0.value.dispose();
+        return accumulate(driftGrads, own0.pullback(cotangent).dparams);
+      });
+      tf.dispose([a1, rho as tf.Tensor, ...(driftGrads ?? [])]);
+      driftGrads = first;
+
+      const backwardEnergy = tf.mean(backward) as tf.Scalar;
+      const forwardEnergy = tf.mean(forward) as tf.Scalar;
+      const objective = tf.add(terminal, backwardEnergy) as tf.Scalar;
+      const bound = tf.add(tf.sub(objective, forwardEnergy), diffusionLogRatio(model, grid, sampleDim(x0))) as tf.Scalar;
+      return {
+        loss: { objective, bound, terminal, backwardEnergy, forwardEnergy },
+        grads: namedGrads([drift, driftGrads], [score, scoreGrads ?? []]),
+      };
+    });
+  }
 }
 
 /**

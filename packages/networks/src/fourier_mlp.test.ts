@@ -151,15 +151,20 @@ describe('fourierMlp', () => {
       tf.dispose([x, dy]);
     });
 
-    it('linearize: the value now, the same pull-back as vjp later, once; no leaks via pullback or dispose', () => {
+    for (const compact of [false, true]) {
+    it(`linearize${compact ? ' (compact: pre-activations only)' : ''}: the value now, the same pull-back as vjp later, once; no leaks via pullback or dispose`, () => {
       const f = make({ dim: 2, hidden: 32, layers: 2, seed: 17 });
       const x = tf.randomNormal([9, 2], 0, 1, 'float32', 6);
       const dy = tf.randomNormal([9, 2], 0, 1, 'float32', 7);
       const ref = autodiff(f, x, 0.03, dy);
       const out = expectNoLeaks(() => {
-        const lin = f.linearize(x, 0.03);
+        const lin = f.linearize(x, 0.03, { compact });
+        // held: (L + 1) pre-activations [9, 32] (compact) or inputs and gate derivatives; plus the [1, ·] time pieces (2h + h + h + h + h)
+        const layerBytes = (compact ? 3 : 6) * 9 * 32 * 4;
+        expect(lin.cacheBytes).toBe(layerBytes + (2 * 32 + 4 * 32) * 4);
         const value = take(lin.value);
         const r = lin.pullback(dy);
+        expect(lin.cacheBytes).toBe(0);
         expect(() => lin.pullback(dy)).toThrow(/has been used/);
         lin.dispose(); // no-op after pullback
         return { value, dx: take(r.dx), dparams: r.dparams.map(take) };
@@ -168,12 +173,14 @@ describe('fourierMlp', () => {
       expect(relativeError(out.dx, ref.dx)).toBeLessThan(1e-5);
       f.parameters.forEach((p, k) => expect(relativeError(out.dparams[k]!, ref.dparams[k]!), p.name).toBeLessThan(1e-5));
       expectNoLeaks(() => {
-        const lin = f.linearize(x, 0.03);
+        const lin = f.linearize(x, 0.03, { compact });
         lin.value.dispose();
         lin.dispose();
+        expect(lin.cacheBytes).toBe(0);
       });
       tf.dispose([x, dy]);
     });
+    }
 
     it('hands out a distinct tensor for every parameter (callers dispose each one)', () => {
       const f = make({ dim: 2, hidden: 8, layers: 1, seed: 15 });

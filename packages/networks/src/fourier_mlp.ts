@@ -29,10 +29,22 @@ export interface Linearization {
   pullback(dy: tf.Tensor): { readonly dx: tf.Tensor; readonly dparams: readonly tf.Tensor[] };
   /** Frees the cache without pulling back (no-op after `pullback`). */
   dispose(): void;
+  /** Bytes of tensor data the cache holds until `pullback` / `dispose` (0 once freed). */
+  readonly cacheBytes: number;
+}
+
+/** How a linearization keeps its forward pass (see `linearize` of {@link fourierMlp}). */
+export interface LinearizeOptions {
+  /**
+   * Keep only each gated layer's pre-activation (L + 1 tensors [B, h]) and recompute the gates and
+   * their derivatives (elementwise) at the pull-back, instead of keeping both (2(L + 1) tensors):
+   * half the memory, for a caller that holds many linearizations at once (the adjoint's rollout).
+   */
+  readonly compact?: boolean;
 }
 
 /** A Fourier-time MLP: a vector field with a hand-written pull-back (`vjp`) and `linearize`. */
-export type FourierMlp = VectorField & WithVjp & { linearize(x: tf.Tensor, t: number): Linearization };
+export type FourierMlp = VectorField & WithVjp & { linearize(x: tf.Tensor, t: number, options?: LinearizeOptions): Linearization };
 
 let instances = 0;
 
@@ -130,8 +142,33 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     /** Gate derivatives at the pre-activations of h_0 … h_L. */
     readonly slopes: tf.Tensor2D[];
     /** The time embedding's pieces ([1, ·], shared t only). */
-    readonly time: { readonly feats: tf.Tensor2D; readonly sinA: tf.Tensor2D; readonly cosA: tf.Tensor2D; readonly u: tf.Tensor2D; readonly du: tf.Tensor2D };
+    readonly time: TimeCache;
   }
+  interface TimeCache {
+    readonly feats: tf.Tensor2D;
+    readonly sinA: tf.Tensor2D;
+    readonly cosA: tf.Tensor2D;
+    readonly u: tf.Tensor2D;
+    readonly du: tf.Tensor2D;
+  }
+  /** The compact form of {@link Cache}: the pre-activations q_0 … q_L of h_0 … h_L (h_k = σ(q_k)). */
+  interface CompactCache {
+    readonly pre: tf.Tensor2D[];
+    readonly time: TimeCache;
+  }
+  const timeTensors = (c: TimeCache): tf.Tensor[] => [c.feats, c.sinA, c.cosA, c.u, c.du];
+  /** The full cache of a compact one (gates and derivatives recomputed); frees the compact one. */
+  const expand = (c: CompactCache): Cache => {
+    const inputs: tf.Tensor2D[] = [];
+    const slopes: tf.Tensor2D[] = [];
+    for (const q of c.pre) {
+      const g = gateWithDerivative(q, slope);
+      inputs.push(g.value);
+      slopes.push(g.derivative);
+      q.dispose();
+    }
+    return { inputs, slopes, time: c.time };
+  };
 
   /**
    * The forward pass without a tape: the same ops as the autodiff path (so the same numbers), each
@@ -139,10 +176,14 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
    */
   function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: false): { value: tf.Tensor2D };
   function forward(x: tf.Tensor2D, t: number, cache: true): { value: tf.Tensor2D; cache: Cache };
-  function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: boolean): { value: tf.Tensor2D; cache?: Cache } {
-    const gate = (p: tf.Tensor2D): { value: tf.Tensor2D; derivative?: tf.Tensor2D } => {
-      const g = cache ? gateWithDerivative(p, slope) : { value: gateValue(p, slope) };
-      p.dispose();
+  function forward(x: tf.Tensor2D, t: number, cache: 'compact'): { value: tf.Tensor2D; compact: CompactCache };
+  function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: boolean | 'compact'): { value: tf.Tensor2D; cache?: Cache; compact?: CompactCache } {
+    const full = cache === true;
+    const pre: tf.Tensor2D[] = [];
+    const gate = (p: tf.Tensor2D, withDerivative = full): { value: tf.Tensor2D; derivative?: tf.Tensor2D } => {
+      const g = withDerivative ? gateWithDerivative(p, slope) : { value: gateValue(p, slope) };
+      if (cache === 'compact' && !withDerivative) pre.push(p);
+      else p.dispose();
       return g;
     };
     const a = typeof t === 'number' ? tf.add(tf.mul(coeff, t), phase) : tf.add(tf.mul(tf.reshape(t, [-1, 1]), coeff), phase);
@@ -150,7 +191,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const cosA = tf.cos(a) as tf.Tensor2D;
     a.dispose();
     const feats = tf.concat([sinA, cosA], 1) as tf.Tensor2D; // [1, 2h] (or [B, 2h] for per-row t)
-    const u = gate(affine(feats, t1W, t1B));
+    const u = gate(affine(feats, t1W, t1B), cache !== false); // [1, h]: its derivative is kept in both cache forms
     const e = affine(u.value, t2W, t2B);
     const inputs: tf.Tensor2D[] = [];
     const slopes: tf.Tensor2D[] = [];
@@ -161,12 +202,16 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       if (h.derivative !== undefined) slopes.push(h.derivative);
       inputs.push(h.value);
       h = gate(affine(h.value, w, b));
-      if (!cache) (inputs.pop() as tf.Tensor2D).dispose();
+      if (!full) (inputs.pop() as tf.Tensor2D).dispose();
     }
     const value = affine(h.value, outW, outB);
-    if (!cache) {
+    if (cache === false) {
       tf.dispose([h.value, sinA, cosA, feats, u.value]);
       return { value };
+    }
+    if (cache === 'compact') {
+      h.value.dispose();
+      return { value, compact: { pre, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor2D } } };
     }
     inputs.push(h.value);
     slopes.push(h.derivative as tf.Tensor2D);
@@ -293,22 +338,27 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
    * alive until then. The cache is freed by `pullback` (callable once) or by `dispose`; inside a
    * `tf.tidy` it is also freed at the end of the scope.
    */
-  const linearize = (x: tf.Tensor, t: number): Linearization => {
+  const linearize = (x: tf.Tensor, t: number, options: LinearizeOptions = {}): Linearization => {
     checkX(x);
     checkTime(t);
     const x2 = x as tf.Tensor2D;
-    let cache: Cache | null = null;
+    const compact = options.compact === true;
+    let cache: Cache | CompactCache | null = null;
+    let held: tf.Tensor[] = [];
     const value = tf.tidy(() => {
-      const r = forward(x2, t, true);
-      const { feats, sinA, cosA, u, du } = r.cache.time;
-      for (const k of [...r.cache.inputs, ...r.cache.slopes, feats, sinA, cosA, u, du]) tf.keep(k);
-      cache = r.cache;
+      const r = compact ? forward(x2, t, 'compact') : forward(x2, t, true);
+      const c: Cache | CompactCache = 'compact' in r ? r.compact : r.cache;
+      held = 'pre' in c ? [...c.pre, ...timeTensors(c.time)] : [...c.inputs, ...c.slopes, ...timeTensors(c.time)];
+      held.forEach((k) => tf.keep(k));
+      cache = c;
       return r.value;
     });
-    const take = (): Cache => {
+    const cacheBytes = held.reduce((n, k) => n + 4 * k.size, 0);
+    const take = (): Cache | CompactCache => {
       if (cache === null) throw new Error(`${name}: this linearization has been used (pullback or dispose)`);
-      const c: Cache = cache;
+      const c: Cache | CompactCache = cache;
       cache = null;
+      held = [];
       return c;
     };
     return {
@@ -316,12 +366,15 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       pullback: (dy: tf.Tensor) => {
         checkCotangent(x, dy);
         const c = take();
-        return tf.tidy(() => pullback(x2, c, dy as tf.Tensor2D));
+        return tf.tidy(() => pullback(x2, 'pre' in c ? expand(c) : c, dy as tf.Tensor2D));
       },
       dispose: () => {
         if (cache === null) return;
-        const { inputs, slopes, time } = take();
-        tf.dispose([...inputs, ...slopes, time.feats, time.sinA, time.cosA, time.u, time.du]);
+        const c = take();
+        tf.dispose('pre' in c ? [...c.pre, ...timeTensors(c.time)] : [...c.inputs, ...c.slopes, ...timeTensors(c.time)]);
+      },
+      get cacheBytes() {
+        return cache === null ? 0 : cacheBytes;
       },
     };
   };

@@ -44,10 +44,23 @@ export interface FieldLinearization {
   pullback(dy: tf.Tensor): { readonly dx: tf.Tensor; readonly dparams: readonly tf.Tensor[] };
   /** Frees what the pull-back would have needed (no-op after `pullback`). */
   dispose(): void;
+  /** Bytes of tensor data held for the pull-back until it runs or `dispose` (0 for the fallback, which keeps nothing). */
+  readonly cacheBytes: number;
+}
+
+/** Hints for {@link linearize}; a field without its own `linearize` ignores them. */
+export interface FieldLinearizeOptions {
+  /** Keep less for the pull-back and recompute the cheap rest then (e.g. gates from pre-activations). */
+  readonly compact?: boolean;
 }
 
 interface WithLinearize {
-  linearize(x: tf.Tensor, t: number): FieldLinearization;
+  linearize(x: tf.Tensor, t: number, options?: FieldLinearizeOptions): FieldLinearization;
+}
+
+/** Whether a field runs its forward pass once for `linearize` (else the pull-back repeats it). */
+export function hasLinearize(field: VectorField): field is VectorField & WithLinearize {
+  return typeof (field as Partial<WithLinearize>).linearize === 'function';
 }
 
 /**
@@ -57,9 +70,8 @@ interface WithLinearize {
  * falls back to `apply` now and {@link vjp} later (a second forward pass). `x` must stay alive until
  * the pull-back.
  */
-export function linearize(field: VectorField, x: tf.Tensor, t: number): FieldLinearization {
-  const own = field as VectorField & Partial<WithLinearize>;
-  if (typeof own.linearize === 'function') return own.linearize(x, t);
+export function linearize(field: VectorField, x: tf.Tensor, t: number, options?: FieldLinearizeOptions): FieldLinearization {
+  if (hasLinearize(field)) return field.linearize(x, t, options);
   let used = false;
   return {
     value: field.apply(x, t),
@@ -73,5 +85,6 @@ export function linearize(field: VectorField, x: tf.Tensor, t: number): FieldLin
     dispose: () => {
       used = true;
     },
+    cacheBytes: 0,
   };
 }
