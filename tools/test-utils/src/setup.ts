@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs';
+import '@diffflow/sde-core'; // registers tfjs's gradients (lean, see register_tfjs.ts)
 
 const wanted = process.env['DIFFFLOW_TEST_BACKEND'] ?? 'wasm';
 if (!(await tf.setBackend(wanted))) throw new Error(`DIFFFLOW_TEST_BACKEND=${wanted}: backend failed to start`);
