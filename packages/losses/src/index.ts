@@ -28,3 +28,4 @@ export type { DdpmLossOptions, DdpmTrainingDraws } from './ddpm_loss.js';
 export { ddpmAncestralSample, ddpmStridedSteps, ddpmRespacing, ddpmVariances } from './ddpm_sampler.js';
 export type { DdpmSampleOptions, DdpmRespacing, DdpmVariance } from './ddpm_sampler.js';
 export { fourierMlpParameterCount, ddpmEpsilonNetworkOptions, ddpmEpsilonNetwork2d } from './ddpm_parameter_count.js';
+export { vpResidualDrift } from './vp_residual_drift.js';

@@ -15,6 +15,17 @@ export type ImageDataName = (typeof imageDataNames)[number];
 export const imagePresetNames = ['cpu', 'paper', 'tiny'] as const;
 export type ImagePresetName = (typeof imagePresetNames)[number];
 
+/**
+ * The forward process dx = f dt + g dw:
+ * - 'learned': f = f_θ (a U-Net starting at 0), constant g (the paper: g = 1, T = 0.05): the learned
+ *   drift alone has to carry the data to N(0, I), DiffFlow at its normalizing-flow end;
+ * - 'vp': f = −½β(t)x + f_θ, g = √β(t), β linear from betaMin to betaMax over [0, 1] (the VP SDE of
+ *   score_sde / DDPM), the score ε-parameterised, s = −ε_θ/σ(t): DiffFlow started at its
+ *   diffusion-model end (f_θ = 0 at initialisation), f_θ still learned jointly. g is unused.
+ */
+export const forwardNames = ['learned', 'vp'] as const;
+export type ImagesForward = (typeof forwardNames)[number];
+
 /** How images reach `size` × `size`: 'auto' pads (centred, black) when they fit, else resizes. */
 export const fitNames = ['auto', 'pad', 'resize'] as const;
 
@@ -58,13 +69,18 @@ export const ImagesConfig = t.strict({
   /** Progressive N: the values of N, and the iterations at which N moves to the next one. */
   steps: intList,
   switchAt: intList,
-  /** First time t_0 ≥ 0 and final time T (paper: 0.05). */
+  /** Forward process: 'learned' drift with constant g (the paper), or 'vp' (VP SDE + learned drift). */
+  forward: oneOf(forwardNames),
+  /** First time t_0 ≥ 0 (> 0 with forward 'vp') and final time T (paper: 0.05; vp: 1). */
   tMin: numberAtLeast(0),
   T: numberAbove(0),
   /** Grid exponent β: points uniform in t^β (reference image code: 0.5). */
   beta: numberAbove(0),
-  /** Diffusion g (paper: 1). */
+  /** Diffusion g of forward 'learned' (paper: 1); unused by 'vp'. */
   g: numberAbove(0),
+  /** β(0) and β(1) of forward 'vp' (score_sde: 0.1 and 20); unused by 'learned'. */
+  betaMin: numberAbove(0),
+  betaMax: numberAbove(0),
   /** Re-draw the interior time points every iteration (L̂_β, flexible timestamps). */
   flexible: t.boolean,
   /** Adam learning rate, StepLR ×lrDecay every lrDecayEvery iterations. */
@@ -90,17 +106,20 @@ export const ImagesConfig = t.strict({
 });
 export type ImagesConfig = t.TypeOf<typeof ImagesConfig>;
 
-/** Settings shared by every preset: the paper's g = 1, T = 0.05, flexible timestamps, N = 30 sampling. */
+/** Settings shared by every preset: the paper's learned drift, g = 1, T = 0.05, flexible timestamps, N = 30 sampling. */
 const common = {
   data: 'mnist',
   dataDir: '',
   size: 32,
   fit: 'auto',
   heldOut: 2000,
+  forward: 'learned',
   tMin: 1e-3,
   T: 0.05,
   beta: 0.5,
   g: 1,
+  betaMin: 0.1,
+  betaMax: 20,
   flexible: true,
   lrDecay: 1,
   lrDecayEvery: 1_000_000,
@@ -119,13 +138,17 @@ const common = {
  * Defaults per preset.
  * - paper: the reference code's MNIST settings (batch 64, Adam 2e-4, EMA 0.999, progressive N
  *   5 → 10 → 20 → 30 switching at 3k / 5k / 8k as `cont_mnist`), 100 epochs of 60k images ≈ 94k iterations.
- * - cpu: a budget a 2-core CPU (wasm) gets through in about an hour (see README): batch 16,
- *   N 5 → 10, a higher learning rate and a short EMA because the run is a few hundred iterations.
+ * - cpu: forward 'vp' (DiffFlow from its diffusion-model end; see README) on [1e-3, 1], batch 16,
+ *   N = 10, Adam 1e-3, EMA 0.995, 1200 iterations: a budget for a 2-core CPU (wasm) that starts
+ *   from a forward process that already reaches N(0, I), so the hour goes into the score.
+ *   β(t) from 0.1 to 10 and a uniform grid (exponent 1): the largest Euler–Maruyama step then adds
+ *   variance β(t)Δt = 1.0 at N = 10, so the discretised chain can still end at N(0, I) (with β up to
+ *   20 or points uniform in √t one step adds 2–3, more than the prior holds).
  * - tiny: seconds, for the tests (8×8 images).
  */
 export const imagePresetDefaults: Record<ImagePresetName, Omit<ImagesConfig, 'preset'>> = {
   paper: { ...common, iters: 94_000, batch: 64, steps: '5,10,20,30', switchAt: '3000,5000,8000', lr: 2e-4, ema: 0.999, checkpointEvery: 1000 },
-  cpu: { ...common, iters: 300, batch: 16, steps: '5,10', switchAt: '200', lr: 1e-3, ema: 0.98, checkpointEvery: 20 },
+  cpu: { ...common, forward: 'vp', T: 1, beta: 1, betaMax: 10, iters: 1200, batch: 16, steps: '10', switchAt: '', lr: 1e-3, ema: 0.995, checkpointEvery: 50 },
   tiny: { ...common, size: 8, heldOut: 16, iters: 4, batch: 4, steps: '2,3', switchAt: '2', lr: 1e-3, ema: 0.9, samples: 4, sampleSteps: 3, checkpointEvery: 2 },
 };
 
@@ -149,10 +172,13 @@ export const imagesFlags = {
   batch: 'int',
   steps: 'string',
   switchAt: 'string',
+  forward: 'string',
   tMin: 'number',
   T: 'number',
   beta: 'number',
   g: 'number',
+  betaMin: 'number',
+  betaMax: 'number',
   flexible: 'boolean',
   lr: 'number',
   lrDecay: 'number',
@@ -180,6 +206,16 @@ export function defaultsFor(overrides: Record<string, unknown>): Omit<ImagesConf
   return { ...imagePresetDefaults[preset], preset };
 }
 
+/**
+ * The defaults under a configuration a run stored (config.json, checkpoint meta): one stored
+ * before `forward` existed is a 'learned' run (the only forward process then), whatever the
+ * preset's default is now.
+ */
+export function storedDefaultsFor(stored: Record<string, unknown>): ReturnType<typeof defaultsFor> {
+  const defaults = defaultsFor(stored);
+  return 'forward' in stored ? defaults : { ...defaults, forward: 'learned' };
+}
+
 /** The progressive schedule of a configuration: N values and switch iterations. */
 export interface StepSchedule {
   readonly steps: readonly number[];
@@ -188,7 +224,8 @@ export interface StepSchedule {
 
 /**
  * Checks what the field-by-field decoding cannot: the schedule's lengths and order, a data folder
- * where one is required, T > tMin, and the image size against the U-Net's levels.
+ * where one is required, betaMax ≥ betaMin, tMin > 0 with forward 'vp' (σ(0) = 0), T > tMin, and
+ * the image size against the U-Net's levels.
  */
 export function checkImagesConfig(c: ImagesConfig): E.Either<ExperimentError, { config: ImagesConfig; schedule: StepSchedule }> {
   const steps = parseIntList(c.steps) as number[];
@@ -199,6 +236,10 @@ export function checkImagesConfig(c: ImagesConfig): E.Either<ExperimentError, { 
   }
   for (let k = 1; k < switchAt.length; k++) {
     if ((switchAt[k] as number) <= (switchAt[k - 1] as number)) return E.left(configInvalid('switchAt', `must be increasing, got '${c.switchAt}'`));
+  }
+  if (!(c.betaMax >= c.betaMin)) return E.left(configInvalid('betaMax', `must be >= betaMin = ${c.betaMin}, got ${c.betaMax}`));
+  if (c.forward === 'vp' && !(c.tMin > 0)) {
+    return E.left(configInvalid('tMin', `must be > 0 with forward 'vp' (the score −ε/σ(t) is undefined at t = 0, where σ(0) = 0), got ${c.tMin}`));
   }
   if (!(c.T > c.tMin)) return E.left(configInvalid('T', `must be larger than tMin = ${c.tMin}, got ${c.T}`));
   if ((c.data === 'idx' || c.data === 'cifar10') && c.dataDir === '') {

@@ -113,6 +113,6 @@ export async function evalImagesCommand(flags: Record<string, unknown>): Promise
     ode: { bitsPerDim: ode.bitsPerDim, standardError: ode.standardError, nfe: ode.nfe, seconds: odeSeconds },
     elbo: { bitsPerDim: elbo.bitsPerDim, steps: elboSteps, draws: elboDraws, seconds: elboSeconds },
   };
-  await orExit(dir.writeJson('eval.json', { ...identity, iteration: run.iteration, data: config.data, units: 'bits/dim, dequantised 8-bit held-out images', ...result }));
+  await orExit(dir.writeJson('eval.json', { ...identity, iteration: run.iteration, data: config.data, forward: config.forward, units: 'bits/dim, dequantised 8-bit held-out images', ...result }));
   disposeModel(run.model);
 }

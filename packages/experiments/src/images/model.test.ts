@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { formatDatasetError, type ImageDataset } from '@diffflow/datasets';
-import { expectNoLeaks } from '@diffflow/test-utils';
+import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
 import { resolveConfig, formatError } from '../io/index.js';
-import { checkImagesConfig, defaultsFor, ImagesConfig, parseIntList } from './config.js';
-import { batchSource, fitImages, imageModel, loadImageSplits, seededSubset, toBytes } from './model.js';
+import { fixedGrid } from '@diffflow/sde-core';
+import { vpBeta, vpMarginal, vpSchedule } from '@diffflow/losses';
+import { checkImagesConfig, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields, parseIntList, storedDefaultsFor } from './config.js';
+import { batchSource, disposeModel, fitImages, imageModel, loadImageSplits, namedParameters, seededSubset, toBytes, vpForwardChain } from './model.js';
 
 /** A valid IDX pair (big-endian header) of n images h×w with pixel value (i + r + c) mod 256. */
 function idxFiles(dir: string, prefix: 'train' | 't10k', n: number, h: number, w: number): void {
@@ -41,6 +43,44 @@ describe('images configuration', () => {
     }
     const cpu = decode({});
     expect(E.isRight(cpu) && cpu.right.config.preset).toBe('cpu');
+    if (E.isRight(cpu)) {
+      // DiffFlow from its diffusion-model end: VP SDE on [1e-3, 1] plus the learned drift
+      expect(cpu.right.config).toMatchObject({ forward: 'vp', betaMin: 0.1, betaMax: 10, T: 1, tMin: 1e-3, beta: 1, flexible: true });
+      expect(cpu.right.config).toMatchObject({ batch: 16, sampleSteps: 30, lr: 1e-3, ema: 0.995, iters: 1200, checkpointEvery: 50 });
+      expect(cpu.right.schedule).toEqual({ steps: [10], switchAt: [] });
+    }
+    for (const preset of ['paper', 'tiny']) {
+      const d = decode({ preset });
+      expect(E.isRight(d) && d.right.config.forward, preset).toBe('learned');
+    }
+    const vp = decode({ preset: 'tiny', forward: 'vp', T: 1, betaMax: 10 });
+    expect(E.isRight(vp) && [vp.right.config.forward, vp.right.config.betaMax]).toEqual(['vp', 10]);
+    // forward, betaMin, betaMax are flags and identity fields (a resumed run may not change them)
+    expect([imagesFlags.forward, imagesFlags.betaMin, imagesFlags.betaMax]).toEqual(['string', 'number', 'number']);
+    for (const f of ['forward', 'betaMin', 'betaMax']) expect((imagesNonIdentityFields as readonly string[]).includes(f), f).toBe(false);
+  });
+
+  it('forward, betaMin, betaMax: bad values are one error naming the field and what is allowed', () => {
+    expect(message(decode({ forward: 'ddpm' }))).toMatch(/forward.*'learned', 'vp'/);
+    expect(message(decode({ betaMin: 0 }))).toMatch(/betaMin.*> 0/);
+    expect(message(decode({ betaMax: -1 }))).toMatch(/betaMax.*> 0/);
+    expect(message(decode({ betaMin: 5, betaMax: 1 }))).toMatch(/betaMax.*>= betaMin = 5, got 1/);
+    // σ(0) = 0: every vp grid must start at tMin > 0
+    expect(message(decode({ tMin: 0 }))).toMatch(/tMin.*> 0 with forward 'vp'/);
+    expect(message(decode({ preset: 'tiny', forward: 'vp', tMin: 0 }))).toMatch(/tMin/);
+    expect(message(decode({ preset: 'paper', tMin: 0 }))).toBe('ok'); // learned: t_0 = 0 is fine
+  });
+
+  it("a stored configuration without `forward` (written before it existed) is a 'learned' run", () => {
+    const legacy = { ...defaultsFor({ preset: 'cpu' }), T: 0.05, steps: '5,10', switchAt: '200' } as Record<string, unknown>;
+    delete legacy['forward'];
+    delete legacy['betaMin'];
+    delete legacy['betaMax'];
+    const old = resolveConfig(ImagesConfig, storedDefaultsFor(legacy), legacy);
+    expect(E.isRight(old) && old.right.forward).toBe('learned');
+    const now = { ...legacy, forward: 'vp', betaMin: 0.1, betaMax: 20, T: 1 };
+    const vp = resolveConfig(ImagesConfig, storedDefaultsFor(now), now);
+    expect(E.isRight(vp) && vp.right.forward).toBe('vp');
   });
 
   it('rejects bad values with a message naming the field', () => {
@@ -136,7 +176,7 @@ describe('images data', () => {
   });
 
   it('the U-Nets of the tiny preset map [B, 8, 8, 1] to itself at t ∈ [0, T], zero at initialisation', () => {
-    const model = imageModel({ preset: 'tiny', size: 8, T: 0.05, g: 1, seed: 0 }, 1);
+    const model = imageModel({ preset: 'tiny', size: 8, T: 0.05, g: 1, seed: 0, forward: 'learned', betaMin: 0.1, betaMax: 20 }, 1);
     const out = expectNoLeaks(() => {
       const y = tf.tidy(() => model.score.apply(tf.ones([2, 8, 8, 1]), 0.05));
       return { shape: y.shape, values: Array.from(y.dataSync()), y };
@@ -146,5 +186,82 @@ describe('images data', () => {
     expect(model.drift.parameterCount).toBe(model.score.parameterCount);
     model.drift.dispose();
     model.score.dispose();
+  });
+});
+
+describe("images forward 'vp'", () => {
+  const config = { preset: 'tiny', size: 8, T: 1, g: 1, seed: 0, forward: 'vp', betaMin: 0.1, betaMax: 20 } as const;
+  const schedule = vpSchedule({ betaMin: 0.1, betaMax: 20 });
+  /** [2, 8, 8, 1] inputs in about [−1, 1]. */
+  const input = (): tf.Tensor4D => tf.tidy(() => tf.reshape(tf.sin(tf.mul(tf.range(0, 128), 0.37)), [2, 8, 8, 1]) as tf.Tensor4D);
+
+  it('at initialisation is the VP SDE: drift −½β(t)x exactly, diffusion √β(t), score 0; leak-free', () => {
+    const model = imageModel(config, 1);
+    const x = input();
+    const xs = Array.from(x.dataSync());
+    const times = [0.3, 1e-3];
+    const t = tf.tensor1d(times);
+    const shared = expectNoLeaks(() => take(model.drift.apply(x, 0.3)));
+    // exactly the float32 product x·(−½β(t)) (adding the zero U-Net output changes nothing but −0)
+    expect(shared).toEqual(xs.map((v) => Math.fround(v * Math.fround(-0.5 * vpBeta(schedule, 0.3))) + 0));
+    const perRow = expectNoLeaks(() => take(model.drift.apply(x, t)));
+    const want = xs.map((v, i) => -0.5 * vpBeta(schedule, times[Math.floor(i / 64)] as number) * v);
+    perRow.forEach((v, i) => expect(Math.abs(v - (want[i] as number))).toBeLessThanOrEqual(1e-6 * Math.abs(want[i] as number)));
+    for (const time of [1e-3, 0.5, 1]) expect(model.diffusion(time)).toBeCloseTo(Math.sqrt(0.1 + 19.9 * time), 12);
+    const score = expectNoLeaks(() => take(model.score.apply(x, t)));
+    expect(Math.max(...score.map(Math.abs))).toBe(0);
+    tf.dispose([x, t]);
+    disposeModel(model);
+  });
+
+  it("the drift's and the score's parameters are the U-Nets' (names as in a 'learned' model)", () => {
+    const model = imageModel(config, 1);
+    const learned = imageModel({ ...config, forward: 'learned' }, 1);
+    expect(model.drift.parameters).toBe(model.nets.drift.parameters);
+    expect(model.score.parameters).toBe(model.nets.score.parameters);
+    expect(model.drift.parameterCount).toBe(model.nets.drift.parameterCount);
+    expect(namedParameters(model).map((p) => p.name)).toEqual(namedParameters(learned).map((p) => p.name));
+    expect(learned.drift).toBe(learned.nets.drift);
+    expect(learned.diffusion(0.7)).toBe(1);
+    disposeModel(model);
+    disposeModel(learned);
+    expect(model.nets.drift.parameters.every((p) => p.variable.isDisposed)).toBe(true);
+  });
+
+  it('the score is −ε_θ(x, t)/σ(t) of the score U-Net (σ the VP marginal std), undefined at t = 0', () => {
+    const model = imageModel(config, 1);
+    // give ε_θ a non-zero output: conv_out's weights from 0 to 0.05
+    const out = model.nets.score.parameters.find((p) => p.name === 'conv_out.weight');
+    expect(out).toBeDefined();
+    tf.tidy(() => out!.variable.assign(tf.fill(out!.variable.shape, 0.05)));
+    const x = input();
+    const times = [0.01, 0.6];
+    const t = tf.tensor1d(times);
+    const eps = take(model.nets.score.apply(x, t));
+    expect(Math.max(...eps.map(Math.abs))).toBeGreaterThan(0);
+    const s = expectNoLeaks(() => take(model.score.apply(x, t)));
+    const want = eps.map((v, i) => -v / vpMarginal(schedule, times[Math.floor(i / 64)] as number).std);
+    expect(relativeError(s, want)).toBeLessThan(1e-5);
+    const sShared = expectNoLeaks(() => take(model.score.apply(x, 0.6)));
+    const epsShared = take(model.nets.score.apply(x, 0.6));
+    expect(relativeError(sShared, epsShared.map((v) => -v / vpMarginal(schedule, 0.6).std))).toBeLessThan(1e-6);
+    expect(() => model.score.apply(x, 0)).toThrow(/t must be > 0/);
+    tf.dispose([x, t]);
+    disposeModel(model);
+  });
+
+  it('vpForwardChain: the Euler–Maruyama chain of the VP SDE, exact on fine grids, overshooting on coarse ones', () => {
+    // 2000 uniform steps: the chain's moments approach the SDE's m(1) ≈ 6.7e-3 and σ(1)² ≈ 1 (Euler bias O(Δt))
+    const fine = vpForwardChain(schedule, fixedGrid({ steps: 2000, tMin: 0, tMax: 1, beta: 1 }));
+    const exact = vpMarginal(schedule, 1);
+    expect(Math.abs(fine.meanCoefficient - exact.meanCoefficient)).toBeLessThan(2e-3);
+    expect(Math.abs(fine.variance - exact.std ** 2)).toBeLessThan(1e-2);
+    // the cpu preset's N = 10 grid, uniform in t^0.5 on [1e-3, 1]: the last step, β(0.81)·0.18 ≈ 3, overshoots
+    const coarse = vpForwardChain(schedule, fixedGrid({ steps: 10, tMin: 1e-3, tMax: 1, beta: 0.5 }));
+    expect(coarse.maxStep).toBe(9);
+    expect(coarse.maxStepVariance).toBeGreaterThan(2.9);
+    expect(coarse.maxStepVariance).toBeLessThan(3.1);
+    expect(coarse.variance).toBeGreaterThan(3.4);
+    expect(coarse.variance).toBeLessThan(3.7);
   });
 });

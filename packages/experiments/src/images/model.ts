@@ -3,7 +3,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { constantDiffusion, deriveSeed } from '@diffflow/sde-core';
 import { unet, type UNetField } from '@diffflow/networks';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { epsilonToScore, vpDiffusion, vpResidualDrift, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
 import {
   loadCifar10,
   loadEmbeddedMnist,
@@ -18,10 +18,16 @@ import {
 } from '@diffflow/datasets';
 import { imageArchitectures, type ImagesConfig } from './config.js';
 
-/** An images DiffFlow: two U-Nets of the preset's architecture (drift, score) and a constant g. */
+/**
+ * An images DiffFlow built on two U-Nets of the preset's architecture, `nets.drift` and `nets.score`:
+ * - forward 'learned': drift = f_θ, score = s_θ (the U-Nets themselves), constant g;
+ * - forward 'vp': drift = −½β(t)x + f_θ, score = −ε_θ/σ(t) (ε_θ the score U-Net), g = √β(t).
+ * Either way `drift.parameters` / `score.parameters` are the U-Nets' own (checkpoint names agree).
+ */
 export interface ImageModel extends DiffFlowModel {
-  readonly drift: UNetField;
-  readonly score: UNetField;
+  readonly nets: { readonly drift: UNetField; readonly score: UNetField };
+  /** The VP schedule of forward 'vp'; undefined for 'learned'. */
+  readonly vp?: VpSchedule;
 }
 
 /** Seed of a named, non-training draw (split, sample grid, evaluation). */
@@ -29,14 +35,57 @@ export function purposeSeed(seed: number, purpose: string): number {
   return deriveSeed({ seed, purpose, iteration: 0, step: 0 });
 }
 
-/** Drift and score U-Nets; the time embedding scaled by 1000/T (DDPM's phase range over [0, T]). */
-export function imageModel(config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed'>, channels: number): ImageModel {
+/**
+ * Drift and score U-Nets, the time embedding scaled by 1000/T (DDPM's phase range over [0, T]), in
+ * the configured forward process (see {@link ImageModel}). Both U-Nets' last convolutions start at
+ * zero, so at initialisation 'learned' is dx = g dw and 'vp' is exactly the VP SDE.
+ */
+export function imageModel(config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed' | 'forward' | 'betaMin' | 'betaMax'>, channels: number): ImageModel {
   const common = { ...imageArchitectures[config.preset], height: config.size, channels, timeScale: 1000 / config.T, seed: config.seed };
+  const nets = { drift: unet({ ...common, name: 'drift' }), score: unet({ ...common, name: 'score' }) };
+  if (config.forward !== 'vp') return { drift: nets.drift, score: nets.score, diffusion: constantDiffusion(config.g), nets };
+  const vp = vpSchedule({ betaMin: config.betaMin, betaMax: config.betaMax });
   return {
-    drift: unet({ ...common, name: 'drift' }),
-    score: unet({ ...common, name: 'score' }),
-    diffusion: constantDiffusion(config.g),
+    drift: vpResidualDrift(vp, nets.drift, 'drift'),
+    score: epsilonToScore(nets.score, vp, 'score'),
+    diffusion: vpDiffusion(vp),
+    nets,
+    vp,
   };
+}
+
+/** Where the discretised forward chain of forward 'vp' with f_θ = 0 ends (see {@link vpForwardChain}). */
+export interface VpForwardChain {
+  /** x_N = m·x_0 + noise: the product of the Euler factors 1 − ½β(t_i)Δt_i. */
+  readonly meanCoefficient: number;
+  /** Variance of the noise in x_N (1 for a chain that ends at N(0, I)). */
+  readonly variance: number;
+  /** The largest variance β(t_i)Δt_i one step adds, and its step i. */
+  readonly maxStepVariance: number;
+  readonly maxStep: number;
+}
+
+/**
+ * The Euler–Maruyama forward chain x_{i+1} = x_i − ½β(t_i)x_iΔt_i + √(β(t_i)Δt_i) ξ_i that the
+ * trajectory KL simulates for the VP SDE (f_θ = 0) on `grid`, in closed form: the VP SDE itself
+ * ends at N(≈ 0, I) at T = 1, but coarse steps where β is large overshoot (a step with
+ * β(t_i)Δt_i > 1 alone adds more variance than the prior has).
+ */
+export function vpForwardChain(schedule: VpSchedule, grid: readonly number[]): VpForwardChain {
+  let meanCoefficient = 1;
+  let variance = 0;
+  let maxStepVariance = 0;
+  let maxStep = 0;
+  for (let i = 0; i + 1 < grid.length; i++) {
+    const t = grid[i] as number;
+    const dt = (grid[i + 1] as number) - t;
+    const b = schedule.betaMin + t * (schedule.betaMax - schedule.betaMin);
+    const factor = 1 - 0.5 * b * dt;
+    meanCoefficient *= factor;
+    variance = factor * factor * variance + b * dt;
+    if (b * dt > maxStepVariance) [maxStepVariance, maxStep] = [b * dt, i];
+  }
+  return { meanCoefficient, variance, maxStepVariance, maxStep };
 }
 
 export function disposeModel(model: DiffFlowModel): void {

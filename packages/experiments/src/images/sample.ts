@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { fixedGrid } from '@diffflow/sde-core';
 import { assignTensors, configInvalid, loadCheckpoint, openRunDir, resolveConfig, type Checkpoint, type ExperimentError } from '../io/index.js';
 import { orExit, orExitSync } from '../cli_util.js';
-import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, type StepSchedule } from './config.js';
+import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { disposeModel, imageModel, namedParameters, type ImageModel } from './model.js';
 import { CHECKPOINT, gridPng, sampleImages } from './train.js';
 
@@ -36,8 +36,9 @@ export function runPathOf(flags: Record<string, unknown>): string {
 }
 
 /**
- * Loads `<run>/checkpoint.bin`, decodes the configuration stored in it strictly, rebuilds the
- * U-Nets and assigns the EMA weights. A missing or bad file exits with one line naming it.
+ * Loads `<run>/checkpoint.bin`, decodes the configuration stored in it strictly (one stored before
+ * `forward` existed is a 'learned' run), rebuilds the model (U-Nets in its forward process) and
+ * assigns the EMA weights. A missing or bad file exits with one line naming it.
  */
 export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
   const ckptPath = `${runPath}/${CHECKPOINT}`;
@@ -45,7 +46,7 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
   const stored = (ckpt.meta['config'] ?? {}) as Record<string, unknown>;
   const invalid = (e: ExperimentError): ExperimentError =>
     malformed(ckptPath, `its config is invalid: ${'field' in e ? `${e.field} ${e.reason}` : 'key' in e ? `unknown key '${e.key}'` : e._tag}`);
-  const decoded = orExitSync(E.mapLeft(invalid)(resolveConfig(ImagesConfig, defaultsFor(stored), stored)));
+  const decoded = orExitSync(E.mapLeft(invalid)(resolveConfig(ImagesConfig, storedDefaultsFor(stored), stored)));
   const { config, schedule } = orExitSync(E.mapLeft(invalid)(checkImagesConfig(decoded)));
   const channels = ckpt.meta['channels'];
   if (channels !== 1 && channels !== 3) orExitSync(E.left(malformed(ckptPath, `meta.channels must be 1 or 3, got ${String(channels)}`)));
@@ -96,7 +97,7 @@ export async function sampleImagesCommand(flags: Record<string, unknown>): Promi
   const { size } = run.config;
   await orExit(dir.writeNpy('samples.npy', bytes, [n, size, size, run.channels]));
   await orExit(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels)));
-  await orExit(dir.writeSummary({ iteration: run.iteration, n, steps, lambda, seed, denoise, samplingMs: ms }));
+  await orExit(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, samplingMs: ms }));
   disposeModel(run.model);
   console.error(`[images] ${n} samples (N = ${steps}, λ = ${lambda}${denoise ? ', Tweedie last step' : ''}) in ${(ms / 1000).toFixed(1)} s → ${out}/samples.png`);
 }

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { sampleMarginal } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
+import { fixedGrid } from '@diffflow/sde-core';
 import { imageGridPng, loadCheckpoint, packageVersions, progressBar, saveCheckpoint, type RunDir } from '../io/index.js';
 import { createTrainer, DivergenceError, type Trainer, type TrainerConfig } from '../train/trainer.js';
 import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
 import type { ImagesConfig, StepSchedule } from './config.js';
-import { batchSource, disposeModel, imageModel, purposeSeed, seededSubset, toBytes, type ImageModel } from './model.js';
+import { batchSource, disposeModel, imageModel, purposeSeed, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
@@ -31,10 +32,32 @@ export function trainerConfig(c: ImagesConfig, schedule: StepSchedule): TrainerC
   };
 }
 
+/** One line on the forward process of a model: what f, g and s are. */
+export function forwardLine(model: ImageModel, config: ImagesConfig): string {
+  if (model.vp === undefined) return `forward 'learned': f = f_θ (U-Net), g = ${config.g}, s = s_θ (U-Net), t ∈ [${config.tMin}, ${config.T}]`;
+  return `forward 'vp': f = −½β(t)x + f_θ (U-Net), g = √β(t), β ${model.vp.betaMin} → ${model.vp.betaMax} over [0, 1], s = −ε_θ/σ(t) (U-Net ε_θ), t ∈ [${config.tMin}, ${config.T}]`;
+}
+
+/**
+ * For forward 'vp': a note when the coarsest training grid (fixed, smallest N of the schedule)
+ * makes the Euler–Maruyama forward chain overshoot N(0, I) (a step adding variance β(t)Δt > 1),
+ * which the learned drift cannot undo; undefined otherwise.
+ */
+export function vpGridNote(model: ImageModel, config: ImagesConfig, schedule: StepSchedule): string | undefined {
+  if (model.vp === undefined) return undefined;
+  const steps = Math.min(...schedule.steps);
+  const chain = vpForwardChain(model.vp, fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta }));
+  if (chain.maxStepVariance <= 1) return undefined;
+  return (
+    `note: on the fixed N = ${steps} grid, Euler–Maruyama step ${chain.maxStep} of the VP SDE adds variance β(t)Δt = ${chain.maxStepVariance.toFixed(2)} > 1, ` +
+    `so the discretised forward chain ends at variance ${chain.variance.toFixed(2)}, not N(0, I) (more steps, --beta closer to 1 or a smaller --betaMax shrink it)`
+  );
+}
+
 /** A one-line parameter count: drift + score = total. */
 export function parameterLine(model: ImageModel): string {
-  const d = model.drift.parameterCount;
-  const s = model.score.parameterCount;
+  const d = model.nets.drift.parameterCount;
+  const s = model.nets.score.parameterCount;
   return `parameters: drift ${d.toLocaleString('en-US')} + score ${s.toLocaleString('en-US')} = ${(d + s).toLocaleString('en-US')}`;
 }
 
@@ -47,7 +70,7 @@ export function sampleImages(model: ImageModel, config: ImagesConfig, grid: read
     grid,
     lambda,
     n,
-    shape: [config.size, config.size, model.drift.options.channels],
+    shape: [config.size, config.size, model.nets.drift.options.channels],
     seed: purposeSeed(seed, 'sample'),
     denoise,
     batchSize: 64,
@@ -90,8 +113,11 @@ export async function trainImages(config: ImagesConfig, schedule: StepSchedule, 
   const channels = data.train.channels;
   const parameters = model.drift.parameterCount + model.score.parameterCount;
   console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
-  console.error(`[images] U-Net (each of drift, score):\n${model.drift.describe()}`);
+  console.error(`[images] U-Net (each of drift, score):\n${model.nets.drift.describe()}`);
   console.error(`[images] ${parameterLine(model)}`);
+  console.error(`[images] ${forwardLine(model, config)}`);
+  const note = vpGridNote(model, config, schedule);
+  if (note !== undefined) console.error(`[images] ${note}`);
   await orExit(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters, trainImages: data.train.n, heldOutImages: data.heldOut.n }));
   const save = async (): Promise<void> => {
     const state = trainer.state();
@@ -146,6 +172,7 @@ export async function trainImages(config: ImagesConfig, schedule: StepSchedule, 
     run.writeSummary({
       data: config.data,
       preset: config.preset,
+      forward: config.forward,
       parameters,
       iterations: trainer.iteration,
       stoppedByTime,
