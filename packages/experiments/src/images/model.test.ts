@@ -46,7 +46,7 @@ describe('images configuration', () => {
     if (E.isRight(cpu)) {
       // DiffFlow from its diffusion-model end: VP SDE on [1e-3, 1] plus the learned drift
       expect(cpu.right.config).toMatchObject({ forward: 'vp', betaMin: 0.1, betaMax: 10, T: 1, tMin: 1e-3, beta: 1, flexible: true });
-      expect(cpu.right.config).toMatchObject({ batch: 16, sampleSteps: 30, lr: 1e-3, ema: 0.995, iters: 1200, checkpointEvery: 50 });
+      expect(cpu.right.config).toMatchObject({ batch: 16, sampleSteps: 30, lr: 1e-3, ema: 0.995, iters: 800, checkpointEvery: 50 });
       expect(cpu.right.schedule).toEqual({ steps: [10], switchAt: [] });
     }
     for (const preset of ['paper', 'tiny']) {
