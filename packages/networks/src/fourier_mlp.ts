@@ -343,22 +343,21 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     checkTime(t);
     const x2 = x as tf.Tensor2D;
     const compact = options.compact === true;
-    let cache: Cache | CompactCache | null = null;
-    let held: tf.Tensor[] = [];
+    let cache = null as Cache | CompactCache | null; // set inside the tidy below
+    const heldBy = (c: Cache | CompactCache): tf.Tensor[] =>
+      'pre' in c ? [...c.pre, ...timeTensors(c.time)] : [...c.inputs, ...c.slopes, ...timeTensors(c.time)];
     const value = tf.tidy(() => {
       const r = compact ? forward(x2, t, 'compact') : forward(x2, t, true);
       const c: Cache | CompactCache = 'compact' in r ? r.compact : r.cache;
-      held = 'pre' in c ? [...c.pre, ...timeTensors(c.time)] : [...c.inputs, ...c.slopes, ...timeTensors(c.time)];
-      held.forEach((k) => tf.keep(k));
+      heldBy(c).forEach((k) => tf.keep(k));
       cache = c;
       return r.value;
     });
-    const cacheBytes = held.reduce((n, k) => n + 4 * k.size, 0);
+    const cacheBytes = cache === null ? 0 : heldBy(cache).reduce((n, k) => n + 4 * k.size, 0);
     const take = (): Cache | CompactCache => {
       if (cache === null) throw new Error(`${name}: this linearization has been used (pullback or dispose)`);
       const c: Cache | CompactCache = cache;
       cache = null;
-      held = [];
       return c;
     };
     return {
@@ -370,8 +369,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       },
       dispose: () => {
         if (cache === null) return;
-        const c = take();
-        tf.dispose('pre' in c ? [...c.pre, ...timeTensors(c.time)] : [...c.inputs, ...c.slopes, ...timeTensors(c.time)]);
+        tf.dispose(heldBy(take()));
       },
       get cacheBytes() {
         return cache === null ? 0 : cacheBytes;

@@ -142,7 +142,7 @@ const common = {
  *   N = 10, Adam 1e-3, EMA 0.995, 800 iterations (≈ 56 min at the measured 4.2 s per iteration): a budget for a 2-core CPU (wasm) that starts
  *   from a forward process that already reaches N(0, I), so the hour goes into the score.
  *   β(t) from 0.1 to 10 and a uniform grid (exponent 1): the largest Euler–Maruyama step then adds
- *   variance β(t)Δt = 1.0 at N = 10, so the discretised chain can still end at N(0, I) (with β up to
+ *   variance β(t)Δt = 0.90 at N = 10, so the discretised chain can still end at N(0, I) (with β up to
  *   20 or points uniform in √t one step adds 2–3, more than the prior holds).
  * - tiny: seconds, for the tests (8×8 images).
  */

@@ -3,7 +3,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { constantDiffusion, deriveSeed } from '@diffflow/sde-core';
 import { unet, type UNetField } from '@diffflow/networks';
-import { epsilonToScore, vpDiffusion, vpResidualDrift, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
+import { epsilonToScore, vpBeta, vpDiffusion, vpResidualDrift, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
 import {
   loadCifar10,
   loadEmbeddedMnist,
@@ -79,7 +79,7 @@ export function vpForwardChain(schedule: VpSchedule, grid: readonly number[]): V
   for (let i = 0; i + 1 < grid.length; i++) {
     const t = grid[i] as number;
     const dt = (grid[i + 1] as number) - t;
-    const b = schedule.betaMin + t * (schedule.betaMax - schedule.betaMin);
+    const b = vpBeta(schedule, t);
     const factor = 1 - 0.5 * b * dt;
     meanCoefficient *= factor;
     variance = factor * factor * variance + b * dt;
