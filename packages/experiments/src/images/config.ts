@@ -1,8 +1,8 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { gradientStrategyNames } from '@diffflow/adjoint';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
-import { configInvalid, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, type ExperimentError } from '../io/index.js';
+import { configInvalid, intAtLeast, numberAbove, numberAtLeast, oneOf, type ExperimentError } from '../io/index.js';
+import { optimizerFields, optimizerFlags } from '../train/config_fields.js';
 
 /** Where the images come from. */
 export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
@@ -83,16 +83,8 @@ export const ImagesConfig = t.strict({
   betaMax: numberAbove(0),
   /** Re-draw the interior time points every iteration (L̂_β, flexible timestamps). */
   flexible: t.boolean,
-  /** Adam learning rate, StepLR ×lrDecay every lrDecayEvery iterations. */
-  lr: numberAbove(0),
-  lrDecay: numberInRange(0, 1),
-  lrDecayEvery: intAtLeast(1),
-  /** Global gradient-norm clip (0 = off). */
-  clip: numberAtLeast(0),
-  /** EMA decay of the evaluation weights. */
-  ema: numberInRange(0, 0.999999),
-  strategy: oneOf(gradientStrategyNames),
-  seed: intAtLeast(0),
+  /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
+  ...optimizerFields,
   /** Images in the sample grid drawn at the end of training, and the N of that sampler (paper MNIST: 30). */
   samples: intAtLeast(1),
   sampleSteps: intAtLeast(1),
@@ -180,13 +172,7 @@ export const imagesFlags = {
   betaMin: 'number',
   betaMax: 'number',
   flexible: 'boolean',
-  lr: 'number',
-  lrDecay: 'number',
-  lrDecayEvery: 'int',
-  clip: 'number',
-  ema: 'number',
-  strategy: 'string',
-  seed: 'int',
+  ...optimizerFlags,
   samples: 'int',
   sampleSteps: 'int',
   checkpointEvery: 'int',

@@ -1,8 +1,8 @@
 import * as t from 'io-ts';
 import { tabularNames } from '@diffflow/datasets';
-import { gradientStrategyNames } from '@diffflow/adjoint';
 import { activationNames } from '@diffflow/networks';
-import { intAtLeast, intInRange, numberAbove, numberAtLeast, numberInRange, oneOf } from '../io/index.js';
+import { intAtLeast, intInRange, numberAbove, numberAtLeast, oneOf } from '../io/index.js';
+import { optimizerFields, optimizerFlags } from '../train/config_fields.js';
 
 /** The datasets of the experiment: the five MAF benchmarks of Table 1 and the synthetic stand-in with a known density. */
 export const tabularDatasets = [...tabularNames, 'synthetic'] as const;
@@ -46,18 +46,8 @@ export const TabularConfig = t.strict({
   layers: intInRange(0, MAX_HIDDEN_LAYERS),
   /** Activation of both networks. */
   activation: oneOf(activationNames),
-  /** Adam learning rate, and StepLR: ×lrDecay every lrDecayEvery iterations. */
-  lr: numberAbove(0),
-  lrDecay: numberInRange(0, 1),
-  lrDecayEvery: intAtLeast(1),
-  /** Global gradient-norm clip (0 = off). */
-  clip: numberAtLeast(0),
-  /** EMA decay of the weights used for validation and evaluation. */
-  ema: numberInRange(0, 0.999999),
-  /** Gradient strategy. */
-  strategy: oneOf(gradientStrategyNames),
-  /** Root seed of every random draw (batches, grids, noise, initial weights). */
-  seed: intAtLeast(0),
+  /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
+  ...optimizerFields,
   /** Validation bound (negative ELBO, EMA weights) every this many iterations (0: only at the end). */
   validEvery: intAtLeast(0),
   /** Validation rows the bound uses (a seeded subset when the split is larger). */
@@ -125,13 +115,7 @@ export const tabularFlags = {
   hidden: 'int',
   layers: 'int',
   activation: 'string',
-  lr: 'number',
-  lrDecay: 'number',
-  lrDecayEvery: 'int',
-  clip: 'number',
-  ema: 'number',
-  strategy: 'string',
-  seed: 'int',
+  ...optimizerFlags,
   validEvery: 'int',
   validRows: 'int',
   checkpointEvery: 'int',

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { toyNames } from '@diffflow/datasets';
-import { gradientStrategyNames } from '@diffflow/adjoint';
-import { intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from '../io/index.js';
+import { intAtLeast, numberAbove, numberAtLeast, oneOf } from '../io/index.js';
+import { optimizerFields, optimizerFlags } from '../train/config_fields.js';
 
 /**
  * The toy2d experiment's configuration: one flat record so every field is also a CLI flag
@@ -30,18 +30,8 @@ export const Toy2dConfig = t.strict({
   /** Hidden width and depth of both Fourier MLPs. */
   hidden: intAtLeast(1),
   layers: intAtLeast(0),
-  /** Adam learning rate, and StepLR: ×lrDecay every lrDecayEvery iterations. */
-  lr: numberAbove(0),
-  lrDecay: numberInRange(0, 1),
-  lrDecayEvery: intAtLeast(1),
-  /** Global gradient-norm clip (0 = off). */
-  clip: numberAtLeast(0),
-  /** EMA decay of the weights used for sampling. */
-  ema: numberInRange(0, 0.999999),
-  /** Gradient strategy. */
-  strategy: oneOf(gradientStrategyNames),
-  /** Root seed of every random draw. */
-  seed: intAtLeast(0),
+  /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
+  ...optimizerFields,
   /** Samples drawn at the end (samples.npy / samples.png). */
   samples: intAtLeast(1),
   /** Write a checkpoint every this many iterations (and at the end). */
@@ -101,13 +91,7 @@ export const toy2dFlags = {
   flexible: 'boolean',
   hidden: 'int',
   layers: 'int',
-  lr: 'number',
-  lrDecay: 'number',
-  lrDecayEvery: 'int',
-  clip: 'number',
-  ema: 'number',
-  strategy: 'string',
-  seed: 'int',
+  ...optimizerFlags,
   samples: 'int',
   checkpointEvery: 'int',
   maxRetries: 'int',

@@ -1,0 +1,33 @@
+import { gradientStrategyNames } from '@diffflow/adjoint';
+import { intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from '../io/index.js';
+
+/**
+ * The optimisation fields every training configuration shares (toy2d, tabular, images), as io-ts
+ * props to spread into a `t.strict({...})`: Adam with StepLR, gradient clipping, EMA, the gradient
+ * strategy and the root seed. Each is also a CLI flag of the kind in {@link optimizerFlags}.
+ */
+export const optimizerFields = {
+  /** Adam learning rate, and StepLR: ×lrDecay every lrDecayEvery iterations. */
+  lr: numberAbove(0),
+  lrDecay: numberInRange(0, 1),
+  lrDecayEvery: intAtLeast(1),
+  /** Global gradient-norm clip (0 = off). */
+  clip: numberAtLeast(0),
+  /** EMA decay of the weights used for sampling, validation and evaluation. */
+  ema: numberInRange(0, 0.999999),
+  /** Gradient strategy (adjoint or naive). */
+  strategy: oneOf(gradientStrategyNames),
+  /** Root seed of every random draw (batches, grids, noise, initial weights). */
+  seed: intAtLeast(0),
+};
+
+/** The CLI flag kinds of {@link optimizerFields}. */
+export const optimizerFlags = {
+  lr: 'number',
+  lrDecay: 'number',
+  lrDecayEvery: 'int',
+  clip: 'number',
+  ema: 'number',
+  strategy: 'string',
+  seed: 'int',
+} as const;
