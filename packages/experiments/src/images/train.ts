@@ -8,20 +8,14 @@ import { createTrainer, DivergenceError, type Trainer, type TrainerConfig } from
 import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import { batchSource, disposeModel, imageModel, purposeSeed, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
+import { trainerSettings } from '../train/config_fields.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
 /** The trainer settings of an images configuration: progressive N on flexible (or fixed) grids. */
 export function trainerConfig(c: ImagesConfig, schedule: StepSchedule): TrainerConfig {
   return {
-    seed: c.seed,
-    lr: c.lr,
-    lrDecay: c.lrDecay,
-    lrDecayEvery: c.lrDecayEvery,
-    clip: c.clip,
-    emaDecay: c.ema,
-    strategy: c.strategy,
-    maxRetries: c.maxRetries,
+    ...trainerSettings(c),
     time: {
       tMin: c.tMin,
       tMax: c.T,

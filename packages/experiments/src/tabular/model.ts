@@ -3,6 +3,7 @@ import { fourierMlp, type Parameter } from '@diffflow/networks';
 import type { DiffFlowModel } from '@diffflow/losses';
 import type { TrainerConfig } from '../train/trainer.js';
 import type { TabularConfig } from './config.js';
+import { trainerSettings } from '../train/config_fields.js';
 
 /**
  * The tabular DiffFlow: two Fourier-time MLPs (drift f, score s) on [B, D] and a constant g.
@@ -38,14 +39,7 @@ export function purposeSeed(seed: number, purpose: string): number {
 /** The trainer settings of a tabular configuration. */
 export function trainerConfig(c: TabularConfig): TrainerConfig {
   return {
-    seed: c.seed,
-    lr: c.lr,
-    lrDecay: c.lrDecay,
-    lrDecayEvery: c.lrDecayEvery,
-    clip: c.clip,
-    emaDecay: c.ema,
-    strategy: c.strategy,
-    maxRetries: c.maxRetries,
+    ...trainerSettings(c),
     time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
   };
 }

@@ -17,20 +17,14 @@ import { createTrainer, DivergenceError, type Trainer, type TrainerConfig } from
 import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
 import type { Toy2dConfig } from './config.js';
 import { disposeModel, normalizerLogDet, purposeSeed, toyBatch, toyModel, toyNormalizer } from './model.js';
+import { trainerSettings } from '../train/config_fields.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
 /** The trainer settings of a toy2d configuration. */
 export function trainerConfig(c: Toy2dConfig): TrainerConfig {
   return {
-    seed: c.seed,
-    lr: c.lr,
-    lrDecay: c.lrDecay,
-    lrDecayEvery: c.lrDecayEvery,
-    clip: c.clip,
-    emaDecay: c.ema,
-    strategy: c.strategy,
-    maxRetries: c.maxRetries,
+    ...trainerSettings(c),
     time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
   };
 }

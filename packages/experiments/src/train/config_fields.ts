@@ -1,5 +1,7 @@
+import type * as t from 'io-ts';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from '../io/index.js';
+import type { TrainerConfig } from './trainer.js';
 
 /**
  * The optimisation fields every training configuration shares (toy2d, tabular, images), as io-ts
@@ -31,3 +33,20 @@ export const optimizerFlags = {
   strategy: 'string',
   seed: 'int',
 } as const;
+
+/** The decoded {@link optimizerFields}, plus the retry budget every training config also has. */
+export type OptimizerSettings = t.TypeOf<t.TypeC<typeof optimizerFields>> & { readonly maxRetries: number };
+
+/** The trainer settings of the shared fields (everything of a `TrainerConfig` but its time grid). */
+export function trainerSettings(c: OptimizerSettings): Omit<TrainerConfig, 'time'> {
+  return {
+    seed: c.seed,
+    lr: c.lr,
+    lrDecay: c.lrDecay,
+    lrDecayEvery: c.lrDecayEvery,
+    clip: c.clip,
+    emaDecay: c.ema,
+    strategy: c.strategy,
+    maxRetries: c.maxRetries,
+  };
+}
