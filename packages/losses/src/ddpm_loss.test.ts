@@ -47,6 +47,17 @@ describe('ddpmTrainingDraws', () => {
     expect(ddpmTrainingDraws(defaultVpSchedule, 64, { ...options, iteration: 5 }).times).not.toEqual(d.times);
   });
 
+  it('draws t ~ U(tMin, tMax) when tMax < 1: the same uniforms, rescaled', () => {
+    const options = { seed: 9, iteration: 4, tMin: 0.01 };
+    const whole = ddpmTrainingDraws(defaultVpSchedule, 64, options);
+    const part = ddpmTrainingDraws(defaultVpSchedule, 64, { ...options, tMax: 0.5 });
+    part.times.forEach((t, b) => {
+      expect(t).toBeCloseTo(0.01 + (0.49 / 0.99) * ((whole.times[b] as number) - 0.01), 12);
+      expect(t).toBeLessThan(0.5);
+      expect(part.stds[b]).toBe(vpMarginal(defaultVpSchedule, t).std);
+    });
+  });
+
   it("'discrete' draws k ~ U{1, …, K} with t = k / K and the discrete ᾱ_k", () => {
     const schedule = vpSchedule({ steps: 100 });
     const alphaBars = ddpmAlphaBars(schedule, 'discrete');
@@ -131,6 +142,8 @@ describe('ddpmLoss', () => {
     const x0 = tf.zeros([2, 2]);
     expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: 0, tMin: 0 })).toThrow(/tMin must be a number in \(0, 1\)/);
     expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: -1 })).toThrow(/iteration must be an integer ≥ 0/);
+    expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: 0, tMin: 0.2, tMax: 0.1 })).toThrow(/tMax must be a number in \(tMin, 1\] = \(0.2, 1\], got 0.1/);
+    expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: 0, tMax: 1.5 })).toThrow(/tMax/);
     expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: 0, time: 'other' as never })).toThrow(/time must be one of continuous, discrete/);
     expect(() => ddpmLoss(affine, { betaMin: 1, betaMax: 0.5, steps: 10 }, x0, { seed: 1, iteration: 0 })).toThrow(/betaMax/);
     const flat = tf.zeros([4]);

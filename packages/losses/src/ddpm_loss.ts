@@ -24,10 +24,12 @@ export interface DdpmLossOptions {
   readonly seed: number;
   /** Training iteration: each iteration gets its own t and ε, replayed for the same iteration. */
   readonly iteration: number;
-  /** ε of t ~ U(ε, 1) in continuous time, 0 < tMin < 1 (score_sde: 1e-5, the default). */
+  /** ε of t ~ U(ε, tMax) in continuous time, 0 < tMin < 1 (score_sde: 1e-5, the default). */
   readonly tMin?: number;
+  /** The largest continuous time, tMin < tMax ≤ 1 (default 1: the whole VP SDE). */
+  readonly tMax?: number;
   /**
-   * 'continuous' (default): t ~ U(tMin, 1), x_t from the VP SDE's marginal m(t), σ(t).
+   * 'continuous' (default): t ~ U(tMin, tMax), x_t from the VP SDE's marginal m(t), σ(t).
    * 'discrete': k ~ U{1, …, K}, t = k / K, x_t from the discrete ᾱ_k (Ho et al.; tMin unused).
    */
   readonly time?: DdpmTime;
@@ -43,13 +45,14 @@ export interface DdpmTrainingDraws {
   readonly stds: Float64Array;
 }
 
-function checkLossOptions(options: DdpmLossOptions): { tMin: number; time: DdpmTime } {
-  const { seed, iteration, tMin = 1e-5, time = 'continuous' } = options;
+function checkLossOptions(options: DdpmLossOptions): { tMin: number; tMax: number; time: DdpmTime } {
+  const { seed, iteration, tMin = 1e-5, tMax = 1, time = 'continuous' } = options;
   if (!Number.isFinite(seed)) throw new RangeError(`ddpmLoss: seed must be a finite number, got ${seed}`);
   if (!Number.isInteger(iteration) || iteration < 0) throw new RangeError(`ddpmLoss: iteration must be an integer ≥ 0, got ${iteration}`);
   if (!Number.isFinite(tMin) || tMin <= 0 || tMin >= 1) throw new RangeError(`ddpmLoss: tMin must be a number in (0, 1), got ${tMin}`);
+  if (!Number.isFinite(tMax) || tMax <= tMin || tMax > 1) throw new RangeError(`ddpmLoss: tMax must be a number in (tMin, 1] = (${tMin}, 1], got ${tMax}`);
   checkDdpmTime(time, 'ddpmLoss: time');
-  return { tMin, time };
+  return { tMin, tMax, time };
 }
 
 /**
@@ -58,7 +61,7 @@ function checkLossOptions(options: DdpmLossOptions): { tMin: number; time: DdpmT
  */
 export function ddpmTrainingDraws(schedule: VpSchedule, batch: number, options: DdpmLossOptions): DdpmTrainingDraws {
   checkVpSchedule(schedule);
-  const { tMin, time } = checkLossOptions(options);
+  const { tMin, tMax, time } = checkLossOptions(options);
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`ddpmLoss: batch size must be an integer ≥ 1, got ${batch}`);
   const u = replayableUniforms(batch, { seed: options.seed, purpose: ddpmNoisePurposes.time, iteration: options.iteration, step: 0 });
   const times = new Float64Array(batch);
@@ -69,7 +72,7 @@ export function ddpmTrainingDraws(schedule: VpSchedule, batch: number, options: 
   for (let b = 0; b < batch; b++) {
     const ub = u[b] as number;
     if (alphaBars === null) {
-      const t = tMin + (1 - tMin) * ub;
+      const t = tMin + (tMax - tMin) * ub;
       const m = vpMarginal(schedule, t);
       times[b] = t;
       meanCoefficients[b] = m.meanCoefficient;
