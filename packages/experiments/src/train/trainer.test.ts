@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { constantDiffusion, replayableNormal } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
 import type { DiffFlowModel } from '@diffflow/losses';
-import { createTrainer, DivergenceError, type Trainer, type TrainerConfig } from './trainer.js';
+import { createTrainer, DivergenceError, type ScoreWarmup, type Trainer, type TrainerConfig } from './trainer.js';
 
 const config: TrainerConfig = {
   seed: 3,
@@ -94,5 +94,91 @@ describe('createTrainer', () => {
     const tr = trainer(tinyModel(), { ...config, time: { ...config.time, steps: { steps: [2, 3], switchAt: [2] } } });
     expect([tr.step().steps, tr.step().steps, tr.step().steps]).toEqual([2, 2, 3]);
     expect(tr.evaluationGrid()).toHaveLength(4);
+  });
+
+  describe('score warm-up', () => {
+    /** Denoising score matching at σ = 0.3, noise keyed by (seed, iteration): ‖σ s(x₀ + σz, 0.05) + z‖². */
+    const dsm = (model: DiffFlowModel): ScoreWarmup => ({
+      iterations: 3,
+      loss: (x0, iteration, seed) =>
+        tf.tidy(() => {
+          const z = replayableNormal(x0.shape, { seed, purpose: 'test/dsm', iteration, step: 0 });
+          const s = model.score.apply(tf.add(x0, tf.mul(z, 0.3)), 0.05);
+          return tf.mean(tf.sum(tf.square(tf.add(tf.mul(s, 0.3), z)), 1)) as tf.Scalar;
+        }),
+      data: (iteration) => tf.tidy(() => tf.add(tf.mul(replayableNormal([32, 2], { seed: 5, purpose: 'data', iteration, step: 0 }), 0.2), 1.5)),
+    });
+    const withWarmup = (model: DiffFlowModel): TrainerConfig => ({ ...config, warmup: dsm(model) });
+    const named = (tr: Trainer, prefix: string): number[][] => tr.parameters.filter((p) => p.name.startsWith(prefix)).map((p) => Array.from(p.variable.dataSync()));
+
+    it('trains the score alone for `iterations`, then drift and score on the trajectory KL, with Adam afresh', () => {
+      const model = tinyModel();
+      const tr = trainer(model, withWarmup(model));
+      const drift0 = named(tr, 'drift/');
+      const score0 = named(tr, 'score/');
+      const first = [tr.step(), tr.step(), tr.step()];
+      expect(first.map((m) => [m.phase, m.steps])).toEqual([...Array(3)].map(() => ['score-warmup', 0]));
+      expect(first.every((m) => Number.isFinite(m.objective) && Number.isNaN(m.bound))).toBe(true);
+      expect(named(tr, 'drift/')).toEqual(drift0);
+      expect(named(tr, 'score/')).not.toEqual(score0);
+      expect(tr.phaseAt(2)).toBe('score-warmup');
+      expect(tr.phaseAt(3)).toBe('trajectory-kl');
+      const snapshotBefore = tr.state();
+      expect(snapshotBefore.adamStep).toBe(3);
+      tf.dispose([...snapshotBefore.tensors.values()]);
+      const next = tr.step();
+      expect([next.phase, next.steps, Number.isFinite(next.bound)]).toEqual(['trajectory-kl', 4, true]);
+      expect(named(tr, 'drift/')).not.toEqual(drift0);
+      const snapshotAfter = tr.state();
+      expect(snapshotAfter.adamStep).toBe(1); // the trajectory KL's Adam counts its own steps
+      tf.dispose([...snapshotAfter.tensors.values()]);
+    });
+
+    it('leaks no tensors across the phase switch', () => {
+      const model = tinyModel();
+      const tr = trainer(model, withWarmup(model));
+      tr.step();
+      const after1 = tf.memory().numTensors;
+      for (let i = 0; i < 4; i++) tr.step();
+      expect(tf.memory().numTensors).toBe(after1);
+    });
+
+    it('resumes bit-identically from a snapshot taken in the warm-up or at the switch', () => {
+      const straightModel = tinyModel();
+      const straight = trainer(straightModel, withWarmup(straightModel));
+      for (let i = 0; i < 5; i++) straight.step();
+      for (const at of [2, 3]) {
+        const firstModel = tinyModel();
+        const first = trainer(firstModel, withWarmup(firstModel));
+        for (let i = 0; i < at; i++) first.step();
+        const snapshot = first.state();
+        const resumedModel = tinyModel(7);
+        const resumed = trainer(resumedModel, withWarmup(resumedModel));
+        resumed.restore(snapshot);
+        tf.dispose([...snapshot.tensors.values()]);
+        for (let i = at; i < 5; i++) resumed.step();
+        expect(weights(resumed), `snapshot at ${at}`).toEqual(weights(straight));
+      }
+    });
+
+    it('a non-finite warm-up loss is retried, then named', () => {
+      const model = tinyModel();
+      const poisoned: ScoreWarmup = { ...dsm(model), data: () => tf.fill([8, 2], Number.NaN) };
+      const tr = trainer(model, { ...config, warmup: poisoned });
+      expect(() => tr.step()).toThrow(/iteration 0: score warm-up loss \(NaN\) is not finite/);
+      expect(tr.iteration).toBe(0);
+    });
+
+    it('uses its own learning rate, StepLR applied, and the trainer\'s after it', () => {
+      const model = tinyModel();
+      const tr = trainer(model, { ...config, lrDecayEvery: 2, warmup: { ...dsm(model), lr: 0.1 } });
+      expect([0, 1, 2, 3, 4].map(() => tr.step().lr)).toEqual([0.1, 0.1, 0.05, config.lr * 0.5, config.lr * 0.25]);
+    });
+
+    it('rejects a negative or fractional iteration count and a learning rate ≤ 0', () => {
+      const model = tinyModel();
+      expect(() => createTrainer(model, { ...config, warmup: { ...dsm(model), iterations: 1.5 } }, data)).toThrow(/warmup.iterations must be an integer ≥ 0, got 1.5/);
+      expect(() => createTrainer(model, { ...config, warmup: { ...dsm(model), lr: 0 } }, data)).toThrow(/warmup.lr must be > 0, got 0/);
+    });
   });
 });

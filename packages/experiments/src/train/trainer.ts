@@ -41,11 +41,44 @@ export interface TrainerConfig {
   /** How many times a non-finite iteration is retried with fresh noise before giving up. */
   readonly maxRetries: number;
   readonly time: TimeConfig;
+  /** Score matching before the trajectory KL (none by default). */
+  readonly warmup?: ScoreWarmup;
 }
+
+/**
+ * Denoising score matching before the trajectory KL: iterations 0 … `iterations` − 1 train the
+ * score alone on `loss` (e.g. losses' `ddpmLoss` of an ε-network), the drift held where it is.
+ * At DiffFlow's diffusion-model end (forward 'vp', f_θ = 0) this has the trajectory KL's minimiser
+ * for the score — the backward step's mean E[x_i | x_{i+1}] is the marginal score's — at a fraction
+ * of the cost and variance: one network evaluation per image instead of 2N, and the marginal noise
+ * as target instead of one Euler step's. From iteration `iterations` on, the trajectory KL trains
+ * drift and score jointly; Adam starts afresh there (the drift's moments are still zero and the two
+ * losses' gradients differ in scale), the EMA runs on.
+ */
+export interface ScoreWarmup {
+  readonly iterations: number;
+  /**
+   * The loss of `iteration` on its batch, differentiable in the score's parameters, every draw
+   * keyed by (seed, iteration) so runs replay and resume exactly.
+   */
+  readonly loss: (x0: tf.Tensor, iteration: number, seed: number) => tf.Scalar;
+  /** The warm-up's batches, [B', ...D] (default: the trainer's); the trainer disposes them. */
+  readonly data?: (iteration: number) => tf.Tensor;
+  /** The warm-up's Adam learning rate, StepLR applied as to `lr` (default: the trainer's `lr`). */
+  readonly lr?: number;
+}
+
+/** Which loss an iteration trains on. */
+export type TrainingPhase = 'score-warmup' | 'trajectory-kl';
 
 /** What one iteration reports (nats per sample unless named otherwise). */
 export interface StepMetrics {
   readonly iteration: number;
+  /**
+   * 'score-warmup': `objective` is the warm-up loss per sample, `steps` is 0 and the trajectory
+   * terms (bound, terminal, energies) are NaN (null in metrics.jsonl): not computed.
+   */
+  readonly phase: TrainingPhase;
   readonly steps: number;
   readonly lr: number;
   readonly objective: number;
@@ -88,6 +121,8 @@ export interface Trainer {
   step(): StepMetrics;
   /** N in force at an iteration. */
   stepsAt(iteration: number): number;
+  /** The loss an iteration trains on. */
+  phaseAt(iteration: number): TrainingPhase;
   /** The training grid of an iteration (flexible grids are re-drawn per iteration, replayably). */
   gridAt(iteration: number): TimeGrid;
   /** The fixed grid at the current N (what sampling and evaluation use). */
@@ -100,7 +135,8 @@ export interface Trainer {
 
 /**
  * The DiffFlow training loop's inner step (Algorithm 1): data → grid → forward noise →
- * trajectory-KL gradients (adjoint or naive) → divergence guard → clipping → Adam (StepLR) → EMA.
+ * trajectory-KL gradients (adjoint or naive) → divergence guard → clipping → Adam (StepLR) → EMA,
+ * after an optional score warm-up ({@link ScoreWarmup}).
  * Every random draw is keyed by (seed, iteration), so runs replay and resume exactly.
  *
  * @param data x_0 for an iteration: [B, ...D] (the trainer disposes it)
@@ -111,9 +147,16 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
     ...model.score.parameters.map((p) => ({ name: `score/${p.name}`, variable: p.variable })),
   ];
   const variables = parameters.map((p) => p.variable);
-  const optimizer: Adam = adam(variables);
+  const scoreVariables = model.score.parameters.map((p) => p.variable);
+  let optimizer: Adam = adam(variables);
   const average: Ema = ema(variables, config.emaDecay);
   const strategy = gradientStrategy(config.strategy);
+  const warmup = config.warmup;
+  const warmupIterations = warmup?.iterations ?? 0;
+  if (!Number.isInteger(warmupIterations) || warmupIterations < 0) {
+    throw new RangeError(`createTrainer: warmup.iterations must be an integer ≥ 0, got ${warmupIterations}`);
+  }
+  if (warmup?.lr !== undefined && !(warmup.lr > 0)) throw new RangeError(`createTrainer: warmup.lr must be > 0, got ${warmup.lr}`);
   const schedule = typeof config.time.steps === 'number' ? null : progressiveSchedule(config.time.steps);
   const stepsAt = (iteration: number): number => (schedule === null ? (config.time.steps as number) : schedule.stepsAt(iteration));
   const spec = (steps: number): GridSpec => ({ steps, tMin: config.time.tMin, tMax: config.time.tMax, beta: config.time.beta });
@@ -123,14 +166,33 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
   const liveName = new Map(parameters.map((p) => [p.name, p.variable.name]));
   let iteration = 0;
 
-  const attemptOnce = (attempt: number): { metrics: Omit<StepMetrics, 'retries' | 'ms'> } | { failed: string } => {
+  type Attempt = { metrics: Omit<StepMetrics, 'retries' | 'ms'> } | { failed: string };
+  const attemptSeed = (attempt: number): number => (attempt === 0 ? config.seed : deriveSeed({ seed: config.seed, purpose: 'retry', iteration, step: attempt }));
+  const dimOf = (x0: tf.Tensor): number => x0.shape.slice(1).reduce((a, b) => a * b, 1);
+
+  /** The update both phases share: clip, guard against non-finite gradients, Adam (StepLR), EMA. */
+  const update = (raw: tf.NamedTensorMap, baseLr: number): { lr: number; gradNorm: number } | { failed: string } => {
+    const { grads, norm } = clipByGlobalNorm(raw, config.clip);
+    if (!Number.isFinite(norm)) {
+      const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
+      tf.dispose(Object.values(grads));
+      return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
+    }
+    const lr = baseLr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
+    optimizer.apply(grads, lr);
+    tf.dispose(Object.values(grads));
+    average.update();
+    return { lr, gradNorm: norm };
+  };
+
+  /** One trajectory-KL iteration (Algorithm 1). */
+  const trajectoryAttempt = (attempt: number): Attempt => {
     const grid = gridAt(iteration);
-    const seed = attempt === 0 ? config.seed : deriveSeed({ seed: config.seed, purpose: 'retry', iteration, step: attempt });
     const x0 = data(iteration);
-    const dim = x0.shape.slice(1).reduce((a, b) => a * b, 1);
+    const dim = dimOf(x0);
     let result;
     try {
-      result = strategy(model, x0, grid, forwardNoise(seed, iteration));
+      result = strategy(model, x0, grid, forwardNoise(attemptSeed(attempt), iteration));
     } finally {
       x0.dispose();
     }
@@ -144,25 +206,31 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
       return { failed: `loss term '${badTerm}' (${values[badTerm]})` };
     }
     for (const t of Object.values(result.loss)) (t as tf.Tensor).dispose();
-    const { grads, norm } = clipByGlobalNorm(result.grads, config.clip);
-    if (!Number.isFinite(norm)) {
-      const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
-      tf.dispose(Object.values(grads));
-      return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
+    const u = update(result.grads, config.lr);
+    if ('failed' in u) return u;
+    return { metrics: { iteration, phase: 'trajectory-kl', steps: grid.length - 1, ...u, ...values, boundPerDim: values.bound / dim } };
+  };
+
+  /** One score warm-up iteration: the warm-up loss's gradient in the score's parameters only. */
+  const warmupAttempt = (attempt: number, w: ScoreWarmup): Attempt => {
+    const x0 = (w.data ?? data)(iteration);
+    let out: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      out = tf.variableGrads(() => w.loss(x0, iteration, attemptSeed(attempt)), scoreVariables);
+    } finally {
+      x0.dispose();
     }
-    const lr = config.lr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
-    optimizer.apply(grads, lr);
-    tf.dispose(Object.values(grads));
-    average.update();
+    const loss = out.value.dataSync()[0] as number;
+    out.value.dispose();
+    if (!Number.isFinite(loss)) {
+      tf.dispose(Object.values(out.grads));
+      return { failed: `score warm-up loss (${loss})` };
+    }
+    const u = update(out.grads, w.lr ?? config.lr);
+    if ('failed' in u) return u;
+    const none = Number.NaN;
     return {
-      metrics: {
-        iteration,
-        steps: grid.length - 1,
-        lr,
-        ...values,
-        boundPerDim: values.bound / dim,
-        gradNorm: norm,
-      },
+      metrics: { iteration, phase: 'score-warmup', steps: 0, ...u, objective: loss, bound: none, boundPerDim: none, terminal: none, backwardEnergy: none, forwardEnergy: none },
     };
   };
 
@@ -174,9 +242,14 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
     },
     step() {
       const start = performance.now();
+      if (warmupIterations > 0 && iteration === warmupIterations) {
+        // the first trajectory-KL iteration: Adam afresh (see ScoreWarmup)
+        optimizer.dispose();
+        optimizer = adam(variables);
+      }
       let lastFailure = '';
       for (let attempt = 0; attempt <= config.maxRetries; attempt++) {
-        const out = attemptOnce(attempt);
+        const out = warmup !== undefined && iteration < warmupIterations ? warmupAttempt(attempt, warmup) : trajectoryAttempt(attempt);
         if ('metrics' in out) {
           const metrics: StepMetrics = { ...out.metrics, retries: attempt, ms: performance.now() - start };
           iteration += 1;
@@ -187,6 +260,7 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
       throw new DivergenceError(iteration, lastFailure);
     },
     stepsAt,
+    phaseAt: (i) => (i < warmupIterations ? 'score-warmup' : 'trajectory-kl'),
     gridAt,
     evaluationGrid: (steps) => fixedGrid(spec(steps ?? stepsAt(Math.max(0, iteration - 1)))),
     ema: average,
