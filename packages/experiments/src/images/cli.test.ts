@@ -64,15 +64,15 @@ describe('images command line (end to end, tiny budget)', () => {
     }
   }, 240_000);
 
-  it("--forward=vp (VP SDE + learned drift, ε-parameterised score): trains, resumes, samples, evaluates", () => {
+  it("--forward=vp (VP SDE + learned drift, ε-parameterised score) after a score warm-up: trains, resumes, samples, evaluates", () => {
     const vpOut = join(dir, 'vp');
-    const vp = ['--forward=vp', '--T=1', '--betaMax=10'];
+    const vp = ['--forward=vp', '--T=1', '--betaMax=10', '--warmup=1', '--warmupBatch=3'];
     const first = images(['train', ...tiny, ...vp, '--iters=2', `--out=${vpOut}`]);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/parameters: drift 9,673 \+ score 9,673 = 19,346/);
     expect(first.stderr).toMatch(/forward 'vp': f = −½β\(t\)x \+ f_θ .* β 0\.1 → 10 over \[0, 1\]/);
     // the run's identity includes forward: the same folder with the learned forward process is another run
-    const other = images(['train', ...tiny, '--T=1', '--betaMax=10', '--iters=4', '--resume', `--out=${vpOut}`]);
+    const other = images(['train', ...tiny, '--T=1', '--betaMax=10', '--warmup=0', '--iters=4', '--resume', `--out=${vpOut}`]);
     expect(other.status).toBe(2);
     expect(errorLines(other.stderr)).toEqual([expect.stringMatching(/forward is 'vp' there, 'learned' now/)]);
     const resumed = images(['train', ...tiny, ...vp, '--iters=4', '--resume', `--out=${vpOut}`]);
@@ -81,9 +81,12 @@ describe('images command line (end to end, tiny budget)', () => {
     for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'samples.png', 'data.png', 'checkpoint.bin']) expect(existsSync(join(vpOut, f)), f).toBe(true);
     const metrics = readFileSync(join(vpOut, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.iteration)).toEqual([0, 1, 2, 3]);
-    for (const m of metrics) expect(Number.isFinite(m.boundPerDim)).toBe(true);
-    expect(JSON.parse(readFileSync(join(vpOut, 'config.json'), 'utf8'))).toMatchObject({ forward: 'vp', T: 1, betaMin: 0.1, betaMax: 10 });
-    expect(JSON.parse(readFileSync(join(vpOut, 'summary.json'), 'utf8'))).toMatchObject({ iterations: 4, forward: 'vp', stepsAtEnd: 3 });
+    expect(metrics.map((m) => [m.phase, m.steps])).toEqual([['score-warmup', 0], ['trajectory-kl', 2], ['trajectory-kl', 3], ['trajectory-kl', 3]]);
+    expect(metrics[0]).toMatchObject({ bound: null, boundPerDim: null });
+    expect(Number.isFinite(metrics[0].objective)).toBe(true);
+    for (const m of metrics.slice(1)) expect(Number.isFinite(m.boundPerDim)).toBe(true);
+    expect(JSON.parse(readFileSync(join(vpOut, 'config.json'), 'utf8'))).toMatchObject({ forward: 'vp', T: 1, betaMin: 0.1, betaMax: 10, warmup: 1, warmupBatch: 3 });
+    expect(JSON.parse(readFileSync(join(vpOut, 'summary.json'), 'utf8'))).toMatchObject({ iterations: 4, forward: 'vp', stepsAtEnd: 3, warmup: 1 });
 
     // sample and eval rebuild the vp model from the configuration stored in the checkpoint
     const sample = images(['sample', `--run=${vpOut}`, '--n=4', '--steps=4', `--out=${join(dir, 'vp-samples')}`]);
@@ -105,6 +108,9 @@ describe('images command line (end to end, tiny budget)', () => {
     const tMin = images(['train', '--tMin=0']); // the cpu preset's forward 'vp' needs t_0 > 0
     expect(tMin.status).toBe(2);
     expect(errorLines(tMin.stderr)).toEqual([expect.stringMatching(/tMin.*> 0 with forward 'vp'/)]);
+    const warmup = images(['train', ...tiny, '--warmup=1']); // the tiny preset's forward is 'learned'
+    expect(warmup.status).toBe(2);
+    expect(errorLines(warmup.stderr)).toEqual([expect.stringMatching(/warmup.*needs --forward=vp/)]);
     const flag = images(['train', '--iter=3']);
     expect(flag.status).toBe(2);
     expect(errorLines(flag.stderr)).toEqual([expect.stringMatching(/--iter.*did you mean '--iters'/)]);

@@ -83,6 +83,15 @@ export const ImagesConfig = t.strict({
   betaMax: numberAbove(0),
   /** Re-draw the interior time points every iteration (L̂_β, flexible timestamps). */
   flexible: t.boolean,
+  /**
+   * Forward 'vp' only: the first `warmup` of the `iters` iterations train the score alone by
+   * denoising score matching (DDPM's ε-loss, t ~ U(tMin, T)) on batches of `warmupBatch`, before the
+   * trajectory KL trains drift and score jointly (0 = none), with Adam at `warmupLr` (`lr` after it).
+   * See the trainer's ScoreWarmup.
+   */
+  warmup: intAtLeast(0),
+  warmupBatch: intAtLeast(1),
+  warmupLr: numberAbove(0),
   /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
   ...optimizerFields,
   /** Images in the sample grid drawn at the end of training, and the N of that sampler (paper MNIST: 30). */
@@ -113,6 +122,9 @@ const common = {
   betaMin: 0.1,
   betaMax: 20,
   flexible: true,
+  warmup: 0,
+  warmupBatch: 64,
+  warmupLr: 2e-3,
   lrDecay: 1,
   lrDecayEvery: 1_000_000,
   clip: 1,
@@ -130,17 +142,37 @@ const common = {
  * Defaults per preset.
  * - paper: the reference code's MNIST settings (batch 64, Adam 2e-4, EMA 0.999, progressive N
  *   5 → 10 → 20 → 30 switching at 3k / 5k / 8k as `cont_mnist`), 100 epochs of 60k images ≈ 94k iterations.
- * - cpu: forward 'vp' (DiffFlow from its diffusion-model end; see README) on [1e-3, 1], batch 16,
- *   N = 10, Adam 1e-3, EMA 0.995, 800 iterations (≈ 56 min at the measured 4.2 s per iteration): a budget for a 2-core CPU (wasm) that starts
- *   from a forward process that already reaches N(0, I), so the hour goes into the score.
- *   β(t) from 0.1 to 10 and a uniform grid (exponent 1): the largest Euler–Maruyama step then adds
- *   variance β(t)Δt = 0.90 at N = 10, so the discretised chain can still end at N(0, I) (with β up to
- *   20 or points uniform in √t one step adds 2–3, more than the prior holds).
+ * - cpu: forward 'vp' on [1e-3, 1], β(t) from 0.1 to 10 on grids uniform in t (exponent 1): DiffFlow
+ *   started at its diffusion-model end (see README). 4,000 iterations of score warm-up (DDPM's ε-loss,
+ *   batch 64, Adam 2e-3; ≈ 0.57 s each here), then 150 trajectory-KL iterations of drift and score
+ *   at N = 30, the sampling N (batch 8, Adam 2e-5; ≈ 5–7 s each): ≈ 55 min on this 2-core machine.
+ *   Measured on a warmed-up score (README): the KL at N = 10 learns a score for that coarse grid,
+ *   whose Euler steps it compensates, and sampling it at N = 30 adds speckle; at N = 30 with Adam
+ *   1e-4 the bound falls fastest but the strokes break up within 24 iterations, with 2e-5 they hold.
+ *   EMA 0.995 (≈ 200 iterations). On the uniform N = 30 grid the largest Euler–Maruyama step adds
+ *   variance β(t)Δt = 0.33, so the discretised chain ends near N(0, I) (with β up to 20 on points
+ *   uniform in √t and N = 10, one step adds 2–3, more than the prior holds).
  * - tiny: seconds, for the tests (8×8 images).
  */
 export const imagePresetDefaults: Record<ImagePresetName, Omit<ImagesConfig, 'preset'>> = {
   paper: { ...common, iters: 94_000, batch: 64, steps: '5,10,20,30', switchAt: '3000,5000,8000', lr: 2e-4, ema: 0.999, checkpointEvery: 1000 },
-  cpu: { ...common, forward: 'vp', T: 1, beta: 1, betaMax: 10, iters: 800, batch: 16, steps: '10', switchAt: '', lr: 1e-3, ema: 0.995, checkpointEvery: 50 },
+  cpu: {
+    ...common,
+    forward: 'vp',
+    T: 1,
+    beta: 1,
+    betaMax: 10,
+    warmup: 4000,
+    warmupBatch: 64,
+    warmupLr: 2e-3,
+    iters: 4150,
+    batch: 8,
+    steps: '30',
+    switchAt: '',
+    lr: 2e-5,
+    ema: 0.995,
+    checkpointEvery: 250,
+  },
   tiny: { ...common, size: 8, heldOut: 16, iters: 4, batch: 4, steps: '2,3', switchAt: '2', lr: 1e-3, ema: 0.9, samples: 4, sampleSteps: 3, checkpointEvery: 2 },
 };
 
@@ -172,6 +204,9 @@ export const imagesFlags = {
   betaMin: 'number',
   betaMax: 'number',
   flexible: 'boolean',
+  warmup: 'int',
+  warmupBatch: 'int',
+  warmupLr: 'number',
   ...optimizerFlags,
   samples: 'int',
   sampleSteps: 'int',
@@ -194,12 +229,13 @@ export function defaultsFor(overrides: Record<string, unknown>): Omit<ImagesConf
 
 /**
  * The defaults under a configuration a run stored (config.json, checkpoint meta): one stored
- * before `forward` existed is a 'learned' run (the only forward process then), whatever the
- * preset's default is now.
+ * before `forward` existed is a 'learned' run (the only forward process then), one stored before
+ * `warmup` existed had none, whatever the preset's defaults are now.
  */
 export function storedDefaultsFor(stored: Record<string, unknown>): ReturnType<typeof defaultsFor> {
   const defaults = defaultsFor(stored);
-  return 'forward' in stored ? defaults : { ...defaults, forward: 'learned' };
+  const withWarmup = 'warmup' in stored ? defaults : { ...defaults, warmup: 0 };
+  return 'forward' in stored ? withWarmup : { ...withWarmup, forward: 'learned' };
 }
 
 /** The progressive schedule of a configuration: N values and switch iterations. */
@@ -228,6 +264,15 @@ export function checkImagesConfig(c: ImagesConfig): E.Either<ExperimentError, { 
     return E.left(configInvalid('tMin', `must be > 0 with forward 'vp' (the score −ε/σ(t) is undefined at t = 0, where σ(0) = 0), got ${c.tMin}`));
   }
   if (!(c.T > c.tMin)) return E.left(configInvalid('T', `must be larger than tMin = ${c.tMin}, got ${c.T}`));
+  if (c.warmup > 0 && c.forward !== 'vp') {
+    return E.left(
+      configInvalid('warmup', `needs --forward=vp (score matching needs the closed-form p(x_t | x_0) of the VP SDE; a learned forward drift has none), got ${c.warmup} with forward '${c.forward}'`),
+    );
+  }
+  if (c.warmup > 0 && c.T > 1) return E.left(configInvalid('T', `must be <= 1 with a score warm-up (its times t ~ U(tMin, T) lie in the VP SDE's [0, 1]), got ${c.T}`));
+  if (c.warmup >= c.iters) {
+    return E.left(configInvalid('warmup', `must be smaller than iters = ${c.iters} (the last iterations train the trajectory KL), got ${c.warmup}`));
+  }
   if ((c.data === 'idx' || c.data === 'cifar10') && c.dataDir === '') {
     return E.left(configInvalid('dataDir', `is required with --data=${c.data} (the folder holding its files)`));
   }

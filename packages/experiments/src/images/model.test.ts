@@ -46,8 +46,10 @@ describe('images configuration', () => {
     if (E.isRight(cpu)) {
       // DiffFlow from its diffusion-model end: VP SDE on [1e-3, 1] plus the learned drift
       expect(cpu.right.config).toMatchObject({ forward: 'vp', betaMin: 0.1, betaMax: 10, T: 1, tMin: 1e-3, beta: 1, flexible: true });
-      expect(cpu.right.config).toMatchObject({ batch: 16, sampleSteps: 30, lr: 1e-3, ema: 0.995, iters: 800, checkpointEvery: 50 });
-      expect(cpu.right.schedule).toEqual({ steps: [10], switchAt: [] });
+      // a score warm-up, then the trajectory KL at the sampling N
+      expect(cpu.right.config).toMatchObject({ warmup: 4000, warmupBatch: 64, warmupLr: 2e-3, iters: 4150, batch: 8, lr: 2e-5 });
+      expect(cpu.right.config).toMatchObject({ sampleSteps: 30, ema: 0.995, checkpointEvery: 250 });
+      expect(cpu.right.schedule).toEqual({ steps: [30], switchAt: [] });
     }
     for (const preset of ['paper', 'tiny']) {
       const d = decode({ preset });
@@ -71,13 +73,28 @@ describe('images configuration', () => {
     expect(message(decode({ preset: 'paper', tMin: 0 }))).toBe('ok'); // learned: t_0 = 0 is fine
   });
 
+  it('warmup, warmupBatch: vp only, fewer than iters, T ≤ 1; one error naming the field', () => {
+    expect(message(decode({ warmup: -1 }))).toMatch(/warmup.*integer >= 0/);
+    expect(message(decode({ warmupBatch: 0 }))).toMatch(/warmupBatch/);
+    expect(message(decode({ warmupLr: 0 }))).toMatch(/warmupLr.*> 0/);
+    expect(message(decode({ preset: 'paper', warmup: 10 }))).toMatch(/warmup.*needs --forward=vp .* got 10 with forward 'learned'/);
+    expect(message(decode({ iters: 100, warmup: 100 }))).toMatch(/warmup.*smaller than iters = 100 .*, got 100/);
+    expect(message(decode({ T: 2, warmup: 1 }))).toMatch(/T.*<= 1 with a score warm-up/);
+    expect(message(decode({ preset: 'tiny', forward: 'vp', T: 1, warmup: 2 }))).toBe('ok');
+    expect([imagesFlags.warmup, imagesFlags.warmupBatch, imagesFlags.warmupLr]).toEqual(['int', 'int', 'number']);
+    for (const f of ['warmup', 'warmupBatch', 'warmupLr']) expect((imagesNonIdentityFields as readonly string[]).includes(f), f).toBe(false);
+  });
+
   it("a stored configuration without `forward` (written before it existed) is a 'learned' run", () => {
     const legacy = { ...defaultsFor({ preset: 'cpu' }), T: 0.05, steps: '5,10', switchAt: '200' } as Record<string, unknown>;
     delete legacy['forward'];
     delete legacy['betaMin'];
     delete legacy['betaMax'];
+    delete legacy['warmup'];
+    delete legacy['warmupBatch'];
+    delete legacy['warmupLr'];
     const old = resolveConfig(ImagesConfig, storedDefaultsFor(legacy), legacy);
-    expect(E.isRight(old) && old.right.forward).toBe('learned');
+    expect(E.isRight(old) && [old.right.forward, old.right.warmup]).toEqual(['learned', 0]);
     const now = { ...legacy, forward: 'vp', betaMin: 0.1, betaMax: 20, T: 1 };
     const vp = resolveConfig(ImagesConfig, storedDefaultsFor(now), now);
     expect(E.isRight(vp) && vp.right.forward).toBe('vp');
