@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed } from '@diffflow/sde-core';
 import type { Parameter, VectorField } from '@diffflow/networks';
 import { ddpmLoss, type DdpmTime, type VpSchedule } from '@diffflow/losses';
-import { adam, type Adam } from '../train/adam.js';
-import { clipByGlobalNorm } from '../train/clip.js';
-import { ema, type Ema } from '../train/ema.js';
-import { DivergenceError, type TrainerState } from '../train/trainer.js';
+import type { Ema } from '../train/ema.js';
+import { namedOptimizer, type TrainerState } from '../train/named_optimizer.js';
+import { DivergenceError } from '../train/trainer.js';
 
 /**
  * The DDPM baseline's training loop: L_simple (`ddpmLoss`) on an ε-network with the same
@@ -65,10 +64,7 @@ export function createDdpmTrainer(network: VectorField, schedule: VpSchedule, co
     throw new RangeError(`createDdpmTrainer: lrDecayEvery must be an integer ≥ 1, got ${config.lrDecayEvery}`);
   const parameters: Parameter[] = network.parameters.map((p) => ({ name: `epsilon/${p.name}`, variable: p.variable }));
   const variables = parameters.map((p) => p.variable);
-  const optimizer: Adam = adam(variables);
-  const average: Ema = ema(variables, config.emaDecay);
-  const stableName = new Map(parameters.map((p) => [p.variable.name, p.name]));
-  const liveName = new Map(parameters.map((p) => [p.name, p.variable.name]));
+  const optimizer = namedOptimizer(parameters, { clip: config.clip, emaDecay: config.emaDecay });
   let iteration = 0;
 
   const attemptOnce = (attempt: number): { loss: number; gradNorm: number; lr: number } | { failed: string } => {
@@ -86,17 +82,10 @@ export function createDdpmTrainer(network: VectorField, schedule: VpSchedule, co
       tf.dispose(Object.values(result.grads));
       return { failed: `loss (${loss})` };
     }
-    const { grads, norm } = clipByGlobalNorm(result.grads, config.clip);
-    if (!Number.isFinite(norm)) {
-      const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
-      tf.dispose(Object.values(grads));
-      return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
-    }
     const lr = config.lr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
-    optimizer.apply(grads, lr);
-    tf.dispose(Object.values(grads));
-    average.update();
-    return { loss, gradNorm: norm, lr };
+    const u = optimizer.update(result.grads, lr);
+    if ('failed' in u) return u;
+    return { loss, gradNorm: u.gradNorm, lr };
   };
 
   return {
@@ -119,46 +108,11 @@ export function createDdpmTrainer(network: VectorField, schedule: VpSchedule, co
       }
       throw new DivergenceError(iteration, lastFailure);
     },
-    ema: average,
-    state() {
-      const tensors = new Map<string, tf.Tensor>();
-      for (const p of parameters) tensors.set(`param/${p.name}`, tf.clone(p.variable));
-      const { step, slots } = optimizer.state();
-      for (const [key, t] of slots) {
-        const [slot, ...rest] = key.split('/');
-        tensors.set(`adam/${slot}/${stableName.get(rest.join('/')) ?? rest.join('/')}`, t);
-      }
-      for (const [name, t] of average.shadows()) tensors.set(`ema/${stableName.get(name) ?? name}`, t);
-      return { iteration, adamStep: step, emaUpdates: average.updates, tensors };
-    },
+    ema: optimizer.ema,
+    state: () => optimizer.state(iteration),
     restore(state) {
-      const need = (key: string): tf.Tensor => {
-        const t = state.tensors.get(key);
-        if (t === undefined) throw new RangeError(`checkpoint has no tensor '${key}'`);
-        return t;
-      };
-      for (const p of parameters) {
-        const t = need(`param/${p.name}`);
-        if (t.shape.join(',') !== p.variable.shape.join(',')) {
-          throw new RangeError(`checkpoint tensor 'param/${p.name}' has shape [${t.shape}], the model needs [${p.variable.shape}]`);
-        }
-      }
-      const slots = new Map<string, tf.Tensor>();
-      const shadows = new Map<string, tf.Tensor>();
-      for (const p of parameters) {
-        const live = liveName.get(p.name) as string;
-        slots.set(`m/${live}`, need(`adam/m/${p.name}`));
-        slots.set(`v/${live}`, need(`adam/v/${p.name}`));
-        shadows.set(live, need(`ema/${p.name}`));
-      }
-      for (const p of parameters) p.variable.assign(need(`param/${p.name}`));
-      optimizer.restore(state.adamStep, slots);
-      average.restore(state.emaUpdates, shadows);
-      iteration = state.iteration;
+      iteration = optimizer.restore(state);
     },
-    dispose() {
-      optimizer.dispose();
-      average.dispose();
-    },
+    dispose: () => optimizer.dispose(),
   };
 }

@@ -12,9 +12,10 @@ import {
 import type { Parameter } from '@diffflow/networks';
 import { trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
 import { disposeGradientResult, gradientStrategy, type GradientStrategyName } from '@diffflow/adjoint';
-import { adam, type Adam } from './adam.js';
-import { clipByGlobalNorm } from './clip.js';
-import { ema, type Ema } from './ema.js';
+import type { Ema } from './ema.js';
+import { namedOptimizer, type TrainerState } from './named_optimizer.js';
+
+export type { TrainerState } from './named_optimizer.js';
 
 /** How the trainer discretises time: fixed or flexible grid, N fixed or progressive. */
 export interface TimeConfig {
@@ -104,14 +105,6 @@ export class DivergenceError extends Error {
   }
 }
 
-/** A snapshot of everything the next iteration reads, keyed by stable names. */
-export interface TrainerState {
-  readonly iteration: number;
-  readonly adamStep: number;
-  readonly emaUpdates: number;
-  readonly tensors: Map<string, tf.Tensor>;
-}
-
 export interface Trainer {
   readonly model: DiffFlowModel;
   /** Parameters with stable names ('drift/…', 'score/…'). */
@@ -146,10 +139,8 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
     ...model.drift.parameters.map((p) => ({ name: `drift/${p.name}`, variable: p.variable })),
     ...model.score.parameters.map((p) => ({ name: `score/${p.name}`, variable: p.variable })),
   ];
-  const variables = parameters.map((p) => p.variable);
   const scoreVariables = model.score.parameters.map((p) => p.variable);
-  let optimizer: Adam = adam(variables);
-  const average: Ema = ema(variables, config.emaDecay);
+  const optimizer = namedOptimizer(parameters, { clip: config.clip, emaDecay: config.emaDecay });
   const strategy = gradientStrategy(config.strategy);
   const warmup = config.warmup;
   const warmupIterations = warmup?.iterations ?? 0;
@@ -162,27 +153,17 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
   const spec = (steps: number): GridSpec => ({ steps, tMin: config.time.tMin, tMax: config.time.tMax, beta: config.time.beta });
   const gridAt = (iteration: number): TimeGrid =>
     config.time.flexible ? flexibleGridAt(spec(stepsAt(iteration)), config.seed, iteration) : fixedGrid(spec(stepsAt(iteration)));
-  const stableName = new Map(parameters.map((p) => [p.variable.name, p.name]));
-  const liveName = new Map(parameters.map((p) => [p.name, p.variable.name]));
   let iteration = 0;
 
   type Attempt = { metrics: Omit<StepMetrics, 'retries' | 'ms'> } | { failed: string };
   const attemptSeed = (attempt: number): number => (attempt === 0 ? config.seed : deriveSeed({ seed: config.seed, purpose: 'retry', iteration, step: attempt }));
   const dimOf = (x0: tf.Tensor): number => x0.shape.slice(1).reduce((a, b) => a * b, 1);
 
-  /** The update both phases share: clip, guard against non-finite gradients, Adam (StepLR), EMA. */
-  const update = (raw: tf.NamedTensorMap, baseLr: number): { lr: number; gradNorm: number } | { failed: string } => {
-    const { grads, norm } = clipByGlobalNorm(raw, config.clip);
-    if (!Number.isFinite(norm)) {
-      const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
-      tf.dispose(Object.values(grads));
-      return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
-    }
+  /** The update both phases share: clipping, the non-finite guard, Adam at `baseLr` with StepLR, EMA. */
+  const update = (grads: tf.NamedTensorMap, baseLr: number): { lr: number; gradNorm: number } | { failed: string } => {
     const lr = baseLr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
-    optimizer.apply(grads, lr);
-    tf.dispose(Object.values(grads));
-    average.update();
-    return { lr, gradNorm: norm };
+    const u = optimizer.update(grads, lr);
+    return 'failed' in u ? u : { lr, gradNorm: u.gradNorm };
   };
 
   /** One trajectory-KL iteration (Algorithm 1). */
@@ -243,9 +224,7 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
     step() {
       const start = performance.now();
       if (warmupIterations > 0 && iteration === warmupIterations) {
-        // the first trajectory-KL iteration: Adam afresh (see ScoreWarmup)
-        optimizer.dispose();
-        optimizer = adam(variables);
+        optimizer.restartAdam(); // the first trajectory-KL iteration (see ScoreWarmup)
       }
       let lastFailure = '';
       for (let attempt = 0; attempt <= config.maxRetries; attempt++) {
@@ -263,46 +242,11 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
     phaseAt: (i) => (i < warmupIterations ? 'score-warmup' : 'trajectory-kl'),
     gridAt,
     evaluationGrid: (steps) => fixedGrid(spec(steps ?? stepsAt(Math.max(0, iteration - 1)))),
-    ema: average,
-    state() {
-      const tensors = new Map<string, tf.Tensor>();
-      for (const p of parameters) tensors.set(`param/${p.name}`, tf.clone(p.variable));
-      const { step, slots } = optimizer.state();
-      for (const [key, t] of slots) {
-        const [slot, ...rest] = key.split('/');
-        tensors.set(`adam/${slot}/${stableName.get(rest.join('/')) ?? rest.join('/')}`, t);
-      }
-      for (const [name, t] of average.shadows()) tensors.set(`ema/${stableName.get(name) ?? name}`, t);
-      return { iteration, adamStep: step, emaUpdates: average.updates, tensors };
-    },
+    ema: optimizer.ema,
+    state: () => optimizer.state(iteration),
     restore(state) {
-      const need = (key: string): tf.Tensor => {
-        const t = state.tensors.get(key);
-        if (t === undefined) throw new RangeError(`checkpoint has no tensor '${key}'`);
-        return t;
-      };
-      for (const p of parameters) {
-        const t = need(`param/${p.name}`);
-        if (t.shape.join(',') !== p.variable.shape.join(',')) {
-          throw new RangeError(`checkpoint tensor 'param/${p.name}' has shape [${t.shape}], the model needs [${p.variable.shape}]`);
-        }
-        p.variable.assign(t);
-      }
-      const slots = new Map<string, tf.Tensor>();
-      const shadows = new Map<string, tf.Tensor>();
-      for (const p of parameters) {
-        const live = liveName.get(p.name) as string;
-        slots.set(`m/${live}`, need(`adam/m/${p.name}`));
-        slots.set(`v/${live}`, need(`adam/v/${p.name}`));
-        shadows.set(live, need(`ema/${p.name}`));
-      }
-      optimizer.restore(state.adamStep, slots);
-      average.restore(state.emaUpdates, shadows);
-      iteration = state.iteration;
+      iteration = optimizer.restore(state);
     },
-    dispose() {
-      optimizer.dispose();
-      average.dispose();
-    },
+    dispose: () => optimizer.dispose(),
   };
 }

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Parameter } from '@diffflow/networks';
+import { adam, type Adam } from './adam.js';
+import { clipByGlobalNorm } from './clip.js';
+import { ema, type Ema } from './ema.js';
+
+/** A snapshot of everything the next iteration reads, keyed by stable names. */
+export interface TrainerState {
+  readonly iteration: number;
+  readonly adamStep: number;
+  readonly emaUpdates: number;
+  /** 'param/<name>', 'adam/m/<name>', 'adam/v/<name>', 'ema/<name>' (owned by the caller). */
+  readonly tensors: Map<string, tf.Tensor>;
+}
+
+/**
+ * The optimiser side of a training loop over named parameters, shared by DiffFlow's trainer and the
+ * DDPM baseline's: global-norm clipping with a guard against non-finite gradients, Adam with
+ * explicit state, the EMA of the weights, and snapshots keyed by the parameters' stable names (not
+ * tfjs's per-process variable names), so a checkpoint restores into freshly built networks.
+ */
+export interface NamedOptimizer {
+  readonly ema: Ema;
+  /**
+   * Clips `grads` (keyed by variable name; disposed), then, when their norm is finite, one Adam step
+   * at `lr` and one EMA update. A non-finite norm changes nothing and names the first bad gradient.
+   */
+  update(grads: tf.NamedTensorMap, lr: number): { gradNorm: number } | { failed: string };
+  /** Adam from zero moments and step 0 (the EMA runs on). */
+  restartAdam(): void;
+  state(iteration: number): TrainerState;
+  /** Checks every tensor of `state` before assigning any; returns the snapshot's iteration. */
+  restore(state: TrainerState): number;
+  dispose(): void;
+}
+
+export function namedOptimizer(parameters: readonly Parameter[], options: { readonly clip: number; readonly emaDecay: number }): NamedOptimizer {
+  const variables = parameters.map((p) => p.variable);
+  let optimizer: Adam = adam(variables);
+  const average = ema(variables, options.emaDecay);
+  const stableName = new Map(parameters.map((p) => [p.variable.name, p.name]));
+  const liveName = new Map(parameters.map((p) => [p.name, p.variable.name]));
+  return {
+    ema: average,
+    update(raw, lr) {
+      const { grads, norm } = clipByGlobalNorm(raw, options.clip);
+      if (!Number.isFinite(norm)) {
+        const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
+        tf.dispose(Object.values(grads));
+        return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
+      }
+      optimizer.apply(grads, lr);
+      tf.dispose(Object.values(grads));
+      average.update();
+      return { gradNorm: norm };
+    },
+    restartAdam() {
+      optimizer.dispose();
+      optimizer = adam(variables);
+    },
+    state(iteration) {
+      const tensors = new Map<string, tf.Tensor>();
+      for (const p of parameters) tensors.set(`param/${p.name}`, tf.clone(p.variable));
+      const { step, slots } = optimizer.state();
+      for (const [key, t] of slots) {
+        const [slot, ...rest] = key.split('/');
+        tensors.set(`adam/${slot}/${stableName.get(rest.join('/')) ?? rest.join('/')}`, t);
+      }
+      for (const [name, t] of average.shadows()) tensors.set(`ema/${stableName.get(name) ?? name}`, t);
+      return { iteration, adamStep: step, emaUpdates: average.updates, tensors };
+    },
+    restore(state) {
+      const need = (key: string, shape: readonly number[]): tf.Tensor => {
+        const t = state.tensors.get(key);
+        if (t === undefined) throw new RangeError(`checkpoint has no tensor '${key}'`);
+        if (t.shape.join(',') !== shape.join(',')) throw new RangeError(`checkpoint tensor '${key}' has shape [${t.shape}], the model needs [${shape}]`);
+        return t;
+      };
+      const slots = new Map<string, tf.Tensor>();
+      const shadows = new Map<string, tf.Tensor>();
+      const values = parameters.map((p) => {
+        const live = liveName.get(p.name) as string;
+        slots.set(`m/${live}`, need(`adam/m/${p.name}`, p.variable.shape));
+        slots.set(`v/${live}`, need(`adam/v/${p.name}`, p.variable.shape));
+        shadows.set(live, need(`ema/${p.name}`, p.variable.shape));
+        return need(`param/${p.name}`, p.variable.shape);
+      });
+      parameters.forEach((p, i) => p.variable.assign(values[i] as tf.Tensor));
+      optimizer.restore(state.adamStep, slots);
+      average.restore(state.emaUpdates, shadows);
+      return state.iteration;
+    },
+    dispose() {
+      optimizer.dispose();
+      average.dispose();
+    },
+  };
+}
