@@ -1,12 +1,12 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { sampleMarginal } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
 import { fixedGrid } from '@diffflow/sde-core';
-import { imageGridPng, loadCheckpoint, packageVersions, progressBar, saveCheckpoint, type RunDir } from '../io/index.js';
 import { ddpmLoss } from '@diffflow/losses';
-import { createTrainer, DivergenceError, type ScoreWarmup, type Trainer, type TrainerConfig } from '../train/trainer.js';
-import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
+import { imageGridPng, packageVersions, type RunDir } from '../io/index.js';
+import { createTrainer, type ScoreWarmup, type Trainer, type TrainerConfig } from '../train/trainer.js';
+import { resumeTrainer, runTrainingLoop } from '../train/run_loop.js';
+import { orExit } from '../cli_util.js';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import { batchSource, disposeModel, imageModel, purposeSeed, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
 import { trainerSettings } from '../train/config_fields.js';
@@ -101,13 +101,7 @@ export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule,
   const warmup = scoreWarmup(model, config, train);
   const trainer = createTrainer(model, { ...trainerConfig(config, schedule), ...(warmup === undefined ? {} : { warmup }) }, batchSource(train, config.batch, config.seed));
   if (config.resume) {
-    const ckpt = await orExit(loadCheckpoint(ckptPath));
-    const state = stateFromCheckpoint(ckpt);
-    try {
-      trainer.restore(state);
-    } finally {
-      tf.dispose([...state.tensors.values()]);
-    }
+    await resumeTrainer(trainer, ckptPath);
     console.error(`[images] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
   }
   return { model, trainer };
@@ -130,50 +124,34 @@ export async function trainImages(config: ImagesConfig, schedule: StepSchedule, 
   const note = vpGridNote(model, config, schedule);
   if (note !== undefined) console.error(`[images] ${note}`);
   await orExit(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters, trainImages: data.train.n, heldOutImages: data.heldOut.n }));
-  const save = async (): Promise<void> => {
-    const state = trainer.state();
-    const ckpt = checkpointFromState(state, { config, channels, backend: backend.name });
-    tf.dispose([...state.tensors.values()]);
-    await orExit(saveCheckpoint(ckptPath, ckpt));
-  };
-
-  if (config.warmup > 0) console.error(`[images] score warm-up: iterations 0…${config.warmup - 1} train the score alone (DDPM ε-loss, batch ${config.warmupBatch}, Adam ${config.warmupLr}), then the trajectory KL (batch ${config.batch}, Adam ${config.lr})`);
-  const bar = progressBar({ total: config.iters, label: `images ${config.data}` });
+  if (config.warmup > 0) {
+    console.error(
+      `[images] score warm-up: iterations 0…${config.warmup - 1} train the score alone (DDPM ε-loss, batch ${config.warmupBatch}, Adam ${config.warmupLr}), ` +
+        `then the trajectory KL (batch ${config.batch}, Adam ${config.lr})`,
+    );
+  }
   const times: number[] = [];
   const warmupTimes: number[] = [];
   const recent: number[] = [];
   const dim = config.size * config.size * channels;
-  const started = performance.now();
-  let stoppedByTime = false;
-  try {
-    while (trainer.iteration < config.iters) {
-      if (config.maxSeconds > 0 && (performance.now() - started) / 1000 >= config.maxSeconds) {
-        stoppedByTime = true;
-        break;
+  const { trainSeconds, stoppedByTime } = await runTrainingLoop(trainer, {
+    run,
+    iters: config.iters,
+    checkpointEvery: config.checkpointEvery,
+    maxSeconds: config.maxSeconds,
+    label: `images ${config.data}`,
+    checkpoint: { path: ckptPath, meta: () => ({ config, channels, backend: backend.name }) },
+    record: (m) => {
+      if (m.phase === 'score-warmup') {
+        warmupTimes.push(m.ms);
+        return { line: m, loss: m.objective / dim };
       }
-      const m = trainer.step();
-      if (m.phase === 'score-warmup') warmupTimes.push(m.ms);
-      else {
-        times.push(m.ms);
-        recent.push(m.boundPerDim);
-        if (recent.length > 20) recent.shift();
-      }
-      await orExit(run.appendMetrics(m));
-      bar.update(trainer.iteration, { loss: m.phase === 'score-warmup' ? m.objective / dim : m.boundPerDim, itPerSec: 1000 / m.ms });
-      if (trainer.iteration % config.checkpointEvery === 0) await save();
-    }
-  } catch (e) {
-    bar.stop();
-    if (e instanceof DivergenceError) {
-      await save();
-      console.error(`error: ${e.message}; checkpoint ${ckptPath} holds the last good weights`);
-      process.exit(3);
-    }
-    throw e;
-  }
-  bar.stop();
-  await save();
-  const trainSeconds = (performance.now() - started) / 1000;
+      times.push(m.ms);
+      recent.push(m.boundPerDim);
+      if (recent.length > 20) recent.shift();
+      return { line: m, loss: m.boundPerDim };
+    },
+  });
   if (stoppedByTime) console.error(`[images] stopped at iteration ${trainer.iteration} after maxSeconds = ${config.maxSeconds}`);
 
   const sampleStart = performance.now();

@@ -3,9 +3,10 @@ import { fixedGrid } from '@diffflow/sde-core';
 import type { DiffFlowModel } from '@diffflow/losses';
 import { negativeElbo } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
-import { loadCheckpoint, packageVersions, progressBar, saveCheckpoint, type RunDir } from '../io/index.js';
-import { createTrainer, DivergenceError, type Trainer } from '../train/trainer.js';
-import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
+import { packageVersions, type RunDir } from '../io/index.js';
+import { createTrainer, type Trainer } from '../train/trainer.js';
+import { resumeTrainer, runTrainingLoop, saveTrainer } from '../train/run_loop.js';
+import { orExit } from '../cli_util.js';
 import type { TabularConfig } from './config.js';
 import { batchSampler, fitStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer, type TabularData } from './data.js';
 import { disposeModel, purposeSeed, tabularModel, trainerConfig } from './model.js';
@@ -51,10 +52,7 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
   const ckptPath = run.file(CHECKPOINT);
   const validation: ValidationPoint[] = [];
   if (config.resume) {
-    const ckpt = await orExit(loadCheckpoint(ckptPath));
-    const state = stateFromCheckpoint(ckpt);
-    trainer.restore(state);
-    tf.dispose([...state.tensors.values()]);
+    const ckpt = await resumeTrainer(trainer, ckptPath);
     const earlier = ckpt.meta['validation'];
     if (Array.isArray(earlier)) validation.push(...(earlier as ValidationPoint[]));
     console.error(`[tabular] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
@@ -70,12 +68,7 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
       rows: { train: dataset.train.rows, validation: dataset.validation.rows, test: dataset.test.rows },
     }),
   );
-  const save = async (): Promise<void> => {
-    const state = trainer.state();
-    const ckpt = checkpointFromState(state, { config, dataset: config.dataset, dim: dataset.dim, standardizer, backend: backend.name, validation });
-    tf.dispose([...state.tensors.values()]);
-    await orExit(saveCheckpoint(ckptPath, ckpt));
-  };
+  const checkpoint = { path: ckptPath, meta: () => ({ config, dataset: config.dataset, dim: dataset.dim, standardizer, backend: backend.name, validation }) };
   const yValid = validationInput(data, standardizer, config);
   const validate = (): ValidationPoint => {
     const started = performance.now();
@@ -89,39 +82,29 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
     `[tabular] ${config.dataset}: D = ${dataset.dim}, train/validation/test = ${dataset.train.rows}/${dataset.validation.rows}/${dataset.test.rows} rows, ` +
       `${parameters} parameters, log|det ∂y/∂x| = ${logDet.toFixed(4)}`,
   );
-  const bar = progressBar({ total: config.iters, label: `tabular ${config.dataset}` });
   const times: number[] = [];
   const recent: number[] = [];
-  const started = performance.now();
-  try {
-    while (trainer.iteration < config.iters) {
-      const m = trainer.step();
+  const { trainSeconds } = await runTrainingLoop(trainer, {
+    run,
+    iters: config.iters,
+    checkpointEvery: config.checkpointEvery,
+    label: `tabular ${config.dataset}`,
+    checkpoint,
+    record: (m) => {
       times.push(m.ms);
       const bound = m.bound - logDet;
       recent.push(bound);
       if (recent.length > 50) recent.shift();
       const due = config.validEvery > 0 && trainer.iteration % config.validEvery === 0 && trainer.iteration < config.iters;
       const v = due ? validate() : undefined;
-      await orExit(run.appendMetrics({ ...m, boundDataset: bound, ...(v === undefined ? {} : { validation: v }) }));
-      bar.update(trainer.iteration, { loss: bound, itPerSec: 1000 / m.ms });
-      if (trainer.iteration % config.checkpointEvery === 0) await save();
-    }
-  } catch (e) {
-    bar.stop();
-    yValid.dispose();
-    if (e instanceof DivergenceError) {
-      await save();
-      console.error(`error: ${e.message}; checkpoint ${ckptPath} holds the last good weights`);
-      process.exit(3);
-    }
-    throw e;
-  }
-  bar.stop();
-  const trainSeconds = (performance.now() - started) / 1000;
+      return { line: { ...m, boundDataset: bound, ...(v === undefined ? {} : { validation: v }) }, loss: bound };
+    },
+    onDivergence: () => yValid.dispose(),
+  });
   const last = validation.at(-1);
   const final = last !== undefined && last.iteration === trainer.iteration ? last : validate();
   yValid.dispose();
-  await save();
+  if (final !== last) await saveTrainer(trainer, checkpoint.path, checkpoint.meta()); // the checkpoint's history ends with the final validation
   const sorted = [...times].sort((a, b) => a - b);
   const best = validation.reduce<ValidationPoint | undefined>((b, p) => (b === undefined || p.negativeElbo < b.negativeElbo ? p : b), undefined);
   await orExit(

@@ -4,17 +4,10 @@ import { trajectoryKl } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { sampleToy, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { BackendInfo } from '@diffflow/backend';
-import {
-  loadCheckpoint,
-  packageVersions,
-  panelsPng,
-  progressBar,
-  saveCheckpoint,
-  scatterPng,
-  type RunDir,
-} from '../io/index.js';
-import { createTrainer, DivergenceError, type Trainer, type TrainerConfig } from '../train/trainer.js';
-import { orExit, checkpointFromState, stateFromCheckpoint } from '../cli_util.js';
+import { packageVersions, panelsPng, scatterPng, type RunDir } from '../io/index.js';
+import { createTrainer, type Trainer, type TrainerConfig } from '../train/trainer.js';
+import { resumeTrainer, runTrainingLoop } from '../train/run_loop.js';
+import { orExit } from '../cli_util.js';
 import type { Toy2dConfig } from './config.js';
 import { disposeModel, normalizerLogDet, purposeSeed, toyBatch, toyModel, toyNormalizer } from './model.js';
 import { trainerSettings } from '../train/config_fields.js';
@@ -99,45 +92,26 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
   const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(config.dataset, normalizer, config.seed, config.batch, it));
   const ckptPath = run.file(CHECKPOINT);
   if (config.resume) {
-    const ckpt = await orExit(loadCheckpoint(ckptPath));
-    const state = stateFromCheckpoint(ckpt);
-    trainer.restore(state);
-    tf.dispose([...state.tensors.values()]);
+    await resumeTrainer(trainer, ckptPath);
     console.error(`[toy2d] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
   }
   await orExit(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters: model.drift.parameterCount + model.score.parameterCount }));
-  const save = async (): Promise<void> => {
-    const state = trainer.state();
-    const ckpt = checkpointFromState(state, { config, normalizer: normalizer.toJSON(), backend: backend.name });
-    tf.dispose([...state.tensors.values()]);
-    await orExit(saveCheckpoint(ckptPath, ckpt));
-  };
 
-  const bar = progressBar({ total: config.iters, label: `toy2d ${config.dataset}` });
   const times: number[] = [];
   const recent: number[] = [];
-  const started = performance.now();
-  try {
-    while (trainer.iteration < config.iters) {
-      const m = trainer.step();
+  const { trainSeconds } = await runTrainingLoop(trainer, {
+    run,
+    iters: config.iters,
+    checkpointEvery: config.checkpointEvery,
+    label: `toy2d ${config.dataset}`,
+    checkpoint: { path: ckptPath, meta: () => ({ config, normalizer: normalizer.toJSON(), backend: backend.name }) },
+    record: (m) => {
       times.push(m.ms);
       recent.push(m.bound);
       if (recent.length > 50) recent.shift();
-      await orExit(run.appendMetrics(m));
-      bar.update(trainer.iteration, { loss: m.bound, itPerSec: 1000 / m.ms });
-      if (trainer.iteration % config.checkpointEvery === 0) await save();
-    }
-  } catch (e) {
-    bar.stop();
-    if (e instanceof DivergenceError) {
-      await save();
-      console.error(`error: ${e.message}; checkpoint ${ckptPath} holds the last good weights`);
-      process.exit(3);
-    }
-    throw e;
-  }
-  bar.stop();
-  await save();
+      return { line: m, loss: m.bound };
+    },
+  });
 
   const sampleStart = performance.now();
   const samples = drawSamples(trainer, normalizer, config.samples, config.seed);
@@ -154,7 +128,7 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
       dataset: config.dataset,
       iterations: trainer.iteration,
       backend: backend.name,
-      trainSeconds: (performance.now() - started) / 1000,
+      trainSeconds,
       msPerIterationMedian: sorted[Math.floor(sorted.length / 2)] ?? null,
       trainBoundLast50: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
       heldOutNegativeElbo: heldOutBound(trainer, config, normalizer),
