@@ -17,6 +17,7 @@ import {
   oneOf,
   parseCommandLine,
   parseOverrides,
+  parseFlags,
   readConfigFile,
   resolveConfig,
 } from './config.js';
@@ -202,6 +203,20 @@ describe('parseOverrides', () => {
     expect(left(parseOverrides(['--iters'], fields))).toMatchObject({ _tag: 'ConfigInvalid', field: 'iters', reason: expect.stringContaining('needs a value') });
     expect(left(parseOverrides(['--method', '--iters=3'], fields))).toMatchObject({ field: 'method', reason: expect.stringContaining('needs a value') });
     expect(left(parseOverrides(['--flexible=yes'], fields))).toMatchObject({ field: 'flexible', reason: expect.stringContaining('is a switch') });
+  });
+});
+
+describe('parseFlags', () => {
+  const Flags = t.exact(t.partial({ n: intAtLeast(1), out: t.string }));
+  const kinds = { n: 'int', out: 'string' } as const;
+  it('decodes the given flags only (no defaults) and names a bad value by its --flag', () => {
+    expect(parseFlags(['--n=3'], kinds, Flags)).toEqual(E.right({ n: 3 }));
+    const bad = parseFlags(['--n=0'], kinds, Flags);
+    expect(E.isLeft(bad) && formatError(bad.left)).toBe("option '--n': must be an integer >= 1, got 0");
+    const unknown = parseFlags(['--m=1'], kinds, Flags);
+    expect(E.isLeft(unknown) && unknown.left).toMatchObject({ _tag: 'UnknownKey', key: '--m' });
+    const positional = parseFlags(['oops'], kinds, Flags);
+    expect(E.isLeft(positional) && positional.left).toMatchObject({ _tag: 'ConfigInvalid', field: '(command line)' });
   });
 });
 

@@ -479,6 +479,20 @@ export function parseOverrides(argv: readonly string[], fields: Readonly<Record<
   );
 }
 
+/**
+ * A command's flags decoded by `codec` (no defaults: absent flags stay absent), every error naming
+ * the `--flag` the user typed rather than the field (`--n: must be an integer >= 1, got 0`).
+ */
+export function parseFlags<A>(argv: readonly string[], fields: Readonly<Record<string, FieldKind>>, codec: Codec<A>): E.Either<ExperimentError, A> {
+  const asFlag = (e: ExperimentError): ExperimentError =>
+    e._tag !== 'ConfigInvalid' || e.field.startsWith('-') || e.field === COMMAND_LINE_FIELD ? e : configInvalid(`--${e.field}`, e.reason);
+  return pipe(
+    parseOverrides(argv, fields),
+    E.chain((overrides) => resolveConfig(codec, {}, overrides)),
+    E.mapLeft(asFlag),
+  );
+}
+
 /** `parseOverrides` plus a `--config=<file.json>` option (which must not be a field name). */
 export function parseCommandLine(argv: readonly string[], fields: Readonly<Record<string, FieldKind>>): E.Either<ExperimentError, CommandLine> {
   if (Object.prototype.hasOwnProperty.call(fields, 'config'))

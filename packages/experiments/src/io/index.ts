@@ -32,6 +32,7 @@ export {
   resolveConfig,
   resolveLayers,
   parseOverrides,
+  parseFlags,
   parseCommandLine,
   readConfigFile,
   loadConfig,

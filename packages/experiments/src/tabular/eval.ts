@@ -20,14 +20,13 @@ import { negativeElbo, probabilityFlowNll, summarizeNll, type TraceEstimator } f
 import { isTabularName } from '@diffflow/datasets';
 import {
   assignTensors,
-  configInvalid,
   fileMalformed,
   formatError,
   intAtLeast,
   loadCheckpoint,
   numberAbove,
   oneOf,
-  parseOverrides,
+  parseFlags,
   resolveConfig,
   type ExperimentError,
 } from '../io/index.js';
@@ -96,15 +95,7 @@ export const evalDefaults = { solver: 'rk45', rtol: 1e-5, atol: 1e-5, trace: 'au
 
 /** Parses the command line of `tabular eval`; a bad or unknown flag → one error naming `--flag`. */
 export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentError, EvalFlags> {
-  const overrides = parseOverrides(argv, evalFlags);
-  if (E.isLeft(overrides)) return E.left(asFlag(overrides.left));
-  const decoded = resolveConfig(EvalFlags, {}, overrides.right);
-  return E.isLeft(decoded) ? E.left(asFlag(decoded.left)) : decoded;
-}
-
-function asFlag(e: ExperimentError): ExperimentError {
-  if (e._tag !== 'ConfigInvalid' || e.field.startsWith('-') || e.field === '(command line)') return e;
-  return configInvalid(`--${e.field}`, e.reason);
+  return parseFlags(argv, evalFlags, EvalFlags);
 }
 
 /** Everything an evaluation depends on, resolved (flags over the run's config). */

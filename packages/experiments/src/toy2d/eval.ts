@@ -34,7 +34,7 @@ import {
   openRunDir,
   orExit,
   panelsPng,
-  parseOverrides,
+  parseFlags,
   resolveConfig,
   type ExperimentError,
 } from '../io/index.js';
@@ -96,16 +96,7 @@ export const evalDefaults = { n: 5000, solver: 'rk45', rtol: 1e-5, atol: 1e-5, r
  * naming `--flag` (formatted as one line by `formatError`).
  */
 export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentError, EvalFlags> {
-  const overrides = parseOverrides(argv, evalFlags);
-  if (E.isLeft(overrides)) return E.left(asFlag(overrides.left));
-  const decoded = resolveConfig(EvalFlags, {}, overrides.right);
-  return E.isLeft(decoded) ? E.left(asFlag(decoded.left)) : decoded;
-}
-
-/** Names a field as the `--flag` the user typed. */
-function asFlag(e: ExperimentError): ExperimentError {
-  if (e._tag !== 'ConfigInvalid' || e.field.startsWith('-') || e.field === '(command line)') return e;
-  return configInvalid(`--${e.field}`, e.reason);
+  return parseFlags(argv, evalFlags, EvalFlags);
 }
 
 /** Everything an evaluation depends on, resolved (flags over the run's config). */
