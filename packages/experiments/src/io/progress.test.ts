@@ -53,6 +53,26 @@ describe('progressBar, plain lines (not a terminal)', () => {
   });
 });
 
+describe('progressBar.restartRate', () => {
+  it('measures the ETA afresh after a phase change (fast iterations, then slow ones)', () => {
+    const out = sink(false);
+    let clock = 0;
+    const bar = progressBar({ total: 200, label: 'p', stream: out, now: () => clock, percentStep: 50 });
+    for (let it = 1; it <= 100; it++) {
+      clock += 100; // 10 it/s
+      bar.update(it, { loss: 1, itPerSec: 10 });
+    }
+    bar.restartRate();
+    for (let it = 101; it <= 150; it++) {
+      clock += 1000; // 1 it/s
+      bar.update(it, { loss: 1, itPerSec: 1 });
+    }
+    bar.stop();
+    // 50 left at 1 it/s: 50 s (the average since the start, 150 it in 60 s, would say 20 s)
+    expect(out.text().trim().split('\n').at(-1)).toBe('p 150/200 (75%) loss 1 1.00 it/s ETA 50s');
+  });
+});
+
 describe('progressBar, live (terminal)', () => {
   it('draws a cli-progress bar with the loss, rate and ETA', () => {
     const out = sink(true);

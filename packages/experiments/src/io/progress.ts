@@ -37,6 +37,11 @@ export interface ProgressFields {
 export interface ProgressBar {
   /** Reports that `iteration` iterations (of `total`) are done. */
   update(iteration: number, fields: ProgressFields): void;
+  /**
+   * The iterations from here on cost differently (a new training phase): the rate and the ETA are
+   * measured afresh from the next `update`.
+   */
+  restartRate(): void;
   /** Ends the bar (prints the last state in plain mode); further updates are ignored. Call it in `finally`. */
   stop(): void;
 }
@@ -70,8 +75,8 @@ function isLiveTerminal(stream: ProgressStream): boolean {
 
 /**
  * A progress display for a training loop. Shows iteration/total, loss, it/s and ETA. The ETA
- * uses the average rate since the first `update` (so it includes checkpoints and logging), and
- * a resumed run's progress counts from the iteration it resumed at.
+ * uses the average rate since the first `update` (so it includes checkpoints and logging) or since
+ * the last `restartRate`, and a resumed run's progress counts from the iteration it resumed at.
  */
 export function progressBar(options: ProgressOptions): ProgressBar {
   const { total, label } = options;
@@ -99,6 +104,10 @@ export function progressBar(options: ProgressOptions): ProgressBar {
     const etaRate = measured ?? shown;
     return { shown, eta: etaRate === undefined ? undefined : Math.max(0, total - iteration) / etaRate };
   };
+  const restartRate = (): void => {
+    first = undefined;
+    smoothedRate = undefined;
+  };
 
   if (live) {
     const bar = new cliProgress.SingleBar({
@@ -123,6 +132,7 @@ export function progressBar(options: ProgressOptions): ProgressBar {
           started = true;
         } else bar.update(Math.min(iteration, total), payload);
       },
+      restartRate,
       stop() {
         if (stopped) return;
         stopped = true;
@@ -147,6 +157,7 @@ export function progressBar(options: ProgressOptions): ProgressBar {
       if (printed === undefined || bucket > printed.bucket || now() - printed.time >= intervalMs || (iteration >= total && printed.iteration < total))
         line(iteration, fields.loss, lastRates.shown, lastRates.eta);
     },
+    restartRate,
     stop() {
       if (stopped) return;
       stopped = true;

@@ -31,6 +31,7 @@ function fakeTrainer(divergeAt = Number.POSITIVE_INFINITY, ms = 1): Trainer & { 
     restore(state: TrainerState) {
       iteration = state.iteration;
     },
+    phaseAt: () => 'trajectory-kl',
   };
   return fake as unknown as Trainer & { saves: number };
 }

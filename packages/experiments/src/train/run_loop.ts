@@ -48,7 +48,8 @@ export interface TrainingLoop {
 
 /**
  * The loop every DiffFlow experiment trains with: step, append the metrics line, update the
- * progress bar, checkpoint every `checkpointEvery` iterations and once at the end. A
+ * progress bar (its rate measured afresh when the training phase changes), checkpoint every
+ * `checkpointEvery` iterations and once at the end. A
  * `DivergenceError` saves the last good weights, prints one `error:` line naming the checkpoint and
  * exits with code 3; any other error propagates.
  */
@@ -58,6 +59,7 @@ export async function runTrainingLoop(trainer: Trainer, loop: TrainingLoop): Pro
   const elapsed = (): number => (performance.now() - started) / 1000;
   const save = (): Promise<void> => saveTrainer(trainer, loop.checkpoint.path, loop.checkpoint.meta());
   let stoppedByTime = false;
+  let phase = trainer.phaseAt(trainer.iteration);
   try {
     while (trainer.iteration < loop.iters) {
       if ((loop.maxSeconds ?? 0) > 0 && elapsed() >= (loop.maxSeconds as number)) {
@@ -68,6 +70,10 @@ export async function runTrainingLoop(trainer: Trainer, loop: TrainingLoop): Pro
       const { line, loss } = loop.record(m);
       await orExit(loop.run.appendMetrics(line));
       bar.update(trainer.iteration, { loss, itPerSec: 1000 / m.ms });
+      if (trainer.phaseAt(trainer.iteration) !== phase) {
+        phase = trainer.phaseAt(trainer.iteration);
+        bar.restartRate(); // a trajectory-KL iteration costs several warm-up ones
+      }
       if (trainer.iteration % loop.checkpointEvery === 0) await save();
     }
   } catch (e) {
