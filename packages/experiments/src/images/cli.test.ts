@@ -50,7 +50,7 @@ describe('images command line (end to end, tiny budget)', () => {
     const grid = decodePng(readFileSync(join(dir, 'samples', 'samples.png')));
     expect([grid.width, grid.height]).toEqual([3 * 32 + 2 * 2, 2 * 32 + 2]);
 
-    const ev = images(['eval', `--run=${out}`, '--n=4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
+    const ev = images(['eval', `--run=${out}`, '--n=4', '--solver=rk4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
     expect(ev.status, ev.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(dir, 'eval', 'eval.json'), 'utf8'));
     expect(result.images).toBe(4);
@@ -93,7 +93,7 @@ describe('images command line (end to end, tiny budget)', () => {
     expect(sample.status, sample.stderr).toBe(0);
     expect(existsSync(join(dir, 'vp-samples', 'samples.npy'))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'vp-samples', 'summary.json'), 'utf8'))).toMatchObject({ forward: 'vp', n: 4, steps: 4 });
-    const ev = images(['eval', `--run=${vpOut}`, '--n=4', '--odeSteps=3', '--probes=1', `--out=${join(dir, 'vp-eval')}`]);
+    const ev = images(['eval', `--run=${vpOut}`, '--n=4', '--solver=rk4', '--odeSteps=3', '--probes=1', `--out=${join(dir, 'vp-eval')}`]);
     expect(ev.status, ev.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(dir, 'vp-eval', 'eval.json'), 'utf8'));
     expect(result).toMatchObject({ images: 4, forward: 'vp', ode: { nfe: 4 * 3 }, elbo: { steps: 3 } });
@@ -102,6 +102,15 @@ describe('images command line (end to end, tiny budget)', () => {
       expect(Number.isFinite(bpd)).toBe(true);
       expect(bpd).toBeGreaterThan(7);
     }
+    // the default solver, adaptive RK45, and --gridBeta (the ELBO grid's exponent; the tiny run's is 0.5), named in the default folder
+    const fine = images(['eval', `--run=${vpOut}`, '--n=2', '--elboSteps=3', '--gridBeta=0.25']);
+    expect(fine.status, fine.stderr).toBe(0);
+    const adaptive = JSON.parse(readFileSync(join(vpOut, 'eval-n2-rk45-rtol0.001-atol0.001-beta0.25-K1-seed0', 'eval.json'), 'utf8'));
+    expect(adaptive).toMatchObject({ solver: 'rk45', gridBeta: 0.25, images: 2, elbo: { steps: 3 } });
+    expect(Number.isFinite(adaptive.ode.bitsPerDim)).toBe(true);
+    const badBeta = images(['eval', `--run=${vpOut}`, '--gridBeta=0']);
+    expect(badBeta.status).toBe(2);
+    expect(errorLines(badBeta.stderr)).toEqual([expect.stringMatching(/--gridBeta.*> 0, got 0/)]);
   }, 240_000);
 
   it('bad input: one error line naming the flag or file, exit code 2', () => {
