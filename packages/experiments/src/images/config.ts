@@ -144,8 +144,8 @@ const common = {
  *   5 → 10 → 20 → 30 switching at 3k / 5k / 8k as `cont_mnist`), 100 epochs of 60k images ≈ 94k iterations.
  * - cpu: forward 'vp' on [1e-3, 1], β(t) from 0.1 to 10 on grids uniform in t (exponent 1): DiffFlow
  *   started at its diffusion-model end (see README). 4,000 iterations of score warm-up (DDPM's ε-loss,
- *   batch 64, Adam 2e-3; ≈ 0.57 s each here), then 150 trajectory-KL iterations of drift and score
- *   at N = 30, the sampling N (batch 8, Adam 2e-5; ≈ 5–7 s each): ≈ 55 min on this 2-core machine.
+ *   batch 64, Adam 2e-3; 0.52 s each here), then 150 trajectory-KL iterations of drift and score
+ *   at N = 30, the sampling N (batch 8, Adam 2e-5; 6.7 s each): 56 min measured on this 2-core machine.
  *   Measured on a warmed-up score (README): the KL at N = 10 learns a score for that coarse grid,
  *   whose Euler steps it compensates, and sampling it at N = 30 adds speckle; at N = 30 with Adam
  *   1e-4 the bound falls fastest but the strokes break up within 24 iterations, with 2e-5 they hold.
