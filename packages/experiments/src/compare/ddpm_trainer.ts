@@ -4,7 +4,7 @@ import type { Parameter, VectorField } from '@diffflow/networks';
 import { ddpmLoss, type DdpmTime, type VpSchedule } from '@diffflow/losses';
 import type { Ema } from '../train/ema.js';
 import { namedOptimizer, type TrainerState } from '../train/named_optimizer.js';
-import { DivergenceError } from '../train/trainer.js';
+import { firstGoodAttempt, type Attempt } from '../train/trainer.js';
 
 /**
  * The DDPM baseline's training loop: L_simple (`ddpmLoss`) on an ε-network with the same
@@ -64,10 +64,10 @@ export function createDdpmTrainer(network: VectorField, schedule: VpSchedule, co
     throw new RangeError(`createDdpmTrainer: lrDecayEvery must be an integer ≥ 1, got ${config.lrDecayEvery}`);
   const parameters: Parameter[] = network.parameters.map((p) => ({ name: `epsilon/${p.name}`, variable: p.variable }));
   const variables = parameters.map((p) => p.variable);
-  const optimizer = namedOptimizer(parameters, { clip: config.clip, emaDecay: config.emaDecay });
+  const optimizer = namedOptimizer(parameters, config);
   let iteration = 0;
 
-  const attemptOnce = (attempt: number): { loss: number; gradNorm: number; lr: number } | { failed: string } => {
+  const attemptOnce = (attempt: number): Attempt<{ loss: number; gradNorm: number; lr: number }> => {
     const seed = attempt === 0 ? config.seed : deriveSeed({ seed: config.seed, purpose: 'ddpm/retry', iteration, step: attempt });
     const x0 = data(iteration);
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
@@ -82,10 +82,9 @@ export function createDdpmTrainer(network: VectorField, schedule: VpSchedule, co
       tf.dispose(Object.values(result.grads));
       return { failed: `loss (${loss})` };
     }
-    const lr = config.lr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
-    const u = optimizer.update(result.grads, lr);
+    const u = optimizer.update(result.grads, config.lr, iteration);
     if ('failed' in u) return u;
-    return { loss, gradNorm: u.gradNorm, lr };
+    return { value: { loss, ...u } };
   };
 
   return {
@@ -96,17 +95,10 @@ export function createDdpmTrainer(network: VectorField, schedule: VpSchedule, co
     },
     step() {
       const start = performance.now();
-      let lastFailure = '';
-      for (let attempt = 0; attempt <= config.maxRetries; attempt++) {
-        const out = attemptOnce(attempt);
-        if (!('failed' in out)) {
-          const metrics: DdpmStepMetrics = { iteration, ...out, retries: attempt, ms: performance.now() - start };
-          iteration += 1;
-          return metrics;
-        }
-        lastFailure = out.failed;
-      }
-      throw new DivergenceError(iteration, lastFailure);
+      const { value, retries } = firstGoodAttempt(iteration, config.maxRetries, attemptOnce);
+      const metrics: DdpmStepMetrics = { iteration, ...value, retries, ms: performance.now() - start };
+      iteration += 1;
+      return metrics;
     },
     ema: optimizer.ema,
     state: () => optimizer.state(iteration),

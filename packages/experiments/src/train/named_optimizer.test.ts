@@ -17,7 +17,7 @@ function params(offset = 0): Parameter[] {
 }
 
 function optimizer(ps: Parameter[]): NamedOptimizer {
-  const o = namedOptimizer(ps, { clip: 1, emaDecay: 0.9 });
+  const o = namedOptimizer(ps, { clip: 1, emaDecay: 0.9, lrDecay: 0.5, lrDecayEvery: 10 });
   cleanup.push(() => o.dispose());
   return o;
 }
@@ -31,12 +31,22 @@ describe('namedOptimizer', () => {
     const ps = params();
     const o = optimizer(ps);
     const before = tf.memory().numTensors;
-    const u = o.update(gradsOf(ps, 2), 0.1);
-    expect(u).toEqual({ gradNorm: expect.closeTo(2 * Math.sqrt(9), 5) });
+    const u = o.update(gradsOf(ps, 2), 0.1, 0);
+    expect(u).toEqual({ lr: 0.1, gradNorm: expect.closeTo(2 * Math.sqrt(9), 5) });
     expect(tf.memory().numTensors).toBe(before); // gradients disposed, moments replaced
     // Adam's first step moves every entry by lr (sign of the gradient), whatever the clipping
     values(ps).flat().forEach((v, i) => expect(v).toBeCloseTo([1, 2, 3, 4, 5, 6, 0.5, -0.5, 1][i]! - 0.1, 5));
     expect(o.state(1).adamStep).toBe(1);
+  });
+
+  it('StepLR: the learning rate is baseLr × lrDecay per lrDecayEvery iterations', () => {
+    const ps = params();
+    const o = optimizer(ps);
+    const lrAt = (iteration: number): number => {
+      const u = o.update(gradsOf(ps, 1), 0.1, iteration);
+      return 'lr' in u ? u.lr : Number.NaN;
+    };
+    expect([0, 9, 10, 25].map(lrAt)).toEqual([0.1, 0.1, 0.05, 0.025]);
   });
 
   it('a non-finite gradient changes nothing and is named by its stable name', () => {
@@ -45,21 +55,21 @@ describe('namedOptimizer', () => {
     const grads = gradsOf(ps, 1);
     (grads[ps[1]!.variable.name] as tf.Tensor).dispose();
     grads[ps[1]!.variable.name] = tf.tensor1d([0, Number.NaN, 0]);
-    expect(o.update(grads, 0.1)).toEqual({ failed: "gradient of 'net/b'" });
+    expect(o.update(grads, 0.1, 0)).toEqual({ failed: "gradient of 'net/b'" });
     expect(values(ps)).toEqual(values(params()));
   });
 
   it('restores a snapshot into fresh variables (other tfjs names) and continues identically', () => {
     const a = params();
     const oa = optimizer(a);
-    for (const s of [1, -2, 3]) oa.update(gradsOf(a, s), 0.05);
+    for (const [i, s] of [1, -2, 3].entries()) oa.update(gradsOf(a, s), 0.05, i);
     const snapshot = oa.state(3);
     const b = params(10);
     const ob = optimizer(b);
     expect(ob.restore(snapshot)).toBe(3);
     tf.dispose([...snapshot.tensors.values()]);
-    oa.update(gradsOf(a, 0.5), 0.05);
-    ob.update(gradsOf(b, 0.5), 0.05);
+    oa.update(gradsOf(a, 0.5), 0.05, 3);
+    ob.update(gradsOf(b, 0.5), 0.05, 3);
     expect(values(b)).toEqual(values(a));
     expect(oa.ema.withAveraged(() => values(a))).toEqual(ob.ema.withAveraged(() => values(b)));
   });
@@ -82,7 +92,7 @@ describe('namedOptimizer', () => {
   it('restartAdam: step 0 and zero moments, the EMA untouched', () => {
     const ps = params();
     const o = optimizer(ps);
-    o.update(gradsOf(ps, 1), 0.1);
+    o.update(gradsOf(ps, 1), 0.1, 0);
     const emaBefore = o.ema.withAveraged(() => values(ps));
     o.restartAdam();
     const s = o.state(1);

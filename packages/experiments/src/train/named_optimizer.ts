@@ -16,16 +16,17 @@ export interface TrainerState {
 /**
  * The optimiser side of a training loop over named parameters, shared by DiffFlow's trainer and the
  * DDPM baseline's: global-norm clipping with a guard against non-finite gradients, Adam with
- * explicit state, the EMA of the weights, and snapshots keyed by the parameters' stable names (not
+ * explicit state and StepLR, the EMA of the weights, and snapshots keyed by the parameters' stable names (not
  * tfjs's per-process variable names), so a checkpoint restores into freshly built networks.
  */
 export interface NamedOptimizer {
   readonly ema: Ema;
   /**
    * Clips `grads` (keyed by variable name; disposed), then, when their norm is finite, one Adam step
-   * at `lr` and one EMA update. A non-finite norm changes nothing and names the first bad gradient.
+   * at lr = baseLr · lrDecay^⌊iteration / lrDecayEvery⌋ (StepLR) and one EMA update. A non-finite
+   * norm changes nothing and names the first bad gradient.
    */
-  update(grads: tf.NamedTensorMap, lr: number): { gradNorm: number } | { failed: string };
+  update(grads: tf.NamedTensorMap, baseLr: number, iteration: number): { lr: number; gradNorm: number } | { failed: string };
   /** Adam from zero moments and step 0 (the EMA runs on). */
   restartAdam(): void;
   state(iteration: number): TrainerState;
@@ -34,7 +35,15 @@ export interface NamedOptimizer {
   dispose(): void;
 }
 
-export function namedOptimizer(parameters: readonly Parameter[], options: { readonly clip: number; readonly emaDecay: number }): NamedOptimizer {
+/** Clip threshold (0 = off), EMA decay, and StepLR: ×lrDecay every lrDecayEvery iterations. */
+export interface NamedOptimizerOptions {
+  readonly clip: number;
+  readonly emaDecay: number;
+  readonly lrDecay: number;
+  readonly lrDecayEvery: number;
+}
+
+export function namedOptimizer(parameters: readonly Parameter[], options: NamedOptimizerOptions): NamedOptimizer {
   const variables = parameters.map((p) => p.variable);
   let optimizer: Adam = adam(variables);
   const average = ema(variables, options.emaDecay);
@@ -42,17 +51,18 @@ export function namedOptimizer(parameters: readonly Parameter[], options: { read
   const liveName = new Map(parameters.map((p) => [p.name, p.variable.name]));
   return {
     ema: average,
-    update(raw, lr) {
+    update(raw, baseLr, iteration) {
       const { grads, norm } = clipByGlobalNorm(raw, options.clip);
       if (!Number.isFinite(norm)) {
         const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
         tf.dispose(Object.values(grads));
         return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
       }
+      const lr = baseLr * options.lrDecay ** Math.floor(iteration / options.lrDecayEvery);
       optimizer.apply(grads, lr);
       tf.dispose(Object.values(grads));
       average.update();
-      return { gradNorm: norm };
+      return { lr, gradNorm: norm };
     },
     restartAdam() {
       optimizer.dispose();

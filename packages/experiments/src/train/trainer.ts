@@ -105,6 +105,24 @@ export class DivergenceError extends Error {
   }
 }
 
+/** One try at an iteration: its result, or what went non-finite. */
+export type Attempt<M> = { readonly value: M } | { readonly failed: string };
+
+/**
+ * The retry policy both trainers share: tries 0, 1, … maxRetries of `iteration` (each caller draws
+ * fresh noise per try) until one succeeds; returns its value and how many tries were skipped, or
+ * throws a {@link DivergenceError} naming the last failure.
+ */
+export function firstGoodAttempt<M>(iteration: number, maxRetries: number, attempt: (k: number) => Attempt<M>): { value: M; retries: number } {
+  let lastFailure = '';
+  for (let k = 0; k <= maxRetries; k++) {
+    const out = attempt(k);
+    if ('value' in out) return { value: out.value, retries: k };
+    lastFailure = out.failed;
+  }
+  throw new DivergenceError(iteration, lastFailure);
+}
+
 export interface Trainer {
   readonly model: DiffFlowModel;
   /** Parameters with stable names ('drift/…', 'score/…'). */
@@ -140,7 +158,7 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
     ...model.score.parameters.map((p) => ({ name: `score/${p.name}`, variable: p.variable })),
   ];
   const scoreVariables = model.score.parameters.map((p) => p.variable);
-  const optimizer = namedOptimizer(parameters, { clip: config.clip, emaDecay: config.emaDecay });
+  const optimizer = namedOptimizer(parameters, config);
   const strategy = gradientStrategy(config.strategy);
   const warmup = config.warmup;
   const warmupIterations = warmup?.iterations ?? 0;
@@ -155,22 +173,14 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
     config.time.flexible ? flexibleGridAt(spec(stepsAt(iteration)), config.seed, iteration) : fixedGrid(spec(stepsAt(iteration)));
   let iteration = 0;
 
-  type Attempt = { metrics: Omit<StepMetrics, 'retries' | 'ms'> } | { failed: string };
+  type Metrics = Omit<StepMetrics, 'retries' | 'ms'>;
   const attemptSeed = (attempt: number): number => (attempt === 0 ? config.seed : deriveSeed({ seed: config.seed, purpose: 'retry', iteration, step: attempt }));
-  const dimOf = (x0: tf.Tensor): number => x0.shape.slice(1).reduce((a, b) => a * b, 1);
-
-  /** The update both phases share: clipping, the non-finite guard, Adam at `baseLr` with StepLR, EMA. */
-  const update = (grads: tf.NamedTensorMap, baseLr: number): { lr: number; gradNorm: number } | { failed: string } => {
-    const lr = baseLr * config.lrDecay ** Math.floor(iteration / config.lrDecayEvery);
-    const u = optimizer.update(grads, lr);
-    return 'failed' in u ? u : { lr, gradNorm: u.gradNorm };
-  };
 
   /** One trajectory-KL iteration (Algorithm 1). */
-  const trajectoryAttempt = (attempt: number): Attempt => {
+  const trajectoryAttempt = (attempt: number): Attempt<Metrics> => {
     const grid = gridAt(iteration);
     const x0 = data(iteration);
-    const dim = dimOf(x0);
+    const dim = x0.shape.slice(1).reduce((a, b) => a * b, 1);
     let result;
     try {
       result = strategy(model, x0, grid, forwardNoise(attemptSeed(attempt), iteration));
@@ -187,13 +197,13 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
       return { failed: `loss term '${badTerm}' (${values[badTerm]})` };
     }
     for (const t of Object.values(result.loss)) (t as tf.Tensor).dispose();
-    const u = update(result.grads, config.lr);
+    const u = optimizer.update(result.grads, config.lr, iteration);
     if ('failed' in u) return u;
-    return { metrics: { iteration, phase: 'trajectory-kl', steps: grid.length - 1, ...u, ...values, boundPerDim: values.bound / dim } };
+    return { value: { iteration, phase: 'trajectory-kl', steps: grid.length - 1, ...u, ...values, boundPerDim: values.bound / dim } };
   };
 
   /** One score warm-up iteration: the warm-up loss's gradient in the score's parameters only. */
-  const warmupAttempt = (attempt: number, w: ScoreWarmup): Attempt => {
+  const warmupAttempt = (attempt: number, w: ScoreWarmup): Attempt<Metrics> => {
     const x0 = (w.data ?? data)(iteration);
     let out: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
@@ -207,11 +217,11 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
       tf.dispose(Object.values(out.grads));
       return { failed: `score warm-up loss (${loss})` };
     }
-    const u = update(out.grads, w.lr ?? config.lr);
+    const u = optimizer.update(out.grads, w.lr ?? config.lr, iteration);
     if ('failed' in u) return u;
     const none = Number.NaN;
     return {
-      metrics: { iteration, phase: 'score-warmup', steps: 0, ...u, objective: loss, bound: none, boundPerDim: none, terminal: none, backwardEnergy: none, forwardEnergy: none },
+      value: { iteration, phase: 'score-warmup', steps: 0, ...u, objective: loss, bound: none, boundPerDim: none, terminal: none, backwardEnergy: none, forwardEnergy: none },
     };
   };
 
@@ -226,17 +236,10 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
       if (warmupIterations > 0 && iteration === warmupIterations) {
         optimizer.restartAdam(); // the first trajectory-KL iteration (see ScoreWarmup)
       }
-      let lastFailure = '';
-      for (let attempt = 0; attempt <= config.maxRetries; attempt++) {
-        const out = warmup !== undefined && iteration < warmupIterations ? warmupAttempt(attempt, warmup) : trajectoryAttempt(attempt);
-        if ('metrics' in out) {
-          const metrics: StepMetrics = { ...out.metrics, retries: attempt, ms: performance.now() - start };
-          iteration += 1;
-          return metrics;
-        }
-        lastFailure = out.failed;
-      }
-      throw new DivergenceError(iteration, lastFailure);
+      const attempt = (k: number): Attempt<Metrics> => (warmup !== undefined && iteration < warmupIterations ? warmupAttempt(k, warmup) : trajectoryAttempt(k));
+      const { value, retries } = firstGoodAttempt(iteration, config.maxRetries, attempt);
+      iteration += 1;
+      return { ...value, retries, ms: performance.now() - start };
     },
     stepsAt,
     phaseAt: (i) => (i < warmupIterations ? 'score-warmup' : 'trajectory-kl'),
