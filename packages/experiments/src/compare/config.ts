@@ -18,6 +18,7 @@ import {
   type ExperimentError,
   type FieldKind,
 } from '../io/index.js';
+import { updateFields } from '../train/config_fields.js';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -105,11 +106,8 @@ export const CompareConfig = t.strict({
     tMin: numberAtLeast(0),
     T: numberAbove(0),
     beta: numberAbove(0),
-    lr: numberAbove(0),
-    lrDecay: numberInRange(0, 1),
-    lrDecayEvery: intAtLeast(1),
-    clip: numberAtLeast(0),
-    ema: numberInRange(0, 0.999999),
+    /** Adam with StepLR, clip, EMA (see updateFields), and the gradient strategy. */
+    ...updateFields,
     strategy: oneOf(gradientStrategyNames),
   }),
   ddpm: t.strict({
@@ -123,11 +121,8 @@ export const CompareConfig = t.strict({
     lossTMin: numberInRange(1e-9, 0.5),
     /** Ancestral variance σ² = β ('beta') or the posterior β̃. */
     variance: oneOf(ddpmVariances),
-    lr: numberAbove(0),
-    lrDecay: numberInRange(0, 1),
-    lrDecayEvery: intAtLeast(1),
-    clip: numberAtLeast(0),
-    ema: numberInRange(0, 0.999999),
+    /** Adam with StepLR, clip, EMA, as DiffFlow's (see updateFields). */
+    ...updateFields,
   }),
   eval: t.strict({
     /** Model samples per comparison, and held-out data points they are compared with. */

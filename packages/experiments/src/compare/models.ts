@@ -7,6 +7,7 @@ import { METRICS_FILE, progressBar, type RunDir } from '../io/index.js';
 import { checkpointFromState, orExit, stateFromCheckpoint } from '../cli_util.js';
 import { createTrainer, DivergenceError, type Trainer, type TrainerConfig, type TrainerState } from '../train/trainer.js';
 import { disposeModel, purposeSeed, toyBatch, toyModel } from '../toy2d/model.js';
+import { trainerSettings } from '../train/config_fields.js';
 import type { CompareConfig } from './config.js';
 import { budgetFor } from './config.js';
 import { createDdpmTrainer, type DdpmTrainer } from './ddpm_trainer.js';
@@ -40,14 +41,7 @@ export interface TrainingRecord {
 export function diffflowTrainerConfig(c: CompareConfig): TrainerConfig {
   const d = c.diffflow;
   return {
-    seed: c.seed,
-    lr: d.lr,
-    lrDecay: d.lrDecay,
-    lrDecayEvery: d.lrDecayEvery,
-    clip: d.clip,
-    emaDecay: d.ema,
-    strategy: d.strategy,
-    maxRetries: c.maxRetries,
+    ...trainerSettings({ ...d, seed: c.seed, maxRetries: c.maxRetries }),
     time: { tMin: d.tMin, tMax: d.T, beta: d.beta, steps: d.trainSteps, flexible: false },
   };
 }

@@ -4,11 +4,10 @@ import { intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from '..
 import type { TrainerConfig } from './trainer.js';
 
 /**
- * The optimisation fields every training configuration shares (toy2d, tabular, images), as io-ts
- * props to spread into a `t.strict({...})`: Adam with StepLR, gradient clipping, EMA, the gradient
- * strategy and the root seed. Each is also a CLI flag of the kind in {@link optimizerFlags}.
+ * The update fields of every trained model (DiffFlow and the DDPM baseline), as io-ts props to
+ * spread into a `t.strict({...})`: Adam with StepLR, gradient clipping, EMA.
  */
-export const optimizerFields = {
+export const updateFields = {
   /** Adam learning rate, and StepLR: ×lrDecay every lrDecayEvery iterations. */
   lr: numberAbove(0),
   lrDecay: numberInRange(0, 1),
@@ -17,6 +16,15 @@ export const optimizerFields = {
   clip: numberAtLeast(0),
   /** EMA decay of the weights used for sampling, validation and evaluation. */
   ema: numberInRange(0, 0.999999),
+};
+
+/**
+ * The optimisation fields every training configuration shares (toy2d, tabular, images): the
+ * {@link updateFields}, the gradient strategy and the root seed. Each is also a CLI flag of the
+ * kind in {@link optimizerFlags}.
+ */
+export const optimizerFields = {
+  ...updateFields,
   /** Gradient strategy (adjoint or naive). */
   strategy: oneOf(gradientStrategyNames),
   /** Root seed of every random draw (batches, grids, noise, initial weights). */
