@@ -2,8 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, openRunDir } from '../io/index.js';
 import { orExit, orExitSync } from '../cli_util.js';
-import { disposeModel, loadImageSplits, purposeSeed, seededSubset } from './model.js';
-import { loadTrainedRun, runGrid, runPathOf } from './sample.js';
+import { disposeModel, loadImageSplits, purposeSeed, runGrid, seededSubset } from './model.js';
+import { loadTrainedRun, runPathOf } from './sample.js';
 import { exitDataset } from './cli_errors.js';
 
 /** Flags of `images eval`. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { constantDiffusion, deriveSeed } from '@diffflow/sde-core';
+import { constantDiffusion, deriveSeed, fixedGrid } from '@diffflow/sde-core';
 import { unet, type UNetField } from '@diffflow/networks';
 import { epsilonToScore, vpBeta, vpDiffusion, vpResidualDrift, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
 import {
@@ -52,6 +52,11 @@ export function imageModel(config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 
     nets,
     vp,
   };
+}
+
+/** The fixed evaluation grid of a run's configuration with N steps. */
+export function runGrid(config: ImagesConfig, steps: number): readonly number[] {
+  return fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
 }
 
 /** Where the discretised forward chain of forward 'vp' with f_θ = 0 ends (see {@link vpForwardChain}). */

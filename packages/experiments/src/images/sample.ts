@@ -1,9 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { fixedGrid } from '@diffflow/sde-core';
 import { assignTensors, configInvalid, loadCheckpoint, openRunDir, resolveConfig, type Checkpoint, type ExperimentError } from '../io/index.js';
 import { orExit, orExitSync } from '../cli_util.js';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
-import { disposeModel, imageModel, namedParameters, type ImageModel } from './model.js';
+import { disposeModel, imageModel, namedParameters, runGrid, type ImageModel } from './model.js';
 import { CHECKPOINT, gridPng, sampleImages } from './train.js';
 
 /** Flags of `images sample`. */
@@ -60,10 +59,6 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
   return { path: runPath, config, schedule, channels: channels as number, iteration: typeof iteration === 'number' ? iteration : 0, model };
 }
 
-/** The fixed evaluation grid of a run's configuration with N steps. */
-export function runGrid(config: ImagesConfig, steps: number): readonly number[] {
-  return fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
-}
 
 /**
  * Draws a sample grid from a run's checkpoint (EMA weights): the λ-family sampler (λ = 1, the

@@ -1,14 +1,13 @@
 import { sampleMarginal } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
-import { fixedGrid } from '@diffflow/sde-core';
 import { ddpmLoss } from '@diffflow/losses';
 import { imageGridPng, packageVersions, type RunDir } from '../io/index.js';
 import { createTrainer, type ScoreWarmup, type Trainer, type TrainerConfig } from '../train/trainer.js';
 import { resumeTrainer, runTrainingLoop } from '../train/run_loop.js';
 import { orExit } from '../cli_util.js';
 import type { ImagesConfig, StepSchedule } from './config.js';
-import { batchSource, disposeModel, imageModel, purposeSeed, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
+import { batchSource, disposeModel, imageModel, purposeSeed, runGrid, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
 import { trainerSettings } from '../train/config_fields.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
@@ -41,7 +40,7 @@ export function forwardLine(model: ImageModel, config: ImagesConfig): string {
 export function vpGridNote(model: ImageModel, config: ImagesConfig, schedule: StepSchedule): string | undefined {
   if (model.vp === undefined) return undefined;
   const steps = Math.min(...schedule.steps);
-  const chain = vpForwardChain(model.vp, fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta }));
+  const chain = vpForwardChain(model.vp, runGrid(config, steps));
   if (chain.maxStepVariance <= 1) return undefined;
   return (
     `note: on the fixed N = ${steps} grid, Euler–Maruyama step ${chain.maxStep} of the VP SDE adds variance β(t)Δt = ${chain.maxStepVariance.toFixed(2)} > 1, ` +
