@@ -1,0 +1,254 @@
+/**
+ * Canvas figures with real axes: a title, tick marks with labels on both axes and axis labels,
+ * then scatter plots, heat-maps, vector fields and lines drawn in data coordinates.
+ */
+import { niceStep, niceTicks, tickLabel } from './ticks.js';
+import type { Bounds } from './bounds.js';
+
+export interface FigureOptions {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly bounds: Bounds;
+  /** Fill of the plot area (default white). */
+  readonly background?: string;
+}
+
+/** A drawn frame: maps data coordinates to canvas pixels inside the plot area. */
+export interface Figure {
+  readonly ctx: CanvasRenderingContext2D;
+  readonly bounds: Bounds;
+  /** Plot area in canvas pixels: left, top, width, height. */
+  readonly area: { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
+  px(x: number): number;
+  py(y: number): number;
+  /** Data coordinates of a canvas pixel. */
+  toData(cx: number, cy: number): [number, number];
+}
+
+const FONT = '11px system-ui, sans-serif';
+const TITLE_FONT = 'bold 12px system-ui, sans-serif';
+const MARGIN = { left: 44, right: 10, top: 22, bottom: 34 };
+
+/** Clears the canvas and draws title, frame, ticks, tick labels and axis labels. */
+export function figure(canvas: HTMLCanvasElement, o: FigureOptions): Figure {
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+  const w = canvas.width;
+  const h = canvas.height;
+  ctx.save();
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, h);
+  const area = { left: MARGIN.left, top: MARGIN.top, width: w - MARGIN.left - MARGIN.right, height: h - MARGIN.top - MARGIN.bottom };
+  const [x0, x1, y0, y1] = o.bounds;
+  const px = (x: number): number => area.left + ((x - x0) / (x1 - x0)) * area.width;
+  const py = (y: number): number => area.top + (1 - (y - y0) / (y1 - y0)) * area.height;
+  if (o.background !== undefined) {
+    ctx.fillStyle = o.background;
+    ctx.fillRect(area.left, area.top, area.width, area.height);
+  }
+  ctx.strokeStyle = '#333';
+  ctx.lineWidth = 1;
+  ctx.strokeRect(area.left + 0.5, area.top + 0.5, area.width, area.height);
+  ctx.font = FONT;
+  ctx.fillStyle = '#333';
+  if (x1 > x0) {
+    const xStep = niceStep(x1 - x0, 5);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const t of niceTicks(x0, x1, 5)) {
+      const X = Math.round(px(t)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(X, area.top + area.height);
+      ctx.lineTo(X, area.top + area.height + 4);
+      ctx.stroke();
+      ctx.fillText(tickLabel(t, xStep), X, area.top + area.height + 5);
+    }
+  }
+  if (y1 > y0) {
+    const yStep = niceStep(y1 - y0, 5);
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const t of niceTicks(y0, y1, 5)) {
+      const Y = Math.round(py(t)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(area.left - 4, Y);
+      ctx.lineTo(area.left, Y);
+      ctx.stroke();
+      ctx.fillText(tickLabel(t, yStep), area.left - 6, Y);
+    }
+  }
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'bottom';
+  ctx.fillText(o.xLabel, area.left + area.width / 2, h - 2);
+  ctx.save();
+  ctx.translate(11, area.top + area.height / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textBaseline = 'middle';
+  ctx.fillText(o.yLabel, 0, 0);
+  ctx.restore();
+  ctx.font = TITLE_FONT;
+  ctx.textBaseline = 'top';
+  ctx.fillText(o.title, w / 2, 4);
+  ctx.restore();
+  return {
+    ctx,
+    bounds: o.bounds,
+    area,
+    px,
+    py,
+    toData: (cx, cy) => [x0 + ((cx - area.left) / area.width) * (x1 - x0), y0 + (1 - (cy - area.top) / area.height) * (y1 - y0)],
+  };
+}
+
+/** Clips drawing to the plot area while `draw` runs. */
+function clipped(f: Figure, draw: () => void): void {
+  f.ctx.save();
+  f.ctx.beginPath();
+  f.ctx.rect(f.area.left, f.area.top, f.area.width, f.area.height);
+  f.ctx.clip();
+  draw();
+  f.ctx.restore();
+}
+
+/** Points [n, 2] as dots; `colors` one CSS colour per point, or one for all. */
+export function scatter(f: Figure, points: Float32Array, colors: string | readonly string[], radius = 1.6): void {
+  clipped(f, () => {
+    const ctx = f.ctx;
+    for (let i = 0; i + 1 < points.length; i += 2) {
+      ctx.fillStyle = typeof colors === 'string' ? colors : ((colors[i / 2] as string | undefined) ?? '#000');
+      ctx.fillRect(f.px(points[i] as number) - radius / 2, f.py(points[i + 1] as number) - radius / 2, radius, radius);
+    }
+  });
+}
+
+/** Polylines through the same point of consecutive states: states[k] is [n, 2]. */
+export function trails(f: Figure, states: readonly Float32Array[], upTo: number, colors: readonly string[], every = 4): void {
+  clipped(f, () => {
+    const ctx = f.ctx;
+    ctx.globalAlpha = 0.35;
+    ctx.lineWidth = 0.8;
+    const n = (states[0]?.length ?? 0) / 2;
+    for (let p = 0; p < n; p += every) {
+      ctx.strokeStyle = colors[p] ?? '#888';
+      ctx.beginPath();
+      for (let k = 0; k <= upTo && k < states.length; k++) {
+        const s = states[k] as Float32Array;
+        const X = f.px(s[2 * p] as number);
+        const Y = f.py(s[2 * p + 1] as number);
+        if (k === 0) ctx.moveTo(X, Y);
+        else ctx.lineTo(X, Y);
+      }
+      ctx.stroke();
+    }
+  });
+}
+
+/** Colour of a value in [0, 1] on a perceptual dark-blue → yellow ramp (viridis-like). */
+export function ramp(v: number): [number, number, number] {
+  const stops: [number, number, number][] = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
+  const x = Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const a = stops[i] as [number, number, number];
+  const b = stops[i + 1] as [number, number, number];
+  const t = x - i;
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+}
+
+/**
+ * A res × res picture of values over the figure's bounds (row 0 at the top), coloured from
+ * `lo` (dark) to `hi` (bright); values below `lo` are clamped.
+ */
+export function heatmap(f: Figure, values: Float32Array, res: number, lo: number, hi: number): void {
+  const image = new ImageData(res, res);
+  for (let i = 0; i < res * res; i++) {
+    const [r, g, b] = ramp(((values[i] as number) - lo) / (hi - lo || 1));
+    image.data[4 * i] = r;
+    image.data[4 * i + 1] = g;
+    image.data[4 * i + 2] = b;
+    image.data[4 * i + 3] = 255;
+  }
+  const tile = new OffscreenCanvas(res, res);
+  (tile.getContext('2d') as OffscreenCanvasRenderingContext2D).putImageData(image, 0, 0);
+  clipped(f, () => {
+    f.ctx.imageSmoothingEnabled = true;
+    f.ctx.drawImage(tile, f.area.left, f.area.top, f.area.width, f.area.height);
+  });
+}
+
+/** Arrows of `vectors` at `points` (both [n, 2]), lengths scaled so the longest is `maxLength` data units. */
+export function quiver(f: Figure, points: Float32Array, vectors: Float32Array, maxLength: number, color = '#1f4e9c'): void {
+  let longest = 0;
+  for (let i = 0; i + 1 < vectors.length; i += 2) longest = Math.max(longest, Math.hypot(vectors[i] as number, vectors[i + 1] as number));
+  const scale = longest > 0 ? maxLength / longest : 0;
+  clipped(f, () => {
+    const ctx = f.ctx;
+    ctx.strokeStyle = color;
+    ctx.fillStyle = color;
+    ctx.lineWidth = 1.1;
+    for (let i = 0; i + 1 < points.length; i += 2) {
+      const x = points[i] as number;
+      const y = points[i + 1] as number;
+      const X0 = f.px(x);
+      const Y0 = f.py(y);
+      const X1 = f.px(x + scale * (vectors[i] as number));
+      const Y1 = f.py(y + scale * (vectors[i + 1] as number));
+      ctx.beginPath();
+      ctx.moveTo(X0, Y0);
+      ctx.lineTo(X1, Y1);
+      ctx.stroke();
+      const angle = Math.atan2(Y1 - Y0, X1 - X0);
+      const head = Math.min(4, 0.4 * Math.hypot(X1 - X0, Y1 - Y0));
+      ctx.beginPath();
+      ctx.moveTo(X1, Y1);
+      ctx.lineTo(X1 - head * Math.cos(angle - 0.5), Y1 - head * Math.sin(angle - 0.5));
+      ctx.lineTo(X1 - head * Math.cos(angle + 0.5), Y1 - head * Math.sin(angle + 0.5));
+      ctx.closePath();
+      ctx.fill();
+    }
+  });
+}
+
+/** A polyline through (xs[i], ys[i]); non-finite values break it. */
+export function line(f: Figure, xs: readonly number[], ys: readonly number[], color: string): void {
+  clipped(f, () => {
+    const ctx = f.ctx;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1.4;
+    ctx.beginPath();
+    let pen = false;
+    for (let i = 0; i < xs.length; i++) {
+      const y = ys[i] as number;
+      if (!Number.isFinite(y)) {
+        pen = false;
+        continue;
+      }
+      if (pen) ctx.lineTo(f.px(xs[i] as number), f.py(y));
+      else ctx.moveTo(f.px(xs[i] as number), f.py(y));
+      pen = true;
+    }
+    ctx.stroke();
+  });
+}
+
+/** A small legend in the plot's top-right corner. */
+export function legend(f: Figure, entries: readonly { label: string; color: string }[]): void {
+  const ctx = f.ctx;
+  ctx.save();
+  ctx.font = FONT;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'top';
+  entries.forEach((e, i) => {
+    const y = f.area.top + 4 + 14 * i;
+    ctx.fillStyle = e.color;
+    ctx.fillRect(f.area.left + f.area.width - 14, y + 3, 10, 3);
+    ctx.fillStyle = '#333';
+    ctx.fillText(e.label, f.area.left + f.area.width - 18, y);
+  });
+  ctx.restore();
+}

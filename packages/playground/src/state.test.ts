@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { appendPoint, initialState, reduce, type PageState } from './state.js';
+import { playgroundDefaults } from './settings.js';
+
+const progress = (iteration: number, loss: number, ddpm: number | null = null) =>
+  ({
+    type: 'progress',
+    diffflow: { iteration, loss, itPerSec: 5 },
+    ddpm: ddpm === null ? null : { iteration: 3 * iteration, loss: ddpm, itPerSec: 15 },
+    tensors: 42,
+  }) as const;
+
+describe('appendPoint', () => {
+  it('appends until the limit, then halves keeping the newest point', () => {
+    let c = { iterations: [] as number[], losses: [] as number[] };
+    for (let i = 1; i <= 5; i++) c = appendPoint(c, i, -i, 5);
+    expect(c.iterations).toEqual([1, 2, 3, 4, 5]);
+    c = appendPoint(c, 6, -6, 5);
+    expect(c.iterations).toEqual([1, 3, 5, 6]);
+    expect(c.losses).toEqual([-1, -3, -5, -6]);
+  });
+});
+
+describe('reduce', () => {
+  it('records progress of both models and the tensor count', () => {
+    let s: PageState = initialState;
+    s = reduce(s, progress(1, 3.5, 0.9));
+    s = reduce(s, progress(2, 3.1, 0.8));
+    expect(s.iteration).toBe(2);
+    expect(s.loss).toBe(3.1);
+    expect(s.ddpmIteration).toBe(6);
+    expect(s.tensors).toBe(42);
+    expect(s.diffflowCurve).toEqual({ iterations: [1, 2], losses: [3.5, 3.1] });
+    expect(s.ddpmCurve).toEqual({ iterations: [3, 6], losses: [0.9, 0.8] });
+  });
+
+  it('keeps the DDPM curve when a round had no DDPM', () => {
+    const s = reduce(reduce(initialState, progress(1, 2, 0.5)), progress(2, 1.5));
+    expect(s.ddpmCurve.iterations).toEqual([3]);
+    expect(s.ddpmItPerSec).toBe(0);
+  });
+
+  it('starts afresh on a new session and clears the error', () => {
+    let s = reduce(initialState, progress(1, 2, 0.5));
+    s = reduce(s, { type: 'error', context: 'checkpoint', message: 'bad.bin: not a DiffFlow checkpoint' });
+    expect(s.error).toBe('checkpoint: bad.bin: not a DiffFlow checkpoint');
+    s = reduce(s, { type: 'session', settings: playgroundDefaults, points: null, iteration: 250, ddpmIteration: 0, parameters: 100 });
+    expect(s.error).toBeNull();
+    expect(s.iteration).toBe(250);
+    expect(s.diffflowCurve.iterations).toEqual([]);
+    expect(s.settings).toEqual(playgroundDefaults);
+  });
+
+  it('an error changes nothing but the error', () => {
+    const before = reduce(reduce(initialState, { type: 'status', running: true }), progress(4, 1));
+    const after = reduce(before, { type: 'error', context: 'checkpoint', message: 'x' });
+    expect({ ...after, error: null }).toEqual(before);
+    expect(reduce(after, { type: 'dismissError' }).error).toBeNull();
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * The page's state and how reports from the worker change it: a pure reducer, so the UI's logic
+ * (loss history, run status, errors) is tested without a browser.
+ */
+import type { Report, Visuals } from './worker/protocol.js';
+import type { PlaygroundSettings } from './settings.js';
+import type { BrowserBackend } from './worker/backend.js';
+
+/** A loss curve: iterations and losses, thinned to at most `HISTORY_LIMIT` points. */
+export interface Curve {
+  readonly iterations: readonly number[];
+  readonly losses: readonly number[];
+}
+
+export const HISTORY_LIMIT = 1000;
+
+export interface PageState {
+  readonly backend: { readonly name: BrowserBackend; readonly detail: string; readonly available: readonly BrowserBackend[] } | null;
+  /** Settings of the models in the worker (null before the first session). */
+  readonly settings: PlaygroundSettings | null;
+  readonly running: boolean;
+  readonly iteration: number;
+  readonly ddpmIteration: number;
+  readonly itPerSec: number;
+  readonly ddpmItPerSec: number;
+  readonly loss: number;
+  readonly tensors: number;
+  readonly diffflowCurve: Curve;
+  readonly ddpmCurve: Curve;
+  readonly visuals: Visuals | null;
+  /** The last error, shown until the next session or a dismissal. */
+  readonly error: string | null;
+}
+
+export const initialState: PageState = {
+  backend: null,
+  settings: null,
+  running: false,
+  iteration: 0,
+  ddpmIteration: 0,
+  itPerSec: 0,
+  ddpmItPerSec: 0,
+  loss: Number.NaN,
+  tensors: 0,
+  diffflowCurve: { iterations: [], losses: [] },
+  ddpmCurve: { iterations: [], losses: [] },
+  visuals: null,
+  error: null,
+};
+
+/**
+ * Appends (iteration, loss) to a curve; past `limit` points every other point is dropped (the
+ * newest kept), so a long run keeps its whole shape at bounded cost.
+ */
+export function appendPoint(curve: Curve, iteration: number, loss: number, limit = HISTORY_LIMIT): Curve {
+  let iterations = [...curve.iterations, iteration];
+  let losses = [...curve.losses, loss];
+  if (iterations.length > limit) {
+    const keep = (_: number, i: number, all: readonly number[]): boolean => i % 2 === 0 || i === all.length - 1;
+    iterations = iterations.filter(keep);
+    losses = losses.filter(keep);
+  }
+  return { iterations, losses };
+}
+
+/** Things the page itself does to its state. */
+export type PageAction = Report | { readonly type: 'dismissError' } | { readonly type: 'pageError'; readonly message: string };
+
+export function reduce(state: PageState, action: PageAction): PageState {
+  switch (action.type) {
+    case 'backend':
+      return { ...state, backend: { name: action.name, detail: action.detail, available: action.available } };
+    case 'session':
+      return {
+        ...state,
+        settings: action.settings,
+        iteration: action.iteration,
+        ddpmIteration: action.ddpmIteration,
+        loss: Number.NaN,
+        itPerSec: 0,
+        ddpmItPerSec: 0,
+        diffflowCurve: { iterations: [], losses: [] },
+        ddpmCurve: { iterations: [], losses: [] },
+        visuals: null,
+        error: null,
+      };
+    case 'status':
+      return { ...state, running: action.running };
+    case 'progress':
+      return {
+        ...state,
+        iteration: action.diffflow.iteration,
+        itPerSec: action.diffflow.itPerSec,
+        loss: action.diffflow.loss,
+        tensors: action.tensors,
+        diffflowCurve: appendPoint(state.diffflowCurve, action.diffflow.iteration, action.diffflow.loss),
+        ddpmIteration: action.ddpm?.iteration ?? state.ddpmIteration,
+        ddpmItPerSec: action.ddpm?.itPerSec ?? 0,
+        ddpmCurve: action.ddpm === null ? state.ddpmCurve : appendPoint(state.ddpmCurve, action.ddpm.iteration, action.ddpm.loss),
+      };
+    case 'visuals':
+      return { ...state, visuals: action.visuals };
+    case 'error':
+      return { ...state, error: `${action.context}: ${action.message}` };
+    case 'pageError':
+      return { ...state, error: action.message };
+    case 'dismissError':
+      return { ...state, error: null };
+    case 'heatmap':
+    case 'checkpoint':
+      return state;
+  }
+}

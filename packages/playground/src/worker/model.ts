@@ -1,0 +1,412 @@
+/**
+ * Everything the playground computes, on the library's public API: DiffFlow and the DDPM baseline
+ * built, trained, sampled, scrubbed and saved exactly as the toy2d CLI does, so checkpoints move
+ * between the page and `toy2d:sample` / `toy2d:eval` both ways. The only module of the page that
+ * touches the library (the worker drives it; the UI never sees a tensor).
+ *
+ * Coordinates: data sets, samples and heat-maps are in the data set's own coordinates; trajectories
+ * and the drift field are in the model's normalised coordinates (where the noise end is N(0, I)).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as E from 'fp-ts/lib/Either.js';
+import { disposeTrajectory, fixedGrid, forwardNoise, simulateForward, type TimeGrid } from '@diffflow/sde-core';
+import { fourierMlp } from '@diffflow/networks';
+import { ddpmAncestralSample, ddpmEpsilonNetworkOptions, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
+import { logDensityGrid, sampleMarginal } from '@diffflow/likelihood';
+import { decodeNormalizer, fitNormalizer, sampleToy, type Normalizer } from '@diffflow/datasets';
+import { drawnBatch } from '../draw/drawing.js';
+import { checkSettings, FIXED_T_MIN, type DatasetChoice, type PlaygroundSettings } from '../settings.js';
+
+export type { DatasetChoice, PlaygroundSettings } from '../settings.js';
+import {
+  createDdpmTrainer,
+  createTrainer,
+  purposeSeed,
+  type DdpmTrainer,
+  type Trainer,
+  type TrainerConfig,
+  type TrainerState,
+} from '@diffflow/training';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointTensor } from '@diffflow/runs/checkpoint';
+import { toyBatch, toyModel, toyNormalizer } from './interim_library.js';
+
+// ---------------------------------------------------------------------------------------------
+// settings
+
+/** The toy2d CLI's settings the page does not expose (its defaults; see `toy2d:train --help`). */
+const fixed = {
+  tMin: FIXED_T_MIN,
+  beta: 0.9,
+  flexible: false,
+  layers: 3,
+  lr: 1e-2,
+  lrDecay: 0.5,
+  lrDecayEvery: 400,
+  clip: 1,
+  ema: 0.995,
+  strategy: 'naive',
+  samples: 10_000,
+  checkpointEvery: 250,
+  maxRetries: 3,
+} as const;
+
+/** The DDPM baseline's settings (those of `toy2d:compare`). */
+const ddpmFixed = { betaMin: 0.1, betaMax: 20, K: 1000, lossTMin: 1e-5, lr: 2e-3, lrDecay: 0.5, lrDecayEvery: 2000, clip: 1, ema: 0.995 } as const;
+
+/** Jitter (standard deviation, data coordinates) of a drawn set's training points. */
+export const DRAWN_JITTER = 0.04;
+
+// ---------------------------------------------------------------------------------------------
+// a session: the models being trained
+
+export interface Session {
+  readonly settings: PlaygroundSettings;
+  /** The drawn cloud, [n, 2] in data coordinates (drawn sets only). */
+  readonly points: Float32Array | null;
+  readonly normalizer: Normalizer;
+  readonly model: DiffFlowModel;
+  readonly trainer: Trainer;
+  readonly ddpm: { readonly trainer: DdpmTrainer; readonly schedule: VpSchedule } | null;
+  /** Data points for plots and the forward trajectories, data coordinates, [n, 2]. */
+  readonly plotData: Float32Array;
+}
+
+/** The toy2d trainer configuration of some settings (as `toy2d:train` builds it). */
+function trainerConfig(s: PlaygroundSettings): TrainerConfig {
+  return {
+    seed: s.seed,
+    lr: fixed.lr,
+    lrDecay: fixed.lrDecay,
+    lrDecayEvery: fixed.lrDecayEvery,
+    clip: fixed.clip,
+    emaDecay: fixed.ema,
+    strategy: fixed.strategy,
+    maxRetries: fixed.maxRetries,
+    time: { tMin: fixed.tMin, tMax: s.T, beta: fixed.beta, steps: s.steps, flexible: fixed.flexible },
+  };
+}
+
+/** Training batch of an iteration in model coordinates: [B, 2]. */
+function batchOf(s: PlaygroundSettings, points: Float32Array | null, normalizer: Normalizer, batch: number, iteration: number): tf.Tensor2D {
+  if (s.dataset === 'drawn') {
+    const raw = drawnBatch(points as Float32Array, batch, DRAWN_JITTER, { seed: s.seed, iteration });
+    return tf.tensor2d(normalizer.normalize(raw), [batch, 2]);
+  }
+  return toyBatch(s.dataset, normalizer, s.seed, batch, iteration);
+}
+
+/** Points of the data set for plots: a fixed draw (purpose 'plot-data'), data coordinates. */
+export function datasetPoints(s: PlaygroundSettings, points: Float32Array | null, n: number): Float32Array {
+  if (s.dataset === 'drawn') return drawnBatch(points as Float32Array, n, DRAWN_JITTER, { seed: purposeSeed(s.seed, 'plot-data'), iteration: 0 });
+  return sampleToy(s.dataset, n, { seed: purposeSeed(s.seed, 'plot-data'), iteration: 0 });
+}
+
+/**
+ * Builds the models of a session: DiffFlow as `toy2d:train` does (toyModel, the toy2d trainer) and,
+ * when asked, the DDPM baseline with an ε-network of DiffFlow's two networks' parameter count.
+ * @param points the drawn cloud (required when `settings.dataset` is 'drawn')
+ */
+export function createSession(settings: PlaygroundSettings, points: Float32Array | null, restored?: Normalizer): Session {
+  const problem = checkSettings(settings);
+  if (problem !== null) throw new RangeError(problem);
+  if (settings.dataset === 'drawn' && (points === null || points.length < 4)) throw new RangeError('a drawn data set needs at least 2 points');
+  const normalizer =
+    restored ??
+    (settings.dataset === 'drawn'
+      ? fitNormalizer(datasetPoints(settings, points, 20_000), 2)
+      : toyNormalizer(settings.dataset, settings.seed));
+  const model = toyModel({ hidden: settings.hidden, layers: fixed.layers, g: settings.g, seed: settings.seed });
+  const trainer = createTrainer(model, trainerConfig(settings), (it) => batchOf(settings, points, normalizer, settings.batch, it));
+  let ddpm: Session['ddpm'] = null;
+  if (settings.ddpm) {
+    const schedule = vpSchedule({ betaMin: ddpmFixed.betaMin, betaMax: ddpmFixed.betaMax, steps: ddpmFixed.K });
+    const network = fourierMlp({ ...ddpmEpsilonNetworkOptions({ dim: 2, hidden: settings.hidden, layers: fixed.layers }), seed: settings.seed });
+    const ddpmTrainer = createDdpmTrainer(
+      network,
+      schedule,
+      {
+        seed: purposeSeed(settings.seed, 'ddpm/loss'),
+        lr: ddpmFixed.lr,
+        lrDecay: ddpmFixed.lrDecay,
+        lrDecayEvery: ddpmFixed.lrDecayEvery,
+        clip: ddpmFixed.clip,
+        emaDecay: ddpmFixed.ema,
+        tMin: ddpmFixed.lossTMin,
+        time: 'continuous',
+        maxRetries: fixed.maxRetries,
+      },
+      (it) => batchOf(settings, points, normalizer, settings.batch, it),
+    );
+    ddpm = { trainer: ddpmTrainer, schedule };
+  }
+  return { settings, points, normalizer, model, trainer, ddpm, plotData: datasetPoints(settings, points, 1500) };
+}
+
+export function disposeSession(s: Session): void {
+  s.trainer.dispose();
+  s.model.drift.dispose();
+  s.model.score.dispose();
+  if (s.ddpm !== null) {
+    s.ddpm.trainer.dispose();
+    s.ddpm.trainer.network.dispose();
+  }
+}
+
+/** The fixed grid L_β at N steps (what sampling, trajectories and the heat-map use). */
+export function evaluationGrid(s: PlaygroundSettings, steps = s.steps): TimeGrid {
+  return fixedGrid({ steps, tMin: fixed.tMin, tMax: s.T, beta: fixed.beta });
+}
+
+// ---------------------------------------------------------------------------------------------
+// what the page shows
+
+/** Sampler settings: λ ∈ [0, 1] (1 = backward SDE, 0 = probability-flow ODE) and N steps. */
+export interface SamplerSettings {
+  readonly lambda: number;
+  readonly steps: number;
+  readonly n: number;
+  readonly seed: number;
+}
+
+/**
+ * DiffFlow samples with the EMA weights, as `toy2d:sample` draws them: the λ-family sampler on the
+ * fixed grid, seed purposeSeed(seed, 'sample'), noise-free last step. Data coordinates, [n, 2].
+ * With `trajectory`, also every state x_N … x_0 in model coordinates.
+ */
+export function diffflowSamples(s: Session, o: SamplerSettings, trajectory = false): { samples: Float32Array; states: Float32Array[] } {
+  return s.trainer.ema.withAveraged(() => {
+    const out = sampleMarginal(s.model, {
+      grid: evaluationGrid(s.settings, o.steps),
+      lambda: o.lambda,
+      n: o.n,
+      shape: [2],
+      seed: purposeSeed(o.seed, 'sample'),
+      denoise: true,
+      trajectory,
+    });
+    const samples = s.normalizer.denormalize(out.samples.dataSync() as Float32Array);
+    out.samples.dispose();
+    const states = out.trajectory === undefined ? [] : out.trajectory.states.map((x) => x.dataSync() as Float32Array);
+    if (out.trajectory !== undefined) disposeTrajectory(out.trajectory);
+    return { samples, states };
+  });
+}
+
+/** DDPM baseline samples with its EMA weights: the ancestral chain strided to N steps. Data coordinates. */
+export function ddpmSamples(s: Session, o: Pick<SamplerSettings, 'steps' | 'n' | 'seed'>): Float32Array | null {
+  if (s.ddpm === null) return null;
+  const { trainer, schedule } = s.ddpm;
+  return trainer.ema.withAveraged(() => {
+    const x = ddpmAncestralSample(trainer.network, schedule, { n: o.n, shape: [2], steps: Math.min(o.steps, ddpmFixed.K), seed: purposeSeed(o.seed, 'ddpm-sample'), time: 'continuous' });
+    const values = x.dataSync() as Float32Array;
+    x.dispose();
+    return s.normalizer.denormalize(values);
+  });
+}
+
+/**
+ * The learned forward process (EMA weights) from data: states x_0 … x_N of `n` plot points at the
+ * grid's times, model coordinates (the "continental plates" of the paper's Fig. 4).
+ */
+export function forwardStates(s: Session, n: number): Float32Array[] {
+  return s.trainer.ema.withAveraged(() => {
+    const x0 = tf.tensor2d(s.normalizer.normalize(s.plotData.subarray(0, 2 * n)), [n, 2]);
+    const traj = simulateForward(
+      (x, t) => s.model.drift.apply(x, t),
+      s.model.diffusion,
+      x0,
+      evaluationGrid(s.settings),
+      forwardNoise(purposeSeed(s.settings.seed, 'strip'), 0),
+    );
+    const states = traj.states.map((x) => x.dataSync() as Float32Array);
+    disposeTrajectory(traj);
+    x0.dispose();
+    return states;
+  });
+}
+
+/**
+ * The learned forward drift f_θ(x, t_i) (EMA weights) on a side × side lattice over
+ * [−extent, extent]² at every time of the grid. Model coordinates.
+ * @returns lattice points [side², 2] and, per grid time, the drift there [side², 2]
+ */
+export function driftField(s: Session, side: number, extent: number): { points: Float32Array; drift: Float32Array[]; times: number[] } {
+  const points = new Float32Array(side * side * 2);
+  for (let r = 0; r < side; r++)
+    for (let c = 0; c < side; c++) {
+      points[2 * (r * side + c)] = -extent + (2 * extent * c) / (side - 1);
+      points[2 * (r * side + c) + 1] = -extent + (2 * extent * r) / (side - 1);
+    }
+  const times = [...evaluationGrid(s.settings)];
+  const drift = s.trainer.ema.withAveraged(() =>
+    times.map((t) =>
+      tf.tidy(() => {
+        const f = s.model.drift.apply(tf.tensor2d(points, [side * side, 2]), t);
+        return f.dataSync() as Float32Array;
+      }),
+    ),
+  );
+  return { points, drift, times };
+}
+
+/**
+ * log p_x of DiffFlow (EMA weights) on a res × res picture of `bounds` in data coordinates, by the
+ * probability-flow ODE (RK4 on the fixed grid, exact trace); row 0 at the top.
+ */
+export function logDensityPicture(s: Session, bounds: readonly [number, number, number, number], res: number): Float32Array {
+  const [x0, x1, y0, y1] = bounds;
+  const lo = s.normalizer.normalize(Float32Array.from([x0, y0]));
+  const hi = s.normalizer.normalize(Float32Array.from([x1, y1]));
+  const logDet = Math.log(Math.abs(((hi[0] as number) - (lo[0] as number)) / (x1 - x0))) + Math.log(Math.abs(((hi[1] as number) - (lo[1] as number)) / (y1 - y0)));
+  const values = s.trainer.ema.withAveraged(() =>
+    logDensityGrid(s.model, {
+      xRange: [lo[0] as number, hi[0] as number],
+      yRange: [lo[1] as number, hi[1] as number],
+      resolution: res,
+      grid: evaluationGrid(s.settings),
+      solver: 'rk4',
+    }),
+  );
+  return values.map((v) => v + logDet);
+}
+
+// ---------------------------------------------------------------------------------------------
+// checkpoints in the CLI's format
+
+/** The toy2d configuration a checkpoint stores, field for field what `toy2d:train` writes. */
+export function toy2dConfigOf(s: PlaygroundSettings, iteration: number): Record<string, unknown> {
+  return {
+    dataset: s.dataset,
+    iters: Math.max(1, iteration),
+    batch: s.batch,
+    steps: s.steps,
+    tMin: fixed.tMin,
+    T: s.T,
+    beta: fixed.beta,
+    g: s.g,
+    flexible: fixed.flexible,
+    hidden: s.hidden,
+    layers: fixed.layers,
+    lr: fixed.lr,
+    lrDecay: fixed.lrDecay,
+    lrDecayEvery: fixed.lrDecayEvery,
+    clip: fixed.clip,
+    ema: fixed.ema,
+    strategy: fixed.strategy,
+    seed: s.seed,
+    samples: fixed.samples,
+    checkpointEvery: fixed.checkpointEvery,
+    maxRetries: fixed.maxRetries,
+    out: `runs/playground-${s.dataset}-seed${s.seed}`,
+    resume: false,
+  };
+}
+
+const tensorsOf = (state: TrainerState, prefix: string): Record<string, CheckpointTensor> => {
+  const out: Record<string, CheckpointTensor> = {};
+  for (const [name, t] of state.tensors) out[prefix + name] = { shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) };
+  tf.dispose([...state.tensors.values()]);
+  return out;
+};
+
+/**
+ * The session as a checkpoint file, the bytes `toy2d:train` would write at this iteration:
+ * meta {config, normalizer, backend, iteration, adamStep, emaUpdates} and tensors 'param/…',
+ * 'adam/m/…', 'adam/v/…', 'ema/…'. The page adds meta.playground (settings, the drawn cloud) and
+ * the DDPM baseline's state under 'ddpm/…' (which the CLI ignores).
+ */
+export function checkpointBytes(s: Session, backend: string): Uint8Array {
+  const state = s.trainer.state();
+  const meta: Record<string, unknown> = {
+    config: toy2dConfigOf(s.settings, state.iteration),
+    normalizer: s.normalizer.toJSON(),
+    backend,
+    iteration: state.iteration,
+    adamStep: state.adamStep,
+    emaUpdates: state.emaUpdates,
+    playground: { settings: s.settings, points: s.points === null ? null : Array.from(s.points) },
+  };
+  const tensors = tensorsOf(state, '');
+  if (s.ddpm !== null) {
+    const d = s.ddpm.trainer.state();
+    Object.assign(tensors, tensorsOf(d, 'ddpm/'));
+    meta['ddpm'] = { iteration: d.iteration, adamStep: d.adamStep, emaUpdates: d.emaUpdates };
+  }
+  const ckpt: Checkpoint = { meta, tensors };
+  return encodeCheckpoint(ckpt);
+}
+
+const count = (meta: Record<string, unknown>, key: string): number | string => {
+  const v = meta[key];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : `meta.${key} must be an integer ≥ 0, got ${JSON.stringify(v)}`;
+};
+
+/** The page's settings of a checkpoint's meta: its playground block, or its toy2d config (a CLI run). */
+function settingsOf(meta: Record<string, unknown>): E.Either<string, { settings: PlaygroundSettings; points: Float32Array | null }> {
+  const pg = meta['playground'] as { settings?: PlaygroundSettings; points?: number[] | null } | undefined;
+  const config = meta['config'] as Record<string, unknown> | undefined;
+  if (typeof config !== 'object' || config === null) return E.left('it has no toy2d config (meta.config)');
+  const num = (k: string): number => (typeof config[k] === 'number' ? (config[k] as number) : Number.NaN);
+  if (num('layers') !== fixed.layers) return E.left(`its networks have ${String(config['layers'])} hidden layers; the page builds ${fixed.layers}`);
+  const settings: PlaygroundSettings = {
+    dataset: (pg?.settings?.dataset ?? config['dataset']) as DatasetChoice,
+    steps: num('steps'),
+    g: num('g'),
+    T: num('T'),
+    hidden: num('hidden'),
+    batch: num('batch'),
+    seed: num('seed'),
+    ddpm: pg?.settings?.ddpm === true && meta['ddpm'] !== undefined,
+  };
+  const problem = checkSettings(settings);
+  if (problem !== null) return E.left(`its config does not fit the page: ${problem}`);
+  if (settings.dataset !== 'drawn') return E.right({ settings, points: null });
+  const pts = pg?.points;
+  if (!Array.isArray(pts) || pts.length < 4 || pts.length % 2 !== 0 || !pts.every(Number.isFinite)) return E.left('it is a drawn data set without valid meta.playground.points');
+  return E.right({ settings, points: Float32Array.from(pts) });
+}
+
+/** Restores a trainer from checkpoint tensors under `prefix` (names as in `TrainerState`). */
+function restoreTrainer(trainer: Pick<Trainer, 'restore'>, ckpt: Checkpoint, counters: Record<string, unknown>, prefix: string): string | null {
+  const c = ['iteration', 'adamStep', 'emaUpdates'].map((k) => count(counters, k));
+  const bad = c.find((v) => typeof v === 'string');
+  if (bad !== undefined) return bad as string;
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, t] of Object.entries(ckpt.tensors)) if (name.startsWith(prefix)) tensors.set(name.slice(prefix.length), tf.tensor(t.data, t.shape, 'float32'));
+  try {
+    trainer.restore({ iteration: c[0] as number, adamStep: c[1] as number, emaUpdates: c[2] as number, tensors });
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    tf.dispose([...tensors.values()]);
+  }
+}
+
+/**
+ * A session from checkpoint bytes, written by the page or by `toy2d:train`. A foreign, corrupted or
+ * incompatible file → Left(one line saying why), and nothing is built (the caller's session is
+ * untouched). A CLI checkpoint restores weights, Adam, EMA and the iteration.
+ */
+export function sessionFromCheckpoint(bytes: Uint8Array, name: string): E.Either<string, Session> {
+  const decoded = decodeCheckpoint(bytes, name);
+  if (E.isLeft(decoded)) {
+    const e = decoded.left;
+    return E.left(`${name}: ${'reason' in e ? String(e.reason) : e._tag}`);
+  }
+  const ckpt = decoded.right;
+  const parsed = settingsOf(ckpt.meta);
+  if (E.isLeft(parsed)) return E.left(`${name}: ${parsed.left}`);
+  const normalizer = decodeNormalizer(ckpt.meta['normalizer'], name);
+  if (E.isLeft(normalizer)) return E.left(`${name}: its normalizer is invalid`);
+  const { settings, points } = parsed.right;
+  const session = createSession(settings, points, normalizer.right);
+  const failed =
+    restoreTrainer(session.trainer, ckpt, ckpt.meta, '') ??
+    (session.ddpm !== null ? restoreTrainer(session.ddpm.trainer, ckpt, ckpt.meta['ddpm'] as Record<string, unknown>, 'ddpm/') : null);
+  if (failed !== null) {
+    disposeSession(session);
+    return E.left(`${name}: ${failed}`);
+  }
+  return E.right(session);
+}
