@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerGradients } from './register_gradients.js';
 
 /** Backends this library knows, fastest first. 'tensorflow' is tfjs-node(-gpu)'s native backend. */
 export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -41,13 +42,15 @@ async function start(name: BackendName, provider: string): Promise<BackendInfo> 
 /**
  * Picks and starts a backend: tfjs-node-gpu if it loads, else tfjs-node, else wasm, else cpu.
  * `DIFFFLOW_BACKEND=tensorflow|wasm|cpu` (or `options.prefer`) forces one and fails loudly if it
- * cannot start. Prints which backend runs unless `options.quiet`.
+ * cannot start. Registers tfjs's gradient functions first ({@link registerGradients}). Prints which
+ * backend runs unless `options.quiet`. Outside Node (no `process`) only `options.prefer` is read.
  */
 export async function selectBackend(
   options: { readonly prefer?: string; readonly quiet?: boolean; readonly importer?: Importer } = {},
 ): Promise<BackendInfo> {
   const importer = options.importer ?? dynamicImport;
-  const wanted = options.prefer ?? process.env['DIFFFLOW_BACKEND'];
+  const wanted = options.prefer ?? globalThis.process?.env['DIFFFLOW_BACKEND'];
+  await registerGradients();
   let info: BackendInfo;
   if (wanted !== undefined && wanted !== '') {
     if (!(backendNames as readonly string[]).includes(wanted)) {

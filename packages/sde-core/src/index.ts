@@ -1,5 +1,3 @@
-import './register_tfjs.js';
-
 export { fixedGrid, flexibleGrid, flexibleGridAt, stepSizes, checkGrid, checkGridSpec } from './grid.js';
 export type { TimeGrid, GridSpec } from './grid.js';
 export { progressiveSchedule } from './progressive.js';
