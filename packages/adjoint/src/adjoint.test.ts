@@ -12,7 +12,7 @@ import {
   type GridSpec,
   type TimeGrid,
 } from '@diffflow/sde-core';
-import { fourierMlp, linearize, variablesOf, vjp, type FieldLinearization, type FieldLinearizeOptions, type VectorField, type VjpResult } from '@diffflow/networks';
+import { fourierMlp, linearize, registerPullbacks, variablesOf, vjp, type FieldLinearization, type FieldLinearizeOptions, type VectorField, type VjpResult } from '@diffflow/networks';
 import { trajectoryKl, trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
 import { centralDifference, expectNoLeaks, relativeError } from '@diffflow/test-utils';
 import { adjointGradients, adjointStrategy } from './adjoint.js';
@@ -89,14 +89,13 @@ function counted(
     },
   };
   if (!ownVjp) return field;
-  Object.assign(field, {
-    vjp(x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
-      field.vjps++;
-      return vjp(inner, x, t, dy);
-    },
-  });
-  if (!ownLinearize) return field;
-  return Object.assign(field, {
+  const ownVjpFn = (x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult => {
+    field.vjps++;
+    return vjp(inner, x, t, dy);
+  };
+  if (!ownLinearize) return registerPullbacks(field, { vjp: ownVjpFn });
+  return registerPullbacks(field, {
+    vjp: ownVjpFn,
     linearize(x: tf.Tensor, t: number, options?: FieldLinearizeOptions): FieldLinearization {
       field.linearizations++;
       if (options?.compact === true) field.compact++;

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  backwardNoise,
-  checkGrid,
-  forwardStep,
+  checkFieldOutput,
+  checkReplays,
+  checkSdeGrid,
   halfSquaredNorm,
   stepSizes,
-  type NoiseSource,
+  type ReplayableNoise,
   type TimeGrid,
 } from '@diffflow/sde-core';
 import { hasLinearize, linearize, vjp, type FieldLinearization, type VectorField } from '@diffflow/networks';
-import { diffusionLogRatio, sampleDim, standardNormalNll, type DiffFlowModel } from '@diffflow/losses';
+import { asDiffusionModel, assembleLoss, forwardRollout, stepBackwardNoise, terminalNll, type ModelLike } from '@diffflow/losses';
 import type { GradientResult, GradientStrategy } from './strategy.js';
 
 /**
@@ -19,7 +19,7 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  * Notation: Δt_i = t_{i+1} − t_i, g_j = g(t_j), F_j = f(x_j, t_j), S_j = s(x_j, t_j), B the batch.
  *   forward step      x_{i+1} = x_i + F_i Δt_i + g_i √Δt_i δ^F_i
  *   backward noise    δ^B_i = r_i / (g_{i+1} √Δt_i),  r_i = x_i − x_{i+1} + (F_{i+1} − g_{i+1}² S_{i+1}) Δt_i
- *   objective         L = (1/B) Σ_b [½‖x_N‖² + (D/2) log 2π + Σ_i ½‖δ^B_i‖²]
+ *   objective         L = (1/B) Σ_b [−log p_T(x_N) + Σ_i ½‖δ^B_i‖²]   (p_T: the SDE's prior)
  *
  * Every point x_j feeds the step that leaves it (x_{j+1} through F_j) and the backward noise of the
  * step that enters it (δ^B_{j−1} through x_j, F_j, S_j). With ρ_i = δ^B_i / (B g_{i+1} √Δt_i), the
@@ -27,7 +27,7 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  *
  *   cotangent of F_j   φ_j = Δt_j a_{j+1} [j < N] + Δt_{j−1} ρ_{j−1} [j ≥ 1]
  *   cotangent of S_j   σ_j = −g_j² Δt_{j−1} ρ_{j−1}                      [j ≥ 1]
- *   a_N = x_N / B − ρ_{N−1} + J_F(x_N)ᵀ φ_N + J_S(x_N)ᵀ σ_N
+ *   a_N = −∇log p_T(x_N) / B − ρ_{N−1} + J_F(x_N)ᵀ φ_N + J_S(x_N)ᵀ σ_N
  *   a_j = a_{j+1} + ρ_j − ρ_{j−1} + J_F(x_j)ᵀ φ_j + J_S(x_j)ᵀ σ_j          (1 ≤ j < N)
  *   dL/dθ = Σ_j ∂F_j/∂θᵀ φ_j + ∂S_j/∂θᵀ σ_j
  *
@@ -98,10 +98,14 @@ export function adjointStrategy(options: AdjointOptions = {}): GradientStrategy 
 /** The stochastic adjoint with the default options: see {@link adjointStrategy}. */
 export const adjointGradients: GradientStrategy = adjointStrategy();
 
-function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource, replay: boolean, cacheBudget: number): GradientResult {
-  checkGrid(grid);
+function adjoint(modelLike: ModelLike, x0: tf.Tensor, grid: TimeGrid, noise: ReplayableNoise, replay: boolean, cacheBudget: number): GradientResult {
+  const model = asDiffusionModel(modelLike);
+  checkSdeGrid(model.sde, grid, 'adjoint: grid');
   if (x0.rank < 2 || (x0.shape[0] ?? 0) < 1) throw new RangeError(`adjoint: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
-  const { drift, score, diffusion: g } = model;
+  // the backward walk regenerates δ^F: a source that does not replay would give wrong gradients silently
+  checkReplays(noise, x0.shape, 'adjoint');
+  const { drift, diffusion: g } = model.sde;
+  const { score } = model;
   const steps = grid.length - 1;
   const batch = x0.shape[0] as number;
   const dt = stepSizes(grid);
@@ -117,39 +121,47 @@ function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: Noi
     for (const lin of cached) lin?.dispose(); // after an error; a no-op for those already pulled back
   }
 
+  /** A linearisation whose value is shape-checked (disposed, with its cache, when it is not). */
+  function checkedLinearize(field: VectorField, role: string, x: tf.Tensor, t: number, compact = false): FieldLinearization {
+    const lin = linearize(field, x, t, compact ? { compact } : undefined);
+    try {
+      checkFieldOutput(field, role, x, lin.value);
+    } catch (e) {
+      lin.value.dispose();
+      lin.dispose();
+      throw e;
+    }
+    return lin;
+  }
+
   function run(): GradientResult {
     return tf.tidy(() => {
-      // ---- forward pass: no tape, drift only; cache x_0 … x_N ----
-      const states: tf.Tensor[] = [x0];
-      let forward: tf.Tensor = tf.zeros([batch]);
+      // ---- forward pass (the shared rollout): no tape, drift only; keep x_0 … x_N ----
       let budget = canCache ? cacheBudget : 0;
-      for (let i = 0; i < steps; i++) {
-        const x = states[i] as tf.Tensor;
-        let lin: FieldLinearization | undefined;
-        if (budget > 0) {
-          lin = linearize(drift, x, time(i), { compact: true });
+      const rollout = forwardRollout(model, x0, grid, noise, {
+        keepStates: true,
+        driftAt: (i, x) => {
+          if (budget <= 0) return applyDrift(x, i);
+          const lin = checkedLinearize(drift, 'drift', x, time(i), true);
           if (lin.cacheBytes <= budget) {
             budget -= lin.cacheBytes;
             cached[i] = lin;
-          } else {
-            budget = 0; // this one and all later steps: not cached
+            return lin.value;
           }
-        }
-        const fi = lin;
-        const [z, acc] = tf.tidy(() => {
-          const df = noise(i, x.shape);
-          const F = fi === undefined ? drift.apply(x, time(i)) : fi.value;
-          return [forwardStep(x, F, g(time(i)), step(i), df), tf.add(forward, halfSquaredNorm(df))];
-        });
-        if (lin !== undefined && cached[i] !== lin) {
-          lin.value.dispose();
+          budget = 0; // this one and all later steps: not cached
           lin.dispose();
-        }
-        forward.dispose();
-        forward = acc as tf.Tensor;
-        states.push(z as tf.Tensor);
-      }
-      const terminal = tf.mean(standardNormalNll(states[steps] as tf.Tensor)) as tf.Scalar;
+          return lin.value;
+        },
+        release: (i, f) => {
+          if (cached[i]?.value !== f) f.dispose(); // a cached F_i's value stays for the backward walk
+        },
+      });
+      const states = rollout.states as tf.Tensor[];
+      const forward = rollout.forwardEnergy;
+      const xN = states[steps] as tf.Tensor;
+      // terminal term −log p_T(x_N) and its gradient: the adjoint starts at −∇log p_T(x_N) / B
+      const terminal = terminalNll(model, xN);
+      const priorGrad = tf.grad((x: tf.Tensor) => tf.sum(model.sde.prior.logDensity(x)))(xN);
 
       // ---- backward walk: points j = N … 1, one step's networks at a time ----
       /** F_j for 1 ≤ j ≤ N, as the forward pass produced it. */
@@ -157,7 +169,7 @@ function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: Noi
         const xj = states[j] as tf.Tensor;
         const own = cached[j];
         if (own !== undefined) return own.value;
-        if (j === steps || !replay || step(j - 1) > replayMaxStepRatio * step(j)) return drift.apply(xj, time(j));
+        if (j === steps || !replay || step(j - 1) > replayMaxStepRatio * step(j)) return applyDrift(xj, j);
         const xNext = states[j + 1] as tf.Tensor;
         const df = noise(j, xj.shape);
         return tf.mul(tf.sub(tf.sub(xNext, xj), tf.mul(df, g(time(j)) * Math.sqrt(step(j)))), 1 / step(j));
@@ -177,12 +189,13 @@ function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: Noi
         const h = step(j - 1);
         const gj = g(tj);
         const out = tf.tidy(() => {
-          const scoreAt = linearize(score, xj, tj); // s(x_j) now, its pull-back below: one forward pass
+          const scoreAt = checkedLinearize(score, 'score', xj, tj); // s(x_j) now, its pull-back below: one forward pass
           // F_N: value and pull-back from one forward pass (the rollout never evaluates the drift at x_N)
-          const last = j === steps && canCache ? linearize(drift, xj, tj) : undefined;
+          let last: FieldLinearization | undefined;
           let delta: tf.Tensor;
           try {
-            delta = backwardNoise(states[j - 1] as tf.Tensor, xj, last === undefined ? driftAt(j) : last.value, scoreAt.value, gj, h);
+            last = j === steps && canCache ? checkedLinearize(drift, 'drift', xj, tj) : undefined;
+            delta = stepBackwardNoise(model, grid, j - 1, states[j - 1] as tf.Tensor, xj, last === undefined ? driftAt(j) : last.value, scoreAt.value);
           } catch (e) {
             scoreAt.dispose(); // its cache is kept outside the tidy scope
             last?.dispose();
@@ -194,7 +207,7 @@ function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: Noi
           const own = last ?? cached[j];
           const pf = own === undefined ? vjp(drift, xj, tj, phi) : own.pullback(phi);
           const ps = scoreAt.pullback(tf.mul(rhoPrev, -gj * gj * h));
-          const direct = adj === null ? tf.mul(xj, 1 / batch) : tf.add(adj, rho as tf.Tensor);
+          const direct = adj === null ? tf.mul(priorGrad, -1 / batch) : tf.add(adj, rho as tf.Tensor);
           const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
           return { a, rhoPrev, energy, df: accumulate(driftGrads, pf.dparams), ds: accumulate(scoreGrads, ps.dparams) };
         });
@@ -220,15 +233,20 @@ function adjoint(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, noise: Noi
       tf.dispose([a1, rho as tf.Tensor, ...(driftGrads ?? [])]);
       driftGrads = first;
 
-      const backwardEnergy = tf.mean(backward) as tf.Scalar;
-      const forwardEnergy = tf.mean(forward) as tf.Scalar;
-      const objective = tf.add(terminal, backwardEnergy) as tf.Scalar;
-      const bound = tf.add(tf.sub(objective, forwardEnergy), diffusionLogRatio(model, grid, sampleDim(x0))) as tf.Scalar;
-      return {
-        loss: { objective, bound, terminal, backwardEnergy, forwardEnergy },
-        grads: namedGrads([drift, driftGrads], [score, scoreGrads ?? []]),
-      };
+      const loss = assembleLoss(model, grid, x0.size / batch, terminal, backward as tf.Tensor1D, forward);
+      return { loss: { ...loss }, grads: namedGrads([drift, driftGrads], [score, scoreGrads ?? []]) };
     });
+  }
+
+  function applyDrift(x: tf.Tensor, j: number): tf.Tensor {
+    const f = drift.apply(x, time(j));
+    try {
+      checkFieldOutput(drift, 'drift', x, f);
+    } catch (e) {
+      f.dispose();
+      throw e;
+    }
+    return f;
   }
 }
 

@@ -4,18 +4,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  backwardStep,
-  checkGrid,
-  constantDiffusion,
-  forwardNoise,
-  piecewiseDiffusion,
-  replayableNormal,
-  type Diffusion,
-  type TimeGrid,
-} from '@diffflow/sde-core';
+import { checkGrid, constantDiffusion, forwardNoise, piecewiseDiffusion, type Diffusion, type TimeGrid } from '@diffflow/sde-core';
 import { fourierMlp, type FourierMlpOptions, type Parameter } from '@diffflow/networks';
-import { trajectoryLossTerms, type DiffFlowModel, type TrajectoryLoss } from '@diffflow/losses';
+import { trajectoryLossTerms, type DiffFlowModel, type ModelLike, type TrajectoryLoss } from '@diffflow/losses';
+import { sampleMarginal } from '@diffflow/likelihood';
 import { gradientStrategy } from './gradient_strategy.js';
 import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
 
@@ -72,46 +64,30 @@ export function shardRows(rows: number, parts: number): [number, number][] {
   return out;
 }
 
-/** Options of {@link sampleRows}: the backward SDE (paper Eq. 12) from N(0, I) at T down to t_0. */
+/** Options of {@link sampleRows} and `DataParallel.sample`: likelihood's `sampleMarginal` options, shape [D] implied. */
 export interface SampleOptions {
   /** Number of samples n ≥ 1. */
   readonly n: number;
   /** t_0 < … < t_N. */
   readonly grid: TimeGrid;
-  /** Root seed: prior keyed (seed, 'sample/prior', 0, 0), step i's noise (seed, 'sample/noise', 0, i). */
+  /** Root seed (keys: see `sampleMarginal`). */
   readonly seed: number;
-  /** Last step (t_1 → t_0) without noise, the Tweedie denoising step. Default true. */
+  /** λ of the λ-family (default 1: the backward SDE). */
+  readonly lambda?: number;
+  /** Last step (t_1 → t_0) without noise, the Tweedie denoising step. Default true (`sampleMarginal`'s default). */
   readonly denoise?: boolean;
 }
 
 /**
- * Rows [start, end) of n samples of the backward SDE,
- *   x_i = x_{i+1} − [f_{i+1} − g_{i+1}² s_{i+1}] Δt_i + g_{i+1} √Δt_i δ_i,
- * drift and score at the right end point. Rows [start, end) of any split equal those rows of the
- * whole draw. @returns [end − start, D]; the caller disposes it.
+ * Rows [start, end) of n samples: `sampleMarginal` of @diffflow/likelihood (the library's one
+ * sampler) with `rows`, so any split equals those rows of the whole draw on one thread.
+ * @deprecated Use `sampleMarginal(model, { grid, lambda: 1, n, shape: [dim], seed, denoise, rows }).samples`
+ *   from @diffflow/likelihood.
+ * @returns [end − start, D]; the caller disposes it.
  */
-export function sampleRows(model: DiffFlowModel, rows: readonly [number, number], dim: number, options: SampleOptions): tf.Tensor {
+export function sampleRows(model: ModelLike, rows: readonly [number, number], dim: number, options: SampleOptions): tf.Tensor {
   const { n, grid, seed } = options;
-  checkGrid(grid, 'sampleRows: grid');
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`sampleRows: n must be an integer ≥ 1, got ${n}`);
-  const [start, end] = rows;
-  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end > start && end <= n)) {
-    throw new RangeError(`sampleRows: rows must be integers with 0 ≤ start < end ≤ n = ${n}, got [${start}, ${end})`);
-  }
-  const denoise = options.denoise ?? true;
-  const steps = grid.length - 1;
-  let x = replayableNormal([end, dim], { seed, purpose: 'sample/prior', iteration: 0, step: 0 }, [start, end]);
-  for (let i = steps - 1; i >= 0; i--) {
-    const t1 = grid[i + 1] as number;
-    const dt = t1 - (grid[i] as number);
-    const z = x;
-    x = tf.tidy(() => {
-      const noise = i === 0 && denoise ? null : replayableNormal([end, dim], { seed, purpose: 'sample/noise', iteration: 0, step: i }, [start, end]);
-      return backwardStep(z, model.drift.apply(z, t1), model.score.apply(z, t1), model.diffusion(t1), dt, noise);
-    });
-    z.dispose();
-  }
-  return x;
+  return sampleMarginal(model, { grid, n, seed, shape: [dim], rows, lambda: options.lambda ?? 1, ...(options.denoise === undefined ? {} : { denoise: options.denoise }) }).samples;
 }
 
 /** The randomness of one training iteration: δ^F_i comes from `forwardNoise(seed, iteration)`. */
@@ -151,7 +127,7 @@ export interface DataParallel {
    * @param model the caller's model (the weights sent to the workers; the local shard runs on it)
    */
   gradients(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult>;
-  /** n samples of the backward SDE split across the shards: equal to `sampleRows(model, [0, n], …)`. */
+  /** n samples split across the shards: equal to `sampleMarginal(model, { …, shape: [D] })` on one thread (same keys per row). */
   sample(model: DiffFlowModel, options: SampleOptions): Promise<tf.Tensor>;
   /** Stops the workers and frees their replicas. */
   dispose(): Promise<void>;

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { variablesOf } from '@diffflow/networks';
-import { trajectoryKl, type TrajectoryLoss } from '@diffflow/losses';
+import { modelFields, variablesOf } from '@diffflow/sde-core';
+import { asDiffusionModel, trajectoryKl, type TrajectoryLoss } from '@diffflow/losses';
 import type { GradientStrategy } from './strategy.js';
 
 /**
  * Gradients by autodiff through the whole unrolled trajectory: simple and exact, memory linear in
  * N (every activation of every step stays on the tape until the backward pass).
  */
-export const naiveGradients: GradientStrategy = (model, x0, grid, noise) => {
+export const naiveGradients: GradientStrategy = (modelLike, x0, grid, noise) => {
+  const model = asDiffusionModel(modelLike);
   let loss: TrajectoryLoss | undefined;
   const { grads, value } = tf.variableGrads(() => {
     const terms = trajectoryKl(model, x0, grid, noise);
@@ -17,7 +18,7 @@ export const naiveGradients: GradientStrategy = (model, x0, grid, noise) => {
     tf.keep(terms.forwardEnergy);
     loss = terms;
     return terms.objective;
-  }, variablesOf(model.drift, model.score));
+  }, variablesOf(...modelFields(model)));
   const terms = loss as TrajectoryLoss;
   return { loss: { ...terms, objective: value }, grads };
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { asDiffusionModel, type ModelLike } from '@diffflow/losses';
 
 /**
  * Argument checks shared by the package. Each throws a RangeError that names the function, the
@@ -51,10 +51,11 @@ export function checkData(x: tf.Tensor, where: string, name: string): void {
  * Throws unless the drift and the score of `model` accept one sample of per-sample shape `dims`
  * and return the same shape (evaluated once on a single zero row at time `t`).
  */
-export function checkModelShape(model: DiffFlowModel, dims: readonly number[], t: number, where: string, name: string): void {
+export function checkModelShape(modelLike: ModelLike, dims: readonly number[], t: number, where: string, name: string): void {
   tf.tidy(() => {
+    const model = asDiffusionModel(modelLike);
     const x = tf.zeros([1, ...dims]);
-    for (const field of [model.drift, model.score]) {
+    for (const field of [model.sde.drift, model.score]) {
       let out: tf.Tensor;
       try {
         out = field.apply(x, t);

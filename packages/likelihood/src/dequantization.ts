@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkSampleShape, sizeOf } from './checks.js';
-import { rowUniforms } from './row_noise.js';
+import { rowUniforms } from '@diffflow/sde-core';
 
 /**
  * Uniform dequantisation of 8-bit images and the bits/dim offset that goes with it.

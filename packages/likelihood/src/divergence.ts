@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { checkFieldOutput, lambdaDrift, rowNormals, rowRademacher } from '@diffflow/sde-core';
+import { asDiffusionModel, type ModelLike } from '@diffflow/losses';
 import { vjp } from '@diffflow/networks';
 import { checkInteger, sizeOf } from './checks.js';
-import { rowNormals, rowRademacher } from './row_noise.js';
 
 /**
  * How tr(∂v/∂x) is computed.
@@ -71,25 +71,29 @@ export function drawProbes(trace: TraceEstimator, dims: readonly number[], rows:
  * @returns velocity [B, ...D] and divergence [B]
  */
 export function velocityAndDivergence(
-  model: DiffFlowModel,
+  modelLike: ModelLike,
   x: tf.Tensor,
   t: number,
   probes: Probes,
 ): { readonly velocity: tf.Tensor; readonly divergence: tf.Tensor1D } {
   const b = x.shape[0] as number;
   const p = probes.count;
-  const half = 0.5 * model.diffusion(t) ** 2;
+  const model = asDiffusionModel(modelLike);
+  const g = model.sde.diffusion(t);
+  const half = 0.5 * g * g; // v = f − ½g²s: the λ = 0 member of the family
   return tf.tidy(() => {
     const tiled = p === 1 ? x : tf.tile(x, [p, ...x.shape.slice(1).map(() => 1)]);
     const e = probes.vectors;
-    const drift = vjp(model.drift, tiled, t, e);
+    const drift = vjp(model.sde.drift, tiled, t, e);
+    checkFieldOutput(model.sde.drift, 'drift', tiled, drift.value);
     const score = vjp(model.score, tiled, t, tf.mul(e, -half));
+    checkFieldOutput(model.score, 'score', tiled, score.value);
     // εᵀ∂v/∂x for every (probe, row), then ⟨·, ε⟩ summed over the data dims
     const quad = tf.sum(tf.reshape(tf.mul(tf.add(drift.dx, score.dx), e), [p, b, -1]), 2);
     const divergence = tf.mul(tf.sum(quad, 0), probes.weight) as tf.Tensor1D;
     const begin = x.shape.map(() => 0);
     const size = [b, ...x.shape.slice(1).map(() => -1)];
-    const velocity = tf.sub(tf.slice(drift.value, begin, size), tf.mul(tf.slice(score.value, begin, size), half));
+    const velocity = lambdaDrift(tf.slice(drift.value, begin, size), tf.slice(score.value, begin, size), g, 0);
     return { velocity, divergence };
   });
 }

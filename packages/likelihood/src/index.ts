@@ -1,4 +1,4 @@
-export { sampleMarginal } from './marginal_sampler.js';
+export { sampleMarginal, samplerNoisePurpose } from './marginal_sampler.js';
 export type { SampleMarginalOptions, SampleMarginalResult } from './marginal_sampler.js';
 export { marginalDrift, probabilityFlowVelocity } from './marginal_drift.js';
 export { drawProbes, velocityAndDivergence, checkTraceEstimator } from './divergence.js';

@@ -52,7 +52,7 @@ describe('sampleMarginal', () => {
     const target = gauss.moments(0);
     for (const lambda of [0, 0.5, 1]) {
       const prior = gauss.sample(n, T, 11, 'prior');
-      const xs = expectNoLeaks(() => take(sampleMarginal(gauss.model, { grid, lambda, n, shape: [2], seed: 5, prior }).samples));
+      const xs = expectNoLeaks(() => take(sampleMarginal(gauss.model, { grid, lambda, n, shape: [2], seed: 5, prior, denoise: false }).samples));
       prior.dispose();
       const chain = chainMoments(lambda);
       // (1) the discretisation: the exact chain moments are within 0.02 of the data moments (float64, no sampling)
@@ -75,7 +75,7 @@ describe('sampleMarginal', () => {
 
   it('matches the backward SDE step of Eq. 12 for λ = 1, and the Euler ODE step for λ = 0, one step at a time', () => {
     const g2 = [0, 0.5, 1].map((lambda) => {
-      const { samples, trajectory } = sampleMarginal(gauss.model, { grid: [0.2, 0.3], lambda, n: 3, shape: [2], seed: 9, trajectory: true });
+      const { samples, trajectory } = sampleMarginal(gauss.model, { grid: [0.2, 0.3], lambda, n: 3, shape: [2], seed: 9, denoise: false, trajectory: true });
       const [x0, x1] = trajectory!.states as [tf.Tensor, tf.Tensor];
       // x_0 − (x_1 − drift_λ(x_1, t_1)·Δt) = λ g √Δt δ, with δ the documented key (seed, 'sample/noise', row, step 0)
       const residual = take(tf.tidy(() => tf.sub(x0, tf.sub(x1, tf.mul(marginalDrift(gauss.model, x1, 0.3, lambda), 0.1)))));

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, type NoiseSource, type TimeGrid } from '@diffflow/sde-core';
-import { trajectoryKl, type DiffFlowModel } from '@diffflow/losses';
+import { checkSdeGrid, rowKeyedNoise, type ReplayableNoise, type TimeGrid } from '@diffflow/sde-core';
+import { asDiffusionModel, trajectoryKl, type ModelLike } from '@diffflow/losses';
 import { checkData, checkInteger, checkModelShape, chunks, sizeOf, sliceRows } from './checks.js';
-import { rowNormals } from './row_noise.js';
 
 /** Options of {@link negativeElbo}. */
 export interface NegativeElboOptions {
@@ -33,24 +32,22 @@ export interface NegativeElboResult {
  * The forward noise of draw k in pass p for rows [start, end): row r's δ^F_i is keyed
  * (seed, 'elbo/p/k', iteration = r, step = i), so the bound does not depend on `batchSize`.
  */
-export function elboNoise(seed: number, pass: number, draw: number, rows: readonly [number, number]): NoiseSource {
-  return (step, shape) => {
-    if (shape[0] !== rows[1] - rows[0]) throw new RangeError(`elboNoise: batch of ${shape[0]} rows does not match rows ${rows[0]}…${rows[1]}`);
-    return tf.tensor(rowNormals(seed, `elbo/${pass}/${draw}`, rows, sizeOf(shape.slice(1)), step), shape as number[], 'float32');
-  };
+export function elboNoise(seed: number, pass: number, draw: number, rows: readonly [number, number]): ReplayableNoise {
+  return rowKeyedNoise(seed, `elbo/${pass}/${draw}`, rows);
 }
 
 /**
  * The negative ELBO of the discretised backward model (the "≤" numbers of the paper's tables):
- *   −log p_B(x_0) ≤ E_{δ^F}[ −log N(x_N; 0, I) + Σ_i ½(‖δ^B_i‖² − ‖δ^F_i‖²) ] + D log(g(t_N)/g(t_0)),
+ *   −log p_B(x_0) ≤ E_{δ^F}[ −log p_T(x_N) + Σ_i ½(‖δ^B_i‖² − ‖δ^F_i‖²) ] + D log(g(t_N)/g(t_0)),
  * i.e. `trajectoryKl(...).bound` (Eq. 16 plus the forward-noise and diffusion normalisers), averaged
  * over the data and K forward-noise draws.
  * @param x data at t_0: [B, ...D], finite (not disposed)
  * @param grid t_0 … t_N of the forward/backward chain (the bound is for the chain on this grid)
  */
-export function negativeElbo(model: DiffFlowModel, x: tf.Tensor, grid: TimeGrid, options: NegativeElboOptions): NegativeElboResult {
+export function negativeElbo(modelLike: ModelLike, x: tf.Tensor, grid: TimeGrid, options: NegativeElboOptions): NegativeElboResult {
   const where = 'negativeElbo';
-  checkGrid(grid, `${where}: grid`);
+  const model = asDiffusionModel(modelLike);
+  checkSdeGrid(model.sde, grid, `${where}: grid`);
   const draws = options.draws ?? 1;
   checkInteger(draws, where, 'draws (K)', 1);
   if (options.batchSize !== undefined) checkInteger(options.batchSize, where, 'batchSize', 1);

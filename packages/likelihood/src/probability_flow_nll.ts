@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, type TimeGrid } from '@diffflow/sde-core';
-import { standardNormalNll, type DiffFlowModel } from '@diffflow/losses';
+import { checkGrid, checkSdeGrid, type TimeGrid } from '@diffflow/sde-core';
+import { asDiffusionModel, standardNormalNll, type ModelLike } from '@diffflow/losses';
 import { checkData, checkInteger, checkModelShape, checkPositive, chunks, sizeOf, sliceRows } from './checks.js';
 import { checkTraceEstimator, drawProbes, velocityAndDivergence, type TraceEstimator } from './divergence.js';
 import { dormandPrince, rk4, type OdeRhs, type OdeSolution } from './ode_solvers.js';
@@ -30,7 +30,7 @@ export interface NllOptions {
   readonly maxSteps?: number;
   /** The trace estimator; default exact. */
   readonly trace?: TraceEstimator;
-  /** log p_T of the prior; default the standard normal N(0, I). */
+  /** log p_T of the prior; default the SDE's own prior (`model.sde.prior.logDensity`; N(0, I) for a `DiffFlowModel`). */
   readonly priorLogDensity?: PriorLogDensity;
   /** Rows per solve (memory is O(batchSize · P) with P = D probes for the exact trace, K for Hutchinson). Default 512. */
   readonly batchSize?: number;
@@ -80,9 +80,11 @@ export function checkNllOptions(options: NllOptions, where: string): void {
  * @param x data at t_0: [B, ...D], finite (not disposed)
  * @returns −log p per sample in nats, its two parts, and the number of function evaluations
  */
-export function probabilityFlowNll(model: DiffFlowModel, x: tf.Tensor, options: NllOptions): NllResult {
+export function probabilityFlowNll(modelLike: ModelLike, x: tf.Tensor, options: NllOptions): NllResult {
   const where = 'probabilityFlowNll';
   checkNllOptions(options, where);
+  const model = asDiffusionModel(modelLike);
+  checkSdeGrid(model.sde, options.grid, `${where}: grid`);
   checkData(x, where, 'x');
   const dims = x.shape.slice(1);
   const grid = options.grid;
@@ -90,7 +92,7 @@ export function probabilityFlowNll(model: DiffFlowModel, x: tf.Tensor, options: 
   const tN = grid[grid.length - 1] as number;
   checkModelShape(model, dims, tN, where, 'x');
   const trace = options.trace ?? { kind: 'exact' };
-  const prior = options.priorLogDensity ?? standardNormalLogDensity;
+  const prior = options.priorLogDensity ?? ((xT: tf.Tensor) => model.sde.prior.logDensity(xT));
   const n = x.shape[0] as number;
 
   const nll = new Float32Array(n);

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 import { fourierMlp, variablesOf, type VectorField } from '@diffflow/networks';
 import { centralDifference, expectNoLeaks, take } from '@diffflow/test-utils';
-import { ddpmAlphaBars, defaultVpSchedule, vpMarginal, vpSchedule } from './ddpm_schedule.js';
+import { ddpmAlphaBars } from './ddpm_schedule.js';
+import { defaultVpSchedule, vpMarginal, vpSchedule } from '@diffflow/sde-core';
 import { ddpmLoss, ddpmNoisePurposes, ddpmTrainingDraws } from './ddpm_loss.js';
 
 const made: VectorField[] = [];

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replayableNormal, replayableUniforms } from '@diffflow/sde-core';
 import type { VectorField } from '@diffflow/networks';
-import { checkDdpmTime, checkVpSchedule, ddpmAlphaBars, vpMarginal, type DdpmTime, type VpSchedule } from './ddpm_schedule.js';
+import { checkDdpmTime, ddpmAlphaBars, type DdpmTime } from './ddpm_schedule.js';
+import { checkVpSchedule, vpMarginal, type VpSchedule } from '@diffflow/sde-core';
 import { perRow } from './ddpm_vp_sde.js';
 
 /**

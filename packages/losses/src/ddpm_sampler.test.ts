@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { VectorField } from '@diffflow/networks';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { ddpmAlphaBars, defaultVpSchedule, vpMarginal, type DdpmTime, type VpSchedule } from './ddpm_schedule.js';
+import { ddpmAlphaBars, type DdpmTime } from './ddpm_schedule.js';
+import { defaultVpSchedule, vpMarginal, type VpSchedule } from '@diffflow/sde-core';
 import { ddpmAncestralSample, ddpmRespacing, ddpmStridedSteps, type DdpmVariance } from './ddpm_sampler.js';
 
 /** Gaussian data N(μ, diag s²) in 2-D. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replayableNormal } from '@diffflow/sde-core';
 import type { VectorField } from '@diffflow/networks';
-import { checkDdpmTime, checkVpSchedule, ddpmAlphaBars, type DdpmTime, type VpSchedule } from './ddpm_schedule.js';
+import { checkDdpmTime, ddpmAlphaBars, type DdpmTime } from './ddpm_schedule.js';
+import { checkVpSchedule, type VpSchedule } from '@diffflow/sde-core';
 import { ddpmNoisePurposes } from './ddpm_loss.js';
 
 /**

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ddpmAlphaBars,
-  ddpmBetas,
-  defaultVpSchedule,
-  vpBeta,
-  vpIntegratedBeta,
-  vpMarginal,
-  vpSchedule,
-} from './ddpm_schedule.js';
+import { ddpmAlphaBars, ddpmBetas } from './ddpm_schedule.js';
+import { defaultVpSchedule, vpBeta, vpIntegratedBeta, vpMarginal, vpSchedule } from '@diffflow/sde-core';
 
 describe('vpSchedule', () => {
   it("defaults to score_sde's VPSDE and overrides field by field", () => {

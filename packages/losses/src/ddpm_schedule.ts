@@ -1,6 +1,8 @@
 /**
  * The variance-preserving (VP) noise schedule of a DDPM, in continuous and discrete time.
  *
+ * (The continuous VP SDE, its schedule and marginal live in @diffflow/sde-core: `vpSde`, `vpSchedule`, `vpMarginal`.)
+ *
  * Continuous (score_sde's VPSDE): dx = −½β(t) x dt + √β(t) dw on t ∈ [0, 1], with the linear
  *   β(t) = β_min + t (β_max − β_min),
  * whose marginal is x_t = m(t) x_0 + σ(t) ε, ε ~ N(0, I), with
@@ -16,15 +18,7 @@
  * For K = 1000 and the default β range the two agree to within 7 % in ᾱ_k and 5 % in √(1 − ᾱ_k).
  */
 
-/** What fixes a VP schedule. */
-export interface VpSchedule {
-  /** β(0) = β_min > 0 (score_sde: 0.1). */
-  readonly betaMin: number;
-  /** β(1) = β_max ≥ β_min (score_sde: 20). */
-  readonly betaMax: number;
-  /** Number K ≥ 1 of discrete steps (score_sde and Ho et al.: 1000). */
-  readonly steps: number;
-}
+import { checkVpSchedule, vpIntegratedBeta, type VpSchedule } from '@diffflow/sde-core';
 
 /** How the discrete ᾱ_k are derived from the schedule (see the module comment). */
 export type DdpmTime = 'continuous' | 'discrete';
@@ -32,68 +26,11 @@ export type DdpmTime = 'continuous' | 'discrete';
 /** The values of {@link DdpmTime}, for validation messages. */
 export const ddpmTimes: readonly DdpmTime[] = ['continuous', 'discrete'];
 
-/** The schedule of score_sde's VPSDE: β_min = 0.1, β_max = 20, K = 1000. */
-export const defaultVpSchedule: VpSchedule = Object.freeze({ betaMin: 0.1, betaMax: 20, steps: 1000 });
-
-/** Throws a RangeError naming the first field of `schedule` out of its allowed range. */
-export function checkVpSchedule(schedule: VpSchedule, where = 'vpSchedule'): void {
-  const { betaMin, betaMax, steps } = schedule;
-  if (!Number.isFinite(betaMin) || betaMin <= 0) throw new RangeError(`${where}.betaMin must be a finite number > 0, got ${betaMin}`);
-  if (!Number.isFinite(betaMax) || betaMax < betaMin) {
-    throw new RangeError(`${where}.betaMax must be a finite number ≥ betaMin = ${betaMin}, got ${betaMax}`);
-  }
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`${where}.steps must be an integer ≥ 1, got ${steps}`);
-}
-
-/**
- * A checked VP schedule; omitted fields take score_sde's defaults.
- * @example vpSchedule({ betaMax: 10 }) // { betaMin: 0.1, betaMax: 10, steps: 1000 }
- */
-export function vpSchedule(options: Partial<VpSchedule> = {}): VpSchedule {
-  const schedule = { ...defaultVpSchedule, ...options };
-  checkVpSchedule(schedule);
-  return Object.freeze(schedule);
-}
-
 /** Throws unless `time` is one of {@link ddpmTimes}. */
 export function checkDdpmTime(time: string, where: string): asserts time is DdpmTime {
   if (!(ddpmTimes as readonly string[]).includes(time)) {
     throw new RangeError(`${where} must be one of ${ddpmTimes.join(', ')}, got ${time}`);
   }
-}
-
-function checkTime(t: number, where: string): void {
-  if (!Number.isFinite(t) || t < 0) throw new RangeError(`${where}: t must be a finite number ≥ 0, got ${t}`);
-}
-
-/** β(t) = β_min + t (β_max − β_min). */
-export function vpBeta(schedule: VpSchedule, t: number): number {
-  checkTime(t, 'vpBeta');
-  return schedule.betaMin + t * (schedule.betaMax - schedule.betaMin);
-}
-
-/** B(t) = ∫₀ᵗ β(s) ds = β_min t + ½ t² (β_max − β_min). */
-export function vpIntegratedBeta(schedule: VpSchedule, t: number): number {
-  checkTime(t, 'vpIntegratedBeta');
-  return schedule.betaMin * t + 0.5 * t * t * (schedule.betaMax - schedule.betaMin);
-}
-
-/** The closed-form marginal p_t(x | x_0) = N(m(t) x_0, σ(t)² I) of the VP SDE. */
-export interface VpMarginal {
-  /** m(t) = exp(−½ B(t)). */
-  readonly meanCoefficient: number;
-  /** σ(t) = √(1 − exp(−B(t))), computed with expm1 so it stays accurate for small t. */
-  readonly std: number;
-}
-
-/**
- * The marginal of the VP SDE started at x_0 (score_sde's `VPSDE.marginal_prob`).
- * @example vpMarginal(defaultVpSchedule, 1) // { meanCoefficient ≈ 6.57e-3, std ≈ 0.99998 }
- */
-export function vpMarginal(schedule: VpSchedule, t: number): VpMarginal {
-  checkVpSchedule(schedule);
-  const b = vpIntegratedBeta(schedule, t);
-  return { meanCoefficient: Math.exp(-0.5 * b), std: Math.sqrt(-Math.expm1(-b)) };
 }
 
 /**

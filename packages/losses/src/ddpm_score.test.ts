@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fourierMlp, hasVjp, variablesOf, vjp, type VectorField } from '@diffflow/networks';
+import { fourierMlp, hasVjp, vectorField, variablesOf, vjp, type VectorField } from '@diffflow/networks';
 import { fixedGrid, forwardNoise } from '@diffflow/sde-core';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
-import { defaultVpSchedule, vpMarginal } from './ddpm_schedule.js';
+import { defaultVpSchedule, vpMarginal } from '@diffflow/sde-core';
 import { epsilonToScore, vpStdTensor } from './ddpm_score.js';
 import { ddpmModel } from './ddpm_model.js';
 import { trajectoryKl } from './trajectory_kl.js';
@@ -81,7 +81,7 @@ describe('epsilonToScore', () => {
       parameterCount: eps.parameterCount,
       dispose: eps.dispose,
     };
-    const withVjp: VectorField = { ...plainEps, vjp: (x: tf.Tensor, t: number, dy: tf.Tensor) => vjp(plainEps, x, t, dy) } as VectorField;
+    const withVjp = vectorField({ name: plainEps.name, apply: plainEps.apply, parameters: plainEps.parameters, vjp: (x, t, dy) => vjp(plainEps, x, t, dy) });
     const plain = epsilonToScore(plainEps, defaultVpSchedule);
     expect(hasVjp(plain)).toBe(false);
     const score = epsilonToScore(withVjp, defaultVpSchedule);

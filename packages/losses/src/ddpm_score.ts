@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hasVjp, type VectorField, type VjpResult, type WithVjp } from '@diffflow/networks';
-import { checkVpSchedule, vpMarginal, type VpSchedule } from './ddpm_schedule.js';
-import { checkRowTimes, perRow } from './ddpm_vp_sde.js';
+import { vpSde, type VectorField, type VpSchedule } from '@diffflow/sde-core';
+import { scoreFromEpsilon } from '@diffflow/networks';
 
 /**
  * σ(t) = √(1 − exp(−B(t))) as a [B] tensor for per-row times. float32 has no expm1, so below
@@ -18,46 +17,12 @@ export function vpStdTensor(schedule: VpSchedule, t: tf.Tensor1D): tf.Tensor1D {
   });
 }
 
-function stdAt(schedule: VpSchedule, t: number, where: string): number {
-  const std = vpMarginal(schedule, t).std;
-  if (!(std > 0)) throw new RangeError(`${where}: t must be > 0 (σ(0) = 0 leaves the score undefined), got ${t}`);
-  return std;
-}
-
 /**
- * The score of an ε-prediction network, s_θ(x, t) = −ε_θ(x, t) / σ(t), as a {@link VectorField}
- * that **shares** the parameters of `epsNet` (same `Parameter` objects, same tfjs variables), so a
- * trained DDPM plugs into `DiffFlowModel.score`. t > 0 (shared, or one per row: [B]).
- *
- * `dispose()` disposes `epsNet` (the variables are the same); disposing both is harmless.
- * If `epsNet` has its own pull-back (`WithVjp`), so does the wrapper:
- * dyᵀ∂s/∂(x, θ) = (−dy/σ)ᵀ∂ε/∂(x, θ).
+ * The score of an ε-prediction network on the VP SDE, s_θ(x, t) = −ε_θ(x, t) / σ(t) (t > 0),
+ * sharing `epsNet`'s parameters; `dispose()` disposes `epsNet`.
+ * @deprecated Use `scoreFromEpsilon(epsNet, vpSde(schedule), name)` from @diffflow/networks (any SDE
+ *   with a closed-form marginal).
  */
 export function epsilonToScore(epsNet: VectorField, schedule: VpSchedule, name = `score(${epsNet.name})`): VectorField {
-  checkVpSchedule(schedule);
-  const apply = (x: tf.Tensor, t: number | tf.Tensor1D): tf.Tensor =>
-    tf.tidy(() => {
-      checkRowTimes(x, t, name);
-      const eps = epsNet.apply(x, t);
-      if (typeof t === 'number') return tf.mul(eps, -1 / stdAt(schedule, t, name));
-      return tf.div(tf.neg(eps), perRow(vpStdTensor(schedule, t), eps));
-    });
-  const field: VectorField = {
-    name,
-    apply,
-    parameters: epsNet.parameters,
-    parameterCount: epsNet.parameterCount,
-    dispose: () => epsNet.dispose(),
-  };
-  if (!hasVjp(epsNet)) return field;
-  const vjp = (x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult => {
-    const scale = -1 / stdAt(schedule, t, name);
-    const inner = tf.tidy(() => tf.mul(dy, scale));
-    const r = epsNet.vjp(x, t, inner);
-    inner.dispose();
-    const value = tf.mul(r.value, scale);
-    r.value.dispose();
-    return { value, dx: r.dx, dparams: r.dparams };
-  };
-  return Object.assign(field, { vjp } satisfies WithVjp);
+  return scoreFromEpsilon(epsNet, vpSde(schedule), name);
 }

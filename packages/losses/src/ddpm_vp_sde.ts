@@ -1,12 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { functionalDiffusion, type Diffusion } from '@diffflow/sde-core';
-import type { VectorField } from '@diffflow/networks';
-import { checkVpSchedule, vpBeta, type VpSchedule } from './ddpm_schedule.js';
-
-/**
- * The forward VP SDE dx = −½β(t) x dt + √β(t) dw as DiffFlow's drift and diffusion: a DDPM is a
- * DiffFlow whose drift is this fixed linear field (no parameters).
- */
+import { checkVpSchedule, linearDrift, vpBeta, vpSde, type Diffusion, type VectorField, type VpSchedule } from '@diffflow/sde-core';
 
 /** Checks that a per-row time tensor fits the batch of x. */
 export function checkRowTimes(x: tf.Tensor, t: number | tf.Tensor1D, where: string): void {
@@ -27,24 +20,17 @@ export function vpBetaTensor(schedule: VpSchedule, t: tf.Tensor1D): tf.Tensor1D 
 
 /**
  * The VP drift f(x, t) = −½β(t) x as a parameter-free {@link VectorField}.
- * `t` is a time shared by the batch or one per row ([B]); x is [B, ...D].
+ * @deprecated Use `vpSde(schedule).drift` from @diffflow/sde-core (or `linearDrift((t) => -0.5 * vpBeta(schedule, t), name)`).
  */
 export function vpDrift(schedule: VpSchedule, name = 'vpDrift'): VectorField {
   checkVpSchedule(schedule);
-  const apply = (x: tf.Tensor, t: number | tf.Tensor1D): tf.Tensor =>
-    tf.tidy(() => {
-      checkRowTimes(x, t, name);
-      if (typeof t === 'number') return tf.mul(x, -0.5 * vpBeta(schedule, t));
-      return tf.mul(x, perRow(tf.mul(vpBetaTensor(schedule, t), -0.5), x));
-    });
-  return { name, apply, parameters: [], parameterCount: 0, dispose: () => undefined };
+  return linearDrift((t) => -0.5 * vpBeta(schedule, t), name);
 }
 
 /**
  * The VP diffusion g(t) = √β(t), checked on use (t ≥ 0).
- * @example vpDiffusion(defaultVpSchedule)(1) // √20
+ * @deprecated Use `vpSde(schedule).diffusion` from @diffflow/sde-core.
  */
 export function vpDiffusion(schedule: VpSchedule): Diffusion {
-  checkVpSchedule(schedule);
-  return functionalDiffusion((t) => Math.sqrt(vpBeta(schedule, t)));
+  return vpSde(schedule).diffusion;
 }

@@ -1,4 +1,7 @@
-export type { DiffFlowModel } from './model.js';
+export type { DiffFlowModel, ModelLike } from './model.js';
+export { asDiffusionModel } from './model.js';
+export { forwardRollout, stepBackwardNoise } from './rollout.js';
+export type { Rollout, RolloutOptions } from './rollout.js';
 export {
   trajectoryKl,
   trajectoryLossTerms,
@@ -6,20 +9,18 @@ export {
   standardNormalNll,
   diffusionLogRatio,
   sampleDim,
+  assembleLoss,
+  terminalNll,
 } from './trajectory_kl.js';
 export type { TrajectoryLoss } from './trajectory_kl.js';
-export {
-  vpSchedule,
-  checkVpSchedule,
-  defaultVpSchedule,
-  vpBeta,
-  vpIntegratedBeta,
-  vpMarginal,
-  ddpmAlphaBars,
-  ddpmBetas,
-  ddpmTimes,
-} from './ddpm_schedule.js';
-export type { VpSchedule, VpMarginal, DdpmTime } from './ddpm_schedule.js';
+export { ddpmAlphaBars, ddpmBetas, ddpmTimes } from './ddpm_schedule.js';
+export type { DdpmTime } from './ddpm_schedule.js';
+/**
+ * The continuous VP schedule moved to @diffflow/sde-core (beside `vpSde`); re-exported here so old
+ * imports keep working. Import them from @diffflow/sde-core.
+ */
+export { vpSchedule, checkVpSchedule, defaultVpSchedule, vpBeta, vpIntegratedBeta, vpMarginal } from '@diffflow/sde-core';
+export type { VpSchedule, VpMarginal } from '@diffflow/sde-core';
 export { vpDrift, vpDiffusion, vpBetaTensor } from './ddpm_vp_sde.js';
 export { epsilonToScore, vpStdTensor } from './ddpm_score.js';
 export { ddpmModel } from './ddpm_model.js';

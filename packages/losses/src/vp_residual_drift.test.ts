@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hasVjp, unet, variablesOf, vjp, type UNetField, type VectorField } from '@diffflow/networks';
+import { hasVjp, unet, vectorField, variablesOf, vjp, type UNetField, type VectorField } from '@diffflow/networks';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
-import { vpBeta, vpSchedule } from './ddpm_schedule.js';
+import { vpBeta, vpSchedule } from '@diffflow/sde-core';
 import { vpDrift } from './ddpm_vp_sde.js';
 import { vpResidualDrift } from './vp_residual_drift.js';
 
@@ -46,7 +46,8 @@ describe('vpResidualDrift', () => {
   it('has exactly the residual network’s parameters; dispose frees them', () => {
     const residual = net();
     const drift = vpResidualDrift(schedule, residual);
-    expect(drift.parameters).toBe(residual.parameters);
+    drift.parameters.forEach((p, k) => expect(p).toBe(residual.parameters[k])); // the same Parameter objects
+    expect(drift.parameters).toHaveLength(residual.parameters.length);
     expect(drift.parameterCount).toBe(residual.parameterCount);
     expect(variablesOf(drift)).toEqual(variablesOf(residual));
     drift.dispose();
@@ -89,7 +90,7 @@ describe('vpResidualDrift', () => {
   it("passes the residual's own pull-back through, equal to autodiff of the sum", () => {
     const plain = net();
     // the same network with a pull-back of its own (a stand-in: autodiff of the plain one)
-    const withVjp = { ...plain, vjp: (x: tf.Tensor, t: number, dy: tf.Tensor) => vjp(plain, x, t, dy) } as VectorField;
+    const withVjp = vectorField({ name: plain.name, apply: plain.apply, parameters: plain.parameters, vjp: (x, t, dy) => vjp(plain, x, t, dy) });
     const custom = vpResidualDrift(schedule, withVjp);
     expect(hasVjp(custom)).toBe(true);
     const auto = vpResidualDrift(schedule, plain);

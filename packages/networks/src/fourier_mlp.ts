@@ -3,7 +3,7 @@ import { replayableUniforms, replayableNormals } from '@diffflow/sde-core';
 import { activation, activationNames, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
-import type { VjpResult, WithVjp } from './vjp.js';
+import { registerPullbacks, type VjpResult, type WithVjp } from './vjp.js';
 
 /** Options of {@link fourierMlp}; defaults are the reference 2-D network. */
 export interface FourierMlpOptions {
@@ -377,11 +377,9 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     };
   };
 
-  return {
+  const field = {
     name,
     apply,
-    vjp,
-    linearize,
     parameters,
     parameterCount: parameters.reduce((n, p) => n + p.variable.size, 0),
     dispose: () => {
@@ -390,4 +388,8 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       coeff.dispose();
     },
   };
+  // The pull-backs are this object's own: registered by identity (what `vjp`/`linearize` of vjp.ts
+  // dispatch on) and non-enumerable, so a spread copy `{ ...mlp, apply: … }` carries neither.
+  Object.defineProperties(field, { vjp: { value: vjp, enumerable: false }, linearize: { value: linearize, enumerable: false } });
+  return registerPullbacks(field as unknown as FourierMlp, { vjp, linearize });
 }

@@ -1,10 +1,13 @@
 export type { VectorField, Parameter } from './vector_field.js';
 export { variablesOf } from './vector_field.js';
+export { vectorField } from './field.js';
+export type { VectorFieldSpec } from './field.js';
+export { scaleField, shiftField, mapTime, sumFields, scoreFromEpsilon, epsilonFromScore } from './combinators.js';
 export { dense } from './dense.js';
 export { activation, activationNames } from './activation.js';
 export type { ActivationName } from './activation.js';
 export { fourierMlp } from './fourier_mlp.js';
 export type { FourierMlpOptions, FourierMlp, Linearization, LinearizeOptions } from './fourier_mlp.js';
-export { vjp, hasVjp, hasLinearize, linearize } from './vjp.js';
-export type { VjpResult, WithVjp, FieldLinearization, FieldLinearizeOptions } from './vjp.js';
+export { vjp, hasVjp, hasLinearize, linearize, registerPullbacks, autodiffVjp } from './vjp.js';
+export type { VjpResult, WithVjp, FieldLinearization, FieldLinearizeOptions, LinearizeFn, Pullbacks } from './vjp.js';
 export * from './unet_index.js';

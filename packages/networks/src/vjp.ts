@@ -11,29 +11,9 @@ export interface VjpResult {
   readonly dparams: readonly tf.Tensor[];
 }
 
-/**
- * A field may provide its own tape-free pull-back (hand-written backward pass); {@link vjp} uses it
- * when present. It must return exactly what the autodiff path returns.
- */
+/** A field's own tape-free pull-back (hand-written backward pass): exactly what autodiff through `apply` gives. */
 export interface WithVjp {
   vjp(x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult;
-}
-
-export function hasVjp(field: VectorField): field is VectorField & WithVjp {
-  return typeof (field as Partial<WithVjp>).vjp === 'function';
-}
-
-/**
- * Vector–Jacobian product of a field: the building block of the adjoint (one step's networks at a
- * time) and of Hutchinson traces. Uses the field's own pull-back if it has one, else tfjs autodiff.
- * @param x [B, ...D]  @param t time shared by the batch  @param dy cotangent [B, ...D]
- */
-export function vjp(field: VectorField, x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
-  if (hasVjp(field)) return field.vjp(x, t, dy);
-  const params = field.parameters.map((p) => p.variable);
-  const { value, grads } = tf.engine().gradients(() => field.apply(x, t), [x, ...params], dy, true);
-  const [dx, ...dparams] = grads.map((g, k) => g ?? tf.zerosLike(k === 0 ? x : (params[k - 1] as tf.Tensor)));
-  return { value, dx: dx as tf.Tensor, dparams };
 }
 
 /** The value of a field now and its pull-back later (see {@link linearize}). */
@@ -54,13 +34,68 @@ export interface FieldLinearizeOptions {
   readonly compact?: boolean;
 }
 
-interface WithLinearize {
-  linearize(x: tf.Tensor, t: number, options?: FieldLinearizeOptions): FieldLinearization;
+/** A field's own linearisation: its forward pass once, the pull-back later. */
+export type LinearizeFn = (x: tf.Tensor, t: number, options?: FieldLinearizeOptions) => FieldLinearization;
+
+/** The fast pull-backs a field was built with (see {@link registerPullbacks}). */
+export interface Pullbacks {
+  readonly vjp?: WithVjp['vjp'];
+  readonly linearize?: LinearizeFn;
 }
 
-/** Whether a field runs its forward pass once for `linearize` (else the pull-back repeats it). */
-export function hasLinearize(field: VectorField): field is VectorField & WithLinearize {
-  return typeof (field as Partial<WithLinearize>).linearize === 'function';
+/**
+ * Fast pull-backs, keyed by the identity of the field object they belong to. A copy of the field
+ * (`{ ...net, apply: … }`) is a different object and is not in here, so it gets autodiff through
+ * its own `apply`, never the inner net's pull-back (which would differentiate the wrong function).
+ */
+const registry = new WeakMap<object, Pullbacks>();
+
+/**
+ * Declares the fast pull-backs of `field` (its constructor's business: `vectorField`, `fourierMlp`
+ * and the combinators call it). They must equal autodiff through `field.apply`.
+ * @returns `field`
+ */
+export function registerPullbacks<F extends VectorField>(field: F, pullbacks: Pullbacks): F {
+  if (pullbacks.vjp !== undefined || pullbacks.linearize !== undefined) registry.set(field, pullbacks);
+  return field;
+}
+
+/** The fast pull-backs registered for exactly this field object (empty when none). */
+export function pullbacksOf(field: VectorField): Pullbacks {
+  return registry.get(field) ?? {};
+}
+
+/** Whether this field object has its own tape-free pull-back (else {@link vjp} uses autodiff). */
+export function hasVjp(field: VectorField): boolean {
+  return registry.get(field)?.vjp !== undefined;
+}
+
+/** Whether this field object runs its forward pass once for `linearize` (else the pull-back repeats it). */
+export function hasLinearize(field: VectorField): boolean {
+  return registry.get(field)?.linearize !== undefined;
+}
+
+/** dyᵀ∂v/∂(x, θ) by tfjs autodiff through `field.apply`. */
+export function autodiffVjp(field: VectorField, x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
+  const params = field.parameters.map((p) => p.variable);
+  const { value, grads } = tf.engine().gradients(() => field.apply(x, t), [x, ...params], dy, true);
+  const [dx, ...dparams] = grads.map((g, k) => g ?? tf.zerosLike(k === 0 ? x : (params[k - 1] as tf.Tensor)));
+  return { value, dx: dx as tf.Tensor, dparams };
+}
+
+/**
+ * Vector–Jacobian product of a field: the building block of the adjoint (one step's networks at a
+ * time) and of Hutchinson traces. Uses the pull-back registered for this field object if there is
+ * one, else tfjs autodiff.
+ * @param x [B, ...D]  @param t time shared by the batch  @param dy cotangent [B, ...D]
+ */
+export function vjp(field: VectorField, x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
+  const own = registry.get(field)?.vjp;
+  if (own !== undefined) return own(x, t, dy);
+  if (dy.rank !== x.rank || dy.shape.some((d, k) => d !== x.shape[k])) {
+    throw new RangeError(`vjp of '${field.name}': dy must have the shape of x [${x.shape.join(', ')}], got [${dy.shape.join(', ')}]`);
+  }
+  return autodiffVjp(field, x, t, dy);
 }
 
 /**
@@ -71,7 +106,8 @@ export function hasLinearize(field: VectorField): field is VectorField & WithLin
  * the pull-back.
  */
 export function linearize(field: VectorField, x: tf.Tensor, t: number, options?: FieldLinearizeOptions): FieldLinearization {
-  if (hasLinearize(field)) return field.linearize(x, t, options);
+  const own = registry.get(field)?.linearize;
+  if (own !== undefined) return own(x, t, options);
   let used = false;
   return {
     value: field.apply(x, t),

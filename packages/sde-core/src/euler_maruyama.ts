@@ -17,23 +17,43 @@ export function forwardStep(x: tf.Tensor, f: tf.Tensor, g: number, dt: number, n
   return tf.tidy(() => tf.add(tf.add(x, tf.mul(f, dt)), tf.mul(noise, g * Math.sqrt(dt))));
 }
 
-/** Drift of the backward SDE at x_{i+1}: f − g² s. */
+/**
+ * The drift of the marginal-equivalent family (paper Eq. 17), written once:
+ *   f − ((1 + λ²)/2) g² s,   λ ≥ 0.
+ * λ = 1 is the backward SDE's drift f − g² s, λ = 0 the probability-flow velocity f − ½ g² s.
+ * @param f f(x, t), @param s s(x, t): [B, ...D] @param g g(t) @returns [B, ...D]
+ */
+export function lambdaDrift(f: tf.Tensor, s: tf.Tensor, g: number, lambda: number): tf.Tensor {
+  return tf.tidy(() => tf.sub(f, tf.mul(s, 0.5 * (1 + lambda * lambda) * g * g)));
+}
+
+/** Drift of the backward SDE at x_{i+1}: f − g² s ({@link lambdaDrift} at λ = 1). */
 export function backwardDrift(f: tf.Tensor, s: tf.Tensor, g: number): tf.Tensor {
-  return tf.tidy(() => tf.sub(f, tf.mul(s, g * g)));
+  return lambdaDrift(f, s, g, 1);
 }
 
 /**
- * Backward step (Eq. 12): x_i = x_{i+1} − [f_{i+1} − g_{i+1}² s_{i+1}] Δt_i + g_{i+1} √Δt_i δ^B_i.
+ * One backward step of the λ-family (Eq. 17) from x_{i+1} to x_i, f, s and g at the right end point:
+ *   x_i = x_{i+1} − [f_{i+1} − ((1 + λ²)/2) g_{i+1}² s_{i+1}] Δt_i + λ g_{i+1} √Δt_i δ_i.
+ * @param z x_{i+1}: [B, ...D] @param noise δ_i: [B, ...D], or null for the noise-free step
+ */
+export function lambdaStep(z: tf.Tensor, f: tf.Tensor, s: tf.Tensor, g: number, dt: number, lambda: number, noise: tf.Tensor | null): tf.Tensor {
+  return tf.tidy(() => {
+    const mean = tf.sub(z, tf.mul(lambdaDrift(f, s, g, lambda), dt));
+    return noise === null || lambda === 0 ? mean : tf.add(mean, tf.mul(noise, lambda * g * Math.sqrt(dt)));
+  });
+}
+
+/**
+ * Backward step (Eq. 12): x_i = x_{i+1} − [f_{i+1} − g_{i+1}² s_{i+1}] Δt_i + g_{i+1} √Δt_i δ^B_i
+ * ({@link lambdaStep} at λ = 1).
  * @param z x_{i+1}: [B, ...D]
  * @param f f(x_{i+1}, t_{i+1}), @param s s(x_{i+1}, t_{i+1}): [B, ...D]
  * @param g g(t_{i+1}), the *right* end point
  * @param noise δ^B_i: [B, ...D], or null for the noise-free (mean) step
  */
 export function backwardStep(z: tf.Tensor, f: tf.Tensor, s: tf.Tensor, g: number, dt: number, noise: tf.Tensor | null): tf.Tensor {
-  return tf.tidy(() => {
-    const mean = tf.sub(z, tf.mul(backwardDrift(f, s, g), dt));
-    return noise === null ? mean : tf.add(mean, tf.mul(noise, g * Math.sqrt(dt)));
-  });
+  return lambdaStep(z, f, s, g, dt, 1, noise);
 }
 
 /**

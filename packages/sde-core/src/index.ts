@@ -4,7 +4,7 @@ export { progressiveSchedule } from './progressive.js';
 export type { ProgressiveSpec, ProgressiveSchedule } from './progressive.js';
 export { constantDiffusion, piecewiseDiffusion, functionalDiffusion } from './diffusion.js';
 export type { Diffusion } from './diffusion.js';
-export { forwardStep, backwardStep, backwardDrift, backwardNoise, halfSquaredNorm } from './euler_maruyama.js';
+export { forwardStep, backwardStep, backwardDrift, lambdaDrift, lambdaStep, backwardNoise, halfSquaredNorm } from './euler_maruyama.js';
 export {
   deriveSeed,
   uniformGenerator,
@@ -12,7 +12,27 @@ export {
   replayableNormals,
   replayableNormal,
   forwardNoise,
+  keyedNoise,
+  rowKeyedNoise,
+  rowNormals,
+  rowUniforms,
+  rowRademacher,
+  checkReplays,
 } from './noise.js';
-export type { NoiseKey, NoiseSource } from './noise.js';
+export type { NoiseKey, NoiseSource, ReplayableNoise } from './noise.js';
 export { simulateForward, disposeTrajectory } from './trajectory.js';
 export type { TimeField, Trajectory } from './trajectory.js';
+export { variablesOf, applyField, checkFieldOutput } from './vector_field.js';
+export type { VectorField, Parameter } from './vector_field.js';
+export { gaussianPrior, standardNormalPrior, priorNoisePurpose } from './prior.js';
+export type { Prior } from './prior.js';
+export { sde, checkSdeGrid, linearDrift, timeFactor } from './sde.js';
+export type { Sde, SdeSpec, LinearMarginal, TimeFunction } from './sde.js';
+export { diffflowSde } from './diffflow_sde.js';
+export type { DiffFlowSdeSpec } from './diffflow_sde.js';
+export { vpSde, subVpSde, vpSchedule, checkVpSchedule, defaultVpSchedule, vpBeta, vpIntegratedBeta, vpMarginal } from './vp_sde.js';
+export type { VpSchedule, VpMarginal } from './vp_sde.js';
+export { veSde } from './ve_sde.js';
+export type { VeSchedule } from './ve_sde.js';
+export { diffusionModel, modelFields, marginalDrift } from './model.js';
+export type { DiffusionModel } from './model.js';

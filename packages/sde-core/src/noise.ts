@@ -113,23 +113,99 @@ export function replayableNormal(shape: readonly number[], key: NoiseKey, rows?:
 
 /**
  * The forward noise δ^F_i of one training iteration as a function of the step i: what the loss
- * draws while simulating, and what the adjoint replays backwards.
+ * draws while simulating. Any function of this shape will do for the loss alone; the adjoint, which
+ * regenerates δ^F_i instead of storing it, takes a {@link ReplayableNoise}.
  */
 export type NoiseSource = (step: number, shape: readonly number[]) => tf.Tensor;
+
+declare const replayable: unique symbol;
+
+/**
+ * A {@link NoiseSource} that gives the same tensor for the same step on every call: only this
+ * package's keyed constructors ({@link forwardNoise}, {@link keyedNoise}, {@link rowKeyedNoise})
+ * make one, so `(i, shape) => tf.randomNormal(shape)` is a type error where it is required.
+ */
+export type ReplayableNoise = NoiseSource & { readonly [replayable]: true };
+
+const brand = (source: NoiseSource): ReplayableNoise => source as ReplayableNoise;
+
+/**
+ * Noise keyed (seed, purpose, iteration, step = i): `keyedNoise(key)(i, shape)` is the same
+ * tensor on every call.
+ * @param rows optional [start, end) rows of the full batch (data-parallel shards): a shard of
+ *   `end − start` rows gets exactly those rows of the whole batch's draw.
+ */
+export function keyedNoise(key: Omit<NoiseKey, 'step'>, rows?: readonly [number, number]): ReplayableNoise {
+  return brand((step, shape) => {
+    const full = rows === undefined ? shape : [shape[0] === undefined ? 0 : fullRows(rows, shape), ...shape.slice(1)];
+    return replayableNormal(full, { ...key, step }, rows);
+  });
+}
 
 /**
  * δ^F for (seed, iteration, step): `forwardNoise(seed, it)(i, shape)` is the same tensor every call.
  * @param rows optional [start, end) rows of the full batch (data-parallel shards).
  */
-export function forwardNoise(seed: number, iteration: number, rows?: readonly [number, number]): NoiseSource {
-  return (step, shape) => {
-    const full = rows === undefined ? shape : [shape[0] === undefined ? 0 : fullRows(rows, shape), ...shape.slice(1)];
-    return replayableNormal(full, { seed, purpose: 'forward', iteration, step }, rows);
-  };
+export function forwardNoise(seed: number, iteration: number, rows?: readonly [number, number]): ReplayableNoise {
+  return keyedNoise({ seed, purpose: 'forward', iteration }, rows);
 }
 
 /** With a shard, `shape[0]` is the shard's row count; the full batch has at least `rows[1]` rows. */
 function fullRows(rows: readonly [number, number], shape: readonly number[]): number {
   if (shape[0] !== rows[1] - rows[0]) throw new RangeError(`forwardNoise: shard rows ${rows[0]}…${rows[1]} do not match batch ${shape[0]}`);
   return rows[1];
+}
+
+/**
+ * Noise keyed per data row: row r of step i is keyed (seed, purpose, iteration = r, step = i), so
+ * a result never depends on how rows are cut into chunks, and rows [start, end) cost O(end − start).
+ * @param rows the [start, end) rows of the batch this source serves (its shape[0] must be end − start)
+ */
+export function rowKeyedNoise(seed: number, purpose: string, rows: readonly [number, number]): ReplayableNoise {
+  return brand((step, shape) => {
+    if (shape[0] !== rows[1] - rows[0]) throw new RangeError(`rowKeyedNoise: batch of ${shape[0]} rows does not match rows ${rows[0]}…${rows[1]}`);
+    return tf.tensor(rowNormals(seed, purpose, rows, shape.slice(1).reduce((a, b) => a * b, 1), step), shape as number[], 'float32');
+  });
+}
+
+/**
+ * `perRow` standard normals for each row of [start, end), row r keyed (seed, purpose, r, step),
+ * rows concatenated. @returns Float32Array of length (end − start)·perRow
+ */
+export function rowNormals(seed: number, purpose: string, rows: readonly [number, number], perRow: number, step: number): Float32Array {
+  const [start, end] = rows;
+  const out = new Float32Array((end - start) * perRow);
+  for (let r = start; r < end; r++) out.set(replayableNormals(perRow, { seed, purpose, iteration: r, step }), (r - start) * perRow);
+  return out;
+}
+
+/** `perRow` uniforms in [0, 1) for each row of [start, end), row r keyed (seed, purpose, r, step) (float64). */
+export function rowUniforms(seed: number, purpose: string, rows: readonly [number, number], perRow: number, step: number): Float64Array {
+  const [start, end] = rows;
+  const out = new Float64Array((end - start) * perRow);
+  for (let r = start; r < end; r++) out.set(replayableUniforms(perRow, { seed, purpose, iteration: r, step }), (r - start) * perRow);
+  return out;
+}
+
+/** `perRow` Rademacher signs (±1, each with probability ½) for each row of [start, end): u < ½ ↦ −1, else +1. */
+export function rowRademacher(seed: number, purpose: string, rows: readonly [number, number], perRow: number, step: number): Float32Array {
+  return Float32Array.from(rowUniforms(seed, purpose, rows, perRow, step), (u) => (u < 0.5 ? -1 : 1));
+}
+
+/**
+ * Throws an Error unless `noise` gives the same numbers for the same step twice (drawn at `step`
+ * with `shape`): the cheap check a consumer that replays noise (the adjoint) runs first.
+ */
+export function checkReplays(noise: NoiseSource, shape: readonly number[], where: string, step = 0): void {
+  const [a, b] = [noise(step, shape), noise(step, shape)];
+  const da = a.dataSync();
+  const db = b.dataSync();
+  const same = da.length === db.length && da.every((v, k) => Object.is(v, db[k]));
+  tf.dispose([a, b]);
+  if (!same) {
+    throw new Error(
+      `${where}: the noise source does not replay (step ${step} drawn twice gave different numbers); ` +
+        'use a keyed source such as forwardNoise(seed, iteration) from @diffflow/sde-core',
+    );
+  }
 }
