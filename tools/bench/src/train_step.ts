@@ -1,179 +1,184 @@
 /**
- * Training step and sampling against the PyTorch anchor, side by side in one run.
+ * Training step and sampling against the PyTorch anchor, interleaved, with the flops achieved.
  *
- *   npx nx run bench:train-step                       # everything (several minutes on 2 cores)
- *   npx nx run bench:train-step -- --batch 512 --strategies adjoint,parallel-adjoint --sample no
- *   (or: cd tools/bench && npm run train-step -- …)
+ *   npx nx run bench:train-step                          # the four rows, 3 rounds (≈ 10 min on 2 cores)
+ *   cd tools/bench && npm run train-step -- --rounds 1 --iterations 2 --batch 512 --samplers none
+ *   npm run train-step -- --check yes --rounds 0         # only the flop-count check
  *
- * The model, grid and optimiser are the anchor's (/work/shared/anchors/torch_ref.py): two Fourier-time
- * MLPs 3 × 128, N = 30 on the fixed grid {tMin 1e-3, tMax 0.05, β 0.9}, g = 0.2, Adam 1e-3. An
- * iteration is: draw the batch, gradients, optimizer step, read the loss back (the anchor's step()).
- * Every configuration runs in its own child process (ours and the anchor's alike), so each peak RSS
- * is that configuration's alone; the anchor is started as `/usr/bin/python3 torch_ref.py MODE B ITERS`
- * when torch imports. Times are medians over the timed iterations after one warm-up iteration.
+ * Rows (defaults): train parallel-adjoint at B = 512 and 5000, parallel-sample and sample (one
+ * thread) of 10,000 points. The model, grid and optimiser are the anchor's
+ * (/work/shared/anchors/torch_ref.py): two Fourier-time MLPs 3 × 128, N = 30 on the fixed grid
+ * {tMin 1e-3, tMax 0.05, β 0.9}, g = 0.2, Adam 1e-3. A training iteration is: draw the batch,
+ * gradients, optimizer step, read the loss back (the anchor's step()); a sampling iteration is one
+ * draw (N steps of the backward SDE, last step noise-free; the anchor's `sample` mode).
+ *
+ * Rounds: each round runs, for every row, ours then the anchor (each in a fresh child process, one
+ * warm-up then `iterations` timed iterations, median), so load that drifts during the run hits both
+ * sides of a row alike. Each round starts with the matMul ceiling (peak.ts: one large product on one
+ * thread and on as many threads as the parallel rows have shards). Reported per row: the medians
+ * over rounds of ours and the anchor, the median of the per-round ratios, the 1-minute load average
+ * before → after every child, the matMul flops of an iteration (flops.ts) and GFLOP/s, and those as
+ * a fraction of the ceiling on the same number of threads (median over rounds).
  *
  * Options (all optional):
- *   --batch 512,5000        batch sizes of the training step
- *   --iterations 5          timed iterations per configuration (plus one warm-up)
- *   --strategies LIST       of naive, adjoint, parallel-naive, parallel-adjoint (default: all but
- *                           naive at B ≥ 2048, which exceeds the wasm heap)
- *   --workers N             worker threads of the parallel strategies (default: cores − 1, plus the
- *                           main thread's own shard)
- *   --chunk-rows R          most rows a shard runs at once (dataParallel's chunkRows, default 2048)
- *   --anchor yes|no         run the PyTorch anchor too (default: yes when torch imports)
- *   --sample yes|no         time sampling too (default yes)
- *   --sample-points 10000   points per draw (N steps of the backward SDE, last step noise-free)
- *   --rounds 1              repeat the whole list this many times, alternating ours and the
- *                           anchor's (medians over rounds: on a shared machine the load drifts)
- *   --steps 30              N
+ *   --batch 512,5000          batch sizes of the training rows
+ *   --strategies LIST         training strategies: parallel-adjoint (default), adjoint, naive, parallel-naive
+ *   --samplers LIST           parallel-sample,sample (default) or none
+ *   --sample-points 10000     points per draw
+ *   --rounds 3                interleaved rounds (0: none, e.g. with --check)
+ *   --iterations 5            timed iterations per child (plus one warm-up)
+ *   --steps 30                N
+ *   --workers N               dataParallel workers (default cores − 1, plus the main thread's shard)
+ *   --chunk-rows R            dataParallel's chunkRows (default 2048)
+ *   --anchor yes|no           run the anchor (default: yes when `/usr/bin/python3 -c "import torch"` works)
+ *   --peak yes|no             measure the matMul ceiling each round (default yes)
+ *   --peak-shape 1024,1024,1024   m,k,n of the ceiling's product
+ *   --check yes|no            before the rounds, compare each row's derived flops with a tf.profile count
  * The backend is `selectBackend()`'s (tfjs-node if it loads, else wasm; DIFFFLOW_BACKEND forces one).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, samplingFlops, splitRows } from './flops.js';
+import { measureMatMulPeak, type MatMulPeak } from './peak.js';
+import { defaultChunkRows, driftCacheBytes, referenceShape, type WorkloadJob } from './workload.js';
 
 const ANCHOR = '/work/shared/anchors/torch_ref.py';
 const PYTHON = '/usr/bin/python3';
-const STRATEGIES = ['naive', 'adjoint', 'parallel-naive', 'parallel-adjoint'] as const;
-type Strategy = (typeof STRATEGIES)[number];
-const SAMPLERS = ['sample', 'parallel-sample'] as const;
-type Sampler = (typeof SAMPLERS)[number];
+const STRATEGIES = ['parallel-adjoint', 'adjoint', 'parallel-naive', 'naive'] as const;
+const SAMPLERS = ['parallel-sample', 'sample'] as const;
 
-/** One configuration, run in a child process. */
-type Job =
-  | {
-      readonly kind: 'ours';
-      readonly what: Strategy | Sampler;
-      readonly batch: number;
-      readonly iterations: number;
-      readonly steps: number;
-      readonly workers: number | null;
-      readonly chunkRows: number | null;
-    }
-  | { readonly kind: 'anchor'; readonly what: 'adjoint' | 'sample'; readonly batch: number; readonly iterations: number; readonly steps: number };
-
-/** What a child reports. */
-interface Outcome {
-  readonly job: Job;
-  readonly ok: boolean;
-  readonly msPerIter?: number;
-  readonly times?: readonly number[];
-  readonly loss?: number;
-  readonly peakRssMiB?: number;
-  readonly backend?: string;
-  readonly note?: string;
-  /** CPU time (all threads) per timed iteration, median: less sensitive than wall time to other load. */
-  readonly cpuMsPerIter?: number;
-  /** 1-minute load average when the configuration started and ended (the machine is shared). */
-  readonly load?: readonly [number, number];
+/** One row of the table: our workload and the anchor's command. */
+interface Row {
+  readonly label: string;
+  readonly job: WorkloadJob;
+  readonly anchor: { readonly mode: 'adjoint' | 'sample'; readonly batch: number };
 }
 
-// ---------------------------------------------------------------- child: one configuration, ours
+/** What a child reports about one run. */
+interface Run {
+  readonly ok: boolean;
+  readonly ms?: number;
+  readonly times?: readonly number[];
+  readonly cpuMs?: number;
+  readonly peakRssMiB?: number;
+  readonly backend?: string;
+  readonly shards?: number;
+  readonly note?: string;
+  /** 1-minute load average when the child started and when it ended. */
+  readonly load: readonly [number, number];
+}
 
-async function runOurs(job: Job & { kind: 'ours' }): Promise<Outcome> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const { selectBackend } = await import('@diffflow/backend');
-  const { fixedGrid, replayableNormals, replayableUniforms, forwardNoise } = await import('@diffflow/sde-core');
-  const { gradientStrategy, disposeGradientResult, dataParallel, modelFromSpec, sampleRows } = await import('@diffflow/adjoint');
-  const info = await selectBackend({ quiet: true });
-  const spec = {
-    drift: { dim: 2, hidden: 128, layers: 3, seed: 1, name: 'drift' },
-    score: { dim: 2, hidden: 128, layers: 3, seed: 2, name: 'score' },
-    diffusion: { kind: 'constant', value: 0.2 },
-  } as const;
-  const model = modelFromSpec(spec);
-  const grid = fixedGrid({ steps: job.steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
-  const parallel = job.what.startsWith('parallel-');
-  const inner = job.what.endsWith('naive') ? 'naive' : 'adjoint';
-  const pool = parallel
-    ? await dataParallel({ spec, strategy: inner, ...(job.workers === null ? {} : { workers: job.workers }), ...(job.chunkRows === null ? {} : { chunkRows: job.chunkRows }) })
-    : null;
-  const optimizer = tf.train.adam(1e-3);
-  const seed = 0;
-  /** The anchor's data: N(0, 0.5²) around a random corner (±1, ±1); the timing does not depend on it. */
-  const batchAt = (iteration: number) => {
-    const normal = replayableNormals(2 * job.batch, { seed, purpose: 'data', iteration, step: 0 });
-    const corner = replayableUniforms(2 * job.batch, { seed, purpose: 'data/corner', iteration, step: 0 });
-    return tf.tensor2d(Float32Array.from(normal, (z, i) => 0.5 * z + ((corner[i] as number) < 0.5 ? -1 : 1)), [job.batch, 2]);
-  };
-  const sampling = job.what === 'sample' || job.what === 'parallel-sample';
-  const iteration = async (it: number): Promise<number> => {
-    if (sampling) {
-      const options = { n: job.batch, grid, seed: it };
-      const x = pool === null ? sampleRows(model, [0, job.batch], 2, options) : await pool.sample(model, options);
-      const v = tf.tidy(() => tf.mean(tf.abs(x)).dataSync()[0] as number);
-      x.dispose();
-      return v;
-    }
-    const x0 = batchAt(it);
-    const result = pool === null ? gradientStrategy(inner)(model, x0, grid, forwardNoise(seed, it)) : await pool.gradients(model, x0, grid, { seed, iteration: it });
-    optimizer.applyGradients(Object.entries(result.grads).map(([name, tensor]) => ({ name, tensor })));
-    const loss = result.loss.bound.dataSync()[0] as number;
-    disposeGradientResult(result);
-    x0.dispose();
-    return loss;
-  };
+const load1 = (): number => loadavg()[0] as number;
+
+// ---------------------------------------------------------------- children
+
+async function oursChild(job: WorkloadJob, iterations: number): Promise<Omit<Run, 'load'>> {
+  const { startWorkload } = await import('./workload.js');
+  const workload = await startWorkload(job);
   try {
-    await iteration(0); // warm-up: compiles kernels, packs weights, starts nothing new afterwards
+    await workload.iteration(0); // warm-up: compiles kernels, packs weights, starts the workers' backends
     const times: number[] = [];
     const cpu: number[] = [];
-    let loss = Number.NaN;
-    for (let it = 1; it <= job.iterations; it++) {
+    for (let it = 1; it <= iterations; it++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      loss = await iteration(it);
+      await workload.iteration(it);
       times.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
     }
-    const backend = pool === null ? info.name : `${info.name} × ${pool.shards} shards`;
-    return { job, ok: true, msPerIter: median(times), times, cpuMsPerIter: median(cpu), loss, peakRssMiB: process.resourceUsage().maxRSS / 1024, backend };
+    const backend = workload.shards === 1 ? workload.backend : `${workload.backend} × ${workload.shards} shards`;
+    return { ok: true, ms: median(times), times, cpuMs: median(cpu), peakRssMiB: process.resourceUsage().maxRSS / 1024, backend, shards: workload.shards };
   } finally {
-    await pool?.dispose();
+    await workload.dispose();
   }
 }
 
-// ---------------------------------------------------------------- child: the anchor
+/** The pieces a row's iteration is made of, each profiled once: returns the measured matMul flops of an iteration. */
+async function checkChild(job: WorkloadJob, shards: number): Promise<{ flops: number; kernels: number; pieces: string }> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { adjointChunk, samplingShard, startBackend } = await import('./workload.js');
+  await startBackend();
+  const sizes =
+    job.what === 'sample'
+      ? splitRows(job.batch, shards)
+      : adjointChunks({ batch: job.batch, steps: job.steps, shards, chunkRows: job.parallel ? (job.chunkRows ?? defaultChunkRows) : Infinity, driftCacheBytes });
+  const counted = new Map<number, { flops: number; count: number }>();
+  for (const rows of sizes) {
+    if (counted.has(rows)) continue;
+    const piece = job.what === 'sample' ? samplingShard(job.batch, 0, rows, job.steps) : adjointChunk(rows, job.steps);
+    counted.set(rows, matMulFlopsOfKernels((await tf.profile(() => piece.run())).kernels));
+    piece.dispose();
+  }
+  const total = sizes.map((r) => counted.get(r) as { flops: number; count: number });
+  return {
+    flops: total.reduce((n, c) => n + c.flops, 0),
+    kernels: total.reduce((n, c) => n + c.count, 0),
+    pieces: [...counted.keys()].map((r) => `${sizes.filter((s) => s === r).length} × ${r} rows`).join(' + '),
+  };
+}
 
-function runAnchor(job: Job & { kind: 'anchor' }): Promise<Outcome> {
+function runAnchor(row: Row, iterations: number, steps: number): Promise<Run> {
+  const before = load1();
   return new Promise((resolve) => {
-    const child = spawn(PYTHON, [ANCHOR, job.what, String(job.batch), String(job.iterations), String(job.steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, [ANCHOR, row.anchor.mode, String(row.anchor.batch), String(iterations), String(steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('close', (code) => {
+      const load = [before, load1()] as const;
       // torch adjoint B=512 N=30 ms_per_iter=1092.0 loss=1.227 peak_rss_mib=257
       const m = /ms_per_iter=([\d.]+) loss=(\S+) peak_rss_mib=(\d+)/.exec(out);
-      if (code !== 0 || m === null) resolve({ job, ok: false, note: `anchor exited ${code}: ${lastLine(err || out)}` });
-      else resolve({ job, ok: true, msPerIter: Number(m[1]), loss: Number(m[2]), peakRssMiB: Number(m[3]), backend: 'torch (2 threads)' });
+      if (code !== 0 || m === null) resolve({ ok: false, note: `anchor exited ${code}: ${lastLine(err || out)}`, load });
+      else resolve({ ok: true, ms: Number(m[1]), peakRssMiB: Number(m[3]), backend: 'torch (2 threads)', load });
     });
   });
+}
+
+/** Runs this script as a child with one JSON request; resolves with the JSON line it prints. */
+function spawnSelf<T>(request: unknown): Promise<{ value?: T; note?: string; load: readonly [number, number] }> {
+  const before = load1();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => {
+      const load = [before, load1()] as const;
+      const line = out.split('\n').find((l) => l.startsWith('{"reply"'));
+      if (line === undefined) resolve({ note: `exited ${code}: ${lastLine(err)}`, load });
+      else {
+        const { reply, error } = JSON.parse(line) as { reply: T | null; error?: string };
+        resolve(reply === null ? { note: error ?? 'failed', load } : { value: reply, load });
+      }
+    });
+  });
+}
+
+async function runOurs(row: Row, iterations: number): Promise<Run> {
+  const r = await spawnSelf<Omit<Run, 'load'>>({ kind: 'ours', job: row.job, iterations });
+  return r.value === undefined ? { ok: false, note: r.note, load: r.load } : { ...r.value, load: r.load };
+}
+
+// ---------------------------------------------------------------- flops of a row
+
+/** Shards a row's iteration is split over. */
+const shardsOf = (row: Row, parallelShards: number): number => (row.job.parallel ? parallelShards : 1);
+
+/** matMul flops of one iteration of a row (null: not derived for this strategy). */
+function rowFlops(row: Row, parallelShards: number): number | null {
+  const { job } = row;
+  const shards = shardsOf(row, parallelShards);
+  if (job.what === 'sample') return samplingFlops(referenceShape, job.batch, job.steps, shards);
+  if (job.what === 'naive') return null; // autodiff through `apply`: a different kernel mix, not derived
+  const chunkRows = job.parallel ? (job.chunkRows ?? defaultChunkRows) : Infinity;
+  return adjointIterationFlops(referenceShape, { batch: job.batch, steps: job.steps, shards, chunkRows, driftCacheBytes });
 }
 
 // ---------------------------------------------------------------- parent
-
-async function runChild(job: Job): Promise<Outcome> {
-  const before = loadavg()[0] as number;
-  const outcome = await (job.kind === 'anchor' ? runAnchor(job) : spawnOurs(job));
-  return { ...outcome, load: [before, loadavg()[0] as number] };
-}
-
-function spawnOurs(job: Job & { kind: 'ours' }): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const script = fileURLToPath(import.meta.url);
-    const child = spawn(process.execPath, [...process.execArgv, script, '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('{"job"'));
-      if (line !== undefined) resolve(JSON.parse(line) as Outcome);
-      else resolve({ job, ok: false, note: `exited ${code}: ${lastLine(err)}` });
-    });
-  });
-}
 
 function lastLine(text: string): string {
   const lines = text.trim().split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
@@ -204,9 +209,9 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function positiveInts(text: string, name: string): number[] {
+function ints(text: string, name: string, min: number): number[] {
   const values = text.split(',').map((s) => Number(s.trim()));
-  if (values.some((v) => !Number.isInteger(v) || v < 1)) fail(`--${name} must be positive integers separated by commas, got '${text}'`);
+  if (values.some((v) => !Number.isInteger(v) || v < min)) fail(`--${name} must be integers ≥ ${min} separated by commas, got '${text}'`);
   return values;
 }
 
@@ -217,95 +222,173 @@ function yesNo(text: string | undefined, name: string, fallback: boolean): boole
   return fail(`--${name} must be yes or no, got '${text}'`);
 }
 
-const fmt = (v: number | undefined, digits = 0): string => (v === undefined ? '—' : v.toFixed(digits));
+function list<T extends string>(text: string | undefined, name: string, allowed: readonly T[], fallback: readonly T[]): T[] {
+  if (text === undefined) return [...fallback];
+  if (text === 'none') return [];
+  const items = text.split(',').map((s) => s.trim());
+  for (const s of items) if (!(allowed as readonly string[]).includes(s)) fail(`--${name}: '${s}' is not one of ${allowed.join(', ')} (or none)`);
+  return items as T[];
+}
+
+const fmt = (v: number | undefined | null, digits = 0): string => (v === undefined || v === null || Number.isNaN(v) ? '—' : v.toFixed(digits));
+const loads = (rs: readonly Run[]): string => rs.map((r) => `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}`).join(', ');
+
+async function childMain(request: { kind: 'ours'; job: WorkloadJob; iterations: number } | { kind: 'check'; job: WorkloadJob; shards: number }): Promise<void> {
+  // Measure the footprint a compiled (JavaScript) run has: tsx turns on source maps, which makes
+  // Node parse the .map files of every tfjs bundle it loads (~50 MiB). Off before tfjs loads.
+  process.setSourceMapsEnabled(false);
+  try {
+    const reply = request.kind === 'ours' ? await oursChild(request.job, request.iterations) : await checkChild(request.job, request.shards);
+    console.log(JSON.stringify({ reply }));
+  } catch (error) {
+    console.log(JSON.stringify({ reply: null, error: error instanceof Error ? error.message.split('\n')[0] : String(error) }));
+  }
+  process.exit(0);
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--child') {
-    // Measure the footprint a compiled (JavaScript) run has: tsx turns on source maps, which makes
-    // Node parse the .map files of every tfjs bundle it loads (~50 MiB). Off before tfjs loads.
-    process.setSourceMapsEnabled(false);
-    const job = JSON.parse(argv[1] as string) as Job & { kind: 'ours' };
-    try {
-      console.log(JSON.stringify(await runOurs(job)));
-    } catch (error) {
-      console.log(JSON.stringify({ job, ok: false, note: error instanceof Error ? error.message.split('\n')[0] : String(error) }));
-    }
-    process.exit(0);
-  }
+  if (argv[0] === '--child') return childMain(JSON.parse(argv[1] as string));
   const args = parseArgs(argv);
-  const known = new Set(['batch', 'iterations', 'strategies', 'workers', 'chunk-rows', 'anchor', 'sample', 'sample-points', 'rounds', 'steps']);
-  for (const k of args.keys()) if (!known.has(k)) fail(`unknown option --${k} (known: ${[...known].join(', ')})`);
-  const batches = positiveInts(args.get('batch') ?? '512,5000', 'batch');
-  const iterations = positiveInts(args.get('iterations') ?? '5', 'iterations')[0] as number;
-  const rounds = positiveInts(args.get('rounds') ?? '1', 'rounds')[0] as number;
-  const steps = positiveInts(args.get('steps') ?? '30', 'steps')[0] as number;
-  const samplePoints = positiveInts(args.get('sample-points') ?? '10000', 'sample-points')[0] as number;
-  const workersArg = args.get('workers');
-  const workers = workersArg === undefined ? null : Number(workersArg);
-  if (workers !== null && !(Number.isInteger(workers) && workers >= 0)) fail(`--workers must be an integer ≥ 0, got '${workersArg}'`);
-  const chunkArg = args.get('chunk-rows');
-  const chunkRows = chunkArg === undefined ? null : (positiveInts(chunkArg, 'chunk-rows')[0] as number);
-  const explicit = args.get('strategies')?.split(',').map((s) => s.trim());
-  explicit?.forEach((s) => (STRATEGIES as readonly string[]).includes(s) || fail(`--strategies: '${s}' is not one of ${STRATEGIES.join(', ')}`));
+  const known = ['batch', 'strategies', 'samplers', 'sample-points', 'rounds', 'iterations', 'steps', 'workers', 'chunk-rows', 'anchor', 'peak', 'peak-shape', 'check'];
+  for (const k of args.keys()) if (!known.includes(k)) fail(`unknown option --${k} (known: ${known.join(', ')})`);
+  const batches = ints(args.get('batch') ?? '512,5000', 'batch', 1);
+  const strategies = list(args.get('strategies'), 'strategies', STRATEGIES, ['parallel-adjoint']);
+  const samplers = list(args.get('samplers'), 'samplers', SAMPLERS, SAMPLERS);
+  const points = ints(args.get('sample-points') ?? '10000', 'sample-points', 1)[0] as number;
+  const rounds = ints(args.get('rounds') ?? '3', 'rounds', 0)[0] as number;
+  const iterations = ints(args.get('iterations') ?? '5', 'iterations', 1)[0] as number;
+  const steps = ints(args.get('steps') ?? '30', 'steps', 1)[0] as number;
+  const workers = args.has('workers') ? (ints(args.get('workers') as string, 'workers', 0)[0] as number) : null;
+  const chunkRows = args.has('chunk-rows') ? (ints(args.get('chunk-rows') as string, 'chunk-rows', 1)[0] as number) : null;
   const torch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   const anchor = yesNo(args.get('anchor'), 'anchor', torch);
   if (anchor && !torch) fail(`--anchor yes, but '${PYTHON} -c "import torch"' fails (the lead installs torch with setup-torch.sh)`);
-  const sample = yesNo(args.get('sample'), 'sample', true);
+  const peak = yesNo(args.get('peak'), 'peak', true);
+  const peakShape = ints(args.get('peak-shape') ?? '1024,1024,1024', 'peak-shape', 1);
+  if (peakShape.length !== 3) fail(`--peak-shape must be m,k,n, got '${args.get('peak-shape')}'`);
+  const check = yesNo(args.get('check'), 'check', false);
+  const nproc = availableParallelism();
+  /** Shards of a parallel row: dataParallel's workers plus the calling thread's. */
+  const parallelShards = (workers ?? Math.max(nproc - 1, 0)) + 1;
 
-  const jobs: Job[] = [];
+  const rows: Row[] = [];
   for (const batch of batches) {
-    const strategies = (explicit ?? STRATEGIES.filter((s) => !(s === 'naive' || s === 'parallel-naive') || batch < 2048)) as Strategy[];
-    for (const what of strategies) jobs.push({ kind: 'ours', what, batch, iterations, steps, workers, chunkRows });
-    if (anchor) jobs.push({ kind: 'anchor', what: 'adjoint', batch, iterations, steps });
+    for (const s of strategies) {
+      const job: WorkloadJob = { what: s.endsWith('naive') ? 'naive' : 'adjoint', batch, steps, parallel: s.startsWith('parallel-'), workers, chunkRows };
+      rows.push({ label: `train ${s} B = ${batch}`, job, anchor: { mode: 'adjoint', batch } });
+    }
   }
-  if (sample) {
-    for (const what of SAMPLERS) jobs.push({ kind: 'ours', what, batch: samplePoints, iterations, steps, workers, chunkRows });
-    if (anchor) jobs.push({ kind: 'anchor', what: 'sample', batch: samplePoints, iterations, steps });
+  for (const s of samplers) {
+    const parallel = s === 'parallel-sample';
+    const job: WorkloadJob = { what: 'sample', batch: points, steps, parallel, workers, chunkRows };
+    rows.push({ label: `${parallel ? 'parallel-sample' : 'sample, one thread,'} ${points} points`, job, anchor: { mode: 'sample', batch: points } });
   }
 
-  console.error(`train-step: ${jobs.length} configurations × ${rounds} round(s), ${iterations} timed iterations each, ${availableParallelism()} cores; anchor ${anchor ? 'on' : 'off'}`);
-  const results = new Map<string, Outcome[]>();
-  const keyOf = (j: Job): string => JSON.stringify(j);
-  for (let r = 0; r < rounds; r++) {
-    for (const job of jobs) {
-      const o = await runChild(job);
-      (results.get(keyOf(job)) ?? results.set(keyOf(job), []).get(keyOf(job)) ?? []).push(o);
-      const label = job.kind === 'anchor' ? `torch ${job.what}` : job.what;
-      const detail = o.ok
-        ? `${fmt(o.msPerIter)} ms/iter${o.cpuMsPerIter === undefined ? '' : ` (cpu ${fmt(o.cpuMsPerIter)})`}, peak ${fmt(o.peakRssMiB)} MiB${o.times ? ` [${o.times.map((t) => t.toFixed(0)).join(' ')}]` : ''}`
-        : `FAILED ${o.note}`;
-      console.error(`  ${label} B=${job.batch}: ${detail}; load ${o.load?.map((l) => l.toFixed(1)).join('→')}`);
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', '../../packages', '.'], { encoding: 'utf8' }).stdout.trim() !== '';
+  console.log(
+    `train-step: ${new Date().toISOString()}, commit ${commit}${dirty ? ' + uncommitted changes' : ''}, ${nproc} cores (${cpus()[0]?.model ?? '?'}), ` +
+      `Node ${process.version}; ${rows.length} rows × ${rounds} rounds, ${iterations} timed iterations per child, N = ${steps}; anchor ${anchor ? 'on' : 'off'}; load ${load1().toFixed(2)}`,
+  );
+
+  if (check) {
+    console.log('\n| row | derived GFLOP / iteration | profiled (tf.profile, matMul kernels) | pieces profiled | matMul kernels / iteration | agree |');
+    console.log('|---|---:|---:|---|---:|---|');
+    let bad = 0;
+    for (const row of rows) {
+      const derived = rowFlops(row, parallelShards);
+      const r = await spawnSelf<{ flops: number; kernels: number; pieces: string }>({ kind: 'check', job: row.job, shards: shardsOf(row, parallelShards) });
+      const agree = derived !== null && r.value !== undefined && derived === r.value.flops;
+      if (!agree) bad++;
+      console.log(`| ${row.label} | ${fmt(derived === null ? null : derived / 1e9, 3)} | ${r.value === undefined ? `failed: ${r.note}` : fmt(r.value.flops / 1e9, 3)} | ${r.value?.pieces ?? '—'} | ${r.value?.kernels ?? '—'} | ${agree ? 'yes' : 'NO'} |`);
+    }
+    if (bad > 0) {
+      console.error(`train-step: the derived flop count differs from the profiled one in ${bad} row(s)`);
+      process.exitCode = 1;
+    }
+  }
+  if (rounds === 0) return;
+
+  const peakThreads = [...new Set([1, ...rows.map((r) => shardsOf(r, parallelShards))])].sort((a, b) => a - b);
+  const peaks = new Map<number, MatMulPeak[]>(peakThreads.map((t) => [t, []]));
+  const ours = new Map<Row, Run[]>(rows.map((r) => [r, []]));
+  const theirs = new Map<Row, Run[]>(rows.map((r) => [r, []]));
+  for (let round = 1; round <= rounds; round++) {
+    if (peak) {
+      for (const t of peakThreads) {
+        const before = load1();
+        try {
+          const p = await measureMatMulPeak(peakShape as [number, number, number], t, 10);
+          peaks.get(t)?.push(p);
+          console.error(`round ${round}: matMul ${peakShape.join('×')} on ${t} thread(s): ${p.gflops.toFixed(1)} GFLOP/s (per thread ${p.perThread.toFixed(1)}); load ${before.toFixed(1)}→${load1().toFixed(1)}`);
+        } catch (error) {
+          console.error(`round ${round}: matMul peak on ${t} thread(s) failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+    for (const row of rows) {
+      const o = await runOurs(row, iterations);
+      ours.get(row)?.push(o);
+      const detail = o.ok ? `${fmt(o.ms)} ms [${o.times?.map((t) => t.toFixed(0)).join(' ')}]` : `FAILED ${o.note}`;
+      let line = `round ${round}: ${row.label}: ours ${detail}, load ${loads([o])}`;
+      if (anchor) {
+        const a = await runAnchor(row, iterations, steps);
+        theirs.get(row)?.push(a);
+        line += `; anchor ${a.ok ? `${fmt(a.ms)} ms` : `FAILED ${a.note}`}, load ${loads([a])}`;
+        if (o.ok && a.ok) line += `; ratio ${((o.ms as number) / (a.ms as number)).toFixed(2)}`;
+      }
+      console.error(line);
     }
   }
 
-  /** Median over rounds of one configuration's ms/iter, and the largest peak. */
-  const summary = (job: Job): { ms?: number; cpu?: number; peak?: number; load?: number; ok: boolean; note?: string; backend?: string; loss?: number } => {
-    const os = results.get(keyOf(job)) ?? [];
-    const good = os.filter((o) => o.ok);
-    if (good.length === 0) return { ok: false, note: os[0]?.note ?? 'not run' };
-    return {
-      ok: true,
-      ms: median(good.map((o) => o.msPerIter as number)),
-      ...(good.every((o) => o.cpuMsPerIter !== undefined) ? { cpu: median(good.map((o) => o.cpuMsPerIter as number)) } : {}),
-      load: median(good.map((o) => o.load?.[0] ?? Number.NaN)),
-      peak: Math.max(...good.map((o) => o.peakRssMiB as number)),
-      backend: good[0]?.backend,
-      loss: good[good.length - 1]?.loss,
-    };
+  // ---- the tables
+  const peakOf = (threads: number): number | undefined => {
+    const ps = peaks.get(threads) ?? [];
+    return ps.length === 0 ? undefined : median(ps.map((p) => p.gflops));
   };
-  console.log('| what | B | backend | ms / iteration (median) | CPU ms | anchor ms | ratio to anchor | peak RSS MiB | anchor peak MiB | load (ours / anchor) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const job of jobs) {
-    if (job.kind === 'anchor') continue;
-    const mine = summary(job);
-    const sampling = job.what === 'sample' || job.what === 'parallel-sample';
-    const a = anchor ? summary({ kind: 'anchor', what: sampling ? 'sample' : 'adjoint', batch: job.batch, iterations, steps }) : undefined;
-    const ratio = mine.ms !== undefined && a?.ms !== undefined ? (mine.ms / a.ms).toFixed(2) : '—';
-    const what = sampling ? `${job.what} (${job.batch} points, N = ${steps})` : `train ${job.what}`;
-    const load = `${fmt(mine.load, 1)} / ${fmt(a?.load, 1)}`;
-    if (!mine.ok) console.log(`| ${what} | ${job.batch} | — | failed: ${mine.note} | — | ${fmt(a?.ms)} | — | — | ${fmt(a?.peak)} | ${load} |`);
-    else console.log(`| ${what} | ${job.batch} | ${mine.backend} | ${fmt(mine.ms)} | ${fmt(mine.cpu)} | ${fmt(a?.ms)} | ${ratio} | ${fmt(mine.peak)} | ${fmt(a?.peak)} | ${load} |`);
+  if (peak) {
+    console.log(`\nmatMul ceiling, [${peakShape.join(', ')}] products, medians over rounds (per round: all threads' GFLOP/s):`);
+    for (const t of peakThreads) {
+      const ps = peaks.get(t) ?? [];
+      console.log(`  ${t} thread(s): ${fmt(peakOf(t), 1)} GFLOP/s [${ps.map((p) => p.gflops.toFixed(1)).join(', ')}], per thread ${fmt(ps.length === 0 ? undefined : median(ps.map((p) => p.perThread)), 1)}`);
+    }
+  }
+  console.log(`\nper round (ms per iteration, median of ${iterations}; load = 1-min load average before→after the child; nproc ${nproc}):\n`);
+  console.log('| row | round | ours ms | anchor ms | ratio | load ours | load anchor |');
+  console.log('|---|---:|---:|---:|---:|---|---|');
+  for (const row of rows) {
+    const os = ours.get(row) ?? [];
+    const as = theirs.get(row) ?? [];
+    os.forEach((o, k) => {
+      const a = as[k];
+      const ratio = o.ok && a?.ok ? (o.ms as number) / (a.ms as number) : undefined;
+      console.log(`| ${row.label} | ${k + 1} | ${o.ok ? fmt(o.ms) : `failed: ${o.note}`} | ${a === undefined ? '—' : a.ok ? fmt(a.ms) : 'failed'} | ${fmt(ratio, 2)} | ${loads([o])} | ${a === undefined ? '—' : loads([a])} |`);
+    });
+  }
+  console.log(`\nsummary (medians over ${rounds} round(s); ratio = median of the per-round ratios; GFLOP = matMul flops of one iteration, flops.ts):\n`);
+  console.log('| row | backend | ours ms | anchor ms | ratio | GFLOP / iter | GFLOP/s | ceiling GFLOP/s (threads) | of ceiling | ours CPU ms | peak RSS MiB (ours / anchor) | load range |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  for (const row of rows) {
+    const os = (ours.get(row) ?? []).filter((o) => o.ok);
+    const as = (theirs.get(row) ?? []).filter((a) => a.ok);
+    const all = [...(ours.get(row) ?? []), ...(theirs.get(row) ?? [])];
+    const ms = os.length === 0 ? undefined : median(os.map((o) => o.ms as number));
+    const ams = as.length === 0 ? undefined : median(as.map((a) => a.ms as number));
+    const pairs = (ours.get(row) ?? []).flatMap((o, k) => {
+      const a = theirs.get(row)?.[k];
+      return o.ok && a?.ok ? [(o.ms as number) / (a.ms as number)] : [];
+    });
+    const flops = rowFlops(row, parallelShards);
+    const gflops = flops === null || ms === undefined ? undefined : flops / ms / 1e6;
+    const threads = shardsOf(row, parallelShards);
+    const ceiling = peakOf(threads);
+    const levels = all.flatMap((r) => [...r.load]);
+    const range = levels.length === 0 ? '—' : `${Math.min(...levels).toFixed(1)}–${Math.max(...levels).toFixed(1)}`;
+    const rss = `${fmt(os.length === 0 ? undefined : Math.max(...os.map((o) => o.peakRssMiB as number)))} / ${fmt(as.length === 0 ? undefined : Math.max(...as.map((a) => a.peakRssMiB as number)))}`;
+    console.log(
+      `| ${row.label} | ${os[0]?.backend ?? 'failed'} | ${fmt(ms)} | ${fmt(ams)} | ${fmt(pairs.length === 0 ? undefined : median(pairs), 2)} | ${fmt(flops === null ? null : flops / 1e9, 1)} | ${fmt(gflops, 1)} | ${fmt(ceiling, 1)} (${threads}) | ${gflops === undefined || ceiling === undefined ? '—' : `${((100 * gflops) / ceiling).toFixed(0)} %`} | ${fmt(os.length === 0 ? undefined : median(os.map((o) => o.cpuMs as number)))} | ${rss} | ${range} |`,
+    );
   }
 }
 

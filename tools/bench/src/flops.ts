@@ -1,0 +1,151 @@
+/**
+ * Floating-point work of the benchmark's rows, derived from the network spec and the code path.
+ *
+ * What is counted: every matrix product of the network calls an iteration makes — the forward
+ * passes and the hand-written pull-backs of the Fourier-time MLPs — at 2·m·k·n flops for an
+ * [m, k]·[k, n] product, including the thin ones (input and output layers, bias sums done as
+ * 1ᵀ·M products, the [1, ·] time embedding). Not counted: bias adds, activations and every other
+ * elementwise kernel, transposes and copies (O(B·h) each against the O(B·h²) of a hidden layer:
+ * ≈ 3 % of the matMul flops of a forward pass at h = 128), and the loss arithmetic outside the
+ * networks. `matMulFlopsOfKernels` counts the same from a `tf.profile` of a real run;
+ * `npm run train-step -- --check yes` and flops.test.ts compare the two.
+ */
+
+/** The parts of a Fourier-time MLP's shape that set its flops (`fourierMlp` options). */
+export interface MlpShape {
+  /** Data dimension D. */
+  readonly dim: number;
+  /** Hidden width h. */
+  readonly hidden: number;
+  /** Hidden h→h layers L. */
+  readonly layers: number;
+}
+
+/** matMul flops of one network call on `rows` rows with one t shared by the batch. */
+export interface CallFlops {
+  /** The forward pass (`apply`, or the forward half of `vjp` / `linearize`). */
+  readonly forward: number;
+  /** The pull-back through a kept forward pass (the backward half of `vjp`, `linearize(…).pullback`). */
+  readonly pullback: number;
+}
+
+/**
+ * Flops of a Fourier-time MLP call (packages/networks/src/fourier_mlp.ts):
+ *   forward  time embedding [1,2h]·[2h,h] and [1,h]·[h,h]; input [B,D]·[D,h]; L × [B,h]·[h,h];
+ *            output [B,h]·[h,D]
+ *   pull-back  per hidden layer ∂W = hᵀ·dp ([h,B]·[B,h]), ∂b = 1ᵀ·dp ([1,B]·[B,h]), ∂h = dp·Wᵀ;
+ *            output layer ∂W, ∂b, ∂h; input layer ∂W, ∂b, ∂x; time embedding ∂W₂ ([h,1]·[1,h]),
+ *            du ([1,h]·[h,h]), ∂W₁ ([2h,1]·[1,h]), ∂feats ([1,h]·[h,2h]), ∂φ ([1,2]·[2,h]).
+ */
+export function mlpCallFlops(shape: MlpShape, rows: number): CallFlops {
+  const { dim: d, hidden: h, layers: l } = shape;
+  const time = 2 * (2 * h * h) + 2 * (h * h);
+  const forward = time + rows * (2 * d * h + l * 2 * h * h + 2 * h * d);
+  const hiddenBack = l * (2 * h * h + 2 * h + 2 * h * h); // ∂W, ∂b, ∂h of each hidden layer, per row
+  const outputBack = 2 * h * d + 2 * d + 2 * d * h; // ∂W_out, ∂b_out, ∂h_L
+  const inputBack = 2 * d * h + 2 * h + 2 * h * d; // ∂W_in, ∂b_in, ∂x
+  const timeBack = 2 * h * h + 2 * h * h + 2 * (2 * h) * h + 2 * h * (2 * h) + 2 * 2 * h;
+  return { forward, pullback: timeBack + rows * (hiddenBack + outputBack + inputBack) };
+}
+
+/** Row shards [start, end) of `rows` split into `parts` nearly equal parts (as `shardRows` of @diffflow/adjoint). */
+export function splitRows(rows: number, parts: number): number[] {
+  const sizes: number[] = [];
+  for (let k = 0; k < parts; k++) {
+    const size = Math.floor(((k + 1) * rows) / parts) - Math.floor((k * rows) / parts);
+    if (size > 0) sizes.push(size);
+  }
+  return sizes;
+}
+
+/** The code path of a training iteration with the stochastic adjoint, split over shards and chunks. */
+export interface AdjointPath {
+  /** Batch B. */
+  readonly batch: number;
+  /** Steps N. */
+  readonly steps: number;
+  /** Shards the batch is split into (1: one thread). */
+  readonly shards: number;
+  /** Most rows a shard passes to the strategy at once (Infinity: no chunks). */
+  readonly chunkRows: number;
+  /** The adjoint's drift-cache budget in bytes (`adjointStrategy({ driftCacheBytes })`). */
+  readonly driftCacheBytes: number;
+}
+
+/** Network calls of one adjoint pass over `rows` rows (both networks together). */
+export interface AdjointCalls {
+  /** Drift steps whose compact forward pass the rollout keeps (0 … N). */
+  readonly cachedSteps: number;
+  readonly forwards: number;
+  readonly pullbacks: number;
+}
+
+/**
+ * Network calls of `adjointGradients` on one chunk (packages/adjoint/src/adjoint.ts), drift-cache
+ * on (the Fourier MLP has `linearize`), replayed drift values (uniform-ish grid):
+ *   rollout       N drift forwards, the first c kept (c = steps the budget holds: each keeps the
+ *                 L + 1 pre-activations [rows, h] and 6h floats of time embedding)
+ *   point N       score linearize + drift linearize: 2 forwards, 2 pull-backs
+ *   points N−1…1  score linearize (1 forward, 1 pull-back); drift: a cached step 1 pull-back, else
+ *                 `vjp` (1 forward, 1 pull-back)
+ *   point 0       drift: cached 1 pull-back, else `vjp`
+ * so forwards = 3N + 1 − c and pull-backs = 2N + 1. With a budget of 0 (cache off) point N is
+ * an `apply` then a `vjp` of the drift: 3N + 2 forwards.
+ */
+export function adjointCalls(shape: MlpShape, rows: number, steps: number, driftCacheBytes: number): AdjointCalls {
+  const perStep = 4 * ((shape.layers + 1) * rows * shape.hidden + 6 * shape.hidden);
+  const cachedSteps = Math.min(steps, Math.floor(driftCacheBytes / perStep));
+  // with no budget at all the cache is off, and F_N is an `apply` and then a `vjp`: one forward more
+  const lastPoint = driftCacheBytes > 0 ? 1 : 2;
+  return { cachedSteps, forwards: 3 * steps + lastPoint - cachedSteps, pullbacks: 2 * steps + 1 };
+}
+
+/** The chunks (row counts) an iteration's rows run in: shards, then chunks of at most chunkRows. */
+export function adjointChunks(path: AdjointPath): number[] {
+  return splitRows(path.batch, path.shards).flatMap((rows) => splitRows(rows, Math.max(1, Math.ceil(rows / path.chunkRows))));
+}
+
+/** matMul flops of one training iteration with the stochastic adjoint (drift and score share `shape`). */
+export function adjointIterationFlops(shape: MlpShape, path: AdjointPath): number {
+  return adjointChunks(path).reduce((sum, rows) => {
+    const calls = adjointCalls(shape, rows, path.steps, path.driftCacheBytes);
+    const f = mlpCallFlops(shape, rows);
+    return sum + calls.forwards * f.forward + calls.pullbacks * f.pullback;
+  }, 0);
+}
+
+/** matMul flops of drawing `points` samples with the backward SDE: drift and score forward at each of N steps, per shard. */
+export function samplingFlops(shape: MlpShape, points: number, steps: number, shards: number): number {
+  return splitRows(points, shards).reduce((sum, rows) => sum + 2 * steps * mlpCallFlops(shape, rows).forward, 0);
+}
+
+/** What `tf.profile` reports of one kernel (the fields read here). */
+export interface ProfiledKernel {
+  readonly name: string;
+  readonly inputShapes: readonly (readonly number[] | null | undefined)[];
+  readonly outputShapes: readonly (readonly number[] | null | undefined)[];
+}
+
+/** Kernel names that are matrix products (tfjs-core's BatchMatMul and the fused variant). */
+export const matMulKernels: ReadonlySet<string> = new Set(['BatchMatMul', '_FusedMatMul']);
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((n, s) => n * s, 1);
+
+/**
+ * matMul flops of profiled kernels, 2·m·k·n each, from shapes alone: for a (batched) product with
+ * left operand a (either layout) and output [..., m, n], m·k per batch is a's size, so the flops
+ * are 2·size(a)·n. Op-level scope entries (`…__op`) are not kernels and are skipped.
+ */
+export function matMulFlopsOfKernels(kernels: readonly ProfiledKernel[]): { readonly flops: number; readonly count: number } {
+  let flops = 0;
+  let count = 0;
+  for (const k of kernels) {
+    if (!matMulKernels.has(k.name)) continue;
+    const a = k.inputShapes[0];
+    const out = k.outputShapes[0];
+    if (a == null || out == null) throw new RangeError(`matMulFlopsOfKernels: ${k.name} without input or output shape`);
+    flops += 2 * sizeOf(a) * (out[out.length - 1] as number);
+    count++;
+  }
+  return { flops, count };
+}

@@ -1,0 +1,151 @@
+/**
+ * The benchmark's workloads, and the only file of the bench that calls the library: the reference
+ * model (two Fourier-time MLPs 3 × 128, g = 0.2), the anchor's grid, one timed iteration of each
+ * row (training with a gradient strategy, in-process or data-parallel; sampling), and the pieces
+ * the profiler runs alone (one chunk of a shard, one sampling shard). When the library's API moves,
+ * this file moves with it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@diffflow/backend';
+import { fixedGrid, forwardNoise, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
+import { adjointStrategy, dataParallel, disposeGradientResult, gradientStrategy, modelFromSpec, sampleRows } from '@diffflow/adjoint';
+import type { MlpShape } from './flops.js';
+
+/** The reference 2-D model, as the anchor builds it. */
+export const referenceSpec = {
+  drift: { dim: 2, hidden: 128, layers: 3, seed: 1, name: 'drift' },
+  score: { dim: 2, hidden: 128, layers: 3, seed: 2, name: 'score' },
+  diffusion: { kind: 'constant', value: 0.2 },
+} as const;
+
+/** The flop-relevant shape of both reference networks. */
+export const referenceShape: MlpShape = { dim: 2, hidden: 128, layers: 3 };
+
+/**
+ * The adjoint's drift-cache budget when none is given (`defaultDriftCacheBytes` of
+ * packages/adjoint/src/adjoint.ts, 32 MiB; not exported). `--check` catches a change: the flop
+ * count derived with it must equal the profiled one.
+ */
+export const driftCacheBytes = 32 * 2 ** 20;
+
+/** `dataParallel`'s default chunkRows. */
+export const defaultChunkRows = 2048;
+
+/** The anchor's grid: N steps uniform in t^0.9 from 1e-3 to 0.05. */
+export const referenceGrid = (steps: number): number[] => [...fixedGrid({ steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 })];
+
+/** What a row runs: training (gradients + Adam + loss read back) or one draw of samples. */
+export interface WorkloadJob {
+  readonly what: 'adjoint' | 'naive' | 'sample';
+  /** Rows: the batch, or the points drawn. */
+  readonly batch: number;
+  readonly steps: number;
+  /** Split over dataParallel shards (worker threads plus the calling thread). */
+  readonly parallel: boolean;
+  /** dataParallel's workers (null: its default, cores − 1). */
+  readonly workers: number | null;
+  /** dataParallel's chunkRows (null: its default). */
+  readonly chunkRows: number | null;
+}
+
+/** A started workload: its iteration and what it runs on. */
+export interface Workload {
+  /** One timed unit (training iteration or draw); returns the loss (or a sample statistic). */
+  iteration(index: number): Promise<number>;
+  /** Shards an iteration is split over (1 in-process). */
+  readonly shards: number;
+  /** The backend, e.g. 'wasm'. */
+  readonly backend: string;
+  dispose(): Promise<void>;
+}
+
+/** The anchor's data: N(0, 0.5²) around a random corner (±1, ±1); the timing does not depend on it. */
+function anchorBatch(batch: number, iteration: number): tf.Tensor2D {
+  const normal = replayableNormals(2 * batch, { seed: 0, purpose: 'data', iteration, step: 0 });
+  const corner = replayableUniforms(2 * batch, { seed: 0, purpose: 'data/corner', iteration, step: 0 });
+  return tf.tensor2d(Float32Array.from(normal, (z, i) => 0.5 * z + ((corner[i] as number) < 0.5 ? -1 : 1)), [batch, 2]);
+}
+
+/** Starts the backend (`selectBackend`), the model and, for a parallel job, the worker pool. */
+export async function startWorkload(job: WorkloadJob): Promise<Workload> {
+  const info = await selectBackend({ quiet: true });
+  const model = modelFromSpec(referenceSpec);
+  const grid = referenceGrid(job.steps);
+  const strategy = job.what === 'naive' ? 'naive' : 'adjoint';
+  const pool = job.parallel
+    ? await dataParallel({
+        spec: referenceSpec,
+        strategy,
+        ...(job.workers === null ? {} : { workers: job.workers }),
+        ...(job.chunkRows === null ? {} : { chunkRows: job.chunkRows }),
+      })
+    : null;
+  const optimizer = tf.train.adam(1e-3);
+  const iteration = async (it: number): Promise<number> => {
+    if (job.what === 'sample') {
+      const options = { n: job.batch, grid, seed: it };
+      const x = pool === null ? sampleRows(model, [0, job.batch], 2, options) : await pool.sample(model, options);
+      const v = tf.tidy(() => tf.mean(tf.abs(x)).dataSync()[0] as number);
+      x.dispose();
+      return v;
+    }
+    const x0 = anchorBatch(job.batch, it);
+    const result = pool === null ? gradientStrategy(strategy)(model, x0, grid, forwardNoise(0, it)) : await pool.gradients(model, x0, grid, { seed: 0, iteration: it });
+    optimizer.applyGradients(Object.entries(result.grads).map(([name, tensor]) => ({ name, tensor })));
+    const loss = result.loss.bound.dataSync()[0] as number;
+    disposeGradientResult(result);
+    x0.dispose();
+    return loss;
+  };
+  const dispose = async (): Promise<void> => {
+    await pool?.dispose();
+    optimizer.dispose();
+    model.drift.dispose();
+    model.score.dispose();
+  };
+  return { iteration, shards: pool?.shards ?? 1, backend: info.name, dispose };
+}
+
+/** One piece of a row, run alone on the calling thread (what one shard or chunk computes). */
+export interface Piece {
+  /** Runs the piece once (synchronously, so `tf.profile` sees all of it); frees what it made. */
+  run(): void;
+  dispose(): void;
+}
+
+/**
+ * The adjoint on `rows` rows on this thread, with what a chunk of a shard gets: its rows of the
+ * batch's forward noise (rows [offset, offset + rows)). `cacheBytes` overrides the drift-cache budget.
+ */
+export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes?: number): Piece {
+  const model = modelFromSpec(referenceSpec);
+  const grid = referenceGrid(steps);
+  const x0 = anchorBatch(rows, 1);
+  const strategy = cacheBytes === undefined ? gradientStrategy('adjoint') : adjointStrategy({ driftCacheBytes: cacheBytes });
+  return {
+    run: () => disposeGradientResult(strategy(model, x0, grid, forwardNoise(0, 1, [offset, offset + rows]))),
+    dispose: () => {
+      x0.dispose();
+      model.drift.dispose();
+      model.score.dispose();
+    },
+  };
+}
+
+/** Rows [start, end) of a draw of n samples on this thread (what one sampling shard computes). */
+export function samplingShard(n: number, start: number, end: number, steps: number): Piece {
+  const model = modelFromSpec(referenceSpec);
+  const grid = referenceGrid(steps);
+  return {
+    run: () => sampleRows(model, [start, end], 2, { n, grid, seed: 1 }).dispose(),
+    dispose: () => {
+      model.drift.dispose();
+      model.score.dispose();
+    },
+  };
+}
+
+/** Starts the backend the rows run on (`selectBackend`); returns its name. */
+export async function startBackend(): Promise<string> {
+  return (await selectBackend({ quiet: true })).name;
+}
