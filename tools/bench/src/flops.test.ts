@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { shardRows } from '@diffflow/adjoint';
 import { fourierMlp } from '@diffflow/networks';
 import { adjointCalls, adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, mlpCallFlops, samplingFlops, splitRows } from './flops.js';
-import { adjointChunk, referenceShape, samplingShard } from './workload.js';
+import { adjointChunk, referenceShape, samplerPath, samplingShard } from './workload.js';
 
 /** matMul flops tf.profile sees while `f` runs. */
 async function profiledFlops(f: () => void): Promise<number> {
@@ -80,11 +80,17 @@ describe('adjointIterationFlops', () => {
 });
 
 describe('samplingFlops', () => {
-  it('equals the profiled draw of one shard, and sums over shards', async () => {
+  it('equals the profiled draw of one shard', async () => {
     const piece = samplingShard(10, 3, 8, 3);
-    expect(await profiledFlops(() => piece.run())).toBe(samplingFlops(referenceShape, 5, 3, 1));
+    expect(await profiledFlops(() => piece.run())).toBe(samplingFlops(referenceShape, 5, 3, 1, samplerPath));
     piece.dispose();
-    const perCall = (rows: number): number => mlpCallFlops(referenceShape, rows).forward;
-    expect(samplingFlops(referenceShape, 10, 3, 2)).toBe(2 * 3 * (perCall(5) + perCall(5)));
+  });
+
+  it('counts the probe per shard and the time embedding per block', () => {
+    const call = (rows: number): number => mlpCallFlops(referenceShape, rows).forward;
+    const path = { probeRows: 1, batchRows: 4 };
+    // 10 points on 2 shards of 5 rows, each run as blocks of 4 and 1 rows
+    expect(samplingFlops(referenceShape, 10, 3, 2, path)).toBe(2 * (2 * call(1) + 2 * 3 * (call(4) + call(1))));
+    expect(samplingFlops(referenceShape, 10, 3, 1, { probeRows: 0, batchRows: Infinity })).toBe(2 * 3 * call(10));
   });
 });

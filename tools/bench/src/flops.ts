@@ -114,9 +114,31 @@ export function adjointIterationFlops(shape: MlpShape, path: AdjointPath): numbe
   }, 0);
 }
 
-/** matMul flops of drawing `points` samples with the backward SDE: drift and score forward at each of N steps, per shard. */
-export function samplingFlops(shape: MlpShape, points: number, steps: number, shards: number): number {
-  return splitRows(points, shards).reduce((sum, rows) => sum + 2 * steps * mlpCallFlops(shape, rows).forward, 0);
+/** How the sampler runs a shard's rows (packages/likelihood `sampleMarginal`, which `sampleRows` calls). */
+export interface SamplerPath {
+  /** Rows of the shape probe it runs first (one `apply` of drift and of score on that many rows; 0: none). */
+  readonly probeRows: number;
+  /** Most rows it integrates at once (its `batchSize`; Infinity: the whole shard). */
+  readonly batchRows: number;
+}
+
+/**
+ * matMul flops of drawing `points` samples with the backward SDE: per shard, the probe, then per
+ * block of at most batchRows rows drift and score forward at each of the N steps.
+ */
+export function samplingFlops(shape: MlpShape, points: number, steps: number, shards: number, path: SamplerPath): number {
+  const call = (rows: number): number => mlpCallFlops(shape, rows).forward;
+  return splitRows(points, shards).reduce(
+    (sum, rows) => sum + (path.probeRows > 0 ? 2 * call(path.probeRows) : 0) + samplerBlocks(rows, path).reduce((n, b) => n + 2 * steps * call(b), 0),
+    0,
+  );
+}
+
+/** The blocks (row counts) the sampler integrates a shard of `rows` rows in. */
+export function samplerBlocks(rows: number, path: SamplerPath): number[] {
+  const blocks: number[] = [];
+  for (let start = 0; start < rows; start += path.batchRows) blocks.push(Math.min(rows - start, path.batchRows));
+  return blocks;
 }
 
 /** What `tf.profile` reports of one kernel (the fields read here). */

@@ -20,8 +20,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadavg } from 'node:os';
-import { adjointChunks, matMulFlopsOfKernels, matMulKernels, splitRows, type ProfiledKernel } from './flops.js';
-import { adjointChunk, defaultChunkRows, driftCacheBytes, referenceShape, samplingShard, startBackend, startWorkload, type Piece } from './workload.js';
+import { adjointChunks, matMulFlopsOfKernels, matMulKernels, samplerBlocks, splitRows, type ProfiledKernel } from './flops.js';
+import { adjointChunk, defaultChunkRows, driftCacheBytes, referenceShape, samplerPath, samplingShard, startBackend, startWorkload, type Piece } from './workload.js';
 
 const h = referenceShape.hidden;
 /** A shape without leading 1s (the fused matMul reports [1, B, h]). */
@@ -31,22 +31,23 @@ const squeeze = (s: readonly number[] | null | undefined): number[] => {
   return out;
 };
 
-/** The role of a kernel in a piece of `rows` rows. */
-export function kernelCategory(k: ProfiledKernel, rows: number): string {
+/** The role of a kernel in a piece whose tensors have one of the row counts `rows` (chunks, blocks). */
+export function kernelCategory(k: ProfiledKernel, rowCounts: ReadonlySet<number>): string {
   const shapes = [...k.inputShapes, ...k.outputShapes].filter((s): s is readonly number[] => s != null).map(squeeze);
-  const batched = shapes.some((s) => s.includes(rows));
+  const isRows = (d: number | undefined): boolean => d !== undefined && rowCounts.has(d);
+  const batched = shapes.some((s) => s.some(isRows));
   if (k.name === 'Reshape') return 'reshapes (metadata only)';
   if (!batched) return 'batch-independent (time embedding, parameter-sized sums)';
   if (matMulKernels.has(k.name)) {
     const a = squeeze(k.inputShapes[0]);
     const out = squeeze(k.outputShapes[0]);
-    if (a[1] === 1 || (a[0] === rows && out[0] === 1)) return 'matMul: bias sums 1ᵀ·M (flagged loop)';
-    if (a[0] === rows && a[1] === h && out[1] === h) return 'matMul: layers [B,h]·[h,h] (forward, ∂h)';
-    if (a[0] === h && a[1] === rows && out[0] === h && out[1] === h) return 'matMul: ∂W [h,B]·[B,h]';
+    if (a[1] === 1 || (isRows(a[0]) && out[0] === 1)) return 'matMul: bias sums 1ᵀ·M (flagged loop)';
+    if (isRows(a[0]) && a[1] === h && out[1] === h) return 'matMul: layers [B,h]·[h,h] (forward, ∂h)';
+    if (a[0] === h && isRows(a[1]) && out[0] === h && out[1] === h) return 'matMul: ∂W [h,B]·[B,h]';
     return 'matMul: thin (input/output layer, ∂W_in, ∂W_out, ∂x)';
   }
   if (k.name === 'Transpose') return 'transposes (for ∂W)';
-  if (shapes.some((s) => s.length === 2 && s[0] === rows && s[1] === h)) {
+  if (shapes.some((s) => s.length === 2 && isRows(s[0]) && s[1] === h)) {
     return k.name === 'Sigmoid' || k.name === 'Multiply' ? `gates [B,h]: ${k.name}` : `other elementwise [B,h]: ${k.name}`;
   }
   return 'state-sized [B,D] (SDE steps, noise, loss)';
@@ -81,13 +82,13 @@ function interleaved(variants: readonly (() => void)[], repeats: number): number
 const load = (): string => (loadavg()[0] as number).toFixed(1);
 const pct = (part: number, whole: number): string => `${((100 * part) / whole).toFixed(1)} %`;
 
-async function breakdown(title: string, piece: Piece, rows: number, repeats: number, perIteration: number): Promise<void> {
+async function breakdown(title: string, piece: Piece, rows: readonly number[], repeats: number, perIteration: number): Promise<void> {
   const [wall] = interleaved([() => piece.run()], repeats) as [number];
   const info = await tf.profile(() => piece.run());
   const kernels = info.kernels.filter((k) => !k.name.endsWith('__op'));
   const cats = new Map<string, Category>();
   for (const k of kernels) {
-    const key = kernelCategory(k, rows);
+    const key = kernelCategory(k, new Set(rows));
     const c = cats.get(key) ?? { count: 0, ms: 0, flops: 0 };
     c.count++;
     c.ms += k.kernelTimeMs as number;
@@ -180,13 +181,14 @@ async function main(): Promise<void> {
   const chunks = adjointChunks({ batch, steps, shards, chunkRows, driftCacheBytes });
   const chunk = chunks[0] as number;
   const trainPiece = adjointChunk(chunk, steps);
-  await breakdown(`Training, B = ${batch}: one chunk of ${chunk} rows (adjoint, one thread)`, trainPiece, chunk, repeats, chunks.length);
+  await breakdown(`Training, B = ${batch}: one chunk of ${chunk} rows (adjoint, one thread)`, trainPiece, [chunk], repeats, chunks.length);
   const shardPoints = splitRows(points, shards)[0] as number;
   const samplePiece = samplingShard(points, 0, shardPoints, steps);
-  await breakdown(`Sampling, ${points} points: one shard of ${shardPoints} rows (one thread)`, samplePiece, shardPoints, repeats, shards);
+  const blocks = samplerBlocks(shardPoints, samplerPath);
+  await breakdown(`Sampling, ${points} points: one shard of ${shardPoints} rows (one thread; the sampler runs it as blocks of ${[...new Set(blocks)].join(', ')} rows)`, samplePiece, blocks, repeats, shards);
 
   // ---- 2. kernel rates
-  kernelRates([...new Set([chunk, splitRows(batch, shards)[0] as number, shardPoints])], Math.max(5, repeats * 3));
+  kernelRates([...new Set([chunk, splitRows(batch, shards)[0] as number, ...blocks.slice(0, 1), shardPoints])], Math.max(5, repeats * 3));
 
   // ---- 3. levers measured without library changes
   console.log(`\n### Levers measured here (interleaved, medians of ${repeats}; one thread unless stated)\n`);

@@ -41,7 +41,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, samplingFlops, splitRows } from './flops.js';
 import { measureMatMulPeak, type MatMulPeak } from './peak.js';
-import { defaultChunkRows, driftCacheBytes, referenceShape, type WorkloadJob } from './workload.js';
+import { defaultChunkRows, driftCacheBytes, referenceShape, samplerPath, type WorkloadJob } from './workload.js';
 
 const ANCHOR = '/work/shared/anchors/torch_ref.py';
 const PYTHON = '/usr/bin/python3';
@@ -172,7 +172,7 @@ const shardsOf = (row: Row, parallelShards: number): number => (row.job.parallel
 function rowFlops(row: Row, parallelShards: number): number | null {
   const { job } = row;
   const shards = shardsOf(row, parallelShards);
-  if (job.what === 'sample') return samplingFlops(referenceShape, job.batch, job.steps, shards);
+  if (job.what === 'sample') return samplingFlops(referenceShape, job.batch, job.steps, shards, samplerPath);
   if (job.what === 'naive') return null; // autodiff through `apply`: a different kernel mix, not derived
   const chunkRows = job.parallel ? (job.chunkRows ?? defaultChunkRows) : Infinity;
   return adjointIterationFlops(referenceShape, { batch: job.batch, steps: job.steps, shards, chunkRows, driftCacheBytes });

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { fixedGrid, forwardNoise, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 import { adjointStrategy, dataParallel, disposeGradientResult, gradientStrategy, modelFromSpec, sampleRows } from '@diffflow/adjoint';
-import type { MlpShape } from './flops.js';
+import type { MlpShape, SamplerPath } from './flops.js';
 
 /** The reference 2-D model, as the anchor builds it. */
 export const referenceSpec = {
@@ -27,6 +27,13 @@ export const referenceShape: MlpShape = { dim: 2, hidden: 128, layers: 3 };
  * count derived with it must equal the profiled one.
  */
 export const driftCacheBytes = 32 * 2 ** 20;
+
+/**
+ * How `sampleRows` runs a shard: `sampleMarginal` of @diffflow/likelihood first probes drift and
+ * score on one row (`checkModelShape`), then integrates blocks of at most 1024 rows (its default
+ * `batchSize`). `--check` catches a change.
+ */
+export const samplerPath: SamplerPath = { probeRows: 1, batchRows: 1024 };
 
 /** `dataParallel`'s default chunkRows. */
 export const defaultChunkRows = 2048;
