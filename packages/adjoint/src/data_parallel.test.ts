@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
 import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal } from '@diffflow/sde-core';
 import { trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
+import { sampleMarginal } from '@diffflow/likelihood';
 import { dataParallel, modelFromSpec, modelParameters, sampleRows, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult, type GradientStrategyName } from './strategy.js';
@@ -134,9 +135,11 @@ describe('dataParallel (worker threads)', () => {
     x0.dispose();
   });
 
-  it('samples the backward SDE exactly as one process does, split over the shards', async () => {
+  it('samples exactly as the one sampler does on one thread, split over the shards (same seed, same samples)', async () => {
     const options = { n: 23, grid, seed: 11 };
-    const whole = take(sampleRows(model, [0, 23], 2, options));
+    // the library's one sampler on this thread: same keys per row, same default (Tweedie last step)
+    const whole = take(sampleMarginal(model, { grid, lambda: 1, n: 23, shape: [2], seed: 11 }).samples);
+    expect(take(sampleRows(model, [0, 23], 2, options))).toEqual(whole);
     const split = take(await pool.sample(model, options));
     expect(split).toHaveLength(46);
     expect(relativeError(split, whole)).toBeLessThan(1e-6);

@@ -55,7 +55,7 @@ export function checkModelShape(modelLike: ModelLike, dims: readonly number[], t
   tf.tidy(() => {
     const model = asDiffusionModel(modelLike);
     const x = tf.zeros([1, ...dims]);
-    for (const field of [model.sde.drift, model.score]) {
+    for (const [role, field] of [['drift', model.sde.drift], ['score', model.score]] as const) {
       let out: tf.Tensor;
       try {
         out = field.apply(x, t);
@@ -65,7 +65,7 @@ export function checkModelShape(modelLike: ModelLike, dims: readonly number[], t
       }
       if (out.shape.length !== x.shape.length || out.shape.some((d, k) => d !== x.shape[k])) {
         throw new RangeError(
-          `${where}: ${name} has per-sample shape [${dims.join(', ')}], but the model's ${field.name} field maps it to [${out.shape.slice(1).join(', ')}]`,
+          `${where}: ${name} has per-sample shape [${dims.join(', ')}], but the model's ${role} field '${field.name}' maps it to [${out.shape.slice(1).join(', ')}]`,
         );
       }
     }
