@@ -30,3 +30,5 @@ export { ddpmAncestralSample, ddpmStridedSteps, ddpmRespacing, ddpmVariances } f
 export type { DdpmSampleOptions, DdpmRespacing, DdpmVariance } from './ddpm_sampler.js';
 export { fourierMlpParameterCount, ddpmEpsilonNetworkOptions, ddpmEpsilonNetwork2d } from './ddpm_parameter_count.js';
 export { vpResidualDrift } from './vp_residual_drift.js';
+export { scoreMatchingLoss } from './score_matching.js';
+export type { ScoreMatchingOptions } from './score_matching.js';
