@@ -1,0 +1,144 @@
+/**
+ * What the consumer test does, step by step: find the library packages, pack them, make a fresh
+ * project outside the workspace that installs only the tarballs its programs need (plus registry
+ * packages), type-check and run the programs there.
+ */
+import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import ts from 'typescript';
+
+/** The package.json fields this test reads. */
+export interface Manifest {
+  readonly name: string;
+  readonly version: string;
+  readonly private?: boolean;
+  readonly scripts?: Record<string, string>;
+  readonly dependencies?: Record<string, string>;
+  readonly devDependencies?: Record<string, string>;
+  readonly peerDependencies?: Record<string, string>;
+}
+
+/** A library package of the workspace: published (not private) and built (has a `build` script). */
+export interface Library {
+  readonly dir: string;
+  readonly manifest: Manifest;
+}
+
+export const readManifest = (dir: string): Manifest => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+
+/**
+ * The library packages this test covers: the `@diffflow/*` devDependencies of `testManifest` (so
+ * that Nx builds exactly them first), each found as `packages/<name>` and checked to be
+ * publishable (not private, with a `build` script).
+ */
+export function libraries(workspaceRoot: string, testManifest: Manifest): Library[] {
+  return Object.keys(testManifest.devDependencies ?? {})
+    .filter((name) => name.startsWith('@diffflow/'))
+    .map((name) => {
+      const dir = join(workspaceRoot, 'packages', name.slice('@diffflow/'.length));
+      const manifest = readManifest(dir);
+      if (manifest.private === true || manifest.scripts?.['build'] === undefined) throw new Error(`${name}: not a publishable library (private, or no build script)`);
+      return { dir, manifest };
+    });
+}
+
+/** The packages a program imports by bare name (`@scope/name`, `name`), Node built-ins excluded. */
+export function importedPackages(source: string): string[] {
+  const names = ts.preProcessFile(source, true, true).importedFiles
+    .map((f) => f.fileName)
+    .filter((s) => !/^(\.|\/|#|node:)/.test(s))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+  return [...new Set(names)].sort();
+}
+
+/** `wanted` and every library they depend on (dependencies and peerDependencies), transitively. */
+export function libraryClosure(wanted: readonly string[], libs: readonly Library[]): string[] {
+  const byName = new Map(libs.map((lib) => [lib.manifest.name, lib]));
+  const out = new Set<string>();
+  const visit = (name: string): void => {
+    const lib = byName.get(name);
+    if (lib === undefined || out.has(name)) return;
+    out.add(name);
+    for (const dep of Object.keys({ ...lib.manifest.dependencies, ...lib.manifest.peerDependencies })) visit(dep);
+  };
+  wanted.forEach(visit);
+  return [...out].sort();
+}
+
+/** What `npm pack --json` reports of one tarball. */
+export interface PackResult {
+  readonly name: string;
+  readonly filename: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
+/** Packs one package into `destination` with npm (as `npm publish` would) and returns npm's report. */
+export function pack(dir: string, destination: string, env: NodeJS.ProcessEnv): PackResult {
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const [result] = JSON.parse(out) as PackResult[];
+  if (result === undefined) throw new Error(`npm pack in ${dir} reported nothing`);
+  return result;
+}
+
+/** A file a tarball may ship: compiled JavaScript, declarations, source maps, README, LICENSE, package.json. */
+export function isShippable(path: string): boolean {
+  if (['package.json', 'README.md', 'LICENSE'].includes(path)) return true;
+  if (!path.startsWith('dist/') || /\.(test|fixture)\./.test(path)) return false;
+  return /\.(js|d\.ts|js\.map)$/.test(path);
+}
+
+/**
+ * The environment for npm in the consumer project: the caller's, without the variables an
+ * enclosing `npm run` sets for the workspace (they would make npm act on the workspace instead).
+ */
+export function consumerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([key]) => !/^(npm_package_|npm_lifecycle_|npm_config_(workspace|workspaces|include_workspace_root|prefix|global|local_prefix)$|INIT_CWD$)/i.test(key)),
+  );
+}
+
+/** tsconfig for the consumer's programs under one module resolution; `outDir` set only for the one that emits. */
+export function consumerTsconfig(resolution: 'nodenext' | 'bundler' | 'node10', files: readonly string[]): object {
+  return {
+    compilerOptions: {
+      module: resolution === 'nodenext' ? 'nodenext' : 'esnext',
+      moduleResolution: resolution,
+      target: 'es2022',
+      lib: ['es2022', 'dom'],
+      types: ['node'],
+      strict: true,
+      // tfjs-core's own declarations need @types/long's global `Long`; our packages' types are
+      // still checked through the programs (each program holds a @ts-expect-error that fails if
+      // a type resolved to `any`).
+      skipLibCheck: true,
+      ...(resolution === 'nodenext' ? { outDir: 'out', rootDir: '.' } : { noEmit: true }),
+    },
+    files,
+  };
+}
+
+/** Runs a command, returning its stdout; on failure the error carries stdout and stderr. */
+export function run(command: string, args: readonly string[], options: ExecFileSyncOptions): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options }) as string;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim());
+  }
+}
+
+/** Writes `value` as formatted JSON. */
+export function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The programs the consumer runs: examples/*.ts when the folder exists, else this project's own smoke program. */
+export function consumerPrograms(workspaceRoot: string, ownPrograms: string): string[] {
+  const examples = join(workspaceRoot, 'examples');
+  const dir = existsSync(examples) && readdirSync(examples).some((f) => f.endsWith('.ts')) ? examples : ownPrograms;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !/\.(test|config)\.ts$/.test(f))
+    .map((f) => join(dir, f))
+    .sort((a, b) => basename(a).localeCompare(basename(b)));
+}
