@@ -285,8 +285,10 @@ async function main(): Promise<void> {
     rows.push({ label: `${parallel ? 'parallel-sample' : 'sample, one thread,'} ${points} points`, job, anchor: { mode: 'sample', batch: points } });
   }
 
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', '../../packages', '.'], { encoding: 'utf8' }).stdout.trim() !== '';
+  // BENCH_COMMIT names the code when the run is not in a git checkout (e.g. an exported snapshot)
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  const commit = git.status === 0 ? git.stdout.trim() : (process.env['BENCH_COMMIT'] ?? 'unknown');
+  const dirty = git.status === 0 && spawnSync('git', ['status', '--porcelain', '--', '../../packages', '.'], { encoding: 'utf8' }).stdout.trim() !== '';
   console.log(
     `train-step: ${new Date().toISOString()}, commit ${commit}${dirty ? ' + uncommitted changes' : ''}, ${nproc} cores (${cpus()[0]?.model ?? '?'}), ` +
       `Node ${process.version}; ${rows.length} rows × ${rounds} rounds, ${iterations} timed iterations per child, N = ${steps}; anchor ${anchor ? 'on' : 'off'}; load ${load1().toFixed(2)}`,

@@ -152,6 +152,17 @@ export function samplingShard(n: number, start: number, end: number, steps: numb
   };
 }
 
+/** The forward noise δ^F of N steps for `rows` rows, drawn once (what the rollout draws, and the replay again). */
+export function forwardNoisePass(rows: number, steps: number): Piece {
+  const noise = forwardNoise(0, 1, [0, rows]);
+  return {
+    run: () => {
+      for (let i = 0; i < steps; i++) noise(i, [rows, 2]).dispose();
+    },
+    dispose: () => undefined,
+  };
+}
+
 /** Starts the backend the rows run on (`selectBackend`); returns its name. */
 export async function startBackend(): Promise<string> {
   return (await selectBackend({ quiet: true })).name;
