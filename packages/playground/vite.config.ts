@@ -22,5 +22,5 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { headers: crossOriginIsolationHeaders },
   preview: { headers: crossOriginIsolationHeaders },
-  build: { outDir: 'dist', target: 'es2022', emptyOutDir: true, chunkSizeWarningLimit: 4096 },
+  build: { outDir: 'dist', target: 'es2022', emptyOutDir: true, chunkSizeWarningLimit: 8192, minify: 'esbuild' },
 });

@@ -54,7 +54,15 @@ async function open(query: string, url = inject('isolatedUrl')): Promise<Opened>
   });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${url}${query}`);
-  await page.waitForFunction(() => (window as unknown as { playground?: { state(): PageState } }).playground?.state().backend !== null);
+  // The page starts a session for the address's settings at once: wait for its first plots.
+  await page.waitForFunction(
+    () => {
+      const s = (window as unknown as { playground?: { state(): PageState } }).playground?.state();
+      return s !== undefined && s.backend !== null && s.sessions >= 1 && s.visuals !== null;
+    },
+    undefined,
+    { timeout: 90_000 },
+  );
   return { page, errors };
 }
 
@@ -89,17 +97,24 @@ async function inkFraction(page: Page, id: string): Promise<number> {
   }, id);
 }
 
-async function selectDataset(page: Page, name: string): Promise<void> {
-  await page.selectOption('#dataset', name);
+/** Clicks Reset (new models for the form's settings) and waits for the new session's plots. */
+async function resetAndWait(page: Page): Promise<PageState> {
+  const sessions = (await state(page)).sessions;
   await page.click('#reset');
-  await page.waitForFunction((n) => (window as unknown as { playground: { state(): PageState } }).playground.state().settings?.dataset === n, name);
+  await page.waitForFunction((n) => {
+    const s = (window as unknown as { playground: { state(): PageState } }).playground.state();
+    return s.sessions > n && s.visuals !== null;
+  }, sessions);
+  return state(page);
 }
+
+/** Small models, so that SwiftShader's WebGL and a loaded 2-core CI machine finish in time. */
+const SMALL = 'hidden=32&batch=128&steps=6';
 
 describe('the built playground in headless Chromium', () => {
   it('loads with no console errors and trains on wasm: ≥ 20 iterations, finite falling loss, samples drawn', async () => {
-    const { page, errors } = await open('?backend=wasm');
+    const { page, errors } = await open(`?backend=wasm&dataset=8gaussians&${SMALL}`);
     expect((await state(page)).backend?.name).toBe('wasm');
-    await selectDataset(page, '8gaussians');
     const s = await trainFor(page, 20);
     expect(s.iteration).toBeGreaterThanOrEqual(20);
     expect(s.diffflowCurve.losses.every(Number.isFinite)).toBe(true);
@@ -113,9 +128,8 @@ describe('the built playground in headless Chromium', () => {
   });
 
   it('trains on WebGL (SwiftShader): ≥ 20 iterations, finite falling loss', async () => {
-    const { page, errors } = await open('?backend=webgl');
+    const { page, errors } = await open(`?backend=webgl&dataset=8gaussians&${SMALL}&ddpm=0`);
     expect((await state(page)).backend?.name).toBe('webgl');
-    await selectDataset(page, '8gaussians');
     const s = await trainFor(page, 20);
     expect(s.diffflowCurve.losses.every(Number.isFinite)).toBe(true);
     const { first, last } = lossEnds(s);
@@ -125,7 +139,9 @@ describe('the built playground in headless Chromium', () => {
   });
 
   it('trains on a shape drawn with mouse events', async () => {
-    const { page, errors } = await open('?backend=wasm', inject('plainUrl'));
+    const { page, errors } = await open(`?backend=wasm&${SMALL}&ddpm=0`, inject('plainUrl'));
+    // Served without the cross-origin-isolation headers: wasm runs, single-threaded.
+    expect((await state(page)).backend?.detail).toMatch(/single-threaded/);
     await page.click('#clear-drawing');
     const box = (await page.locator('#draw').boundingBox()) as { x: number; y: number; width: number; height: number };
     // An "L": down the left side, then along the bottom.
@@ -134,12 +150,8 @@ describe('the built playground in headless Chromium', () => {
     for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + 0.35 * box.width, box.y + (0.25 + 0.05 * k) * box.height);
     for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + (0.35 + 0.03 * k) * box.width, box.y + 0.75 * box.height);
     await page.mouse.up();
-    await page.click('#reset');
-    await page.waitForFunction(() => {
-      const s = (window as unknown as { playground: { state(): PageState } }).playground.state();
-      return s.settings?.dataset === 'drawn' && s.visuals !== null;
-    });
-    const before = await state(page);
+    const before = await resetAndWait(page);
+    expect(before.settings?.dataset).toBe('drawn');
     // The drawn cloud is what the worker trains on: an L inside x₁ < 0, spanning x₂ from about 2 to −2.
     const data = before.visuals?.data as Float32Array;
     const xs = Array.from(data).filter((_, i) => i % 2 === 0);
@@ -156,8 +168,7 @@ describe('the built playground in headless Chromium', () => {
   });
 
   it('downloads a checkpoint that Node loads through the library and samples identically (same seed)', async () => {
-    const { page } = await open('?backend=wasm');
-    await selectDataset(page, 'moons');
+    const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}`);
     await trainFor(page, 10);
     await page.waitForFunction(() => {
       const s = (window as unknown as { playground: { state(): PageState } }).playground.state();
@@ -204,8 +215,7 @@ describe('the built playground in headless Chromium', () => {
   });
 
   it('shows an error for a malformed upload and changes nothing', async () => {
-    const { page } = await open('?backend=wasm');
-    await selectDataset(page, 'moons');
+    const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
     await trainFor(page, 3);
     const before = await state(page);
     const dir = await mkdtemp(join(tmpdir(), 'playground-'));

@@ -57,6 +57,25 @@ function readForm(): PlaygroundSettings {
   };
 }
 
+/**
+ * The defaults with what the address overrides: `?dataset=moons&steps=20&g=0.3&T=0.1&hidden=32&batch=128&seed=1&ddpm=0`
+ * (and `backend=webgpu|webgl|wasm|cpu`), so a configuration can be shared as a link.
+ */
+function settingsFromQuery(q: URLSearchParams): PlaygroundSettings {
+  const num = (k: string, d: number): number => (q.get(k) === null ? d : Number(q.get(k)));
+  const d = playgroundDefaults;
+  return {
+    dataset: (q.get('dataset') ?? d.dataset) as DatasetChoice,
+    steps: num('steps', d.steps),
+    g: num('g', d.g),
+    T: num('T', d.T),
+    hidden: num('hidden', d.hidden),
+    batch: num('batch', d.batch),
+    seed: num('seed', d.seed),
+    ddpm: q.get('ddpm') === null ? d.ddpm : q.get('ddpm') !== '0',
+  };
+}
+
 function drawnPoints(): Float32Array {
   return strokesToPoints(strokes, DRAW_SPACING);
 }
@@ -234,7 +253,7 @@ function drawLoss(): void {
   const pad = 0.05 * (hi - lo || 1);
   const f = figure($<HTMLCanvasElement>('loss-curve'), {
     title: 'Training loss',
-    xLabel: 'iteration',
+    xLabel: 'DiffFlow iteration (DDPM: same wall-clock time per iteration)',
     yLabel: 'nats per sample',
     bounds: [0, Math.max(10, ...its), lo - pad, hi + pad],
   });
@@ -401,13 +420,12 @@ $('play').addEventListener('click', () => {
 // ---------------------------------------------------------------------------------------------
 // start
 
-writeForm(playgroundDefaults);
+writeForm(settingsFromQuery(new URLSearchParams(location.search)));
 $<HTMLInputElement>('lambda').value = '1';
 $('lambda-out').textContent = '1';
-$<HTMLInputElement>('sample-steps').value = String(playgroundDefaults.steps);
-$('sample-steps-out').textContent = String(playgroundDefaults.steps);
-const params = new URLSearchParams(location.search);
-const wanted = params.get('backend');
+$<HTMLInputElement>('sample-steps').value = $<HTMLInputElement>('steps').value;
+$('sample-steps-out').textContent = $<HTMLInputElement>('steps').value;
+const wanted = new URLSearchParams(location.search).get('backend');
 send(wanted === null ? { type: 'init' } : { type: 'init', backend: wanted as BrowserBackend });
 resetSession();
 redraw();

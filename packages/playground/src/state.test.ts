@@ -31,12 +31,12 @@ describe('reduce', () => {
     expect(s.ddpmIteration).toBe(6);
     expect(s.tensors).toBe(42);
     expect(s.diffflowCurve).toEqual({ iterations: [1, 2], losses: [3.5, 3.1] });
-    expect(s.ddpmCurve).toEqual({ iterations: [3, 6], losses: [0.9, 0.8] });
+    expect(s.ddpmCurve).toEqual({ iterations: [1, 2], losses: [0.9, 0.8] });
   });
 
   it('keeps the DDPM curve when a round had no DDPM', () => {
     const s = reduce(reduce(initialState, progress(1, 2, 0.5)), progress(2, 1.5));
-    expect(s.ddpmCurve.iterations).toEqual([3]);
+    expect(s.ddpmCurve.iterations).toEqual([1]);
     expect(s.ddpmItPerSec).toBe(0);
   });
 
@@ -47,6 +47,7 @@ describe('reduce', () => {
     s = reduce(s, { type: 'session', settings: playgroundDefaults, points: null, iteration: 250, ddpmIteration: 0, parameters: 100 });
     expect(s.error).toBeNull();
     expect(s.iteration).toBe(250);
+    expect(s.sessions).toBe(1);
     expect(s.diffflowCurve.iterations).toEqual([]);
     expect(s.settings).toEqual(playgroundDefaults);
   });

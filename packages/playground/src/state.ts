@@ -16,6 +16,8 @@ export const HISTORY_LIMIT = 1000;
 
 export interface PageState {
   readonly backend: { readonly name: BrowserBackend; readonly detail: string; readonly available: readonly BrowserBackend[] } | null;
+  /** How many sessions (new models, loaded checkpoints) the worker has announced. */
+  readonly sessions: number;
   /** Settings of the models in the worker (null before the first session). */
   readonly settings: PlaygroundSettings | null;
   readonly running: boolean;
@@ -26,6 +28,7 @@ export interface PageState {
   readonly loss: number;
   readonly tensors: number;
   readonly diffflowCurve: Curve;
+  /** DDPM's loss by DiffFlow iteration (DDPM trains for the same wall-clock time in each round). */
   readonly ddpmCurve: Curve;
   readonly visuals: Visuals | null;
   /** The last error, shown until the next session or a dismissal. */
@@ -34,6 +37,7 @@ export interface PageState {
 
 export const initialState: PageState = {
   backend: null,
+  sessions: 0,
   settings: null,
   running: false,
   iteration: 0,
@@ -73,6 +77,7 @@ export function reduce(state: PageState, action: PageAction): PageState {
     case 'session':
       return {
         ...state,
+        sessions: state.sessions + 1,
         settings: action.settings,
         iteration: action.iteration,
         ddpmIteration: action.ddpmIteration,
@@ -96,7 +101,7 @@ export function reduce(state: PageState, action: PageAction): PageState {
         diffflowCurve: appendPoint(state.diffflowCurve, action.diffflow.iteration, action.diffflow.loss),
         ddpmIteration: action.ddpm?.iteration ?? state.ddpmIteration,
         ddpmItPerSec: action.ddpm?.itPerSec ?? 0,
-        ddpmCurve: action.ddpm === null ? state.ddpmCurve : appendPoint(state.ddpmCurve, action.ddpm.iteration, action.ddpm.loss),
+        ddpmCurve: action.ddpm === null ? state.ddpmCurve : appendPoint(state.ddpmCurve, action.diffflow.iteration, action.ddpm.loss),
       };
     case 'visuals':
       return { ...state, visuals: action.visuals };

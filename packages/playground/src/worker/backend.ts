@@ -66,6 +66,8 @@ async function detailOf(name: BrowserBackend): Promise<string> {
 /** Starts `name`; throws naming it when it cannot start. */
 export async function startBackend(name: BrowserBackend): Promise<BackendReport> {
   await registerGradients();
+  // WebGL: shapes as uniforms, so a new batch or sample size does not compile new shaders.
+  if (name === 'webgl') tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to start`);
   await tf.ready();
   return { name, detail: await detailOf(name) };

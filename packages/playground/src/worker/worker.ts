@@ -1,7 +1,7 @@
 /**
  * The training worker: owns the backend and the session, trains while running (one DiffFlow
  * iteration, then DDPM iterations until DDPM has had the same wall-clock time), and reports
- * progress after every iteration, plots about every 0.8 s and the heat-map about every 5 s.
+ * progress after every iteration, plots about every 1.5 s and the heat-map about every 6 s.
  * Between iterations it yields to its message queue, so pause, sampler changes and saves are
  * handled at once and the page never waits on training.
  */
@@ -25,9 +25,9 @@ import {
 import type { Command, Progress, Report } from './protocol.js';
 import { squareBounds } from '../plot/bounds.js';
 
-const VISUAL_EVERY_MS = 800;
-const HEATMAP_EVERY_MS = 5000;
-const HEATMAP_RES = 40;
+const VISUAL_EVERY_MS = 1500;
+const HEATMAP_EVERY_MS = 6000;
+const HEATMAP_RES = 36;
 const PLOT_SAMPLES = 1000;
 const TRAJECTORY_POINTS = 400;
 
@@ -39,6 +39,9 @@ let generation = 0;
 let sampler: SamplerSettings = { lambda: 1, steps: 10, n: PLOT_SAMPLES, seed: 0 };
 let lastVisual = 0;
 let lastHeatmap = 0;
+/** What the last plots and heat-map cost (ms): they are refreshed at most every 4× / 6× that, so slow backends keep training. */
+let visualCost = 0;
+let heatmapCost = 0;
 /** Time DiffFlow and DDPM have trained (ms), so DDPM gets the same share. */
 let diffflowMs = 0;
 let ddpmMs = 0;
@@ -47,10 +50,10 @@ const recent: { diffflow: number[]; ddpm: number[] } = { diffflow: [], ddpm: [] 
 const post = (r: Report, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(r, transfer);
 const fail = (context: string, e: unknown): void => post({ type: 'error', context, message: e instanceof Error ? e.message : String(e) });
 
-/** Iterations per second over the last second of stamps. */
+/** Iterations per second over the last 10 iterations or 2 s, whichever is more. */
 function rate(stamps: number[], now: number): number {
   stamps.push(now);
-  while (stamps.length > 2 && now - (stamps[0] as number) > 1000) stamps.shift();
+  while (stamps.length > 10 && now - (stamps[0] as number) > 2000) stamps.shift();
   return stamps.length < 2 ? 0 : (1000 * (stamps.length - 1)) / (now - (stamps[0] as number));
 }
 
@@ -75,11 +78,12 @@ function replaceSession(next: Session): void {
   sampler = { ...sampler, steps: next.settings.steps, seed: next.settings.seed };
   announceSession(next);
   sendVisuals();
-  sendHeatmap();
+  lastHeatmap = performance.now(); // the first heat-map comes during training (or on pause)
 }
 
 function sendVisuals(): void {
   if (session === null) return;
+  const started = performance.now();
   const s = session;
   const { samples } = diffflowSamples(s, sampler, false);
   const backward = diffflowSamples(s, { ...sampler, n: TRAJECTORY_POINTS }, true).states;
@@ -102,6 +106,7 @@ function sendVisuals(): void {
     },
   });
   lastVisual = performance.now();
+  visualCost = lastVisual - started;
 }
 
 function sendHeatmap(): void {
@@ -111,6 +116,7 @@ function sendHeatmap(): void {
   const logDensity = logDensityPicture(session, bounds, HEATMAP_RES);
   post({ type: 'heatmap', iteration: session.trainer.iteration, bounds, res: HEATMAP_RES, logDensity, ms: performance.now() - started }, [logDensity.buffer]);
   lastHeatmap = performance.now();
+  heatmapCost = lastHeatmap - started;
 }
 
 /** One round of training: a DiffFlow iteration, then DDPM iterations up to the same time. */
@@ -154,8 +160,8 @@ async function loop(mine: number): Promise<void> {
     try {
       trainRound(session);
       const now = performance.now();
-      if (now - lastVisual > VISUAL_EVERY_MS) sendVisuals();
-      if (now - lastHeatmap > HEATMAP_EVERY_MS) sendHeatmap();
+      if (now - lastVisual > Math.max(VISUAL_EVERY_MS, 4 * visualCost)) sendVisuals();
+      else if (now - lastHeatmap > Math.max(HEATMAP_EVERY_MS, 6 * heatmapCost)) sendHeatmap();
     } catch (e) {
       stop();
       fail('training', e);
