@@ -48,6 +48,7 @@ export function kernelCategory(k: ProfiledKernel, rowCounts: ReadonlySet<number>
   }
   if (k.name === 'Transpose') return 'transposes (for ∂W)';
   if (shapes.some((s) => s.length === 2 && isRows(s[0]) && s[1] === h)) {
+    if (k.name === 'Multiply' && k.inputShapes.some((x) => x != null && x.length === 0)) return 'Multiply [B,h] by a scalar (gate slope 1.702, step sizes)';
     return k.name === 'Sigmoid' || k.name === 'Multiply' ? `gates [B,h]: ${k.name}` : `other elementwise [B,h]: ${k.name}`;
   }
   return 'state-sized [B,D] (SDE steps, noise, loss)';
@@ -225,6 +226,12 @@ async function main(): Promise<void> {
   row(`drift cache of a ${chunk}-row chunk: ${(driftCacheBytes / 2 ** 20).toFixed(0)} MiB → all ${steps} steps (${(allCached / 2 ** 20).toFixed(0)} MiB)`, cacheDefault, cacheAll);
   bigCache.dispose();
 
+  if (blocks.length > 1) {
+    const whole = samplingShard(points, 0, shardPoints, steps, shardPoints);
+    const [blocked, one] = interleaved([() => samplePiece.run(), () => whole.run()], repeats) as [number, number];
+    row(`a sampling shard of ${shardPoints} rows: blocks of ${samplerPath.batchRows} rows (sampleMarginal's default batchSize) → one block`, blocked, one);
+    whole.dispose();
+  }
   const noise = forwardNoisePass(chunk, steps);
   const [noiseMs, chunkMs] = interleaved([() => noise.run(), () => trainPiece.run()], repeats) as [number, number];
   console.log(`| forward noise δ^F of a ${chunk}-row chunk, ${steps} steps drawn once (the rollout draws it, the replay of uncached steps again) | ${noiseMs.toFixed(0)} ms of a ${chunkMs.toFixed(0)} ms chunk | | ${pct(noiseMs, chunkMs)} per draw |`);

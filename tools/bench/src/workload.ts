@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { fixedGrid, forwardNoise, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
+import { sampleMarginal } from '@diffflow/likelihood';
 import { adjointStrategy, dataParallel, disposeGradientResult, gradientStrategy, modelFromSpec, sampleRows } from '@diffflow/adjoint';
 import type { MlpShape, SamplerPath } from './flops.js';
 
@@ -139,12 +140,20 @@ export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes
   };
 }
 
-/** Rows [start, end) of a draw of n samples on this thread (what one sampling shard computes). */
-export function samplingShard(n: number, start: number, end: number, steps: number): Piece {
+/**
+ * Rows [start, end) of a draw of n samples on this thread (what one sampling shard computes), as
+ * `sampleRows` runs them, or with the sampler's block size set to `batchRows` (`sampleMarginal`'s
+ * batchSize, which sampleRows leaves at its default).
+ */
+export function samplingShard(n: number, start: number, end: number, steps: number, batchRows?: number): Piece {
   const model = modelFromSpec(referenceSpec);
   const grid = referenceGrid(steps);
+  const draw = (): tf.Tensor =>
+    batchRows === undefined
+      ? sampleRows(model, [start, end], 2, { n, grid, seed: 1 })
+      : sampleMarginal(model, { grid, n, seed: 1, shape: [2], rows: [start, end], lambda: 1, batchSize: batchRows }).samples;
   return {
-    run: () => sampleRows(model, [start, end], 2, { n, grid, seed: 1 }).dispose(),
+    run: () => draw().dispose(),
     dispose: () => {
       model.drift.dispose();
       model.score.dispose();
