@@ -133,12 +133,28 @@ export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The programs the consumer runs: examples/*.ts when the folder exists, else this project's own smoke program. */
-export function consumerPrograms(workspaceRoot: string, ownPrograms: string): string[] {
+/** The consumer's programs: every file copied into the project, and the entry points among them that get run. */
+export interface Programs {
+  readonly files: readonly string[];
+  readonly entries: readonly string[];
+}
+
+/**
+ * The programs the consumer runs: examples/*.ts when that folder holds any, else this project's own
+ * smoke program. Tests and configs are left out; a file another one imports (`./budget.js`) is
+ * copied but not run.
+ */
+export function consumerPrograms(workspaceRoot: string, ownPrograms: string): Programs {
   const examples = join(workspaceRoot, 'examples');
   const dir = existsSync(examples) && readdirSync(examples).some((f) => f.endsWith('.ts')) ? examples : ownPrograms;
-  return readdirSync(dir)
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !/\.(test|config)\.ts$/.test(f))
     .map((f) => join(dir, f))
     .sort((a, b) => basename(a).localeCompare(basename(b)));
+  const imported = new Set(
+    files.flatMap((f) => ts.preProcessFile(readFileSync(f, 'utf8'), true, true).importedFiles.map((i) => i.fileName))
+      .filter((s) => s.startsWith('./'))
+      .map((s) => basename(s).replace(/\.js$/, '.ts')),
+  );
+  return { files, entries: files.filter((f) => !imported.has(basename(f))) };
 }
