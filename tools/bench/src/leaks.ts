@@ -41,17 +41,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { negativeElbo, probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
 import { sampleToy } from '@diffflow/datasets';
-import {
-  createTrainer,
-  disposeModel,
-  purposeSeed,
-  toy2dDefaults,
-  toyBatch,
-  toyModel,
-  toyNormalizer,
-  trainerConfig,
-  type Toy2dConfig,
-} from '@diffflow/experiments';
+import { createTrainer, disposeModel, purposeSeed } from '@diffflow/training';
+import { toy2dDefaults, toyBatch, toyModel, toyNormalizer, trainerConfig, type Toy2dConfig } from '@diffflow/experiment-toy2d';
 
 const MIB = 1024 * 1024;
 
@@ -265,7 +256,7 @@ async function main(): Promise<void> {
   const config: Toy2dConfig = {
     ...toy2dDefaults,
     ...network,
-    ...(options.batch === undefined ? {} : { batch: options.batch }),
+    ...(options.batch === undefined ? {} : { batchSize: options.batch }),
     ...(options.steps === undefined ? {} : { steps: options.steps }),
     iters: options.iters,
     out: '',
@@ -273,10 +264,10 @@ async function main(): Promise<void> {
   const normalizer = toyNormalizer(config.dataset, config.seed);
   const initialTensors = tf.memory().numTensors;
   const model = toyModel(config);
-  const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(config.dataset, normalizer, config.seed, config.batch, it));
+  const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(config.dataset, normalizer, config.seed, config.batchSize, it));
   process.stderr.write(
     `[leaks] ${backend.name}; toy2d ${config.dataset}, 2 × fourierMlp ${config.layers}×${config.hidden} (${model.drift.parameterCount + model.score.parameterCount} parameters), ` +
-      `B = ${config.batch}, N = ${config.steps}, ${config.strategy}; ${options.iters} iterations, then ${options.rounds} rounds each of sampling and likelihood\n`,
+      `B = ${config.batchSize}, N = ${config.steps}, ${config.strategy}; ${options.iters} iterations, then ${options.rounds} rounds each of sampling and likelihood\n`,
   );
   const samples: Sample[] = [record('start', 0)];
 
@@ -360,7 +351,7 @@ async function main(): Promise<void> {
     detail: `${end}, the count before the model was built: ${initialTensors}`,
   };
   process.stdout.write(
-    `Leaks and RSS: ${backend.name}, 2 × fourierMlp ${config.layers}×${config.hidden}, B = ${config.batch}, N = ${config.steps}, ` +
+    `Leaks and RSS: ${backend.name}, 2 × fourierMlp ${config.layers}×${config.hidden}, B = ${config.batchSize}, N = ${config.steps}, ` +
       `${options.iters} iterations, ${options.rounds} rounds of sampling (${options.samplePoints} points) and likelihood (${options.nllPoints} points)\n\n`,
   );
   process.stdout.write(`${formatTable(samples)}\n\n`);

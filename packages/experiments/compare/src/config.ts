@@ -1,0 +1,293 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { toyNames, type ToyName } from '@diffflow/datasets';
+import { gradientStrategyNames } from '@diffflow/adjoint';
+import { ddpmVariances } from '@diffflow/losses';
+import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
+
+/**
+ * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
+ * Nested records; every leaf is also a CLI flag (`--diffflow.iters=300`, `--budget.sierpinski.ddpmIters=4000`).
+ * Lists are written comma-separated on the command line (`--sharpness=checkerboard,olympic`).
+ */
+
+/** A list codec that also accepts a comma-separated string (the command-line form). */
+function listOf<A>(name: string, description: string, item: (s: string) => A | undefined): t.Type<A[], A[], unknown> {
+  const parse = (u: unknown): A[] | undefined => {
+    const parts = typeof u === 'string' ? u.split(',').map((s) => s.trim()) : Array.isArray(u) ? u : undefined;
+    if (parts === undefined || parts.length === 0) return undefined;
+    const out: A[] = [];
+    for (const p of parts) {
+      const v = typeof p === 'string' ? item(p) : typeof p === 'number' ? item(String(p)) : undefined;
+      if (v === undefined) return undefined;
+      if (!out.includes(v)) out.push(v);
+    }
+    return out;
+  };
+  return describedAs(
+    new t.Type<A[], A[], unknown>(
+      name,
+      (u): u is A[] => Array.isArray(u) && parse(u) !== undefined,
+      (u, c) => {
+        const v = parse(u);
+        return v === undefined ? t.failure(u, c, `must be ${description}`) : t.success(v);
+      },
+      t.identity,
+    ),
+    description,
+  );
+}
+
+const toyList = listOf<ToyName>('ToyList', `a non-empty comma-separated list of toy datasets (${toyNames.join(', ')})`, (s) =>
+  (toyNames as readonly string[]).includes(s) ? (s as ToyName) : undefined,
+);
+/** An empty list is allowed (the experiment is skipped), written '' or 'none'. */
+const toyListOrNone = describedAs(
+  new t.Type<ToyName[], ToyName[], unknown>(
+    'ToyListOrNone',
+    (u): u is ToyName[] => Array.isArray(u) && (u.length === 0 || toyList.is(u)),
+    (u, c) => (u === '' || u === 'none' || (Array.isArray(u) && u.length === 0) ? t.success([]) : toyList.validate(u, c)),
+    t.identity,
+  ),
+  `'none' or a comma-separated list of toy datasets (${toyNames.join(', ')})`,
+);
+const stepList = listOf<number>('StepList', 'a non-empty comma-separated list of integers >= 1 (numbers of sampling steps N)', (s) => {
+  const n = Number(s);
+  return s !== '' && Number.isInteger(n) && n >= 1 ? n : undefined;
+});
+
+const DatasetBudget = t.partial({
+  diffflowIters: intAtLeast(1),
+  diffflowBatch: intAtLeast(2),
+  ddpmIters: intAtLeast(1),
+  ddpmBatch: intAtLeast(2),
+});
+export type DatasetBudget = t.TypeOf<typeof DatasetBudget>;
+
+export const CompareConfig = t.strict({
+  /** Root seed of every draw (data, initial weights, noise, samples). */
+  seed: intAtLeast(0),
+  /** Tiny budgets for a smoke test (applied before --config and the other flags). */
+  quick: t.boolean,
+  /** Datasets of the sharpness comparison (samples, NLL, support fraction, MMD, energy distance). */
+  sharpness: toyListOrNone,
+  /** Datasets of the forward-trajectory (topology) figure. */
+  topology: toyListOrNone,
+  /** Datasets of the steps experiment, and its numbers of sampling steps N. */
+  stepsDatasets: toyListOrNone,
+  stepsList: stepList,
+  diffflow: t.strict({
+    /** Training iterations and batch size (per dataset unless `budget` overrides). */
+    iters: intAtLeast(1),
+    batch: intAtLeast(2),
+    /** N of the fixed training grid L_β. */
+    trainSteps: intAtLeast(1),
+    /** N of the sharpness comparison's sampler. */
+    sampleSteps: intAtLeast(1),
+    hidden: intAtLeast(1),
+    layers: intAtLeast(0),
+    g: numberAbove(0),
+    tMin: numberAtLeast(0),
+    T: numberAbove(0),
+    beta: numberAbove(0),
+    /** Adam with StepLR, clip, EMA (see updateFields), and the gradient strategy. */
+    ...updateFields,
+    strategy: oneOf(gradientStrategyNames),
+  }),
+  ddpm: t.strict({
+    iters: intAtLeast(1),
+    batch: intAtLeast(2),
+    /** VP schedule β ∈ [betaMin, betaMax], K discrete steps (the full ancestral chain). */
+    betaMin: numberAbove(0),
+    betaMax: numberAbove(0),
+    K: intAtLeast(1),
+    /** t ~ U(lossTMin, 1) in L_simple. */
+    lossTMin: numberInRange(1e-9, 0.5),
+    /** Ancestral variance σ² = β ('beta') or the posterior β̃. */
+    variance: oneOf(ddpmVariances),
+    /** Adam with StepLR, clip, EMA, as DiffFlow's (see updateFields). */
+    ...updateFields,
+  }),
+  eval: t.strict({
+    /** Model samples per comparison, and held-out data points they are compared with. */
+    samples: intAtLeast(2),
+    heldOut: intAtLeast(2),
+    /** Held-out points whose NLL is computed (probability-flow ODE, exact trace). */
+    nllPoints: intAtLeast(2),
+    nllSolver: oneOf(['rk4', 'rk45'] as const),
+    /** RK4 steps of DiffFlow's ODE on its own grid over [tMin, T]. */
+    diffflowNllSteps: intAtLeast(1),
+    /** RK4 steps of DDPM's ODE over [ddpmNllTMin, 1], uniform in √t. */
+    ddpmNllSteps: intAtLeast(1),
+    ddpmNllTMin: numberInRange(1e-9, 0.5),
+    /** RK45 tolerances (rtol = atol). */
+    tolerance: numberAbove(0),
+    /** The relaxed support fraction counts samples within this fraction of the median-heuristic bandwidth ℓ of the support. */
+    relaxedSupport: numberAbove(0),
+    /** Points in the trajectory strips, and k of the k-NN label purity. */
+    trajectoryPoints: intAtLeast(8),
+    purityK: intAtLeast(1),
+    /** Snapshots a trajectory strip shows (t_0 … T, evenly spaced in the process's own time). */
+    snapshots: intAtLeast(2),
+  }),
+  /** Per-dataset overrides of the iteration and batch budgets. */
+  budget: t.partial(Object.fromEntries(toyNames.map((n) => [n, DatasetBudget])) as Record<ToyName, typeof DatasetBudget>),
+  /** Checkpoint each model every this many iterations (and at its end), for --resume. */
+  checkpointEvery: intAtLeast(1),
+  maxRetries: intAtLeast(0),
+  /**
+   * Train each DDPM baseline in a worker thread (the second core) while DiffFlow trains; same
+   * numbers either way. (`--ddpmWorker`, not `--parallel`: Nx takes `--parallel` for itself.)
+   */
+  ddpmWorker: t.boolean,
+  out: t.string,
+  resume: t.boolean,
+});
+export type CompareConfig = t.TypeOf<typeof CompareConfig>;
+
+/**
+ * Defaults: the full comparison, sized for about an hour on 2 CPU cores (wasm). DiffFlow is the
+ * reference 2-D model (two Fourier MLPs 3 × 128, g = 0.2, grid uniform in t^0.9 over [1e-3, 0.05],
+ * N = 30, Adam 1e-2, clip 1) with a short budget; DDPM is an ε-network of the same parameter count
+ * (one Fourier MLP 3 × 181) on the VP SDE (β ∈ [0.1, 20], K = 1000).
+ */
+export const compareDefaults: CompareConfig = {
+  seed: 0,
+  quick: false,
+  sharpness: ['checkerboard', 'olympic', '2spirals', 'sierpinski'],
+  topology: ['fourrings', 'olympic'],
+  stepsDatasets: ['checkerboard', 'olympic', '2spirals', 'sierpinski'],
+  stepsList: [5, 10, 20, 30, 50, 100],
+  diffflow: {
+    iters: 400,
+    batch: 512,
+    trainSteps: 30,
+    sampleSteps: 30,
+    hidden: 128,
+    layers: 3,
+    g: 0.2,
+    tMin: 1e-3,
+    T: 0.05,
+    beta: 0.9,
+    lr: 1e-2,
+    lrDecay: 0.5,
+    lrDecayEvery: 150,
+    clip: 1,
+    ema: 0.99,
+    strategy: 'adjoint',
+  },
+  ddpm: {
+    iters: 6000,
+    batch: 512,
+    betaMin: 0.1,
+    betaMax: 20,
+    K: 1000,
+    lossTMin: 1e-5,
+    variance: 'beta',
+    lr: 2e-3,
+    lrDecay: 0.5,
+    lrDecayEvery: 2000,
+    clip: 1,
+    ema: 0.995,
+  },
+  eval: {
+    samples: 2000,
+    heldOut: 2000,
+    nllPoints: 1000,
+    nllSolver: 'rk4',
+    diffflowNllSteps: 30,
+    ddpmNllSteps: 100,
+    ddpmNllTMin: 1e-3,
+    tolerance: 1e-4,
+    relaxedSupport: 0.01,
+    trajectoryPoints: 2000,
+    purityK: 5,
+    snapshots: 6,
+  },
+  budget: {},
+  checkpointEvery: 100,
+  maxRetries: 3,
+  ddpmWorker: true,
+  out: 'runs/compare',
+  resume: false,
+};
+
+/** What `--quick` changes: tiny networks and budgets, for the end-to-end test (well under a minute). */
+export const compareQuick = {
+  sharpness: ['olympic', '2spirals'],
+  topology: ['fourrings'],
+  stepsDatasets: ['olympic'],
+  stepsList: [2, 5],
+  diffflow: { iters: 3, batch: 64, trainSteps: 5, sampleSteps: 5, hidden: 16, layers: 1 },
+  ddpm: { iters: 10, batch: 64, K: 50 },
+  eval: { samples: 200, heldOut: 200, nllPoints: 16, diffflowNllSteps: 5, ddpmNllSteps: 8, trajectoryPoints: 200, snapshots: 4 },
+  checkpointEvery: 2,
+} as const;
+
+/** The command-line flags: every leaf of the schema, dotted (`--diffflow.lr`, `--budget.olympic.ddpmIters`). */
+export const compareFlags = flagsOf(CompareConfig);
+
+/** Fields that do not change what a run computes. */
+export const compareNonIdentityFields = ['out', 'resume', 'ddpmWorker'] as const;
+
+/** The identity of a run: what openRunDir compares (everything but the non-identity fields). */
+export function runIdentity(config: CompareConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !(compareNonIdentityFields as readonly string[]).includes(k)));
+}
+
+/** The iteration and batch budgets of one dataset. */
+export function budgetFor(config: CompareConfig, dataset: ToyName): Required<DatasetBudget> {
+  const b = config.budget[dataset] ?? {};
+  return {
+    diffflowIters: b.diffflowIters ?? config.diffflow.iters,
+    diffflowBatch: b.diffflowBatch ?? config.diffflow.batch,
+    ddpmIters: b.ddpmIters ?? config.ddpm.iters,
+    ddpmBatch: b.ddpmBatch ?? config.ddpm.batch,
+  };
+}
+
+/** Every dataset a run trains on, in order: sharpness, then steps, then topology (no repeats). */
+export function trainedDatasets(config: Pick<CompareConfig, 'sharpness' | 'stepsDatasets' | 'topology'>): ToyName[] {
+  return [...new Set([...config.sharpness, ...config.stepsDatasets, ...config.topology])];
+}
+
+/**
+ * Cross-field checks the schema cannot express: the first problem as { field, reason }, or undefined.
+ */
+export function compareConfigProblem(c: CompareConfig): { field: string; reason: string } | undefined {
+  if (!(c.ddpm.betaMax >= c.ddpm.betaMin)) return { field: 'ddpm.betaMax', reason: `must be >= ddpm.betaMin = ${c.ddpm.betaMin}, got ${c.ddpm.betaMax}` };
+  if (!(c.diffflow.T > c.diffflow.tMin)) return { field: 'diffflow.T', reason: `must be > diffflow.tMin = ${c.diffflow.tMin}, got ${c.diffflow.T}` };
+  const tooMany = c.stepsList.find((n) => n > c.ddpm.K);
+  if (tooMany !== undefined) return { field: 'stepsList', reason: `every N must be <= ddpm.K = ${c.ddpm.K} (DDPM strides its K steps), got ${tooMany}` };
+  if (c.diffflow.sampleSteps > c.ddpm.K)
+    return { field: 'diffflow.sampleSteps', reason: `must be <= ddpm.K = ${c.ddpm.K} (DDPM is sampled with the same N), got ${c.diffflow.sampleSteps}` };
+  if (c.eval.nllPoints > c.eval.heldOut) return { field: 'eval.nllPoints', reason: `must be <= eval.heldOut = ${c.eval.heldOut}, got ${c.eval.nllPoints}` };
+  if (c.eval.purityK >= c.eval.trajectoryPoints)
+    return { field: 'eval.purityK', reason: `must be < eval.trajectoryPoints = ${c.eval.trajectoryPoints}, got ${c.eval.purityK}` };
+  if (trainedDatasets(c).length === 0) return { field: 'sharpness', reason: 'sharpness, stepsDatasets and topology are all empty: nothing to compare' };
+  return undefined;
+}
+
+/** Decodes the command line (defaults ← --quick preset ← --config file ← flags) and checks it. */
+export async function loadCompareConfig(argv: readonly string[]): Promise<E.Either<ExperimentError, CompareConfig>> {
+  const cl = parseCommandLine(argv, compareFlags);
+  if (E.isLeft(cl)) return cl;
+  const { overrides, configPath } = cl.right;
+  let file: Record<string, unknown> | undefined;
+  if (configPath !== undefined) {
+    const read = await readConfigFile(configPath)();
+    if (E.isLeft(read)) return read;
+    file = read.right;
+  }
+  const quick = overrides['quick'] ?? file?.['quick'];
+  const layers: ConfigLayer[] = [
+    { source: 'defaults', value: compareDefaults },
+    ...(quick === true ? [{ source: '--quick', value: compareQuick }] : []),
+    ...(file === undefined || configPath === undefined ? [] : [{ source: configPath, value: file }]),
+    { source: 'command line', value: overrides },
+  ];
+  const decoded = resolveLayers(CompareConfig, layers);
+  if (E.isLeft(decoded)) return decoded;
+  const problem = compareConfigProblem(decoded.right);
+  return problem === undefined ? decoded : E.left(configInvalid(problem.field, problem.reason));
+}

@@ -1,0 +1,121 @@
+/**
+ * Trains the DDPM baselines in a worker thread, on the second core, while the main thread trains
+ * DiffFlow. The worker runs exactly `trainDdpm` (same seeds, same backend, so the same weights as
+ * in the main thread) and leaves the finished model in the run folder's checkpoint, which the main
+ * thread then loads.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ToyName } from '@diffflow/datasets';
+import { DivergenceError } from '@diffflow/training';
+import { ExperimentFailure, type ExperimentError } from '@diffflow/runs';
+import type { CompareConfig } from './config.js';
+import type { TrainingRecord } from './models.js';
+
+export type ToDdpmWorker = { readonly type: 'train'; readonly id: number; readonly dataset: ToyName };
+export type FromDdpmWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'done'; readonly id: number; readonly training: TrainingRecord }
+  | { readonly type: 'error'; readonly id: number; readonly error: WorkerFailure };
+
+/** A worker's error as plain data (what crosses the thread boundary), rebuilt typed by {@link typedError}. */
+export type WorkerFailure =
+  | { readonly kind: 'diverged'; readonly iteration: number; readonly term: string; readonly checkpoint?: string }
+  | { readonly kind: 'input'; readonly error: ExperimentError }
+  | { readonly kind: 'other'; readonly message: string };
+
+/** The plain-data form of an error thrown in the worker. */
+export function workerFailure(e: unknown): WorkerFailure {
+  if (e instanceof DivergenceError) return { kind: 'diverged', iteration: e.iteration, term: e.term, ...(e.checkpoint === undefined ? {} : { checkpoint: e.checkpoint }) };
+  if (e instanceof ExperimentFailure) return { kind: 'input', error: e.error };
+  return { kind: 'other', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The worker's error as the main thread rethrows it: the same class, so the CLI runner picks the same exit code. */
+export function typedError(f: WorkerFailure): Error {
+  switch (f.kind) {
+    case 'diverged':
+      return new DivergenceError(f.iteration, f.term, f.checkpoint);
+    case 'input':
+      return new ExperimentFailure(f.error);
+    case 'other':
+      return new Error(`DDPM worker: ${f.message}`);
+  }
+}
+
+/** What the worker needs to open the run folder and train. */
+export interface DdpmWorkerData {
+  readonly config: CompareConfig;
+  readonly backend: string;
+}
+
+export interface DdpmPool {
+  /** Trains DDPM on `dataset` in the worker; resolves when its final checkpoint is written. */
+  train(dataset: ToyName): Promise<TrainingRecord>;
+  close(): Promise<void>;
+}
+
+export function ddpmPool(data: DdpmWorkerData): DdpmPool {
+  const worker = spawn(data);
+  const pending = new Map<number, { resolve: (r: TrainingRecord) => void; reject: (e: Error) => void }>();
+  let failure: Error | undefined;
+  let nextId = 0;
+  let ready: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const failAll = (e: Error): void => {
+    failure ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+    ready();
+  };
+  worker.on('message', (m: FromDdpmWorker) => {
+    if (m.type === 'ready') return ready();
+    const p = pending.get(m.id);
+    if (p === undefined) return;
+    pending.delete(m.id);
+    if (m.type === 'done') p.resolve(m.training);
+    else p.reject(typedError(m.error));
+  });
+  worker.on('error', (e) => failAll(e instanceof Error ? e : new Error(String(e))));
+  worker.on('exit', (code) => failAll(new Error(`the DDPM worker thread exited (code ${code})`)));
+  return {
+    async train(dataset) {
+      await started;
+      if (failure !== undefined) throw failure;
+      const id = nextId++;
+      return new Promise<TrainingRecord>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ type: 'train', id, dataset } satisfies ToDdpmWorker);
+      });
+    },
+    async close() {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}
+
+/** The worker entry next to this module (TypeScript sources need tsx's loader inside the worker). */
+function spawn(workerData: DdpmWorkerData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./ddpm_worker.js', here), { workerData });
+  // As in @diffflow/adjoint's dataParallel: Node 20 does not apply `--import tsx` to a worker's entry,
+  // so a one-line bootstrap registers tsx's loader first (and turns source maps off before tfjs loads).
+  const entry = new URL('./ddpm_worker.ts', here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); process.setSourceMapsEnabled(false); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData, execArgv: ['--conditions=source'] });
+}
+
+function tsxApi(): string {
+  const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
+  if (typeof resolve === 'function') {
+    try {
+      return resolve('tsx/esm/api');
+    } catch {
+      // fall through to the package layout
+    }
+  }
+  return pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+}

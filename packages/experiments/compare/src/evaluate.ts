@@ -1,0 +1,268 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { disposeTrajectory, fixedGrid, forwardNoise, replayableNormals, simulateForward, type TimeGrid } from '@diffflow/sde-core';
+import { ddpmAncestralSample, ddpmModel, vpDiffusion, vpDrift, type DiffFlowModel } from '@diffflow/losses';
+import { probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
+import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
+import { purposeSeed, type Ema } from '@diffflow/training';
+import { drawSamples } from '@diffflow/experiment-toy2d';
+import type { CompareConfig } from './config.js';
+import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from './metrics.js';
+import type { TrainedDdpm, TrainedDiffFlow } from './models.js';
+
+/** How close a set of model samples is to held-out data (dataset coordinates). */
+export interface SampleQuality {
+  /** Unbiased MMD² (RBF, bandwidth ℓ fixed per dataset by the median heuristic on the held-out set). */
+  readonly mmd2: number | null;
+  /** The same at ℓ / FINE_SCALE: sensitive to detail the median bandwidth smooths over. */
+  readonly mmd2Fine: number | null;
+  /** Unbiased energy distance 2E‖X − Y‖ − E‖X − X'‖ − E‖Y − Y'‖. */
+  readonly energy: number | null;
+  /** Fraction of samples within the dataset's support tolerance (null: support unknown). */
+  readonly support: number | null;
+  /** The same within the relaxed tolerance max(own tolerance, `eval.relaxedSupport` × ℓ) (null: support unknown). */
+  readonly supportRelaxed: number | null;
+  /** Samples that were not finite (left out of every statistic). */
+  readonly nonFinite: number;
+}
+
+/** An NLL summary in the dataset's own coordinates (nats per sample). */
+export interface NllRecord {
+  readonly nats: number | null;
+  readonly standardError: number | null;
+  readonly points: number;
+  readonly nfe: number | null;
+  readonly seconds: number;
+  /** Why there is no number, when there is none. */
+  readonly error?: string;
+}
+
+/** Everything an evaluation of one dataset needs. */
+export interface DatasetContext {
+  readonly config: CompareConfig;
+  readonly dataset: ToyName;
+  readonly normalizer: Normalizer;
+  /** log|det ∂y/∂x| of the normalisation: NLL_x = NLL_y − logDet. */
+  readonly logDet: number;
+  /** Held-out data (dataset coordinates), [heldOut, 2]. */
+  readonly heldOut: Float32Array;
+  /** A second, independent held-out sample: the statistics' noise floor (data vs data). */
+  readonly reference: Float32Array;
+  /** The RBF bandwidth of this dataset (median heuristic on the held-out set). */
+  readonly bandwidth: number;
+  readonly diffflow: TrainedDiffFlow;
+  readonly ddpm: TrainedDdpm;
+  /** Samples already drawn, by 'diffflow/N' or 'ddpm/N'. */
+  readonly cache: Map<string, Float32Array>;
+}
+
+/** The fine-scale MMD² uses the median-heuristic bandwidth divided by this. */
+export const FINE_SCALE = 10;
+
+/** The held-out sets and bandwidth of a dataset (independent of the models). */
+export function heldOutData(config: CompareConfig, dataset: ToyName): { heldOut: Float32Array; reference: Float32Array; bandwidth: number } {
+  const heldOut = sampleToy(dataset, config.eval.heldOut, { seed: purposeSeed(config.seed, 'test'), iteration: 0 });
+  const reference = sampleToy(dataset, config.eval.samples, { seed: purposeSeed(config.seed, 'test-reference'), iteration: 0 });
+  return { heldOut, reference, bandwidth: medianPairwiseDistance(heldOut, 2) };
+}
+
+/** Finite rows of [n, 2] points, and how many were dropped. */
+function finiteRows(points: Float32Array): { points: Float32Array; dropped: number } {
+  const keep: number[] = [];
+  for (let i = 0; i < points.length; i += 2) if (Number.isFinite(points[i] as number) && Number.isFinite(points[i + 1] as number)) keep.push(i);
+  if (keep.length * 2 === points.length) return { points, dropped: 0 };
+  const out = new Float32Array(keep.length * 2);
+  keep.forEach((i, k) => {
+    out[2 * k] = points[i] as number;
+    out[2 * k + 1] = points[i + 1] as number;
+  });
+  return { points: out, dropped: points.length / 2 - keep.length };
+}
+
+/** MMD², energy distance and support fraction of `samples` against the held-out set. */
+export function sampleQuality(ctx: Pick<DatasetContext, 'config' | 'dataset' | 'heldOut' | 'bandwidth'>, samples: Float32Array): SampleQuality {
+  const { points, dropped } = finiteRows(samples);
+  const n = points.length / 2;
+  // non-finite points count as outside
+  const known = hasKnownSupport(ctx.dataset);
+  const support = known ? insideSupport(ctx.dataset, samples) : null;
+  const supportRelaxed = known ? insideSupport(ctx.dataset, samples, relaxedTolerance(ctx)) : null;
+  if (n < 2) return { mmd2: null, mmd2Fine: null, energy: null, support, supportRelaxed, nonFinite: dropped };
+  const s = twoSample(points, ctx.heldOut, 2, [ctx.bandwidth, ctx.bandwidth / FINE_SCALE]);
+  return { mmd2: s.mmd2[0] as number, mmd2Fine: s.mmd2[1] as number, energy: s.energy, support, supportRelaxed, nonFinite: dropped };
+}
+
+/** The relaxed support tolerance of a dataset: max(its own tolerance, relaxedSupport × ℓ), dataset coordinates. */
+export function relaxedTolerance(ctx: Pick<DatasetContext, 'config' | 'dataset' | 'bandwidth'>): number {
+  const own = hasKnownSupport(ctx.dataset) ? toySupportTolerance[ctx.dataset] : 0;
+  return Math.max(own, ctx.config.eval.relaxedSupport * ctx.bandwidth);
+}
+
+/** DiffFlow samples (EMA weights, backward SDE λ = 1 on the fixed grid with N steps, Tweedie last step), dataset coordinates. */
+export function diffflowSamples(ctx: DatasetContext, steps: number): Float32Array {
+  const key = `diffflow/${steps}`;
+  const hit = ctx.cache.get(key);
+  if (hit !== undefined) return hit;
+  const out = drawSamples(ctx.diffflow.trainer, ctx.normalizer, ctx.config.eval.samples, ctx.config.seed, steps);
+  ctx.cache.set(key, out);
+  return out;
+}
+
+/** DDPM samples (EMA weights, ancestral chain strided to N of K steps), dataset coordinates. */
+export function ddpmSamples(ctx: DatasetContext, steps: number): Float32Array {
+  const key = `ddpm/${steps}`;
+  const hit = ctx.cache.get(key);
+  if (hit !== undefined) return hit;
+  const { network, schedule, trainer } = ctx.ddpm;
+  const out = trainer.ema.withAveraged(() => {
+    const s = ddpmAncestralSample(network, schedule, {
+      n: ctx.config.eval.samples,
+      shape: [2],
+      steps,
+      seed: purposeSeed(ctx.config.seed, 'ddpm-sample'),
+      variance: ctx.config.ddpm.variance,
+    });
+    const values = s.dataSync() as Float32Array;
+    s.dispose();
+    return ctx.normalizer.denormalize(values);
+  });
+  ctx.cache.set(key, out);
+  return out;
+}
+
+/**
+ * Test NLL by the probability-flow ODE with the exact trace, in nats in the dataset's own
+ * coordinates (the ODE runs in the normalised coordinates y; NLL_x = NLL_y − log|det ∂y/∂x|).
+ */
+export function odeNll(ctx: DatasetContext, model: DiffFlowModel, average: Ema, grid: TimeGrid): NllRecord {
+  const { config } = ctx;
+  const points = config.eval.nllPoints;
+  const started = performance.now();
+  const x = tf.tensor2d(ctx.normalizer.normalize(ctx.heldOut.subarray(0, 2 * points)), [points, 2]);
+  try {
+    const r = average.withAveraged(() =>
+      probabilityFlowNll(model, x, {
+        grid,
+        solver: config.eval.nllSolver,
+        rtol: config.eval.tolerance,
+        atol: config.eval.tolerance,
+        trace: { kind: 'exact' },
+      }),
+    );
+    const s = summarizeNll(r.nll, r.dim);
+    return { nats: s.nats - ctx.logDet, standardError: s.standardError, points, nfe: r.nfe, seconds: (performance.now() - started) / 1000 };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    return { nats: null, standardError: null, points, nfe: null, seconds: (performance.now() - started) / 1000, error };
+  } finally {
+    x.dispose();
+  }
+}
+
+/** The ODE grid of DiffFlow's NLL: its own time range and warping, `diffflowNllSteps` steps. */
+export function diffflowNllGrid(c: CompareConfig): TimeGrid {
+  return fixedGrid({ steps: c.eval.diffflowNllSteps, tMin: c.diffflow.tMin, tMax: c.diffflow.T, beta: c.diffflow.beta });
+}
+
+/** The ODE grid of DDPM's NLL: [ddpmNllTMin, 1], uniform in √t (fine steps near the data). */
+export function ddpmNllGrid(c: CompareConfig): TimeGrid {
+  return fixedGrid({ steps: c.eval.ddpmNllSteps, tMin: c.eval.ddpmNllTMin, tMax: 1, beta: 0.5 });
+}
+
+export function diffflowNll(ctx: DatasetContext): NllRecord {
+  return odeNll(ctx, ctx.diffflow.model, ctx.diffflow.trainer.ema, diffflowNllGrid(ctx.config));
+}
+
+export function ddpmNll(ctx: DatasetContext): NllRecord {
+  return odeNll(ctx, ddpmModel(ctx.ddpm.network, ctx.ddpm.schedule), ctx.ddpm.trainer.ema, ddpmNllGrid(ctx.config));
+}
+
+// ---------------------------------------------------------------------------------------------
+// topology: forward trajectories
+
+/** Forward snapshots of one process, in the normalised coordinates the models work in. */
+export interface ForwardSnapshots {
+  readonly model: 'diffflow' | 'ddpm';
+  /** The times shown, t_0 … T. */
+  readonly times: readonly number[];
+  /** [points, 2] at each time. */
+  readonly states: readonly Float32Array[];
+}
+
+/** Indices of `count` snapshots evenly spaced over a grid of N steps (0 and N included). */
+export function snapshotIndices(steps: number, count: number): number[] {
+  return [...new Set(Array.from({ length: count }, (_, k) => Math.round((k * steps) / (count - 1))))];
+}
+
+/** The points of the trajectory strips (dataset coordinates) and their ring labels. */
+export function trajectoryData(c: CompareConfig, dataset: ToyName): { points: Float32Array; labels: Int32Array } {
+  const points = sampleToy(dataset, c.eval.trajectoryPoints, { seed: purposeSeed(c.seed, 'strip'), iteration: 0 });
+  return { points, labels: toyLabels(dataset, points) };
+}
+
+/**
+ * DiffFlow's learned forward SDE dx = f_θ(x, t) dt + g dw (EMA drift) on its training grid, from
+ * the normalised data, with forward noise keyed (seed 'strip', iteration 0).
+ */
+export function diffflowForward(ctx: DatasetContext, x0: Float32Array): ForwardSnapshots {
+  const c = ctx.config;
+  const grid = fixedGrid({ steps: c.diffflow.trainSteps, tMin: c.diffflow.tMin, tMax: c.diffflow.T, beta: c.diffflow.beta });
+  const model = ctx.diffflow.model;
+  return ctx.diffflow.trainer.ema.withAveraged(() => forward('diffflow', (x, t) => model.drift.apply(x, t), model.diffusion, x0, grid, c));
+}
+
+/** DDPM's fixed forward process, the VP SDE dx = −½β(t)x dt + √β(t) dw, on K uniform steps over [0, 1]. */
+export function ddpmForward(ctx: DatasetContext, x0: Float32Array): ForwardSnapshots {
+  const c = ctx.config;
+  const grid = fixedGrid({ steps: c.ddpm.K, tMin: 0, tMax: 1, beta: 1 });
+  const drift = vpDrift(ctx.ddpm.schedule);
+  return forward('ddpm', (x, t) => drift.apply(x, t), vpDiffusion(ctx.ddpm.schedule), x0, grid, c);
+}
+
+function forward(
+  model: 'diffflow' | 'ddpm',
+  f: (x: tf.Tensor, t: number) => tf.Tensor,
+  g: (t: number) => number,
+  x0: Float32Array,
+  grid: TimeGrid,
+  c: CompareConfig,
+): ForwardSnapshots {
+  const n = x0.length / 2;
+  const start = tf.tensor2d(x0, [n, 2]);
+  const traj = simulateForward(f, g, start, grid, forwardNoise(purposeSeed(c.seed, `strip/${model}`), 0));
+  start.dispose();
+  const picks = snapshotIndices(grid.length - 1, c.eval.snapshots);
+  const states = picks.map((i) => Float32Array.from(traj.states[i]!.dataSync() as Float32Array));
+  disposeTrajectory(traj);
+  return { model, times: picks.map((i) => grid[i] as number), states };
+}
+
+/** How the rings' identity survives along a forward trajectory. */
+export interface TopologyRecord {
+  readonly dataset: ToyName;
+  readonly model: 'diffflow' | 'ddpm';
+  readonly times: readonly number[];
+  /** k-NN label purity at each snapshot (1: rings stay apart; `chance`: fully mixed). */
+  readonly purity: readonly number[];
+  readonly chance: number;
+  /** Energy distance between x_T and N(0, I) (normalised coordinates): has the process reached the prior? */
+  readonly energyToPrior: number;
+  /** MMD² between x_T and N(0, I) at the fine bandwidth (median pairwise distance of the N(0, I) sample / FINE_SCALE). */
+  readonly mmd2FineToPrior: number;
+}
+
+export function topologyRecord(ctx: DatasetContext, snaps: ForwardSnapshots, labels: Int32Array): TopologyRecord {
+  const k = ctx.config.eval.purityK;
+  const last = snaps.states[snaps.states.length - 1] as Float32Array;
+  const prior = replayableNormals(last.length, { seed: ctx.config.seed, purpose: 'compare/prior-reference', iteration: 0, step: 0 });
+  const finite = finiteRows(last).points;
+  const toPrior = finite.length >= 4 ? twoSample(finite, prior, 2, [medianPairwiseDistance(prior, 2) / FINE_SCALE]) : undefined;
+  return {
+    dataset: ctx.dataset,
+    model: snaps.model,
+    times: snaps.times,
+    purity: snaps.states.map((s) => (finiteRows(s).dropped === 0 ? neighbourPurity(s, labels, 2, k) : Number.NaN)),
+    chance: chancePurity(labels),
+    energyToPrior: toPrior?.energy ?? Number.NaN,
+    mmd2FineToPrior: toPrior?.mmd2[0] ?? Number.NaN,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * images command line: `train`, `sample`, `eval` (Nx targets images:train, images:sample, images:eval).
+ * Every bad flag or file → one `error:` line naming it and what is allowed, exit code 2 (the runs
+ * package's `runCli`); `--dryRun` prints the decoded configuration and stops.
+ */
+import { selectBackend } from '@diffflow/backend';
+import { commands, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun } from '@diffflow/runs';
+import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
+import { loadImageSplits } from './model.js';
+import { trainImages } from './train.js';
+import { SampleFlags, sampleImagesCommand } from './sample.js';
+import { EvalFlags, evalImagesCommand } from './eval.js';
+
+await runCli(
+  commands(
+    {
+      train: async (args) => {
+        const { dryRun, argv } = takeDryRun(args);
+        const overrides = orThrowSync(parseOverrides(argv, imagesFlags));
+        const decoded = orThrowSync(resolveConfig(ImagesConfig, defaultsFor(overrides), overrides));
+        const { config: checked, schedule } = orThrowSync(checkImagesConfig(decoded));
+        const config = { ...checked, out: checked.out === '' ? defaultOut(checked) : checked.out };
+        if (dryRun) return printDryRun('images train', config);
+        const splits = await orThrow(loadImageSplits(config));
+        const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(imagesNonIdentityFields as readonly string[]).includes(k)));
+        const backend = await selectBackend();
+        const run = await orThrow(openRunDir(config.out, { config: identity, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+        await trainImages(config, schedule, splits, run, backend);
+      },
+      sample: async (args) => {
+        const { dryRun, argv } = takeDryRun(args);
+        const flags = orThrowSync(parseFlags(argv, SampleFlags));
+        if (dryRun) return printDryRun('images sample', flags);
+        await selectBackend();
+        await sampleImagesCommand(flags);
+      },
+      eval: async (args) => {
+        const { dryRun, argv } = takeDryRun(args);
+        const flags = orThrowSync(parseFlags(argv, EvalFlags));
+        if (dryRun) return printDryRun('images eval', flags);
+        await selectBackend();
+        await evalImagesCommand(flags);
+      },
+    },
+    'images',
+  ),
+);

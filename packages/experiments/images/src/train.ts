@@ -1,0 +1,188 @@
+import { sampleMarginal } from '@diffflow/likelihood';
+import type { BackendInfo } from '@diffflow/backend';
+import type { ImageDataset } from '@diffflow/datasets';
+import { ddpmLoss } from '@diffflow/losses';
+import { imageGridPng, orThrow, packageVersions, resumeTrainer, runTrainingLoop, trainerSettings, type RunDir } from '@diffflow/runs';
+import { createTrainer, disposeModel, purposeSeed, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
+import type { ImagesConfig, StepSchedule } from './config.js';
+import { batchSource, imageModel, runGrid, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
+
+export const CHECKPOINT = 'checkpoint.bin';
+
+/** The trainer settings of an images configuration: progressive N on flexible (or fixed) grids. */
+export function trainerConfig(c: ImagesConfig, schedule: StepSchedule): TrainerConfig {
+  return {
+    ...trainerSettings(c),
+    time: {
+      tMin: c.tMin,
+      tMax: c.T,
+      beta: c.beta,
+      steps: schedule.steps.length === 1 ? (schedule.steps[0] as number) : { steps: schedule.steps, switchAt: schedule.switchAt },
+      flexible: c.flexible,
+    },
+  };
+}
+
+/** One line on the forward process of a model: what f, g and s are. */
+export function forwardLine(model: ImageModel, config: ImagesConfig): string {
+  if (model.vp === undefined) return `forward 'learned': f = f_θ (U-Net), g = ${config.g}, s = s_θ (U-Net), t ∈ [${config.tMin}, ${config.T}]`;
+  return `forward 'vp': f = −½β(t)x + f_θ (U-Net), g = √β(t), β ${model.vp.betaMin} → ${model.vp.betaMax} over [0, 1], s = −ε_θ/σ(t) (U-Net ε_θ), t ∈ [${config.tMin}, ${config.T}]`;
+}
+
+/**
+ * For forward 'vp': a note when the coarsest training grid (fixed, smallest N of the schedule)
+ * makes the Euler–Maruyama forward chain overshoot N(0, I) (a step adding variance β(t)Δt > 1),
+ * which the learned drift cannot undo; undefined otherwise.
+ */
+export function vpGridNote(model: ImageModel, config: ImagesConfig, schedule: StepSchedule): string | undefined {
+  if (model.vp === undefined) return undefined;
+  const steps = Math.min(...schedule.steps);
+  const chain = vpForwardChain(model.vp, runGrid(config, steps));
+  if (chain.maxStepVariance <= 1) return undefined;
+  return (
+    `note: on the fixed N = ${steps} grid, Euler–Maruyama step ${chain.maxStep} of the VP SDE adds variance β(t)Δt = ${chain.maxStepVariance.toFixed(2)} > 1, ` +
+    `so the discretised forward chain ends at variance ${chain.variance.toFixed(2)}, not N(0, I) (more steps, --beta closer to 1 or a smaller --betaMax shrink it)`
+  );
+}
+
+/** A one-line parameter count: drift + score = total. */
+export function parameterLine(model: ImageModel): string {
+  const d = model.nets.drift.parameterCount;
+  const s = model.nets.score.parameterCount;
+  return `parameters: drift ${d.toLocaleString('en-US')} + score ${s.toLocaleString('en-US')} = ${(d + s).toLocaleString('en-US')}`;
+}
+
+/**
+ * Sample images with the current weights (the caller swaps in the EMA weights): backward SDE
+ * (λ = 1) on the fixed grid with `steps` steps, final Tweedie (noise-free) step. Returns bytes.
+ */
+export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, lambda = 1, denoise = true): Uint8Array {
+  const { samples } = sampleMarginal(model, {
+    grid,
+    lambda,
+    n,
+    shape: [config.size, config.size, model.nets.drift.options.channels],
+    seed: purposeSeed(seed, 'sample'),
+    denoise,
+    batchSize: 64,
+  });
+  const values = samples.dataSync() as Float32Array;
+  samples.dispose();
+  return toBytes(values);
+}
+
+/** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 for small images. */
+export function gridPng(bytes: Uint8Array, n: number, size: number, channels: number): Buffer {
+  return imageGridPng(bytes, n, size, size, channels, { scale: size <= 16 ? 4 : 2, gap: 2 });
+}
+
+/**
+ * The score warm-up of forward 'vp' (`warmup` > 0): DDPM's ε-loss of the score U-Net, t ~ U(tMin, T),
+ * on batches of `warmupBatch`; undefined otherwise.
+ */
+export function scoreWarmup(model: ImageModel, config: ImagesConfig, train: ImageDataset): ScoreWarmup | undefined {
+  const vp = model.vp;
+  if (config.warmup === 0 || vp === undefined) return undefined;
+  return {
+    iterations: config.warmup,
+    loss: (x0, iteration, seed) => ddpmLoss(model.nets.score, vp, x0, { seed, iteration, tMin: config.tMin, tMax: config.T }),
+    data: batchSource(train, config.warmupBatch, purposeSeed(config.seed, 'warmup')),
+    lr: config.warmupLr,
+  };
+}
+
+/** Builds the model and trainer, restoring the checkpoint when resuming. */
+export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, ckptPath: string): Promise<{ model: ImageModel; trainer: Trainer }> {
+  const model = imageModel(config, train.channels);
+  const warmup = scoreWarmup(model, config, train);
+  const trainer = createTrainer(model, { ...trainerConfig(config, schedule), ...(warmup === undefined ? {} : { warmup }) }, batchSource(train, config.batchSize, config.seed));
+  if (config.resume) {
+    await resumeTrainer(trainer, ckptPath);
+    console.error(`[images] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
+  }
+  return { model, trainer };
+}
+
+/**
+ * Trains DiffFlow on images and writes the run folder: config.json, metrics.jsonl (one line per
+ * iteration), checkpoint.bin (atomic, every `checkpointEvery` iterations and at the end),
+ * samples.png (EMA weights, N = sampleSteps, Tweedie last step), data.png, summary.json.
+ */
+export async function trainImages(config: ImagesConfig, schedule: StepSchedule, data: { train: ImageDataset; heldOut: ImageDataset }, run: RunDir, backend: BackendInfo): Promise<void> {
+  const ckptPath = run.file(CHECKPOINT);
+  const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath);
+  const channels = data.train.channels;
+  const parameters = model.drift.parameterCount + model.score.parameterCount;
+  console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
+  console.error(`[images] U-Net (each of drift, score):\n${model.nets.drift.describe()}`);
+  console.error(`[images] ${parameterLine(model)}`);
+  console.error(`[images] ${forwardLine(model, config)}`);
+  const note = vpGridNote(model, config, schedule);
+  if (note !== undefined) console.error(`[images] ${note}`);
+  await orThrow(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters, trainImages: data.train.n, heldOutImages: data.heldOut.n }));
+  if (config.warmup > 0) {
+    console.error(
+      `[images] score warm-up: iterations 0…${config.warmup - 1} train the score alone (DDPM ε-loss, batch ${config.warmupBatch}, Adam ${config.warmupLr}), ` +
+        `then the trajectory KL (batch ${config.batchSize}, Adam ${config.lr})`,
+    );
+  }
+  const times: number[] = [];
+  const warmupTimes: number[] = [];
+  const recent: number[] = [];
+  const dim = config.size * config.size * channels;
+  const { trainSeconds, stoppedByTime } = await runTrainingLoop(trainer, {
+    run,
+    iters: config.iters,
+    checkpointEvery: config.checkpointEvery,
+    maxSeconds: config.maxSeconds,
+    label: `images ${config.data}`,
+    checkpoint: { path: ckptPath, meta: () => ({ config, channels, backend: backend.name }) },
+    record: (m) => {
+      if (m.phase === 'score-warmup') {
+        warmupTimes.push(m.ms);
+        return { line: m, loss: m.objective / dim };
+      }
+      times.push(m.ms);
+      recent.push(m.boundPerDim);
+      if (recent.length > 20) recent.shift();
+      return { line: m, loss: m.boundPerDim };
+    },
+  });
+  if (stoppedByTime) console.error(`[images] stopped at iteration ${trainer.iteration} after maxSeconds = ${config.maxSeconds}`);
+
+  const sampleStart = performance.now();
+  const n = config.samples;
+  const grid = trainer.evaluationGrid(config.sampleSteps);
+  const bytes = trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed));
+  const sampleMs = performance.now() - sampleStart;
+  await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels)));
+  const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
+  await orThrow(run.writePng('data.png', gridPng(shown.images, shown.n, config.size, channels)));
+  const median = (xs: number[]): number | null => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null;
+  await orThrow(
+    run.writeSummary({
+      data: config.data,
+      preset: config.preset,
+      forward: config.forward,
+      parameters,
+      iterations: trainer.iteration,
+      stoppedByTime,
+      stepsAtEnd: trainer.stepsAt(Math.max(0, trainer.iteration - 1)),
+      backend: backend.name,
+      trainSeconds,
+      warmup: config.warmup,
+      msPerWarmupIterationMedian: median(warmupTimes),
+      msPerIterationMedian: median(times),
+      trainBoundPerDimLast20: recent.length === 0 ? null : recent.reduce((a, b) => a + b, 0) / recent.length,
+      units:
+        'trainBoundPerDimLast20: negative ELBO per dimension in nats, model coordinates [−1, 1], no dequantisation (training batches, trajectory-KL iterations); ' +
+        'ms medians over this process\'s iterations (a resumed run counts only its own)',
+      samples: n,
+      sampleSteps: config.sampleSteps,
+      samplingMs: sampleMs,
+    }),
+  );
+  trainer.dispose();
+  disposeModel(model);
+  console.error(`[images] done: ${run.path}`);
+}

@@ -1,0 +1,16 @@
+/**
+ * tabular command line: `train` and `eval` (Nx targets tabular:train, tabular:eval).
+ *
+ *   npx nx run tabular:train --dataset=synthetic --iters=4000
+ *   npx nx run tabular:train --dataset=power --data=/data/maf
+ *   npx nx run tabular:eval --run=runs/tabular-synthetic-seed0
+ *
+ * Every bad flag or file → one `error:` line naming it and what is allowed, exit code 2, and
+ * nothing written (data are loaded before the run folder is opened). A dataset file that is
+ * missing or unreadable is the datasets package's message: which file, where it was looked for,
+ * how to obtain it.
+ */
+import { runCli } from '@diffflow/runs';
+import { tabularMain } from './commands.js';
+
+await runCli(tabularMain);

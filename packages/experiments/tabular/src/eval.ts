@@ -1,0 +1,328 @@
+/**
+ * `tabular eval`: test NLL of a trained tabular run with its EMA weights.
+ *
+ * - NLL by the probability-flow ODE (paper Eq. 17 with λ = 0 and the instantaneous change of
+ *   variables), RK45 by default, with the exact trace for D ≤ 8 and Hutchinson's estimator above
+ *   (`--trace=auto`; `exact` / `hutchinson` force one);
+ * - the negative ELBO of the discretised chain on the run's fixed grid, beside it;
+ * both in nats per sample **in the dataset's own coordinates** (NLL_x = NLL_y − log|det ∂y/∂x|, y
+ * the train-standardised coordinates the model sees), next to the paper's Table 1 for the dataset,
+ * or, for the synthetic stand-in, next to the true density's NLL on the same test rows and the
+ * population entropy (with the paired standard error of the gap).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import * as t from 'io-ts';
+import { fixedGrid } from '@diffflow/sde-core';
+import type { DiffFlowModel } from '@diffflow/losses';
+import { negativeElbo, probabilityFlowNll, summarizeNll, type TraceEstimator } from '@diffflow/likelihood';
+import { isTabularName } from '@diffflow/datasets';
+import {
+  fileMalformed,
+  intAtLeast,
+  loadEmaModel,
+  numberAbove,
+  oneOf,
+  parseFlags,
+  resolveConfig,
+  type ExperimentError,
+} from '@diffflow/runs';
+import { TabularConfig, tabularDefaults } from './config.js';
+import { decodeStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer, type TabularData } from './data.js';
+import { tabularModel } from './model.js';
+import { purposeSeed } from '@diffflow/training';
+import { paperRows } from './paper.js';
+import { CHECKPOINT } from './train.js';
+
+/** Datasets of at most this many dimensions get the exact trace under `--trace=auto`. */
+export const EXACT_TRACE_MAX_DIM = 8;
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+/** The flags as decoded: every one optional, each checked against its allowed range. */
+export const EvalFlags = t.exact(
+  t.partial({
+    /** The training run folder (holds checkpoint.bin). */
+    run: t.string,
+    /** Where the dataset's files are; default the run's `data`. */
+    data: t.string,
+    /** Test rows (a seeded subset when fewer than the split); default all. */
+    n: intAtLeast(1),
+    /** ODE solver of the NLL. */
+    solver: oneOf(['rk45', 'rk4'] as const),
+    /** N of the fixed grid: RK4's steps and the negative ELBO's chain. Default: the run's. */
+    steps: intAtLeast(1),
+    rtol: numberAbove(0),
+    atol: numberAbove(0),
+    /** Trace of ∂v/∂x: exact for D ≤ 8 and Hutchinson above ('auto'), or forced. */
+    trace: oneOf(['auto', 'exact', 'hutchinson'] as const),
+    /** Hutchinson probes K per row (Rademacher). */
+    probes: intAtLeast(1),
+    /** Forward-noise draws K of the negative ELBO. */
+    draws: intAtLeast(1),
+    /** Rows per ODE solve. */
+    batchSize: intAtLeast(1),
+    /** Seed of the test subset, the probes and the ELBO noise; default the run's seed. */
+    seed: intAtLeast(0),
+    /** Output folder; default `<run>/eval-…` named by the options. */
+    out: t.string,
+  }),
+);
+export type EvalFlags = t.TypeOf<typeof EvalFlags>;
+
+/** Defaults of the options that do not come from the run. */
+export const evalDefaults = { solver: 'rk45', rtol: 1e-5, atol: 1e-5, trace: 'auto', probes: 1, draws: 1, batchSize: 512 } as const;
+
+/** Parses the command line of `tabular eval`; a bad or unknown flag → one error naming `--flag`. */
+export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentError, EvalFlags> {
+  return parseFlags(argv, EvalFlags);
+}
+
+/** Everything an evaluation depends on, resolved (flags over the run's config). */
+export interface EvalSettings {
+  /** Test rows used (≤ the split's rows). */
+  readonly n: number;
+  readonly solver: 'rk45' | 'rk4';
+  readonly steps: number;
+  readonly rtol: number;
+  readonly atol: number;
+  readonly trace: 'exact' | 'hutchinson';
+  readonly probes: number;
+  readonly draws: number;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+/** The trace `--trace=auto` picks for dimension D: exact for D ≤ 8, Hutchinson above. */
+export function autoTrace(dim: number): 'exact' | 'hutchinson' {
+  return dim <= EXACT_TRACE_MAX_DIM ? 'exact' : 'hutchinson';
+}
+
+/** The default output folder name: every option that changes the numbers. */
+export function evalFolderName(s: EvalSettings): string {
+  const tol = s.solver === 'rk45' ? `-rtol${s.rtol}-atol${s.atol}` : `-N${s.steps}`;
+  const trace = s.trace === 'exact' ? 'exact' : `hutch${s.probes}`;
+  return `eval-n${s.n}-${s.solver}${tol}-${trace}-elboN${s.steps}K${s.draws}-seed${s.seed}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// loading a run
+
+/** A run's checkpoint as an evaluable model: EMA weights, its config and its standardiser. */
+export interface LoadedRun {
+  readonly config: TabularConfig;
+  readonly standardizer: Standardizer;
+  readonly model: DiffFlowModel;
+  readonly iteration: number | null;
+}
+
+/** Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`, `ema/score/…`). */
+export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {
+  const ckptPath = `${runPath}/${CHECKPOINT}`;
+  return async () => {
+    const loaded = await loadEmaModel(
+      ckptPath,
+      (ckpt) => resolveConfig(TabularConfig, tabularDefaults, (ckpt.meta['config'] ?? {}) as Record<string, unknown>),
+      (config, ckpt) => {
+        const dim = ckpt.meta['dim'];
+        const standardizer = decodeStandardizer(ckpt.meta['standardizer'], typeof dim === 'number' ? dim : undefined);
+        if (standardizer === undefined) return E.left(fileMalformed(ckptPath, 'its standardizer (meta.standardizer: {mean, std}) is missing or invalid'));
+        return E.right({ model: tabularModel(config, standardizer.dim), standardizer });
+      },
+    )();
+    if (E.isLeft(loaded)) {
+      const e = loaded.left;
+      return E.left(e._tag === 'FileMissing' ? { ...e, hint: `no trained run in '${runPath}'; train one with tabular:train or pass --run=<folder>` } : e);
+    }
+    const { checkpoint, config, model, standardizer } = loaded.right;
+    const it = checkpoint.meta['iteration'];
+    return E.right({ config, standardizer, model, iteration: typeof it === 'number' ? it : null });
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the evaluation
+
+/** A mean NLL-type quantity; `nats` in the dataset's coordinates. */
+export interface NatsReport {
+  readonly nats: number;
+  /** Standard error of `nats` (NLL: over the test rows; ELBO: over the K draws; null when undefined). */
+  readonly standardError: number | null;
+  readonly natsPerDim: number;
+  /** The same mean in the model's standardised coordinates (nats + log|det ∂y/∂x|). */
+  readonly modelNats: number;
+  readonly ms: number;
+}
+
+export interface TabularEvalResult {
+  readonly dim: number;
+  readonly n: number;
+  /** log|det ∂y/∂x| of the standardisation. */
+  readonly standardizerLogDet: number;
+  readonly nll: NatsReport & {
+    readonly solver: 'rk45' | 'rk4';
+    readonly trace: 'exact' | 'hutchinson';
+    readonly probes: number | null;
+    readonly nfe: number;
+    readonly rejectedSteps: number;
+    /** Means of the two parts of log p_y (model coordinates). */
+    readonly priorLogp: number;
+    readonly traceIntegral: number;
+  };
+  readonly negativeElbo: NatsReport & { readonly steps: number; readonly draws: number };
+  /** −log p_x per test row, dataset coordinates. */
+  readonly perSampleNll: Float32Array;
+  /** Synthetic only: the truth on the same rows, and the gap with its paired standard error. */
+  readonly truth: {
+    readonly testNll: number;
+    readonly entropy: number;
+    readonly entropyStandardError: number;
+    readonly gap: number;
+    readonly gapStandardError: number;
+  } | null;
+}
+
+/** The test rows an evaluation uses: all, or a seeded subset of n. */
+export function testRows(data: TabularData, n: number, seed: number): Int32Array {
+  return seededRows(data.dataset.test.rows, n, purposeSeed(seed, 'test-rows'), 'tabular/test');
+}
+
+/**
+ * Evaluates a loaded model (which must carry the weights to evaluate) on test rows of `data`.
+ * Frees every tensor it makes.
+ */
+export function evaluateTabular(run: Omit<LoadedRun, 'iteration'>, data: TabularData, s: EvalSettings): TabularEvalResult {
+  const { config, standardizer, model } = run;
+  const dim = standardizer.dim;
+  if (data.dataset.dim !== dim) throw new RangeError(`evaluateTabular: the data have D = ${data.dataset.dim}, the run was trained with D = ${dim}`);
+  const logDet = standardizerLogDet(standardizer);
+  const grid = fixedGrid({ steps: s.steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
+  const rows = testRows(data, s.n, s.seed);
+  const x = gatherRows(data.dataset.test, rows);
+  const y = tf.tensor2d(standardize(standardizer, x), [rows.length, dim]);
+  const trace: TraceEstimator = s.trace === 'exact' ? { kind: 'exact' } : { kind: 'hutchinson', probes: s.probes, seed: purposeSeed(s.seed, 'probes') };
+  try {
+    let started = performance.now();
+    const ode = probabilityFlowNll(model, y, { grid, solver: s.solver, rtol: s.rtol, atol: s.atol, trace, batchSize: s.batchSize });
+    const nllMs = performance.now() - started;
+    const perSampleNll = Float32Array.from(ode.nll, (v) => v - logDet);
+    const summary = summarizeNll(ode.nll, dim);
+    const nats = summary.nats - logDet;
+
+    started = performance.now();
+    const elbo = negativeElbo(model, y, grid, { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws, batchSize: 1024 });
+    const elboMs = performance.now() - started;
+    const elboNats = elbo.nats - logDet;
+
+    let truth: TabularEvalResult['truth'] = null;
+    if (data.logDensity !== undefined && data.truth !== undefined) {
+      const lp = data.logDensity(x);
+      let sumTrue = 0;
+      let sumGap = 0;
+      let sumGap2 = 0;
+      for (let i = 0; i < lp.length; i++) {
+        sumTrue -= lp[i]!;
+        const d = perSampleNll[i]! + lp[i]!;
+        sumGap += d;
+        sumGap2 += d * d;
+      }
+      const m = lp.length;
+      const gap = sumGap / m;
+      const gapSd = m > 1 ? Math.sqrt(Math.max(0, (sumGap2 - m * gap * gap) / (m - 1))) : Number.NaN;
+      truth = { testNll: sumTrue / m, entropy: data.truth.entropy, entropyStandardError: data.truth.entropyStandardError, gap, gapStandardError: gapSd / Math.sqrt(m) };
+    }
+    const mean = (a: Float32Array): number => a.reduce((acc, v) => acc + v, 0) / a.length;
+    return {
+      dim,
+      n: rows.length,
+      standardizerLogDet: logDet,
+      nll: {
+        nats,
+        standardError: Number.isFinite(summary.standardError) ? summary.standardError : null,
+        natsPerDim: nats / dim,
+        modelNats: summary.nats,
+        ms: nllMs,
+        solver: s.solver,
+        trace: s.trace,
+        probes: s.trace === 'hutchinson' ? s.probes : null,
+        nfe: ode.nfe,
+        rejectedSteps: ode.rejectedSteps,
+        priorLogp: mean(ode.priorLogp),
+        traceIntegral: mean(ode.traceIntegral),
+      },
+      negativeElbo: {
+        nats: elboNats,
+        standardError: Number.isFinite(elbo.standardError) ? elbo.standardError : null,
+        natsPerDim: elboNats / dim,
+        modelNats: elbo.nats,
+        ms: elboMs,
+        steps: s.steps,
+        draws: s.draws,
+      },
+      perSampleNll,
+      truth,
+    };
+  } finally {
+    y.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the results table
+
+/** One row of the results table: a model and its test NLL (nats, dataset coordinates). */
+export interface ResultRow {
+  readonly source: 'this run' | 'paper' | 'truth';
+  readonly model: string;
+  readonly nll: number;
+  readonly standardError: number | null;
+  readonly note: string;
+}
+
+/** This run's rows, then the paper's Table 1 for the dataset (MAF) or the true density's (synthetic). */
+export function resultRows(dataset: string, r: TabularEvalResult): ResultRow[] {
+  const trace = r.nll.trace === 'exact' ? 'exact trace' : `Hutchinson K = ${r.nll.probes}`;
+  const rows: ResultRow[] = [
+    { source: 'this run', model: 'DiffFlow-TS (ODE)', nll: r.nll.nats, standardError: r.nll.standardError, note: `${r.nll.solver}, ${trace}, NFE ${r.nll.nfe}, ${r.n} test rows` },
+    {
+      source: 'this run',
+      model: 'DiffFlow-TS (−ELBO bound)',
+      nll: r.negativeElbo.nats,
+      standardError: r.negativeElbo.standardError,
+      note: `discretised chain, N = ${r.negativeElbo.steps}, K = ${r.negativeElbo.draws}`,
+    },
+  ];
+  if (r.truth !== null) {
+    rows.push(
+      { source: 'truth', model: 'true density, same test rows', nll: r.truth.testNll, standardError: null, note: `gap ${fmt(r.truth.gap)} ± ${r.truth.gapStandardError.toFixed(4)} (paired)` },
+      { source: 'truth', model: 'true density, entropy', nll: r.truth.entropy, standardError: r.truth.entropyStandardError, note: 'population −E log p (Monte Carlo)' },
+    );
+  }
+  if (isTabularName(dataset)) {
+    for (const p of paperRows(dataset)) rows.push({ source: 'paper', model: p.model, nll: p.nll, standardError: null, note: 'Table 1' });
+  }
+  return rows;
+}
+
+function fmt(v: number): string {
+  return (v >= 0 ? '+' : '') + v.toFixed(4);
+}
+
+/** The table for stdout. */
+export function formatResultTable(rows: readonly ResultRow[], header: string): string {
+  const cells: string[][] = [
+    ['source', 'model', 'test NLL (nats)', 'note'],
+    ...rows.map((r) => [r.source, r.model, `${r.nll.toFixed(4)}${r.standardError === null ? '' : ` ± ${r.standardError.toFixed(4)}`}`, r.note]),
+  ];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...cells.map((row) => row[c]!.length)));
+  const line = (row: readonly string[]): string => row.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  return [header, line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** The same table as CSV (results.csv). */
+export function resultCsv(dataset: string, rows: readonly ResultRow[]): string {
+  const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return ['dataset,source,model,nll_nats,standard_error,note', ...rows.map((r) => [dataset, r.source, r.model, String(r.nll), r.standardError === null ? '' : String(r.standardError), r.note].map(q).join(','))].join('\n') + '\n';
+}

@@ -1,0 +1,27 @@
+import { constantDiffusion } from '@diffflow/sde-core';
+import { fourierMlp } from '@diffflow/networks';
+import type { DiffFlowModel } from '@diffflow/losses';
+import type { TrainerConfig } from '@diffflow/training';
+import type { TabularConfig } from './config.js';
+import { trainerSettings } from '@diffflow/runs';
+
+/**
+ * The tabular DiffFlow: two Fourier-time MLPs (drift f, score s) on [B, D] and a constant g.
+ * Each MLP has an input layer, `layers` hidden layers and an output layer (≤ 5 layers, as the paper).
+ */
+export function tabularModel(config: Pick<TabularConfig, 'hidden' | 'layers' | 'activation' | 'g' | 'seed'>, dim: number): DiffFlowModel {
+  const common = { dim, hidden: config.hidden, layers: config.layers, activation: config.activation, seed: config.seed } as const;
+  return {
+    drift: fourierMlp({ ...common, name: 'drift' }),
+    score: fourierMlp({ ...common, name: 'score' }),
+    diffusion: constantDiffusion(config.g),
+  };
+}
+
+/** The trainer settings of a tabular configuration. */
+export function trainerConfig(c: TabularConfig): TrainerConfig {
+  return {
+    ...trainerSettings(c),
+    time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
+  };
+}

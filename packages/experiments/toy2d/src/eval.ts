@@ -1,0 +1,371 @@
+/**
+ * `toy2d eval`: held-out likelihood of a trained toy2d run with its EMA weights.
+ *
+ * - test NLL by the probability-flow ODE with the exact trace (RK45 or RK4),
+ * - the negative ELBO of the discretised backward chain on the fixed grid (`negativeElbo`),
+ * both in nats per sample **in the dataset's own coordinates** (NLL_x = NLL_y − log|det ∂y/∂x|,
+ * y the normalised coordinates the model sees), plus bits/dim = nats / (2 ln 2), NFE and wall time;
+ * and a log-density heat-map over the data's plot bounds.
+ *
+ * Held-out points are the ones `train.ts`'s `heldOutBound` uses: `sampleToy(dataset, n,
+ * {seed: purposeSeed(seed, 'test'), iteration: 0})` (draws are prefix-stable, so the first n of its
+ * 5000 points). The ELBO's forward noise is keyed per row from purposeSeed(seed, 'test-noise').
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { readFile } from 'node:fs/promises';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import * as t from 'io-ts';
+import { fixedGrid } from '@diffflow/sde-core';
+import type { DiffFlowModel } from '@diffflow/losses';
+import { logDensityGrid, negativeElbo, probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
+import { decodeNormalizer, sampleToy, toyNames, type Normalizer } from '@diffflow/datasets';
+import { configInvalid, fileMalformed, loadEmaModel, heatmapPng, intAtLeast, intInRange, numberAbove, oneOf, openRunDir, orThrow, orThrowSync, panelsPng, parseFlags, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { defaultOut, Toy2dConfig, toy2dDefaults } from './config.js';
+import { normalizerLogDet, toyModel } from './model.js';
+import { disposeModel, purposeSeed } from '@diffflow/training';
+import { CHECKPOINT, toyBounds } from './train.js';
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+/** The flags as decoded: every one optional, each checked against its allowed range. */
+export const EvalFlags = t.exact(
+  t.partial({
+    /** The training run folder (holds checkpoint.bin). Default: the train default for dataset and seed. */
+    run: t.string,
+    /** Only to derive the default run folder; must match the checkpoint's dataset when given. */
+    dataset: oneOf(toyNames),
+    /** Held-out points. */
+    n: intAtLeast(1),
+    /** ODE solver of the NLL (and of the heat-map). */
+    solver: oneOf(['rk45', 'rk4'] as const),
+    /** N of the fixed grid: RK4's steps and the negative ELBO's chain. Default: the run's. */
+    steps: intAtLeast(1),
+    rtol: numberAbove(0),
+    atol: numberAbove(0),
+    /** Heat-map pixels per side. */
+    resolution: intInRange(2, 1024),
+    /** Forward-noise draws K of the negative ELBO. */
+    draws: intAtLeast(1),
+    /** Seed of the held-out draw and the ELBO noise; default the run's seed. */
+    seed: intAtLeast(0),
+    /** Output folder; default `<run>/eval-…` named by the options. */
+    out: t.string,
+  }),
+);
+export type EvalFlags = t.TypeOf<typeof EvalFlags>;
+
+/** Defaults of the options that do not come from the run. */
+export const evalDefaults = { n: 5000, solver: 'rk45', rtol: 1e-5, atol: 1e-5, resolution: 128, draws: 4 } as const;
+
+/**
+ * Parses the command line of `toy2d eval`. A bad or unknown flag → `ConfigInvalid` / `UnknownKey`
+ * naming `--flag` (formatted as one line by `formatError`).
+ */
+export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentError, EvalFlags> {
+  return parseFlags(argv, EvalFlags);
+}
+
+/** Everything an evaluation depends on, resolved (flags over the run's config). */
+export interface EvalSettings {
+  readonly run: string;
+  readonly n: number;
+  readonly solver: 'rk45' | 'rk4';
+  readonly steps: number;
+  readonly rtol: number;
+  readonly atol: number;
+  readonly resolution: number;
+  readonly draws: number;
+  readonly seed: number;
+}
+
+/** The default output folder name: every option that changes the numbers, RK45 tolerances only for RK45. */
+export function evalFolderName(s: Omit<EvalSettings, 'run'>): string {
+  const tol = s.solver === 'rk45' ? `-rtol${s.rtol}-atol${s.atol}` : '';
+  return `eval-n${s.n}-${s.solver}${tol}-N${s.steps}-K${s.draws}-res${s.resolution}-seed${s.seed}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// loading a run
+
+/** A run's checkpoint as an evaluable model: EMA weights, its config and its normaliser. */
+export interface LoadedRun {
+  readonly config: Toy2dConfig;
+  readonly normalizer: Normalizer;
+  readonly model: DiffFlowModel;
+  /** Training iterations the checkpoint holds. */
+  readonly iteration: number | null;
+}
+
+/**
+ * Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`,
+ * `ema/score/…`), its configuration and the normaliser stored beside them.
+ */
+export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {
+  const ckptPath = `${runPath}/${CHECKPOINT}`;
+  return async () => {
+    const loaded = await loadEmaModel(
+      ckptPath,
+      (ckpt) => resolveConfig(Toy2dConfig, toy2dDefaults, (ckpt.meta['config'] ?? {}) as Record<string, unknown>),
+      (config, ckpt) => {
+        const normalizer = decodeNormalizer(ckpt.meta['normalizer'], ckptPath);
+        if (E.isLeft(normalizer)) return E.left(fileMalformed(ckptPath, normalizer.left._tag === 'Malformed' ? normalizer.left.reason : 'its normalizer is invalid'));
+        return E.right({ model: toyModel(config), normalizer: normalizer.right });
+      },
+    )();
+    if (E.isLeft(loaded)) {
+      const e = loaded.left;
+      return E.left(e._tag === 'FileMissing' ? { ...e, hint: `no trained run in '${runPath}'; train one with toy2d:train or pass --run=<folder>` } : e);
+    }
+    const { checkpoint, config, model, normalizer } = loaded.right;
+    const it = checkpoint.meta['iteration'];
+    return E.right({ config, normalizer, model, iteration: typeof it === 'number' ? it : null });
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the evaluation
+
+/** A mean NLL-type quantity in every unit; `nats` in the dataset's coordinates. */
+export interface NatsReport {
+  /** Mean per sample, nats, dataset coordinates. */
+  readonly nats: number;
+  /** Standard error of `nats` (NLL: over the held-out points; ELBO: over the K noise draws; null when undefined). */
+  readonly standardError: number | null;
+  readonly natsPerDim: number;
+  /** nats / (D ln 2). */
+  readonly bitsPerDim: number;
+  /** The same mean in the model's normalised coordinates (nats + log|det ∂y/∂x|). */
+  readonly modelNats: number;
+  readonly ms: number;
+}
+
+export interface EvalResult {
+  readonly dim: number;
+  readonly n: number;
+  /** log|det ∂y/∂x| of the normalisation y = normalize(x). */
+  readonly normalizerLogDet: number;
+  readonly nll: NatsReport & {
+    readonly solver: 'rk45' | 'rk4';
+    readonly nfe: number;
+    readonly nfePerChunk: readonly number[];
+    readonly rejectedSteps: number;
+    /** Means of the two parts of log p_y (model coordinates): log p_T(x_T) and ∫ tr(∂v/∂x) dt. */
+    readonly priorLogp: number;
+    readonly traceIntegral: number;
+  };
+  readonly negativeElbo: NatsReport & { readonly steps: number; readonly draws: number; readonly perDraw: readonly number[] };
+  /** −log p_x per held-out point, dataset coordinates. */
+  readonly perSampleNll: Float32Array;
+  readonly heatmap: {
+    readonly resolution: number;
+    /** [x_min, x_max, y_min, y_max] in dataset coordinates. */
+    readonly bounds: readonly [number, number, number, number];
+    /** log p_x at the pixel centres, row 0 at y_max, dataset coordinates. */
+    readonly logDensity: Float32Array;
+    /** Σ p_x · pixel area: the model's probability of the picture's box (≤ 1 up to quadrature error). */
+    readonly massInBox: number;
+    readonly ms: number;
+  };
+}
+
+/** Held-out points of a toy run in the dataset's coordinates: [n, 2] (the points `heldOutBound` uses). */
+export function heldOutPoints(config: Pick<Toy2dConfig, 'dataset'>, seed: number, n: number): Float32Array {
+  return sampleToy(config.dataset, n, { seed: purposeSeed(seed, 'test'), iteration: 0 });
+}
+
+/** The plot bounds of a run's figures (as train.ts and sample.ts draw them), dataset coordinates. */
+export function plotBounds(config: Pick<Toy2dConfig, 'dataset' | 'seed'>): [number, number, number, number] {
+  return toyBounds(sampleToy(config.dataset, 10_000, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 }));
+}
+
+/**
+ * Evaluates a loaded model on held-out data (frees every tensor it makes). The model must carry
+ * the weights to evaluate (the EMA weights, see {@link loadEmaRun}).
+ */
+export function evaluateToy2d(run: Omit<LoadedRun, 'iteration'>, s: Omit<EvalSettings, 'run'>): EvalResult {
+  const { config, normalizer, model } = run;
+  const dim = normalizer.dim;
+  const logDet = normalizerLogDet(normalizer);
+  const grid = fixedGrid({ steps: s.steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
+  const y = tf.tensor2d(normalizer.normalize(heldOutPoints(config, s.seed, s.n)), [s.n, dim]);
+  try {
+    let started = performance.now();
+    const ode = probabilityFlowNll(model, y, { grid, solver: s.solver, rtol: s.rtol, atol: s.atol, trace: { kind: 'exact' } });
+    const nllMs = performance.now() - started;
+    const perSampleNll = Float32Array.from(ode.nll, (v) => v - logDet);
+    const summary = summarizeNll(ode.nll, dim);
+    const nats = summary.nats - logDet;
+
+    started = performance.now();
+    const elbo = negativeElbo(model, y, grid, { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws });
+    const elboMs = performance.now() - started;
+    const elboNats = elbo.nats - logDet;
+
+    started = performance.now();
+    const bounds = plotBounds(config);
+    const [x0, x1, y0, y1] = bounds;
+    // The normalisation is affine per coordinate with positive slope, so the box maps to a box and
+    // pixel centres to pixel centres: log p_x = log p_y(normalize(x)) + log|det ∂y/∂x|.
+    const corners = normalizer.normalize(Float32Array.of(x0, y0, x1, y1));
+    const logDensity = logDensityGrid(model, {
+      xRange: [corners[0] as number, corners[2] as number],
+      yRange: [corners[1] as number, corners[3] as number],
+      resolution: s.resolution,
+      grid,
+      solver: s.solver,
+      rtol: s.rtol,
+      atol: s.atol,
+    }).map((v) => v + logDet);
+    const pixelArea = ((x1 - x0) / s.resolution) * ((y1 - y0) / s.resolution);
+    let massInBox = 0;
+    for (const v of logDensity) massInBox += Math.exp(v) * pixelArea;
+    const heatmapMs = performance.now() - started;
+
+    const mean = (a: Float32Array): number => a.reduce((acc, v) => acc + v, 0) / a.length;
+    return {
+      dim,
+      n: s.n,
+      normalizerLogDet: logDet,
+      nll: {
+        nats,
+        standardError: Number.isFinite(summary.standardError) ? summary.standardError : null,
+        natsPerDim: nats / dim,
+        bitsPerDim: nats / (dim * Math.LN2),
+        modelNats: summary.nats,
+        ms: nllMs,
+        solver: s.solver,
+        nfe: ode.nfe,
+        nfePerChunk: ode.nfePerChunk,
+        rejectedSteps: ode.rejectedSteps,
+        priorLogp: mean(ode.priorLogp),
+        traceIntegral: mean(ode.traceIntegral),
+      },
+      negativeElbo: {
+        nats: elboNats,
+        standardError: Number.isFinite(elbo.standardError) ? elbo.standardError : null,
+        natsPerDim: elboNats / dim,
+        bitsPerDim: elboNats / (dim * Math.LN2),
+        modelNats: elbo.nats,
+        ms: elboMs,
+        steps: s.steps,
+        draws: s.draws,
+        perDraw: elbo.perDraw.map((v) => v - logDet),
+      },
+      perSampleNll,
+      heatmap: { resolution: s.resolution, bounds, logDensity, massInBox, ms: heatmapMs },
+    };
+  } finally {
+    y.dispose();
+  }
+}
+
+/** The heat-map picture: log p_x clipped below at max − 12 nats (so the colour range shows the structure), ~480 px wide. */
+export function logDensityPng(logDensity: Float32Array, resolution: number): Buffer {
+  let hi = -Infinity;
+  for (const v of logDensity) if (Number.isFinite(v)) hi = Math.max(hi, v);
+  const lo = hi - 12;
+  const clipped = logDensity.map((v) => (Number.isFinite(v) ? Math.max(v, lo) : v));
+  return heatmapPng(clipped, resolution, resolution, { colormap: 'viridis', range: Number.isFinite(hi) ? [lo, hi] : undefined, scale: Math.max(1, Math.floor(480 / resolution)) });
+}
+
+/** The stdout table. */
+export function formatTable(r: EvalResult, header: string): string {
+  const se = (v: number | null): string => (v === null ? '' : ` ± ${v.toFixed(3)}`);
+  const rows: [string, string, string, string, string][] = [
+    ['quantity', 'nats/sample', 'bits/dim', 'NFE', 'time'],
+    [`NLL (ODE, ${r.nll.solver}, exact trace)`, `${r.nll.nats.toFixed(4)}${se(r.nll.standardError)}`, r.nll.bitsPerDim.toFixed(4), String(r.nll.nfe), `${(r.nll.ms / 1000).toFixed(2)} s`],
+    [
+      `−ELBO (N = ${r.negativeElbo.steps}, K = ${r.negativeElbo.draws})`,
+      `${r.negativeElbo.nats.toFixed(4)}${se(r.negativeElbo.standardError)}`,
+      r.negativeElbo.bitsPerDim.toFixed(4),
+      '-',
+      `${(r.negativeElbo.ms / 1000).toFixed(2)} s`,
+    ],
+    [`log-density map ${r.heatmap.resolution}², mass in box ${r.heatmap.massInBox.toFixed(3)}`, '', '', '', `${(r.heatmap.ms / 1000).toFixed(2)} s`],
+  ];
+  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: readonly string[]): string => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [header, line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// the command
+
+/**
+ * `toy2d eval [--run=DIR] [--dataset=…] [--n] [--solver] [--steps] [--rtol] [--atol] [--resolution]
+ * [--draws] [--seed] [--out]`: writes eval.json, nll.npy (per-point NLL, dataset coordinates),
+ * logdensity.png and, when the run has samples.png, samples_logdensity.png (samples beside the
+ * density) into the output folder; prints the table to stdout.
+ */
+export async function evalToy2d(flags: EvalFlags, backend: string): Promise<EvalResult> {
+  const started = performance.now();
+  const runPath = flags.run ?? defaultOut({ dataset: flags.dataset ?? toy2dDefaults.dataset, seed: flags.seed ?? 0 });
+  const loaded = await orThrow(loadEmaRun(runPath));
+  const { config } = loaded;
+  try {
+    if (flags.dataset !== undefined && flags.dataset !== config.dataset)
+      orThrowSync(E.left(configInvalid('--dataset', `the run in '${runPath}' was trained on '${config.dataset}', got '${flags.dataset}'`)));
+    const settings: EvalSettings = {
+      run: runPath,
+      n: flags.n ?? evalDefaults.n,
+      solver: flags.solver ?? evalDefaults.solver,
+      steps: flags.steps ?? config.steps,
+      rtol: flags.rtol ?? evalDefaults.rtol,
+      atol: flags.atol ?? evalDefaults.atol,
+      resolution: flags.resolution ?? evalDefaults.resolution,
+      draws: flags.draws ?? evalDefaults.draws,
+      seed: flags.seed ?? config.seed,
+    };
+    const out = flags.out ?? `${runPath}/${evalFolderName(settings)}`;
+    const dir = await orThrow(openRunDir(out, { config: settings, resume: true }));
+    await orThrow(dir.writeConfig(settings));
+
+    const r = evaluateToy2d(loaded, settings);
+    const png = logDensityPng(r.heatmap.logDensity, settings.resolution);
+    await orThrow(dir.writeNpy('nll.npy', r.perSampleNll, [settings.n]));
+    await orThrow(dir.writePng('logdensity.png', png));
+    const samplesPng = await readIfPresent(`${runPath}/samples.png`);
+    if (samplesPng !== undefined) await orThrow(dir.writePng('samples_logdensity.png', panelsPng([samplesPng, png], { columns: 2, gap: 6 })));
+    const totalMs = performance.now() - started;
+    await orThrow(
+      dir.writeJson('eval.json', {
+        run: runPath,
+        dataset: config.dataset,
+        checkpointIteration: loaded.iteration,
+        weights: 'ema',
+        backend,
+        settings,
+        heldOut: { n: settings.n, seed: settings.seed, key: "sampleToy(dataset, n, {seed: purposeSeed(seed, 'test'), iteration: 0})" },
+        units: "nats per sample in the dataset's own coordinates (NLL_x = NLL_y − log|det ∂y/∂x|); bits/dim = nats / (D ln 2)",
+        dim: r.dim,
+        normalizerLogDet: r.normalizerLogDet,
+        nll: r.nll,
+        negativeElbo: r.negativeElbo,
+        heatmap: {
+          file: 'logdensity.png',
+          resolution: r.heatmap.resolution,
+          bounds: r.heatmap.bounds,
+          massInBox: r.heatmap.massInBox,
+          logDensityMax: r.heatmap.logDensity.reduce((a, v) => Math.max(a, v), -Infinity),
+          ms: r.heatmap.ms,
+        },
+        totalMs,
+      }),
+    );
+    const header = `toy2d eval: ${config.dataset}, ${runPath} (iteration ${loaded.iteration ?? '?'}, EMA weights), ${settings.n} held-out points, D = ${r.dim}`;
+    process.stdout.write(`${formatTable(r, header)}\ntotal ${(totalMs / 1000).toFixed(2)} s → ${out}\n`);
+    return r;
+  } finally {
+    disposeModel(loaded.model);
+  }
+}
+
+async function readIfPresent(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch {
+    return undefined;
+  }
+}

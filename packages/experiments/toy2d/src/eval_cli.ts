@@ -1,0 +1,20 @@
+/**
+ * `toy2d:eval` (Nx): held-out NLL (probability-flow ODE, exact trace), negative ELBO and a
+ * log-density heat-map of a toy2d run, with its EMA weights. See eval.ts.
+ *
+ *   npx nx run toy2d:eval --run=runs/toy2d-checkerboard-seed0 --n=5000 --solver=rk45
+ *
+ * Every bad flag or file → one `error:` line naming it, exit code 2; `--dryRun` prints the
+ * decoded flags.
+ */
+import { selectBackend } from '@diffflow/backend';
+import { orThrowSync, printDryRun, runCli, takeDryRun } from '@diffflow/runs';
+import { evalToy2d, parseEvalFlags } from './eval.js';
+
+await runCli(async (args) => {
+  const { dryRun, argv } = takeDryRun(args);
+  const flags = orThrowSync(parseEvalFlags(argv));
+  if (dryRun) return printDryRun('toy2d eval', flags);
+  const backend = await selectBackend();
+  await evalToy2d(flags, backend.name);
+});

@@ -1,0 +1,87 @@
+/**
+ * The one runner every experiment command goes through. Library code and commands throw typed
+ * errors; only this module turns them into an `error:` line on stderr and an exit code:
+ *
+ * | code | when |
+ * |------|------|
+ * | 0 | the command finished |
+ * | 2 | bad input: a flag, config value, data file, checkpoint or output folder (`ExperimentFailure`) — nothing written |
+ * | 3 | training diverged (`DivergenceError`); the checkpoint holds the last good weights |
+ * | 1 | anything else: a bug, reported with its stack |
+ */
+import { DivergenceError } from '@diffflow/training';
+import { COMMAND_LINE_FIELD } from './config.js';
+import { configInvalid, ExperimentFailure, fail } from './errors.js';
+
+/** Exit code of bad input (a flag, a config value, a file, an output folder). */
+export const EXIT_BAD_INPUT = 2;
+/** Exit code of a training run that diverged. */
+export const EXIT_DIVERGED = 3;
+
+/** The exit code and one-line message of an error the runner knows; undefined for anything else. */
+export function exitStatusOf(e: unknown): { readonly code: number; readonly line: string } | undefined {
+  if (e instanceof ExperimentFailure) return { code: EXIT_BAD_INPUT, line: e.message };
+  if (e instanceof DivergenceError) return { code: EXIT_DIVERGED, line: e.message };
+  return undefined;
+}
+
+/** A command of a CLI: its arguments after the command name. */
+export type Command = (argv: readonly string[]) => Promise<void>;
+
+/**
+ * One program from named commands (`toy2d train …`, `toy2d sample …`): the first argument picks
+ * the command; a missing or unknown one fails with `ConfigInvalid` naming the allowed commands.
+ */
+export function commands(table: Readonly<Record<string, Command>>, program: string): Command {
+  return async (argv) => {
+    const [name, ...rest] = argv;
+    const command = name !== undefined && Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+    if (command === undefined) {
+      const names = Object.keys(table);
+      return fail(
+        configInvalid(COMMAND_LINE_FIELD, `unknown command '${name ?? ''}'; usage: ${program} <${names.join('|')}> [--flag=value …]`),
+      );
+    }
+    await command(rest);
+  };
+}
+
+/**
+ * Runs `program` on the process's arguments and owns the exit code (see the table above): an
+ * error the runner knows prints `error: <line>` and exits with its code; any other error is
+ * rethrown (Node prints it and exits with 1).
+ */
+export async function runCli(program: Command, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  try {
+    await program(argv);
+  } catch (e) {
+    const status = exitStatusOf(e);
+    if (status === undefined) throw e;
+    process.stderr.write(`error: ${status.line}\n`);
+    process.exit(status.code);
+  }
+}
+
+/** The switch every experiment command takes to decode its flags, print them and stop. */
+export const DRY_RUN_FLAG = '--dryRun';
+
+/**
+ * Takes `--dryRun` (or `--dryRun=true|false`) out of `argv`: with it, a command decodes and
+ * checks its configuration exactly as it would run, prints it ({@link printDryRun}) and exits 0
+ * having read no data and written nothing — how a user (and the flag tests) sees what arrived.
+ */
+export function takeDryRun(argv: readonly string[]): { readonly dryRun: boolean; readonly argv: readonly string[] } {
+  let dryRun = false;
+  const rest: string[] = [];
+  for (const arg of argv) {
+    if (arg === DRY_RUN_FLAG || arg === `${DRY_RUN_FLAG}=true`) dryRun = true;
+    else if (arg === `${DRY_RUN_FLAG}=false`) dryRun = false;
+    else rest.push(arg);
+  }
+  return { dryRun, argv: rest };
+}
+
+/** Prints `{"dryRun": command, "config": …}` as one JSON line on stdout. */
+export function printDryRun(command: string, config: unknown): void {
+  process.stdout.write(`${JSON.stringify({ dryRun: command, config })}\n`);
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { constantDiffusion } from '@diffflow/sde-core';
+import { fourierMlp } from '@diffflow/networks';
+import { expectNoLeaks } from '@diffflow/test-utils';
+import { disposeModel, namedParameters, purposeSeed } from './diffflow_parameters.js';
+
+describe('namedParameters / disposeModel', () => {
+  it("names the drift's parameters 'drift/…' and the score's 'score/…', the same variables, and releases both", () => {
+    expectNoLeaks(() => {
+      const model = { drift: fourierMlp({ dim: 2, hidden: 4, layers: 1, seed: 0, name: 'drift' }), score: fourierMlp({ dim: 2, hidden: 4, layers: 1, seed: 1, name: 'score' }), diffusion: constantDiffusion(0.2) };
+      const named = namedParameters(model);
+      expect(named).toHaveLength(model.drift.parameters.length + model.score.parameters.length);
+      expect(named.map((p) => p.name)).toEqual([...model.drift.parameters.map((p) => `drift/${p.name}`), ...model.score.parameters.map((p) => `score/${p.name}`)]);
+      expect(named[0]?.variable).toBe(model.drift.parameters[0]?.variable);
+      disposeModel(model);
+    });
+  });
+});
+
+describe('purposeSeed', () => {
+  it('is a function of (seed, purpose): the same pair gives the same seed, different pairs differ', () => {
+    expect(purposeSeed(0, 'sample')).toBe(purposeSeed(0, 'sample'));
+    const seeds = new Set([purposeSeed(0, 'sample'), purposeSeed(0, 'test'), purposeSeed(1, 'sample'), purposeSeed(1, 'test')]);
+    expect(seeds.size).toBe(4);
+    for (const s of seeds) expect(Number.isInteger(s) && s >= 0).toBe(true);
+  });
+});

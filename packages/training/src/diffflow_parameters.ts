@@ -1,0 +1,30 @@
+import { deriveSeed } from '@diffflow/sde-core';
+import type { Parameter } from '@diffflow/networks';
+import type { DiffFlowModel } from '@diffflow/losses';
+
+/**
+ * A DiffFlow model's parameters under the stable names the trainer, its snapshots and checkpoints
+ * use: 'drift/<name>' for the drift network's, 'score/<name>' for the score network's (not tfjs's
+ * per-process variable names, so a snapshot restores into freshly built networks).
+ */
+export function namedParameters(model: DiffFlowModel): Parameter[] {
+  return [
+    ...model.drift.parameters.map((p) => ({ name: `drift/${p.name}`, variable: p.variable })),
+    ...model.score.parameters.map((p) => ({ name: `score/${p.name}`, variable: p.variable })),
+  ];
+}
+
+/** Releases both networks of a DiffFlow model (drift and score). */
+export function disposeModel(model: DiffFlowModel): void {
+  model.drift.dispose();
+  model.score.dispose();
+}
+
+/**
+ * The seed of a named draw that is not a training iteration's (a validation subset, a sample
+ * grid, an evaluation's noise): sde-core's `deriveSeed` of (seed, purpose) at iteration 0, step 0,
+ * so each purpose gets its own stream from one root seed.
+ */
+export function purposeSeed(seed: number, purpose: string): number {
+  return deriveSeed({ seed, purpose, iteration: 0, step: 0 });
+}

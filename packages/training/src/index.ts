@@ -1,0 +1,21 @@
+/**
+ * @diffflow/training: how a DiffFlow model (or any model with named parameters) is trained —
+ * Adam with explicit state, StepLR, global-norm clipping, the EMA of the weights, DiffFlow's
+ * trainer (Algorithm 1, with an optional score warm-up), the DDPM baseline's trainer, and the
+ * outer loop that steps, checkpoints and stops on divergence by throwing a typed error.
+ * No file system, no process exit: what to do with a checkpoint or an error is the caller's.
+ */
+export { adam } from './adam.js';
+export type { Adam, AdamOptions } from './adam.js';
+export { clipByGlobalNorm } from './clip.js';
+export { ema } from './ema.js';
+export type { Ema } from './ema.js';
+export { namedOptimizer } from './named_optimizer.js';
+export type { NamedOptimizer, NamedOptimizerOptions, TrainerState } from './named_optimizer.js';
+export { createTrainer, DivergenceError, firstGoodAttempt } from './trainer.js';
+export type { Trainer, TrainerConfig, TimeConfig, ScoreWarmup, TrainingPhase, StepMetrics, Attempt } from './trainer.js';
+export { createDdpmTrainer } from './ddpm_trainer.js';
+export type { DdpmTrainer, DdpmTrainerConfig, DdpmStepMetrics } from './ddpm_trainer.js';
+export { trainUntil } from './loop.js';
+export type { Steppable, LoopSchedule, LoopResult } from './loop.js';
+export { namedParameters, disposeModel, purposeSeed } from './diffflow_parameters.js';
