@@ -14,7 +14,6 @@ export interface DiffFlowModel {
 }
 
 /** What the library's consumers accept: a {@link DiffusionModel}, or (deprecated) a {@link DiffFlowModel}. */
-// eslint-disable-next-line @typescript-eslint/no-deprecated
 export type ModelLike = DiffusionModel | DiffFlowModel;
 
 const converted = new WeakMap<object, DiffusionModel>();
