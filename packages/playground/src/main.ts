@@ -2,7 +2,7 @@
  * The page: controls, the drawing canvas and the plots. Training runs in `worker/worker.ts`; this
  * module only sends commands, folds the worker's reports into `PageState` (state.ts) and draws.
  */
-import { toyNames } from '@diffflow/datasets';
+import { toyNames } from '@diffflow/datasets/toy2d';
 import { figure, heatmap, legend, line, quiver, scatter, trails, type Figure } from './plot/figure.js';
 import { squareBounds, type Bounds } from './plot/bounds.js';
 import { initialState, reduce, type PageAction, type PageState } from './state.js';

@@ -1,7 +1,7 @@
 /**
  * What the user sets in the page, its defaults and its checks (pure: shared by the UI and the worker).
  */
-import { isToyName, toyNames, type ToyName } from '@diffflow/datasets';
+import { isToyName, toyNames, type ToyName } from '@diffflow/datasets/toy2d';
 
 /** A library toy or the user's drawing. */
 export type DatasetChoice = ToyName | 'drawn';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendPoint, initialState, reduce, type PageState } from './state.js';
+import { appendPoint, initialState, reduce, type Curve, type PageState } from './state.js';
 import { playgroundDefaults } from './settings.js';
 
 const progress = (iteration: number, loss: number, ddpm: number | null = null) =>
@@ -12,7 +12,7 @@ const progress = (iteration: number, loss: number, ddpm: number | null = null) =
 
 describe('appendPoint', () => {
   it('appends until the limit, then halves keeping the newest point', () => {
-    let c = { iterations: [] as number[], losses: [] as number[] };
+    let c: Curve = { iterations: [], losses: [] };
     for (let i = 1; i <= 5; i++) c = appendPoint(c, i, -i, 5);
     expect(c.iterations).toEqual([1, 2, 3, 4, 5]);
     c = appendPoint(c, 6, -6, 5);

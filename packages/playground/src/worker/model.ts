@@ -13,7 +13,8 @@ import { disposeTrajectory, fixedGrid, forwardNoise, simulateForward, type TimeG
 import { fourierMlp } from '@diffflow/networks';
 import { ddpmAncestralSample, ddpmEpsilonNetworkOptions, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
 import { logDensityGrid, sampleMarginal } from '@diffflow/likelihood';
-import { decodeNormalizer, fitNormalizer, sampleToy, type Normalizer } from '@diffflow/datasets';
+import { sampleToy } from '@diffflow/datasets/toy2d';
+import { decodeNormalizer, fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
 import { drawnBatch } from '../draw/drawing.js';
 import { checkSettings, FIXED_T_MIN, type DatasetChoice, type PlaygroundSettings } from '../settings.js';
 
@@ -278,7 +279,7 @@ export function toy2dConfigOf(s: PlaygroundSettings, iteration: number): Record<
   return {
     dataset: s.dataset,
     iters: Math.max(1, iteration),
-    batch: s.batch,
+    batchSize: s.batch,
     steps: s.steps,
     tMin: fixed.tMin,
     T: s.T,
@@ -354,7 +355,7 @@ function settingsOf(meta: Record<string, unknown>): E.Either<string, { settings:
     g: num('g'),
     T: num('T'),
     hidden: num('hidden'),
-    batch: num('batch'),
+    batch: typeof config['batchSize'] === 'number' ? num('batchSize') : num('batch'), // 'batch' before the toy2d package
     seed: num('seed'),
     ddpm: pg?.settings?.ddpm === true && meta['ddpm'] !== undefined,
   };
@@ -390,10 +391,7 @@ function restoreTrainer(trainer: Pick<Trainer, 'restore'>, ckpt: Checkpoint, cou
  */
 export function sessionFromCheckpoint(bytes: Uint8Array, name: string): E.Either<string, Session> {
   const decoded = decodeCheckpoint(bytes, name);
-  if (E.isLeft(decoded)) {
-    const e = decoded.left;
-    return E.left(`${name}: ${'reason' in e ? String(e.reason) : e._tag}`);
-  }
+  if (E.isLeft(decoded)) return E.left(`${name}: ${decoded.left.reason}`);
   const ckpt = decoded.right;
   const parsed = settingsOf(ckpt.meta);
   if (E.isLeft(parsed)) return E.left(`${name}: ${parsed.left}`);

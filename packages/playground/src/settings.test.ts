@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { checkSettings, playgroundDefaults } from './settings.js';
+
+describe('checkSettings', () => {
+  it('accepts the defaults and every library toy', () => {
+    expect(checkSettings(playgroundDefaults)).toBeNull();
+    expect(checkSettings({ ...playgroundDefaults, dataset: 'olympic' })).toBeNull();
+  });
+
+  it('names the first bad field and its range', () => {
+    expect(checkSettings({ ...playgroundDefaults, dataset: 'nope' as never })).toMatch(/^dataset must be 'drawn' or one of checkerboard/);
+    expect(checkSettings({ ...playgroundDefaults, steps: 0 })).toMatch(/^N \(steps\) .*got 0/);
+    expect(checkSettings({ ...playgroundDefaults, steps: 2.5 })).toMatch(/^N \(steps\)/);
+    expect(checkSettings({ ...playgroundDefaults, g: 0 })).toMatch(/^g must be in \(0, 10\]/);
+    expect(checkSettings({ ...playgroundDefaults, T: 0.001 })).toMatch(/^T must be in \(0\.001, 10\]/);
+    expect(checkSettings({ ...playgroundDefaults, hidden: Number.NaN })).toMatch(/^width/);
+    expect(checkSettings({ ...playgroundDefaults, batch: 4 })).toMatch(/^batch/);
+    expect(checkSettings({ ...playgroundDefaults, seed: -1 })).toMatch(/^seed/);
+  });
+});
