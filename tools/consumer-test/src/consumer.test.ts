@@ -19,9 +19,8 @@ import {
 } from './consumer.js';
 
 const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const ownPrograms = fileURLToPath(new URL('../programs', import.meta.url));
 const libs = libraries(workspaceRoot, readManifest(fileURLToPath(new URL('..', import.meta.url))));
-const programs = consumerPrograms(workspaceRoot, ownPrograms);
+const programs = consumerPrograms(workspaceRoot);
 const env = consumerEnv(process.env);
 const work = mkdtempSync(join(tmpdir(), 'diffflow-consumer-'));
 const project = join(work, 'consumer');
@@ -99,6 +98,18 @@ describe('a fresh project outside the workspace', () => {
     const stdout = run(process.execPath, [compiled], { cwd: project, env: { ...env, DIFFFLOW_EXAMPLE_ITERATIONS: '2' }, timeout: 120_000 });
     expect(stdout.trim()).not.toBe('');
     expect(stdout).not.toMatch(/\bNaN\b|Infinity/);
+  });
+
+  it("imports every installed package without side effects: no gradient registered, Node's module loader untouched", () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const nodeModule = createRequire(import.meta.url)('node:module');
+      const load = nodeModule._load;
+      const tf = await import('@tensorflow/tfjs-core');
+      for (const name of ${JSON.stringify(installed)}) await import(name);
+      console.log(JSON.stringify({ registered: tf.getGradient('Tanh') !== undefined, loaderUntouched: nodeModule._load === load }));`;
+    const stdout = run(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ registered: false, loaderUntouched: true });
   });
 
   it.skipIf(!(process.features as { require_module?: boolean }).require_module)("loads every installed package with require() (Node's require(esm))", () => {

@@ -4,7 +4,7 @@
  * packages), type-check and run the programs there.
  */
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import ts from 'typescript';
 
@@ -140,13 +140,11 @@ export interface Programs {
 }
 
 /**
- * The programs the consumer runs: examples/*.ts when that folder holds any, else this project's own
- * smoke program. Tests and configs are left out; a file another one imports (`./budget.js`) is
- * copied but not run.
+ * The programs the consumer runs: the workspace's examples/*.ts. Tests and configs are left out; a
+ * file another one imports (`./budget.js`) is copied but not run.
  */
-export function consumerPrograms(workspaceRoot: string, ownPrograms: string): Programs {
-  const examples = join(workspaceRoot, 'examples');
-  const dir = existsSync(examples) && readdirSync(examples).some((f) => f.endsWith('.ts')) ? examples : ownPrograms;
+export function consumerPrograms(workspaceRoot: string): Programs {
+  const dir = join(workspaceRoot, 'examples');
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !/\.(test|config)\.ts$/.test(f))
     .map((f) => join(dir, f))
@@ -156,5 +154,6 @@ export function consumerPrograms(workspaceRoot: string, ownPrograms: string): Pr
       .filter((s) => s.startsWith('./'))
       .map((s) => basename(s).replace(/\.js$/, '.ts')),
   );
+  if (files.length === 0) throw new Error(`no programs in ${dir}`);
   return { files, entries: files.filter((f) => !imported.has(basename(f))) };
 }
