@@ -190,6 +190,28 @@ describe('dataParallel options', () => {
     await expect(dataParallel({ spec: bad, strategy: 'naive' })).rejects.toThrow(/diffusion.kind must be 'constant' or 'piecewise'/);
   });
 
+  it('trains and samples a VE model (fixed SDE, ε-network score) across shards as on one thread', async () => {
+    const veSpec: ModelSpec = { sde: { kind: 've', sigmaMin: 0.01, sigmaMax: 3 }, score: { dim: 2, hidden: 16, layers: 1, seed: 4, name: 'eps' } };
+    const model = modelFromSpec(veSpec);
+    expect(model.sde.prior.name).toBe('N(0, 3² I)');
+    expect(model.drift.parameterCount).toBe(0);
+    const pool = await dataParallel({ spec: veSpec, strategy: 'adjoint', workers: 1 });
+    const veGrid = fixedGrid({ steps: 5, tMin: 1e-2, tMax: 1, beta: 1 });
+    const x0 = replayableNormal([21, 2], { seed: 6, purpose: 'data', iteration: 0, step: 0 });
+    const single = gradientStrategy('adjoint')(model, x0, veGrid, forwardNoise(4, 2));
+    const parallel = await pool.gradients(model, x0, veGrid, { seed: 4, iteration: 2 });
+    const { loss, grads } = compare(model, single, parallel);
+    expect(loss).toBeLessThan(1e-5);
+    expect(grads).toBeLessThan(1e-5);
+    const whole = take(sampleMarginal(model, { grid: veGrid, lambda: 1, n: 15, shape: [2], seed: 9 }).samples);
+    expect(relativeError(take(await pool.sample(model, { n: 15, grid: veGrid, seed: 9 })), whole)).toBeLessThan(1e-6);
+    disposeGradientResult(single);
+    disposeGradientResult(parallel);
+    await pool.dispose();
+    x0.dispose();
+    model.score.dispose();
+  });
+
   it('runs with no workers at all (the local shard only) and refuses calls after dispose', async () => {
     const model = modelFromSpec(spec);
     const pool = await dataParallel({ spec, strategy: 'naive', workers: 0 });

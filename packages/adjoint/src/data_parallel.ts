@@ -4,9 +4,24 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, constantDiffusion, forwardNoise, piecewiseDiffusion, type Diffusion, type TimeGrid } from '@diffflow/sde-core';
-import { fourierMlp, type FourierMlpOptions, type Parameter } from '@diffflow/networks';
-import { trajectoryLossTerms, type DiffFlowModel, type ModelLike, type TrajectoryLoss } from '@diffflow/losses';
+import {
+  checkGrid,
+  constantDiffusion,
+  diffflowSde,
+  forwardNoise,
+  modelFields,
+  piecewiseDiffusion,
+  subVpSde,
+  veSde,
+  vpSchedule,
+  vpSde,
+  type Diffusion,
+  type DiffusionModel,
+  type Sde,
+  type TimeGrid,
+} from '@diffflow/sde-core';
+import { fourierMlp, scoreFromEpsilon, type FourierMlpOptions, type Parameter } from '@diffflow/networks';
+import { asDiffusionModel, trajectoryLossTerms, type DiffFlowModel, type ModelLike, type TrajectoryLoss } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { gradientStrategy } from './gradient_strategy.js';
 import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
@@ -19,9 +34,10 @@ import { gradientStrategyNames, type GradientResult, type GradientStrategyName }
  * result equals the single-process one up to float32 rounding.
  *
  * Limits: the workers rebuild the model from a {@link ModelSpec}, so only models built from a spec
- * run there: Fourier-time MLP drift and score ({@link fourierMlp} options) and a constant or
- * piecewise-linear g. Fields built in code (a fixed linear drift, a U-Net, `functionalDiffusion`)
- * cannot be sent to a worker; use their strategy in-process. Weights are copied to the workers on
+ * run there: DiffFlow with Fourier-time MLP drift and score ({@link fourierMlp} options) and a
+ * constant or piecewise-linear g, or VP / sub-VP / VE with a Fourier-MLP ε-network. Fields built in
+ * code (a U-Net, `functionalDiffusion`, your own network) cannot be sent to a worker; use their
+ * strategy in-process. Weights are copied to the workers on
  * every call in which they changed (~0.8 MB for the reference 2-D model).
  */
 
@@ -30,16 +46,42 @@ export type DiffusionSpec =
   | { readonly kind: 'constant'; readonly value: number }
   | { readonly kind: 'piecewise'; readonly times: readonly number[]; readonly values: readonly number[] };
 
-/** A DiffFlow model in a form a worker can rebuild: the constructor options of its parts. */
-export interface ModelSpec {
-  readonly drift: FourierMlpOptions;
-  readonly score: FourierMlpOptions;
-  readonly diffusion: DiffusionSpec;
-}
+/** A built-in SDE with a fixed drift, in a form a worker can rebuild. */
+export type FixedSdeSpec =
+  | { readonly kind: 'vp' | 'subVp'; readonly betaMin: number; readonly betaMax: number }
+  | { readonly kind: 've'; readonly sigmaMin: number; readonly sigmaMax: number };
+
+/** A model a worker can rebuild: DiffFlow (learned drift and score, g) or a fixed SDE with an ε-network. */
+export type ModelSpec =
+  | {
+      /** The learned drift f_θ (DiffFlow). */
+      readonly drift: FourierMlpOptions;
+      readonly score: FourierMlpOptions;
+      readonly diffusion: DiffusionSpec;
+    }
+  | {
+      /** VP, sub-VP or VE: the drift is fixed; the score is `scoreFromEpsilon(ε, sde)` of the ε-network `score`. */
+      readonly sde: FixedSdeSpec;
+      readonly score: FourierMlpOptions;
+    };
+
+/** The model of a spec, in both shapes (`sde`/`score`, and the deprecated `drift`/`diffusion` fields). */
+export type SpecModel = DiffusionModel & DiffFlowModel;
 
 /** The model a spec describes (what each worker builds; build the caller's model with it too). */
-export function modelFromSpec(spec: ModelSpec): DiffFlowModel {
-  return { drift: fourierMlp(spec.drift), score: fourierMlp(spec.score), diffusion: diffusionFromSpec(spec.diffusion) };
+export function modelFromSpec(spec: ModelSpec): SpecModel {
+  const sde = 'sde' in spec ? fixedSdeFromSpec(spec.sde) : diffflowSde({ drift: fourierMlp(spec.drift), diffusion: diffusionFromSpec(spec.diffusion) });
+  const score = 'sde' in spec ? scoreFromEpsilon(fourierMlp(spec.score), sde) : fourierMlp(spec.score);
+  return Object.freeze({ sde, score, drift: sde.drift, diffusion: sde.diffusion });
+}
+
+function fixedSdeFromSpec(spec: FixedSdeSpec): Sde {
+  if (spec.kind === 'vp' || spec.kind === 'subVp') {
+    const schedule = vpSchedule({ betaMin: spec.betaMin, betaMax: spec.betaMax });
+    return spec.kind === 'vp' ? vpSde(schedule) : subVpSde(schedule);
+  }
+  if (spec.kind === 've') return veSde({ sigmaMin: spec.sigmaMin, sigmaMax: spec.sigmaMax });
+  throw new RangeError(`dataParallel: sde.kind must be 'vp', 'subVp' or 've', got '${String((spec as { kind: unknown }).kind)}'`);
 }
 
 function diffusionFromSpec(spec: DiffusionSpec): Diffusion {
@@ -48,9 +90,12 @@ function diffusionFromSpec(spec: DiffusionSpec): Diffusion {
   throw new RangeError(`dataParallel: diffusion.kind must be 'constant' or 'piecewise', got '${String((spec as { kind: unknown }).kind)}'`);
 }
 
-/** The parameters of a model in the order gradients travel: drift's, then score's. */
-export function modelParameters(model: DiffFlowModel): Parameter[] {
-  return [...model.drift.parameters, ...model.score.parameters];
+/** The parameters of a model in the order gradients travel: drift's, then score's (a shared variable once). */
+export function modelParameters(model: ModelLike): Parameter[] {
+  const seen = new Set<tf.Variable>();
+  return modelFields(asDiffusionModel(model))
+    .flatMap((f) => f.parameters)
+    .filter((p) => (seen.has(p.variable) ? false : (seen.add(p.variable), true)));
 }
 
 /** Row shards [start, end) of a batch of `rows` rows split into `parts` nearly equal parts (empty ones dropped). */
@@ -126,9 +171,9 @@ export interface DataParallel {
    * process (up to float32 rounding), keyed by `model`'s variable names.
    * @param model the caller's model (the weights sent to the workers; the local shard runs on it)
    */
-  gradients(model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult>;
+  gradients(model: ModelLike, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult>;
   /** n samples split across the shards: equal to `sampleMarginal(model, { …, shape: [D] })` on one thread (same keys per row). */
-  sample(model: DiffFlowModel, options: SampleOptions): Promise<tf.Tensor>;
+  sample(model: ModelLike, options: SampleOptions): Promise<tf.Tensor>;
   /** Stops the workers and frees their replicas. */
   dispose(): Promise<void>;
 }
@@ -182,7 +227,7 @@ export function flatten(tensors: readonly tf.Tensor[]): Float32Array {
  * order) and the gradients (in `modelParameters` order, flat), means over the rows.
  */
 export function shardGradients(
-  model: DiffFlowModel,
+  model: ModelLike,
   x: tf.Tensor,
   rows: readonly [number, number],
   grid: TimeGrid,
@@ -357,7 +402,8 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   }
   const chunkRows = options.chunkRows ?? 2048;
   if (!(Number.isInteger(chunkRows) && chunkRows >= 1)) throw new RangeError(`dataParallel: chunkRows must be an integer ≥ 1, got ${chunkRows}`);
-  diffusionFromSpec(spec.diffusion); // fail here, not in a worker
+  if ('sde' in spec) fixedSdeFromSpec(spec.sde); // fail here, not in a worker
+  else diffusionFromSpec(spec.diffusion);
   const backend = options.backend ?? tf.getBackend();
   const replicas = Array.from({ length: workers }, () => new Replica(spec, backend));
   let layout: readonly { readonly name: string; readonly shape: readonly number[] }[];
@@ -371,7 +417,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   let disposed = false;
   const shards = workers + (local ? 1 : 0);
 
-  const checkModel = (model: DiffFlowModel): Parameter[] => {
+  const checkModel = (model: ModelLike): Parameter[] => {
     if (disposed) throw new Error('dataParallel: the pool has been disposed');
     const params = modelParameters(model);
     if (replicas.length > 0) {
@@ -396,7 +442,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   const assign = (rows: number): { replica: Replica | null; rows: [number, number] }[] =>
     shardRows(rows, shards).map((r, k) => ({ replica: replicas[k] ?? null, rows: r }));
 
-  const gradients = async (model: DiffFlowModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
+  const gradients = async (model: ModelLike, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
     const params = checkModel(model);
     checkGrid(grid, 'dataParallel: grid');
     const batch = x0.shape[0] ?? 0;
@@ -449,11 +495,11 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     return { loss: terms, grads };
   };
 
-  const sample = async (model: DiffFlowModel, opts: SampleOptions): Promise<tf.Tensor> => {
+  const sample = async (model: ModelLike, opts: SampleOptions): Promise<tf.Tensor> => {
     const params = checkModel(model);
     if (!Number.isInteger(opts.n) || opts.n < 1) throw new RangeError(`dataParallel.sample: n must be an integer ≥ 1, got ${opts.n}`);
     checkGrid(opts.grid, 'dataParallel.sample: grid');
-    const dim = spec.drift.dim;
+    const dim = spec.score.dim;
     let flat: Float32Array | null = null;
     const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
     const plan = assign(opts.n);

@@ -5,13 +5,12 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import type { DiffFlowModel } from '@diffflow/losses';
-import { assignFlat, modelFromSpec, modelParameters, sampleRows, shardGradients, type FromWorker, type ToWorker } from './data_parallel.js';
+import { assignFlat, modelFromSpec, modelParameters, sampleRows, shardGradients, type FromWorker, type SpecModel, type ToWorker } from './data_parallel.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
 
-let model: DiffFlowModel | null = null;
+let model: SpecModel | null = null;
 let dim = 0;
 const reply = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
@@ -29,7 +28,7 @@ async function handle(message: ToWorker): Promise<void> {
     case 'init': {
       await selectBackend({ prefer: message.backend, quiet: true });
       model = modelFromSpec(message.spec);
-      dim = message.spec.drift.dim;
+      dim = message.spec.score.dim;
       reply({ type: 'ready', layout: modelParameters(model).map((p) => ({ name: p.name, shape: p.variable.shape })) });
       return;
     }
@@ -64,7 +63,7 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-function ready(): DiffFlowModel {
+function ready(): SpecModel {
   if (model === null) throw new Error('data_parallel_worker: no model (init first)');
   return model;
 }
