@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replayableNormals, replayableUniforms } from '@diffflow/sde-core';
+import { replayableNormals, replayableUniforms, defaultVpSchedule, vpMarginal, vpSchedule } from '@diffflow/sde-core';
 import { fourierMlp, variablesOf, type VectorField } from '@diffflow/networks';
 import { centralDifference, expectNoLeaks, take } from '@diffflow/test-utils';
 import { ddpmAlphaBars } from './ddpm_schedule.js';
-import { defaultVpSchedule, vpMarginal, vpSchedule } from '@diffflow/sde-core';
 import { ddpmLoss, ddpmNoisePurposes, ddpmTrainingDraws } from './ddpm_loss.js';
 
 const made: VectorField[] = [];

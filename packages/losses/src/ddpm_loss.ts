@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { replayableNormal, replayableUniforms } from '@diffflow/sde-core';
+import { applyField, replayableNormal, replayableUniforms, checkVpSchedule, vpMarginal, type VpSchedule } from '@diffflow/sde-core';
 import type { VectorField } from '@diffflow/networks';
 import { checkDdpmTime, ddpmAlphaBars, type DdpmTime } from './ddpm_schedule.js';
-import { checkVpSchedule, vpMarginal, type VpSchedule } from '@diffflow/sde-core';
 import { perRow } from './ddpm_vp_sde.js';
 
 /**
@@ -109,7 +108,7 @@ export function ddpmLoss(epsNet: VectorField, schedule: VpSchedule, x0: tf.Tenso
     const a = perRow(tf.tensor1d(Float32Array.from(draws.meanCoefficients)), x0);
     const s = perRow(tf.tensor1d(Float32Array.from(draws.stds)), x0);
     const xt = tf.add(tf.mul(x0, a), tf.mul(eps, s));
-    const predicted = epsNet.apply(xt, tf.tensor1d(Float32Array.from(draws.times)));
+    const predicted = applyField(epsNet, 'ε', xt, tf.tensor1d(Float32Array.from(draws.times)));
     const perSample = tf.sum(tf.reshape(tf.square(tf.sub(predicted, eps)), [batch, -1]), 1);
     return tf.mean(perSample) as tf.Scalar;
   });

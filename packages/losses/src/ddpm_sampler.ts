@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { replayableNormal } from '@diffflow/sde-core';
+import { applyField, replayableNormal, checkVpSchedule, type VpSchedule } from '@diffflow/sde-core';
 import type { VectorField } from '@diffflow/networks';
 import { checkDdpmTime, ddpmAlphaBars, type DdpmTime } from './ddpm_schedule.js';
-import { checkVpSchedule, type VpSchedule } from '@diffflow/sde-core';
 import { ddpmNoisePurposes } from './ddpm_loss.js';
 
 /**
@@ -134,7 +133,7 @@ export function ddpmAncestralSample(epsNet: VectorField, schedule: VpSchedule, o
       const sigma = Math.sqrt(variance === 'beta' ? beta : (beta * (1 - alphaBarPrev)) / (1 - alphaBar));
       const current = x;
       x = tf.tidy(() => {
-        const eps = epsNet.apply(current, t);
+        const eps = applyField(epsNet, 'ε', current, t);
         const mean = tf.mul(tf.sub(current, tf.mul(eps, beta / Math.sqrt(1 - alphaBar))), 1 / Math.sqrt(1 - beta));
         if (i === 1) return mean;
         const z = replayableNormal(full, { seed, purpose: ddpmNoisePurposes.ancestral, iteration, step: i });

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fourierMlp, hasVjp, vectorField, variablesOf, vjp, type VectorField } from '@diffflow/networks';
-import { fixedGrid, forwardNoise } from '@diffflow/sde-core';
+import { fixedGrid, forwardNoise, defaultVpSchedule, vpMarginal } from '@diffflow/sde-core';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
-import { defaultVpSchedule, vpMarginal } from '@diffflow/sde-core';
 import { epsilonToScore, vpStdTensor } from './ddpm_score.js';
 import { ddpmModel } from './ddpm_model.js';
 import { trajectoryKl } from './trajectory_kl.js';

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { forwardNoise, forwardStep } from '@diffflow/sde-core';
+import { forwardNoise, forwardStep, defaultVpSchedule, vpBeta, vpMarginal, vpSchedule } from '@diffflow/sde-core';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { defaultVpSchedule, vpBeta, vpMarginal, vpSchedule } from '@diffflow/sde-core';
 import { vpDiffusion, vpDrift } from './ddpm_vp_sde.js';
 
 describe('vpDrift and vpDiffusion', () => {

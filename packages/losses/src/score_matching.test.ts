@@ -42,3 +42,17 @@ describe('scoreMatchingLoss', () => {
     x0.dispose();
   });
 });
+
+describe('a field of the wrong shape', () => {
+  it('is named with both shapes by scoreMatchingLoss, ddpmLoss and the ancestral sampler', async () => {
+    const { ddpmLoss } = await import('./ddpm_loss.js');
+    const { ddpmAncestralSample } = await import('./ddpm_sampler.js');
+    const narrow = vectorField({ name: 'narrow', apply: (x) => tf.slice(x, [0, 0], [-1, 1]) });
+    const x0 = tf.zeros([4, 2]);
+    const message = /field 'narrow' maps x of shape \[4, 2\] to \[4, 1\]/;
+    expect(() => scoreMatchingLoss(diffusionModel(vpSde(), narrow), x0, { seed: 0, iteration: 0 })).toThrow(message);
+    expect(() => ddpmLoss(narrow, { betaMin: 0.1, betaMax: 20, steps: 10 }, x0, { seed: 0, iteration: 0 })).toThrow(message);
+    expect(() => ddpmAncestralSample(narrow, { betaMin: 0.1, betaMax: 20, steps: 10 }, { n: 4, shape: [2], seed: 0 })).toThrow(message);
+    x0.dispose();
+  });
+});
