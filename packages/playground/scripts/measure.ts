@@ -4,8 +4,10 @@
  * DDPM beside it) and the seconds until the drawn shape is learned recognisably — at least 80% of
  * 1000 DiffFlow samples (λ = 1, N = 10) within 0.3 of the drawn curve (the heart is 5.3 wide).
  *
- *   npm run build -w @diffflow/playground && node --import tsx packages/playground/scripts/measure.ts [seconds]
+ *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts [seconds] [extra query] [backend filter]
  *
+ * e.g. `… measure.ts 60 '&ddpm=0' wasm` measures the wasm runs with DDPM off. A screenshot of each
+ * page after 30 s goes to /tmp/playground-<backend>-30s.png.
  * Prints one JSON line per backend. WebGL and WebGPU run on SwiftShader (CPU) here.
  */
 import { chromium } from 'playwright-core';
@@ -15,6 +17,8 @@ import type { PageState } from '../src/state.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.argv[2] ?? 60);
+const extraQuery = process.argv[3] ?? '';
+const only = process.argv[4] ?? '';
 const swiftshader = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-sandbox'];
 const webgpu = [...swiftshader, '--enable-unsafe-webgpu', '--enable-features=Vulkan,WebGPU'];
 
@@ -42,10 +46,10 @@ function nearShare(samples: Float32Array, curve: Float32Array, radius: number): 
 
 const isolated = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
 const plain = await preview({ root, configFile: false, base: './', logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
-for (const run of runs) {
+for (const run of runs.filter((r) => r.label.includes(only))) {
   const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: run.args });
-  const page = await browser.newPage();
-  const url = ((run.isolated ? isolated : plain).resolvedUrls?.local[0] ?? '') + run.query;
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const url = ((run.isolated ? isolated : plain).resolvedUrls?.local[0] ?? '') + run.query + extraQuery;
   await page.goto(url);
   const read = (): Promise<PageState> => page.evaluate(() => (window as unknown as { playground: { state(): PageState } }).playground.state());
   try {
@@ -63,11 +67,16 @@ for (const run of runs) {
   let recognisedIteration: number | null = null;
   let lastVisual = -1;
   const marks: { t: number; it: number }[] = [];
+  let shot = false;
   while ((Date.now() - started) / 1000 < seconds) {
     await page.waitForTimeout(1000);
     const s = await read();
     const t = (Date.now() - started) / 1000;
     marks.push({ t, it: s.iteration });
+    if (!shot && t >= 30) {
+      shot = true;
+      await page.screenshot({ path: `/tmp/playground-${run.label.split(/[ ,]/)[0]}${run.isolated ? '' : '-plain'}-30s.png`, fullPage: true });
+    }
     if (s.visuals !== null && s.visuals.iteration !== lastVisual) {
       lastVisual = s.visuals.iteration;
       if (recognisedAt === null && nearShare(s.visuals.samples, curve, 0.3) >= 0.8) {
@@ -82,6 +91,7 @@ for (const run of runs) {
   console.log(
     JSON.stringify({
       backend: run.label,
+      query: run.query + extraQuery,
       detail: s.backend?.detail,
       seconds,
       diffflowIterations: s.iteration,

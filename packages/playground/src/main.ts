@@ -227,7 +227,8 @@ function drawSamples(): void {
   const tag = s === undefined ? '' : ` (N = ${s.steps}, λ = ${s.lambda})`;
   const f = figure($<HTMLCanvasElement>('samples'), { title: `DiffFlow samples${tag}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v !== null) scatter(f, v.samples, '#1d4ed8');
-  const g = figure($<HTMLCanvasElement>('ddpm-samples'), { title: `DDPM samples${s === undefined ? '' : ` (N = ${s.steps}, ancestral)`}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
+  const ddpmTitle = state.settings?.ddpm === false ? 'DDPM samples (baseline off)' : `DDPM samples${s === undefined ? '' : ` (N = ${s.steps}, ancestral)`}`;
+  const g = figure($<HTMLCanvasElement>('ddpm-samples'), { title: ddpmTitle, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v?.ddpmSamples != null) scatter(g, v.ddpmSamples, '#b45309');
 }
 
@@ -253,7 +254,7 @@ function drawLoss(): void {
   const pad = 0.05 * (hi - lo || 1);
   const f = figure($<HTMLCanvasElement>('loss-curve'), {
     title: 'Training loss',
-    xLabel: 'DiffFlow iteration (DDPM: same wall-clock time per iteration)',
+    xLabel: 'DiffFlow iteration (DDPM: same time)',
     yLabel: 'nats per sample',
     bounds: [0, Math.max(10, ...its), lo - pad, hi + pad],
   });

@@ -51,32 +51,15 @@ export function figure(canvas: HTMLCanvasElement, o: FigureOptions): Figure {
   ctx.strokeRect(area.left + 0.5, area.top + 0.5, area.width, area.height);
   ctx.font = FONT;
   ctx.fillStyle = '#333';
-  if (x1 > x0) {
-    const xStep = niceStep(x1 - x0, 5);
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    for (const t of niceTicks(x0, x1, 5)) {
-      const X = Math.round(px(t)) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(X, area.top + area.height);
-      ctx.lineTo(X, area.top + area.height + 4);
-      ctx.stroke();
-      ctx.fillText(tickLabel(t, xStep), X, area.top + area.height + 5);
-    }
-  }
-  if (y1 > y0) {
-    const yStep = niceStep(y1 - y0, 5);
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const t of niceTicks(y0, y1, 5)) {
-      const Y = Math.round(py(t)) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(area.left - 4, Y);
-      ctx.lineTo(area.left, Y);
-      ctx.stroke();
-      ctx.fillText(tickLabel(t, yStep), area.left - 6, Y);
-    }
-  }
+  // x ticks below the frame, y ticks left of it
+  axisTicks(ctx, x0, x1, (t) => {
+    const X = Math.round(px(t)) + 0.5;
+    return { from: [X, area.top + area.height], to: [X, area.top + area.height + 4], label: [X, area.top + area.height + 5], align: 'center', baseline: 'top' };
+  });
+  axisTicks(ctx, y0, y1, (t) => {
+    const Y = Math.round(py(t)) + 0.5;
+    return { from: [area.left - 4, Y], to: [area.left, Y], label: [area.left - 6, Y], align: 'right', baseline: 'middle' };
+  });
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
   ctx.fillText(o.xLabel, area.left + area.width / 2, h - 2);
@@ -98,6 +81,30 @@ export function figure(canvas: HTMLCanvasElement, o: FigureOptions): Figure {
     py,
     toData: (cx, cy) => [x0 + ((cx - area.left) / area.width) * (x1 - x0), y0 + (1 - (cy - area.top) / area.height) * (y1 - y0)],
   };
+}
+
+interface TickPlace {
+  readonly from: [number, number];
+  readonly to: [number, number];
+  readonly label: [number, number];
+  readonly align: CanvasTextAlign;
+  readonly baseline: CanvasTextBaseline;
+}
+
+/** Tick marks and labels of one axis over [lo, hi] at the canvas places `place` gives. */
+function axisTicks(ctx: CanvasRenderingContext2D, lo: number, hi: number, place: (t: number) => TickPlace): void {
+  if (!(hi > lo)) return;
+  const step = niceStep(hi - lo, 5);
+  for (const t of niceTicks(lo, hi, 5)) {
+    const p = place(t);
+    ctx.beginPath();
+    ctx.moveTo(...p.from);
+    ctx.lineTo(...p.to);
+    ctx.stroke();
+    ctx.textAlign = p.align;
+    ctx.textBaseline = p.baseline;
+    ctx.fillText(tickLabel(t, step), ...p.label);
+  }
 }
 
 /** Clips drawing to the plot area while `draw` runs. */

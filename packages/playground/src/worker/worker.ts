@@ -27,7 +27,7 @@ import { squareBounds } from '../plot/bounds.js';
 
 const VISUAL_EVERY_MS = 1500;
 const HEATMAP_EVERY_MS = 6000;
-const HEATMAP_RES = 36;
+const HEATMAP_RES = 28;
 const PLOT_SAMPLES = 1000;
 const TRAJECTORY_POINTS = 400;
 
@@ -39,7 +39,7 @@ let generation = 0;
 let sampler: SamplerSettings = { lambda: 1, steps: 10, n: PLOT_SAMPLES, seed: 0 };
 let lastVisual = 0;
 let lastHeatmap = 0;
-/** What the last plots and heat-map cost (ms): they are refreshed at most every 4× / 6× that, so slow backends keep training. */
+/** What the last plots and heat-map cost (ms): they are refreshed at most every 4× that, so slow backends keep training. */
 let visualCost = 0;
 let heatmapCost = 0;
 /** Time DiffFlow and DDPM have trained (ms), so DDPM gets the same share. */
@@ -161,7 +161,7 @@ async function loop(mine: number): Promise<void> {
       trainRound(session);
       const now = performance.now();
       if (now - lastVisual > Math.max(VISUAL_EVERY_MS, 4 * visualCost)) sendVisuals();
-      else if (now - lastHeatmap > Math.max(HEATMAP_EVERY_MS, 6 * heatmapCost)) sendHeatmap();
+      else if (now - lastHeatmap > Math.max(HEATMAP_EVERY_MS, 4 * heatmapCost)) sendHeatmap();
     } catch (e) {
       stop();
       fail('training', e);
