@@ -1,7 +1,8 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   consumerEnv,
@@ -98,6 +99,14 @@ describe('a fresh project outside the workspace', () => {
     const stdout = run(process.execPath, [compiled], { cwd: project, env: { ...env, DIFFFLOW_EXAMPLE_ITERATIONS: '2' }, timeout: 120_000 });
     expect(stdout.trim()).not.toBe('');
     expect(stdout).not.toMatch(/\bNaN\b|Infinity/);
+  });
+
+  it("bundles @diffflow/backend for the browser with tfjs-core's register_all_gradients and no Node built-in", async () => {
+    writeFileSync(join(project, 'browser.mjs'), `import { registerGradients } from '@diffflow/backend';\nawait registerGradients();\n`);
+    const result = await build({ entryPoints: [join(project, 'browser.mjs')], absWorkingDir: project, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toContain('node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    expect(inputs.filter((path) => path.startsWith('node:') || path.includes('tfjs_gradients'))).toEqual([]);
   });
 
   it("imports every installed package without side effects: no gradient registered, Node's module loader untouched", () => {
