@@ -66,10 +66,10 @@ describe('takeDryRun / printDryRun', () => {
     expect(takeDryRun(['--iters=3'])).toEqual({ dryRun: false, argv: ['--iters=3'] });
   });
 
-  it('prints one JSON line with the command and its configuration', () => {
+  it('prints one JSON line with the command, the flags it accepts and its configuration', () => {
     const out: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0);
-    printDryRun('toy2d train', { batchSize: 3 });
-    expect(out).toEqual(['{"dryRun":"toy2d train","config":{"batchSize":3}}\n']);
+    printDryRun('toy2d train', { batchSize: 3 }, { batchSize: 'int', resume: 'boolean' });
+    expect(out).toEqual(['{"dryRun":"toy2d train","flags":["--batchSize","--resume"],"config":{"batchSize":3}}\n']);
   });
 });

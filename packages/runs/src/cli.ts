@@ -10,7 +10,7 @@
  * | 1 | anything else: a bug, reported with its stack |
  */
 import { DivergenceError } from '@diffflow/training';
-import { COMMAND_LINE_FIELD } from './config.js';
+import { COMMAND_LINE_FIELD, type FieldKind } from './config.js';
 import { configInvalid, ExperimentFailure, fail } from './errors.js';
 
 /** Exit code of bad input (a flag, a config value, a file, an output folder). */
@@ -81,7 +81,10 @@ export function takeDryRun(argv: readonly string[]): { readonly dryRun: boolean;
   return { dryRun, argv: rest };
 }
 
-/** Prints `{"dryRun": command, "config": …}` as one JSON line on stdout. */
-export function printDryRun(command: string, config: unknown): void {
-  process.stdout.write(`${JSON.stringify({ dryRun: command, config })}\n`);
+/**
+ * Prints `{"dryRun": command, "flags": [...], "config": …}` as one JSON line on stdout: the
+ * command, every flag it accepts (`--name`) and the configuration its flags decoded to.
+ */
+export function printDryRun(command: string, config: unknown, flags: Readonly<Record<string, FieldKind>>): void {
+  process.stdout.write(`${JSON.stringify({ dryRun: command, flags: Object.keys(flags).map((f) => `--${f}`), config })}\n`);
 }

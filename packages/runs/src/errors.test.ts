@@ -44,6 +44,11 @@ describe('formatError', () => {
     }
   });
 
+  it('suggests the one allowed name a key shortens (a renamed flag: --batch → --batchSize)', () => {
+    expect(formatError(unknownKey('--batch', ['--iters', '--batchSize', '--lr']))).toContain("did you mean '--batchSize'?");
+    expect(formatError(unknownKey('--s', ['--steps', '--seed']))).not.toContain('did you mean');
+  });
+
   it('does not suggest a far-away key', () => {
     expect(formatError(unknownKey('zzz', ['iters', 'lr']))).not.toContain('did you mean');
   });

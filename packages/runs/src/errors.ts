@@ -177,6 +177,9 @@ function absurd(e: never): never {
 
 /** The allowed value closest to `key` by edit distance, when it is close enough to be a typo. */
 function closest(key: string, allowed: readonly string[]): string | undefined {
+  const bare = key.replace(/^-+/, '').toLowerCase();
+  const extended = allowed.filter((a) => a.replace(/^-+/, '').toLowerCase().startsWith(bare));
+  if (bare.length >= 3 && extended.length === 1) return extended[0]; // a shortened name: --batch for --batchSize
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const a of allowed) {

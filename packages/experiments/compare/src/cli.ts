@@ -7,13 +7,13 @@
  */
 import { selectBackend } from '@diffflow/backend';
 import { openRunDir, orThrow, orThrowSync, printDryRun, runCli, takeDryRun } from '@diffflow/runs';
-import { compareNonIdentityFields, loadCompareConfig, runIdentity } from './config.js';
+import { compareFlags, compareNonIdentityFields, loadCompareConfig, runIdentity } from './config.js';
 import { describePlan, runCompare } from './run.js';
 
 await runCli(async (args) => {
   const { dryRun, argv } = takeDryRun(args);
   const config = orThrowSync(await loadCompareConfig(argv));
-  if (dryRun) return printDryRun('toy2d compare', config);
+  if (dryRun) return printDryRun('toy2d compare', config, compareFlags);
   const run = await orThrow(
     openRunDir(config.out, { config: runIdentity(config), resume: config.resume, nonIdentity: [...compareNonIdentityFields], extraExtensions: ['.md'] }),
   );

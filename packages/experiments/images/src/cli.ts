@@ -4,7 +4,7 @@
  * package's `runCli`); `--dryRun` prints the decoded configuration and stops.
  */
 import { selectBackend } from '@diffflow/backend';
-import { commands, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun } from '@diffflow/runs';
+import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
 import { loadImageSplits } from './model.js';
 import { trainImages } from './train.js';
@@ -20,7 +20,7 @@ await runCli(
         const decoded = orThrowSync(resolveConfig(ImagesConfig, defaultsFor(overrides), overrides));
         const { config: checked, schedule } = orThrowSync(checkImagesConfig(decoded));
         const config = { ...checked, out: checked.out === '' ? defaultOut(checked) : checked.out };
-        if (dryRun) return printDryRun('images train', config);
+        if (dryRun) return printDryRun('images train', config, imagesFlags);
         const splits = await orThrow(loadImageSplits(config));
         const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(imagesNonIdentityFields as readonly string[]).includes(k)));
         const backend = await selectBackend();
@@ -30,14 +30,14 @@ await runCli(
       sample: async (args) => {
         const { dryRun, argv } = takeDryRun(args);
         const flags = orThrowSync(parseFlags(argv, SampleFlags));
-        if (dryRun) return printDryRun('images sample', flags);
+        if (dryRun) return printDryRun('images sample', flags, flagsOf(SampleFlags));
         await selectBackend();
         await sampleImagesCommand(flags);
       },
       eval: async (args) => {
         const { dryRun, argv } = takeDryRun(args);
         const flags = orThrowSync(parseFlags(argv, EvalFlags));
-        if (dryRun) return printDryRun('images eval', flags);
+        if (dryRun) return printDryRun('images eval', flags, flagsOf(EvalFlags));
         await selectBackend();
         await evalImagesCommand(flags);
       },

@@ -8,10 +8,10 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
-import { commands, configInvalid, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, writeFileAtomic } from '@diffflow/runs';
+import { commands, configInvalid, flagsOf, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, writeFileAtomic } from '@diffflow/runs';
 import { defaultOut, TabularConfig, tabularDefaults, tabularFlags, tabularNonIdentityFields } from './config.js';
 import { loadTabularData } from './data.js';
-import { autoTrace, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';
+import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';
 import { disposeModel } from '@diffflow/training';
 import { trainTabular } from './train.js';
 
@@ -21,7 +21,7 @@ async function train(args: readonly string[]): Promise<void> {
   const overrides = orThrowSync(parseOverrides(argv, tabularFlags));
   const decoded = orThrowSync(resolveConfig(TabularConfig, tabularDefaults, overrides));
   const config = { ...decoded, out: decoded.out === '' ? defaultOut(decoded) : decoded.out };
-  if (dryRun) return printDryRun('tabular train', config);
+  if (dryRun) return printDryRun('tabular train', config, tabularFlags);
   const data = await orThrow(loadTabularData(config.dataset, config.data));
   const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(tabularNonIdentityFields as readonly string[]).includes(k)));
   const backend = await selectBackend();
@@ -33,7 +33,7 @@ async function evaluate(args: readonly string[]): Promise<void> {
   const started = performance.now();
   const { dryRun, argv } = takeDryRun(args);
   const flags = orThrowSync(parseEvalFlags(argv));
-  if (dryRun) return printDryRun('tabular eval', flags);
+  if (dryRun) return printDryRun('tabular eval', flags, flagsOf(EvalFlags));
   const runPath = flags.run ?? defaultOut(tabularDefaults);
   const backend = await selectBackend();
   const loaded = await orThrow(loadEmaRun(runPath));

@@ -8,13 +8,13 @@
  * decoded flags.
  */
 import { selectBackend } from '@diffflow/backend';
-import { orThrowSync, printDryRun, runCli, takeDryRun } from '@diffflow/runs';
-import { evalToy2d, parseEvalFlags } from './eval.js';
+import { flagsOf, orThrowSync, printDryRun, runCli, takeDryRun } from '@diffflow/runs';
+import { EvalFlags, evalToy2d, parseEvalFlags } from './eval.js';
 
 await runCli(async (args) => {
   const { dryRun, argv } = takeDryRun(args);
   const flags = orThrowSync(parseEvalFlags(argv));
-  if (dryRun) return printDryRun('toy2d eval', flags);
+  if (dryRun) return printDryRun('toy2d eval', flags, flagsOf(EvalFlags));
   const backend = await selectBackend();
   await evalToy2d(flags, backend.name);
 });
