@@ -128,8 +128,7 @@ describe('the built playground in headless Chromium', () => {
   });
 
   it('trains on WebGL (SwiftShader): ≥ 20 iterations, finite falling loss', async () => {
-    // Smaller still: SwiftShader compiles every shader on the CPU.
-    const { page, errors } = await open('?backend=webgl&dataset=8gaussians&hidden=16&batch=64&steps=4&ddpm=0');
+    const { page, errors } = await open(`?backend=webgl&dataset=8gaussians&${SMALL}&ddpm=0`);
     expect((await state(page)).backend?.name).toBe('webgl');
     const s = await trainFor(page, 20);
     expect(s.diffflowCurve.losses.every(Number.isFinite)).toBe(true);
