@@ -43,8 +43,8 @@ export { parseCifar10Batch, loadCifar10Batches, loadCifar10, cifar10FileNames, C
 
 // tabular
 export type { Matrix, Matrix64 } from './tabular/matrix.js';
-export { parseNpy, npyToMatrix, readNpyMatrix, encodeNpy } from './tabular/npy.js';
-export type { NpyArray } from './tabular/npy.js';
+export { parseNpy, npyToMatrix, readNpyMatrix, encodeNpy, encodeNpyArray, decodeNpyArray } from './tabular/npy.js';
+export type { NpyArray, NpyTypedArray, NpyTypedArrayFile } from './tabular/npy.js';
 export { parsePandasPickle } from './tabular/pandas_pickle.js';
 export type { NumericFrame } from './tabular/pandas_pickle.js';
 export { readNumericCsv } from './tabular/csv.js';

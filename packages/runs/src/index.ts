@@ -53,8 +53,7 @@ export type { Codec, ConfigLayer, FieldKind, CommandLine, ResolveOptions } from 
 export { writeFileAtomic, tempPathFor, isTempFileName, toBytes } from './atomic.js';
 export type { FileContent } from './atomic.js';
 
-export { writeNpy, readNpy, encodeNpy, decodeNpy } from './npy.js';
-export type { NpyArray, NpyData, NpyDtype } from './npy.js';
+export { writeNpy, readNpy } from './npy.js';
 
 export { encodeCheckpoint, decodeCheckpoint, crc32, crc32Portable, CHECKPOINT_VERSION } from './checkpoint_codec.js';
 export type { Checkpoint, CheckpointTensor } from './checkpoint_codec.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeNpy, encodeNpy, readNpy, writeNpy, type NpyArray } from './npy.js';
+import { decodeNpyArray, encodeNpyArray, formatDatasetError, type NpyTypedArrayFile } from '@diffflow/datasets';
+import { readNpy, writeNpy } from './npy.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -25,10 +26,10 @@ function header(bytes: Uint8Array): { dict: string; dataStart: number } {
   return { dict: Buffer.from(bytes.subarray(10, 10 + length)).toString('latin1'), dataStart: 10 + length };
 }
 
-describe('encodeNpy follows the .npy v1.0 format', () => {
+describe('encodeNpyArray (datasets, the one .npy module) follows the .npy v1.0 format', () => {
   it('writes magic, version 1.0, a 64-aligned header dict and little-endian float32 data', () => {
     const data = new Float32Array([1, -2.5, 3, 0, Number.NaN, 1e-30]);
-    const bytes = encodeNpy(data, [3, 2]);
+    const bytes = encodeNpyArray(data, [3, 2]);
     expect([...bytes.subarray(0, 6)]).toEqual([0x93, ...Buffer.from('NUMPY', 'latin1')]);
     expect([bytes[6], bytes[7]]).toEqual([1, 0]);
     const { dict, dataStart } = header(bytes);
@@ -41,19 +42,19 @@ describe('encodeNpy follows the .npy v1.0 format', () => {
   });
 
   it('writes the dtype codes of int32 and uint8 and the tuple forms of 1-D and 0-D shapes', () => {
-    expect(header(encodeNpy(new Int32Array([1, 2]), [2])).dict).toMatch(/'descr': ?'<i4'.*'shape': ?\(2,\)/);
-    expect(header(encodeNpy(new Uint8Array([7]), [])).dict).toMatch(/'descr': ?'\|u1'.*'shape': ?\(\)/);
+    expect(header(encodeNpyArray(new Int32Array([1, 2]), [2])).dict).toMatch(/'descr': ?'<i4'.*'shape': ?\(2,\)/);
+    expect(header(encodeNpyArray(new Uint8Array([7]), [])).dict).toMatch(/'descr': ?'\|u1'.*'shape': ?\(\)/);
   });
 
   it('refuses a shape that does not match the data', () => {
-    expect(() => encodeNpy(new Float32Array(6), [4, 2])).toThrow(RangeError);
-    expect(() => encodeNpy(new Float32Array(2), [-1, -2])).toThrow(RangeError);
+    expect(() => encodeNpyArray(new Float32Array(6), [4, 2])).toThrow(RangeError);
+    expect(() => encodeNpyArray(new Float32Array(2), [-1, -2])).toThrow(RangeError);
   });
 });
 
 describe('writeNpy / readNpy', () => {
   it('round-trips float32, int32 and uint8 arrays exactly', async () => {
-    const cases: NpyArray[] = [
+    const cases: NpyTypedArrayFile[] = [
       { data: new Float32Array([0.1, -0, Infinity, -3.4e38, 1.4e-45, 7]), shape: [2, 3], dtype: 'float32' },
       { data: new Int32Array([-2147483648, 2147483647, 0]), shape: [3], dtype: 'int32' },
       { data: new Uint8Array([0, 255, 128, 1]), shape: [1, 2, 2], dtype: 'uint8' },
@@ -78,7 +79,7 @@ describe('writeNpy / readNpy', () => {
     bytes.set(Buffer.from(headerText, 'latin1'), 10);
     new DataView(bytes.buffer).setFloat32(10 + headerText.length, 1.5, true);
     new DataView(bytes.buffer).setFloat32(14 + headerText.length, -2, true);
-    const r = ok(decodeNpy(bytes, 'x.npy'));
+    const r = ok(decodeNpyArray(bytes, 'x.npy'));
     expect([...r.data]).toEqual([1.5, -2]);
     expect(r.shape).toEqual([2]);
   });
@@ -87,16 +88,17 @@ describe('writeNpy / readNpy', () => {
     expect(await readNpy(join(dir, 'none.npy'))()).toEqual(E.left({ _tag: 'FileMissing', path: join(dir, 'none.npy') }));
   });
 
-  it('maps every truncation of a valid file, and foreign or unsupported headers, to FileMalformed', async () => {
-    const valid = encodeNpy(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+  it('maps every truncation of a valid file, and foreign or unsupported headers, to the datasets package errors', async () => {
+    const fileErrors = ['Truncated', 'BadMagic', 'Malformed', 'InconsistentCounts'];
+    const valid = encodeNpyArray(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
     for (let n = 0; n < valid.length; n++) {
-      const r = decodeNpy(valid.subarray(0, n), 'cut.npy');
-      expect(E.isLeft(r) && r.left._tag, `truncated to ${n} bytes`).toBe('FileMalformed');
+      const r = decodeNpyArray(valid.subarray(0, n), 'cut.npy');
+      expect(E.isLeft(r) && fileErrors.includes(r.left._tag), `truncated to ${n} bytes`).toBe(true);
     }
     const path = join(dir, 'cut.npy');
     await writeFile(path, valid.subarray(0, valid.length - 3));
     const cut = await readNpy(path)();
-    expect(cut).toEqual(E.left({ _tag: 'FileMalformed', path, reason: 'truncated: shape (2, 3) needs 24 data bytes, the file holds 21' }));
+    expect(cut).toEqual(E.left({ _tag: 'Truncated', path, expectedBytes: valid.length, actualBytes: valid.length - 3 }));
 
     const withHeader = (dict: string) => {
       const text = `${dict}\n`;
@@ -106,20 +108,20 @@ describe('writeNpy / readNpy', () => {
       return bytes;
     };
     const reasons = [
-      [withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }"), /dtype '<f8' is not supported/],
-      [withHeader("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"), /dtype '>f4' is not supported/],
+      [withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }"), /dtype f8 is not one of f4, i4, u1/],
+      [withHeader("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"), /big-endian dtype >f4 is not supported/],
       [withHeader("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }"), /fortran_order is True/],
-      [withHeader("{'descr': '<f4', 'fortran_order': False, }"), /no 'shape'/],
-      [withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (a, 2), }"), /must hold integers/],
-      [withHeader("{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (2,), }"), /no 'descr' string/],
-      [withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }"), /4 unexpected bytes after the data/],
-      [withHeader('not a dict'), /not a Python dict/],
-      [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0, 0, 0]), /not an \.npy file/],
-      [new Uint8Array([0x93, ...Buffer.from('NUMPY', 'latin1'), 9, 0, 0, 0]), /version 9\.0 is not supported/],
+      [withHeader("{'descr': '<f4', 'fortran_order': False, }"), /lacks descr, fortran_order or shape/],
+      [withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (a, 2), }"), /is not a tuple of integers/],
+      [withHeader("{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (2,), }"), /lacks descr/],
+      [withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }"), /file size in bytes vs header shape/],
+      [withHeader('not a dict'), /lacks descr/],
+      [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0, 0, 0]), /starts with 0x89504e470d0a/],
+      [new Uint8Array([0x93, ...Buffer.from('NUMPY', 'latin1'), 9, 0, 0, 0]), /unsupported \.npy format version 9/],
     ] as const;
     for (const [bytes, reason] of reasons) {
-      const r = decodeNpy(bytes, 'h.npy');
-      expect(E.isLeft(r) && r.left._tag === 'FileMalformed' && r.left.reason).toMatch(reason);
+      const r = decodeNpyArray(bytes, 'h.npy');
+      expect(E.isLeft(r) && formatDatasetError(r.left)).toMatch(reason);
     }
   });
 
@@ -129,8 +131,8 @@ describe('writeNpy / readNpy', () => {
     for (let k = 0; k < 300; k++) {
       const bytes = Uint8Array.from({ length: 1 + (k % 97) }, rand);
       if (k % 2 === 0) bytes.set([0x93, ...Buffer.from('NUMPY', 'latin1'), 1, 0].slice(0, bytes.length));
-      const r = decodeNpy(bytes, 'fuzz.npy');
-      if (E.isLeft(r)) expect(r.left._tag).toBe('FileMalformed');
+      const r = decodeNpyArray(bytes, 'fuzz.npy');
+      if (E.isLeft(r)) expect(['Truncated', 'BadMagic', 'Malformed', 'InconsistentCounts']).toContain(r.left._tag);
       else expect(r.right.data.length).toBe(r.right.shape.reduce((a, b) => a * b, 1));
     }
   });

@@ -12,7 +12,7 @@ import { isTempFileName, writeFileAtomic } from './atomic.js';
 import { encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
 import { showValue } from './config.js';
 import { describeCause, errnoCode, fromFsError, ioFailed, outputNotEmpty, type ExperimentError } from './errors.js';
-import { encodeNpy, type NpyData } from './npy.js';
+import { encodeNpyArray, type NpyTypedArray } from '@diffflow/datasets';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -57,7 +57,7 @@ export interface RunDir {
   writeSummary(obj: unknown): TE.TaskEither<ExperimentError, void>;
   /** Any other JSON file, atomically. */
   writeJson(name: string, obj: unknown): TE.TaskEither<ExperimentError, void>;
-  writeNpy(name: string, data: NpyData, shape: readonly number[]): TE.TaskEither<ExperimentError, void>;
+  writeNpy(name: string, data: NpyTypedArray, shape: readonly number[]): TE.TaskEither<ExperimentError, void>;
   writePng(name: string, png: Uint8Array): TE.TaskEither<ExperimentError, void>;
   saveCheckpoint(name: string, ckpt: Checkpoint): TE.TaskEither<ExperimentError, void>;
   loadCheckpoint(name: string): TE.TaskEither<ExperimentError, Checkpoint>;
@@ -234,7 +234,7 @@ function makeRunDir(path: string, resumed: boolean): RunDir {
       );
     },
     writeNpy: (name, data, shape) => {
-      const bytes = encodeNpy(data, shape); // a shape mismatch throws here, at the call
+      const bytes = encodeNpyArray(data, shape); // a shape mismatch throws here, at the call
       return inFolder(name, (target) => writeFileAtomic(target, bytes));
     },
     writePng: (name, png) => inFolder(name, (target) => writeFileAtomic(target, png)),

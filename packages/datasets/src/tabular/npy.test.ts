@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { encodeNpy, npyToMatrix, parseNpy, readNpyMatrix } from './npy.js';
+import { decodeNpyArray, encodeNpy, encodeNpyArray, npyToMatrix, parseNpy, readNpyMatrix } from './npy.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test-data/datasets/npy/', import.meta.url));
 const A = [0.5, -1, 2.25, 3, 4.5, -6];
@@ -52,3 +52,36 @@ describe('parseNpy', () => {
     expect(E.isLeft(r) && r.left._tag).toBe('FileNotFound');
   });
 });
+
+describe('encodeNpyArray / decodeNpyArray (the typed arrays of a run: float32, int32, uint8, any shape)', () => {
+  it('round-trip exactly in their own type, the data starting at a multiple of 64 bytes', () => {
+    const cases = [
+      { data: Float32Array.from([0.1, -0, Infinity, -3.4e38, 1.4e-45, 7]), shape: [2, 3], dtype: 'float32' },
+      { data: Int32Array.from([-2147483648, 2147483647, 0]), shape: [3], dtype: 'int32' },
+      { data: Uint8Array.from([0, 255, 128, 1]), shape: [1, 2, 2], dtype: 'uint8' },
+      { data: new Uint8Array([7]), shape: [], dtype: 'uint8' },
+    ] as const;
+    for (const c of cases) {
+      const bytes = encodeNpyArray(c.data, c.shape);
+      expect((bytes.length - c.data.byteLength) % 64).toBe(0);
+      const r = decodeNpyArray(bytes, 'x.npy');
+      expect(E.isRight(r) && r.right.dtype).toBe(c.dtype);
+      expect(E.isRight(r) && r.right.shape).toEqual(c.shape);
+      expect(E.isRight(r) && r.right.data.constructor).toBe(c.data.constructor);
+      expect(E.isRight(r) && Array.from(r.right.data)).toEqual(Array.from(c.data));
+      // and parseNpy (the loaders' reader) reads the same values widened
+      const wide = parseNpy(bytes, 'x.npy');
+      expect(E.isRight(wide) && Array.from(wide.right.values)).toEqual(Array.from(c.data));
+    }
+  });
+
+  it('refuses a shape that does not match the data (RangeError); other dtypes and Fortran order are Malformed', () => {
+    expect(() => encodeNpyArray(new Float32Array(6), [4, 2])).toThrow(RangeError);
+    expect(() => encodeNpyArray(new Float32Array(2), [-1, -2])).toThrow(RangeError);
+    const f8 = load('c_f8.npy');
+    expect(E.isRight(f8)).toBe(true);
+    const r = decodeNpyArray(new Uint8Array(readFileSync(FIXTURES + 'c_f8.npy')), 'c_f8.npy');
+    expect(E.isLeft(r) && r.left._tag).toBe('Malformed');
+  });
+});
+

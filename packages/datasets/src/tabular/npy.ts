@@ -1,7 +1,8 @@
 /**
  * NumPy .npy files: `\x93NUMPY`, a version (1.0, 2.0 or 3.0), the header length (uint16 for
  * version 1, uint32 after), a Python-literal header {'descr', 'fortran_order', 'shape'}, then the
- * data. npyjs decodes the data; this module checks everything npyjs takes on trust first (magic,
+ * data. The one .npy module of the workspace: the data loaders read with it and experiment runs
+ * write and read their arrays with it (`@diffflow/runs` adds the file I/O). npyjs decodes the data; this module checks everything npyjs takes on trust first (magic,
  * header length, dtype, and that the file holds exactly ∏shape · itemsize data bytes), so a bad
  * file gives a typed error instead of a short or misaligned array.
  */
@@ -143,5 +144,73 @@ export function readNpyMatrix(path: string, hint: string): TE.TaskEither<Dataset
 
 /** A float32 matrix as the bytes of a version-1 .npy file ('<f4', C order). */
 export function encodeNpy(m: Matrix): Uint8Array {
-  return new Uint8Array(npyDump(m.data, [m.rows, m.cols]));
+  return encodeNpyArray(m.data, [m.rows, m.cols]);
+}
+
+/** The element types {@link encodeNpyArray} writes and {@link decodeNpyArray} returns unwidened. */
+export type NpyTypedArray = Float32Array | Int32Array | Uint8Array;
+
+/** A decoded .npy array in its own element type, C order. */
+export interface NpyTypedArrayFile {
+  readonly data: NpyTypedArray;
+  readonly shape: number[];
+  readonly dtype: 'float32' | 'int32' | 'uint8';
+}
+
+const TYPED: Readonly<Record<string, NpyTypedArrayFile['dtype']>> = { f4: 'float32', i4: 'int32', u1: 'uint8' };
+
+/** The .npy spec pads the preamble and header to a multiple of 64 bytes. */
+const HEADER_ALIGN = 64;
+
+/**
+ * The bytes of a version-1.0 .npy file holding `data` in C order with `shape` ('<f4', '<i4' or
+ * '|u1'), the header padded so the data start at a multiple of 64 bytes as the spec asks.
+ * Throws a RangeError when ∏shape ≠ data.length or a dimension is not an integer ≥ 0.
+ */
+export function encodeNpyArray(data: NpyTypedArray, shape: readonly number[]): Uint8Array {
+  if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array)) {
+    throw new RangeError('encodeNpyArray: data must be a Float32Array, Int32Array or Uint8Array');
+  }
+  for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new RangeError(`encodeNpyArray: shape must hold integers >= 0, got [${shape.join(', ')}]`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== data.length) throw new RangeError(`encodeNpyArray: shape [${shape.join(', ')}] holds ${size} values, data has ${data.length}`);
+  const raw = new Uint8Array(npyDump(data, [...shape]));
+  // npyjs pads the header to 8 bytes; re-pad it to the spec's 64 (the header is ASCII).
+  const headerLength = raw[8]! | (raw[9]! << 8);
+  const dict = String.fromCharCode(...raw.subarray(10, 10 + headerLength)).trimEnd();
+  const total = Math.ceil((10 + dict.length + 1) / HEADER_ALIGN) * HEADER_ALIGN;
+  const header = `${dict}${' '.repeat(total - 10 - dict.length - 1)}\n`;
+  const out = new Uint8Array(total + data.byteLength);
+  out.set(raw.subarray(0, 8));
+  out[8] = header.length & 0xff;
+  out[9] = header.length >> 8;
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  out.set(raw.subarray(10 + headerLength), total);
+  return out;
+}
+
+/**
+ * Parses the bytes of a .npy file (versions 1.0–3.0) holding float32, int32 or uint8 values in C
+ * order into an array of that type (what {@link encodeNpyArray} writes; {@link parseNpy} reads
+ * any numeric dtype widened to float64). Every problem is a `DatasetError` naming `path`.
+ */
+export function decodeNpyArray(bytes: Uint8Array, path: string): E.Either<DatasetError, NpyTypedArrayFile> {
+  return pipe(
+    parseHeader(bytes, path),
+    E.chain((h) => {
+      const dtype = TYPED[h.dtype];
+      if (dtype === undefined) return E.left(datasetError.malformed(path, `dtype ${h.dtype} is not one of f4, i4, u1 (float32, int32, uint8); in NumPy use arr.astype('<f4')`));
+      if (h.fortranOrder) return E.left(datasetError.malformed(path, 'fortran_order is True; only C order is read here (in NumPy use np.ascontiguousarray(arr))'));
+      const count = h.shape.reduce((a, b) => a * b, 1);
+      const expected = h.dataOffset + count * ITEM_SIZE[h.dtype]!;
+      if (!Number.isSafeInteger(expected)) return E.left(datasetError.malformed(path, `.npy shape (${h.shape.join(', ')}) is too large`));
+      if (bytes.length < expected) return E.left(datasetError.truncated(path, expected, bytes.length));
+      if (bytes.length > expected) return E.left(datasetError.inconsistentCounts(path, `file size in bytes vs header shape (${h.shape.join(', ')})`, expected, bytes.length));
+      // a copy into a fresh buffer: the data offset need not be aligned for a typed-array view
+      const copy = new ArrayBuffer(expected - h.dataOffset);
+      new Uint8Array(copy).set(bytes.subarray(h.dataOffset, expected));
+      const data = dtype === 'float32' ? new Float32Array(copy) : dtype === 'int32' ? new Int32Array(copy) : new Uint8Array(copy);
+      return E.right({ data, shape: h.shape, dtype });
+    }),
+  );
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeCheckpoint, decodeNpy, runCli as runner } from '@diffflow/runs';
+import { decodeCheckpoint, runCli as runner } from '@diffflow/runs';
+import { decodeNpyArray } from '@diffflow/datasets';
 import { tabularMain } from './commands.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
@@ -92,7 +93,7 @@ describe('tabular command line (end to end, tiny budget)', () => {
     const folder = evalDir(out);
     const result = json(join(folder, 'eval.json'));
     expect(result).toMatchObject({ dataset: 'synthetic', n: 100, dim: 6, checkpointIteration: 4, settings: { trace: 'exact', solver: 'rk45' } });
-    const nll = decodeNpy(readFileSync(join(folder, 'nll.npy')), 'nll.npy');
+    const nll = decodeNpyArray(readFileSync(join(folder, 'nll.npy')), 'nll.npy');
     if (E.isLeft(nll)) throw new Error('nll.npy');
     expect(nll.right.shape).toEqual([100]);
     const mean = Array.from(nll.right.data as Float32Array).reduce((a, b) => a + b, 0) / 100;

@@ -20,7 +20,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { expectNoLeaks } from '@diffflow/test-utils';
-import { decodeNpy, decodePng, formatError, loadCheckpoint } from '@diffflow/runs';
+import { decodePng, formatError, loadCheckpoint } from '@diffflow/runs';
+import { decodeNpyArray } from '@diffflow/datasets';
 import { disposeModel } from '@diffflow/training';
 import { evaluateToy2d, evalFolderName, loadEmaRun, parseEvalFlags, type LoadedRun } from './eval.js';
 
@@ -116,7 +117,7 @@ describe('toy2d eval (end to end on a tiny CLI-trained run)', () => {
     expect(report.negativeElbo.nats).toBeCloseTo(report.negativeElbo.modelNats - logDet, 4);
 
     // per-point NLL: [n] float32, its mean is the reported one (float32 values ~5, n = 600: 1e-4)
-    const npy = decodeNpy(readFileSync(join(out, 'nll.npy')), 'nll.npy');
+    const npy = decodeNpyArray(readFileSync(join(out, 'nll.npy')), 'nll.npy');
     if (E.isLeft(npy)) throw new Error(formatError(npy.left));
     expect([...npy.right.shape]).toEqual([600]);
     const values = npy.right.data as Float32Array;

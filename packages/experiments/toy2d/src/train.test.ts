@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeNpy } from '@diffflow/runs';
+import { decodeNpyArray } from '@diffflow/datasets';
 
 function npy(path: string): { shape: number[]; dtype: string } {
-  const r = decodeNpy(readFileSync(path), path);
+  const r = decodeNpyArray(readFileSync(path), path);
   if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
   return { shape: [...r.right.shape], dtype: r.right.dtype };
 }
