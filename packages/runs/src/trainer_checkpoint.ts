@@ -61,6 +61,8 @@ export interface EmaModel<C> {
   readonly checkpoint: Checkpoint;
   readonly config: C;
   readonly model: DiffFlowModel;
+  /** The training iteration the checkpoint was saved at (meta.iteration), null when it has none. */
+  readonly iteration: number | null;
 }
 
 /**
@@ -68,16 +70,17 @@ export interface EmaModel<C> {
  * becomes `FileMalformed` "its config is invalid: …" naming the file), builds the model (`build`,
  * which may return more than the model, e.g. a normaliser read from the meta) and assigns the EMA
  * weights ('ema/drift/…', 'ema/score/…'). On any error the model is released and only the error
- * is returned.
+ * is returned; a missing file's `FileMissing` carries `missingHint` (what to do instead).
  */
 export function loadEmaModel<C, B extends { readonly model: DiffFlowModel }>(
   path: string,
   decode: (ckpt: Checkpoint) => E.Either<ExperimentError, C>,
   build: (config: C, ckpt: Checkpoint) => E.Either<ExperimentError, B>,
+  missingHint?: string,
 ): TE.TaskEither<ExperimentError, EmaModel<C> & B> {
   return async () => {
     const loaded = await loadCheckpoint(path)();
-    if (E.isLeft(loaded)) return loaded;
+    if (E.isLeft(loaded)) return E.left(loaded.left._tag === 'FileMissing' && missingHint !== undefined ? { ...loaded.left, hint: missingHint } : loaded.left);
     const checkpoint = loaded.right;
     const config = decode(checkpoint);
     if (E.isLeft(config)) return E.left(fileMalformed(path, `its config is invalid: ${formatError(config.left)}`));
@@ -88,6 +91,7 @@ export function loadEmaModel<C, B extends { readonly model: DiffFlowModel }>(
       disposeModel(built.right.model);
       return assigned;
     }
-    return E.right({ ...built.right, checkpoint, config: config.right });
+    const iteration = checkpoint.meta['iteration'];
+    return E.right({ ...built.right, checkpoint, config: config.right, iteration: typeof iteration === 'number' ? iteration : null });
   };
 }

@@ -65,8 +65,7 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
     ),
   );
   const { config, schedule } = loaded.config;
-  const iteration = loaded.checkpoint.meta['iteration'];
-  return { path: runPath, config, schedule, channels: loaded.channels, iteration: typeof iteration === 'number' ? iteration : 0, model: loaded.model };
+  return { path: runPath, config, schedule, channels: loaded.channels, iteration: loaded.iteration ?? 0, model: loaded.model };
 }
 
 

@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import { fixedGrid } from '@diffflow/sde-core';
 import type { DiffFlowModel } from '@diffflow/losses';
@@ -121,8 +122,8 @@ export interface LoadedRun {
 /** Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`, `ema/score/…`). */
 export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {
   const ckptPath = `${runPath}/${CHECKPOINT}`;
-  return async () => {
-    const loaded = await loadEmaModel(
+  return pipe(
+    loadEmaModel(
       ckptPath,
       (ckpt) => resolveConfig(TabularConfig, tabularDefaults, (ckpt.meta['config'] ?? {}) as Record<string, unknown>),
       (config, ckpt) => {
@@ -131,15 +132,10 @@ export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, Load
         if (standardizer === undefined) return E.left(fileMalformed(ckptPath, 'its standardizer (meta.standardizer: {mean, std}) is missing or invalid'));
         return E.right({ model: tabularModel(config, standardizer.dim), standardizer });
       },
-    )();
-    if (E.isLeft(loaded)) {
-      const e = loaded.left;
-      return E.left(e._tag === 'FileMissing' ? { ...e, hint: `no trained run in '${runPath}'; train one with tabular:train or pass --run=<folder>` } : e);
-    }
-    const { checkpoint, config, model, standardizer } = loaded.right;
-    const it = checkpoint.meta['iteration'];
-    return E.right({ config, standardizer, model, iteration: typeof it === 'number' ? it : null });
-  };
+      `no trained run in '${runPath}'; train one with tabular:train or pass --run=<folder>`,
+    ),
+    TE.map(({ config, standardizer, model, iteration }) => ({ config, standardizer, model, iteration })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

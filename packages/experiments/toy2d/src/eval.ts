@@ -14,7 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import { fixedGrid } from '@diffflow/sde-core';
 import type { DiffFlowModel } from '@diffflow/losses';
@@ -104,8 +105,8 @@ export interface LoadedRun {
  */
 export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {
   const ckptPath = `${runPath}/${CHECKPOINT}`;
-  return async () => {
-    const loaded = await loadEmaModel(
+  return pipe(
+    loadEmaModel(
       ckptPath,
       (ckpt) => resolveConfig(Toy2dConfig, toy2dDefaults, (ckpt.meta['config'] ?? {}) as Record<string, unknown>),
       (config, ckpt) => {
@@ -113,15 +114,10 @@ export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, Load
         if (E.isLeft(normalizer)) return E.left(fileMalformed(ckptPath, normalizer.left._tag === 'Malformed' ? normalizer.left.reason : 'its normalizer is invalid'));
         return E.right({ model: toyModel(config), normalizer: normalizer.right });
       },
-    )();
-    if (E.isLeft(loaded)) {
-      const e = loaded.left;
-      return E.left(e._tag === 'FileMissing' ? { ...e, hint: `no trained run in '${runPath}'; train one with toy2d:train or pass --run=<folder>` } : e);
-    }
-    const { checkpoint, config, model, normalizer } = loaded.right;
-    const it = checkpoint.meta['iteration'];
-    return E.right({ config, normalizer, model, iteration: typeof it === 'number' ? it : null });
-  };
+      `no trained run in '${runPath}'; train one with toy2d:train or pass --run=<folder>`,
+    ),
+    TE.map(({ config, normalizer, model, iteration }) => ({ config, normalizer, model, iteration })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
