@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { trainUntil, type Steppable } from './loop.js';
-import { DivergenceError } from './trainer.js';
+import { DivergenceError } from './retry.js';
 
 /** A stand-in trainer: iteration i reports i, diverging at `divergeAt`. */
 function counter(divergeAt = Number.POSITIVE_INFINITY, failWith?: Error): Steppable<number> {

@@ -1,4 +1,4 @@
-import { DivergenceError } from './trainer.js';
+import { DivergenceError } from './retry.js';
 
 /** What {@link trainUntil} steps: DiffFlow's `Trainer`, the DDPM baseline's, or any other. */
 export interface Steppable<M> {

@@ -15,6 +15,10 @@ import { disposeGradientResult, gradientStrategy, type GradientStrategyName } fr
 import type { Ema } from './ema.js';
 import { namedParameters } from './diffflow_parameters.js';
 import { namedOptimizer, type TrainerState } from './named_optimizer.js';
+import { lossAttempt } from './loss_trainer.js';
+import { firstGoodAttempt, type Attempt } from './retry.js';
+
+export { DivergenceError, firstGoodAttempt, type Attempt } from './retry.js';
 
 export type { TrainerState } from './named_optimizer.js';
 
@@ -93,42 +97,6 @@ export interface StepMetrics {
   /** Attempts that were skipped because something went non-finite. */
   readonly retries: number;
   readonly ms: number;
-}
-
-/**
- * Raised when an iteration stays non-finite after every retry. Weights are the last good ones;
- * `checkpoint`, when given, names the file they were saved to (the training loop adds it).
- */
-export class DivergenceError extends Error {
-  override readonly name = 'DivergenceError';
-  constructor(
-    readonly iteration: number,
-    readonly term: string,
-    readonly checkpoint?: string,
-  ) {
-    super(
-      `training diverged at iteration ${iteration}: ${term} is not finite (weights kept from the last good iteration)` +
-        (checkpoint === undefined ? '' : `; checkpoint ${checkpoint} holds the last good weights`),
-    );
-  }
-}
-
-/** One try at an iteration: its result, or what went non-finite. */
-export type Attempt<M> = { readonly value: M } | { readonly failed: string };
-
-/**
- * The retry policy both trainers share: tries 0, 1, … maxRetries of `iteration` (each caller draws
- * fresh noise per try) until one succeeds; returns its value and how many tries were skipped, or
- * throws a {@link DivergenceError} naming the last failure.
- */
-export function firstGoodAttempt<M>(iteration: number, maxRetries: number, attempt: (k: number) => Attempt<M>): { value: M; retries: number } {
-  let lastFailure = '';
-  for (let k = 0; k <= maxRetries; k++) {
-    const out = attempt(k);
-    if ('value' in out) return { value: out.value, retries: k };
-    lastFailure = out.failed;
-  }
-  throw new DivergenceError(iteration, lastFailure);
 }
 
 export interface Trainer {
@@ -210,20 +178,14 @@ export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data:
   /** One score warm-up iteration: the warm-up loss's gradient in the score's parameters only. */
   const warmupAttempt = (attempt: number, w: ScoreWarmup): Attempt<Metrics> => {
     const x0 = (w.data ?? data)(iteration);
-    let out: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    let out: Attempt<{ loss: number; lr: number; gradNorm: number }>;
     try {
-      out = tf.variableGrads(() => w.loss(x0, iteration, attemptSeed(attempt)), scoreVariables);
+      out = lossAttempt(optimizer, scoreVariables, () => w.loss(x0, iteration, attemptSeed(attempt)), w.lr ?? config.lr, iteration, 'score warm-up loss');
     } finally {
       x0.dispose();
     }
-    const loss = out.value.dataSync()[0] as number;
-    out.value.dispose();
-    if (!Number.isFinite(loss)) {
-      tf.dispose(Object.values(out.grads));
-      return { failed: `score warm-up loss (${loss})` };
-    }
-    const u = optimizer.update(out.grads, w.lr ?? config.lr, iteration);
-    if ('failed' in u) return u;
+    if ('failed' in out) return out;
+    const { loss, ...u } = out.value;
     const none = Number.NaN;
     return {
       value: { iteration, phase: 'score-warmup', steps: 0, ...u, objective: loss, bound: none, boundPerDim: none, terminal: none, backwardEnergy: none, forwardEnergy: none },
