@@ -60,7 +60,7 @@ export type { Checkpoint, CheckpointTensor } from './checkpoint_codec.js';
 export { saveCheckpoint, loadCheckpoint, variablesToTensors, assignTensors, tensorName } from './checkpoint.js';
 export type { NamedVariable, AssignOptions } from './checkpoint.js';
 
-export { checkpointFromState, stateFromCheckpoint, resumeTrainer, saveTrainer, loadEmaModel } from './trainer_checkpoint.js';
+export { checkpointFromState, stateFromCheckpoint, resumeTrainer, saveTrainer, loadEmaModel, storedConfig, renamedConfigFields } from './trainer_checkpoint.js';
 export type { Restorable, EmaModel } from './trainer_checkpoint.js';
 export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';

@@ -8,7 +8,7 @@ import type { DiffFlowModel } from '@diffflow/losses';
 import type { TrainerState } from '@diffflow/training';
 import { saveCheckpoint } from './checkpoint.js';
 import { configInvalid } from './errors.js';
-import { checkpointFromState, loadEmaModel, stateFromCheckpoint } from './trainer_checkpoint.js';
+import { checkpointFromState, loadEmaModel, stateFromCheckpoint, storedConfig } from './trainer_checkpoint.js';
 
 /** A stand-in DiffFlow model: drift and score each one named weight vector of length `n`. */
 function fakeModel(n = 3): DiffFlowModel & { disposed: () => boolean } {
@@ -86,3 +86,13 @@ describe('loadEmaModel', () => {
     expect(E.isLeft(missing) && missing.left).toMatchObject({ _tag: 'FileMissing', hint: 'train one first' });
   });
 });
+
+describe('storedConfig', () => {
+  it("reads meta.config with renamed fields under their new name (batch → batchSize), the new name winning", () => {
+    expect(storedConfig({ meta: { config: { batch: 64, lr: 1 } }, tensors: {} })).toEqual({ batchSize: 64, lr: 1 });
+    expect(storedConfig({ meta: { config: { batch: 64, batchSize: 8 } }, tensors: {} })).toEqual({ batch: 64, batchSize: 8 });
+    expect(storedConfig({ meta: {}, tensors: {} })).toEqual({});
+    expect(storedConfig({ meta: { config: [1] }, tensors: {} })).toEqual({});
+  });
+});
+

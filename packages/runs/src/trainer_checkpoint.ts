@@ -95,3 +95,18 @@ export function loadEmaModel<C, B extends { readonly model: DiffFlowModel }>(
     return E.right({ ...built.right, checkpoint, config: config.right, iteration: typeof iteration === 'number' ? iteration : null });
   };
 }
+
+/** Fields renamed since checkpoints were first written: old name → new name. */
+export const renamedConfigFields: Readonly<Record<string, string>> = { batch: 'batchSize' };
+
+/**
+ * The configuration a checkpoint stored (`meta.config`, `{}` when absent), with fields renamed
+ * since it was written ({@link renamedConfigFields}: `batch` → `batchSize`) under their new name,
+ * so runs trained before a rename still sample and evaluate.
+ */
+export function storedConfig(ckpt: Checkpoint): Record<string, unknown> {
+  const raw = ckpt.meta['config'];
+  const stored = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  return Object.fromEntries(Object.entries(stored).map(([k, v]) => [renamedConfigFields[k] !== undefined && !(renamedConfigFields[k] as string in stored) ? (renamedConfigFields[k] as string) : k, v]));
+}
+

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { fileMalformed, intAtLeast, loadEmaModel, numberAtLeast, openRunDir, orThrow, resolveConfig } from '@diffflow/runs';
+import { fileMalformed, intAtLeast, loadEmaModel, numberAtLeast, openRunDir, orThrow, resolveConfig, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
@@ -54,7 +54,7 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
     loadEmaModel(
       ckptPath,
       (ckpt) => {
-        const stored = (ckpt.meta['config'] ?? {}) as Record<string, unknown>;
+        const stored = storedConfig(ckpt);
         return E.chain(checkImagesConfig)(resolveConfig(ImagesConfig, storedDefaultsFor(stored), stored));
       },
       ({ config }, ckpt) => {

@@ -26,7 +26,7 @@ import {
   numberAbove,
   oneOf,
   parseFlags,
-  resolveConfig,
+  resolveConfig, storedConfig,
   type ExperimentError,
 } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
@@ -125,7 +125,7 @@ export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, Load
   return pipe(
     loadEmaModel(
       ckptPath,
-      (ckpt) => resolveConfig(TabularConfig, tabularDefaults, (ckpt.meta['config'] ?? {}) as Record<string, unknown>),
+      (ckpt) => resolveConfig(TabularConfig, tabularDefaults, storedConfig(ckpt)),
       (config, ckpt) => {
         const dim = ckpt.meta['dim'];
         const standardizer = decodeStandardizer(ckpt.meta['standardizer'], typeof dim === 'number' ? dim : undefined);

@@ -21,7 +21,7 @@ import { fixedGrid } from '@diffflow/sde-core';
 import type { DiffFlowModel } from '@diffflow/losses';
 import { logDensityGrid, negativeElbo, probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
 import { decodeNormalizer, sampleToy, toyNames, type Normalizer } from '@diffflow/datasets';
-import { configInvalid, fileMalformed, loadEmaModel, heatmapPng, intAtLeast, intInRange, numberAbove, oneOf, openRunDir, orThrow, orThrowSync, panelsPng, parseFlags, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { configInvalid, fileMalformed, loadEmaModel, heatmapPng, intAtLeast, intInRange, numberAbove, oneOf, openRunDir, orThrow, orThrowSync, panelsPng, parseFlags, resolveConfig, storedConfig, type ExperimentError } from '@diffflow/runs';
 import { defaultOut, Toy2dConfig, toy2dDefaults } from './config.js';
 import { normalizerLogDet, toyModel } from './model.js';
 import { disposeModel, purposeSeed } from '@diffflow/training';
@@ -108,7 +108,7 @@ export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, Load
   return pipe(
     loadEmaModel(
       ckptPath,
-      (ckpt) => resolveConfig(Toy2dConfig, toy2dDefaults, (ckpt.meta['config'] ?? {}) as Record<string, unknown>),
+      (ckpt) => resolveConfig(Toy2dConfig, toy2dDefaults, storedConfig(ckpt)),
       (config, ckpt) => {
         const normalizer = decodeNormalizer(ckpt.meta['normalizer'], ckptPath);
         if (E.isLeft(normalizer)) return E.left(fileMalformed(ckptPath, normalizer.left._tag === 'Malformed' ? normalizer.left.reason : 'its normalizer is invalid'));
