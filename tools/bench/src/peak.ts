@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from './stats.js';
 
 /** One measurement of the ceiling. */
 export interface MatMulPeak {
@@ -59,12 +60,6 @@ export function measureMatMulPeak(shape: readonly [number, number, number], thre
       });
     });
   });
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** A thread of the measurement: warm up, say "ready", wait for "go", run, print the times. */

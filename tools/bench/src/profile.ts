@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadavg } from 'node:os';
+import { median } from './stats.js';
 import { adjointChunks, matMulFlopsOfKernels, matMulKernels, samplerBlocks, splitRows, type ProfiledKernel } from './flops.js';
 import { adjointChunk, forwardNoisePass, defaultChunkRows, driftCacheBytes, referenceShape, samplerPath, samplingShard, startBackend, startWorkload, type Piece } from './workload.js';
 
@@ -58,12 +59,6 @@ interface Category {
   count: number;
   ms: number;
   flops: number;
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 const time = (f: () => void): number => {

@@ -42,6 +42,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, samplingFlops, splitRows } from './flops.js';
+import { median } from './stats.js';
 import { measureMatMulPeak, type MatMulPeak } from './peak.js';
 import { defaultChunkRows, driftCacheBytes, referenceShape, samplerPath, type WorkloadJob } from './workload.js';
 
@@ -185,12 +186,6 @@ function rowFlops(row: Row, parallelShards: number): number | null {
 function lastLine(text: string): string {
   const lines = text.trim().split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
   return (lines.find((l) => /Error|error/.test(l)) ?? lines[lines.length - 1] ?? '').slice(0, 200);
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function parseArgs(argv: readonly string[]): Map<string, string> {
