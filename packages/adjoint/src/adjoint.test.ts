@@ -8,12 +8,15 @@ import {
   piecewiseDiffusion,
   progressiveSchedule,
   replayableNormal,
+  diffflowSde,
+  diffusionModel,
   type Diffusion,
+  type DiffusionModel,
   type GridSpec,
   type TimeGrid,
 } from '@diffflow/sde-core';
 import { fourierMlp, linearize, registerPullbacks, variablesOf, vjp, type FieldLinearization, type FieldLinearizeOptions, type VectorField, type VjpResult } from '@diffflow/networks';
-import { trajectoryKl, trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
+import { trajectoryKl, trajectoryLossTerms } from '@diffflow/losses';
 import { centralDifference, expectNoLeaks, relativeError } from '@diffflow/test-utils';
 import { adjointGradients, adjointStrategy } from './adjoint.js';
 import { naiveGradients } from './naive.js';
@@ -28,7 +31,14 @@ import { disposeGradientResult, type GradientResult, type GradientStrategy } fro
 const drift = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed: 1, name: 'drift' });
 const score = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed: 2, name: 'score' });
 const piecewise = piecewiseDiffusion([1e-3, 0.05], [0.1, 0.5]);
-const model: DiffFlowModel = { drift, score, diffusion: piecewise };
+/** A DiffFlow model from its parts (learned drift, score, g). */
+interface Parts {
+  readonly drift: VectorField;
+  readonly score: VectorField;
+  readonly diffusion: Diffusion;
+}
+const asModel = (p: Parts): DiffusionModel => diffusionModel(diffflowSde({ drift: p.drift, diffusion: p.diffusion }), p.score);
+const model: Parts = { drift, score, diffusion: piecewise };
 const x0 = replayableNormal([16, 2], { seed: 3, purpose: 'data', iteration: 0, step: 0 });
 const spec = (steps: number): GridSpec => ({ steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
 afterAll(() => {
@@ -43,8 +53,8 @@ interface Plain {
 }
 
 /** Runs a strategy and reads its result into plain arrays (disposing the tensors). */
-function run(strategy: GradientStrategy, m: DiffFlowModel, grid: TimeGrid, seed = 7, iteration = 0): Plain {
-  const result = strategy(m, x0, grid, forwardNoise(seed, iteration));
+function run(strategy: GradientStrategy, m: Parts, grid: TimeGrid, seed = 7, iteration = 0): Plain {
+  const result = strategy(asModel(m), x0, grid, forwardNoise(seed, iteration));
   const plain = read(result);
   disposeGradientResult(result);
   return plain;
@@ -159,7 +169,7 @@ describe('adjointGradients', () => {
   });
 
   it('matches naive backprop with a functional g schedule (√ of a VP-like β(t))', () => {
-    const m: DiffFlowModel = { drift, score, diffusion: functionalDiffusion((t) => Math.sqrt(0.5 + 40 * t)) };
+    const m: Parts = { drift, score, diffusion: functionalDiffusion((t) => Math.sqrt(0.5 + 40 * t)) };
     const grid = flexibleGridAt(spec(7), 3, 4);
     expect(worstGradientError(run(adjointGradients, m, grid), run(naiveGradients, m, grid))).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
   });
@@ -184,7 +194,7 @@ describe('adjointGradients', () => {
     const grid = fixedGrid(spec(7));
     const noise = forwardNoise(7, 0);
     const adjoint = run(adjointGradients, model, grid);
-    const loss = (): number => tf.tidy(() => trajectoryKl(model, x0, grid, noise).objective.dataSync()[0] as number);
+    const loss = (): number => tf.tidy(() => trajectoryKl(asModel(model), x0, grid, noise).objective.dataSync()[0] as number);
     const checked: [VectorField, string][] = [
       [drift, 'output.bias'],
       [drift, 'output.weight'],
@@ -278,7 +288,7 @@ describe('adjointGradients', () => {
       dispose: () => undefined,
       apply: (x, t) => tf.tidy(() => tf.mul(drift.apply(x, t), -0.5)),
     };
-    const m: DiffFlowModel = { drift, score: trunk, diffusion: piecewise };
+    const m: Parts = { drift, score: trunk, diffusion: piecewise };
     const grid = fixedGrid(spec(2));
     const adjoint = run(adjointGradients, m, grid);
     expect(Object.keys(adjoint.grads)).toHaveLength(drift.parameters.length);
@@ -288,17 +298,17 @@ describe('adjointGradients', () => {
   it('leaks no tensors after 1 and after 3 calls, for both strategies', () => {
     const grid = flexibleGridAt(spec(3), 5, 0);
     for (const strategy of [adjointGradients, naiveGradients]) {
-      expectNoLeaks(() => strategy(model, x0, grid, forwardNoise(1, 0)));
-      expectNoLeaks(() => [0, 1, 2].map((it) => strategy(model, x0, grid, forwardNoise(1, it))));
+      expectNoLeaks(() => strategy(asModel(model), x0, grid, forwardNoise(1, 0)));
+      expectNoLeaks(() => [0, 1, 2].map((it) => strategy(asModel(model), x0, grid, forwardNoise(1, it))));
     }
   });
 
   it('rejects a schedule with g = 0 where δ^B needs noise, without leaking', () => {
     const vanishing: Diffusion = piecewiseDiffusion([1e-3, 0.05], [0.2, 0]);
     const before = tf.memory().numTensors;
-    expect(() => adjointGradients({ drift, score, diffusion: vanishing }, x0, fixedGrid(spec(3)), forwardNoise(1, 0))).toThrow(RangeError);
+    expect(() => adjointGradients(asModel({ drift, score, diffusion: vanishing }), x0, fixedGrid(spec(3)), forwardNoise(1, 0))).toThrow(RangeError);
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => adjointGradients(model, x0, [0.01], forwardNoise(1, 0))).toThrow(/at least 2 time points/);
+    expect(() => adjointGradients(asModel(model), x0, [0.01], forwardNoise(1, 0))).toThrow(/at least 2 time points/);
     expect(() => adjointStrategy({ driftValues: 'cached' as 'replay' })).toThrow(/driftValues must be/);
   });
 });

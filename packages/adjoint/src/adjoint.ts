@@ -5,11 +5,12 @@ import {
   checkSdeGrid,
   halfSquaredNorm,
   stepSizes,
+  type DiffusionModel,
   type ReplayableNoise,
   type TimeGrid,
 } from '@diffflow/sde-core';
 import { hasLinearize, linearize, vjp, type FieldLinearization, type VectorField } from '@diffflow/networks';
-import { asDiffusionModel, assembleLoss, forwardRollout, stepBackwardNoise, terminalNll, type ModelLike } from '@diffflow/losses';
+import { assembleLoss, forwardRollout, stepBackwardNoise, terminalNll } from '@diffflow/losses';
 import type { GradientResult, GradientStrategy } from './strategy.js';
 
 /**
@@ -98,8 +99,7 @@ export function adjointStrategy(options: AdjointOptions = {}): GradientStrategy 
 /** The stochastic adjoint with the default options: see {@link adjointStrategy}. */
 export const adjointGradients: GradientStrategy = adjointStrategy();
 
-function adjoint(modelLike: ModelLike, x0: tf.Tensor, grid: TimeGrid, noise: ReplayableNoise, replay: boolean, cacheBudget: number): GradientResult {
-  const model = asDiffusionModel(modelLike);
+function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: ReplayableNoise, replay: boolean, cacheBudget: number): GradientResult {
   checkSdeGrid(model.sde, grid, 'adjoint: grid');
   if (x0.rank < 2 || (x0.shape[0] ?? 0) < 1) throw new RangeError(`adjoint: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
   // the backward walk regenerates δ^F: a source that does not replay would give wrong gradients silently

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
 import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal } from '@diffflow/sde-core';
-import { trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
+import { trajectoryLossTerms } from '@diffflow/losses';
+import type { SpecModel } from './model_spec.js';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { dataParallel, modelFromSpec, modelParameters, sampleRows, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
 import { gradientStrategy } from './gradient_strategy.js';
@@ -16,13 +17,13 @@ const spec: ModelSpec = {
   diffusion: { kind: 'constant', value: 0.2 },
 };
 const grid = fixedGrid({ steps: 6, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
-const disposeModel = (m: DiffFlowModel): void => {
+const disposeModel = (m: SpecModel): void => {
   m.drift.dispose();
   m.score.dispose();
 };
 
 /** Largest relative error over the loss terms and every parameter's gradient. */
-function compare(model: DiffFlowModel, a: GradientResult, b: GradientResult): { loss: number; grads: number } {
+function compare(model: SpecModel, a: GradientResult, b: GradientResult): { loss: number; grads: number } {
   let loss = 0;
   for (const k of trajectoryLossTerms) loss = Math.max(loss, relativeError(a.loss[k].dataSync(), b.loss[k].dataSync()));
   let grads = 0;
@@ -72,7 +73,7 @@ describe('shardGradients', () => {
 });
 
 describe('dataParallel (worker threads)', () => {
-  let model: DiffFlowModel;
+  let model: SpecModel;
   let pool: DataParallel; // 2 workers + the local shard
   let remoteOnly: DataParallel; // 1 worker, no local shard
 
@@ -187,7 +188,7 @@ describe('dataParallel options', () => {
     await expect(dataParallel({ spec, strategy: 'naive', workers: 1.5 })).rejects.toThrow(/workers must be an integer/);
     await expect(dataParallel({ spec, strategy: 'naive', chunkRows: 0 })).rejects.toThrow(/chunkRows must be an integer ≥ 1/);
     const bad = { ...spec, diffusion: { kind: 'cosine' } } as unknown as ModelSpec;
-    await expect(dataParallel({ spec: bad, strategy: 'naive' })).rejects.toThrow(/diffusion.kind must be 'constant' or 'piecewise'/);
+    await expect(dataParallel({ spec: bad, strategy: 'naive' })).rejects.toThrow(/diffusion.kind has no kind this library builds, got "cosine"/);
   });
 
   it('trains and samples a VE model (fixed SDE, ε-network score) across shards as on one thread', async () => {

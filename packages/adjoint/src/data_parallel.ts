@@ -4,26 +4,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  checkGrid,
-  constantDiffusion,
-  diffflowSde,
-  forwardNoise,
-  modelFields,
-  piecewiseDiffusion,
-  subVpSde,
-  veSde,
-  vpSchedule,
-  vpSde,
-  type Diffusion,
-  type DiffusionModel,
-  type Sde,
-  type TimeGrid,
-} from '@diffflow/sde-core';
-import { fourierMlp, scoreFromEpsilon, type FourierMlpOptions, type Parameter } from '@diffflow/networks';
-import { asDiffusionModel, trajectoryLossTerms, type DiffFlowModel, type ModelLike, type TrajectoryLoss } from '@diffflow/losses';
+import { checkGrid, forwardNoise, modelFields, type DiffusionModel, type TimeGrid } from '@diffflow/sde-core';
+import type { Parameter } from '@diffflow/networks';
+import { trajectoryLossTerms, type TrajectoryLoss } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { gradientStrategy } from './gradient_strategy.js';
+import { checkModelSpec, eventShape, type ModelSpec } from './model_spec.js';
+
+export { modelFromSpec, type ModelSpec, type SpecModel, type DiffusionSpec, type FixedSdeSpec } from './model_spec.js';
 import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
 
 /**
@@ -33,67 +21,17 @@ import { gradientStrategyNames, type GradientResult, type GradientStrategyName }
  * batch's randomness (replayable keys), and the results are combined with weights rows/B, so the
  * result equals the single-process one up to float32 rounding.
  *
- * Limits: the workers rebuild the model from a {@link ModelSpec}, so only models built from a spec
- * run there: DiffFlow with Fourier-time MLP drift and score ({@link fourierMlp} options) and a
- * constant or piecewise-linear g, or VP / sub-VP / VE with a Fourier-MLP ε-network. Fields built in
- * code (a U-Net, `functionalDiffusion`, your own network) cannot be sent to a worker; use their
- * strategy in-process. Weights are copied to the workers on
- * every call in which they changed (~0.8 MB for the reference 2-D model).
+ * The workers rebuild the model from a {@link ModelSpec} (model_spec.ts): any composition of the
+ * library's networks (Fourier MLP, U-Net), combinators (sum, constant scale, score from ε), built-in
+ * SDEs and g's. Fields built from closures (`vectorField`, `mapTime`, `functionalDiffusion`) have no
+ * spec: run their strategy in-process. Weights are copied to the workers on every call in which they
+ * changed (~0.8 MB for the reference 2-D model).
  */
 
-/** g(t) in a form a worker can rebuild. */
-export type DiffusionSpec =
-  | { readonly kind: 'constant'; readonly value: number }
-  | { readonly kind: 'piecewise'; readonly times: readonly number[]; readonly values: readonly number[] };
-
-/** A built-in SDE with a fixed drift, in a form a worker can rebuild. */
-export type FixedSdeSpec =
-  | { readonly kind: 'vp' | 'subVp'; readonly betaMin: number; readonly betaMax: number }
-  | { readonly kind: 've'; readonly sigmaMin: number; readonly sigmaMax: number };
-
-/** A model a worker can rebuild: DiffFlow (learned drift and score, g) or a fixed SDE with an ε-network. */
-export type ModelSpec =
-  | {
-      /** The learned drift f_θ (DiffFlow). */
-      readonly drift: FourierMlpOptions;
-      readonly score: FourierMlpOptions;
-      readonly diffusion: DiffusionSpec;
-    }
-  | {
-      /** VP, sub-VP or VE: the drift is fixed; the score is `scoreFromEpsilon(ε, sde)` of the ε-network `score`. */
-      readonly sde: FixedSdeSpec;
-      readonly score: FourierMlpOptions;
-    };
-
-/** The model of a spec, in both shapes (`sde`/`score`, and the deprecated `drift`/`diffusion` fields). */
-export type SpecModel = DiffusionModel & DiffFlowModel;
-
-/** The model a spec describes (what each worker builds; build the caller's model with it too). */
-export function modelFromSpec(spec: ModelSpec): SpecModel {
-  const sde = 'sde' in spec ? fixedSdeFromSpec(spec.sde) : diffflowSde({ drift: fourierMlp(spec.drift), diffusion: diffusionFromSpec(spec.diffusion) });
-  const score = 'sde' in spec ? scoreFromEpsilon(fourierMlp(spec.score), sde) : fourierMlp(spec.score);
-  return Object.freeze({ sde, score, drift: sde.drift, diffusion: sde.diffusion });
-}
-
-function fixedSdeFromSpec(spec: FixedSdeSpec): Sde {
-  if (spec.kind === 'vp' || spec.kind === 'subVp') {
-    const schedule = vpSchedule({ betaMin: spec.betaMin, betaMax: spec.betaMax });
-    return spec.kind === 'vp' ? vpSde(schedule) : subVpSde(schedule);
-  }
-  if (spec.kind === 've') return veSde({ sigmaMin: spec.sigmaMin, sigmaMax: spec.sigmaMax });
-  throw new RangeError(`dataParallel: sde.kind must be 'vp', 'subVp' or 've', got '${String((spec as { kind: unknown }).kind)}'`);
-}
-
-function diffusionFromSpec(spec: DiffusionSpec): Diffusion {
-  if (spec.kind === 'constant') return constantDiffusion(spec.value);
-  if (spec.kind === 'piecewise') return piecewiseDiffusion(spec.times, spec.values);
-  throw new RangeError(`dataParallel: diffusion.kind must be 'constant' or 'piecewise', got '${String((spec as { kind: unknown }).kind)}'`);
-}
-
 /** The parameters of a model in the order gradients travel: drift's, then score's (a shared variable once). */
-export function modelParameters(model: ModelLike): Parameter[] {
+export function modelParameters(model: DiffusionModel): Parameter[] {
   const seen = new Set<tf.Variable>();
-  return modelFields(asDiffusionModel(model))
+  return modelFields(model)
     .flatMap((f) => f.parameters)
     .filter((p) => (seen.has(p.variable) ? false : (seen.add(p.variable), true)));
 }
@@ -121,6 +59,29 @@ export interface SampleOptions {
   readonly lambda?: number;
   /** Last step (t_1 → t_0) without noise, the Tweedie denoising step. Default true (`sampleMarginal`'s default). */
   readonly denoise?: boolean;
+  /** The shape [...D] of one sample (default: the spec's, see `eventShape`: [dim] or [H, W, C]). */
+  readonly shape?: readonly number[];
+  /** Rows a shard integrates at once (`sampleMarginal`'s batchSize; memory ∝ it, values unchanged). */
+  readonly batchSize?: number;
+}
+
+/**
+ * Rows [start, end) of n samples of shape [...D]: `sampleMarginal` of @diffflow/likelihood with
+ * `rows`, so any split equals those rows of the whole draw on one thread (each row's prior draw and
+ * step noise are keyed by its index). @returns [end − start, ...D]; the caller disposes it.
+ */
+export function shardSamples(model: DiffusionModel, rows: readonly [number, number], shape: readonly number[], options: SampleOptions): tf.Tensor {
+  const { n, grid, seed } = options;
+  return sampleMarginal(model, {
+    grid,
+    n,
+    seed,
+    shape: [...shape],
+    rows,
+    lambda: options.lambda ?? 1,
+    ...(options.denoise === undefined ? {} : { denoise: options.denoise }),
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+  }).samples;
 }
 
 /**
@@ -130,9 +91,8 @@ export interface SampleOptions {
  *   from @diffflow/likelihood.
  * @returns [end − start, D]; the caller disposes it.
  */
-export function sampleRows(model: ModelLike, rows: readonly [number, number], dim: number, options: SampleOptions): tf.Tensor {
-  const { n, grid, seed } = options;
-  return sampleMarginal(model, { grid, n, seed, shape: [dim], rows, lambda: options.lambda ?? 1, ...(options.denoise === undefined ? {} : { denoise: options.denoise }) }).samples;
+export function sampleRows(model: DiffusionModel, rows: readonly [number, number], dim: number, options: SampleOptions): tf.Tensor {
+  return shardSamples(model, rows, [dim], options);
 }
 
 /** The randomness of one training iteration: δ^F_i comes from `forwardNoise(seed, iteration)`. */
@@ -171,9 +131,9 @@ export interface DataParallel {
    * process (up to float32 rounding), keyed by `model`'s variable names.
    * @param model the caller's model (the weights sent to the workers; the local shard runs on it)
    */
-  gradients(model: ModelLike, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult>;
+  gradients(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult>;
   /** n samples split across the shards: equal to `sampleMarginal(model, { …, shape: [D] })` on one thread (same keys per row). */
-  sample(model: ModelLike, options: SampleOptions): Promise<tf.Tensor>;
+  sample(model: DiffusionModel, options: SampleOptions): Promise<tf.Tensor>;
   /** Stops the workers and frees their replicas. */
   dispose(): Promise<void>;
 }
@@ -198,6 +158,7 @@ export type ToWorker =
       readonly id: number;
       readonly weights: Float32Array | null;
       readonly rows: readonly [number, number];
+      readonly shape: readonly number[];
       readonly options: SampleOptions;
     }
   | { readonly type: 'dispose' };
@@ -227,7 +188,7 @@ export function flatten(tensors: readonly tf.Tensor[]): Float32Array {
  * order) and the gradients (in `modelParameters` order, flat), means over the rows.
  */
 export function shardGradients(
-  model: ModelLike,
+  model: DiffusionModel,
   x: tf.Tensor,
   rows: readonly [number, number],
   grid: TimeGrid,
@@ -402,8 +363,8 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   }
   const chunkRows = options.chunkRows ?? 2048;
   if (!(Number.isInteger(chunkRows) && chunkRows >= 1)) throw new RangeError(`dataParallel: chunkRows must be an integer ≥ 1, got ${chunkRows}`);
-  if ('sde' in spec) fixedSdeFromSpec(spec.sde); // fail here, not in a worker
-  else diffusionFromSpec(spec.diffusion);
+  checkModelSpec(spec); // fail here, not in a worker
+  const specShape = eventShape(spec);
   const backend = options.backend ?? tf.getBackend();
   const replicas = Array.from({ length: workers }, () => new Replica(spec, backend));
   let layout: readonly { readonly name: string; readonly shape: readonly number[] }[];
@@ -417,7 +378,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   let disposed = false;
   const shards = workers + (local ? 1 : 0);
 
-  const checkModel = (model: ModelLike): Parameter[] => {
+  const checkModel = (model: DiffusionModel): Parameter[] => {
     if (disposed) throw new Error('dataParallel: the pool has been disposed');
     const params = modelParameters(model);
     if (replicas.length > 0) {
@@ -442,7 +403,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   const assign = (rows: number): { replica: Replica | null; rows: [number, number] }[] =>
     shardRows(rows, shards).map((r, k) => ({ replica: replicas[k] ?? null, rows: r }));
 
-  const gradients = async (model: ModelLike, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
+  const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
     const params = checkModel(model);
     checkGrid(grid, 'dataParallel: grid');
     const batch = x0.shape[0] ?? 0;
@@ -495,11 +456,13 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     return { loss: terms, grads };
   };
 
-  const sample = async (model: ModelLike, opts: SampleOptions): Promise<tf.Tensor> => {
+  const sample = async (model: DiffusionModel, opts: SampleOptions): Promise<tf.Tensor> => {
     const params = checkModel(model);
     if (!Number.isInteger(opts.n) || opts.n < 1) throw new RangeError(`dataParallel.sample: n must be an integer ≥ 1, got ${opts.n}`);
     checkGrid(opts.grid, 'dataParallel.sample: grid');
-    const dim = spec.score.dim;
+    const shape = opts.shape ?? specShape;
+    if (shape === undefined) throw new RangeError('dataParallel.sample: shape is needed (no network of the spec fixes the sample shape)');
+    const dim = shape.reduce((a, b) => a * b, 1);
     let flat: Float32Array | null = null;
     const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
     const plan = assign(opts.n);
@@ -507,13 +470,13 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
       if (replica === null) return [];
       const w = weightsFor(replica, params, weights);
       const id = nextId++;
-      return [{ rows, reply: replica.request(id, { type: 'sample', id, weights: w, rows, options: opts }, w === null ? [] : [w.buffer as ArrayBuffer]) }];
+      return [{ rows, reply: replica.request(id, { type: 'sample', id, weights: w, rows, shape, options: opts }, w === null ? [] : [w.buffer as ArrayBuffer]) }];
     });
     remote.forEach((r) => r.reply.catch(() => undefined));
     const pieces: { rows: readonly [number, number]; values: Float32Array }[] = [];
     const mine = plan.find((p) => p.replica === null);
     if (mine !== undefined) {
-      const x = sampleRows(model, mine.rows, dim, opts);
+      const x = shardSamples(model, mine.rows, shape, opts);
       pieces.push({ rows: mine.rows, values: x.dataSync() as Float32Array });
       x.dispose();
     }
@@ -525,7 +488,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     pieces.sort((a, b) => a.rows[0] - b.rows[0]);
     const out = new Float32Array(opts.n * dim);
     for (const p of pieces) out.set(p.values, p.rows[0] * dim);
-    return tf.tensor(out, [opts.n, dim], 'float32');
+    return tf.tensor(out, [opts.n, ...shape], 'float32');
   };
 
   const dispose = async (): Promise<void> => {

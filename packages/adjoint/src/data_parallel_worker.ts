@@ -5,13 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import { assignFlat, modelFromSpec, modelParameters, sampleRows, shardGradients, type FromWorker, type SpecModel, type ToWorker } from './data_parallel.js';
+import { assignFlat, modelParameters, shardGradients, shardSamples, type FromWorker, type ToWorker } from './data_parallel.js';
+import { modelFromSpec, type SpecModel } from './model_spec.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
 
 let model: SpecModel | null = null;
-let dim = 0;
 const reply = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 /** Messages are handled strictly in order: init is asynchronous (backend start), the rest synchronous. */
@@ -28,7 +28,6 @@ async function handle(message: ToWorker): Promise<void> {
     case 'init': {
       await selectBackend({ prefer: message.backend, quiet: true });
       model = modelFromSpec(message.spec);
-      dim = message.spec.score.dim;
       reply({ type: 'ready', layout: modelParameters(model).map((p) => ({ name: p.name, shape: p.variable.shape })) });
       return;
     }
@@ -45,7 +44,7 @@ async function handle(message: ToWorker): Promise<void> {
     case 'sample': {
       const m = ready();
       if (message.weights !== null) assignFlat(modelParameters(m), message.weights);
-      const x = sampleRows(m, message.rows, dim, message.options);
+      const x = shardSamples(m, message.rows, message.shape, message.options);
       const values = (x.dataSync() as Float32Array).slice();
       x.dispose();
       reply({ type: 'samples', id: message.id, values }, [values.buffer as ArrayBuffer]);
@@ -53,7 +52,7 @@ async function handle(message: ToWorker): Promise<void> {
     }
     case 'dispose': {
       if (model !== null) {
-        model.drift.dispose();
+        model.sde.drift.dispose();
         model.score.dispose();
         model = null;
       }

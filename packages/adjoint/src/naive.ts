@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { modelFields, variablesOf } from '@diffflow/sde-core';
-import { asDiffusionModel, trajectoryKl, type TrajectoryLoss } from '@diffflow/losses';
+import { trajectoryKl, type TrajectoryLoss } from '@diffflow/losses';
 import type { GradientStrategy } from './strategy.js';
 
 /**
  * Gradients by autodiff through the whole unrolled trajectory: simple and exact, memory linear in
  * N (every activation of every step stays on the tape until the backward pass).
  */
-export const naiveGradients: GradientStrategy = (modelLike, x0, grid, noise) => {
-  const model = asDiffusionModel(modelLike);
+export const naiveGradients: GradientStrategy = (model, x0, grid, noise) => {
   let loss: TrajectoryLoss | undefined;
   const { grads, value } = tf.variableGrads(() => {
     const terms = trajectoryKl(model, x0, grid, noise);

@@ -17,6 +17,7 @@ import {
   veSde,
   vpSchedule,
   vpSde,
+  type VpSchedule,
   type DiffusionModel,
   type TimeGrid,
 } from '@diffflow/sde-core';
@@ -32,9 +33,12 @@ import {
   vectorField,
   type VectorField,
 } from '@diffflow/networks';
-import { trajectoryKl, trajectoryLossTerms, vpResidualDrift } from '@diffflow/losses';
+import { trajectoryKl, trajectoryLossTerms } from '@diffflow/losses';
 import { probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
 import { expectNoLeaks, relativeError } from '@diffflow/test-utils';
+
+/** The VP residual drift −½β(t)x + f_θ(x, t): the VP SDE's drift plus a network. */
+const vpResidualDrift = (schedule: VpSchedule, residual: VectorField, name?: string): VectorField => sumFields([vpSde(schedule).drift, residual], name);
 import { adjointGradients, adjointStrategy } from './adjoint.js';
 import { naiveGradients } from './naive.js';
 import { disposeGradientResult, type GradientStrategy } from './strategy.js';

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ReplayableNoise, TimeGrid } from '@diffflow/sde-core';
-import type { ModelLike, TrajectoryLoss } from '@diffflow/losses';
+import type { DiffusionModel, ReplayableNoise, TimeGrid } from '@diffflow/sde-core';
+import type { TrajectoryLoss } from '@diffflow/losses';
 
 /** The loss terms of one iteration and the gradient of `loss.objective` for every parameter. */
 export interface GradientResult {
@@ -14,9 +14,9 @@ export interface GradientResult {
  * to float32 rounding) for the same model, data, grid and noise; they differ in time and memory.
  * The noise must be replayable (only sde-core's keyed sources — `forwardNoise`, `keyedNoise`,
  * `rowKeyedNoise` — have the type): the adjoint regenerates it.
- * @param model a `DiffusionModel` (a `DiffFlowModel` is accepted, deprecated)
+ * @param model a `DiffusionModel` of @diffflow/sde-core
  */
-export type GradientStrategy = (model: ModelLike, x0: tf.Tensor, grid: TimeGrid, noise: ReplayableNoise) => GradientResult;
+export type GradientStrategy = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: ReplayableNoise) => GradientResult;
 
 /** Names of the strategies on offer. */
 export const gradientStrategyNames = ['adjoint', 'naive'] as const;
