@@ -18,7 +18,7 @@ import {
 import { fourierMlp, linearize, registerPullbacks, variablesOf, vjp, type FieldLinearization, type FieldLinearizeOptions, type VectorField, type VjpResult } from '@diffflow/networks';
 import { trajectoryKl, trajectoryLossTerms } from '@diffflow/losses';
 import { centralDifference, expectNoLeaks, relativeError } from '@diffflow/test-utils';
-import { adjointGradients, adjointStrategy } from './adjoint.js';
+import { adjointGradients, adjointStrategy, defaultDriftCacheBytes } from './adjoint.js';
 import { naiveGradients } from './naive.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult, type GradientStrategy } from './strategy.js';
@@ -244,7 +244,7 @@ describe('adjointGradients', () => {
     const grid = fixedGrid(spec(n));
     const reference = run(adjointStrategy({ driftCacheBytes: 0 }), model, grid);
     for (const [budget, kept] of [
-      [undefined, n], // default 32 MiB: every step
+      [undefined, n], // default 80 MiB: every step
       [3 * stepCacheBytes + 100, 3], // steps 0, 1, 2; step 3 is linearised, found too big and dropped
       [stepCacheBytes - 1, 0], // not even one: the one linearised step is dropped, nothing more is tried
     ] as const) {
@@ -269,6 +269,18 @@ describe('adjointGradients', () => {
     }
     expect(() => adjointStrategy({ driftCacheBytes: -1 })).toThrow(/driftCacheBytes must be a number ≥ 0, got -1/);
     expect(() => adjointStrategy({ driftCacheBytes: Number.NaN })).toThrow(/driftCacheBytes must be a number ≥ 0/);
+  });
+
+  it('by default keeps all 30 steps of the reference network on a 1,250-row chunk (B = 5000 on two threads)', () => {
+    const reference = fourierMlp({ dim: 2, hidden: 128, layers: 3, seed: 4, name: 'reference' });
+    const x = tf.zeros([1250, 2]);
+    const lin = linearize(reference, x, 0.01, { compact: true });
+    const perStep = lin.cacheBytes;
+    tf.dispose([lin.value, x]);
+    lin.dispose();
+    reference.dispose();
+    expect(30 * perStep).toBeLessThanOrEqual(defaultDriftCacheBytes);
+    expect(31 * perStep).toBeGreaterThan(defaultDriftCacheBytes - 8 * 2 ** 20); // no more than ~3 steps of slack
   });
 
   it('re-evaluates the drift instead of replaying it where Δt_{j−1} ≫ Δt_j, and still matches naive', () => {

@@ -71,8 +71,14 @@ export interface AdjointOptions {
   readonly driftCacheBytes?: number;
 }
 
-/** Default of {@link AdjointOptions.driftCacheBytes}: 32 MiB. */
-export const defaultDriftCacheBytes = 32 * 2 ** 20;
+/**
+ * Default of {@link AdjointOptions.driftCacheBytes}: 80 MiB, all 30 steps of the reference network
+ * (3 × 128) on 1,250 rows (73.3 MiB) — the chunk a thread of `dataParallel` runs at B = 5000 on two
+ * threads. Against 32 MiB (13 of those steps): one training chunk −7 % CPU / −11 % wall, for +42 MiB
+ * of wasm heap per thread (tools/bench README, lever 1). Smaller chunks (B = 512: 256 rows, 15.7 MiB)
+ * use only what they need.
+ */
+export const defaultDriftCacheBytes = 80 * 2 ** 20;
 
 /**
  * Largest Δt_{j−1}/Δt_j at which F_j is replayed rather than recomputed. The replayed value adds at

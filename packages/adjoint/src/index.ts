@@ -1,7 +1,7 @@
 export type { GradientResult, GradientStrategy, GradientStrategyName } from './strategy.js';
 export { gradientStrategyNames, disposeGradientResult } from './strategy.js';
 export { naiveGradients } from './naive.js';
-export { adjointGradients, adjointStrategy, replayMaxStepRatio } from './adjoint.js';
+export { adjointGradients, adjointStrategy, defaultDriftCacheBytes, replayMaxStepRatio } from './adjoint.js';
 export type { AdjointOptions } from './adjoint.js';
 export { gradientStrategy, defaultGradientStrategy } from './gradient_strategy.js';
 export { dataParallel, modelFromSpec, sampleRows, shardRows } from './data_parallel.js';

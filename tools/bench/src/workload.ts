@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { fixedGrid, forwardNoise, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { adjointStrategy, dataParallel, disposeGradientResult, gradientStrategy, modelFromSpec, sampleRows } from '@diffflow/adjoint';
+import { adjointStrategy, dataParallel, defaultDriftCacheBytes, disposeGradientResult, gradientStrategy, modelFromSpec, sampleRows } from '@diffflow/adjoint';
 import type { MlpShape, SamplerPath } from './flops.js';
 
 /** The reference 2-D model, as the anchor builds it. */
@@ -23,11 +23,11 @@ export const referenceSpec = {
 export const referenceShape: MlpShape = { dim: 2, hidden: 128, layers: 3 };
 
 /**
- * The adjoint's drift-cache budget when none is given (`defaultDriftCacheBytes` of
- * packages/adjoint/src/adjoint.ts, 32 MiB; not exported). `--check` catches a change: the flop
- * count derived with it must equal the profiled one.
+ * The adjoint's drift-cache budget when none is given: the library's `defaultDriftCacheBytes`
+ * (80 MiB), read from it so that the flop count follows it; `--check` compares the flop count
+ * derived with it to the profiled one.
  */
-export const driftCacheBytes = 32 * 2 ** 20;
+export const driftCacheBytes = defaultDriftCacheBytes;
 
 /**
  * How `sampleRows` runs a shard: `sampleMarginal` of @diffflow/likelihood first probes drift and
