@@ -100,13 +100,15 @@ export {
   colormap,
   colormapNames,
   categoricalPalette,
-  dataBounds,
-  niceTicks,
 } from './png.js';
+export { dataBounds, squareBounds, niceStep, niceTicks, tickLabel, logTicks, logTickLabel } from './plot.js';
+export type { Bounds } from './plot.js';
+export { drawText, textWidth, TEXT_HEIGHT } from './text.js';
+export type { TextOptions } from './text.js';
 export type {
   RgbaImage,
   Rgb,
-  Bounds,
+  AxesText,
   ScatterOptions,
   HeatmapOptions,
   PanelsOptions,

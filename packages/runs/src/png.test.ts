@@ -4,12 +4,10 @@ import {
   blankImage,
   categoricalPalette,
   colormap,
-  dataBounds,
   decodePng,
   heatmapPng,
   imageGridPng,
   linePlotPng,
-  niceTicks,
   panelsPng,
   pixelAt,
   scatterImage,
@@ -62,8 +60,6 @@ describe('scatterPng', () => {
   });
 
   it('derives bounds from the data and checks its arguments', () => {
-    expect(dataBounds(Float32Array.from([0, 0, 10, 20]))).toEqual([-0.5, 10.5, -1, 21]);
-    expect(dataBounds(Float32Array.from([Number.NaN, 1]))).toEqual([-1, 1, -1, 1]);
     expect(read(scatterPng(Float32Array.from([1, 1, 2, 2]))).width).toBe(256);
     expect(() => scatterPng(new Float32Array(3))).toThrow(RangeError);
     expect(() => scatterPng(new Float32Array(4), { labels: new Int32Array(3) })).toThrow(RangeError);
@@ -184,12 +180,6 @@ describe('linePlotPng', () => {
     expect(read(linePlotPng([])).width).toBe(480);
     expect(() => linePlotPng([{ x: [1, 2], y: [1] }])).toThrow(RangeError);
   });
-
-  it('picks round tick values', () => {
-    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
-    expect(niceTicks(-3, 97, 5)).toEqual([0, 20, 40, 60, 80]);
-    expect(niceTicks(1, 1)).toEqual([]);
-  });
 });
 
 describe('encodePng / decodePng', () => {
@@ -198,5 +188,83 @@ describe('encodePng / decodePng', () => {
     img.rgba[7] = 100;
     const back = decodePng(PNG.sync.write(Object.assign(new PNG({ width: 3, height: 2 }), { data: Buffer.from(img.rgba) })));
     expect([...back.rgba]).toEqual([...img.rgba]);
+  });
+});
+
+describe('labelled axes (AxesText)', () => {
+  /** Non-white pixels in the rectangle [x0, x1) × [y0, y1). */
+  const inked = (img: RgbaImage, x0: number, x1: number, y0: number, y1: number): number => {
+    let n = 0;
+    for (let y = Math.max(0, y0); y < Math.min(img.height, y1); y++) for (let x = Math.max(0, x0); x < Math.min(img.width, x1); x++) if (!isWhite(rgb(img, x, y))) n++;
+    return n;
+  };
+  /** The plot frame: the outermost rows and columns that are dark along more than 80 pixels. */
+  const frameOf = (img: RgbaImage): { left: number; top: number; right: number; bottom: number } => {
+    const dark = (x: number, y: number) => darkness(rgb(img, x, y)) > 400;
+    const count = (n: number, f: (i: number) => boolean) => [...Array(n).keys()].filter(f).length;
+    const cols = [...Array(img.width).keys()].filter((x) => count(img.height, (y) => dark(x, y)) > 80);
+    const rows = [...Array(img.height).keys()].filter((y) => count(img.width, (x) => dark(x, y)) > 80);
+    return { left: cols[0] ?? -1, right: cols.at(-1) ?? -1, top: rows[0] ?? -1, bottom: rows.at(-1) ?? -1 };
+  };
+
+  it('leaves figures without text as they were', () => {
+    const pts = Float32Array.from([0, 0, 1, 1]);
+    expect(scatterImage(pts, { size: 100 }).width).toBe(100);
+    expect(read(heatmapPng(new Float32Array(4), 2, 2)).width).toBe(2);
+  });
+
+  it('puts a scatter on a frame with a title above, a tick and label under each x tick and left of each y tick', () => {
+    const img = scatterImage(Float32Array.from([0, 0]), { size: 200, bounds: [-4, 4, -4, 4], title: 'samples', xLabel: 'x1', yLabel: 'x2' });
+    expect(img.width).toBeGreaterThan(200);
+    expect(img.height).toBeGreaterThan(200);
+    const f = frameOf(img);
+    expect(f.right - f.left).toBe(199);
+    expect(f.bottom - f.top).toBe(199);
+    // the title band above the frame has ink, centred on the plot
+    expect(inked(img, f.left, f.right, 0, f.top - 1)).toBeGreaterThan(30);
+    expect(inked(img, 0, f.left - 20, 0, f.top - 1)).toBe(0);
+    // ticks at −4, −2, 0, 2, 4: a tick mark below the frame and a label below it, at each
+    for (const v of [-4, -2, 0, 2, 4]) {
+      const px = Math.round(f.left + ((v + 4) / 8) * (f.right - f.left));
+      expect(darkness(rgb(img, px, f.bottom + 2))).toBeGreaterThan(300);
+      expect(inked(img, px - 6, px + 7, f.bottom + 6, f.bottom + 16)).toBeGreaterThan(4);
+      const py = Math.round(f.bottom - ((v + 4) / 8) * (f.bottom - f.top));
+      expect(darkness(rgb(img, f.left - 2, py))).toBeGreaterThan(300);
+      expect(inked(img, f.left - 20, f.left - 6, py - 4, py + 5)).toBeGreaterThan(4);
+    }
+    // between x ticks, under the tick labels' row, nothing but the x label in the middle
+    const q = Math.round(f.left + 0.125 * (f.right - f.left));
+    expect(inked(img, q - 2, q + 3, f.bottom + 1, f.bottom + 16)).toBe(0);
+    expect(inked(img, f.left + 80, f.right - 80, f.bottom + 16, img.height)).toBeGreaterThan(5);
+    // the y label left of the tick labels, beside the middle of the frame
+    expect(inked(img, 0, 12, Math.round((f.top + f.bottom) / 2) - 8, Math.round((f.top + f.bottom) / 2) + 8)).toBeGreaterThan(5);
+  });
+
+  it('labels a heatmap over its bounds and a line plot, with a log axis', () => {
+    const heat = read(heatmapPng(Float32Array.from([0, 1, 2, 3]), 2, 2, { scale: 60, bounds: [0, 1, 0, 1], title: 'log density' }));
+    const f = frameOf(heat);
+    expect(f.right - f.left).toBe(119);
+    expect(inked(heat, f.left, f.right, 0, f.top - 1)).toBeGreaterThan(30);
+    expect(inked(heat, f.left - 8, f.left + 8, f.bottom + 6, f.bottom + 16)).toBeGreaterThan(4); // "0" under x = 0
+    const plot = read(linePlotPng([{ x: [1, 10, 100], y: [3, 2, 1] }], { width: 300, height: 200, logX: true, title: 'loss', xLabel: 'N', yLabel: 'W2' }));
+    expect(plot.width).toBe(300);
+    const g = frameOf(plot);
+    expect(inked(plot, g.left, g.right, 0, g.top - 1)).toBeGreaterThan(20);
+    for (const frac of [0, 0.5, 1]) {
+      // 1, 10, 100 sit at 0, ½ and 1 of the (padded) log range 
+      const span = 2 * 1.08;
+      const px = Math.round(g.left + ((0.08 + 2 * frac) / span) * (g.right - g.left));
+      expect(inked(plot, px - 8, px + 9, g.bottom + 6, g.bottom + 16)).toBeGreaterThan(4);
+    }
+    expect(() => linePlotPng([], { width: 40, height: 40, title: 'too small' })).toThrow(RangeError);
+  });
+
+  it('puts a title above an image grid', () => {
+    const bare = read(imageGridPng(new Uint8Array(4 * 8 * 8), 4, 8, 8, 1));
+    const titled = read(imageGridPng(new Uint8Array(4 * 8 * 8), 4, 8, 8, 1, { title: 'samples' }));
+    expect(titled.height).toBeGreaterThan(bare.height);
+    const band = titled.height - bare.height;
+    expect(inked(titled, 0, titled.width, 0, band)).toBeGreaterThan(30);
+    expect(rgb(titled, Math.floor((titled.width - bare.width) / 2), band)).toEqual([0, 0, 0]);
   });
 });

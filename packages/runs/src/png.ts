@@ -1,10 +1,13 @@
 /**
- * PNG figures without text: density scatters, heatmaps, panel strips, image grids and line
- * plots, drawn into RGBA buffers and encoded with pngjs. Every `xxxPng` function has an
- * `xxxImage` twin returning the raw `RgbaImage` (for composing with `panelsPng` without
- * re-decoding).
+ * PNG figures: density scatters, heatmaps, panel strips, image grids and line plots, drawn into
+ * RGBA buffers and encoded with pngjs. Given a title or an axis label, a scatter, heatmap or line
+ * plot gets axes with ticks, tick labels, axis labels and the title (`AxesText`, text from
+ * text.ts); an image grid gets its title above. Every `xxxPng` function has an `xxxImage` twin
+ * returning the raw `RgbaImage` (for composing with `panelsPng` without re-decoding).
  */
 import { PNG } from 'pngjs';
+import { dataBounds, logTickLabel, logTicks, niceStep, niceTicks, tickLabel, type Bounds } from './plot.js';
+import { drawText, TEXT_HEIGHT, textWidth } from './text.js';
 
 /** An RGBA8 image, rows top to bottom, 4 bytes a pixel. */
 export interface RgbaImage {
@@ -14,9 +17,6 @@ export interface RgbaImage {
 }
 
 export type Rgb = readonly [number, number, number];
-
-/** Plot bounds in data coordinates. */
-export type Bounds = readonly [xmin: number, xmax: number, ymin: number, ymax: number];
 
 const WHITE: Rgb = [255, 255, 255];
 const FRAME: Rgb = [170, 170, 170];
@@ -134,9 +134,113 @@ export function colormap(name: ColormapName, t: number): Rgb {
 }
 
 // ---------------------------------------------------------------------------------------------
+// axes: frame, ticks, tick labels, axis labels and title
+
+/** The text around a plot. With any of it set, a scatter, heatmap or line plot is drawn on labelled axes. */
+export interface AxesText {
+  /** Above the plot, at twice the text size. */
+  title?: string;
+  /** Below the x tick labels. */
+  xLabel?: string;
+  /** Left of the y tick labels, reading upwards. */
+  yLabel?: string;
+}
+
+const TEXT: Rgb = [40, 40, 40];
+/** Tick length in pixels. */
+const TICK = 4;
+/** Magnification of titles. */
+const TITLE_SCALE = 2;
+/** Height of a title band: the title, its descenders and a gap below. */
+const TITLE_BAND = TITLE_SCALE * (TEXT_HEIGHT + 2) + 8;
+
+function hasText(t: AxesText): boolean {
+  return t.title !== undefined || t.xLabel !== undefined || t.yLabel !== undefined;
+}
+
+/** One axis: its data range, linear or log10 (the range then in log10 units). */
+interface Axis {
+  readonly lo: number;
+  readonly hi: number;
+  readonly log: boolean;
+}
+
+interface Tick {
+  readonly at: number;
+  readonly label: string;
+}
+
+function axisTicks(a: Axis): Tick[] {
+  if (a.log) return logTicks(a.lo, a.hi).map((v) => ({ at: v, label: logTickLabel(v) }));
+  const step = niceStep(a.hi - a.lo, 5);
+  return niceTicks(a.lo, a.hi, 5).map((v) => ({ at: v, label: tickLabel(v, step) }));
+}
+
+interface Margins {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/** The room around a plot that its ticks, labels and title need. */
+function axesMargins(x: Axis, y: Axis, text: AxesText): Margins {
+  const yLabelsWidth = axisTicks(y).reduce((w, t) => Math.max(w, textWidth(t.label)), 0);
+  const lastX = axisTicks(x).at(-1);
+  return {
+    left: 4 + (text.yLabel !== undefined ? TEXT_HEIGHT + 6 : 0) + yLabelsWidth + 3 + TICK,
+    right: Math.max(8, lastX === undefined ? 0 : Math.ceil(textWidth(lastX.label) / 2) + 3),
+    top: text.title !== undefined ? TITLE_BAND : 8,
+    bottom: TICK + 3 + TEXT_HEIGHT + 2 + (text.xLabel !== undefined ? 4 + TEXT_HEIGHT + 2 : 0) + 4,
+  };
+}
+
+/** Pixel rectangle, inclusive. */
+interface Rect {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
+/** Draws the frame of `rect`, ticks and tick labels outside it, the axis labels and the title (centred on `rect`). */
+function drawAxes(image: RgbaImage, rect: Rect, x: Axis, y: Axis, text: AxesText): void {
+  hline(image, rect.x0, rect.x1, rect.y0, AXIS);
+  hline(image, rect.x0, rect.x1, rect.y1, AXIS);
+  vline(image, rect.x0, rect.y0, rect.y1, AXIS);
+  vline(image, rect.x1, rect.y0, rect.y1, AXIS);
+  for (const t of axisTicks(x)) {
+    const px = Math.round(rect.x0 + ((t.at - x.lo) / (x.hi - x.lo)) * (rect.x1 - rect.x0));
+    vline(image, px, rect.y1 + 1, rect.y1 + TICK, AXIS);
+    drawText(image, t.label, px, rect.y1 + TICK + 3, TEXT, { align: 'center' });
+  }
+  for (const t of axisTicks(y)) {
+    const py = Math.round(rect.y1 - ((t.at - y.lo) / (y.hi - y.lo)) * (rect.y1 - rect.y0));
+    hline(image, rect.x0 - TICK, rect.x0 - 1, py, AXIS);
+    drawText(image, t.label, rect.x0 - TICK - 3, py - Math.floor(TEXT_HEIGHT / 2), TEXT, { align: 'right' });
+  }
+  const cx = Math.round((rect.x0 + rect.x1) / 2);
+  if (text.xLabel !== undefined) drawText(image, text.xLabel, cx, rect.y1 + TICK + 3 + TEXT_HEIGHT + 6, TEXT, { align: 'center' });
+  if (text.yLabel !== undefined) drawText(image, text.yLabel, 4, Math.round((rect.y0 + rect.y1) / 2), TEXT, { align: 'center', vertical: true });
+  if (text.title !== undefined) drawText(image, text.title, cx, 4, TEXT, { align: 'center', scale: TITLE_SCALE });
+}
+
+/** `plot` (its pixels spanning `bounds`, y up) on labelled axes. */
+function onAxes(plot: RgbaImage, bounds: Bounds, text: AxesText): RgbaImage {
+  const x: Axis = { lo: bounds[0], hi: bounds[1], log: false };
+  const y: Axis = { lo: bounds[2], hi: bounds[3], log: false };
+  const m = axesMargins(x, y, text);
+  const image = blankImage(m.left + plot.width + m.right, m.top + plot.height + m.bottom);
+  blit(image, plot, m.left, m.top);
+  drawAxes(image, { x0: m.left, x1: m.left + plot.width - 1, y0: m.top, y1: m.top + plot.height - 1 }, x, y, text);
+  return image;
+}
+
+// ---------------------------------------------------------------------------------------------
 // scatter
 
-export interface ScatterOptions {
+/** With a title or an axis label, the scatter (`size` × `size`) is drawn on labelled axes, the image growing by their margins. */
+export interface ScatterOptions extends AxesText {
   /** Width = height in pixels (default 256). */
   size?: number;
   /** [xmin, xmax, ymin, ymax]; default: the finite points' range plus 5%. */
@@ -149,24 +253,6 @@ export interface ScatterOptions {
   color?: Rgb | string;
   /** Draw the frame and the x = 0, y = 0 lines (default true). */
   axes?: boolean;
-}
-
-/** [xmin, xmax, ymin, ymax] of the finite points of `points` ([n, 2]) plus `pad` of the span on each side. */
-export function dataBounds(points: Float32Array, pad = 0.05): Bounds {
-  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (let i = 0; i + 1 < points.length; i += 2) {
-    const x = points[i] as number;
-    const y = points[i + 1] as number;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
-  }
-  if (x0 > x1) return [-1, 1, -1, 1];
-  const px = x1 > x0 ? pad * (x1 - x0) : 0.5;
-  const py = y1 > y0 ? pad * (y1 - y0) : 0.5;
-  return [x0 - px, x1 + px, y0 - py, y1 + py];
 }
 
 function checkBounds(b: Bounds): void {
@@ -245,7 +331,7 @@ export function scatterImage(points: Float32Array, opts: ScatterOptions = {}): R
     const i = 4 * k;
     for (let ch = 0; ch < 3; ch++) image.rgba[i + ch] = Math.round((1 - alpha) * (image.rgba[i + ch] as number) + alpha * (color[ch] as number));
   }
-  return image;
+  return hasText(opts) ? onAxes(image, bounds, opts) : image;
 }
 
 /** The 99th percentile (linearly interpolated) of the counts of covered pixels. */
@@ -269,7 +355,8 @@ export function scatterPng(points: Float32Array, opts: ScatterOptions = {}): Buf
 // ---------------------------------------------------------------------------------------------
 // heatmap
 
-export interface HeatmapOptions {
+/** With a title or an axis label, the heatmap is drawn on labelled axes spanning `bounds`. */
+export interface HeatmapOptions extends AxesText {
   colormap?: ColormapName;
   /** [lo, hi] mapped to the ends of the colour map; default the finite values' range. */
   range?: readonly [number, number];
@@ -277,6 +364,8 @@ export interface HeatmapOptions {
   background?: Rgb | string;
   /** Integer up-scaling, each cell becoming scale × scale pixels (default 1). */
   scale?: number;
+  /** The data window the grid covers, for the axes' ticks (default cell units [0, width, 0, height], y up). */
+  bounds?: Bounds;
 }
 
 /**
@@ -315,7 +404,10 @@ export function heatmapImage(values: Float32Array | Float64Array, width: number,
       else color = colormap(name, hi > lo ? (v - lo) / (hi - lo) : 0.5);
       for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) setPixel(image, col * scale + dx, row * scale + dy, color);
     }
-  return image;
+  if (!hasText(opts)) return image;
+  const bounds = opts.bounds ?? [0, width, 0, height];
+  checkBounds(bounds);
+  return onAxes(image, bounds, opts);
 }
 
 /** `heatmapImage` as PNG bytes. */
@@ -390,6 +482,8 @@ export interface ImageGridOptions {
   scale?: number;
   /** Colour between images (default mid grey, visible on both black and white images). */
   gapColor?: Rgb | string;
+  /** A title above the grid, on white. */
+  title?: string;
 }
 
 /**
@@ -428,7 +522,11 @@ export function imageGridImage(images: Uint8Array | Float32Array, n: number, h: 
         for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) setPixel(out, left + x * scale + dx, top + y * scale + dy, color);
       }
   }
-  return out;
+  if (opts.title === undefined) return out;
+  const titled = blankImage(Math.max(out.width, textWidth(opts.title, TITLE_SCALE) + 8), TITLE_BAND + out.height);
+  blit(titled, out, Math.floor((titled.width - out.width) / 2), TITLE_BAND);
+  drawText(titled, opts.title, Math.floor(titled.width / 2), 4, TEXT, { align: 'center', scale: TITLE_SCALE });
+  return titled;
 }
 
 /** `imageGridImage` as PNG bytes. */
@@ -446,7 +544,8 @@ export interface LineSeries {
   color?: Rgb | string;
 }
 
-export interface LinePlotOptions {
+/** With a title or an axis label, the axes get tick labels, the labels and the title (the margins grow to fit them). */
+export interface LinePlotOptions extends AxesText {
   width?: number;
   height?: number;
   /** Logarithmic y axis (points with y <= 0 are skipped); ticks at powers of ten. */
@@ -462,31 +561,9 @@ export interface LinePlotOptions {
   margin?: number;
 }
 
-/** About `count` round tick values (steps of 1, 2 or 5 × 10^k) in [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  const raw = (hi - lo) / Math.max(1, count);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return ticks;
-}
-
-/** Tick positions on a log axis over [lo, hi] (in log10 units): every decade, plus 2× and 5× when few decades show. */
-function logTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  const few = hi - lo < 2.5;
-  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++)
-    for (const m of few ? [1, 2, 5] : [1]) {
-      const v = k + Math.log10(m);
-      if (v >= lo && v <= hi) ticks.push(v);
-    }
-  return ticks;
-}
-
 /**
- * Lines on axes with ticks and light grid lines, no text (loss curves, metric comparisons).
+ * Lines on axes with ticks and light grid lines (loss curves, metric comparisons); labelled axes
+ * and a title given `AxesText`.
  * Non-finite points (and non-positive ones on a log axis) break a line rather than end it.
  */
 export function linePlotImage(series: readonly LineSeries[], opts: LinePlotOptions = {}): RgbaImage {
@@ -511,25 +588,29 @@ export function linePlotImage(series: readonly LineSeries[], opts: LinePlotOptio
   const yr = axisRange(opts.yRange?.map(fy) as [number, number] | undefined, ty.flat().filter(valid), 'yRange');
 
   const image = blankImage(width, height);
-  const left = margin + 6;
-  const right = width - margin - 1;
-  const top = margin;
-  const bottom = height - margin - 7;
+  const xAxis: Axis = { lo: xr[0], hi: xr[1], log: opts.logX === true };
+  const yAxis: Axis = { lo: yr[0], hi: yr[1], log: opts.logY === true };
+  const labelled = hasText(opts);
+  const m: Margins = labelled ? axesMargins(xAxis, yAxis, opts) : { left: margin + 6, right: margin, top: margin, bottom: margin + 6 };
+  const left = m.left;
+  const right = width - m.right - 1;
+  const top = m.top;
+  const bottom = height - m.bottom - 1;
+  if (right - left < 8 || bottom - top < 8) throw new RangeError(`linePlot: ${width}×${height} leaves no room to plot inside the axes' labels`);
   const toPx = (v: number) => left + ((v - xr[0]) / (xr[1] - xr[0])) * (right - left);
   const toPy = (v: number) => bottom - ((v - yr[0]) / (yr[1] - yr[0])) * (bottom - top);
 
-  const xTicks = opts.logX === true ? logTicks(xr[0], xr[1]) : niceTicks(xr[0], xr[1]);
-  const yTicks = opts.logY === true ? logTicks(yr[0], yr[1]) : niceTicks(yr[0], yr[1]);
-  for (const v of xTicks) {
-    const px = Math.round(toPx(v));
+  for (const t of axisTicks(xAxis)) {
+    const px = Math.round(toPx(t.at));
     vline(image, px, top, bottom - 1, GRID);
-    vline(image, px, bottom + 1, bottom + 5, AXIS);
+    if (!labelled) vline(image, px, bottom + 1, bottom + 5, AXIS);
   }
-  for (const v of yTicks) {
-    const py = Math.round(toPy(v));
+  for (const t of axisTicks(yAxis)) {
+    const py = Math.round(toPy(t.at));
     hline(image, left + 1, right, py, GRID);
-    hline(image, left - 5, left - 1, py, AXIS);
+    if (!labelled) hline(image, left - 5, left - 1, py, AXIS);
   }
+  if (labelled) drawAxes(image, { x0: left, x1: right, y0: top, y1: bottom }, xAxis, yAxis, opts);
   vline(image, left, top, bottom, AXIS);
   hline(image, left, right, bottom, AXIS);
 
