@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -119,6 +119,8 @@ export interface DataParallelOptions {
    * percent more time per extra chunk).
    */
   readonly chunkRows?: number;
+  /** How long `gradientsSync` waits for a worker's reply before it reports the worker lost (default 600 000 ms). */
+  readonly syncTimeoutMs?: number;
 }
 
 /** A pool of model replicas in worker threads; see {@link dataParallel}. */
@@ -132,6 +134,13 @@ export interface DataParallel {
    * @param model the caller's model (the weights sent to the workers; the local shard runs on it)
    */
   gradients(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult>;
+  /**
+   * {@link DataParallel.gradients} for a synchronous caller (a training loop whose step is not
+   * async): the same shards and the same numbers; the calling thread computes its shard, then blocks
+   * (`Atomics.wait`) until each worker has replied. A worker that dies mid-request is reported after
+   * `syncTimeoutMs` (an error event cannot arrive while the thread blocks).
+   */
+  gradientsSync(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult;
   /** n samples split across the shards: equal to `sampleMarginal(model, { …, shape: [D] })` on one thread (same keys per row). */
   sample(model: DiffusionModel, options: SampleOptions): Promise<tf.Tensor>;
   /** Stops the workers and frees their replicas. */
@@ -140,7 +149,7 @@ export interface DataParallel {
 
 /** Messages main → worker. */
 export type ToWorker =
-  | { readonly type: 'init'; readonly spec: ModelSpec; readonly backend: string }
+  | { readonly type: 'init'; readonly spec: ModelSpec; readonly backend: string; readonly syncPort: MessagePort; readonly signal: SharedArrayBuffer }
   | {
       readonly type: 'gradients';
       readonly id: number;
@@ -152,6 +161,8 @@ export type ToWorker =
       readonly key: IterationKey;
       readonly strategy: GradientStrategyName;
       readonly chunkRows: number;
+      /** Reply on the synchronous port (see `DataParallel.gradientsSync`). */
+      readonly sync?: boolean;
     }
   | {
       readonly type: 'sample';
@@ -286,9 +297,16 @@ class Replica {
   private failure: Error | null = null;
   /** Data ids of the weights last sent (null: none yet). */
   sentWeights: readonly object[] | null = null;
+  /** Replies to synchronous requests arrive here, announced by a bump of `signal[0]`. */
+  private readonly syncPort: MessagePort;
+  private readonly signal: Int32Array;
 
   constructor(spec: ModelSpec, backend: string) {
     this.worker = spawn(null);
+    const channel = new MessageChannel();
+    this.syncPort = channel.port1;
+    const shared = new SharedArrayBuffer(4);
+    this.signal = new Int32Array(shared);
     let onReady: (m: FromWorker & { type: 'ready' }) => void = () => undefined;
     let onReadyError: (e: Error) => void = () => undefined;
     this.ready = new Promise((resolve, reject) => {
@@ -320,7 +338,32 @@ class Replica {
     };
     this.worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
     this.worker.on('exit', (code) => fail(new Error(`dataParallel worker exited (code ${code})`)));
-    this.post({ type: 'init', spec, backend });
+    this.worker.postMessage({ type: 'init', spec, backend, syncPort: channel.port2, signal: shared } satisfies ToWorker, [channel.port2]);
+  }
+
+  /** Posts a request whose reply comes on the synchronous port; {@link waitSync} collects it. */
+  postSync(message: ToWorker, transfer: ArrayBuffer[]): void {
+    if (this.failure !== null) throw this.failure;
+    this.post(message, transfer);
+  }
+
+  /** Blocks until the reply to request `id` is on the synchronous port. */
+  waitSync(id: number, timeoutMs: number): FromWorker {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      const got = receiveMessageOnPort(this.syncPort);
+      if (got !== undefined) {
+        const m = got.message as FromWorker;
+        if (!('id' in m) || m.id !== id) continue; // a stale reply of an abandoned request
+        if (m.type === 'error') throw new Error(`dataParallel worker: ${m.message}`);
+        return m;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(this.signal, 0, seen, left) === 'timed-out') {
+        throw new Error(`dataParallel: no reply from worker ${this.worker.threadId} within ${timeoutMs} ms (it may have died; see its error above)`);
+      }
+    }
   }
 
   layout(): Promise<FromWorker & { type: 'ready' }> {
@@ -362,6 +405,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     throw new RangeError(`dataParallel: workers must be an integer ≥ ${local ? 0 : 1}${local ? '' : ' without a local shard'}, got ${workers}`);
   }
   const chunkRows = options.chunkRows ?? 2048;
+  const syncTimeoutMs = options.syncTimeoutMs ?? 600_000;
   if (!(Number.isInteger(chunkRows) && chunkRows >= 1)) throw new RangeError(`dataParallel: chunkRows must be an integer ≥ 1, got ${chunkRows}`);
   checkModelSpec(spec); // fail here, not in a worker
   const specShape = eventShape(spec);
@@ -403,7 +447,15 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   const assign = (rows: number): { replica: Replica | null; rows: [number, number] }[] =>
     shardRows(rows, shards).map((r, k) => ({ replica: replicas[k] ?? null, rows: r }));
 
-  const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
+  type Part = { rows: readonly [number, number]; grads: Float32Array; loss: readonly number[] };
+  type Reply = (m: FromWorker) => Part;
+  type InFlight = { replica: Replica; id: number; toPart: Reply; reply: Promise<FromWorker> | null };
+
+  /**
+   * Sends each worker its rows (async replies or on the synchronous port), computes the local shard
+   * meanwhile; returns the local part and the requests in flight.
+   */
+  const startGradients = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey, sync: boolean) => {
     const params = checkModel(model);
     checkGrid(grid, 'dataParallel: grid');
     const batch = x0.shape[0] ?? 0;
@@ -413,17 +465,27 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     let flat: Float32Array | null = null;
     const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
     const plan = assign(batch);
-    const remote = plan.flatMap(({ replica, rows }) => {
+    const remote = plan.flatMap(({ replica, rows }): InFlight[] => {
       if (replica === null) return [];
       const w = weightsFor(replica, params, weights);
       const x = data.slice(rows[0] * rowSize, rows[1] * rowSize);
       const id = nextId++;
-      const message: ToWorker = { type: 'gradients', id, weights: w, x0: x, shape: [rows[1] - rows[0], ...x0.shape.slice(1)], rows, grid, key, strategy, chunkRows };
-      return [{ rows, reply: replica.request(id, message, (w === null ? [x.buffer] : [w.buffer, x.buffer]) as ArrayBuffer[]) }];
+      const message: ToWorker = { type: 'gradients', id, weights: w, x0: x, shape: [rows[1] - rows[0], ...x0.shape.slice(1)], rows, grid, key, strategy, chunkRows, sync };
+      const transfer = (w === null ? [x.buffer] : [w.buffer, x.buffer]) as ArrayBuffer[];
+      const toPart: Reply = (m) => {
+        if (m.type !== 'gradients') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
+        return { rows, grads: m.grads, loss: m.loss };
+      };
+      if (sync) {
+        replica.postSync(message, transfer);
+        return [{ replica, id, toPart, reply: null }];
+      }
+      const reply = replica.request(id, message, transfer);
+      reply.catch(() => undefined); // awaited later; avoid an unhandled rejection meanwhile
+      return [{ replica, id, toPart, reply }];
     });
-    remote.forEach((r) => r.reply.catch(() => undefined)); // awaited below; avoid an unhandled rejection meanwhile
     // the local shard, while the workers run
-    const parts: { rows: readonly [number, number]; grads: Float32Array; loss: readonly number[] }[] = [];
+    const parts: Part[] = [];
     const mine = plan.find((p) => p.replica === null);
     if (mine !== undefined) {
       const { rows } = mine;
@@ -432,13 +494,12 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
       x.dispose();
       parts.push({ rows, grads, loss });
     }
-    for (const r of remote) {
-      const m = await r.reply;
-      if (m.type !== 'gradients') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
-      parts.push({ rows: r.rows, grads: m.grads, loss: m.loss });
-    }
+    return { params, batch, parts, remote };
+  };
+
+  /** The shards' means weighted by rows/B (summed in float64, shards in row order), as tensors. */
+  const combine = (params: readonly Parameter[], batch: number, parts: Part[]): GradientResult => {
     parts.sort((a, b) => a.rows[0] - b.rows[0]);
-    // weighted by rows/B: each shard's terms and gradients are means over its own rows
     const total = new Float64Array(parts[0]?.grads.length ?? 0);
     const loss = new Float64Array(trajectoryLossTerms.length);
     for (const part of parts) {
@@ -454,6 +515,18 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     }
     const terms = Object.fromEntries(trajectoryLossTerms.map((k, i) => [k, tf.scalar(loss[i] as number)])) as unknown as TrajectoryLoss;
     return { loss: terms, grads };
+  };
+
+  const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
+    const { params, batch, parts, remote } = startGradients(model, x0, grid, key, false);
+    for (const r of remote) parts.push(r.toPart(await (r.reply as Promise<FromWorker>)));
+    return combine(params, batch, parts);
+  };
+
+  const gradientsSync = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult => {
+    const { params, batch, parts, remote } = startGradients(model, x0, grid, key, true);
+    for (const r of remote) parts.push(r.toPart(r.replica.waitSync(r.id, syncTimeoutMs)));
+    return combine(params, batch, parts);
   };
 
   const sample = async (model: DiffusionModel, opts: SampleOptions): Promise<tf.Tensor> => {
@@ -507,5 +580,5 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     );
   };
 
-  return { shards, gradients, sample, dispose };
+  return { shards, gradients, gradientsSync, sample, dispose };
 }

@@ -2,7 +2,7 @@
  * Worker entry of {@link dataParallel} (data_parallel.ts): holds one replica of the model on its own
  * tfjs backend and runs the requests of the pool, one at a time. Not imported by anything else.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { assignFlat, modelParameters, shardGradients, shardSamples, type FromWorker, type ToWorker } from './data_parallel.js';
@@ -12,20 +12,28 @@ if (parentPort === null) throw new Error('data_parallel_worker: must run as a wo
 const port = parentPort;
 
 let model: SpecModel | null = null;
-const reply = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+/** The synchronous reply channel (see `gradientsSync`): a reply there is announced by a bump of signal[0]. */
+let sync: { port: MessagePort; signal: Int32Array } | null = null;
+const reply = (message: FromWorker, transfer: ArrayBuffer[] = [], onSync = false): void => {
+  if (!onSync || sync === null) return port.postMessage(message, transfer);
+  sync.port.postMessage(message, transfer);
+  Atomics.add(sync.signal, 0, 1);
+  Atomics.notify(sync.signal, 0);
+};
 
 /** Messages are handled strictly in order: init is asynchronous (backend start), the rest synchronous. */
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message)).catch((error: unknown) => {
     const id = 'id' in message ? message.id : -1;
-    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
+    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error) }, [], message.type === 'gradients' && message.sync === true);
   });
 });
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'init': {
+      sync = { port: message.syncPort, signal: new Int32Array(message.signal) };
       await selectBackend({ prefer: message.backend, quiet: true });
       model = modelFromSpec(message.spec);
       reply({ type: 'ready', layout: modelParameters(model).map((p) => ({ name: p.name, shape: p.variable.shape })) });
@@ -38,7 +46,7 @@ async function handle(message: ToWorker): Promise<void> {
       const x0 = tf.tensor(message.x0, message.shape as number[], 'float32');
       const [loss, grads] = shardGradients(m, x0, message.rows, message.grid, message.key, message.strategy, message.chunkRows);
       x0.dispose();
-      reply({ type: 'gradients', id: message.id, grads, loss }, [grads.buffer as ArrayBuffer]);
+      reply({ type: 'gradients', id: message.id, grads, loss }, [grads.buffer as ArrayBuffer], message.sync === true);
       return;
     }
     case 'sample': {
@@ -56,6 +64,7 @@ async function handle(message: ToWorker): Promise<void> {
         model.score.dispose();
         model = null;
       }
+      sync?.port.close();
       port.close();
       return;
     }
