@@ -4,7 +4,7 @@
  */
 import { toyNames } from '@diffflow/datasets/toy2d';
 import { figure, heatmap, legend, line, quiver, scatter, trails, type Figure } from './plot/figure.js';
-import { squareBounds, type Bounds } from './plot/bounds.js';
+import { squareBounds, type Bounds } from '@diffflow/runs/plot';
 import { initialState, reduce, type PageAction, type PageState } from './state.js';
 import { MIN_DRAWN_POINTS, strokesToPoints, type Stroke } from './draw/drawing.js';
 import { checkSettings, playgroundDefaults, type DatasetChoice, type PlaygroundSettings } from './settings.js';

@@ -2,8 +2,7 @@
  * Canvas figures with real axes: a title, tick marks with labels on both axes and axis labels,
  * then scatter plots, heat-maps, vector fields and lines drawn in data coordinates.
  */
-import { niceStep, niceTicks, tickLabel } from './ticks.js';
-import type { Bounds } from './bounds.js';
+import { niceStep, niceTicks, tickLabel, type Bounds } from '@diffflow/runs/plot';
 
 export interface FigureOptions {
   readonly title: string;
