@@ -1,6 +1,7 @@
 /**
- * The comparison's figures (PNG, no text: the legend of each is in results.md). Colours: DiffFlow
- * is categorical colour 0 (blue), DDPM colour 1 (orange), the data-vs-data floor grey.
+ * The comparison's figures (PNG): every panel titled, on axes with ticks and labels (the legend of
+ * the colours is in results.md). Colours: DiffFlow is categorical colour 0 (blue), DDPM colour 1
+ * (orange), the data-vs-data floor grey.
  */
 import { categoricalPalette, linePlotImage, panelsPng, scatterImage, type Bounds, type RgbaImage } from '@diffflow/runs';
 import type { ForwardSnapshots } from './evaluate.js';
@@ -9,10 +10,21 @@ const DIFFFLOW = categoricalPalette[0]!;
 const DDPM = categoricalPalette[1]!;
 const FLOOR = categoricalPalette[7]!;
 
-/** data | DiffFlow | DDPM at N | DDPM at K, one density scatter each, on the data's bounds. */
-export function sharpnessFigure(panels: readonly Float32Array[], bounds: Bounds, size = 320): Buffer {
+/** A titled panel of points ([n, 2] row-major). */
+export interface TitledPoints {
+  readonly title: string;
+  readonly points: Float32Array;
+}
+
+/** Axis labels of the 2-D scatters. */
+const PLANE = { xLabel: 'x1', yLabel: 'x2' } as const;
+
+const MODEL_NAME = { diffflow: 'DiffFlow', ddpm: 'DDPM' } as const;
+
+/** data | DiffFlow | DDPM at N | DDPM at K, one titled density scatter each, on the data's bounds. */
+export function sharpnessFigure(panels: readonly TitledPoints[], bounds: Bounds, size = 320): Buffer {
   return panelsPng(
-    panels.map((p) => scatterImage(p, { size, bounds })),
+    panels.map((p) => scatterImage(p.points, { size, bounds, title: p.title, ...PLANE })),
     { columns: panels.length, gap: 6 },
   );
 }
@@ -20,12 +32,14 @@ export function sharpnessFigure(panels: readonly Float32Array[], bounds: Bounds,
 /** Two rows (DiffFlow, DDPM) of forward snapshots t_0 … T, points coloured by ring, on [−4, 4]² (normalised coordinates). */
 export function topologyFigure(rows: readonly ForwardSnapshots[], labels: Int32Array, size = 200): Buffer {
   const columns = Math.max(...rows.map((r) => r.states.length));
-  const images: RgbaImage[] = rows.flatMap((r) => r.states.map((s) => scatterImage(s, { size, bounds: [-4, 4, -4, 4], labels })));
+  const images: RgbaImage[] = rows.flatMap((r) =>
+    r.states.map((s, i) => scatterImage(s, { size, bounds: [-4, 4, -4, 4], labels, title: `${MODEL_NAME[r.model]}, t = ${(r.times[i] ?? Number.NaN).toFixed(2)}`, ...PLANE })),
+  );
   return panelsPng(images, { columns, gap: 6 });
 }
 
-/** Metric against N on a log-N axis: DiffFlow, DDPM and the data-vs-data floor, one plot per metric. */
-export function stepsFigure(steps: readonly number[], metrics: readonly { diffflow: (number | null)[]; ddpm: (number | null)[]; floor: number }[]): Buffer {
+/** Metric against N on a log-N axis: DiffFlow, DDPM and the data-vs-data floor, one plot per metric, titled with its `name`. */
+export function stepsFigure(steps: readonly number[], metrics: readonly { name: string; diffflow: (number | null)[]; ddpm: (number | null)[]; floor: number }[]): Buffer {
   const plots = metrics.map((m) =>
     linePlotImage(
       [
@@ -33,15 +47,16 @@ export function stepsFigure(steps: readonly number[], metrics: readonly { difffl
         { x: [...steps], y: m.ddpm.map((v) => v ?? Number.NaN), color: DDPM },
         { x: [steps[0]!, steps[steps.length - 1]!], y: [m.floor, m.floor], color: FLOOR },
       ],
-      { logX: steps.length > 1 && steps[0]! > 0, width: 420, height: 300 },
+      { logX: steps.length > 1 && steps[0]! > 0, width: 420, height: 300, title: m.name, xLabel: 'N (steps)', yLabel: m.name },
     ),
   );
   return panelsPng(plots, { columns: plots.length, gap: 10 });
 }
 
-/** Samples at each N: row 1 DiffFlow, row 2 DDPM. */
-export function stepsSamplesFigure(diffflow: readonly Float32Array[], ddpm: readonly Float32Array[], bounds: Bounds, size = 180): Buffer {
-  const images = [...diffflow, ...ddpm].map((p) => scatterImage(p, { size, bounds }));
+/** Samples at each N of `steps`: row 1 DiffFlow, row 2 DDPM. */
+export function stepsSamplesFigure(steps: readonly number[], diffflow: readonly Float32Array[], ddpm: readonly Float32Array[], bounds: Bounds, size = 180): Buffer {
+  const title = (model: 'diffflow' | 'ddpm', i: number) => `${MODEL_NAME[model]}, N = ${steps[i] ?? '?'}`;
+  const images = [...diffflow.map((p, i) => scatterImage(p, { size, bounds, title: title('diffflow', i), ...PLANE })), ...ddpm.map((p, i) => scatterImage(p, { size, bounds, title: title('ddpm', i), ...PLANE }))];
   return panelsPng(images, { columns: diffflow.length, gap: 4 });
 }
 
@@ -65,10 +80,10 @@ export function trainingFigure(diffflow: LossCurve, ddpm: LossCurve): Buffer | u
     return { x: c.iterations.map((i) => i + 1), y };
   };
   const plots = [
-    { c: diffflow, color: DIFFFLOW },
-    { c: ddpm, color: DDPM },
+    { c: diffflow, color: DIFFFLOW, title: 'DiffFlow: loss bound' },
+    { c: ddpm, color: DDPM, title: 'DDPM: L_simple' },
   ]
     .filter((p) => p.c.losses.length >= 2)
-    .map((p) => linePlotImage([{ ...smooth(p.c), color: p.color }], { width: 420, height: 300 }));
+    .map((p) => linePlotImage([{ ...smooth(p.c), color: p.color }], { width: 420, height: 300, title: p.title, xLabel: 'iteration', yLabel: 'loss (mean of 20)' }));
   return plots.length === 0 ? undefined : panelsPng(plots, { columns: plots.length, gap: 10 });
 }

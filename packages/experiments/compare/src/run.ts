@@ -126,7 +126,15 @@ async function sharpnessOf(ctx: DatasetContext, run: RunDir): Promise<SharpnessR
   const b = ddpmSamples(ctx, n);
   const c = ddpmSamples(ctx, k);
   const figure = `sharpness-${dataset}.png`;
-  await orThrow(run.writePng(figure, sharpnessFigure([ctx.heldOut, a, b, c], toyBounds(ctx.heldOut))));
+  await orThrow(run.writePng(figure, sharpnessFigure(
+        [
+          { title: 'data (held out)', points: ctx.heldOut },
+          { title: `DiffFlow, N = ${n}`, points: a },
+          { title: `DDPM, N = ${n} of ${k}`, points: b },
+          { title: `DDPM, N = ${k}`, points: c },
+        ],
+        toyBounds(ctx.heldOut),
+      )));
   return {
     dataset,
     bandwidth: ctx.bandwidth,
@@ -157,13 +165,13 @@ async function stepsOf(ctx: DatasetContext, run: RunDir): Promise<StepsRecord> {
     run.writePng(
       figure,
       stepsFigure(config.stepsList, [
-        { diffflow: diffflow.map((q) => q.energy), ddpm: ddpm.map((q) => q.energy), floor: floor.energy ?? 0 },
-        { diffflow: diffflow.map((q) => q.mmd2), ddpm: ddpm.map((q) => q.mmd2), floor: floor.mmd2 ?? 0 },
-        { diffflow: diffflow.map((q) => q.mmd2Fine), ddpm: ddpm.map((q) => q.mmd2Fine), floor: floor.mmd2Fine ?? 0 },
+        { name: 'energy distance', diffflow: diffflow.map((q) => q.energy), ddpm: ddpm.map((q) => q.energy), floor: floor.energy ?? 0 },
+        { name: 'MMD^2', diffflow: diffflow.map((q) => q.mmd2), ddpm: ddpm.map((q) => q.mmd2), floor: floor.mmd2 ?? 0 },
+        { name: 'MMD^2, fine bandwidth', diffflow: diffflow.map((q) => q.mmd2Fine), ddpm: ddpm.map((q) => q.mmd2Fine), floor: floor.mmd2Fine ?? 0 },
       ]),
     ),
   );
-  await orThrow(run.writePng(samplesFigure, stepsSamplesFigure(a, b, toyBounds(ctx.heldOut))));
+  await orThrow(run.writePng(samplesFigure, stepsSamplesFigure(config.stepsList, a, b, toyBounds(ctx.heldOut))));
   return { dataset, steps: config.stepsList, diffflow, ddpm, floor, figure, samplesFigure };
 }
 
