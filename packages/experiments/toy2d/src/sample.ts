@@ -69,7 +69,7 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const ms = performance.now() - started;
   const bounds = toyBounds(sampleToy(config.dataset, 10_000, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 }));
   await orThrow(dir.writeNpy('samples.npy', values, [n, 2]));
-  await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds })));
+  await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds, title: `${config.dataset}: samples, N = ${steps}, lambda = ${lambda}`, xLabel: 'x1', yLabel: 'x2' })));
   await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, samplingMs: ms }));
   disposeModel(model);
   console.error(`[toy2d] ${n} samples (N = ${steps}, λ = ${lambda}) in ${ms.toFixed(0)} ms → ${out}`);
