@@ -30,19 +30,28 @@ describe('fourierMlp', () => {
     tf.dispose([x, t]);
   });
 
-  it('gives the same values without a gradient tape (tape-free path) as under one, shared and per-row t', () => {
-    const f = make({ dim: 2, hidden: 32, layers: 2, seed: 9 });
-    const x = tf.randomNormal([6, 2], 0, 1, 'float32', 5);
-    const t = tf.tensor1d([0.001, 0.01, 0.02, 0.03, 0.04, 0.05]);
-    for (const time of [0.02, t]) {
-      const free = expectNoLeaks(() => take(f.apply(x, time)));
-      // under a tape: the value returned alongside the gradient
-      const { value, grads } = tf.engine().gradients(() => f.apply(x, time), [x], undefined, true);
-      tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
-      expect(relativeError(free, take(value))).toBeLessThan(1e-6);
-    }
-    tf.dispose([x, t]);
-  });
+  it.each(['gelu', 'silu'] as const)(
+    'gives the same values without a gradient tape (tape-free path, gate slope folded into the weights) as under one, shared and per-row t, also after the weights change: %s',
+    (activation) => {
+      const f = make({ dim: 2, hidden: 32, layers: 2, seed: 9, activation });
+      const x = tf.randomNormal([6, 2], 0, 1, 'float32', 5);
+      const t = tf.tensor1d([0.001, 0.01, 0.02, 0.03, 0.04, 0.05]);
+      for (const weights of ['initial', 'assigned'] as const) {
+        if (weights === 'assigned') {
+          // an optimizer step: every variable gets new data (the folded copies must follow)
+          f.parameters.forEach(({ variable }, k) => variable.assign(tf.tidy(() => tf.add(tf.mul(variable, 1.25), 0.01 * (k + 1)))));
+        }
+        for (const time of [0.02, t]) {
+          const free = expectNoLeaks(() => take(f.apply(x, time)));
+          // under a tape: the value returned alongside the gradient
+          const { value, grads } = tf.engine().gradients(() => f.apply(x, time), [x], undefined, true);
+          tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+          expect(relativeError(free, take(value)), `${weights} weights`).toBeLessThan(1e-6);
+        }
+      }
+      tf.dispose([x, t]);
+    },
+  );
 
   it('leaves no tensor behind once disposed (variables, cached transposes, time coefficients)', () => {
     const before = tf.memory().numTensors;
