@@ -79,7 +79,8 @@ export function pixelAt(image: RgbaImage, x: number, y: number): [number, number
   return [p[i] ?? 0, p[i + 1] ?? 0, p[i + 2] ?? 0, p[i + 3] ?? 0];
 }
 
-function setPixel(image: RgbaImage, x: number, y: number, c: Rgb): void {
+/** Paints pixel (x, y) opaque `c`; outside the image, nothing. */
+export function setPixel(image: RgbaImage, x: number, y: number, c: Rgb): void {
   if (x < 0 || y < 0 || x >= image.width || y >= image.height) return;
   const i = (y * image.width + x) * 4;
   image.rgba[i] = c[0];

@@ -4,7 +4,7 @@
  * the font lacks are drawn as '?'. Node-side (png.ts); the browser draws its text on a canvas.
  */
 import pixelFonts from 'js-pixel-fonts';
-import type { Rgb, RgbaImage } from './png.js';
+import { setPixel, type Rgb, type RgbaImage } from './png.js';
 
 const FONT = pixelFonts.fonts.sevenPlus;
 
@@ -53,12 +53,7 @@ export function drawText(image: RgbaImage, text: string, x: number, y: number, c
           // vertical: the text's top faces left, so "down the glyph" is +x and "along" is −y.
           const px = opts.vertical === true ? x + v : x + u;
           const py = opts.vertical === true ? y - u : y + v;
-          if (px < 0 || py < 0 || px >= image.width || py >= image.height) continue;
-          const i = (py * image.width + px) * 4;
-          image.rgba[i] = color[0];
-          image.rgba[i + 1] = color[1];
-          image.rgba[i + 2] = color[2];
-          image.rgba[i + 3] = 255;
+          setPixel(image, px, py, color);
         }
     }),
   );
