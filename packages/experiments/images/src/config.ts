@@ -101,6 +101,12 @@ export const ImagesConfig = t.strict({
   maxRetries: intAtLeast(0),
   /** Stop after this many seconds of training (0 = no limit); the run then ends as if iters were reached. */
   maxSeconds: numberAtLeast(0),
+  /**
+   * Threads the trajectory-KL gradients and the final samples are split across (data-parallel
+   * worker replicas, @diffflow/adjoint's dataParallel): 0 = one per core (the default), 1 = this
+   * thread only. Same numbers up to float32 summation order (samples: identical).
+   */
+  workers: intAtLeast(0),
   out: t.string,
   resume: t.boolean,
 });
@@ -133,6 +139,7 @@ const common = {
   sampleSteps: 30,
   maxRetries: 3,
   maxSeconds: 0,
+  workers: 0,
   out: '',
   resume: false,
 } as const;
@@ -187,7 +194,7 @@ export const imageArchitectures: Record<ImagePresetName, UNetArchitecture> = {
 export const imagesFlags = flagsOf(ImagesConfig);
 
 /** Fields that do not change what a run computes (a resumed run may change them). */
-export const imagesNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleSteps', 'maxSeconds'] as const;
+export const imagesNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleSteps', 'maxSeconds', 'workers'] as const;
 
 /** The defaults of the preset named in the overrides (cpu when none or not a preset name). */
 export function defaultsFor(overrides: Record<string, unknown>): Omit<ImagesConfig, 'preset'> & { preset: ImagePresetName } {
