@@ -58,7 +58,8 @@ let instances = 0;
  * Besides `apply` (differentiable by tfjs autodiff) it has a tape-free `vjp` (what
  * `vjp(field, …)` of vjp.ts dispatches to) and `linearize` (the forward pass now, one pull-back
  * later). Both equal autodiff through `apply` up to float32 rounding. Tensors held from
- * construction to `dispose()`: the parameters, c, and Wᵀ of the input, hidden and output weights.
+ * construction to `dispose()`: the parameters, c, Wᵀ of the input, hidden and output weights, and
+ * the copies with the gate slope folded in (see `folded`).
  *
  * Parameters for D = 2, h = 128, L = 3: 99,714 (as the reference).
  */
