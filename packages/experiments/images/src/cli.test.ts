@@ -49,6 +49,14 @@ describe('images command line (end to end, tiny budget)', () => {
     expect(sample.stderr).toMatch(/6 samples \(N = 4, λ = 1, Tweedie last step\)/);
     const grid = decodePng(readFileSync(join(dir, 'samples', 'samples.png')));
     expect([grid.width, grid.height]).toEqual([3 * 32 + 2 * 2, 2 * 32 + 2]);
+    // split across two threads (the default: one per core) or on one: the same images, byte for byte
+    const two = images(['sample', `--run=${out}`, '--n=6', '--steps=4', '--workers=2', `--out=${join(dir, 'samples2')}`]);
+    const one = images(['sample', `--run=${out}`, '--n=6', '--steps=4', '--workers=1', `--out=${join(dir, 'samples1')}`]);
+    expect([two.status, one.status], two.stderr + one.stderr).toEqual([0, 0]);
+    expect(JSON.parse(readFileSync(join(dir, 'samples2', 'summary.json'), 'utf8')).threads).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, 'samples1', 'summary.json'), 'utf8')).threads).toBe(1);
+    expect(readFileSync(join(dir, 'samples2', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
+    expect(readFileSync(join(dir, 'samples', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
 
     const ev = images(['eval', `--run=${out}`, '--n=4', '--solver=rk4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
     expect(ev.status, ev.stderr).toBe(0);

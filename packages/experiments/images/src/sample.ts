@@ -5,6 +5,7 @@ import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type St
 import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { CHECKPOINT, gridPng, sampleImages } from './train.js';
+import { imagesPool, sampleImagesParallel } from './parallel.js';
 
 /** The flags of `images sample`, every one optional (defaults below or from the run), each checked against its range. */
 export const SampleFlags = t.exact(
@@ -23,6 +24,8 @@ export const SampleFlags = t.exact(
     denoise: t.boolean,
     /** Output folder; default `<run>/sample-…` named by the options. */
     out: t.string,
+    /** Threads the images are split across: 0 = one per core (default), 1 = this thread only. Same images either way. */
+    workers: intAtLeast(0),
   }),
 );
 export type SampleFlags = t.TypeOf<typeof SampleFlags>;
@@ -87,13 +90,21 @@ export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const identity = { run: runPath, iteration: run.iteration, n, steps, lambda, seed, denoise };
   const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
   await orThrow(dir.writeConfig(identity));
+  // workers are started before the clock: their start-up (a second or two) is not sampling time
+  const pool = n > 1 ? await imagesPool({ ...run.config, workers: flags.workers ?? 0 }, run.channels) : undefined;
   const started = performance.now();
-  const bytes = sampleImages(run.model, run.config, runGrid(run.config, steps), n, seed, lambda, denoise);
+  const grid = runGrid(run.config, steps);
+  let bytes: Uint8Array;
+  try {
+    bytes = pool === undefined ? sampleImages(run.model, run.config, grid, n, seed, lambda, denoise) : await sampleImagesParallel(pool, run.model, run.config, grid, n, seed, lambda, denoise);
+  } finally {
+    await pool?.dispose();
+  }
   const ms = performance.now() - started;
   const { size } = run.config;
   await orThrow(dir.writeNpy('samples.npy', bytes, [n, size, size, run.channels]));
-  await orThrow(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels)));
-  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, samplingMs: ms }));
+  await orThrow(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels, `samples, iteration ${run.iteration}, N = ${steps}, lambda = ${lambda}`)));
+  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, samplingMs: ms, threads: pool?.shards ?? 1 }));
   disposeModel(run.model);
   console.error(`[images] ${n} samples (N = ${steps}, λ = ${lambda}${denoise ? ', Tweedie last step' : ''}) in ${(ms / 1000).toFixed(1)} s → ${out}/samples.png`);
 }
