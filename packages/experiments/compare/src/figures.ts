@@ -33,7 +33,7 @@ export function sharpnessFigure(panels: readonly TitledPoints[], bounds: Bounds,
 export function topologyFigure(rows: readonly ForwardSnapshots[], labels: Int32Array, size = 200): Buffer {
   const columns = Math.max(...rows.map((r) => r.states.length));
   const images: RgbaImage[] = rows.flatMap((r) =>
-    r.states.map((s, i) => scatterImage(s, { size, bounds: [-4, 4, -4, 4], labels, title: `${MODEL_NAME[r.model]}, t = ${(r.times[i] ?? Number.NaN).toFixed(2)}`, ...PLANE })),
+    r.states.map((s, i) => scatterImage(s, { size, bounds: [-4, 4, -4, 4], labels, title: `${MODEL_NAME[r.model]}, t = ${Number((r.times[i] ?? Number.NaN).toPrecision(2))}`, ...PLANE })),
   );
   return panelsPng(images, { columns, gap: 6 });
 }
