@@ -3,11 +3,10 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
-import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal } from '@diffflow/sde-core';
+import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
 import { trajectoryLossTerms } from '@diffflow/losses';
-import type { SpecModel } from './model_spec.js';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { dataParallel, modelFromSpec, modelParameters, sampleRows, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
+import { dataParallel, modelFromSpec, modelParameters, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult, type GradientStrategyName } from './strategy.js';
 
@@ -17,13 +16,13 @@ const spec: ModelSpec = {
   diffusion: { kind: 'constant', value: 0.2 },
 };
 const grid = fixedGrid({ steps: 6, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
-const disposeModel = (m: SpecModel): void => {
-  m.drift.dispose();
+const disposeModel = (m: DiffusionModel): void => {
+  m.sde.drift.dispose();
   m.score.dispose();
 };
 
 /** Largest relative error over the loss terms and every parameter's gradient. */
-function compare(model: SpecModel, a: GradientResult, b: GradientResult): { loss: number; grads: number } {
+function compare(model: DiffusionModel, a: GradientResult, b: GradientResult): { loss: number; grads: number } {
   let loss = 0;
   for (const k of trajectoryLossTerms) loss = Math.max(loss, relativeError(a.loss[k].dataSync(), b.loss[k].dataSync()));
   let grads = 0;
@@ -73,7 +72,7 @@ describe('shardGradients', () => {
 });
 
 describe('dataParallel (worker threads)', () => {
-  let model: SpecModel;
+  let model: DiffusionModel;
   let pool: DataParallel; // 2 workers + the local shard
   let remoteOnly: DataParallel; // 1 worker, no local shard
 
@@ -140,12 +139,11 @@ describe('dataParallel (worker threads)', () => {
     const options = { n: 23, grid, seed: 11 };
     // the library's one sampler on this thread: same keys per row, same default (Tweedie last step)
     const whole = take(sampleMarginal(model, { grid, lambda: 1, n: 23, shape: [2], seed: 11 }).samples);
-    expect(take(sampleRows(model, [0, 23], 2, options))).toEqual(whole);
     const split = take(await pool.sample(model, options));
     expect(split).toHaveLength(46);
     expect(relativeError(split, whole)).toBeLessThan(1e-6);
     // rows of a split equal the rows of the whole draw
-    expect(take(sampleRows(model, [5, 9], 2, options))).toEqual(whole.slice(10, 18));
+    expect(take(sampleMarginal(model, { grid, lambda: 1, n: 23, shape: [2], seed: 11, rows: [5, 9] }).samples)).toEqual(whole.slice(10, 18));
   });
 
   it('rejects a model that does not match the spec', async () => {
@@ -195,7 +193,7 @@ describe('dataParallel options', () => {
     const veSpec: ModelSpec = { sde: { kind: 've', sigmaMin: 0.01, sigmaMax: 3 }, score: { dim: 2, hidden: 16, layers: 1, seed: 4, name: 'eps' } };
     const model = modelFromSpec(veSpec);
     expect(model.sde.prior.name).toBe('N(0, 3² I)');
-    expect(model.drift.parameterCount).toBe(0);
+    expect(model.sde.drift.parameterCount).toBe(0);
     const pool = await dataParallel({ spec: veSpec, strategy: 'adjoint', workers: 1 });
     const veGrid = fixedGrid({ steps: 5, tMin: 1e-2, tMax: 1, beta: 1 });
     const x0 = replayableNormal([21, 2], { seed: 6, purpose: 'data', iteration: 0, step: 0 });

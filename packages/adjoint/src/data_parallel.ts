@@ -11,7 +11,7 @@ import { sampleMarginal } from '@diffflow/likelihood';
 import { gradientStrategy } from './gradient_strategy.js';
 import { checkModelSpec, eventShape, type ModelSpec } from './model_spec.js';
 
-export { modelFromSpec, type ModelSpec, type SpecModel, type DiffusionSpec, type FixedSdeSpec } from './model_spec.js';
+export { modelFromSpec, type ModelSpec, type DiffusionSpec, type FixedSdeSpec } from './model_spec.js';
 import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
 
 /**
@@ -47,7 +47,7 @@ export function shardRows(rows: number, parts: number): [number, number][] {
   return out;
 }
 
-/** Options of {@link sampleRows} and `DataParallel.sample`: likelihood's `sampleMarginal` options, shape [D] implied. */
+/** Options of {@link shardSamples} and `DataParallel.sample`: likelihood's `sampleMarginal` options, shape [D] implied. */
 export interface SampleOptions {
   /** Number of samples n ≥ 1. */
   readonly n: number;
@@ -82,17 +82,6 @@ export function shardSamples(model: DiffusionModel, rows: readonly [number, numb
     ...(options.denoise === undefined ? {} : { denoise: options.denoise }),
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
   }).samples;
-}
-
-/**
- * Rows [start, end) of n samples: `sampleMarginal` of @diffflow/likelihood (the library's one
- * sampler) with `rows`, so any split equals those rows of the whole draw on one thread.
- * @deprecated Use `sampleMarginal(model, { grid, lambda: 1, n, shape: [dim], seed, denoise, rows }).samples`
- *   from @diffflow/likelihood.
- * @returns [end − start, D]; the caller disposes it.
- */
-export function sampleRows(model: DiffusionModel, rows: readonly [number, number], dim: number, options: SampleOptions): tf.Tensor {
-  return shardSamples(model, rows, [dim], options);
 }
 
 /** The randomness of one training iteration: δ^F_i comes from `forwardNoise(seed, iteration)`. */

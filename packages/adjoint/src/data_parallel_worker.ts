@@ -5,13 +5,14 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
+import type { DiffusionModel } from '@diffflow/sde-core';
 import { assignFlat, modelParameters, shardGradients, shardSamples, type FromWorker, type ToWorker } from './data_parallel.js';
-import { modelFromSpec, type SpecModel } from './model_spec.js';
+import { modelFromSpec } from './model_spec.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
 
-let model: SpecModel | null = null;
+let model: DiffusionModel | null = null;
 /** The synchronous reply channel (see `gradientsSync`): a reply there is announced by a bump of signal[0]. */
 let sync: { port: MessagePort; signal: Int32Array } | null = null;
 const reply = (message: FromWorker, transfer: ArrayBuffer[] = [], onSync = false): void => {
@@ -71,7 +72,7 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-function ready(): SpecModel {
+function ready(): DiffusionModel {
   if (model === null) throw new Error('data_parallel_worker: no model (init first)');
   return model;
 }

@@ -4,5 +4,5 @@ export { naiveGradients } from './naive.js';
 export { adjointGradients, adjointStrategy, defaultDriftCacheBytes, replayMaxStepRatio } from './adjoint.js';
 export type { AdjointOptions } from './adjoint.js';
 export { gradientStrategy, defaultGradientStrategy } from './gradient_strategy.js';
-export { dataParallel, modelFromSpec, sampleRows, shardRows } from './data_parallel.js';
+export { dataParallel, modelFromSpec, shardRows } from './data_parallel.js';
 export type { DataParallel, DataParallelOptions, ModelSpec, DiffusionSpec, SampleOptions, IterationKey } from './data_parallel.js';

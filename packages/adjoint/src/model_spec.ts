@@ -175,12 +175,8 @@ export function eventShape(spec: ModelSpec): readonly number[] | undefined {
   return of(general.score) ?? (general.sde.kind === 'diffflow' ? of(general.sde.drift) : undefined);
 }
 
-/** A spec's model: a `DiffusionModel`, with its SDE's drift and g also as `drift` / `diffusion` (deprecated, for older callers). */
-export type SpecModel = DiffusionModel & { readonly drift: VectorField; readonly diffusion: Diffusion };
-
 /** The model a spec describes (what each worker builds; build the caller's model with it too, or compose the same parts). */
-export function modelFromSpec(spec: ModelSpec): SpecModel {
+export function modelFromSpec(spec: ModelSpec): DiffusionModel {
   const general = normalizeModelSpec(spec);
-  const model = diffusionModel(sdeFromSpec(general.sde), fieldFromSpec(general.score));
-  return Object.freeze({ ...model, drift: model.sde.drift, diffusion: model.sde.diffusion });
+  return diffusionModel(sdeFromSpec(general.sde), fieldFromSpec(general.score));
 }

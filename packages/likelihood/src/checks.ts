@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asDiffusionModel, type ModelLike } from '@diffflow/losses';
+import type { DiffusionModel } from '@diffflow/sde-core';
 
 /**
  * Argument checks shared by the package. Each throws a RangeError that names the function, the
@@ -51,9 +51,8 @@ export function checkData(x: tf.Tensor, where: string, name: string): void {
  * Throws unless the drift and the score of `model` accept one sample of per-sample shape `dims`
  * and return the same shape (evaluated once on a single zero row at time `t`).
  */
-export function checkModelShape(modelLike: ModelLike, dims: readonly number[], t: number, where: string, name: string): void {
+export function checkModelShape(model: DiffusionModel, dims: readonly number[], t: number, where: string, name: string): void {
   tf.tidy(() => {
-    const model = asDiffusionModel(modelLike);
     const x = tf.zeros([1, ...dims]);
     for (const [role, field] of [['drift', model.sde.drift], ['score', model.score]] as const) {
       let out: tf.Tensor;

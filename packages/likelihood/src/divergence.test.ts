@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { constantDiffusion } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel } from '@diffflow/sde-core';
 import { fourierMlp, vjp } from '@diffflow/networks';
-import type { DiffFlowModel } from '@diffflow/losses';
 import { ouMixture } from './ou_mixture.fixture.js';
 import { drawProbes, velocityAndDivergence, type TraceEstimator } from './divergence.js';
 import { probabilityFlowVelocity } from './marginal_drift.js';
 
 /** velocity and divergence of rows [0, B) with the given estimator, read out. */
-function evaluate(model: DiffFlowModel, x: tf.Tensor, t: number, trace: TraceEstimator, rows?: readonly [number, number]): { v: number[]; div: number[] } {
+function evaluate(model: DiffusionModel, x: tf.Tensor, t: number, trace: TraceEstimator, rows?: readonly [number, number]): { v: number[]; div: number[] } {
   return expectNoLeaks(() => {
     const probes = drawProbes(trace, x.shape.slice(1), rows ?? [0, x.shape[0]!]);
     const { velocity, divergence } = velocityAndDivergence(model, x, t, probes);
@@ -50,7 +49,7 @@ describe('velocityAndDivergence', () => {
     const dim = 3;
     const drift = fourierMlp({ dim, hidden: 16, layers: 1, seed: 1, name: 'drift' });
     const score = fourierMlp({ dim, hidden: 16, layers: 1, seed: 2, name: 'score' });
-    const model: DiffFlowModel = { drift, score, diffusion: constantDiffusion(1.5) };
+    const model = diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(1.5) }), score);
     const x = tf.tensor2d([
       [0.3, -1.2, 0.8],
       [1.5, 0.2, -0.4],

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkFieldOutput, lambdaDrift, rowNormals, rowRademacher } from '@diffflow/sde-core';
-import { asDiffusionModel, type ModelLike } from '@diffflow/losses';
+import { checkFieldOutput, lambdaDrift, rowNormals, rowRademacher, type DiffusionModel } from '@diffflow/sde-core';
 import { vjp } from '@diffflow/networks';
 import { checkInteger, sizeOf } from './checks.js';
 
@@ -71,14 +70,13 @@ export function drawProbes(trace: TraceEstimator, dims: readonly number[], rows:
  * @returns velocity [B, ...D] and divergence [B]
  */
 export function velocityAndDivergence(
-  modelLike: ModelLike,
+  model: DiffusionModel,
   x: tf.Tensor,
   t: number,
   probes: Probes,
 ): { readonly velocity: tf.Tensor; readonly divergence: tf.Tensor1D } {
   const b = x.shape[0] as number;
   const p = probes.count;
-  const model = asDiffusionModel(modelLike);
   const g = model.sde.diffusion(t);
   const half = 0.5 * g * g; // v = f − ½g²s: the λ = 0 member of the family
   return tf.tidy(() => {

@@ -1,5 +1,4 @@
-import type { TimeGrid } from '@diffflow/sde-core';
-import type { ModelLike } from '@diffflow/losses';
+import type { DiffusionModel, TimeGrid } from '@diffflow/sde-core';
 import { checkInteger } from './checks.js';
 import { bitsPerDimOffset, checkScaling, dequantize, readImages, type ImageData, type ImageScaling } from './dequantization.js';
 import { negativeElbo } from './negative_elbo.js';
@@ -35,7 +34,7 @@ export interface ImageBitsPerDimResult {
  * an upper bound on −log₂ P(k)/D of the discrete images (see dequantization.ts).
  * @param images raw pixel values 0…255: a tensor [n, ...D] or { pixels: Uint8Array, shape: D… }
  */
-export function imageBitsPerDim(model: ModelLike, images: ImageData, options: ImageBitsPerDimOptions): ImageBitsPerDimResult {
+export function imageBitsPerDim(model: DiffusionModel, images: ImageData, options: ImageBitsPerDimOptions): ImageBitsPerDimResult {
   const where = 'imageBitsPerDim';
   checkScaling(options.scaling, where);
   const repeats = options.repeats ?? 1;
@@ -93,7 +92,7 @@ export interface ImageElboResult {
  *   bpd ≤ E_u[negativeElbo(x(k, u))] / (D ln 2) + (8 − log₂ a).
  * @param images raw pixel values 0…255: a tensor [n, ...D] or { pixels: Uint8Array, shape: D… }
  */
-export function imageNegativeElboBitsPerDim(model: ModelLike, images: ImageData, options: ImageElboOptions): ImageElboResult {
+export function imageNegativeElboBitsPerDim(model: DiffusionModel, images: ImageData, options: ImageElboOptions): ImageElboResult {
   const where = 'imageNegativeElboBitsPerDim';
   checkScaling(options.scaling, where);
   const repeats = options.repeats ?? 1;

@@ -1,6 +1,6 @@
 export { sampleMarginal, samplerNoisePurpose } from './marginal_sampler.js';
 export type { SampleMarginalOptions, SampleMarginalResult } from './marginal_sampler.js';
-export { marginalDrift, probabilityFlowVelocity } from './marginal_drift.js';
+export { probabilityFlowVelocity } from './marginal_drift.js';
 export { drawProbes, velocityAndDivergence, checkTraceEstimator } from './divergence.js';
 export type { TraceEstimator, Probes } from './divergence.js';
 export { rk4, dormandPrince } from './ode_solvers.js';

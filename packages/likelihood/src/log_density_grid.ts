@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TimeGrid } from '@diffflow/sde-core';
-import type { ModelLike } from '@diffflow/losses';
+import type { DiffusionModel, TimeGrid } from '@diffflow/sde-core';
 import { checkInteger } from './checks.js';
 import { probabilityFlowNll, type PriorLogDensity } from './probability_flow_nll.js';
 
@@ -58,7 +57,7 @@ export function logDensityGridPoints(options: Pick<LogDensityGridOptions, 'xRang
  *   log p_{t_0}(x) = log p_T(x_T) + ∫_{t_0}^{T} tr(∂v/∂x) dt.
  * @returns [H·W] float32, row-major, row 0 at the top (y = y_max); see {@link logDensityGridPoints}
  */
-export function logDensityGrid(model: ModelLike, options: LogDensityGridOptions): Float32Array {
+export function logDensityGrid(model: DiffusionModel, options: LogDensityGridOptions): Float32Array {
   const points = logDensityGridPoints(options);
   const x = tf.tensor2d(points, [points.length / 2, 2]);
   try {

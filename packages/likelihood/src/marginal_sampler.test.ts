@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { disposeTrajectory, fixedGrid, stepSizes } from '@diffflow/sde-core';
+import { diffflowSde, diffusionModel, disposeTrajectory, fixedGrid, marginalDrift, stepSizes } from '@diffflow/sde-core';
+import { vectorField } from '@diffflow/networks';
 import { addMat, identity, matMul, matVec, transpose, ouMixture, type Matrix } from './ou_mixture.fixture.js';
 import { sampleMarginal } from './marginal_sampler.js';
-import { marginalDrift } from './marginal_drift.js';
 
 // OU with exact score for Gaussian data: p_t = N(e^{−t}μ, e^{−2t}Σ + (1 − e^{−2t})I) (a = 1, g = √2)
 const gauss = ouMixture({ rate: 1, g: Math.SQRT2, components: [{ weight: 1, mean: [1, -0.5], cov: [[0.3, 0.12], [0.12, 0.2]] }] });
@@ -128,16 +128,15 @@ describe('sampleMarginal', () => {
   });
 
   it('frees every tensor when the field fails halfway through sampling', () => {
-    const failing = {
-      ...gauss.model,
-      drift: {
-        ...gauss.model.drift,
-        apply: (x: tf.Tensor, t: number | tf.Tensor1D) => {
-          if (typeof t === 'number' && t < 0.5) throw new Error('field failed');
-          return gauss.model.drift.apply(x, t);
-        },
+    const drift = gauss.model.sde.drift;
+    const failingDrift = vectorField({
+      name: 'failing',
+      apply: (x: tf.Tensor, t: number | tf.Tensor1D) => {
+        if (typeof t === 'number' && t < 0.5) throw new Error('field failed');
+        return drift.apply(x, t);
       },
-    };
+    });
+    const failing = diffusionModel(diffflowSde({ drift: failingDrift, diffusion: gauss.model.sde.diffusion }), gauss.model.score);
     expectNoLeaks(() => {
       expect(() => sampleMarginal(failing, { grid, lambda: 1, n: 10, shape: [2], seed: 1, trajectory: true, batchSize: 3 })).toThrow(/field failed/);
     });

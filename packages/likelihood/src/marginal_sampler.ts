@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { applyField, checkSdeGrid, lambdaStep, rowNormals, type TimeGrid, type Trajectory } from '@diffflow/sde-core';
-import { asDiffusionModel, type ModelLike } from '@diffflow/losses';
+import { applyField, checkSdeGrid, lambdaStep, rowNormals, type TimeGrid, type Trajectory, type DiffusionModel } from '@diffflow/sde-core';
 import { checkData, checkInteger, checkModelShape, checkNonNegative, checkSampleShape, chunks, sizeOf, sliceRows } from './checks.js';
 
 /** The NoiseKey purpose of the sampler's step noise: row r of step i is keyed (seed, 'sample/noise', r, i). */
@@ -51,11 +50,10 @@ export interface SampleMarginalResult {
  * starting from the SDE's prior. λ = 1 is the backward SDE (Eq. 12), λ = 0 the probability-flow ODE
  * (Euler). Every row's randomness is keyed by its index, so the samples depend neither on
  * `batchSize` nor on how the rows are split across threads (`rows`).
- * @param model a `DiffusionModel` (a `DiffFlowModel` is accepted, deprecated)
+ * @param model a `DiffusionModel`: its SDE (drift, g, prior) and score
  */
-export function sampleMarginal(modelLike: ModelLike, options: SampleMarginalOptions): SampleMarginalResult {
+export function sampleMarginal(model: DiffusionModel, options: SampleMarginalOptions): SampleMarginalResult {
   const where = 'sampleMarginal';
-  const model = asDiffusionModel(modelLike);
   const { grid, lambda, n, shape, seed } = options;
   checkSdeGrid(model.sde, grid, `${where}: grid`);
   checkNonNegative(lambda, where, 'lambda (λ)');

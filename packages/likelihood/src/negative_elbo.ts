@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkSdeGrid, rowKeyedNoise, type ReplayableNoise, type TimeGrid } from '@diffflow/sde-core';
-import { asDiffusionModel, trajectoryKl, type ModelLike } from '@diffflow/losses';
+import { checkSdeGrid, rowKeyedNoise, type ReplayableNoise, type TimeGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { trajectoryKl } from '@diffflow/losses';
 import { checkData, checkInteger, checkModelShape, chunks, sizeOf, sliceRows } from './checks.js';
 
 /** Options of {@link negativeElbo}. */
@@ -44,9 +44,8 @@ export function elboNoise(seed: number, pass: number, draw: number, rows: readon
  * @param x data at t_0: [B, ...D], finite (not disposed)
  * @param grid t_0 … t_N of the forward/backward chain (the bound is for the chain on this grid)
  */
-export function negativeElbo(modelLike: ModelLike, x: tf.Tensor, grid: TimeGrid, options: NegativeElboOptions): NegativeElboResult {
+export function negativeElbo(model: DiffusionModel, x: tf.Tensor, grid: TimeGrid, options: NegativeElboOptions): NegativeElboResult {
   const where = 'negativeElbo';
-  const model = asDiffusionModel(modelLike);
   checkSdeGrid(model.sde, grid, `${where}: grid`);
   const draws = options.draws ?? 1;
   checkInteger(draws, where, 'draws (K)', 1);

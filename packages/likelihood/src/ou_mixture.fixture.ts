@@ -1,5 +1,5 @@
 /**
- * Test support (not exported from the barrel): an Ornstein–Uhlenbeck DiffFlowModel whose score is
+ * Test support (not exported from the barrel): an Ornstein–Uhlenbeck DiffusionModel whose score is
  * exact, for data drawn from a Gaussian mixture, so every marginal p_t has a closed form.
  *
  *   dx = −a x dt + g dw,   x_0 ~ Σ_k w_k N(μ_k, Σ_k)
@@ -10,8 +10,7 @@
  * With g² = 2a the stationary law is N(0, I), the default prior.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { constantDiffusion, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { constantDiffusion, diffflowSde, diffusionModel, replayableNormals, replayableUniforms, type DiffusionModel } from '@diffflow/sde-core';
 import type { VectorField } from '@diffflow/networks';
 
 export type Matrix = number[][];
@@ -88,7 +87,7 @@ export function spdInverse(m: Matrix): Matrix {
 }
 
 export interface OuMixture {
-  readonly model: DiffFlowModel;
+  readonly model: DiffusionModel;
   readonly dim: number;
   readonly rate: number;
   readonly g: number;
@@ -248,7 +247,7 @@ export function ouMixture(options: { rate: number; g: number; components: readon
   };
 
   return {
-    model: { drift, score, diffusion: constantDiffusion(g) },
+    model: diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(g) }), score),
     dim,
     rate: a,
     g,

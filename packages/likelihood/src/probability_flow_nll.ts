@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, checkSdeGrid, type TimeGrid } from '@diffflow/sde-core';
-import { asDiffusionModel, standardNormalNll, type ModelLike } from '@diffflow/losses';
+import { checkGrid, checkSdeGrid, type TimeGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { standardNormalNll } from '@diffflow/losses';
 import { checkData, checkInteger, checkModelShape, checkPositive, chunks, sizeOf, sliceRows } from './checks.js';
 import { checkTraceEstimator, drawProbes, velocityAndDivergence, type TraceEstimator } from './divergence.js';
 import { dormandPrince, rk4, type OdeRhs, type OdeSolution } from './ode_solvers.js';
@@ -30,7 +30,7 @@ export interface NllOptions {
   readonly maxSteps?: number;
   /** The trace estimator; default exact. */
   readonly trace?: TraceEstimator;
-  /** log p_T of the prior; default the SDE's own prior (`model.sde.prior.logDensity`; N(0, I) for a `DiffFlowModel`). */
+  /** log p_T of the prior; default the SDE's own prior (`model.sde.prior.logDensity`). */
   readonly priorLogDensity?: PriorLogDensity;
   /** Rows per solve (memory is O(batchSize · P) with P = D probes for the exact trace, K for Hutchinson). Default 512. */
   readonly batchSize?: number;
@@ -80,10 +80,9 @@ export function checkNllOptions(options: NllOptions, where: string): void {
  * @param x data at t_0: [B, ...D], finite (not disposed)
  * @returns −log p per sample in nats, its two parts, and the number of function evaluations
  */
-export function probabilityFlowNll(modelLike: ModelLike, x: tf.Tensor, options: NllOptions): NllResult {
+export function probabilityFlowNll(model: DiffusionModel, x: tf.Tensor, options: NllOptions): NllResult {
   const where = 'probabilityFlowNll';
   checkNllOptions(options, where);
-  const model = asDiffusionModel(modelLike);
   checkSdeGrid(model.sde, options.grid, `${where}: grid`);
   checkData(x, where, 'x');
   const dims = x.shape.slice(1);

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fourierMlp, hasVjp, vectorField, variablesOf, vjp, type VectorField } from '@diffflow/networks';
-import { fixedGrid, forwardNoise, defaultVpSchedule, vpMarginal } from '@diffflow/sde-core';
+import { fourierMlp, hasVjp, scoreFromEpsilon, vectorField, variablesOf, vjp, type VectorField } from '@diffflow/networks';
+import { fixedGrid, forwardNoise, defaultVpSchedule, vpMarginal, vpSde } from '@diffflow/sde-core';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
-import { epsilonToScore, vpStdTensor } from './ddpm_score.js';
+import { vpStdTensor } from './ddpm_score.js';
 import { ddpmModel } from './ddpm_model.js';
 import { trajectoryKl } from './trajectory_kl.js';
 
@@ -31,10 +31,10 @@ describe('vpStdTensor', () => {
   });
 });
 
-describe('epsilonToScore', () => {
+describe('scoreFromEpsilon on the VP SDE (the DDPM score)', () => {
   it('equals −ε_θ(x, t)/σ(t) for a shared time and for one time per row, without leaks', () => {
     const eps = net();
-    const score = epsilonToScore(eps, defaultVpSchedule);
+    const score = scoreFromEpsilon(eps, vpSde(defaultVpSchedule));
     const x = tf.tensor2d([
       [0.3, -1.2],
       [2, 0.1],
@@ -56,7 +56,7 @@ describe('epsilonToScore', () => {
 
   it('shares the parameters of the ε-network (same variables, gradients flow to them)', () => {
     const eps = net();
-    const score = epsilonToScore(eps, defaultVpSchedule);
+    const score = scoreFromEpsilon(eps, vpSde(defaultVpSchedule));
     expect(score.parameters).toBe(eps.parameters);
     expect(score.parameterCount).toBe(eps.parameterCount);
     expect(variablesOf(score)).toEqual(variablesOf(eps));
@@ -81,9 +81,9 @@ describe('epsilonToScore', () => {
       dispose: eps.dispose,
     };
     const withVjp = vectorField({ name: plainEps.name, apply: plainEps.apply, parameters: plainEps.parameters, vjp: (x, t, dy) => vjp(plainEps, x, t, dy) });
-    const plain = epsilonToScore(plainEps, defaultVpSchedule);
+    const plain = scoreFromEpsilon(plainEps, vpSde(defaultVpSchedule));
     expect(hasVjp(plain)).toBe(false);
-    const score = epsilonToScore(withVjp, defaultVpSchedule);
+    const score = scoreFromEpsilon(withVjp, vpSde(defaultVpSchedule));
     expect(hasVjp(score)).toBe(true);
     const x = tf.tensor2d([
       [0.1, 0.2],
@@ -102,7 +102,7 @@ describe('epsilonToScore', () => {
     // the stand-in pull-back, and the real network's (fourierMlp's own pull-back when it has one)
     for (const [field, tol] of [
       [score, 1e-5],
-      [epsilonToScore(eps, defaultVpSchedule), 1e-4],
+      [scoreFromEpsilon(eps, vpSde(defaultVpSchedule)), 1e-4],
     ] as const) {
       const custom = pull(field);
       expect(relativeError(custom.value, auto.value)).toBeLessThan(1e-6);
@@ -113,12 +113,12 @@ describe('epsilonToScore', () => {
     tf.dispose([x, dy]);
   });
 
-  it('plugs into a DiffFlowModel with the VP drift and diffusion', () => {
+  it('ddpmModel: the VP SDE with that score, a model the trajectory loss trains', () => {
     const eps = net();
     const model = ddpmModel(eps, defaultVpSchedule);
-    expect(model.drift.parameterCount).toBe(0);
+    expect(model.sde.drift.parameterCount).toBe(0);
     expect(model.score.parameters).toBe(eps.parameters);
-    expect(model.diffusion(0.5)).toBeCloseTo(Math.sqrt(10.05), 12);
+    expect(model.sde.diffusion(0.5)).toBeCloseTo(Math.sqrt(10.05), 12);
     // DiffFlow's trajectory loss runs on it, and its gradient reaches the ε-network
     const x0 = tf.tensor2d([
       [0.2, -0.4],

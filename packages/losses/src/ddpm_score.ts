@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { vpSde, type VectorField, type VpSchedule } from '@diffflow/sde-core';
-import { scoreFromEpsilon } from '@diffflow/networks';
+import type { VpSchedule } from '@diffflow/sde-core';
 
 /**
  * σ(t) = √(1 − exp(−B(t))) as a [B] tensor for per-row times. float32 has no expm1, so below
@@ -15,14 +14,4 @@ export function vpStdTensor(schedule: VpSchedule, t: tf.Tensor1D): tf.Tensor1D {
     const direct = tf.sub(1, tf.exp(tf.neg(b)));
     return tf.sqrt(tf.where(tf.less(b, 0.01), series, direct)) as tf.Tensor1D;
   });
-}
-
-/**
- * The score of an ε-prediction network on the VP SDE, s_θ(x, t) = −ε_θ(x, t) / σ(t) (t > 0),
- * sharing `epsNet`'s parameters; `dispose()` disposes `epsNet`.
- * @deprecated Use `scoreFromEpsilon(epsNet, vpSde(schedule), name)` from @diffflow/networks (any SDE
- *   with a closed-form marginal).
- */
-export function epsilonToScore(epsNet: VectorField, schedule: VpSchedule, name = `score(${epsNet.name})`): VectorField {
-  return scoreFromEpsilon(epsNet, vpSde(schedule), name);
 }

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { forwardNoise, forwardStep, defaultVpSchedule, vpBeta, vpMarginal, vpSchedule } from '@diffflow/sde-core';
+import { forwardNoise, forwardStep, defaultVpSchedule, vpBeta, vpMarginal, vpSchedule, vpSde } from '@diffflow/sde-core';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { vpDiffusion, vpDrift } from './ddpm_vp_sde.js';
 
-describe('vpDrift and vpDiffusion', () => {
+describe("vpSde's drift and diffusion (the DDPM baseline's forward process)", () => {
   it('are −½β(t)x and √β(t), for a shared time and for one time per row, without leaks', () => {
     const schedule = vpSchedule({ betaMin: 0.5, betaMax: 4 });
-    const drift = vpDrift(schedule);
+    const drift = vpSde(schedule).drift;
     expect(drift.parameters).toHaveLength(0);
     expect(drift.parameterCount).toBe(0);
     const x = tf.tensor2d([
@@ -21,8 +20,8 @@ describe('vpDrift and vpDiffusion', () => {
     const perRow = expectNoLeaks(() => take(drift.apply(x, t)));
     const want = [-0.5 * 1.375 * 1, -0.5 * 1.375 * -2, -0.5 * 4 * 3, -0.5 * 4 * 0.5];
     perRow.forEach((v, i) => expect(v).toBeCloseTo(want[i] as number, 5));
-    expect(vpDiffusion(schedule)(0.25)).toBeCloseTo(Math.sqrt(1.375), 12);
-    expect(() => vpDiffusion(schedule)(-1)).toThrow(RangeError);
+    expect(vpSde(schedule).diffusion(0.25)).toBeCloseTo(Math.sqrt(1.375), 12);
+    expect(() => vpSde(schedule).diffusion(-1)).toThrow(RangeError);
     const wrong = tf.tensor1d([0.1, 0.2, 0.3]);
     expect(() => drift.apply(x, wrong)).toThrow(/t must be a number or \[B\] = \[2\], got \[3\]/);
     tf.dispose([x, t, wrong]);
@@ -38,8 +37,8 @@ describe('vpDrift and vpDiffusion', () => {
     const steps = 1000;
     const dt = 1 / steps;
     const x0 = [1.5, -2];
-    const drift = vpDrift(schedule);
-    const g = vpDiffusion(schedule);
+    const drift = vpSde(schedule).drift;
+    const g = vpSde(schedule).diffusion;
     const noise = forwardNoise(11, 0);
     const checks = new Map([
       [250, 0.25],

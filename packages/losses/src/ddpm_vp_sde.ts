@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkVpSchedule, linearDrift, vpBeta, vpSde, type Diffusion, type VectorField, type VpSchedule } from '@diffflow/sde-core';
+import type { VpSchedule } from '@diffflow/sde-core';
 
 /** Checks that a per-row time tensor fits the batch of x. */
 export function checkRowTimes(x: tf.Tensor, t: number | tf.Tensor1D, where: string): void {
@@ -16,21 +16,4 @@ export function perRow(values: tf.Tensor, x: tf.Tensor): tf.Tensor {
 /** β(t) as a [B] tensor for per-row times (float32). */
 export function vpBetaTensor(schedule: VpSchedule, t: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => tf.add(tf.mul(t, schedule.betaMax - schedule.betaMin), schedule.betaMin) as tf.Tensor1D);
-}
-
-/**
- * The VP drift f(x, t) = −½β(t) x as a parameter-free {@link VectorField}.
- * @deprecated Use `vpSde(schedule).drift` from @diffflow/sde-core (or `linearDrift((t) => -0.5 * vpBeta(schedule, t), name)`).
- */
-export function vpDrift(schedule: VpSchedule, name = 'vpDrift'): VectorField {
-  checkVpSchedule(schedule);
-  return linearDrift((t) => -0.5 * vpBeta(schedule, t), name);
-}
-
-/**
- * The VP diffusion g(t) = √β(t), checked on use (t ≥ 0).
- * @deprecated Use `vpSde(schedule).diffusion` from @diffflow/sde-core.
- */
-export function vpDiffusion(schedule: VpSchedule): Diffusion {
-  return vpSde(schedule).diffusion;
 }

@@ -1,5 +1,3 @@
-export type { DiffFlowModel, ModelLike } from './model.js';
-export { asDiffusionModel } from './model.js';
 export { forwardRollout, stepBackwardNoise } from './rollout.js';
 export type { Rollout, RolloutOptions } from './rollout.js';
 export {
@@ -15,20 +13,13 @@ export {
 export type { TrajectoryLoss } from './trajectory_kl.js';
 export { ddpmAlphaBars, ddpmBetas, ddpmTimes } from './ddpm_schedule.js';
 export type { DdpmTime } from './ddpm_schedule.js';
-/**
- * The continuous VP schedule moved to @diffflow/sde-core (beside `vpSde`); re-exported here so old
- * imports keep working. Import them from @diffflow/sde-core.
- */
-export { vpSchedule, checkVpSchedule, defaultVpSchedule, vpBeta, vpIntegratedBeta, vpMarginal } from '@diffflow/sde-core';
-export type { VpSchedule, VpMarginal } from '@diffflow/sde-core';
-export { vpDrift, vpDiffusion, vpBetaTensor } from './ddpm_vp_sde.js';
-export { epsilonToScore, vpStdTensor } from './ddpm_score.js';
+export { vpBetaTensor } from './ddpm_vp_sde.js';
+export { vpStdTensor } from './ddpm_score.js';
 export { ddpmModel } from './ddpm_model.js';
 export { ddpmLoss, ddpmTrainingDraws, ddpmNoisePurposes } from './ddpm_loss.js';
 export type { DdpmLossOptions, DdpmTrainingDraws } from './ddpm_loss.js';
 export { ddpmAncestralSample, ddpmStridedSteps, ddpmRespacing, ddpmVariances } from './ddpm_sampler.js';
 export type { DdpmSampleOptions, DdpmRespacing, DdpmVariance } from './ddpm_sampler.js';
 export { fourierMlpParameterCount, ddpmEpsilonNetworkOptions, ddpmEpsilonNetwork2d } from './ddpm_parameter_count.js';
-export { vpResidualDrift } from './vp_residual_drift.js';
 export { scoreMatchingLoss } from './score_matching.js';
 export type { ScoreMatchingOptions } from './score_matching.js';

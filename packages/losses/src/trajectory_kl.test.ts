@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { constantDiffusion, fixedGrid, forwardNoise, piecewiseDiffusion, replayableNormal } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, forwardNoise, piecewiseDiffusion, replayableNormal } from '@diffflow/sde-core';
 import { fourierMlp, variablesOf, type VectorField } from '@diffflow/networks';
-import type { DiffFlowModel } from './model.js';
 import { diffusionLogRatio, trajectoryKl } from './trajectory_kl.js';
 
 /** A parameter-free field from a function of (x, t). */
@@ -28,11 +27,10 @@ describe('trajectoryKl', () => {
     const B = 40_000;
     const grid = fixedGrid({ steps: 6, tMin: 0.01, tMax: 0.3, beta: 0.7 });
     const v = grid.map((t) => sigma0 ** 2 + g * g * (t - grid[0]!));
-    const model: DiffFlowModel = {
-      drift: field('zero', (x) => tf.zerosLike(x)),
-      score: field('exact', (x, t) => tf.div(x, -(sigma0 ** 2 + g * g * (t - grid[0]!)))),
-      diffusion: constantDiffusion(g),
-    };
+    const model = diffusionModel(
+      diffflowSde({ drift: field('zero', (x) => tf.zerosLike(x)), diffusion: constantDiffusion(g) }),
+      field('exact', (x, t) => tf.div(x, -(sigma0 ** 2 + g * g * (t - grid[0]!)))),
+    );
     const x0 = tf.mul(replayableNormal([B, D], { seed: 3, purpose: 'data', iteration: 0, step: 0 }), sigma0);
     const terms = expectNoLeaks(() => {
       const l = trajectoryKl(model, x0, grid, forwardNoise(11, 0));
@@ -56,14 +54,14 @@ describe('trajectoryKl', () => {
 
   it('adds D log(g(t_N)/g(t_0)) to the bound for a non-constant g', () => {
     const grid = fixedGrid({ steps: 3, tMin: 0, tMax: 1, beta: 1 });
-    const model = { drift: field('z', (x) => tf.zerosLike(x)), score: field('z', (x) => tf.zerosLike(x)), diffusion: piecewiseDiffusion([0, 1], [0.5, 2]) };
+    const model = diffusionModel(diffflowSde({ drift: field('z', (x) => tf.zerosLike(x)), diffusion: piecewiseDiffusion([0, 1], [0.5, 2]) }), field('z', (x) => tf.zerosLike(x)));
     expect(diffusionLogRatio(model, grid, 3)).toBeCloseTo(3 * Math.log(4), 12);
   });
 
   it('is a loss Adam can decrease within a few iterations on a tiny problem', () => {
     const drift = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed: 1, name: 'drift' });
     const score = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed: 2, name: 'score' });
-    const model: DiffFlowModel = { drift, score, diffusion: constantDiffusion(0.5) };
+    const model = diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(0.5) }), score);
     const grid = fixedGrid({ steps: 4, tMin: 1e-3, tMax: 0.2, beta: 0.9 });
     const x0 = tf.add(tf.mul(replayableNormal([256, 2], { seed: 1, purpose: 'data', iteration: 0, step: 0 }), 0.3), 2);
     const opt = tf.train.adam(1e-2);
@@ -81,7 +79,7 @@ describe('trajectoryKl', () => {
   });
 
   it('rejects a grid that does not increase', () => {
-    const model = { drift: field('z', (x) => tf.zerosLike(x)), score: field('z', (x) => tf.zerosLike(x)), diffusion: constantDiffusion(1) };
+    const model = diffusionModel(diffflowSde({ drift: field('z', (x) => tf.zerosLike(x)), diffusion: constantDiffusion(1) }), field('z', (x) => tf.zerosLike(x)));
     const x0 = tf.zeros([1, 2]);
     expect(() => trajectoryKl(model, x0, [0, 0.1, 0.1], forwardNoise(0, 0))).toThrow(/increase strictly/);
     x0.dispose();

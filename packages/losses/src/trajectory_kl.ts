@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyField, checkSdeGrid, halfSquaredNorm, type DiffusionModel, type NoiseSource, type TimeGrid } from '@diffflow/sde-core';
-import { asDiffusionModel, type ModelLike } from './model.js';
 import { forwardRollout, stepBackwardNoise } from './rollout.js';
 
 /**
@@ -38,8 +37,8 @@ export function standardNormalNll(x: tf.Tensor): tf.Tensor1D {
 }
 
 /** The constant D·log(g(t_N)/g(t_0)) of the bound; 0 for a constant g. */
-export function diffusionLogRatio(model: ModelLike, grid: TimeGrid, dim: number): number {
-  const g = asDiffusionModel(model).sde.diffusion;
+export function diffusionLogRatio(model: DiffusionModel, grid: TimeGrid, dim: number): number {
+  const g = model.sde.diffusion;
   return dim * Math.log(g(grid[grid.length - 1] as number) / g(grid[0] as number));
 }
 
@@ -79,9 +78,8 @@ export function assembleLoss(model: DiffusionModel, grid: TimeGrid, dim: number,
  * ½‖δ^B_i‖² per row of step i, with S_{i+1} = s(x_{i+1}, t_{i+1}) evaluated here (shape-checked).
  * @param x x_i @param z x_{i+1} @param fz f(x_{i+1}, t_{i+1}): [B, ...D] @returns [B]
  */
-export function stepBackwardEnergy(model: ModelLike, x: tf.Tensor, z: tf.Tensor, fz: tf.Tensor, grid: TimeGrid, i: number): tf.Tensor1D {
-  const m = asDiffusionModel(model);
-  return tf.tidy(() => halfSquaredNorm(stepBackwardNoise(m, grid, i, x, z, fz, applyField(m.score, 'score', z, grid[i + 1] as number))));
+export function stepBackwardEnergy(model: DiffusionModel, x: tf.Tensor, z: tf.Tensor, fz: tf.Tensor, grid: TimeGrid, i: number): tf.Tensor1D {
+  return tf.tidy(() => halfSquaredNorm(stepBackwardNoise(model, grid, i, x, z, fz, applyField(model.score, 'score', z, grid[i + 1] as number))));
 }
 
 /**
@@ -90,13 +88,12 @@ export function stepBackwardEnergy(model: ModelLike, x: tf.Tensor, z: tf.Tensor,
  * unrolled trajectory). The drift at x_{i+1} is evaluated once and shared by δ^B_i and the next
  * forward step: 2N + 1 network calls. The terminal term uses the SDE's prior.
  *
- * @param model a `DiffusionModel` (a `DiffFlowModel` is accepted, deprecated)
+ * @param m a `DiffusionModel`: its SDE (drift, g, prior) and score
  * @param x0 data: [B, ...D]
  * @param grid t_0 … t_N inside the SDE's interval
  * @param noise δ^F_i for step i (see `forwardNoise`)
  */
-export function trajectoryKl(model: ModelLike, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource): TrajectoryLoss {
-  const m = asDiffusionModel(model);
+export function trajectoryKl(m: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource): TrajectoryLoss {
   checkSdeGrid(m.sde, grid, 'trajectoryKl: grid');
   if (x0.rank < 2 || (x0.shape[0] ?? 0) < 1) throw new RangeError(`trajectoryKl: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
   return tf.tidy(() => {

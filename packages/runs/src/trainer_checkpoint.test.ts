@@ -4,26 +4,24 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel, type VectorField } from '@diffflow/sde-core';
 import type { TrainerState } from '@diffflow/training';
 import { saveCheckpoint } from './checkpoint.js';
 import { configInvalid } from './errors.js';
 import { checkpointFromState, loadEmaModel, stateFromCheckpoint, storedConfig } from './trainer_checkpoint.js';
 
 /** A stand-in DiffFlow model: drift and score each one named weight vector of length `n`. */
-function fakeModel(n = 3): DiffFlowModel & { disposed: () => boolean } {
+function fakeModel(n = 3): DiffusionModel & { disposed: () => boolean } {
   const field = (name: string) => {
     const variable = tf.variable(tf.zeros([n]), true, `${name}-${Math.random()}`);
-    return { parameters: [{ name: 'w', variable }], parameterCount: n, apply: () => tf.zeros([1]), dispose: () => variable.dispose() };
+    return { name, parameters: [{ name: 'w', variable }], parameterCount: n, apply: () => tf.zeros([1]), dispose: () => variable.dispose() } as unknown as VectorField;
   };
   const drift = field('drift');
   const score = field('score');
   return {
-    drift,
-    score,
-    diffusion: () => 1,
+    ...diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(1) }), score),
     disposed: () => (drift.parameters[0]?.variable.isDisposed ?? false) && (score.parameters[0]?.variable.isDisposed ?? false),
-  } as unknown as DiffFlowModel & { disposed: () => boolean };
+  };
 }
 
 const state = (): TrainerState => ({
@@ -68,9 +66,9 @@ describe('loadEmaModel', () => {
     if (E.isLeft(r)) return;
     expect(r.right.iteration).toBe(7);
     expect(r.right.extra).toBe('kept');
-    expect(Array.from(r.right.model.drift.parameters[0]?.variable.dataSync() ?? [])).toEqual([0.5, 0.25, 0.125]);
+    expect(Array.from(r.right.model.sde.drift.parameters[0]?.variable.dataSync() ?? [])).toEqual([0.5, 0.25, 0.125]);
     expect(Array.from(r.right.model.score.parameters[0]?.variable.dataSync() ?? [])).toEqual([-1, -2, -3]);
-    r.right.model.drift.dispose();
+    r.right.model.sde.drift.dispose();
     r.right.model.score.dispose();
   });
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { disposeModel, namedParameters, type TrainerState } from '@diffflow/training';
-import type { DiffFlowModel } from '@diffflow/losses';
+import type { DiffusionModel } from '@diffflow/sde-core';
 import { assignTensors, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { Checkpoint } from './checkpoint_codec.js';
 import { fileMalformed, formatError, orThrow, type ExperimentError } from './errors.js';
@@ -56,11 +56,11 @@ export async function saveTrainer(trainer: Pick<Restorable, 'state'>, path: stri
   await orThrow(saveCheckpoint(path, ckpt));
 }
 
-/** A run's checkpoint as an evaluable DiffFlow model: the EMA weights, and what decoding found. */
+/** A run's checkpoint as an evaluable model: the EMA weights, and what decoding found. */
 export interface EmaModel<C> {
   readonly checkpoint: Checkpoint;
   readonly config: C;
-  readonly model: DiffFlowModel;
+  readonly model: DiffusionModel;
   /** The training iteration the checkpoint was saved at (meta.iteration), null when it has none. */
   readonly iteration: number | null;
 }
@@ -72,7 +72,7 @@ export interface EmaModel<C> {
  * weights ('ema/drift/…', 'ema/score/…'). On any error the model is released and only the error
  * is returned; a missing file's `FileMissing` carries `missingHint` (what to do instead).
  */
-export function loadEmaModel<C, B extends { readonly model: DiffFlowModel }>(
+export function loadEmaModel<C, B extends { readonly model: DiffusionModel }>(
   path: string,
   decode: (ckpt: Checkpoint) => E.Either<ExperimentError, C>,
   build: (config: C, ckpt: Checkpoint) => E.Either<ExperimentError, B>,

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replayableNormal } from '@diffflow/sde-core';
+import { replayableNormal, vpSchedule } from '@diffflow/sde-core';
 import { fourierMlp, type VectorField } from '@diffflow/networks';
-import { ddpmLoss, vpSchedule } from '@diffflow/losses';
+import { ddpmLoss } from '@diffflow/losses';
 import { createDdpmTrainer, type DdpmTrainer, type DdpmTrainerConfig } from './ddpm_trainer.js';
 
 const config: DdpmTrainerConfig = { seed: 4, lr: 1e-2, lrDecay: 0.5, lrDecayEvery: 1000, clip: 1, emaDecay: 0.9, tMin: 1e-5, time: 'continuous', maxRetries: 1 };

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Parameter, VectorField } from '@diffflow/networks';
-import { ddpmLoss, type DdpmTime, type VpSchedule } from '@diffflow/losses';
+import type { VpSchedule } from '@diffflow/sde-core';
+import { ddpmLoss, type DdpmTime } from '@diffflow/losses';
 import { createLossTrainer, type LossStepMetrics, type LossTrainer } from './loss_trainer.js';
 
 /**

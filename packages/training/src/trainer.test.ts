@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { constantDiffusion, replayableNormal } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
-import type { DiffFlowModel } from '@diffflow/losses';
 import { createTrainer, DivergenceError, type ScoreWarmup, type Trainer, type TrainerConfig } from './trainer.js';
 
 const config: TrainerConfig = {
@@ -20,17 +19,17 @@ const config: TrainerConfig = {
 const cleanup: Array<() => void> = [];
 afterEach(() => cleanup.splice(0).forEach((f) => f()));
 
-function tinyModel(seed = 1): DiffFlowModel {
+function tinyModel(seed = 1): DiffusionModel {
   const drift = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed, name: 'drift' });
   const score = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed, name: 'score' });
   cleanup.push(() => (drift.dispose(), score.dispose()));
-  return { drift, score, diffusion: constantDiffusion(0.5) };
+  return diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(0.5), interval: [0, config.time.tMax] }), score);
 }
 
 const data = (iteration: number): tf.Tensor =>
   tf.tidy(() => tf.add(tf.mul(replayableNormal([64, 2], { seed: 9, purpose: 'data', iteration, step: 0 }), 0.2), 1.5));
 
-function trainer(model: DiffFlowModel, c: TrainerConfig = config, d = data): Trainer {
+function trainer(model: DiffusionModel, c: TrainerConfig = config, d = data): Trainer {
   const tr = createTrainer(model, c, d);
   cleanup.push(() => tr.dispose());
   return tr;
@@ -98,7 +97,7 @@ describe('createTrainer', () => {
 
   describe('score warm-up', () => {
     /** Denoising score matching at σ = 0.3, noise keyed by (seed, iteration): ‖σ s(x₀ + σz, 0.05) + z‖². */
-    const dsm = (model: DiffFlowModel): ScoreWarmup => ({
+    const dsm = (model: DiffusionModel): ScoreWarmup => ({
       iterations: 3,
       loss: (x0, iteration, seed) =>
         tf.tidy(() => {
@@ -108,7 +107,7 @@ describe('createTrainer', () => {
         }),
       data: (iteration) => tf.tidy(() => tf.add(tf.mul(replayableNormal([32, 2], { seed: 5, purpose: 'data', iteration, step: 0 }), 0.2), 1.5)),
     });
-    const withWarmup = (model: DiffFlowModel): TrainerConfig => ({ ...config, warmup: dsm(model) });
+    const withWarmup = (model: DiffusionModel): TrainerConfig => ({ ...config, warmup: dsm(model) });
     const named = (tr: Trainer, prefix: string): number[][] => tr.parameters.filter((p) => p.name.startsWith(prefix)).map((p) => Array.from(p.variable.dataSync()));
 
     it('trains the score alone for `iterations`, then drift and score on the trajectory KL, with Adam afresh', () => {

@@ -7,10 +7,11 @@ import {
   progressiveSchedule,
   type GridSpec,
   type ProgressiveSpec,
+  type DiffusionModel,
   type TimeGrid,
 } from '@diffflow/sde-core';
 import type { Parameter } from '@diffflow/networks';
-import { trajectoryLossTerms, type DiffFlowModel } from '@diffflow/losses';
+import { trajectoryLossTerms } from '@diffflow/losses';
 import { disposeGradientResult, gradientStrategy, type GradientStrategyName } from '@diffflow/adjoint';
 import type { Ema } from './ema.js';
 import { namedParameters } from './diffflow_parameters.js';
@@ -100,7 +101,7 @@ export interface StepMetrics {
 }
 
 export interface Trainer {
-  readonly model: DiffFlowModel;
+  readonly model: DiffusionModel;
   /** Parameters with stable names ('drift/…', 'score/…'). */
   readonly parameters: readonly Parameter[];
   readonly iteration: number;
@@ -128,7 +129,7 @@ export interface Trainer {
  *
  * @param data x_0 for an iteration: [B, ...D] (the trainer disposes it)
  */
-export function createTrainer(model: DiffFlowModel, config: TrainerConfig, data: (iteration: number) => tf.Tensor): Trainer {
+export function createTrainer(model: DiffusionModel, config: TrainerConfig, data: (iteration: number) => tf.Tensor): Trainer {
   const parameters = namedParameters(model);
   const scoreVariables = model.score.parameters.map((p) => p.variable);
   const optimizer = namedOptimizer(parameters, config);

@@ -114,7 +114,7 @@ export function adjointIterationFlops(shape: MlpShape, path: AdjointPath): numbe
   }, 0);
 }
 
-/** How the sampler runs a shard's rows (packages/likelihood `sampleMarginal`, which `sampleRows` calls). */
+/** How the sampler runs a shard's rows (packages/likelihood `sampleMarginal` with `rows`). */
 export interface SamplerPath {
   /** Rows of the shape probe it runs first (one `apply` of drift and of score on that many rows; 0: none). */
   readonly probeRows: number;

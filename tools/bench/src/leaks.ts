@@ -266,7 +266,7 @@ async function main(): Promise<void> {
   const model = toyModel(config);
   const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(config.dataset, normalizer, config.seed, config.batchSize, it));
   process.stderr.write(
-    `[leaks] ${backend.name}; toy2d ${config.dataset}, 2 × fourierMlp ${config.layers}×${config.hidden} (${model.drift.parameterCount + model.score.parameterCount} parameters), ` +
+    `[leaks] ${backend.name}; toy2d ${config.dataset}, 2 × fourierMlp ${config.layers}×${config.hidden} (${model.sde.drift.parameterCount + model.score.parameterCount} parameters), ` +
       `B = ${config.batchSize}, N = ${config.steps}, ${config.strategy}; ${options.iters} iterations, then ${options.rounds} rounds each of sampling and likelihood\n`,
   );
   const samples: Sample[] = [record('start', 0)];

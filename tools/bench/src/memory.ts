@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import { constantDiffusion, fixedGrid, forwardNoise, replayableNormal, replayableUniforms } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, forwardNoise, replayableNormal, replayableUniforms } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
 import { disposeGradientResult, gradientStrategy, gradientStrategyNames, type GradientStrategyName } from '@diffflow/adjoint';
 
@@ -54,7 +54,7 @@ async function child(strategyName: GradientStrategyName, steps: number, batch: n
   const info = await selectBackend({ quiet: true });
   const drift = fourierMlp({ dim: DIM, seed: 1, name: 'drift' });
   const score = fourierMlp({ dim: DIM, seed: 2, name: 'score' });
-  const model = { drift, score, diffusion: constantDiffusion(0.2) };
+  const model = diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(0.2) }), score);
   const grid = fixedGrid({ steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 });
   const x0 = referenceData(batch);
   const optimizer = tf.train.adam(1e-3);

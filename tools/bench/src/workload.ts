@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { fixedGrid, forwardNoise, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { adjointStrategy, dataParallel, defaultDriftCacheBytes, disposeGradientResult, gradientStrategy, modelFromSpec, sampleRows } from '@diffflow/adjoint';
+import { adjointStrategy, dataParallel, defaultDriftCacheBytes, disposeGradientResult, gradientStrategy, modelFromSpec } from '@diffflow/adjoint';
 import type { MlpShape, SamplerPath } from './flops.js';
 
 /** The reference 2-D model, as the anchor builds it. */
@@ -30,7 +30,7 @@ export const referenceShape: MlpShape = { dim: 2, hidden: 128, layers: 3 };
 export const driftCacheBytes = defaultDriftCacheBytes;
 
 /**
- * How `sampleRows` runs a shard: `sampleMarginal` of @diffflow/likelihood first probes drift and
+ * How a sampling shard runs: `sampleMarginal` of @diffflow/likelihood first probes drift and
  * score on one row (`checkModelShape`), then integrates blocks of at most 1024 rows (its default
  * `batchSize`). `--check` catches a change.
  */
@@ -92,7 +92,7 @@ export async function startWorkload(job: WorkloadJob): Promise<Workload> {
   const iteration = async (it: number): Promise<number> => {
     if (job.what === 'sample') {
       const options = { n: job.batch, grid, seed: it };
-      const x = pool === null ? sampleRows(model, [0, job.batch], 2, options) : await pool.sample(model, options);
+      const x = pool === null ? sampleMarginal(model, { ...options, lambda: 1, shape: [2], rows: [0, job.batch] }).samples : await pool.sample(model, options);
       const v = tf.tidy(() => tf.mean(tf.abs(x)).dataSync()[0] as number);
       x.dispose();
       return v;
@@ -108,7 +108,7 @@ export async function startWorkload(job: WorkloadJob): Promise<Workload> {
   const dispose = async (): Promise<void> => {
     await pool?.dispose();
     optimizer.dispose();
-    model.drift.dispose();
+    model.sde.drift.dispose();
     model.score.dispose();
   };
   return { iteration, shards: pool?.shards ?? 1, backend: info.name, dispose };
@@ -134,28 +134,25 @@ export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes
     run: () => disposeGradientResult(strategy(model, x0, grid, forwardNoise(0, 1, [offset, offset + rows]))),
     dispose: () => {
       x0.dispose();
-      model.drift.dispose();
+      model.sde.drift.dispose();
       model.score.dispose();
     },
   };
 }
 
 /**
- * Rows [start, end) of a draw of n samples on this thread (what one sampling shard computes), as
- * `sampleRows` runs them, or with the sampler's block size set to `batchRows` (`sampleMarginal`'s
- * batchSize, which sampleRows leaves at its default).
+ * Rows [start, end) of a draw of n samples on this thread (what one sampling shard computes):
+ * `sampleMarginal` with `rows`, its block size `batchRows` when given (else its default).
  */
 export function samplingShard(n: number, start: number, end: number, steps: number, batchRows?: number): Piece {
   const model = modelFromSpec(referenceSpec);
   const grid = referenceGrid(steps);
   const draw = (): tf.Tensor =>
-    batchRows === undefined
-      ? sampleRows(model, [start, end], 2, { n, grid, seed: 1 })
-      : sampleMarginal(model, { grid, n, seed: 1, shape: [2], rows: [start, end], lambda: 1, batchSize: batchRows }).samples;
+    sampleMarginal(model, { grid, n, seed: 1, shape: [2], rows: [start, end], lambda: 1, ...(batchRows === undefined ? {} : { batchSize: batchRows }) }).samples;
   return {
     run: () => draw().dispose(),
     dispose: () => {
-      model.drift.dispose();
+      model.sde.drift.dispose();
       model.score.dispose();
     },
   };

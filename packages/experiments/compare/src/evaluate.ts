@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeTrajectory, fixedGrid, forwardNoise, replayableNormals, simulateForward, type TimeGrid } from '@diffflow/sde-core';
-import { ddpmAncestralSample, ddpmModel, vpDiffusion, vpDrift, type DiffFlowModel } from '@diffflow/losses';
+import { disposeTrajectory, fixedGrid, forwardNoise, replayableNormals, simulateForward, vpSde, type DiffusionModel, type TimeGrid } from '@diffflow/sde-core';
+import { ddpmAncestralSample, ddpmModel } from '@diffflow/losses';
 import { probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
 import { purposeSeed, type Ema } from '@diffflow/training';
@@ -133,7 +133,7 @@ export function ddpmSamples(ctx: DatasetContext, steps: number): Float32Array {
  * Test NLL by the probability-flow ODE with the exact trace, in nats in the dataset's own
  * coordinates (the ODE runs in the normalised coordinates y; NLL_x = NLL_y − log|det ∂y/∂x|).
  */
-export function odeNll(ctx: DatasetContext, model: DiffFlowModel, average: Ema, grid: TimeGrid): NllRecord {
+export function odeNll(ctx: DatasetContext, model: DiffusionModel, average: Ema, grid: TimeGrid): NllRecord {
   const { config } = ctx;
   const points = config.eval.nllPoints;
   const started = performance.now();
@@ -207,15 +207,15 @@ export function diffflowForward(ctx: DatasetContext, x0: Float32Array): ForwardS
   const c = ctx.config;
   const grid = fixedGrid({ steps: c.diffflow.trainSteps, tMin: c.diffflow.tMin, tMax: c.diffflow.T, beta: c.diffflow.beta });
   const model = ctx.diffflow.model;
-  return ctx.diffflow.trainer.ema.withAveraged(() => forward('diffflow', (x, t) => model.drift.apply(x, t), model.diffusion, x0, grid, c));
+  return ctx.diffflow.trainer.ema.withAveraged(() => forward('diffflow', (x, t) => model.sde.drift.apply(x, t), model.sde.diffusion, x0, grid, c));
 }
 
 /** DDPM's fixed forward process, the VP SDE dx = −½β(t)x dt + √β(t) dw, on K uniform steps over [0, 1]. */
 export function ddpmForward(ctx: DatasetContext, x0: Float32Array): ForwardSnapshots {
   const c = ctx.config;
   const grid = fixedGrid({ steps: c.ddpm.K, tMin: 0, tMax: 1, beta: 1 });
-  const drift = vpDrift(ctx.ddpm.schedule);
-  return forward('ddpm', (x, t) => drift.apply(x, t), vpDiffusion(ctx.ddpm.schedule), x0, grid, c);
+  const sde = vpSde(ctx.ddpm.schedule);
+  return forward('ddpm', (x, t) => sde.drift.apply(x, t), sde.diffusion, x0, grid, c);
 }
 
 function forward(

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fourierMlp, type VectorField } from '@diffflow/networks';
-import { ddpmEpsilonNetworkOptions, fourierMlpParameterCount, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
+import { vpSchedule, type DiffusionModel, type VpSchedule } from '@diffflow/sde-core';
+import { ddpmEpsilonNetworkOptions, fourierMlpParameterCount } from '@diffflow/losses';
 import type { Normalizer, ToyName } from '@diffflow/datasets';
 import { METRICS_FILE, resumeTrainer, runTrainingLoop, trainerSettings, type Restorable, type RunDir, type RunTrainable } from '@diffflow/runs';
 import { createDdpmTrainer, createTrainer, disposeModel, purposeSeed, type DdpmTrainer, type Trainer, type TrainerConfig } from '@diffflow/training';
@@ -137,7 +138,7 @@ export async function trainingRecord(
 }
 
 export interface TrainedDiffFlow {
-  readonly model: DiffFlowModel;
+  readonly model: DiffusionModel;
   readonly trainer: Trainer;
   readonly training: TrainingRecord;
   dispose(): void;
@@ -150,7 +151,7 @@ export interface TrainedDiffFlow {
  */
 export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset: ToyName, normalizer: Normalizer, options: TrainOptions): Promise<TrainedDiffFlow> {
   const { diffflowIters, diffflowBatch } = budgetFor(config, dataset);
-  const model = toyModel({ hidden: config.diffflow.hidden, layers: config.diffflow.layers, g: config.diffflow.g, seed: config.seed });
+  const model = toyModel({ hidden: config.diffflow.hidden, layers: config.diffflow.layers, g: config.diffflow.g, seed: config.seed, T: config.diffflow.T });
   const trainer = createTrainer(model, diffflowTrainerConfig(config), (it) => toyBatch(dataset, normalizer, config.seed, diffflowBatch, it));
   const r = await trainModel(config, run, trainer, options, {
     dataset,
@@ -163,7 +164,7 @@ export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset:
   return {
     model,
     trainer,
-    training: await trainingRecord(run, dataset, 'diffflow', diffflowBatch, model.drift.parameterCount + model.score.parameterCount, diffflowIters, r.resumedAt),
+    training: await trainingRecord(run, dataset, 'diffflow', diffflowBatch, model.sde.drift.parameterCount + model.score.parameterCount, diffflowIters, r.resumedAt),
     dispose: () => {
       trainer.dispose();
       disposeModel(model);

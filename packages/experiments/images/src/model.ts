@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { constantDiffusion, fixedGrid } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, vpBeta, vpSchedule, vpSde, type DiffusionModel, type VpSchedule } from '@diffflow/sde-core';
 import { purposeSeed } from '@diffflow/training';
-import { unet, type UNetField } from '@diffflow/networks';
-import { epsilonToScore, vpBeta, vpDiffusion, vpResidualDrift, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
+import { scoreFromEpsilon, sumFields, unet, type UNetField } from '@diffflow/networks';
 import {
   loadCifar10,
   loadEmbeddedMnist,
@@ -20,12 +19,14 @@ import {
 import { imageArchitectures, type ImagesConfig } from './config.js';
 
 /**
- * An images DiffFlow built on two U-Nets of the preset's architecture, `nets.drift` and `nets.score`:
+ * An images DiffFlow built on two U-Nets of the preset's architecture, `nets.drift` and `nets.score`,
+ * a `DiffusionModel` on [0, T] with the prior N(0, I):
  * - forward 'learned': drift = f_θ, score = s_θ (the U-Nets themselves), constant g;
- * - forward 'vp': drift = −½β(t)x + f_θ, score = −ε_θ/σ(t) (ε_θ the score U-Net), g = √β(t).
- * Either way `drift.parameters` / `score.parameters` are the U-Nets' own (checkpoint names agree).
+ * - forward 'vp': drift = −½β(t)x + f_θ (`sumFields` of the VP drift and f_θ), score = −ε_θ/σ(t)
+ *   (`scoreFromEpsilon` of the score U-Net), g = √β(t).
+ * Either way `sde.drift.parameters` / `score.parameters` are the U-Nets' own (checkpoint names agree).
  */
-export interface ImageModel extends DiffFlowModel {
+export interface ImageModel extends DiffusionModel {
   readonly nets: { readonly drift: UNetField; readonly score: UNetField };
   /** The VP schedule of forward 'vp'; undefined for 'learned'. */
   readonly vp?: VpSchedule;
@@ -39,15 +40,12 @@ export interface ImageModel extends DiffFlowModel {
 export function imageModel(config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed' | 'forward' | 'betaMin' | 'betaMax'>, channels: number): ImageModel {
   const common = { ...imageArchitectures[config.preset], height: config.size, channels, timeScale: 1000 / config.T, seed: config.seed };
   const nets = { drift: unet({ ...common, name: 'drift' }), score: unet({ ...common, name: 'score' }) };
-  if (config.forward !== 'vp') return { drift: nets.drift, score: nets.score, diffusion: constantDiffusion(config.g), nets };
+  const interval = [0, config.T] as const;
+  if (config.forward !== 'vp') return { ...diffusionModel(diffflowSde({ drift: nets.drift, diffusion: constantDiffusion(config.g), interval }), nets.score), nets };
   const vp = vpSchedule({ betaMin: config.betaMin, betaMax: config.betaMax });
-  return {
-    drift: vpResidualDrift(vp, nets.drift, 'drift'),
-    score: epsilonToScore(nets.score, vp, 'score'),
-    diffusion: vpDiffusion(vp),
-    nets,
-    vp,
-  };
+  const fixed = vpSde(vp);
+  const sde = diffflowSde({ drift: sumFields([fixed.drift, nets.drift], 'drift'), diffusion: fixed.diffusion, interval });
+  return { ...diffusionModel(sde, scoreFromEpsilon(nets.score, fixed, 'score')), nets, vp };
 }
 
 /** The fixed evaluation grid of a run's configuration with N steps. */

@@ -112,7 +112,7 @@ export async function trainImages(config: ImagesConfig, schedule: StepSchedule, 
   const ckptPath = run.file(CHECKPOINT);
   const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath);
   const channels = data.train.channels;
-  const parameters = model.drift.parameterCount + model.score.parameterCount;
+  const parameters = model.sde.drift.parameterCount + model.score.parameterCount;
   console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
   console.error(`[images] U-Net (each of drift, score):\n${model.nets.drift.describe()}`);
   console.error(`[images] ${parameterLine(model)}`);

@@ -15,8 +15,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
-import { fixedGrid } from '@diffflow/sde-core';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
 import { negativeElbo, probabilityFlowNll, summarizeNll, type TraceEstimator } from '@diffflow/likelihood';
 import { isTabularName } from '@diffflow/datasets';
 import {
@@ -115,7 +114,7 @@ export function evalFolderName(s: EvalSettings): string {
 export interface LoadedRun {
   readonly config: TabularConfig;
   readonly standardizer: Standardizer;
-  readonly model: DiffFlowModel;
+  readonly model: DiffusionModel;
   readonly iteration: number | null;
 }
 

@@ -1,21 +1,17 @@
-import { constantDiffusion } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
-import type { DiffFlowModel } from '@diffflow/losses';
 import type { TrainerConfig } from '@diffflow/training';
 import type { TabularConfig } from './config.js';
 import { trainerSettings } from '@diffflow/runs';
 
 /**
- * The tabular DiffFlow: two Fourier-time MLPs (drift f, score s) on [B, D] and a constant g.
+ * The tabular DiffFlow: two Fourier-time MLPs (drift f, score s) on [B, D] and a constant g, on [0, T].
  * Each MLP has an input layer, `layers` hidden layers and an output layer (≤ 5 layers, as the paper).
  */
-export function tabularModel(config: Pick<TabularConfig, 'hidden' | 'layers' | 'activation' | 'g' | 'seed'>, dim: number): DiffFlowModel {
+export function tabularModel(config: Pick<TabularConfig, 'hidden' | 'layers' | 'activation' | 'g' | 'seed' | 'T'>, dim: number): DiffusionModel {
   const common = { dim, hidden: config.hidden, layers: config.layers, activation: config.activation, seed: config.seed } as const;
-  return {
-    drift: fourierMlp({ ...common, name: 'drift' }),
-    score: fourierMlp({ ...common, name: 'score' }),
-    diffusion: constantDiffusion(config.g),
-  };
+  const drift = fourierMlp({ ...common, name: 'drift' });
+  return diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(config.g), interval: [0, config.T] }), fourierMlp({ ...common, name: 'score' }));
 }
 
 /** The trainer settings of a tabular configuration. */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fixedGrid } from '@diffflow/sde-core';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
 import { negativeElbo } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, packageVersions, resumeTrainer, runTrainingLoop, saveTrainer, type RunDir } from '@diffflow/runs';
@@ -23,7 +22,7 @@ export function validationInput(data: TabularData, standardizer: Standardizer, c
  * model's current weights, on the fixed grid of the configuration, with forward noise keyed by the
  * run's seed (not a training key): the cheap validation number tracked during training.
  */
-export function validationBound(model: DiffFlowModel, y: tf.Tensor2D, config: TabularConfig, logDet: number): number {
+export function validationBound(model: DiffusionModel, y: tf.Tensor2D, config: TabularConfig, logDet: number): number {
   const grid = fixedGrid({ steps: config.steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
   return negativeElbo(model, y, grid, { seed: purposeSeed(config.seed, 'validation-noise'), batchSize: 1024 }).nats - logDet;
 }
@@ -55,7 +54,7 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
     if (Array.isArray(earlier)) validation.push(...(earlier as ValidationPoint[]));
     console.error(`[tabular] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
   }
-  const parameters = model.drift.parameterCount + model.score.parameterCount;
+  const parameters = model.sde.drift.parameterCount + model.score.parameterCount;
   await orThrow(
     run.writeConfig({
       ...config,

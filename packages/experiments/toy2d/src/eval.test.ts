@@ -143,7 +143,7 @@ describe('toy2d eval (end to end on a tiny CLI-trained run)', () => {
     if (E.isLeft(ckpt)) throw new Error(formatError(ckpt.left));
     let differsFromLive = false;
     for (const [net, prefix] of [
-      [loaded.model.drift, 'drift'],
+      [loaded.model.sde.drift, 'drift'],
       [loaded.model.score, 'score'],
     ] as const) {
       for (const p of net.parameters) {

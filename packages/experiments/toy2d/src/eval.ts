@@ -17,8 +17,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
-import { fixedGrid } from '@diffflow/sde-core';
-import type { DiffFlowModel } from '@diffflow/losses';
+import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
 import { logDensityGrid, negativeElbo, probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
 import { decodeNormalizer, sampleToy, toyNames, type Normalizer } from '@diffflow/datasets';
 import { configInvalid, fileMalformed, loadEmaModel, heatmapPng, intAtLeast, intInRange, numberAbove, oneOf, openRunDir, orThrow, orThrowSync, panelsPng, parseFlags, resolveConfig, storedConfig, type ExperimentError } from '@diffflow/runs';
@@ -94,7 +93,7 @@ export function evalFolderName(s: Omit<EvalSettings, 'run'>): string {
 export interface LoadedRun {
   readonly config: Toy2dConfig;
   readonly normalizer: Normalizer;
-  readonly model: DiffFlowModel;
+  readonly model: DiffusionModel;
   /** Training iterations the checkpoint holds. */
   readonly iteration: number | null;
 }

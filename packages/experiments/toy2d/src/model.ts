@@ -1,19 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { constantDiffusion } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel } from '@diffflow/sde-core';
 import { purposeSeed } from '@diffflow/training';
 import { fourierMlp } from '@diffflow/networks';
-import type { DiffFlowModel } from '@diffflow/losses';
-import { fitNormalizer, sampleToy, type Normalizer, type ToyName } from '@diffflow/datasets';
+import { sampleToy, type ToyName } from '@diffflow/datasets/toy2d';
+import { fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
 import type { Toy2dConfig } from './config.js';
 
-/** The reference 2-D DiffFlow: two Fourier-time MLPs (drift, score) and a constant g. */
-export function toyModel(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed'>): DiffFlowModel {
+/** The reference 2-D DiffFlow: two Fourier-time MLPs (drift, score) and a constant g, on [0, T]. */
+export function toyModel(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T'>): DiffusionModel {
   const common = { dim: 2, hidden: config.hidden, layers: config.layers, seed: config.seed } as const;
-  return {
-    drift: fourierMlp({ ...common, name: 'drift' }),
-    score: fourierMlp({ ...common, name: 'score' }),
-    diffusion: constantDiffusion(config.g),
-  };
+  const drift = fourierMlp({ ...common, name: 'drift' });
+  return diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(config.g), interval: [0, config.T] }), fourierMlp({ ...common, name: 'score' }));
 }
 
 /** The reference normalisation fitted once on 100k points drawn for the purpose 'normalizer'. */

@@ -56,7 +56,7 @@ export function trajectoryStrip(trainer: Trainer, config: Toy2dConfig, normalize
   return trainer.ema.withAveraged(() => {
     const x0 = tf.tensor2d(normalizer.normalize(raw), [2000, 2]);
     const grid = trainer.evaluationGrid();
-    const traj = simulateForward((x, t) => trainer.model.drift.apply(x, t), trainer.model.diffusion, x0, grid, forwardNoise(purposeSeed(config.seed, 'strip'), 0));
+    const traj = simulateForward((x, t) => trainer.model.sde.drift.apply(x, t), trainer.model.sde.diffusion, x0, grid, forwardNoise(purposeSeed(config.seed, 'strip'), 0));
     const n = grid.length - 1;
     const picks = [...new Set([0, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n])];
     const panels = picks.map((i) => scatterPng(traj.states[i]!.dataSync() as Float32Array, { size: 240, bounds: [-4, 4, -4, 4], labels }));
@@ -92,7 +92,7 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
     await resumeTrainer(trainer, ckptPath);
     console.error(`[toy2d] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
   }
-  await orThrow(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters: model.drift.parameterCount + model.score.parameterCount }));
+  await orThrow(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters: model.sde.drift.parameterCount + model.score.parameterCount }));
 
   const times: number[] = [];
   const recent: number[] = [];

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hasVjp, unet, vectorField, variablesOf, vjp, type UNetField, type VectorField } from '@diffflow/networks';
+import { hasVjp, sumFields, unet, vectorField, variablesOf, vjp, type UNetField, type VectorField } from './index.js';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
-import { vpBeta, vpSchedule } from '@diffflow/sde-core';
-import { vpDrift } from './ddpm_vp_sde.js';
-import { vpResidualDrift } from './vp_residual_drift.js';
+import { vpBeta, vpSchedule, vpSde, type VpSchedule } from '@diffflow/sde-core';
+
+/** DiffFlow started at its diffusion-model end: the VP drift plus a learned residual (the images experiment's drift). */
+const vpResidualDrift = (s: VpSchedule, residual: VectorField, name?: string): VectorField => sumFields([vpSde(s).drift, residual], name);
 
 const schedule = vpSchedule({ betaMin: 0.5, betaMax: 4 });
 const made: VectorField[] = [];
@@ -22,7 +23,7 @@ const input = (): { x: tf.Tensor4D; dy: tf.Tensor4D } =>
     dy: tf.reshape(tf.cos(tf.mul(tf.range(0, 32), 0.7)), [2, 4, 4, 1]) as tf.Tensor4D,
   }));
 
-describe('vpResidualDrift', () => {
+describe('sumFields([vpSde().drift, U-Net]): a VP drift plus a learned residual', () => {
   it('is −½β(t)x + f_θ(x, t), for a shared time and one time per row, without leaks', () => {
     const residual = net();
     const drift = vpResidualDrift(schedule, residual, 'drift');
@@ -32,7 +33,7 @@ describe('vpResidualDrift', () => {
     const t = tf.tensor1d(times);
     for (const time of [0.25, t] as const) {
       const got = expectNoLeaks(() => take(drift.apply(x, time)));
-      const want = tf.tidy(() => tf.add(vpDrift(schedule).apply(x, time), residual.apply(x, time)));
+      const want = tf.tidy(() => tf.add(vpSde(schedule).drift.apply(x, time), residual.apply(x, time)));
       expect(relativeError(got, take(want))).toBeLessThan(1e-6);
     }
     // the VP part alone, row by row: f − f_θ = −½β(t_b) x_b (float32 sums: 1e-5 relative)
@@ -60,7 +61,7 @@ describe('vpResidualDrift', () => {
     const { x, dy } = input();
     const got = expectNoLeaks(() => take(drift.apply(x, 0.4)));
     // exactly equal (−0 + 0 = +0 is the only difference adding a zero output can make)
-    expect(got).toEqual(take(vpDrift(schedule).apply(x, 0.4)).map((v) => v + 0));
+    expect(got).toEqual(take(vpSde(schedule).drift.apply(x, 0.4)).map((v) => v + 0));
     tf.dispose([x, dy]);
   });
 

@@ -1,0 +1,10 @@
+/**
+ * @diffflow/experiment-toy2d/browser: what a page needs to build, feed and configure the toy2d
+ * model exactly as `toy2d:train` does — `toyModel`, `toyNormalizer`, `toyBatch` and the default
+ * configuration — with no Node import (the package's main entry also exports the CLI's steps,
+ * which write files). Its modules import only tfjs, sde-core, networks, training and the
+ * browser-safe subpaths of @diffflow/datasets.
+ */
+export type { Toy2dConfig } from './config.js';
+export { toy2dDefaults } from './defaults.js';
+export { toyModel, toyBatch, toyNormalizer, normalizerLogDet } from './model.js';
