@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { constantDiffusion, diffflowSde, diffusionModel, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, forwardNoise, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
+import { adjointGradients } from '@diffflow/adjoint';
 import { fourierMlp } from '@diffflow/networks';
 import { createTrainer, DivergenceError, type ScoreWarmup, type Trainer, type TrainerConfig } from './trainer.js';
 
@@ -38,6 +39,24 @@ function trainer(model: DiffusionModel, c: TrainerConfig = config, d = data): Tr
 const weights = (tr: Trainer): number[][] => tr.parameters.map((p) => Array.from(p.variable.dataSync()));
 
 describe('createTrainer', () => {
+  it('takes its trajectory-KL gradients from config.gradients when given (keyed by seed and iteration; same weights as the strategy)', () => {
+    const keys: { seed: number; iteration: number }[] = [];
+    const c: TrainerConfig = {
+      ...config,
+      gradients: (m, x0, grid, key) => {
+        keys.push(key);
+        return adjointGradients(m, x0, grid, forwardNoise(key.seed, key.iteration));
+      },
+    };
+    const [a, b] = [trainer(tinyModel(), c), trainer(tinyModel())];
+    for (let i = 0; i < 3; i++) {
+      a.step();
+      b.step();
+    }
+    expect(keys).toEqual([0, 1, 2].map((iteration) => ({ seed: config.seed, iteration })));
+    expect(weights(a)).toEqual(weights(b));
+  });
+
   it('leaks no tensors: numTensors is the same after 3 iterations as after 1', () => {
     const tr = trainer(tinyModel());
     tr.step();

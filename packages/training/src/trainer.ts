@@ -12,7 +12,7 @@ import {
 } from '@diffflow/sde-core';
 import type { Parameter } from '@diffflow/networks';
 import { trajectoryLossTerms } from '@diffflow/losses';
-import { disposeGradientResult, gradientStrategy, type GradientStrategyName } from '@diffflow/adjoint';
+import { disposeGradientResult, gradientStrategy, type GradientResult, type GradientStrategyName } from '@diffflow/adjoint';
 import type { Ema } from './ema.js';
 import { namedParameters } from './diffflow_parameters.js';
 import { namedOptimizer, type TrainerState } from './named_optimizer.js';
@@ -45,6 +45,12 @@ export interface TrainerConfig {
   readonly clip: number;
   readonly emaDecay: number;
   readonly strategy: GradientStrategyName;
+  /**
+   * Where the trajectory-KL gradients come from instead of `strategy` on this thread: e.g. a
+   * data-parallel pool's `gradientsSync` (@diffflow/adjoint), which must run the same strategy with
+   * δ^F from `forwardNoise(key.seed, key.iteration)`. The caller owns the pool.
+   */
+  readonly gradients?: (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: { readonly seed: number; readonly iteration: number }) => GradientResult;
   /** How many times a non-finite iteration is retried with fresh noise before giving up. */
   readonly maxRetries: number;
   readonly time: TimeConfig;
@@ -157,7 +163,8 @@ export function createTrainer(model: DiffusionModel, config: TrainerConfig, data
     const dim = x0.shape.slice(1).reduce((a, b) => a * b, 1);
     let result;
     try {
-      result = strategy(model, x0, grid, forwardNoise(attemptSeed(attempt), iteration));
+      const seed = attemptSeed(attempt);
+      result = config.gradients === undefined ? strategy(model, x0, grid, forwardNoise(seed, iteration)) : config.gradients(model, x0, grid, { seed, iteration });
     } finally {
       x0.dispose();
     }
