@@ -18,7 +18,7 @@ import { sampleMarginal } from '@diffflow/likelihood';
 import { purposeSeed, namedParameters } from '@diffflow/training';
 import { assignTensors, decodeCheckpoint } from '@diffflow/runs';
 import type { PageState } from '../src/state.js';
-import { toyModel } from '../src/worker/interim_library.js';
+import { toyModel } from '@diffflow/experiment-toy2d/browser';
 
 /** Debian's chromium (CI installs it in .ci/run), or CHROMIUM_PATH. */
 function chromiumPath(): string {
@@ -200,7 +200,7 @@ describe('the built playground in headless Chromium', () => {
     });
     const y = samples.dataSync() as Float32Array;
     samples.dispose();
-    model.drift.dispose();
+    model.sde.drift.dispose();
     model.score.dispose();
     // Back to data coordinates with the stored normaliser: x = (y·std + mean) / scale.
     const { scale, mean, std } = meta.normalizer;

@@ -2,16 +2,17 @@
  * Everything the playground computes, on the library's public API: DiffFlow and the DDPM baseline
  * built, trained, sampled, scrubbed and saved exactly as the toy2d CLI does, so checkpoints move
  * between the page and `toy2d:sample` / `toy2d:eval` both ways. The only module of the page that
- * touches the library (the worker drives it; the UI never sees a tensor).
+ * touches the library (the worker drives it; the UI never sees a tensor). The toy2d model, data
+ * stream and defaults come from `@diffflow/experiment-toy2d/browser`, the toy2d package's Node-free entry.
  *
  * Coordinates: data sets, samples and heat-maps are in the data set's own coordinates; trajectories
  * and the drift field are in the model's normalised coordinates (where the noise end is N(0, I)).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { disposeTrajectory, fixedGrid, forwardNoise, simulateForward, type TimeGrid } from '@diffflow/sde-core';
+import { disposeTrajectory, fixedGrid, forwardNoise, simulateForward, vpSchedule, type DiffusionModel, type TimeGrid, type VpSchedule } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
-import { ddpmAncestralSample, ddpmEpsilonNetworkOptions, vpSchedule, type DiffFlowModel, type VpSchedule } from '@diffflow/losses';
+import { ddpmAncestralSample, ddpmEpsilonNetworkOptions } from '@diffflow/losses';
 import { logDensityGrid, sampleMarginal } from '@diffflow/likelihood';
 import { sampleToy } from '@diffflow/datasets/toy2d';
 import { decodeNormalizer, fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
@@ -29,27 +30,18 @@ import {
   type TrainerState,
 } from '@diffflow/training';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointTensor } from '@diffflow/runs/checkpoint';
-import { toyBatch, toyModel, toyNormalizer } from './interim_library.js';
+import { toy2dDefaults, toyBatch, toyModel, toyNormalizer } from '@diffflow/experiment-toy2d/browser';
 
 // ---------------------------------------------------------------------------------------------
 // settings
 
-/** The toy2d CLI's settings the page does not expose (its defaults; see `toy2d:train --help`). */
-const fixed = {
-  tMin: FIXED_T_MIN,
-  beta: 0.9,
-  flexible: false,
-  layers: 3,
-  lr: 1e-2,
-  lrDecay: 0.5,
-  lrDecayEvery: 400,
-  clip: 1,
-  ema: 0.995,
-  strategy: 'naive',
-  samples: 10_000,
-  checkpointEvery: 250,
-  maxRetries: 3,
-} as const;
+/**
+ * The toy2d CLI's settings the page does not expose: its defaults (`toy2dDefaults`), except the
+ * gradient strategy, naive backprop (the adjoint's memory saving does not matter at this size, and
+ * backprop is faster), and t₀, which the settings check against (`FIXED_T_MIN`, the default's value).
+ */
+const { beta, flexible, layers, lr, lrDecay, lrDecayEvery, clip, ema, samples, checkpointEvery, maxRetries } = toy2dDefaults;
+const fixed = { tMin: FIXED_T_MIN, beta, flexible, layers, lr, lrDecay, lrDecayEvery, clip, ema, strategy: 'naive', samples, checkpointEvery, maxRetries } as const;
 
 /** The DDPM baseline's settings (those of `toy2d:compare`). */
 const ddpmFixed = { betaMin: 0.1, betaMax: 20, K: 1000, lossTMin: 1e-5, lr: 2e-3, lrDecay: 0.5, lrDecayEvery: 2000, clip: 1, ema: 0.995 } as const;
@@ -65,7 +57,7 @@ export interface Session {
   /** The drawn cloud, [n, 2] in data coordinates (drawn sets only). */
   readonly points: Float32Array | null;
   readonly normalizer: Normalizer;
-  readonly model: DiffFlowModel;
+  readonly model: DiffusionModel;
   readonly trainer: Trainer;
   readonly ddpm: { readonly trainer: DdpmTrainer; readonly schedule: VpSchedule } | null;
   /** Data points for plots and the forward trajectories, data coordinates, [n, 2]. */
@@ -116,7 +108,7 @@ export function createSession(settings: PlaygroundSettings, points: Float32Array
     (settings.dataset === 'drawn'
       ? fitNormalizer(datasetPoints(settings, points, 20_000), 2)
       : toyNormalizer(settings.dataset, settings.seed));
-  const model = toyModel({ hidden: settings.hidden, layers: fixed.layers, g: settings.g, seed: settings.seed });
+  const model = toyModel({ hidden: settings.hidden, layers: fixed.layers, g: settings.g, seed: settings.seed, T: settings.T });
   const trainer = createTrainer(model, trainerConfig(settings), (it) => batchOf(settings, points, normalizer, settings.batch, it));
   let ddpm: Session['ddpm'] = null;
   if (settings.ddpm) {
@@ -145,7 +137,7 @@ export function createSession(settings: PlaygroundSettings, points: Float32Array
 
 export function disposeSession(s: Session): void {
   s.trainer.dispose();
-  s.model.drift.dispose();
+  s.model.sde.drift.dispose();
   s.model.score.dispose();
   if (s.ddpm !== null) {
     s.ddpm.trainer.dispose();
@@ -213,8 +205,8 @@ export function forwardStates(s: Session, n: number): Float32Array[] {
   return s.trainer.ema.withAveraged(() => {
     const x0 = tf.tensor2d(s.normalizer.normalize(s.plotData.subarray(0, 2 * n)), [n, 2]);
     const traj = simulateForward(
-      (x, t) => s.model.drift.apply(x, t),
-      s.model.diffusion,
+      (x, t) => s.model.sde.drift.apply(x, t),
+      s.model.sde.diffusion,
       x0,
       evaluationGrid(s.settings),
       forwardNoise(purposeSeed(s.settings.seed, 'strip'), 0),
@@ -242,7 +234,7 @@ export function driftField(s: Session, side: number, extent: number): { points: 
   const drift = s.trainer.ema.withAveraged(() =>
     times.map((t) =>
       tf.tidy(() => {
-        const f = s.model.drift.apply(tf.tensor2d(points, [side * side, 2]), t);
+        const f = s.model.sde.drift.apply(tf.tensor2d(points, [side * side, 2]), t);
         return f.dataSync() as Float32Array;
       }),
     ),
@@ -274,30 +266,19 @@ export function logDensityPicture(s: Session, bounds: readonly [number, number, 
 // ---------------------------------------------------------------------------------------------
 // checkpoints in the CLI's format
 
-/** The toy2d configuration a checkpoint stores, field for field what `toy2d:train` writes. */
+/** The toy2d configuration a checkpoint stores, field for field what `toy2d:train` writes (its defaults where the page has no setting). */
 export function toy2dConfigOf(s: PlaygroundSettings, iteration: number): Record<string, unknown> {
   return {
+    ...toy2dDefaults,
+    ...fixed,
     dataset: s.dataset,
     iters: Math.max(1, iteration),
     batchSize: s.batch,
     steps: s.steps,
-    tMin: fixed.tMin,
     T: s.T,
-    beta: fixed.beta,
     g: s.g,
-    flexible: fixed.flexible,
     hidden: s.hidden,
-    layers: fixed.layers,
-    lr: fixed.lr,
-    lrDecay: fixed.lrDecay,
-    lrDecayEvery: fixed.lrDecayEvery,
-    clip: fixed.clip,
-    ema: fixed.ema,
-    strategy: fixed.strategy,
     seed: s.seed,
-    samples: fixed.samples,
-    checkpointEvery: fixed.checkpointEvery,
-    maxRetries: fixed.maxRetries,
     out: `runs/playground-${s.dataset}-seed${s.seed}`,
     resume: false,
   };

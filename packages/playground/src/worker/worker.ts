@@ -64,7 +64,7 @@ function announceSession(s: Session): void {
     points: s.points === null ? null : s.points.slice(),
     iteration: s.trainer.iteration,
     ddpmIteration: s.ddpm?.trainer.iteration ?? 0,
-    parameters: s.model.drift.parameterCount + s.model.score.parameterCount,
+    parameters: s.model.sde.drift.parameterCount + s.model.score.parameterCount,
   });
 }
 
