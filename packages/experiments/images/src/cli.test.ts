@@ -3,12 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { decodePng } from '@diffflow/runs';
+import { decodePng, TEXT_HEIGHT, type RgbaImage } from '@diffflow/runs';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 const cli = join(root, 'packages/experiments/images/src/cli.ts');
 /** 8×8 images, the tiny U-Net (≈ 19k parameters), N = 2 → 3 at iteration 2, 4 iterations of 4 images. */
 const tiny = ['--preset=tiny', '--heldOut=8'];
+
+/** A grid of `w` × `h` pixels under a title band (double-size text): as wide as the grid or its title, taller by the band. */
+function expectTitledGrid(png: RgbaImage, w: number, h: number): void {
+  expect(png.width).toBeGreaterThanOrEqual(w);
+  expect(png.height - h).toBeGreaterThanOrEqual(2 * TEXT_HEIGHT);
+  expect(png.height - h).toBeLessThanOrEqual(4 * TEXT_HEIGHT);
+}
 
 function images(args: string[]): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
@@ -42,13 +49,13 @@ describe('images command line (end to end, tiny budget)', () => {
     expect(summary).toMatchObject({ iterations: 4, parameters: 19_346, stepsAtEnd: 3, sampleSteps: 3 });
     // tiny preset: 4 samples of 8×8 at ×4 with 2-pixel gaps in a 2×2 grid
     const png = decodePng(readFileSync(join(out, 'samples.png')));
-    expect([png.width, png.height]).toEqual([2 * 32 + 2, 2 * 32 + 2]);
+    expectTitledGrid(png, 2 * 32 + 2, 2 * 32 + 2);
 
     const sample = images(['sample', `--run=${out}`, '--n=6', '--steps=4', `--out=${join(dir, 'samples')}`]);
     expect(sample.status, sample.stderr).toBe(0);
     expect(sample.stderr).toMatch(/6 samples \(N = 4, λ = 1, Tweedie last step\)/);
     const grid = decodePng(readFileSync(join(dir, 'samples', 'samples.png')));
-    expect([grid.width, grid.height]).toEqual([3 * 32 + 2 * 2, 2 * 32 + 2]);
+    expectTitledGrid(grid, 3 * 32 + 2 * 2, 2 * 32 + 2);
     // split across two threads (the default: one per core) or on one: the same images, byte for byte
     const two = images(['sample', `--run=${out}`, '--n=6', '--steps=4', '--workers=2', `--out=${join(dir, 'samples2')}`]);
     const one = images(['sample', `--run=${out}`, '--n=6', '--steps=4', '--workers=1', `--out=${join(dir, 'samples1')}`]);
