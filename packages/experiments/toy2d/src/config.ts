@@ -31,8 +31,17 @@ export const Toy2dConfig = t.strict({
   layers: intAtLeast(0),
   /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
   ...optimizerFields,
+  /**
+   * Threads each iteration's gradients and the final samples are split across (`dataParallel` of
+   * @diffflow/adjoint: k − 1 worker replicas and this thread, one row shard each): 0 = one per core,
+   * 1 = this thread only. Every shard gets its rows of the same forward noise, so k changes only the
+   * float32 summation order of the gradients (samples: the same numbers). Not part of a run's identity.
+   */
+  workers: intAtLeast(0),
   /** Samples drawn at the end (samples.npy / samples.png). */
   samples: intAtLeast(1),
+  /** λ of the sampler for those samples: 1 the backward SDE … 0 the probability-flow ODE. */
+  sampleLambda: numberAtLeast(0),
   /** Write a checkpoint every this many iterations (and at the end). */
   checkpointEvery: intAtLeast(1),
   /** Non-finite iterations retried with fresh noise before stopping. */
@@ -50,7 +59,7 @@ export { toy2dDefaults } from './defaults.js';
 export const toy2dFlags = flagsOf(Toy2dConfig);
 
 /** Fields that do not change what a run computes (a resumed run may change them). */
-export const toy2dNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples'] as const;
+export const toy2dNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleLambda', 'workers'] as const;
 
 /** The default output folder of a configuration. */
 export function defaultOut(config: Pick<Toy2dConfig, 'dataset' | 'seed'>): string {

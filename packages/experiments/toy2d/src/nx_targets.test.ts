@@ -106,7 +106,7 @@ const images = 'packages/experiments/images/src/cli.ts';
 const tabular = 'packages/experiments/tabular/src/cli.ts';
 
 const targets: readonly Target[] = [
-  { target: 'toy2d:train', script: toy2d, command: ['train'], given: { dataset: 'olympic', strategy: 'naive', out: '/tmp/nx-flags/toy2d' } },
+  { target: 'toy2d:train', script: toy2d, command: ['train'], given: { dataset: 'olympic', strategy: 'naive', workers: 1, sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' } },
   {
     target: 'toy2d:sample',
     script: toy2d,

@@ -60,6 +60,26 @@ describe('toy2d command line (end to end, tiny budget)', () => {
     expect(b.equals(a)).toBe(true);
   });
 
+  it('trains on one thread (--workers=1) to the two-thread run up to float32 summation order; the summary has the inside fraction', () => {
+    // the runs above use the default --workers=2 (a dataParallel pool: this thread and a worker, one half of the batch each)
+    const one = join(dir, 'one-thread');
+    const r = toy2d(['train', ...tiny, '--iters=6', '--workers=1', `--out=${one}`]);
+    expect(r.status, r.stderr).toBe(0);
+    const a = decodeNpyArray(readFileSync(join(dir, 'straight', 'samples.npy')), 'two threads');
+    const b = decodeNpyArray(readFileSync(join(one, 'samples.npy')), 'one thread');
+    if (E.isLeft(a) || E.isLeft(b)) throw new Error('samples.npy did not decode');
+    const [x, y] = [a.right.data as Float32Array, b.right.data as Float32Array];
+    let worst = 0;
+    x.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (y[i] as number)))));
+    expect(worst).toBeGreaterThan(0); // two threads sum the shards' gradients in another order
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    const summary = JSON.parse(readFileSync(join(one, 'summary.json'), 'utf8'));
+    expect(summary.threads).toBe(1);
+    expect(summary.insideSupport).toBeGreaterThanOrEqual(0);
+    expect(summary.insideSupport).toBeLessThanOrEqual(1);
+    expect(r.stderr).toMatch(/% inside the support/);
+  });
+
   it('samples from a checkpoint into samples.npy in dataset coordinates', () => {
     const r = toy2d(['sample', `--run=${out}`, '--n=100', '--steps=3', `--out=${join(dir, 'sampled')}`]);
     expect(r.status, r.stderr).toBe(0);

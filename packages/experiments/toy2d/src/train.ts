@@ -2,12 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { simulateForward, disposeTrajectory, forwardNoise } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { sampleToy, toyLabels, type Normalizer } from '@diffflow/datasets';
+import { hasKnownSupport, insideSupport, sampleToy, toyLabels, type Normalizer, type ToyName } from '@diffflow/datasets';
+import type { DataParallel } from '@diffflow/adjoint';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, packageVersions, panelsPng, resumeTrainer, runTrainingLoop, scatterPng, trainerSettings, type RunDir } from '@diffflow/runs';
 import { createTrainer, disposeModel, purposeSeed, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
 import { normalizerLogDet, toyBatch, toyModel, toyNormalizer } from './model.js';
+import { drawSamplesParallel, toyPool } from './parallel.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
@@ -32,12 +34,15 @@ export function toyBounds(points: Float32Array): [number, number, number, number
   return [x0 - m, x1 + m, y0 - m, y1 + m];
 }
 
-/** Samples with the EMA weights: backward SDE (λ = 1) on the fixed grid, noise-free last step. */
-export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number): Float32Array {
+/**
+ * Samples with the EMA weights: the λ-family sampler (default λ = 1, the backward SDE; 0 the
+ * probability-flow ODE) on the fixed grid, noise-free last step; dataset coordinates.
+ */
+export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number, lambda = 1): Float32Array {
   return trainer.ema.withAveraged(() => {
     const { samples } = sampleMarginal(trainer.model, {
       grid: trainer.evaluationGrid(steps),
-      lambda: 1,
+      lambda,
       n,
       shape: [2],
       seed: purposeSeed(seed, 'sample'),
@@ -78,15 +83,30 @@ export function heldOutBound(trainer: Trainer, config: Toy2dConfig, normalizer: 
   ) - normalizerLogDet(normalizer); // nats in model coordinates → the dataset's own coordinates
 }
 
+/** Fraction of samples inside the data set's support (`insideSupport` of @diffflow/datasets); null where it has no known support. */
+export function insideFraction(dataset: ToyName, samples: Float32Array): number | null {
+  return hasKnownSupport(dataset) ? insideSupport(dataset, samples) : null;
+}
+
 /**
  * Trains DiffFlow on a 2-D distribution and writes the run folder: config.json, metrics.jsonl,
  * checkpoint.bin, summary.json, samples.npy (dataset coordinates), samples.png, data.png,
  * trajectory.png.
  */
 export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: BackendInfo): Promise<void> {
+  const pool = await toyPool(config);
+  try {
+    await trainWith(config, run, backend, pool);
+  } finally {
+    await pool?.dispose();
+  }
+}
+
+async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo, pool: DataParallel | undefined): Promise<void> {
   const normalizer = toyNormalizer(config.dataset, config.seed);
   const model = toyModel(config);
-  const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(config.dataset, normalizer, config.seed, config.batchSize, it));
+  const gradients = pool === undefined ? {} : { gradients: pool.gradientsSync };
+  const trainer = createTrainer(model, { ...trainerConfig(config), ...gradients }, (it) => toyBatch(config.dataset, normalizer, config.seed, config.batchSize, it));
   const ckptPath = run.file(CHECKPOINT);
   if (config.resume) {
     await resumeTrainer(trainer, ckptPath);
@@ -111,7 +131,10 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
   });
 
   const sampleStart = performance.now();
-  const samples = drawSamples(trainer, normalizer, config.samples, config.seed);
+  const samples =
+    pool === undefined
+      ? drawSamples(trainer, normalizer, config.samples, config.seed, undefined, config.sampleLambda)
+      : await drawSamplesParallel(pool, trainer, normalizer, config.samples, config.seed, config.sampleLambda);
   const sampleMs = performance.now() - sampleStart;
   const data = sampleToy(config.dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
   const bounds = toyBounds(data);
@@ -120,6 +143,9 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
   await orThrow(run.writePng('data.png', scatterPng(data, { size: 480, bounds })));
   await orThrow(run.writePng('trajectory.png', trajectoryStrip(trainer, config, normalizer)));
   const sorted = [...times].sort((a, b) => a - b);
+  const inside = insideFraction(config.dataset, samples);
+  const heldOut = heldOutBound(trainer, config, normalizer);
+  const threads = pool === undefined ? 1 : pool.shards;
   await orThrow(
     run.writeSummary({
       dataset: config.dataset,
@@ -128,11 +154,20 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
       trainSeconds,
       msPerIterationMedian: sorted[Math.floor(sorted.length / 2)] ?? null,
       trainBoundLast50: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
-      heldOutNegativeElbo: heldOutBound(trainer, config, normalizer),
+      heldOutNegativeElbo: heldOut,
       units: 'nats per sample, in the dataset coordinates (negative ELBO, fixed grid, EMA weights)',
       samples: config.samples,
       samplingMs: sampleMs,
+      sampleLambda: config.sampleLambda,
+      insideSupport: inside,
+      threads,
     }),
+  );
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.error(
+    `[toy2d] ${trainer.iteration} iterations in ${trainSeconds.toFixed(0)} s (median ${median === undefined ? '–' : median.toFixed(0)} ms on ${threads} thread${threads > 1 ? 's' : ''}); ` +
+      `held-out −ELBO ${heldOut.toFixed(4)} nats; ${config.samples} samples (λ = ${config.sampleLambda}) in ${(sampleMs / 1000).toFixed(1)} s` +
+      (inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`),
   );
   trainer.dispose();
   disposeModel(model);
