@@ -111,7 +111,7 @@ const targets: readonly Target[] = [
     target: 'toy2d:sample',
     script: toy2d,
     command: ['sample'],
-    given: { run: '/tmp/nx-flags/run', dataset: 'olympic', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, out: '/tmp/nx-flags/s' },
+    given: { run: '/tmp/nx-flags/run', dataset: 'olympic', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/s' },
   },
   {
     target: 'toy2d:eval',
@@ -158,7 +158,7 @@ const targets: readonly Target[] = [
     target: 'images:sample',
     script: images,
     command: ['sample'],
-    given: { run: '/tmp/nx-flags/run', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, out: '/tmp/nx-flags/is' },
+    given: { run: '/tmp/nx-flags/run', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/is' },
   },
   {
     target: 'images:eval',
