@@ -71,9 +71,9 @@ export function sampleImages(model: ImageModel, config: ImagesConfig, grid: read
   return toBytes(values);
 }
 
-/** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 for small images. */
-export function gridPng(bytes: Uint8Array, n: number, size: number, channels: number): Buffer {
-  return imageGridPng(bytes, n, size, size, channels, { scale: size <= 16 ? 4 : 2, gap: 2 });
+/** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 (×4 for small images), with `title` above. */
+export function gridPng(bytes: Uint8Array, n: number, size: number, channels: number, title?: string): Buffer {
+  return imageGridPng(bytes, n, size, size, channels, { scale: size <= 16 ? 4 : 2, gap: 2, ...(title === undefined ? {} : { title }) });
 }
 
 /**
@@ -155,9 +155,9 @@ export async function trainImages(config: ImagesConfig, schedule: StepSchedule, 
   const grid = trainer.evaluationGrid(config.sampleSteps);
   const bytes = trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed));
   const sampleMs = performance.now() - sampleStart;
-  await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels)));
+  await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
-  await orThrow(run.writePng('data.png', gridPng(shown.images, shown.n, config.size, channels)));
+  await orThrow(run.writePng('data.png', gridPng(shown.images, shown.n, config.size, channels, `${config.data}: data`)));
   const median = (xs: number[]): number | null => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null;
   await orThrow(
     run.writeSummary({

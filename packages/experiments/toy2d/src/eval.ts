@@ -256,13 +256,16 @@ export function evaluateToy2d(run: Omit<LoadedRun, 'iteration'>, s: Omit<EvalSet
   }
 }
 
-/** The heat-map picture: log p_x clipped below at max − 12 nats (so the colour range shows the structure), ~480 px wide. */
-export function logDensityPng(logDensity: Float32Array, resolution: number): Buffer {
+/**
+ * The heat-map picture: log p_x clipped below at max − 12 nats (so the colour range shows the
+ * structure), ~480 px wide, titled, on axes spanning the grid's `bounds` [x_min, x_max, y_min, y_max].
+ */
+export function logDensityPng(logDensity: Float32Array, resolution: number, bounds: readonly [number, number, number, number], title = 'model log density'): Buffer {
   let hi = -Infinity;
   for (const v of logDensity) if (Number.isFinite(v)) hi = Math.max(hi, v);
   const lo = hi - 12;
   const clipped = logDensity.map((v) => (Number.isFinite(v) ? Math.max(v, lo) : v));
-  return heatmapPng(clipped, resolution, resolution, { colormap: 'viridis', range: Number.isFinite(hi) ? [lo, hi] : undefined, scale: Math.max(1, Math.floor(480 / resolution)) });
+  return heatmapPng(clipped, resolution, resolution, { colormap: 'viridis', range: Number.isFinite(hi) ? [lo, hi] : undefined, scale: Math.max(1, Math.floor(480 / resolution)), bounds, title, xLabel: 'x1', yLabel: 'x2' });
 }
 
 /** The stdout table. */
@@ -318,7 +321,7 @@ export async function evalToy2d(flags: EvalFlags, backend: string): Promise<Eval
     await orThrow(dir.writeConfig(settings));
 
     const r = evaluateToy2d(loaded, settings);
-    const png = logDensityPng(r.heatmap.logDensity, settings.resolution);
+    const png = logDensityPng(r.heatmap.logDensity, settings.resolution, r.heatmap.bounds, `${config.dataset}: model log density (clipped at max - 12)`);
     await orThrow(dir.writeNpy('nll.npy', r.perSampleNll, [settings.n]));
     await orThrow(dir.writePng('logdensity.png', png));
     const samplesPng = await readIfPresent(`${runPath}/samples.png`);

@@ -64,7 +64,9 @@ export function trajectoryStrip(trainer: Trainer, config: Toy2dConfig, normalize
     const traj = simulateForward((x, t) => trainer.model.sde.drift.apply(x, t), trainer.model.sde.diffusion, x0, grid, forwardNoise(purposeSeed(config.seed, 'strip'), 0));
     const n = grid.length - 1;
     const picks = [...new Set([0, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n])];
-    const panels = picks.map((i) => scatterPng(traj.states[i]!.dataSync() as Float32Array, { size: 240, bounds: [-4, 4, -4, 4], labels }));
+    const panels = picks.map((i) =>
+      scatterPng(traj.states[i]!.dataSync() as Float32Array, { size: 240, bounds: [-4, 4, -4, 4], labels, title: `forward, t = ${Number((grid[i] ?? Number.NaN).toPrecision(2))}`, xLabel: 'x1 (normalised)', yLabel: 'x2' }),
+    );
     disposeTrajectory(traj);
     x0.dispose();
     return panelsPng(panels, { columns: panels.length, gap: 6 });
@@ -139,8 +141,8 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
   const data = sampleToy(config.dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
   const bounds = toyBounds(data);
   await orThrow(run.writeNpy('samples.npy', samples, [config.samples, 2]));
-  await orThrow(run.writePng('samples.png', scatterPng(samples, { size: 480, bounds })));
-  await orThrow(run.writePng('data.png', scatterPng(data, { size: 480, bounds })));
+  await orThrow(run.writePng('samples.png', scatterPng(samples, { size: 480, bounds, title: `${config.dataset}: samples (EMA model)`, xLabel: 'x1', yLabel: 'x2' })));
+  await orThrow(run.writePng('data.png', scatterPng(data, { size: 480, bounds, title: `${config.dataset}: data`, xLabel: 'x1', yLabel: 'x2' })));
   await orThrow(run.writePng('trajectory.png', trajectoryStrip(trainer, config, normalizer)));
   const sorted = [...times].sort((a, b) => a - b);
   const inside = insideFraction(config.dataset, samples);
