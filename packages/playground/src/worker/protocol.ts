@@ -52,6 +52,6 @@ export type Report =
   /** After every training round; `tensors` is tf.memory().numTensors (flat while training: no leaks). */
   | { readonly type: 'progress'; readonly diffflow: Progress; readonly ddpm: Progress | null; readonly tensors: number }
   | { readonly type: 'visuals'; readonly visuals: Visuals }
-  | { readonly type: 'heatmap'; readonly iteration: number; readonly bounds: [number, number, number, number]; readonly res: number; readonly logDensity: Float32Array; readonly ms: number }
+  | { readonly type: 'heatmap'; readonly iteration: number; readonly bounds: readonly [number, number, number, number]; readonly res: number; readonly logDensity: Float32Array; readonly ms: number }
   | { readonly type: 'checkpoint'; readonly bytes: Uint8Array; readonly name: string }
   | { readonly type: 'error'; readonly context: string; readonly message: string };

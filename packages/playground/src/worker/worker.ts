@@ -23,7 +23,7 @@ import {
   type Session,
 } from './model.js';
 import type { Command, Progress, Report } from './protocol.js';
-import { squareBounds } from '../plot/bounds.js';
+import { squareBounds } from '@diffflow/runs/plot';
 
 const VISUAL_EVERY_MS = 1500;
 const HEATMAP_EVERY_MS = 6000;
