@@ -5,6 +5,8 @@ import { ddpmLoss } from '@diffflow/losses';
 import { imageGridPng, orThrow, packageVersions, resumeTrainer, runTrainingLoop, trainerSettings, type RunDir } from '@diffflow/runs';
 import { createTrainer, disposeModel, purposeSeed, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
+import type { DataParallel } from '@diffflow/adjoint';
+import { imagesPool, sampleImagesParallel } from './parallel.js';
 import { batchSource, imageModel, runGrid, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
@@ -91,11 +93,18 @@ export function scoreWarmup(model: ImageModel, config: ImagesConfig, train: Imag
   };
 }
 
-/** Builds the model and trainer, restoring the checkpoint when resuming. */
-export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, ckptPath: string): Promise<{ model: ImageModel; trainer: Trainer }> {
+/**
+ * Builds the model and trainer, restoring the checkpoint when resuming. With a `pool` (see
+ * `imagesPool`) the trajectory-KL gradients are split across its threads (`pool.gradientsSync`).
+ */
+export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, ckptPath: string, pool?: DataParallel): Promise<{ model: ImageModel; trainer: Trainer }> {
   const model = imageModel(config, train.channels);
   const warmup = scoreWarmup(model, config, train);
-  const trainer = createTrainer(model, { ...trainerConfig(config, schedule), ...(warmup === undefined ? {} : { warmup }) }, batchSource(train, config.batchSize, config.seed));
+  const trainer = createTrainer(
+    model,
+    { ...trainerConfig(config, schedule), ...(warmup === undefined ? {} : { warmup }), ...(pool === undefined ? {} : { gradients: pool.gradientsSync }) },
+    batchSource(train, config.batchSize, config.seed),
+  );
   if (config.resume) {
     await resumeTrainer(trainer, ckptPath);
     console.error(`[images] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
@@ -109,13 +118,32 @@ export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule,
  * samples.png (EMA weights, N = sampleSteps, Tweedie last step), data.png, summary.json.
  */
 export async function trainImages(config: ImagesConfig, schedule: StepSchedule, data: { train: ImageDataset; heldOut: ImageDataset }, run: RunDir, backend: BackendInfo): Promise<void> {
+  // --workers: the trajectory-KL gradients and the final samples split across threads (one per core by default)
+  const pool = await imagesPool(config, data.train.channels);
+  try {
+    await trainOn(pool, config, schedule, data, run, backend);
+  } finally {
+    await pool?.dispose();
+  }
+}
+
+async function trainOn(
+  pool: DataParallel | undefined,
+  config: ImagesConfig,
+  schedule: StepSchedule,
+  data: { train: ImageDataset; heldOut: ImageDataset },
+  run: RunDir,
+  backend: BackendInfo,
+): Promise<void> {
   const ckptPath = run.file(CHECKPOINT);
-  const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath);
+  const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath, pool);
+  const threads = pool?.shards ?? 1;
   const channels = data.train.channels;
   const parameters = model.sde.drift.parameterCount + model.score.parameterCount;
   console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
   console.error(`[images] U-Net (each of drift, score):\n${model.nets.drift.describe()}`);
   console.error(`[images] ${parameterLine(model)}`);
+  console.error(`[images] ${threads === 1 ? 'one thread' : `trajectory KL and samples on ${threads} threads (--workers=1: one)`}`);
   console.error(`[images] ${forwardLine(model, config)}`);
   const note = vpGridNote(model, config, schedule);
   if (note !== undefined) console.error(`[images] ${note}`);
@@ -153,7 +181,10 @@ export async function trainImages(config: ImagesConfig, schedule: StepSchedule, 
   const sampleStart = performance.now();
   const n = config.samples;
   const grid = trainer.evaluationGrid(config.sampleSteps);
-  const bytes = trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed));
+  const bytes =
+    pool === undefined
+      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed))
+      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed));
   const sampleMs = performance.now() - sampleStart;
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
@@ -180,6 +211,7 @@ export async function trainImages(config: ImagesConfig, schedule: StepSchedule, 
       samples: n,
       sampleSteps: config.sampleSteps,
       samplingMs: sampleMs,
+      threads,
     }),
   );
   trainer.dispose();
