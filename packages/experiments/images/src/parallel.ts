@@ -44,8 +44,23 @@ export async function imagesPool(
 }
 
 /**
- * {@link sampleImages} (train.ts) split across a pool's shards: the same keys per row
- * (`purposeSeed(seed, 'sample')`), so the same bytes as on one thread. Returns bytes.
+ * The sampler options of the images commands: λ-family on `grid`, one sample [size, size, C] per row
+ * keyed by (purposeSeed(seed, 'sample'), row), `batchSize` 64 rows at once.
+ */
+export function imageSampleOptions(model: ImageModel, config: Pick<ImagesConfig, 'size'>, grid: TimeGrid, n: number, seed: number, lambda: number, denoise: boolean) {
+  return { grid, lambda, n, shape: [config.size, config.size, model.nets.drift.options.channels], seed: purposeSeed(seed, 'sample'), denoise, batchSize: 64 };
+}
+
+/** Samples in [−1, 1] → bytes (the tensor is disposed). */
+export function takeBytes(samples: tf.Tensor): Uint8Array {
+  const values = samples.dataSync() as Float32Array;
+  samples.dispose();
+  return toBytes(values);
+}
+
+/**
+ * `sampleImages` (train.ts) split across a pool's shards: the same keys per row, so the same bytes
+ * as on one thread.
  */
 export async function sampleImagesParallel(
   pool: DataParallel,
@@ -57,16 +72,5 @@ export async function sampleImagesParallel(
   lambda = 1,
   denoise = true,
 ): Promise<Uint8Array> {
-  const samples: tf.Tensor = await pool.sample(model, {
-    grid,
-    lambda,
-    n,
-    shape: [config.size, config.size, model.nets.drift.options.channels],
-    seed: purposeSeed(seed, 'sample'),
-    denoise,
-    batchSize: 64,
-  });
-  const values = samples.dataSync() as Float32Array;
-  samples.dispose();
-  return toBytes(values);
+  return takeBytes(await pool.sample(model, imageSampleOptions(model, config, grid, n, seed, lambda, denoise)));
 }

@@ -6,8 +6,8 @@ import { imageGridPng, orThrow, packageVersions, resumeTrainer, runTrainingLoop,
 import { createTrainer, disposeModel, purposeSeed, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import type { DataParallel } from '@diffflow/adjoint';
-import { imagesPool, sampleImagesParallel } from './parallel.js';
-import { batchSource, imageModel, runGrid, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
+import { imageSampleOptions, imagesPool, sampleImagesParallel, takeBytes } from './parallel.js';
+import { batchSource, imageModel, runGrid, seededSubset, vpForwardChain, type ImageModel } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
@@ -59,18 +59,7 @@ export function parameterLine(model: ImageModel): string {
  * (λ = 1) on the fixed grid with `steps` steps, final Tweedie (noise-free) step. Returns bytes.
  */
 export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, lambda = 1, denoise = true): Uint8Array {
-  const { samples } = sampleMarginal(model, {
-    grid,
-    lambda,
-    n,
-    shape: [config.size, config.size, model.nets.drift.options.channels],
-    seed: purposeSeed(seed, 'sample'),
-    denoise,
-    batchSize: 64,
-  });
-  const values = samples.dataSync() as Float32Array;
-  samples.dispose();
-  return toBytes(values);
+  return takeBytes(sampleMarginal(model, imageSampleOptions(model, config, grid, n, seed, lambda, denoise)).samples);
 }
 
 /** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 (×4 for small images), with `title` above. */

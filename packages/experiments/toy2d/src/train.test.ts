@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeNpyArray } from '@diffflow/datasets';
+import { parallelFrom } from './sample.js';
 
 function npy(path: string): { shape: number[]; dtype: string } {
   const r = decodeNpyArray(readFileSync(path), path);
@@ -114,4 +115,26 @@ describe('toy2d command line (end to end, tiny budget)', () => {
     expect(readFileSync(join(foreign, 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(foreign)).toEqual(['notes.txt']);
   });
+});
+
+describe('toy2d sample on two threads (command line, tiny model)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toy2d-sample-'));
+
+  it('draws the same samples, byte for byte, split across two threads as on one (same seed)', () => {
+    const run = join(dir, 'run');
+    const train = toy2d(['train', '--iters=2', '--batchSize=32', '--steps=3', '--hidden=8', '--layers=1', '--samples=16', '--workers=1', `--out=${run}`]);
+    expect(train.status, train.stderr).toBe(0);
+    const n = parallelFrom;
+    const out = (w: number): string => join(dir, `s${w}`);
+    for (const w of [2, 1]) {
+      const r = toy2d(['sample', `--run=${run}`, `--n=${n}`, '--steps=4', `--workers=${w}`, `--out=${out(w)}`]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(out(w), 'summary.json'), 'utf8')).threads).toBe(w);
+    }
+    expect(readFileSync(join(out(2), 'samples.npy')).equals(readFileSync(join(out(1), 'samples.npy')))).toBe(true);
+    // below parallelFrom one thread draws them (a worker's start-up would cost more than it saves)
+    const few = toy2d(['sample', `--run=${run}`, '--n=10', '--steps=4', '--workers=2', `--out=${join(dir, 'few')}`]);
+    expect(few.status, few.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'few', 'summary.json'), 'utf8')).threads).toBe(1);
+  }, 180_000);
 });
