@@ -113,7 +113,7 @@ const SMALL = 'hidden=32&batch=128&steps=6';
 
 describe('the built playground in headless Chromium', () => {
   it('loads with no console errors and trains on wasm: ≥ 20 iterations, finite falling loss, samples drawn', async () => {
-    const { page, errors } = await open(`?backend=wasm&dataset=8gaussians&${SMALL}`);
+    const { page, errors } = await open(`?backend=wasm&dataset=8gaussians&${SMALL}&ddpm=1`);
     expect((await state(page)).backend?.name).toBe('wasm');
     const s = await trainFor(page, 20);
     expect(s.iteration).toBeGreaterThanOrEqual(20);

@@ -1,7 +1,7 @@
 /**
  * Measures the built playground in this machine's headless Chromium, per backend: DiffFlow
  * iterations per second at the default settings (the starter heart, N = 10, B = 256, width 64,
- * DDPM beside it) and the seconds until the drawn shape is learned recognisably — at least 80% of
+ * DDPM as the page defaults it, off unless the query says `&ddpm=1`) and the seconds until the drawn shape is learned recognisably — at least 80% of
  * 1000 DiffFlow samples (λ = 1, N = 10) within 0.3 of the drawn curve (the heart is 5.3 wide).
  *
  *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts [seconds] [extra query] [backend filter]

@@ -28,7 +28,7 @@ export interface PlaygroundSettings {
  * The playground's defaults: the toy2d CLI's configuration at a browser's budget (N = 10 and
  * B = 256 instead of 30 and 512) so that a drawn shape is learned within about 30 s.
  */
-export const playgroundDefaults: PlaygroundSettings = { dataset: 'drawn', steps: 10, g: 0.2, T: 0.05, hidden: 64, batch: 256, seed: 0, ddpm: true };
+export const playgroundDefaults: PlaygroundSettings = { dataset: 'drawn', steps: 10, g: 0.2, T: 0.05, hidden: 64, batch: 256, seed: 0, ddpm: false };
 
 /** t_0 of the time grid (the toy2d CLI's default). */
 export const FIXED_T_MIN = 1e-3;
