@@ -12,6 +12,8 @@ export {
   SIERPINSKI_LEVEL,
 } from './toy2d.js';
 export type { ToyName, ToyKey, ToyWithSupport } from './toy2d.js';
+export { POINT_CLOUD_PURPOSE, pointCloud, decodePointCloud, pointCloudSize, samplePointCloud, pointCloudLogDensity } from './toy2d_points.js';
+export type { PointCloud } from './toy2d_points.js';
 export { fitNormalizer, normalizerFromJson, decodeNormalizer, NORMALIZER_MAX_ABS } from './normalizer.js';
 export type { Normalizer, NormalizerJson } from './normalizer.js';
 

@@ -558,3 +558,7 @@ export function insideSupport(name: ToyName, points: Float32Array | Float64Array
   for (const v of mask) k += v;
   return k / mask.length;
 }
+
+// The empirical 2-D distribution (a point cloud with Gaussian jitter), beside the toys on this entry.
+export { POINT_CLOUD_PURPOSE, pointCloud, decodePointCloud, pointCloudSize, samplePointCloud, pointCloudLogDensity } from './toy2d_points.js';
+export type { PointCloud } from './toy2d_points.js';
