@@ -111,8 +111,8 @@ describe('trace choice and the results table', () => {
     dim: 6,
     n: 10,
     standardizerLogDet: 0,
-    nll: { nats: -0.5, standardError: 0.01, natsPerDim: 0, modelNats: -0.5, ms: 1, solver: 'rk45', trace: 'exact', probes: null, nfe: 20, rejectedSteps: 0, priorLogp: 0, traceIntegral: 0 },
-    negativeElbo: { nats: -0.4, standardError: null, natsPerDim: 0, modelNats: -0.4, ms: 1, steps: 20, draws: 1 },
+    nll: { nats: -0.5, standardError: 0.01, natsPerDim: 0, bitsPerDim: 0, modelNats: -0.5, ms: 1, solver: 'rk45', trace: 'exact', probes: null, nfe: 20, nfePerChunk: [20], rejectedSteps: 0, priorLogp: 0, traceIntegral: 0 },
+    negativeElbo: { nats: -0.4, standardError: null, natsPerDim: 0, bitsPerDim: 0, modelNats: -0.4, ms: 1, steps: 20, draws: 1, perDraw: [-0.4] },
     perSampleNll: new Float32Array(10),
     truth: null,
   } as const;

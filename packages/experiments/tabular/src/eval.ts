@@ -12,21 +12,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
-import { negativeElbo, probabilityFlowNll, summarizeNll, type TraceEstimator } from '@diffflow/likelihood';
+import type { TraceEstimator } from '@diffflow/likelihood';
 import { isTabularName } from '@diffflow/datasets';
 import {
   fileMalformed,
+  heldOutLikelihood,
   intAtLeast,
-  loadEmaModel,
+  loadEmaRun as loadRun,
   numberAbove,
   oneOf,
   parseFlags,
-  resolveConfig, storedConfig,
+  resolveConfig,
+  storedConfig,
   type ExperimentError,
+  type HeldOutLikelihood,
 } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
 import { decodeStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer, type TabularData } from './data.js';
@@ -118,57 +120,31 @@ export interface LoadedRun {
   readonly iteration: number | null;
 }
 
-/** Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`, `ema/score/…`). */
+/** Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`, `ema/score/…`) and its standardiser (runs' `loadEmaRun`). */
 export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {
-  const ckptPath = `${runPath}/${CHECKPOINT}`;
-  return pipe(
-    loadEmaModel(
-      ckptPath,
-      (ckpt) => resolveConfig(TabularConfig, tabularDefaults, storedConfig(ckpt)),
-      (config, ckpt) => {
-        const dim = ckpt.meta['dim'];
-        const standardizer = decodeStandardizer(ckpt.meta['standardizer'], typeof dim === 'number' ? dim : undefined);
-        if (standardizer === undefined) return E.left(fileMalformed(ckptPath, 'its standardizer (meta.standardizer: {mean, std}) is missing or invalid'));
-        return E.right({ model: tabularModel(config, standardizer.dim), standardizer });
-      },
-      `no trained run in '${runPath}'; train one with tabular:train or pass --run=<folder>`,
-    ),
-    TE.map(({ config, standardizer, model, iteration }) => ({ config, standardizer, model, iteration })),
-  );
+  return loadRun(runPath, {
+    checkpoint: CHECKPOINT,
+    decode: (ckpt) => resolveConfig(TabularConfig, tabularDefaults, storedConfig(ckpt)),
+    build: (config, ckpt, path) => {
+      const dim = ckpt.meta['dim'];
+      const standardizer = decodeStandardizer(ckpt.meta['standardizer'], typeof dim === 'number' ? dim : undefined);
+      if (standardizer === undefined) return E.left(fileMalformed(path, 'its standardizer (meta.standardizer: {mean, std}) is missing or invalid'));
+      return E.right({ model: tabularModel(config, standardizer.dim), standardizer });
+    },
+    train: 'tabular:train',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // the evaluation
 
-/** A mean NLL-type quantity; `nats` in the dataset's coordinates. */
-export interface NatsReport {
-  readonly nats: number;
-  /** Standard error of `nats` (NLL: over the test rows; ELBO: over the K draws; null when undefined). */
-  readonly standardError: number | null;
-  readonly natsPerDim: number;
-  /** The same mean in the model's standardised coordinates (nats + log|det ∂y/∂x|). */
-  readonly modelNats: number;
-  readonly ms: number;
-}
-
-export interface TabularEvalResult {
-  readonly dim: number;
-  readonly n: number;
+/**
+ * The test NLL and negative ELBO (runs' `HeldOutLikelihood`: nats in the dataset's coordinates,
+ * standard errors, NFE, per-row NLL) and, for the synthetic stand-in, the truth beside them.
+ */
+export interface TabularEvalResult extends Omit<HeldOutLikelihood, 'logDet'> {
   /** log|det ∂y/∂x| of the standardisation. */
   readonly standardizerLogDet: number;
-  readonly nll: NatsReport & {
-    readonly solver: 'rk45' | 'rk4';
-    readonly trace: 'exact' | 'hutchinson';
-    readonly probes: number | null;
-    readonly nfe: number;
-    readonly rejectedSteps: number;
-    /** Means of the two parts of log p_y (model coordinates). */
-    readonly priorLogp: number;
-    readonly traceIntegral: number;
-  };
-  readonly negativeElbo: NatsReport & { readonly steps: number; readonly draws: number };
-  /** −log p_x per test row, dataset coordinates. */
-  readonly perSampleNll: Float32Array;
   /** Synthetic only: the truth on the same rows, and the gap with its paired standard error. */
   readonly truth: {
     readonly testNll: number;
@@ -199,17 +175,17 @@ export function evaluateTabular(run: Omit<LoadedRun, 'iteration'>, data: Tabular
   const y = tf.tensor2d(standardize(standardizer, x), [rows.length, dim]);
   const trace: TraceEstimator = s.trace === 'exact' ? { kind: 'exact' } : { kind: 'hutchinson', probes: s.probes, seed: purposeSeed(s.seed, 'probes') };
   try {
-    let started = performance.now();
-    const ode = probabilityFlowNll(model, y, { grid, solver: s.solver, rtol: s.rtol, atol: s.atol, trace, batchSize: s.batchSize });
-    const nllMs = performance.now() - started;
-    const perSampleNll = Float32Array.from(ode.nll, (v) => v - logDet);
-    const summary = summarizeNll(ode.nll, dim);
-    const nats = summary.nats - logDet;
-
-    started = performance.now();
-    const elbo = negativeElbo(model, y, grid, { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws, batchSize: 1024 });
-    const elboMs = performance.now() - started;
-    const elboNats = elbo.nats - logDet;
+    const { logDet: _echo, ...held } = heldOutLikelihood(model, y, {
+      grid,
+      solver: s.solver,
+      rtol: s.rtol,
+      atol: s.atol,
+      trace,
+      batchSize: s.batchSize,
+      elbo: { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws, batchSize: 1024 },
+      logDet,
+    });
+    const { perSampleNll } = held;
 
     let truth: TabularEvalResult['truth'] = null;
     if (data.logDensity !== undefined && data.truth !== undefined) {
@@ -228,37 +204,7 @@ export function evaluateTabular(run: Omit<LoadedRun, 'iteration'>, data: Tabular
       const gapSd = m > 1 ? Math.sqrt(Math.max(0, (sumGap2 - m * gap * gap) / (m - 1))) : Number.NaN;
       truth = { testNll: sumTrue / m, entropy: data.truth.entropy, entropyStandardError: data.truth.entropyStandardError, gap, gapStandardError: gapSd / Math.sqrt(m) };
     }
-    const mean = (a: Float32Array): number => a.reduce((acc, v) => acc + v, 0) / a.length;
-    return {
-      dim,
-      n: rows.length,
-      standardizerLogDet: logDet,
-      nll: {
-        nats,
-        standardError: Number.isFinite(summary.standardError) ? summary.standardError : null,
-        natsPerDim: nats / dim,
-        modelNats: summary.nats,
-        ms: nllMs,
-        solver: s.solver,
-        trace: s.trace,
-        probes: s.trace === 'hutchinson' ? s.probes : null,
-        nfe: ode.nfe,
-        rejectedSteps: ode.rejectedSteps,
-        priorLogp: mean(ode.priorLogp),
-        traceIntegral: mean(ode.traceIntegral),
-      },
-      negativeElbo: {
-        nats: elboNats,
-        standardError: Number.isFinite(elbo.standardError) ? elbo.standardError : null,
-        natsPerDim: elboNats / dim,
-        modelNats: elbo.nats,
-        ms: elboMs,
-        steps: s.steps,
-        draws: s.draws,
-      },
-      perSampleNll,
-      truth,
-    };
+    return { ...held, standardizerLogDet: logDet, truth };
   } finally {
     y.dispose();
   }
