@@ -138,6 +138,52 @@ describe('ddpmLoss', () => {
     heldOut.dispose();
   });
 
+  it('rows [a, b): a shard gets exactly rows a … b − 1 of the whole batch\'s t and ε, and the shards\' losses weighted by rows/B give the whole batch\'s', () => {
+    // a probe "network" that records what it is called with: with x0 = 0, x_t = σ(t)·ε row by row
+    const seen: { xt: Float32Array; t: Float32Array }[] = [];
+    const probe: VectorField = {
+      ...affine,
+      name: 'probe',
+      apply: (x, t) => {
+        seen.push({ xt: Float32Array.from(x.dataSync()), t: Float32Array.from((t as tf.Tensor1D).dataSync()) });
+        return affine.apply(x, t);
+      },
+    };
+    const shape = [7, 3];
+    const rowSize = 3;
+    for (const time of ['continuous', 'discrete'] as const) {
+      const options = { seed: 5, iteration: 2, time };
+      const zeros = tf.zeros(shape);
+      const x0 = tf.tidy(() => tf.reshape(tf.tensor1d(Array.from({ length: 21 }, (_, i) => Math.sin(i))), shape));
+      seen.length = 0;
+      const whole = expectNoLeaks(() => take(ddpmLoss(probe, defaultVpSchedule, zeros, options)))[0] as number;
+      const wholeDraws = ddpmTrainingDraws(defaultVpSchedule, 7, options);
+      const full = seen[0]!;
+      const wholeData = take(ddpmLoss(affine, defaultVpSchedule, x0, options))[0] as number;
+      let combined = 0;
+      for (const [a, b] of [[0, 3], [3, 4], [4, 7]] as const) {
+        seen.length = 0;
+        const part = tf.slice(zeros, a, b - a);
+        expectNoLeaks(() => take(ddpmLoss(probe, defaultVpSchedule, part, { ...options, rows: [a, b] })));
+        expect(Array.from(seen[0]!.xt), `x_t rows ${a}…${b}`).toEqual(Array.from(full.xt.subarray(a * rowSize, b * rowSize)));
+        expect(Array.from(seen[0]!.t), `t rows ${a}…${b}`).toEqual(Array.from(full.t.subarray(a, b)));
+        const draws = ddpmTrainingDraws(defaultVpSchedule, b - a, { ...options, rows: [a, b] });
+        expect(Array.from(draws.times)).toEqual(Array.from(wholeDraws.times.subarray(a, b)));
+        expect(Array.from(draws.stds)).toEqual(Array.from(wholeDraws.stds.subarray(a, b)));
+        const data = tf.slice(x0, a, b - a);
+        combined += ((b - a) / 7) * (take(ddpmLoss(affine, defaultVpSchedule, data, { ...options, rows: [a, b] }))[0] as number);
+        tf.dispose([part, data]);
+      }
+      expect(Math.abs(combined - wholeData) / wholeData, time).toBeLessThan(1e-6);
+      expect(whole).toBeGreaterThan(0);
+      tf.dispose([zeros, x0]);
+    }
+    const x0 = tf.zeros([2, 2]);
+    expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: 0, rows: [3, 6] })).toThrow(/rows must be integers \[start, end\) with start ≥ 0 and end − start = 2/);
+    expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: 0, rows: [-1, 1] })).toThrow(/rows/);
+    x0.dispose();
+  });
+
   it('rejects bad options with a RangeError naming the option', () => {
     const x0 = tf.zeros([2, 2]);
     expect(() => ddpmLoss(affine, defaultVpSchedule, x0, { seed: 1, iteration: 0, tMin: 0 })).toThrow(/tMin must be a number in \(0, 1\)/);

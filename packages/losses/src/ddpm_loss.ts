@@ -33,6 +33,13 @@ export interface DdpmLossOptions {
    * 'discrete': k ~ U{1, …, K}, t = k / K, x_t from the discrete ᾱ_k (Ho et al.; tMin unused).
    */
   readonly time?: DdpmTime;
+  /**
+   * Rows [start, end) of a larger batch (a data-parallel shard): `x0` holds those rows, and they get
+   * exactly the draws rows start … end − 1 of the whole batch get on one thread (t and ε of row r
+   * are the r-th of the batch's keyed streams, which do not depend on the batch size), so the
+   * shards' losses weighted by rows/B sum to the whole batch's. Default: the whole batch, [0, B).
+   */
+  readonly rows?: readonly [number, number];
 }
 
 /** The per-row draws of one loss evaluation: x_t = meanCoefficient · x_0 + std · ε. */
@@ -55,15 +62,27 @@ function checkLossOptions(options: DdpmLossOptions): { tMin: number; tMax: numbe
   return { tMin, tMax, time };
 }
 
+/** The rows [start, end) of a batch of `batch` rows the options select (the whole batch by default). */
+function rowsOf(options: DdpmLossOptions, batch: number): readonly [number, number] {
+  const rows = options.rows ?? [0, batch];
+  const [start, end] = rows;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end - start !== batch) {
+    throw new RangeError(`ddpmLoss: rows must be integers [start, end) with start ≥ 0 and end − start = ${batch} (the rows of x0), got [${rows.join(', ')}]`);
+  }
+  return rows;
+}
+
 /**
  * The times and noise coefficients {@link ddpmLoss} uses for a batch of `batch` rows: replayable
- * from (seed, 'ddpm/time', iteration, 0).
+ * from (seed, 'ddpm/time', iteration, 0). With `options.rows` = [start, end) (end − start = `batch`):
+ * those rows of the whole batch's draws.
  */
 export function ddpmTrainingDraws(schedule: VpSchedule, batch: number, options: DdpmLossOptions): DdpmTrainingDraws {
   checkVpSchedule(schedule);
   const { tMin, tMax, time } = checkLossOptions(options);
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`ddpmLoss: batch size must be an integer ≥ 1, got ${batch}`);
-  const u = replayableUniforms(batch, { seed: options.seed, purpose: ddpmNoisePurposes.time, iteration: options.iteration, step: 0 });
+  const [start, end] = rowsOf(options, batch);
+  const u = replayableUniforms(end, { seed: options.seed, purpose: ddpmNoisePurposes.time, iteration: options.iteration, step: 0 }).subarray(start);
   const times = new Float64Array(batch);
   const meanCoefficients = new Float64Array(batch);
   const stds = new Float64Array(batch);
@@ -93,18 +112,21 @@ export function ddpmTrainingDraws(schedule: VpSchedule, batch: number, options: 
  *   loss = E_b ‖ε_θ(x_t, t) − ε‖²,  x_t = √ᾱ(t) x_0 + σ(t) ε,  ε ~ N(0, I),
  * with one t per row (see {@link DdpmLossOptions.time}). The squared norm is summed over the sample
  * dimensions and averaged over the batch (divide by D for Ho's per-dimension mean). Differentiable
- * with respect to the network's parameters (use inside `tf.variableGrads`).
+ * with respect to the network's parameters (use inside `tf.variableGrads`). With `options.rows` the
+ * loss of a shard: those rows' draws, averaged over the shard.
  *
  * @param epsNet ε_θ(x, t), called once with x_t: [B, ...D] and t: [B]
- * @param x0 data: [B, ...D] (not disposed)
+ * @param x0 data: [B, ...D] (with `rows` [start, end): those rows, B = end − start; not disposed)
  * @returns the scalar loss
  */
 export function ddpmLoss(epsNet: VectorField, schedule: VpSchedule, x0: tf.Tensor, options: DdpmLossOptions): tf.Scalar {
   if (x0.rank < 2) throw new RangeError(`ddpmLoss: x0 must be [B, ...D], got [${x0.shape.join(', ')}]`);
   const batch = x0.shape[0] as number;
   const draws = ddpmTrainingDraws(schedule, batch, options);
+  const rows = rowsOf(options, batch);
   return tf.tidy(() => {
-    const eps = replayableNormal(x0.shape, { seed: options.seed, purpose: ddpmNoisePurposes.noise, iteration: options.iteration, step: 0 });
+    const key = { seed: options.seed, purpose: ddpmNoisePurposes.noise, iteration: options.iteration, step: 0 };
+    const eps = replayableNormal([rows[1], ...x0.shape.slice(1)], key, rows);
     const a = perRow(tf.tensor1d(Float32Array.from(draws.meanCoefficients)), x0);
     const s = perRow(tf.tensor1d(Float32Array.from(draws.stds)), x0);
     const xt = tf.add(tf.mul(x0, a), tf.mul(eps, s));
