@@ -68,6 +68,8 @@ export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';
 export { updateFields, optimizerFields, trainerSettings } from './trainer_fields.js';
 export type { OptimizerSettings } from './trainer_fields.js';
+export { samplerFlags, samplerSettings } from './sampler_flags.js';
+export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
 
 export { runCli, commands, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';

@@ -1,31 +1,22 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { fileMalformed, intAtLeast, loadEmaModel, numberAtLeast, openRunDir, orThrow, resolveConfig, storedConfig } from '@diffflow/runs';
+import { fileMalformed, loadEmaModel, openRunDir, orThrow, resolveConfig, samplerFlags, samplerSettings, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { CHECKPOINT, gridPng, sampleImages } from './train.js';
 import { imagesPool, sampleImagesParallel } from './parallel.js';
 
-/** The flags of `images sample`, every one optional (defaults below or from the run), each checked against its range. */
+/**
+ * The flags of `images sample`, every one optional (defaults below or from the run), each checked
+ * against its range: the run folder and `@diffflow/runs`' sampler flags (`--n` default 64,
+ * `--steps` the run's `sampleSteps`).
+ */
 export const SampleFlags = t.exact(
   t.partial({
     /** The training run folder (default: the cpu MNIST run's default folder). */
     run: t.string,
-    /** Images to draw (default 64). */
-    n: intAtLeast(1),
-    /** N of the sampler's fixed grid (default: the run's sampleSteps). */
-    steps: intAtLeast(1),
-    /** λ of the sampler family: 1 the backward SDE (default) … 0 the probability-flow ODE. */
-    lambda: numberAtLeast(0),
-    /** Seed of the sampler's noise (default: the run's). */
-    seed: intAtLeast(0),
-    /** Noise-free Tweedie last step (default true). */
-    denoise: t.boolean,
-    /** Output folder; default `<run>/sample-…` named by the options. */
-    out: t.string,
-    /** Threads the images are split across: 0 = one per core (default), 1 = this thread only. Same images either way. */
-    workers: intAtLeast(0),
+    ...samplerFlags,
   }),
 );
 export type SampleFlags = t.TypeOf<typeof SampleFlags>;
@@ -80,18 +71,14 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
  */
 export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const runPath = runPathOf(flags);
-  const n = flags.n ?? 64;
-  const lambda = flags.lambda ?? 1;
-  const denoise = flags.denoise ?? true;
   const run = await loadTrainedRun(runPath);
-  const steps = flags.steps ?? run.config.sampleSteps;
-  const seed = flags.seed ?? run.config.seed;
+  const { n, steps, lambda, seed, denoise, workers } = samplerSettings(flags, { n: 64, steps: run.config.sampleSteps, seed: run.config.seed });
   const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-lambda${lambda}-seed${seed}${denoise ? '' : '-nodenoise'}`;
   const identity = { run: runPath, iteration: run.iteration, n, steps, lambda, seed, denoise };
   const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
   await orThrow(dir.writeConfig(identity));
   // workers are started before the clock: their start-up (a second or two) is not sampling time
-  const pool = n > 1 ? await imagesPool({ ...run.config, workers: flags.workers ?? 0 }, run.channels) : undefined;
+  const pool = n > 1 ? await imagesPool({ ...run.config, workers }, run.channels) : undefined;
   const started = performance.now();
   const grid = runGrid(run.config, steps);
   let bytes: Uint8Array;

@@ -1,42 +1,29 @@
 import * as t from 'io-ts';
 import { fixedGrid } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { sampleToy, toyNames } from '@diffflow/datasets';
-import { intAtLeast, numberAtLeast, oneOf, openRunDir, orThrow, scatterPng } from '@diffflow/runs';
-import { defaultOut, toy2dDefaults } from './config.js';
+import { oneOf, openRunDir, orThrow, samplerFlags, samplerSettings, scatterPng } from '@diffflow/runs';
+import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
 import { disposeModel, purposeSeed } from '@diffflow/training';
-import { toyBounds } from './train.js';
+import { plotBounds, toy2dData } from './model.js';
 import { toyPool } from './parallel.js';
 
 /** Fewest samples `sample` splits across threads (a worker starts in ≈ 1–2 s; one thread draws 10k points at N = 30 in ≈ 4 s). */
 export const parallelFrom = 2000;
 
-/** The flags of `toy2d sample`, every one optional (defaults from the run), each checked against its range. */
+/**
+ * The flags of `toy2d sample`, every one optional (defaults from the run), each checked against its
+ * range: the run folder, the dataset that names its default, and `@diffflow/runs`' sampler flags
+ * (`--n` default the run's `samples`, `--steps` the run's `steps`; `--workers` counts from
+ * `parallelFrom` samples on, below that a worker's start-up costs more than it saves).
+ */
 export const SampleFlags = t.exact(
   t.partial({
     /** The training run folder (holds checkpoint.bin). Default: the train default for dataset and seed 0. */
     run: t.string,
     /** Only to derive the default run folder. */
-    dataset: oneOf(toyNames),
-    /** Samples to draw (default: the run's `samples`). */
-    n: intAtLeast(1),
-    /** N of the sampler's fixed grid (default: the run's `steps`). */
-    steps: intAtLeast(1),
-    /** λ of the sampler family: 1 the backward SDE … 0 the probability-flow ODE. */
-    lambda: numberAtLeast(0),
-    /** Seed of the sampler's noise (default: the run's). */
-    seed: intAtLeast(0),
-    /** Noise-free Tweedie last step (default true). */
-    denoise: t.boolean,
-    /** Output folder; default `<run>/sample-…` named by the options. */
-    out: t.string,
-    /**
-     * Threads the samples are split across (0 = one per core, the default; 1 = this thread). Used from
-     * `parallelFrom` samples on (below that a worker's start-up costs more than it saves); the same
-     * samples either way (each row's noise is keyed by its index).
-     */
-    workers: intAtLeast(0),
+    dataset: oneOf(toy2dDatasets),
+    ...samplerFlags,
   }),
 );
 export type SampleFlags = t.TypeOf<typeof SampleFlags>;
@@ -49,11 +36,7 @@ export type SampleFlags = t.TypeOf<typeof SampleFlags>;
 export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const runPath = flags.run ?? defaultOut({ dataset: flags.dataset ?? toy2dDefaults.dataset, seed: 0 });
   const { config, normalizer, model } = await orThrow(loadEmaRun(runPath));
-  const n = flags.n ?? config.samples;
-  const steps = flags.steps ?? config.steps;
-  const lambda = flags.lambda ?? 1;
-  const seed = flags.seed ?? config.seed;
-  const denoise = flags.denoise ?? true;
+  const { n, steps, lambda, seed, denoise, workers } = samplerSettings(flags, { n: config.samples, steps: config.steps, seed: config.seed });
   const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-lambda${lambda}-seed${seed}`;
   const identity = { run: runPath, n, steps, lambda, seed, denoise };
   let dir;
@@ -67,7 +50,7 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
 
   let pool;
   try {
-    pool = n >= parallelFrom ? await toyPool({ ...config, workers: flags.workers ?? 0 }) : undefined;
+    pool = n >= parallelFrom ? await toyPool({ ...config, workers }) : undefined;
   } catch (e) {
     disposeModel(model);
     throw e;
@@ -83,7 +66,7 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
     await pool?.dispose();
   }
   const ms = performance.now() - started;
-  const bounds = toyBounds(sampleToy(config.dataset, 10_000, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 }));
+  const bounds = plotBounds(toy2dData(config), config.seed);
   await orThrow(dir.writeNpy('samples.npy', values, [n, 2]));
   await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds, title: `${config.dataset}: samples, N = ${steps}, lambda = ${lambda}`, xLabel: 'x1', yLabel: 'x2' })));
   await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, samplingMs: ms, threads: pool?.shards ?? 1 }));

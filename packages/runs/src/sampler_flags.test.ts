@@ -1,0 +1,55 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { describe, expect, it } from 'vitest';
+import { flagsOf, parseFlags } from './config.js';
+import { formatError } from './errors.js';
+import { samplerFlags, samplerSettings } from './sampler_flags.js';
+
+/** A sampling command's flags as the experiments build them: its own --run, then the fragment. */
+const Flags = t.exact(t.partial({ run: t.string, ...samplerFlags }));
+
+const errorOf = (argv: string[]): string => {
+  const r = parseFlags(argv, Flags);
+  if (E.isRight(r)) throw new Error(`expected an error for ${argv.join(' ')}, got ${JSON.stringify(r.right)}`);
+  return formatError(r.left);
+};
+
+describe('samplerFlags', () => {
+  it('are the documented flags, in order, with the kinds the command line converts', () => {
+    expect(flagsOf(Flags)).toEqual({ run: 'string', n: 'int', steps: 'int', lambda: 'number', seed: 'int', denoise: 'boolean', out: 'string', workers: 'int' });
+  });
+
+  it('decode every flag given, and only those', () => {
+    const argv = ['--run=r', '--n=7', '--steps=9', '--lambda=0.5', '--seed=3', '--denoise=false', '--out=o', '--workers=2'];
+    expect(parseFlags(argv, Flags)).toEqual(E.right({ run: 'r', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, out: 'o', workers: 2 }));
+    expect(parseFlags([], Flags)).toEqual(E.right({}));
+    expect(parseFlags(['--lambda=0', '--seed=0', '--workers=0'], Flags)).toEqual(E.right({ lambda: 0, seed: 0, workers: 0 }));
+  });
+
+  it('refuse a value out of range with one line naming the flag and what it allows', () => {
+    expect(errorOf(['--n=0'])).toBe("option '--n': must be an integer >= 1, got 0");
+    expect(errorOf(['--steps=2.5'])).toBe("option '--steps': must be an integer, got '2.5'");
+    expect(errorOf(['--lambda=-0.1'])).toBe("option '--lambda': must be a number >= 0, got -0.1");
+    expect(errorOf(['--seed=-1'])).toBe("option '--seed': must be an integer >= 0, got -1");
+    expect(errorOf(['--workers=-1'])).toBe("option '--workers': must be an integer >= 0, got -1");
+    expect(errorOf(['--lambda=abc'])).toMatch(/'--lambda'.*must be a number, got 'abc'/);
+    expect(errorOf(['--sample=3'])).toMatch(/^unknown option '--sample'.*allowed: --run, --n, --steps, --lambda, --seed, --denoise, --out, --workers/);
+  });
+});
+
+describe('samplerSettings', () => {
+  const fallback = { n: 64, steps: 30, seed: 5 };
+  it('fills every absent flag: n, steps and seed from the fallback, λ = 1, Tweedie step on, one thread per core', () => {
+    expect(samplerSettings({}, fallback)).toEqual({ n: 64, steps: 30, lambda: 1, seed: 5, denoise: true, workers: 0 });
+  });
+  it('keeps every given flag, falsy ones included', () => {
+    expect(samplerSettings({ n: 1, steps: 2, lambda: 0, seed: 0, denoise: false, workers: 1, out: 'ignored' }, fallback)).toEqual({
+      n: 1,
+      steps: 2,
+      lambda: 0,
+      seed: 0,
+      denoise: false,
+      workers: 1,
+    });
+  });
+});
