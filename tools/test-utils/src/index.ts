@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
+export { repoRoot, SOURCE_NODE_ARGS, runScript, runScriptAsync, runProcess } from './cli.js';
+export type { Ran, RunOptions } from './cli.js';
+
 /**
  * Runs `fn` and asserts that it leaves `tf.memory().numTensors` unchanged, once its returned
  * tensors (if any) are disposed. Returns what `fn` returned, already read into plain arrays.

@@ -1,22 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, runScript, type Ran } from '@diffflow/test-utils';
 import { decodePng } from '@diffflow/runs';
 
-const root = new URL('../../../../', import.meta.url).pathname;
-const cli = join(root, 'packages/experiments/compare/src/cli.ts');
+const cli = join(repoRoot, 'packages/experiments/compare/src/cli.ts');
 
-function compare(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, DIFFFLOW_BACKEND: 'wasm' },
-    timeout: 120_000,
-  });
-  return { status: r.status, stderr: r.stderr };
-}
+const compare = (args: readonly string[]): Ran => runScript(cli, args);
 
 /** results.json without its wall-clock parts (what a replay must reproduce exactly). */
 function numbers(path: string): unknown {

@@ -1,30 +1,21 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
+import { repoRoot, runScript, type Ran } from '@diffflow/test-utils';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeCheckpoint, runCli as runner } from '@diffflow/runs';
 import { decodeNpyArray } from '@diffflow/datasets';
 import { tabularMain } from './commands.js';
 
-const root = new URL('../../../../', import.meta.url).pathname;
-const cli = join(root, 'packages/experiments/tabular/src/cli.ts');
-const MAF = join(root, 'test-data/datasets/maf');
+const cli = join(repoRoot, 'packages/experiments/tabular/src/cli.ts');
+const MAF = join(repoRoot, 'test-data/datasets/maf');
 /** In-process runs keep the backend the test suite runs on (selectBackend reads DIFFFLOW_BACKEND). */
 const backend = process.env['DIFFFLOW_TEST_BACKEND'] ?? 'wasm';
 const tiny = ['--iters=4', '--batchSize=32', '--steps=3', '--hidden=8', '--layers=1', '--validEvery=2', '--validRows=100', '--checkpointEvery=2'];
 
 /** The real entry point in a child process (what the Nx targets run); slow to start, so used once. */
-function spawnCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, DIFFFLOW_BACKEND: 'wasm' },
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const spawnCli = (args: readonly string[]): Ran => runScript(cli, args);
 
 class Exit extends Error {
   constructor(readonly code: number) {

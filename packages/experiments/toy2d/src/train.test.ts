@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, runScript, type Ran } from '@diffflow/test-utils';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeNpyArray } from '@diffflow/datasets';
 import { parallelFrom } from './sample.js';
@@ -13,19 +14,10 @@ function npy(path: string): { shape: number[]; dtype: string } {
   return { shape: [...r.right.shape], dtype: r.right.dtype };
 }
 
-const root = new URL('../../../../', import.meta.url).pathname;
-const cli = join(root, 'packages/experiments/toy2d/src/cli.ts');
+const cli = join(repoRoot, 'packages/experiments/toy2d/src/cli.ts');
 const tiny = ['--iters=4', '--batchSize=32', '--steps=3', '--hidden=8', '--layers=1', '--samples=64', '--checkpointEvery=2'];
 
-function toy2d(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, DIFFFLOW_BACKEND: 'wasm' },
-    timeout: 120_000,
-  });
-  return { status: r.status, stderr: r.stderr };
-}
+const toy2d = (args: readonly string[]): Ran => runScript(cli, args);
 
 describe('toy2d command line (end to end, tiny budget)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'toy2d-'));
