@@ -4,8 +4,8 @@
  * nothing written (the runs package's `runCli`); `--dryRun` prints the decoded configuration.
  */
 import { selectBackend } from '@diffflow/backend';
-import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun } from '@diffflow/runs';
-import { defaultOut, Toy2dConfig, toy2dDefaults, toy2dFlags, toy2dNonIdentityFields } from './config.js';
+import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, runCli, takeDryRun } from '@diffflow/runs';
+import { defaultOut, readPointsFlag, resolveToy2dConfig, toy2dFlags, toy2dIdentity } from './config.js';
 import { trainToy2d } from './train.js';
 import { sampleToy2d, SampleFlags } from './sample.js';
 
@@ -14,13 +14,12 @@ await runCli(
     {
       train: async (args) => {
         const { dryRun, argv } = takeDryRun(args);
-        const overrides = orThrowSync(parseOverrides(argv, toy2dFlags));
-        const decoded = orThrowSync(resolveConfig(Toy2dConfig, toy2dDefaults, overrides));
+        const overrides = await orThrow(readPointsFlag(orThrowSync(parseOverrides(argv, toy2dFlags))));
+        const decoded = orThrowSync(resolveToy2dConfig(overrides));
         const config = { ...decoded, out: decoded.out === '' ? defaultOut(decoded) : decoded.out };
         if (dryRun) return printDryRun('toy2d train', config, toy2dFlags);
-        const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(toy2dNonIdentityFields as readonly string[]).includes(k)));
         const backend = await selectBackend();
-        const run = await orThrow(openRunDir(config.out, { config: identity, resume: config.resume }));
+        const run = await orThrow(openRunDir(config.out, { config: toy2dIdentity(config), resume: config.resume }));
         await trainToy2d(config, run, backend);
       },
       sample: async (args) => {

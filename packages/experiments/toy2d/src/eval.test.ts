@@ -13,45 +13,24 @@
  * - the model carries the checkpoint's EMA weights, and evaluation leaks no tensor;
  * - every bad flag is one `error:` line naming it, exit code 2, nothing written.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { expectNoLeaks } from '@diffflow/test-utils';
+import { expectNoLeaks, repoRoot, runScriptAsync, type Ran } from '@diffflow/test-utils';
 import { decodePng, formatError, loadCheckpoint } from '@diffflow/runs';
-import { decodeNpyArray } from '@diffflow/datasets';
+import { decodeNpyArray, encodeNpyArray, pointCloudLogDensity } from '@diffflow/datasets';
 import { disposeModel } from '@diffflow/training';
 import { evaluateToy2d, evalFolderName, loadEmaRun, parseEvalFlags, type LoadedRun } from './eval.js';
+import { heldOutPoints, toy2dData } from './model.js';
 
-const root = new URL('../../../../', import.meta.url).pathname;
-const cli = join(root, 'packages/experiments/toy2d/src/cli.ts');
-const evalCli = join(root, 'packages/experiments/toy2d/src/eval_cli.ts');
+const cli = join(repoRoot, 'packages/experiments/toy2d/src/cli.ts');
+const evalCli = join(repoRoot, 'packages/experiments/toy2d/src/eval_cli.ts');
 const tiny = ['--iters=3', '--batchSize=32', '--steps=3', '--hidden=8', '--layers=1', '--samples=32'];
 
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a script under node + tsx without blocking the event loop, so several run at once. */
-function run(script: string, args: readonly string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
-      cwd: root,
-      env: { ...process.env, DIFFFLOW_BACKEND: 'wasm' },
-      timeout: 150_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** A workspace script in a child process without blocking the event loop, so several run at once. */
+const run = (script: string, args: readonly string[]): Promise<Ran> => runScriptAsync(script, args, { timeout: 150_000 });
 
 const errorLines = (r: Ran): string[] => r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
 const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
@@ -229,5 +208,88 @@ describe('toy2d eval (end to end on a tiny CLI-trained run)', () => {
     expect(evalFolderName({ ...s, solver: 'rk4' })).toBe('eval-n5000-rk4-N30-K4-res128-seed0');
     const ok = parseEvalFlags(['--n=10', '--solver=rk4', '--rtol', '1e-3']);
     expect(ok).toEqual(E.right({ n: 10, solver: 'rk4', rtol: 1e-3 }));
+  });
+});
+
+describe('toy2d on a point cloud of your own (--points=<file.npy>, end to end)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toy2d-points-'));
+  const runDir = join(dir, 'run');
+  // 30 points on a unit circle about (3, −1): the user's own coordinates, float64 on disk
+  const cloud = Float32Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 3 + Math.cos((Math.PI * (i >> 1)) / 15) : -1 + Math.sin((Math.PI * (i >> 1)) / 15)));
+  const file = join(dir, 'ring.npy');
+  writeFileSync(file, encodeNpyArray(cloud, [30, 2]));
+  writeFileSync(join(dir, 'wide.npy'), encodeNpyArray(new Float32Array(15), [5, 3]));
+  writeFileSync(join(dir, 'nan.npy'), encodeNpyArray(Float32Array.of(0, 0, Number.NaN, 1), [2, 2]));
+  let trained: Ran;
+  let refused: Record<string, Ran>;
+
+  beforeAll(async () => {
+    const bad = (name: string, args: string[]): Promise<[string, Ran]> => run(cli, ['train', ...tiny, ...args, `--out=${join(dir, `bad-${name}`)}`]).then((r) => [name, r]);
+    const [t, ...errors] = await Promise.all([
+      run(cli, ['train', ...tiny, `--points=${file}`, '--jitter=0.05', `--out=${runDir}`]),
+      bad('missing', [`--points=${join(dir, 'nope.npy')}`]),
+      bad('wide', [`--points=${join(dir, 'wide.npy')}`]),
+      bad('nan', [`--points=${join(dir, 'nan.npy')}`]),
+      bad('nocloud', ['--dataset=points']),
+      bad('toy', ['--dataset=moons', `--points=${file}`]),
+    ]);
+    trained = t;
+    refused = Object.fromEntries(errors);
+  }, 200_000);
+
+  it("trains with the cloud in config.json and the checkpoint (dataset 'points' implied by --points)", async () => {
+    expect(trained.status, trained.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ dataset: 'points', jitter: 0.05 });
+    expect(config.points.flat()).toEqual(Array.from(cloud));
+    const ckpt = await loadCheckpoint(join(runDir, 'checkpoint.bin'))();
+    if (E.isLeft(ckpt)) throw new Error(formatError(ckpt.left));
+    expect((ckpt.right.meta['config'] as { points: number[][] }).points).toEqual(config.points);
+  });
+
+  it('evaluates (held-out draw of the cloud, the cloud’s own NLL beside) and samples it from the command line', async () => {
+    const out = join(dir, 'eval');
+    const [ev, sampled] = await Promise.all([
+      run(evalCli, [`--run=${runDir}`, '--n=50', '--solver=rk4', '--resolution=8', '--draws=1', `--out=${out}`]),
+      run(cli, ['sample', `--run=${runDir}`, '--n=20', `--out=${join(dir, 'sampled')}`]),
+    ]);
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/NLL of the cloud itself/);
+    const report = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8'));
+    expect(report).toMatchObject({ dataset: 'points', heldOut: { n: 50, cloudPoints: 30, jitter: 0.05, key: expect.stringMatching(/^samplePointCloud/) } });
+    for (const v of [report.nll.nats, report.negativeElbo.nats, report.dataNll, report.heatmap.massInBox]) expect(Number.isFinite(v)).toBe(true);
+    // the cloud's NLL on the same held-out points, recomputed here
+    const loaded = await loadEmaRun(runDir)();
+    if (E.isLeft(loaded)) throw new Error(formatError(loaded.left));
+    const data = toy2dData(loaded.right.config);
+    disposeModel(loaded.right.model);
+    if (typeof data === 'string') throw new Error('expected a cloud');
+    const x = heldOutPoints(data, 0, 50);
+    expect(report.dataNll).toBeCloseTo(-pointCloudLogDensity(data, x).reduce((a, v) => a + v, 0) / 50, 10);
+    // the heat-map spans the cloud: bounds around (3, −1), not the toys' [−4, 4]²
+    const [x0, x1, y0, y1] = report.heatmap.bounds as number[];
+    expect(x0).toBeGreaterThan(1.5);
+    expect(x1).toBeLessThan(4.5);
+    expect(y0).toBeGreaterThan(-2.5);
+    expect(y1).toBeLessThan(0.5);
+
+    expect(sampled.status, sampled.stderr).toBe(0);
+    const npy = decodeNpyArray(readFileSync(join(dir, 'sampled', 'samples.npy')), 'samples.npy');
+    if (E.isLeft(npy)) throw new Error(formatError(npy.left));
+    expect([...npy.right.shape]).toEqual([20, 2]);
+  }, 200_000);
+
+  it.each([
+    ['missing', /nope\.npy/],
+    ['wide', /wide\.npy.*shape \[n, 2\]; got shape \[5, 3\]/],
+    ['nan', /nan\.npy.*finite; row 1 has NaN/],
+    ['nocloud', /'points'.*needs its cloud: --points=<file\.npy>/],
+    ['toy', /'points'.*only dataset 'points' takes a cloud.*'moons'/],
+  ])('refuses a bad or missing cloud (%s) with one line naming it, exit 2, nothing written', (name, pattern) => {
+    const r = refused[name] as Ran;
+    expect(r.status, r.stderr).toBe(2);
+    expect(errorLines(r)).toHaveLength(1);
+    expect(errorLines(r)[0]).toMatch(pattern);
+    expect(existsSync(join(dir, `bad-${name}`))).toBe(false);
   });
 });

@@ -7,24 +7,44 @@
  * y the normalised coordinates the model sees), plus bits/dim = nats / (2 ln 2), NFE and wall time;
  * and a log-density heat-map over the data's plot bounds.
  *
- * Held-out points are the ones `train.ts`'s `heldOutBound` uses: `sampleToy(dataset, n,
- * {seed: purposeSeed(seed, 'test'), iteration: 0})` (draws are prefix-stable, so the first n of its
- * 5000 points). The ELBO's forward noise is keyed per row from purposeSeed(seed, 'test-noise').
+ * Held-out points are the ones `train.ts`'s `heldOutBound` uses: n points of the run's data keyed
+ * {seed: purposeSeed(seed, 'test'), iteration: 0} (`heldOutPoints`: `sampleToy` for a toy,
+ * `samplePointCloud` for dataset 'points'; draws are prefix-stable, so the first n of its 5000
+ * points). The ELBO's forward noise is keyed per row from purposeSeed(seed, 'test-noise'). For a
+ * point cloud, whose density is known in closed form, the cloud's own NLL of the same points is
+ * reported beside the model's (`pointCloudLogDensity`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
-import { logDensityGrid, negativeElbo, probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
-import { decodeNormalizer, sampleToy, toyNames, type Normalizer } from '@diffflow/datasets';
-import { configInvalid, fileMalformed, loadEmaModel, heatmapPng, intAtLeast, intInRange, numberAbove, oneOf, openRunDir, orThrow, orThrowSync, panelsPng, parseFlags, resolveConfig, storedConfig, type ExperimentError } from '@diffflow/runs';
-import { defaultOut, Toy2dConfig, toy2dDefaults } from './config.js';
-import { normalizerLogDet, toyModel } from './model.js';
+import { logDensityGrid } from '@diffflow/likelihood';
+import { decodeNormalizer, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
+import {
+  configInvalid,
+  fileMalformed,
+  heatmapPng,
+  heldOutLikelihood,
+  intAtLeast,
+  intInRange,
+  loadEmaRun as loadRun,
+  numberAbove,
+  oneOf,
+  openRunDir,
+  orThrow,
+  orThrowSync,
+  panelsPng,
+  parseFlags,
+  storedConfig,
+  type ExperimentError,
+  type HeldOutLikelihood,
+} from '@diffflow/runs';
+import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
+import { heldOutPoints, normalizerLogDet, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
 import { disposeModel, purposeSeed } from '@diffflow/training';
-import { CHECKPOINT, toyBounds } from './train.js';
+import { CHECKPOINT } from './train.js';
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -35,7 +55,7 @@ export const EvalFlags = t.exact(
     /** The training run folder (holds checkpoint.bin). Default: the train default for dataset and seed. */
     run: t.string,
     /** Only to derive the default run folder; must match the checkpoint's dataset when given. */
-    dataset: oneOf(toyNames),
+    dataset: oneOf(toy2dDatasets),
     /** Held-out points. */
     n: intAtLeast(1),
     /** ODE solver of the NLL (and of the heat-map). */
@@ -99,60 +119,39 @@ export interface LoadedRun {
 }
 
 /**
- * Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`,
- * `ema/score/…`), its configuration and the normaliser stored beside them.
+ * Loads `<run>/checkpoint.bin` (written by `toy2d:train` or downloaded from the playground) and
+ * builds the model with its EMA weights (`ema/drift/…`, `ema/score/…`), its configuration (a point
+ * cloud's `points` included, checked as `resolveToy2dConfig` checks them) and the normaliser stored
+ * beside them (runs' `loadEmaRun`).
  */
 export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {
-  const ckptPath = `${runPath}/${CHECKPOINT}`;
-  return pipe(
-    loadEmaModel(
-      ckptPath,
-      (ckpt) => resolveConfig(Toy2dConfig, toy2dDefaults, storedConfig(ckpt)),
-      (config, ckpt) => {
-        const normalizer = decodeNormalizer(ckpt.meta['normalizer'], ckptPath);
-        if (E.isLeft(normalizer)) return E.left(fileMalformed(ckptPath, normalizer.left._tag === 'Malformed' ? normalizer.left.reason : 'its normalizer is invalid'));
-        return E.right({ model: toyModel(config), normalizer: normalizer.right });
-      },
-      `no trained run in '${runPath}'; train one with toy2d:train or pass --run=<folder>`,
-    ),
-    TE.map(({ config, normalizer, model, iteration }) => ({ config, normalizer, model, iteration })),
-  );
+  return loadRun(runPath, {
+    checkpoint: CHECKPOINT,
+    decode: (ckpt) => resolveToy2dConfig(storedConfig(ckpt), 'the checkpoint'),
+    build: (config, ckpt, path) => {
+      const normalizer = decodeNormalizer(ckpt.meta['normalizer'], path);
+      if (E.isLeft(normalizer)) return E.left(fileMalformed(path, normalizer.left._tag === 'Malformed' ? normalizer.left.reason : 'its normalizer is invalid'));
+      return E.right({ model: toyModel(config), normalizer: normalizer.right });
+    },
+    train: 'toy2d:train',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // the evaluation
 
-/** A mean NLL-type quantity in every unit; `nats` in the dataset's coordinates. */
-export interface NatsReport {
-  /** Mean per sample, nats, dataset coordinates. */
-  readonly nats: number;
-  /** Standard error of `nats` (NLL: over the held-out points; ELBO: over the K noise draws; null when undefined). */
-  readonly standardError: number | null;
-  readonly natsPerDim: number;
-  /** nats / (D ln 2). */
-  readonly bitsPerDim: number;
-  /** The same mean in the model's normalised coordinates (nats + log|det ∂y/∂x|). */
-  readonly modelNats: number;
-  readonly ms: number;
-}
-
-export interface EvalResult {
-  readonly dim: number;
-  readonly n: number;
+/**
+ * The held-out NLL and negative ELBO (runs' `HeldOutLikelihood`: nats in the dataset's coordinates,
+ * standard errors, NFE, per-point NLL), the data's own NLL where it is known, and the heat-map.
+ */
+export interface EvalResult extends Omit<HeldOutLikelihood, 'logDet'> {
   /** log|det ∂y/∂x| of the normalisation y = normalize(x). */
   readonly normalizerLogDet: number;
-  readonly nll: NatsReport & {
-    readonly solver: 'rk45' | 'rk4';
-    readonly nfe: number;
-    readonly nfePerChunk: readonly number[];
-    readonly rejectedSteps: number;
-    /** Means of the two parts of log p_y (model coordinates): log p_T(x_T) and ∫ tr(∂v/∂x) dt. */
-    readonly priorLogp: number;
-    readonly traceIntegral: number;
-  };
-  readonly negativeElbo: NatsReport & { readonly steps: number; readonly draws: number; readonly perDraw: readonly number[] };
-  /** −log p_x per held-out point, dataset coordinates. */
-  readonly perSampleNll: Float32Array;
+  /**
+   * Dataset 'points': the cloud's own density on the same held-out points, −mean log p(x) in nats
+   * (`pointCloudLogDensity`; the model's NLL approaches it from above as it learns); null for the toys.
+   */
+  readonly dataNll: number | null;
   readonly heatmap: {
     readonly resolution: number;
     /** [x_min, x_max, y_min, y_max] in dataset coordinates. */
@@ -165,16 +164,6 @@ export interface EvalResult {
   };
 }
 
-/** Held-out points of a toy run in the dataset's coordinates: [n, 2] (the points `heldOutBound` uses). */
-export function heldOutPoints(config: Pick<Toy2dConfig, 'dataset'>, seed: number, n: number): Float32Array {
-  return sampleToy(config.dataset, n, { seed: purposeSeed(seed, 'test'), iteration: 0 });
-}
-
-/** The plot bounds of a run's figures (as train.ts and sample.ts draw them), dataset coordinates. */
-export function plotBounds(config: Pick<Toy2dConfig, 'dataset' | 'seed'>): [number, number, number, number] {
-  return toyBounds(sampleToy(config.dataset, 10_000, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 }));
-}
-
 /**
  * Evaluates a loaded model on held-out data (frees every tensor it makes). The model must carry
  * the weights to evaluate (the EMA weights, see {@link loadEmaRun}).
@@ -184,22 +173,23 @@ export function evaluateToy2d(run: Omit<LoadedRun, 'iteration'>, s: Omit<EvalSet
   const dim = normalizer.dim;
   const logDet = normalizerLogDet(normalizer);
   const grid = fixedGrid({ steps: s.steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
-  const y = tf.tensor2d(normalizer.normalize(heldOutPoints(config, s.seed, s.n)), [s.n, dim]);
+  const data = toy2dData(config);
+  const x = heldOutPoints(data, s.seed, s.n);
+  const y = tf.tensor2d(normalizer.normalize(x), [s.n, dim]);
   try {
-    let started = performance.now();
-    const ode = probabilityFlowNll(model, y, { grid, solver: s.solver, rtol: s.rtol, atol: s.atol, trace: { kind: 'exact' } });
-    const nllMs = performance.now() - started;
-    const perSampleNll = Float32Array.from(ode.nll, (v) => v - logDet);
-    const summary = summarizeNll(ode.nll, dim);
-    const nats = summary.nats - logDet;
+    const { logDet: _echo, ...held } = heldOutLikelihood(model, y, {
+      grid,
+      solver: s.solver,
+      rtol: s.rtol,
+      atol: s.atol,
+      trace: { kind: 'exact' },
+      elbo: { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws },
+      logDet,
+    });
+    const dataNll = typeof data === 'string' ? null : -pointCloudLogDensity(data, x).reduce((a, v) => a + v, 0) / s.n;
 
-    started = performance.now();
-    const elbo = negativeElbo(model, y, grid, { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws });
-    const elboMs = performance.now() - started;
-    const elboNats = elbo.nats - logDet;
-
-    started = performance.now();
-    const bounds = plotBounds(config);
+    const started = performance.now();
+    const bounds = plotBounds(data, config.seed);
     const [x0, x1, y0, y1] = bounds;
     // The normalisation is affine per coordinate with positive slope, so the box maps to a box and
     // pixel centres to pixel centres: log p_x = log p_y(normalize(x)) + log|det ∂y/∂x|.
@@ -218,39 +208,7 @@ export function evaluateToy2d(run: Omit<LoadedRun, 'iteration'>, s: Omit<EvalSet
     for (const v of logDensity) massInBox += Math.exp(v) * pixelArea;
     const heatmapMs = performance.now() - started;
 
-    const mean = (a: Float32Array): number => a.reduce((acc, v) => acc + v, 0) / a.length;
-    return {
-      dim,
-      n: s.n,
-      normalizerLogDet: logDet,
-      nll: {
-        nats,
-        standardError: Number.isFinite(summary.standardError) ? summary.standardError : null,
-        natsPerDim: nats / dim,
-        bitsPerDim: nats / (dim * Math.LN2),
-        modelNats: summary.nats,
-        ms: nllMs,
-        solver: s.solver,
-        nfe: ode.nfe,
-        nfePerChunk: ode.nfePerChunk,
-        rejectedSteps: ode.rejectedSteps,
-        priorLogp: mean(ode.priorLogp),
-        traceIntegral: mean(ode.traceIntegral),
-      },
-      negativeElbo: {
-        nats: elboNats,
-        standardError: Number.isFinite(elbo.standardError) ? elbo.standardError : null,
-        natsPerDim: elboNats / dim,
-        bitsPerDim: elboNats / (dim * Math.LN2),
-        modelNats: elbo.nats,
-        ms: elboMs,
-        steps: s.steps,
-        draws: s.draws,
-        perDraw: elbo.perDraw.map((v) => v - logDet),
-      },
-      perSampleNll,
-      heatmap: { resolution: s.resolution, bounds, logDensity, massInBox, ms: heatmapMs },
-    };
+    return { ...held, normalizerLogDet: logDet, dataNll, heatmap: { resolution: s.resolution, bounds, logDensity, massInBox, ms: heatmapMs } };
   } finally {
     y.dispose();
   }
@@ -281,6 +239,7 @@ export function formatTable(r: EvalResult, header: string): string {
       '-',
       `${(r.negativeElbo.ms / 1000).toFixed(2)} s`,
     ],
+    ...(r.dataNll === null ? [] : [['NLL of the cloud itself (its density)', r.dataNll.toFixed(4), (r.dataNll / (r.dim * Math.LN2)).toFixed(4), '-', '-'] as [string, string, string, string, string]]),
     [`log-density map ${r.heatmap.resolution}², mass in box ${r.heatmap.massInBox.toFixed(3)}`, '', '', '', `${(r.heatmap.ms / 1000).toFixed(2)} s`],
   ];
   const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
@@ -321,6 +280,7 @@ export async function evalToy2d(flags: EvalFlags, backend: string): Promise<Eval
     await orThrow(dir.writeConfig(settings));
 
     const r = evaluateToy2d(loaded, settings);
+    const data = toy2dData(config);
     const png = logDensityPng(r.heatmap.logDensity, settings.resolution, r.heatmap.bounds, `${config.dataset}: model log density (clipped at max - 12)`);
     await orThrow(dir.writeNpy('nll.npy', r.perSampleNll, [settings.n]));
     await orThrow(dir.writePng('logdensity.png', png));
@@ -335,12 +295,18 @@ export async function evalToy2d(flags: EvalFlags, backend: string): Promise<Eval
         weights: 'ema',
         backend,
         settings,
-        heldOut: { n: settings.n, seed: settings.seed, key: "sampleToy(dataset, n, {seed: purposeSeed(seed, 'test'), iteration: 0})" },
+        heldOut: {
+          n: settings.n,
+          seed: settings.seed,
+          key: `${typeof data === 'string' ? 'sampleToy(dataset' : 'samplePointCloud(cloud'}, n, {seed: purposeSeed(seed, 'test'), iteration: 0})`,
+          ...(typeof data === 'string' ? {} : { cloudPoints: data.points.length / 2, jitter: data.jitter }),
+        },
         units: "nats per sample in the dataset's own coordinates (NLL_x = NLL_y − log|det ∂y/∂x|); bits/dim = nats / (D ln 2)",
         dim: r.dim,
         normalizerLogDet: r.normalizerLogDet,
         nll: r.nll,
         negativeElbo: r.negativeElbo,
+        dataNll: r.dataNll,
         heatmap: {
           file: 'logdensity.png',
           resolution: r.heatmap.resolution,
@@ -352,7 +318,7 @@ export async function evalToy2d(flags: EvalFlags, backend: string): Promise<Eval
         totalMs,
       }),
     );
-    const header = `toy2d eval: ${config.dataset}, ${runPath} (iteration ${loaded.iteration ?? '?'}, EMA weights), ${settings.n} held-out points, D = ${r.dim}`;
+    const header = `toy2d eval: ${toy2dDataName(data)}, ${runPath} (iteration ${loaded.iteration ?? '?'}, EMA weights), ${settings.n} held-out points, D = ${r.dim}`;
     process.stdout.write(`${formatTable(r, header)}\ntotal ${(totalMs / 1000).toFixed(2)} s → ${out}\n`);
     return r;
   } finally {

@@ -1,8 +1,12 @@
 /**
- * @diffflow/experiment-toy2d: DiffFlow on the 2-D toy distributions — the configuration, the
- * reference model and data stream, and the training, sampling and evaluation steps the Nx targets
- * run (and the DiffFlow-vs-DDPM comparison and the benchmarks reuse).
+ * @diffflow/experiment-toy2d: DiffFlow on the 2-D toy distributions and on point clouds of your own
+ * (dataset 'points') — the configuration, the reference model and data stream, and the training,
+ * sampling and evaluation steps the Nx targets run (and the DiffFlow-vs-DDPM comparison, the
+ * benchmarks and the playground's tests reuse).
  */
-export { Toy2dConfig, toy2dDefaults, toy2dFlags, defaultOut } from './config.js';
-export { toyModel, toyBatch, toyNormalizer, normalizerLogDet } from './model.js';
-export { trainerConfig, drawSamples, heldOutBound, toyBounds, CHECKPOINT } from './train.js';
+export { Toy2dConfig, toy2dDefaults, toy2dFlags, toy2dDatasets, defaultOut, resolveToy2dConfig, readPointsFlag, toy2dIdentity } from './config.js';
+export { toyModel, toyBatch, toyNormalizer, normalizerLogDet, toy2dData, sampleToy2dData, toy2dDataName, heldOutPoints, toyBounds, plotBounds } from './model.js';
+export type { Toy2dData } from './model.js';
+export { trainerConfig, drawSamples, heldOutBound, CHECKPOINT } from './train.js';
+export { loadEmaRun, evaluateToy2d, evalToy2d, parseEvalFlags, evalDefaults, evalFolderName } from './eval.js';
+export type { LoadedRun, EvalResult, EvalSettings, EvalFlags } from './eval.js';

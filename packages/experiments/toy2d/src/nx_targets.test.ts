@@ -8,8 +8,10 @@
  * one reappears, because it would never arrive.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeNpyArray } from '@diffflow/datasets';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 
@@ -105,8 +107,19 @@ const toy2d = 'packages/experiments/toy2d/src/cli.ts';
 const images = 'packages/experiments/images/src/cli.ts';
 const tabular = 'packages/experiments/tabular/src/cli.ts';
 
+/** toy2d:train's --points names an [n, 2] .npy; the decoded config holds its rows. */
+const pointsFile = '/tmp/nx-flags/points.npy';
+mkdirSync('/tmp/nx-flags', { recursive: true });
+writeFileSync(pointsFile, encodeNpyArray(Float32Array.of(1, 2, 3, 4), [2, 2]));
+
 const targets: readonly Target[] = [
-  { target: 'toy2d:train', script: toy2d, command: ['train'], given: { dataset: 'olympic', strategy: 'naive', workers: 1, sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' } },
+  {
+    target: 'toy2d:train',
+    script: toy2d,
+    command: ['train'],
+    given: { dataset: 'points', points: pointsFile, strategy: 'naive', workers: 1, sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' },
+    decoded: { points: [[1, 2], [3, 4]] },
+  },
   {
     target: 'toy2d:sample',
     script: toy2d,

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { simulateForward, disposeTrajectory, forwardNoise } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { hasKnownSupport, insideSupport, sampleToy, toyLabels, type Normalizer, type ToyName } from '@diffflow/datasets';
+import { hasKnownSupport, insideSupport, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { DataParallel } from '@diffflow/adjoint';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, packageVersions, panelsPng, resumeTrainer, runTrainingLoop, scatterPng, trainerSettings, type RunDir } from '@diffflow/runs';
 import { createTrainer, disposeModel, purposeSeed, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
-import { normalizerLogDet, toyBatch, toyModel, toyNormalizer } from './model.js';
+import { heldOutPoints, normalizerLogDet, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyNormalizer, type Toy2dData } from './model.js';
 import { drawSamplesParallel, toyPool } from './parallel.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
@@ -21,18 +21,7 @@ export function trainerConfig(c: Toy2dConfig): TrainerConfig {
   };
 }
 
-/** Plot bounds of a toy data set in its own coordinates: the data's range plus a 10% margin. */
-export function toyBounds(points: Float32Array): [number, number, number, number] {
-  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (let i = 0; i < points.length; i += 2) {
-    x0 = Math.min(x0, points[i] as number);
-    x1 = Math.max(x1, points[i] as number);
-    y0 = Math.min(y0, points[i + 1] as number);
-    y1 = Math.max(y1, points[i + 1] as number);
-  }
-  const m = 0.1 * Math.max(x1 - x0, y1 - y0);
-  return [x0 - m, x1 + m, y0 - m, y1 + m];
-}
+export { toyBounds };
 
 /**
  * Samples with the EMA weights: the λ-family sampler (default λ = 1, the backward SDE; 0 the
@@ -54,10 +43,11 @@ export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number,
   });
 }
 
-/** Forward trajectory strip (data → noise) at 5 times, points coloured by mode, in model coordinates. */
+/** Forward trajectory strip (data → noise) at 5 times, points coloured by mode (a toy's components; a cloud in one colour), in model coordinates. */
 export function trajectoryStrip(trainer: Trainer, config: Toy2dConfig, normalizer: Normalizer): Buffer {
-  const raw = sampleToy(config.dataset, 2000, { seed: purposeSeed(config.seed, 'strip'), iteration: 0 });
-  const labels = toyLabels(config.dataset, raw);
+  const data = toy2dData(config);
+  const raw = sampleToy2dData(data, 2000, { seed: purposeSeed(config.seed, 'strip'), iteration: 0 });
+  const labels = typeof data === 'string' ? toyLabels(data, raw) : undefined;
   return trainer.ema.withAveraged(() => {
     const x0 = tf.tensor2d(normalizer.normalize(raw), [2000, 2]);
     const grid = trainer.evaluationGrid();
@@ -65,7 +55,7 @@ export function trajectoryStrip(trainer: Trainer, config: Toy2dConfig, normalize
     const n = grid.length - 1;
     const picks = [...new Set([0, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n])];
     const panels = picks.map((i) =>
-      scatterPng(traj.states[i]!.dataSync() as Float32Array, { size: 240, bounds: [-4, 4, -4, 4], labels, title: `forward, t = ${Number((grid[i] ?? Number.NaN).toPrecision(2))}`, xLabel: 'x1 (normalised)', yLabel: 'x2' }),
+      scatterPng(traj.states[i]!.dataSync() as Float32Array, { size: 240, bounds: [-4, 4, -4, 4], ...(labels === undefined ? {} : { labels }), title: `forward, t = ${Number((grid[i] ?? Number.NaN).toPrecision(2))}`, xLabel: 'x1 (normalised)', yLabel: 'x2' }),
     );
     disposeTrajectory(traj);
     x0.dispose();
@@ -75,7 +65,7 @@ export function trajectoryStrip(trainer: Trainer, config: Toy2dConfig, normalize
 
 /** Negative ELBO (nats per sample) of held-out points under the EMA model, fixed grid. */
 export function heldOutBound(trainer: Trainer, config: Toy2dConfig, normalizer: Normalizer, n = 5000): number {
-  const raw = sampleToy(config.dataset, n, { seed: purposeSeed(config.seed, 'test'), iteration: 0 });
+  const raw = heldOutPoints(toy2dData(config), config.seed, n);
   return trainer.ema.withAveraged(() =>
     tf.tidy(() => {
       const x0 = tf.tensor2d(normalizer.normalize(raw), [n, 2]);
@@ -85,9 +75,9 @@ export function heldOutBound(trainer: Trainer, config: Toy2dConfig, normalizer: 
   ) - normalizerLogDet(normalizer); // nats in model coordinates → the dataset's own coordinates
 }
 
-/** Fraction of samples inside the data set's support (`insideSupport` of @diffflow/datasets); null where it has no known support. */
-export function insideFraction(dataset: ToyName, samples: Float32Array): number | null {
-  return hasKnownSupport(dataset) ? insideSupport(dataset, samples) : null;
+/** Fraction of samples inside the data set's support (`insideSupport` of @diffflow/datasets); null where it has no known support (a cloud, 2spirals, pinwheel). */
+export function insideFraction(data: Toy2dData, samples: Float32Array): number | null {
+  return typeof data === 'string' && hasKnownSupport(data) ? insideSupport(data, samples) : null;
 }
 
 /**
@@ -105,10 +95,11 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
 }
 
 async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo, pool: DataParallel | undefined): Promise<void> {
-  const normalizer = toyNormalizer(config.dataset, config.seed);
+  const dataset = toy2dData(config);
+  const normalizer = toyNormalizer(dataset, config.seed);
   const model = toyModel(config);
   const gradients = pool === undefined ? {} : { gradients: pool.gradientsSync };
-  const trainer = createTrainer(model, { ...trainerConfig(config), ...gradients }, (it) => toyBatch(config.dataset, normalizer, config.seed, config.batchSize, it));
+  const trainer = createTrainer(model, { ...trainerConfig(config), ...gradients }, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
   const ckptPath = run.file(CHECKPOINT);
   if (config.resume) {
     await resumeTrainer(trainer, ckptPath);
@@ -122,7 +113,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
     run,
     iters: config.iters,
     checkpointEvery: config.checkpointEvery,
-    label: `toy2d ${config.dataset}`,
+    label: `toy2d ${toy2dDataName(dataset)}`,
     checkpoint: { path: ckptPath, meta: () => ({ config, normalizer: normalizer.toJSON(), backend: backend.name }) },
     record: (m) => {
       times.push(m.ms);
@@ -138,14 +129,14 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
       ? drawSamples(trainer, normalizer, config.samples, config.seed, undefined, config.sampleLambda)
       : await drawSamplesParallel(pool, trainer, normalizer, config.samples, config.seed, config.sampleLambda);
   const sampleMs = performance.now() - sampleStart;
-  const data = sampleToy(config.dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
+  const data = sampleToy2dData(dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
   const bounds = toyBounds(data);
   await orThrow(run.writeNpy('samples.npy', samples, [config.samples, 2]));
   await orThrow(run.writePng('samples.png', scatterPng(samples, { size: 480, bounds, title: `${config.dataset}: samples (EMA model)`, xLabel: 'x1', yLabel: 'x2' })));
   await orThrow(run.writePng('data.png', scatterPng(data, { size: 480, bounds, title: `${config.dataset}: data`, xLabel: 'x1', yLabel: 'x2' })));
   await orThrow(run.writePng('trajectory.png', trajectoryStrip(trainer, config, normalizer)));
   const sorted = [...times].sort((a, b) => a - b);
-  const inside = insideFraction(config.dataset, samples);
+  const inside = insideFraction(dataset, samples);
   const heldOut = heldOutBound(trainer, config, normalizer);
   const threads = pool === undefined ? 1 : pool.shards;
   await orThrow(
