@@ -6,7 +6,8 @@ import { relativeError, take } from '@diffflow/test-utils';
 import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { dataParallel, modelFromSpec, modelParameters, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
+import { availableParallelism } from 'node:os';
+import { dataParallel, modelFromSpec, modelParameters, poolThreads, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult, type GradientStrategyName } from './strategy.js';
 
@@ -150,6 +151,9 @@ describe('dataParallel (worker threads)', () => {
     const wider = modelFromSpec({ ...spec, drift: { ...spec.drift, hidden: 8 } });
     const x0 = tf.ones([4, 2]);
     await expect(pool.gradients(wider, x0, grid, { seed: 0, iteration: 0 })).rejects.toThrow(/does not match the spec/);
+    // DDPM's ε-loss needs an ε-network on a VP SDE; this spec's score is a plain Fourier MLP
+    expect(() => pool.ddpmGradientsSync(model.score, x0, {}, { seed: 0, iteration: 0 })).toThrow(/score must be scoreFromEpsilon of a 'vp' SDE/);
+    await expect(pool.ddpmGradients(model.score, x0, {}, { seed: 0, iteration: 0 })).rejects.toThrow(/score must be scoreFromEpsilon of a 'vp' SDE/);
     disposeModel(wider);
     x0.dispose();
   });
@@ -168,7 +172,7 @@ describe('dataParallel from a plain tsx script', () => {
       const r = await pool.gradients(modelFromSpec(spec), tf.ones([4, 2]), [0.001, 0.01, 0.05], { seed: 0, iteration: 0 });
       console.log('objective ' + r.loss.objective.dataSync()[0] + ' shards ' + pool.shards);`;
     const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], {
+    const run = spawnSync(process.execPath, ['--conditions=@diffflow/source', '--import', 'tsx', '--input-type=module', '-e', code], {
       cwd,
       encoding: 'utf8',
       timeout: 100_000,
@@ -176,6 +180,16 @@ describe('dataParallel from a plain tsx script', () => {
     });
     expect(run.status, run.stderr.slice(-500)).toBe(0);
     expect(run.stdout).toMatch(/objective \d+\.\d+ shards 2/);
+  });
+});
+
+describe('poolThreads', () => {
+  it('reads a workers setting: 0 is one thread per core, n is n, anything else a RangeError', () => {
+    expect(poolThreads(0)).toBe(Math.max(1, availableParallelism()));
+    expect(poolThreads(1)).toBe(1);
+    expect(poolThreads(3)).toBe(3);
+    expect(() => poolThreads(-1)).toThrow(/workers must be an integer ≥ 0/);
+    expect(() => poolThreads(1.5)).toThrow(/workers must be an integer ≥ 0/);
   });
 });
 
@@ -204,6 +218,7 @@ describe('dataParallel options', () => {
     expect(grads).toBeLessThan(1e-5);
     const whole = take(sampleMarginal(model, { grid: veGrid, lambda: 1, n: 15, shape: [2], seed: 9 }).samples);
     expect(relativeError(take(await pool.sample(model, { n: 15, grid: veGrid, seed: 9 })), whole)).toBeLessThan(1e-6);
+    expect(() => pool.ddpmGradientsSync(model.score, x0, {}, { seed: 4, iteration: 2 })).toThrow(/scoreFromEpsilon of a 'vp' SDE/); // VE: no DDPM schedule
     disposeGradientResult(single);
     disposeGradientResult(parallel);
     await pool.dispose();

@@ -1,15 +1,13 @@
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, forwardNoise, modelFields, type DiffusionModel, type TimeGrid } from '@diffflow/sde-core';
-import type { Parameter } from '@diffflow/networks';
-import { trajectoryLossTerms, type TrajectoryLoss } from '@diffflow/losses';
+import { checkGrid, diffusionModel, forwardNoise, modelFields, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
+import { scoreFromEpsilon, type Parameter } from '@diffflow/networks';
+import { ddpmLoss, trajectoryLossTerms, type DdpmLossOptions, type TrajectoryLoss } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { gradientStrategy } from './gradient_strategy.js';
-import { checkModelSpec, eventShape, type ModelSpec } from './model_spec.js';
+import { startModuleWorker } from './data_parallel_spawn.js';
+import { checkModelSpec, eventShape, fieldFromSpec, fixedSdeFromSpec, normalizeModelSpec, sdeFromSpec, type ModelSpec } from './model_spec.js';
 
 export { modelFromSpec, type ModelSpec, type DiffusionSpec, type FixedSdeSpec } from './model_spec.js';
 import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
@@ -26,6 +24,9 @@ import { gradientStrategyNames, type GradientResult, type GradientStrategyName }
  * SDEs and g's. Fields built from closures (`vectorField`, `mapTime`, `functionalDiffusion`) have no
  * spec: run their strategy in-process. Weights are copied to the workers on every call in which they
  * changed (~0.8 MB for the reference 2-D model).
+ *
+ * Besides the trajectory KL the same pool splits DDPM's ε-loss (`ddpmGradients`, a score warm-up by
+ * denoising score matching) and sampling (`sample`).
  */
 
 /** The parameters of a model in the order gradients travel: drift's, then score's (a shared variable once). */
@@ -45,6 +46,16 @@ export function shardRows(rows: number, parts: number): [number, number][] {
     if (end > start) out.push([start, end]);
   }
   return out;
+}
+
+/**
+ * The threads a `workers` setting asks for: 0 → one per core (`availableParallelism()`), otherwise
+ * `workers` itself. A pool for `threads` threads is `threads − 1` workers plus the calling thread's
+ * shard; one thread needs no pool.
+ */
+export function poolThreads(workers: number): number {
+  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`poolThreads: workers must be an integer ≥ 0 (0: one per core), got ${workers}`);
+  return workers === 0 ? Math.max(1, availableParallelism()) : workers;
 }
 
 /** Options of {@link shardSamples} and `DataParallel.sample`: likelihood's `sampleMarginal` options, shape [D] implied. */
@@ -90,6 +101,51 @@ export interface IterationKey {
   readonly iteration: number;
 }
 
+/**
+ * DDPM's ε-loss (`ddpmLoss` of @diffflow/losses) as plain data, for `DataParallel.ddpmGradients`:
+ * its options less the keys (seed and iteration come with each request, the rows from the split).
+ * The network is the spec's ε-network and the schedule its VP SDE's, so the spec's score must be
+ * `scoreFromEpsilon` of a 'vp' SDE.
+ */
+export type DdpmLossSpec = Omit<DdpmLossOptions, 'seed' | 'iteration' | 'rows'>;
+
+/** A scalar loss and its gradients by variable name: what `tf.variableGrads` returns. */
+export interface LossGradients {
+  readonly value: tf.Scalar;
+  readonly grads: tf.NamedTensorMap;
+}
+
+/** A model built from a spec, with a handle on the parts `ddpmGradients` trains. */
+export interface SpecReplica {
+  readonly model: DiffusionModel;
+  /** The score's ε-network when the score is `scoreFromEpsilon` of one (its parameters are the score's). */
+  readonly epsilon?: VectorField;
+  /** The VP schedule of that `scoreFromEpsilon` when its SDE is 'vp'. */
+  readonly schedule?: VpSchedule;
+}
+
+/** The VP schedule of a spec whose score is `scoreFromEpsilon` on a 'vp' SDE; undefined otherwise. */
+export function ddpmSchedule(spec: ModelSpec): VpSchedule | undefined {
+  const score = normalizeModelSpec(spec).score;
+  if (score.kind !== 'scoreFromEpsilon' || score.sde.kind !== 'vp') return undefined;
+  return vpSchedule({ betaMin: score.sde.betaMin, betaMax: score.sde.betaMax });
+}
+
+/**
+ * `modelFromSpec(spec)` — the same fields, parameter names, shapes, order and initial weights —
+ * keeping the score's ε-network (and its VP schedule) when the score is `scoreFromEpsilon` of one.
+ */
+export function replicaFromSpec(spec: ModelSpec): SpecReplica {
+  const general = normalizeModelSpec(spec);
+  const sde = sdeFromSpec(general.sde);
+  const score = general.score;
+  if (score.kind !== 'scoreFromEpsilon') return { model: diffusionModel(sde, fieldFromSpec(score)) };
+  const epsilon = fieldFromSpec(score.epsilon);
+  const model = diffusionModel(sde, scoreFromEpsilon(epsilon, fixedSdeFromSpec(score.sde), ...(score.name === undefined ? [] : [score.name])));
+  const schedule = ddpmSchedule(spec);
+  return { model, epsilon, ...(schedule === undefined ? {} : { schedule }) };
+}
+
 /** Options of {@link dataParallel}. */
 export interface DataParallelOptions {
   /** How each worker builds its replica; the caller's model must have the same parameters. */
@@ -130,6 +186,19 @@ export interface DataParallel {
    * `syncTimeoutMs` (an error event cannot arrive while the thread blocks).
    */
   gradientsSync(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult;
+  /**
+   * DDPM's ε-loss of the spec's ε-network on `x0` split across the shards (each shard `ddpmLoss`
+   * with its `rows`, so exactly its rows of the batch's t and ε): the loss and its gradients in the
+   * ε-network's parameters, keyed by `epsilon`'s variable names — `tf.variableGrads(() =>
+   * ddpmLoss(epsilon, schedule, x0, { ...loss, ...key }), variablesOf(epsilon))` on one thread up to
+   * float32 summation order (shard means combined with weights rows/B in float64). Only the
+   * ε-network's weights travel. Throws a RangeError when the spec has no ε-network on a VP SDE.
+   * @param epsilon the caller's ε-network (the score's parameters; the local shard runs on it)
+   * @param x0 [B, ...D]
+   */
+  ddpmGradients(epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): Promise<LossGradients>;
+  /** {@link DataParallel.ddpmGradients} for a synchronous caller (as `gradientsSync`: the same numbers). */
+  ddpmGradientsSync(epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients;
   /** n samples split across the shards: equal to `sampleMarginal(model, { …, shape: [D] })` on one thread (same keys per row). */
   sample(model: DiffusionModel, options: SampleOptions): Promise<tf.Tensor>;
   /** Stops the workers and frees their replicas. */
@@ -154,6 +223,18 @@ export type ToWorker =
       readonly sync?: boolean;
     }
   | {
+      readonly type: 'ddpmGradients';
+      readonly id: number;
+      /** The ε-network's weights (its parameters in order), or null when unchanged. */
+      readonly weights: Float32Array | null;
+      readonly x0: Float32Array;
+      readonly shape: readonly number[];
+      readonly rows: readonly [number, number];
+      readonly loss: DdpmLossSpec;
+      readonly key: IterationKey;
+      readonly sync?: boolean;
+    }
+  | {
       readonly type: 'sample';
       readonly id: number;
       readonly weights: Float32Array | null;
@@ -163,9 +244,15 @@ export type ToWorker =
     }
   | { readonly type: 'dispose' };
 
+/** A parameter's name and shape, as a worker reports its replica's. */
+export interface ParameterLayout {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
 /** Messages worker → main. */
 export type FromWorker =
-  | { readonly type: 'ready'; readonly layout: readonly { readonly name: string; readonly shape: readonly number[] }[] }
+  | { readonly type: 'ready'; readonly layout: readonly ParameterLayout[]; readonly epsilonLayout: readonly ParameterLayout[] | null }
   | { readonly type: 'gradients'; readonly id: number; readonly grads: Float32Array; readonly loss: readonly number[] }
   | { readonly type: 'samples'; readonly id: number; readonly values: Float32Array }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
@@ -229,6 +316,27 @@ export function shardGradients(
   return [loss, Float32Array.from(sum)];
 }
 
+/**
+ * DDPM's ε-loss on rows [start, end) of a batch (`x`: those rows; `ddpmLoss` with `rows`) and its
+ * gradients in the ε-network's parameters. @returns the shard's mean loss and the gradients, flat in
+ * `epsilon.parameters` order (zeros for a parameter the loss does not reach).
+ */
+export function ddpmShardGradients(
+  epsilon: VectorField,
+  schedule: VpSchedule,
+  x: tf.Tensor,
+  rows: readonly [number, number],
+  loss: DdpmLossSpec,
+  key: IterationKey,
+): [number, Float32Array] {
+  const variables = epsilon.parameters.map((p) => p.variable);
+  const { value, grads } = tf.variableGrads(() => ddpmLoss(epsilon, schedule, x, { ...loss, seed: key.seed, iteration: key.iteration, rows }), variables);
+  const list = tf.tidy(() => variables.map((v) => grads[v.name] ?? tf.zerosLike(v)));
+  const out: [number, Float32Array] = [value.dataSync()[0] as number, flatten(list)];
+  tf.dispose([value, ...Object.values(grads), ...list]);
+  return out;
+}
+
 /** Assigns consecutive slices of `values` to the parameters (in order). */
 export function assignFlat(parameters: readonly Parameter[], values: Float32Array): void {
   let offset = 0;
@@ -247,30 +355,9 @@ export function assignFlat(parameters: readonly Parameter[], values: Float32Arra
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
-/** The worker entry next to this module, and how to start it (TypeScript sources need tsx inside the worker). */
-function spawn(workerData: unknown): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./data_parallel_worker.js', here), { workerData, resourceLimits: WORKER_LIMITS });
-  // Running from sources (tsx, vitest): Node 20 does not apply `--import tsx` from a worker's
-  // execArgv before its entry, so a one-line bootstrap registers tsx's loader, then imports the entry.
-  // tsx turns source maps on; they are turned off again before tfjs loads: Node would otherwise
-  // parse the .map files of every tfjs bundle (~50 MiB per worker). Stack traces then point into the
-  // transpiled code; error messages are unchanged.
-  const entry = new URL('./data_parallel_worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); process.setSourceMapsEnabled(false); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: ['--conditions=source'], resourceLimits: WORKER_LIMITS });
-}
-
-function tsxApi(): string {
-  const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
-  if (typeof resolve === 'function') {
-    try {
-      return resolve('tsx/esm/api');
-    } catch {
-      // fall through to the package layout
-    }
-  }
-  return pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+/** The worker entry next to this module (from dist or, through tsx, from sources). */
+function spawn(): Worker {
+  return startModuleWorker(import.meta.url, './data_parallel_worker', { workerData: null, resourceLimits: WORKER_LIMITS });
 }
 
 interface Pending {
@@ -284,14 +371,14 @@ class Replica {
   private readonly pending = new Map<number, Pending>();
   private ready: Promise<FromWorker & { type: 'ready' }>;
   private failure: Error | null = null;
-  /** Data ids of the weights last sent (null: none yet). */
-  sentWeights: readonly object[] | null = null;
+  /** The data id of each variable's weights last sent to this worker. */
+  readonly sentWeights = new WeakMap<tf.Variable, object>();
   /** Replies to synchronous requests arrive here, announced by a bump of `signal[0]`. */
   private readonly syncPort: MessagePort;
   private readonly signal: Int32Array;
 
   constructor(spec: ModelSpec, backend: string) {
-    this.worker = spawn(null);
+    this.worker = spawn();
     const channel = new MessageChannel();
     this.syncPort = channel.port1;
     const shared = new SharedArrayBuffer(4);
@@ -400,35 +487,39 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   const specShape = eventShape(spec);
   const backend = options.backend ?? tf.getBackend();
   const replicas = Array.from({ length: workers }, () => new Replica(spec, backend));
-  let layout: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  let ready: FromWorker & { type: 'ready' };
   try {
-    layout = (await Promise.all(replicas.map((r) => r.layout())))[0]?.layout ?? [];
+    ready = (await Promise.all(replicas.map((r) => r.layout())))[0] ?? { type: 'ready', layout: [], epsilonLayout: null };
   } catch (error) {
     await Promise.all(replicas.map((r) => r.worker.terminate()));
     throw error;
   }
+  const schedule = ddpmSchedule(spec);
   let nextId = 0;
   let disposed = false;
   const shards = workers + (local ? 1 : 0);
 
-  const checkModel = (model: DiffusionModel): Parameter[] => {
+  /** Throws unless `params` have the names and shapes of a worker's `expected` (no workers: anything goes). */
+  const checkLayout = (params: readonly Parameter[], expected: readonly ParameterLayout[] | null, what: string): void => {
     if (disposed) throw new Error('dataParallel: the pool has been disposed');
+    if (replicas.length === 0) return;
+    const same =
+      expected !== null &&
+      params.length === expected.length &&
+      params.every((p, k) => p.name === expected[k]?.name && p.variable.shape.join() === expected[k]?.shape.join());
+    if (!same) throw new RangeError(`dataParallel: ${what} does not match the spec the workers were built from (parameter names or shapes differ)`);
+  };
+
+  const checkModel = (model: DiffusionModel): Parameter[] => {
     const params = modelParameters(model);
-    if (replicas.length > 0) {
-      const same =
-        params.length === layout.length &&
-        params.every((p, k) => p.name === layout[k]?.name && p.variable.shape.join() === layout[k]?.shape.join());
-      if (!same) throw new RangeError('dataParallel: the model does not match the spec the workers were built from (parameter names or shapes differ)');
-    }
+    checkLayout(params, ready.layout, 'the model');
     return params;
   };
 
-  /** The weights for a replica, or null when it already has these (same data ids as last sent). */
+  /** The weights of `params` for a replica, or null when it already has these (same data ids as last sent). */
   const weightsFor = (replica: Replica, params: readonly Parameter[], flat: () => Float32Array): Float32Array | null => {
-    const ids = params.map((p) => p.variable.dataId);
-    const last = replica.sentWeights;
-    if (last !== null && last.length === ids.length && last.every((id, k) => id === ids[k])) return null;
-    replica.sentWeights = ids;
+    if (params.every((p) => replica.sentWeights.get(p.variable) === p.variable.dataId)) return null;
+    for (const p of params) replica.sentWeights.set(p.variable, p.variable.dataId);
     return flat().slice();
   };
 
@@ -436,42 +527,42 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   const assign = (rows: number): { replica: Replica | null; rows: [number, number] }[] =>
     shardRows(rows, shards).map((r, k) => ({ replica: replicas[k] ?? null, rows: r }));
 
+  /** One shard's means over its rows: the loss values and the gradients (flat, in the parameters' order). */
   type Part = { rows: readonly [number, number]; grads: Float32Array; loss: readonly number[] };
-  type Reply = (m: FromWorker) => Part;
-  type InFlight = { replica: Replica; id: number; toPart: Reply; reply: Promise<FromWorker> | null };
+  type InFlight = { replica: Replica; id: number; rows: readonly [number, number]; reply: Promise<FromWorker> | null };
+  /** A request split by rows: whose weights travel, each worker's message, the local shard's computation. */
+  interface Split {
+    readonly params: readonly Parameter[];
+    readonly message: (shard: { id: number; weights: Float32Array | null; x0: Float32Array; shape: number[]; rows: readonly [number, number]; sync: boolean }) => ToWorker;
+    readonly local: (x: tf.Tensor, rows: readonly [number, number]) => [number[], Float32Array];
+  }
 
   /**
-   * Sends each worker its rows (async replies or on the synchronous port), computes the local shard
-   * meanwhile; returns the local part and the requests in flight.
+   * Sends each worker its rows of `x0` (async replies or on the synchronous port), computes the
+   * local shard meanwhile; returns the local part and the requests in flight.
    */
-  const startGradients = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey, sync: boolean) => {
-    const params = checkModel(model);
-    checkGrid(grid, 'dataParallel: grid');
+  const start = (split: Split, x0: tf.Tensor, sync: boolean): { batch: number; parts: Part[]; remote: InFlight[] } => {
     const batch = x0.shape[0] ?? 0;
     if (x0.rank < 2 || batch < 1) throw new RangeError(`dataParallel: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
     const rowSize = x0.size / batch;
     const data = x0.dataSync() as Float32Array;
     let flat: Float32Array | null = null;
-    const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
+    const weights = (): Float32Array => (flat ??= flatten(split.params.map((p) => p.variable)));
     const plan = assign(batch);
     const remote = plan.flatMap(({ replica, rows }): InFlight[] => {
       if (replica === null) return [];
-      const w = weightsFor(replica, params, weights);
+      const w = weightsFor(replica, split.params, weights);
       const x = data.slice(rows[0] * rowSize, rows[1] * rowSize);
       const id = nextId++;
-      const message: ToWorker = { type: 'gradients', id, weights: w, x0: x, shape: [rows[1] - rows[0], ...x0.shape.slice(1)], rows, grid, key, strategy, chunkRows, sync };
+      const message = split.message({ id, weights: w, x0: x, shape: [rows[1] - rows[0], ...x0.shape.slice(1)], rows, sync });
       const transfer = (w === null ? [x.buffer] : [w.buffer, x.buffer]) as ArrayBuffer[];
-      const toPart: Reply = (m) => {
-        if (m.type !== 'gradients') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
-        return { rows, grads: m.grads, loss: m.loss };
-      };
       if (sync) {
         replica.postSync(message, transfer);
-        return [{ replica, id, toPart, reply: null }];
+        return [{ replica, id, rows, reply: null }];
       }
       const reply = replica.request(id, message, transfer);
       reply.catch(() => undefined); // awaited later; avoid an unhandled rejection meanwhile
-      return [{ replica, id, toPart, reply }];
+      return [{ replica, id, rows, reply }];
     });
     // the local shard, while the workers run
     const parts: Part[] = [];
@@ -479,18 +570,37 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     if (mine !== undefined) {
       const { rows } = mine;
       const x = tf.tidy(() => (rows[0] === 0 && rows[1] === batch ? tf.clone(x0) : tf.slice(x0, rows[0], rows[1] - rows[0])));
-      const [loss, grads] = shardGradients(model, x, rows, grid, key, strategy, chunkRows);
-      x.dispose();
-      parts.push({ rows, grads, loss });
+      try {
+        const [loss, grads] = split.local(x, rows);
+        parts.push({ rows, grads, loss });
+      } finally {
+        x.dispose();
+      }
     }
-    return { params, batch, parts, remote };
+    return { batch, parts, remote };
   };
 
-  /** The shards' means weighted by rows/B (summed in float64, shards in row order), as tensors. */
-  const combine = (params: readonly Parameter[], batch: number, parts: Part[]): GradientResult => {
+  const toPart = (rows: readonly [number, number], m: FromWorker): Part => {
+    if (m.type !== 'gradients') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
+    return { rows, grads: m.grads, loss: m.loss };
+  };
+  const finish = async (started: ReturnType<typeof start>): Promise<Part[]> => {
+    for (const r of started.remote) started.parts.push(toPart(r.rows, await (r.reply as Promise<FromWorker>)));
+    return started.parts;
+  };
+  const finishSync = (started: ReturnType<typeof start>): Part[] => {
+    for (const r of started.remote) started.parts.push(toPart(r.rows, r.replica.waitSync(r.id, syncTimeoutMs)));
+    return started.parts;
+  };
+
+  /**
+   * The shards' means weighted by rows/B (summed in float64, shards in row order): the loss values
+   * and the gradients as tensors keyed by the parameters' variable names.
+   */
+  const combine = (params: readonly Parameter[], batch: number, parts: Part[]): { loss: number[]; grads: tf.NamedTensorMap } => {
     parts.sort((a, b) => a.rows[0] - b.rows[0]);
     const total = new Float64Array(parts[0]?.grads.length ?? 0);
-    const loss = new Float64Array(trajectoryLossTerms.length);
+    const loss = new Float64Array(parts[0]?.loss.length ?? 0);
     for (const part of parts) {
       const w = (part.rows[1] - part.rows[0]) / batch;
       for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + w * (part.grads[i] as number);
@@ -502,20 +612,68 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
       grads[p.variable.name] = tf.tensor(Float32Array.from(total.subarray(offset, offset + p.variable.size)), p.variable.shape, 'float32');
       offset += p.variable.size;
     }
+    return { loss: Array.from(loss), grads };
+  };
+
+  /** The trajectory KL's split: all the model's weights travel, the strategy runs on each shard. */
+  const trajectorySplit = (model: DiffusionModel, grid: TimeGrid, key: IterationKey): Split => {
+    const params = checkModel(model);
+    checkGrid(grid, 'dataParallel: grid');
+    return {
+      params,
+      message: ({ id, weights, x0, shape, rows, sync }) => ({ type: 'gradients', id, weights, x0, shape, rows, grid, key, strategy, chunkRows, sync }),
+      local: (x, rows) => shardGradients(model, x, rows, grid, key, strategy, chunkRows),
+    };
+  };
+  const trajectoryResult = (params: readonly Parameter[], batch: number, parts: Part[]): GradientResult => {
+    const { loss, grads } = combine(params, batch, parts);
     const terms = Object.fromEntries(trajectoryLossTerms.map((k, i) => [k, tf.scalar(loss[i] as number)])) as unknown as TrajectoryLoss;
     return { loss: terms, grads };
   };
 
+  /** DDPM's ε-loss split: only the ε-network's weights travel. */
+  const ddpmSplit = (epsilon: VectorField, loss: DdpmLossSpec, key: IterationKey): Split => {
+    if (schedule === undefined) {
+      throw new RangeError("dataParallel.ddpmGradients: the spec's score must be scoreFromEpsilon of a 'vp' SDE (DDPM's ε-loss needs its ε-network and VP schedule)");
+    }
+    const params = epsilon.parameters;
+    checkLayout(params, ready.epsilonLayout, 'the ε-network');
+    return {
+      params,
+      message: ({ id, weights, x0, shape, rows, sync }) => ({ type: 'ddpmGradients', id, weights, x0, shape, rows, loss, key, sync }),
+      local: (x, rows) => {
+        const [value, grads] = ddpmShardGradients(epsilon, schedule, x, rows, loss, key);
+        return [[value], grads];
+      },
+    };
+  };
+  const ddpmResult = (params: readonly Parameter[], batch: number, parts: Part[]): LossGradients => {
+    const { loss, grads } = combine(params, batch, parts);
+    return { value: tf.scalar(loss[0] as number), grads };
+  };
+
   const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
-    const { params, batch, parts, remote } = startGradients(model, x0, grid, key, false);
-    for (const r of remote) parts.push(r.toPart(await (r.reply as Promise<FromWorker>)));
-    return combine(params, batch, parts);
+    const split = trajectorySplit(model, grid, key);
+    const started = start(split, x0, false);
+    return trajectoryResult(split.params, started.batch, await finish(started));
   };
 
   const gradientsSync = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult => {
-    const { params, batch, parts, remote } = startGradients(model, x0, grid, key, true);
-    for (const r of remote) parts.push(r.toPart(r.replica.waitSync(r.id, syncTimeoutMs)));
-    return combine(params, batch, parts);
+    const split = trajectorySplit(model, grid, key);
+    const started = start(split, x0, true);
+    return trajectoryResult(split.params, started.batch, finishSync(started));
+  };
+
+  const ddpmGradients = async (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): Promise<LossGradients> => {
+    const split = ddpmSplit(epsilon, loss, key);
+    const started = start(split, x0, false);
+    return ddpmResult(split.params, started.batch, await finish(started));
+  };
+
+  const ddpmGradientsSync = (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients => {
+    const split = ddpmSplit(epsilon, loss, key);
+    const started = start(split, x0, true);
+    return ddpmResult(split.params, started.batch, finishSync(started));
   };
 
   const sample = async (model: DiffusionModel, opts: SampleOptions): Promise<tf.Tensor> => {
@@ -569,5 +727,5 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     );
   };
 
-  return { shards, gradients, gradientsSync, sample, dispose };
+  return { shards, gradients, gradientsSync, ddpmGradients, ddpmGradientsSync, sample, dispose };
 }

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
 import { diffflowSde, diffusionModel, fixedGrid, forwardNoise, replayableNormal, vpSchedule, vpSde, type DiffusionModel } from '@diffflow/sde-core';
-import { scoreFromEpsilon, sumFields, unet, type UNetOptions } from '@diffflow/networks';
+import { scoreFromEpsilon, sumFields, unet, variablesOf, type UNetOptions, type VectorField } from '@diffflow/networks';
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { dataParallel, modelParameters, shardGradients, type DataParallel } from './data_parallel.js';
+import { ddpmLoss } from '@diffflow/losses';
+import { dataParallel, ddpmSchedule, ddpmShardGradients, modelParameters, replicaFromSpec, shardGradients, type DataParallel } from './data_parallel.js';
 import { eventShape, modelFromSpec, type FixedSdeSpec, type ModelSpec } from './model_spec.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult } from './strategy.js';
@@ -29,12 +30,13 @@ const spec: ModelSpec = {
 };
 const grid = fixedGrid({ steps: 3, tMin: 1e-3, tMax: 1, beta: 1 });
 
-/** The same model composed directly from the library's parts, as a user would write it. */
-function composed(): DiffusionModel {
+/** The same model composed directly from the library's parts, as a user would write it (with its ε-network). */
+function composed(): DiffusionModel & { readonly epsilon: VectorField } {
   const schedule = vpSchedule({ betaMin: 0.1, betaMax: 20 });
   const sde = vpSde(schedule);
   const drift = sumFields([sde.drift, unet({ ...tiny, seed: 1, name: 'drift' })], 'drift');
-  return diffusionModel(diffflowSde({ drift, diffusion: sde.diffusion, interval: [0, 1] }), scoreFromEpsilon(unet({ ...tiny, seed: 2, name: 'score' }), sde, 'score'));
+  const epsilon = unet({ ...tiny, seed: 2, name: 'score' });
+  return { ...diffusionModel(diffflowSde({ drift, diffusion: sde.diffusion, interval: [0, 1] }), scoreFromEpsilon(epsilon, sde, 'score')), epsilon };
 }
 
 const flat = (model: DiffusionModel, r: GradientResult): { loss: number[]; grads: number[] } => ({
@@ -43,7 +45,7 @@ const flat = (model: DiffusionModel, r: GradientResult): { loss: number[]; grads
 });
 
 describe('dataParallel with U-Nets (the images model at 8×8)', () => {
-  let model: DiffusionModel;
+  let model: ReturnType<typeof composed>;
   let pool: DataParallel; // 1 worker + the local shard
   let remote: DataParallel; // 1 worker, the whole batch
   let x0: tf.Tensor;
@@ -105,6 +107,54 @@ describe('dataParallel with U-Nets (the images model at 8×8)', () => {
     const split = await pool.sample(model, { n: 5, grid, seed: 9 });
     expect(split.shape).toEqual([5, 8, 8, 1]);
     expect(take(split)).toEqual(whole);
+  }, 60_000);
+
+  it("replicaFromSpec is modelFromSpec with a handle on the ε-network (its parameters are the score's) and the VP schedule", () => {
+    const replica = replicaFromSpec(spec);
+    const fromSpec = modelFromSpec(spec);
+    const layout = (m: DiffusionModel): string[] => modelParameters(m).map((p) => `${p.name} [${p.variable.shape.join(',')}]`);
+    expect(layout(replica.model)).toEqual(layout(fromSpec));
+    expect(replica.epsilon?.parameters.map((p) => p.variable)).toEqual(replica.model.score.parameters.map((p) => p.variable));
+    expect(replica.schedule).toEqual(vpSchedule({ betaMin: 0.1, betaMax: 20 }));
+    expect(ddpmSchedule(spec)).toEqual(replica.schedule);
+    for (const m of [replica.model, fromSpec]) {
+      m.sde.drift.dispose();
+      m.score.dispose();
+    }
+  });
+
+  const ddpm = { tMin: 1e-3, tMax: 1 } as const;
+
+  it("DDPM's ε-loss: a worker computes bit-identically what this thread computes for the same rows", async () => {
+    const key = { seed: 6, iteration: 3 };
+    const schedule = ddpmSchedule(spec)!;
+    const [value, grads] = ddpmShardGradients(model.epsilon, schedule, x0, [0, 6], ddpm, key);
+    const theirs = await remote.ddpmGradients(model.epsilon, x0, ddpm, key);
+    expect(theirs.value.dataSync()[0]).toBe(value);
+    expect(model.epsilon.parameters.flatMap((p) => Array.from((theirs.grads[p.variable.name] as tf.Tensor).dataSync()))).toEqual(Array.from(grads));
+    expect(grads.some((g) => g !== 0) && grads.every(Number.isFinite)).toBe(true);
+    tf.dispose([theirs.value, ...Object.values(theirs.grads)]);
+  }, 60_000);
+
+  it("DDPM's ε-loss on two shards equals tf.variableGrads of ddpmLoss on one thread (rel. ≤ 1e-5), sync and async alike, no tensors left", async () => {
+    const key = { seed: 6, iteration: 3 };
+    const schedule = vpSchedule({ betaMin: 0.1, betaMax: 20 });
+    const single = tf.variableGrads(() => ddpmLoss(model.epsilon, schedule, x0, { ...ddpm, ...key }), variablesOf(model.epsilon));
+    const before = tf.memory().numTensors;
+    const viaSync = pool.ddpmGradientsSync(model.epsilon, x0, ddpm, key);
+    const viaAsync = await pool.ddpmGradients(model.epsilon, x0, ddpm, key);
+    const read = (r: typeof single): number[] => [r.value.dataSync()[0] as number, ...model.epsilon.parameters.flatMap((p) => Array.from((r.grads[p.variable.name] as tf.Tensor).dataSync()))];
+    expect(Object.keys(viaSync.grads).sort()).toEqual(Object.keys(single.grads).sort());
+    const [a, b, c] = [read(single), read(viaSync), read(viaAsync)];
+    expect(b).toEqual(c); // the same shards, the same arithmetic
+    expect(relativeError(b, a)).toBeLessThan(1e-5);
+    tf.dispose([viaSync.value, ...Object.values(viaSync.grads), viaAsync.value, ...Object.values(viaAsync.grads)]);
+    expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+    tf.dispose([single.value, ...Object.values(single.grads)]);
+    // a narrower U-Net is not the spec's ε-network
+    const narrow = unet({ ...tiny, baseChannels: 4, seed: 1, name: 'score' });
+    expect(() => pool.ddpmGradientsSync(narrow, x0, ddpm, key)).toThrow(/the ε-network does not match the spec/);
+    narrow.dispose();
   }, 60_000);
 
   it('reports a worker-side error through gradientsSync (a batch of the wrong image size)', () => {

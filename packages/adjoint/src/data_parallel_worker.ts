@@ -5,14 +5,13 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import type { DiffusionModel } from '@diffflow/sde-core';
-import { assignFlat, modelParameters, shardGradients, shardSamples, type FromWorker, type ToWorker } from './data_parallel.js';
-import { modelFromSpec } from './model_spec.js';
+import type { Parameter } from '@diffflow/networks';
+import { assignFlat, ddpmShardGradients, modelParameters, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
 
-let model: DiffusionModel | null = null;
+let replica: SpecReplica | null = null;
 /** The synchronous reply channel (see `gradientsSync`): a reply there is announced by a bump of signal[0]. */
 let sync: { port: MessagePort; signal: Int32Array } | null = null;
 const reply = (message: FromWorker, transfer: ArrayBuffer[] = [], onSync = false): void => {
@@ -27,7 +26,8 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message)).catch((error: unknown) => {
     const id = 'id' in message ? message.id : -1;
-    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error) }, [], message.type === 'gradients' && message.sync === true);
+    const onSync = (message.type === 'gradients' || message.type === 'ddpmGradients') && message.sync === true;
+    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error) }, [], onSync);
   });
 });
 
@@ -36,12 +36,14 @@ async function handle(message: ToWorker): Promise<void> {
     case 'init': {
       sync = { port: message.syncPort, signal: new Int32Array(message.signal) };
       await selectBackend({ prefer: message.backend, quiet: true });
-      model = modelFromSpec(message.spec);
-      reply({ type: 'ready', layout: modelParameters(model).map((p) => ({ name: p.name, shape: p.variable.shape })) });
+      replica = replicaFromSpec(message.spec);
+      const layout = (params: readonly Parameter[]) => params.map((p) => ({ name: p.name, shape: p.variable.shape }));
+      const epsilon = replica.epsilon === undefined ? null : layout(replica.epsilon.parameters);
+      reply({ type: 'ready', layout: layout(modelParameters(replica.model)), epsilonLayout: epsilon });
       return;
     }
     case 'gradients': {
-      const m = ready();
+      const m = ready().model;
       const params = modelParameters(m);
       if (message.weights !== null) assignFlat(params, message.weights);
       const x0 = tf.tensor(message.x0, message.shape as number[], 'float32');
@@ -50,8 +52,21 @@ async function handle(message: ToWorker): Promise<void> {
       reply({ type: 'gradients', id: message.id, grads, loss }, [grads.buffer as ArrayBuffer], message.sync === true);
       return;
     }
+    case 'ddpmGradients': {
+      const { epsilon, schedule } = ready();
+      if (epsilon === undefined || schedule === undefined) throw new Error("the spec's score is not scoreFromEpsilon of a 'vp' SDE");
+      if (message.weights !== null) assignFlat(epsilon.parameters, message.weights);
+      const x0 = tf.tensor(message.x0, message.shape as number[], 'float32');
+      try {
+        const [value, grads] = ddpmShardGradients(epsilon, schedule, x0, message.rows, message.loss, message.key);
+        reply({ type: 'gradients', id: message.id, grads, loss: [value] }, [grads.buffer as ArrayBuffer], message.sync === true);
+      } finally {
+        x0.dispose();
+      }
+      return;
+    }
     case 'sample': {
-      const m = ready();
+      const m = ready().model;
       if (message.weights !== null) assignFlat(modelParameters(m), message.weights);
       const x = shardSamples(m, message.rows, message.shape, message.options);
       const values = (x.dataSync() as Float32Array).slice();
@@ -60,10 +75,10 @@ async function handle(message: ToWorker): Promise<void> {
       return;
     }
     case 'dispose': {
-      if (model !== null) {
-        model.sde.drift.dispose();
-        model.score.dispose();
-        model = null;
+      if (replica !== null) {
+        replica.model.sde.drift.dispose();
+        replica.model.score.dispose(); // and the ε-network inside it
+        replica = null;
       }
       sync?.port.close();
       port.close();
@@ -72,7 +87,7 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-function ready(): DiffusionModel {
-  if (model === null) throw new Error('data_parallel_worker: no model (init first)');
-  return model;
+function ready(): SpecReplica {
+  if (replica === null) throw new Error('data_parallel_worker: no model (init first)');
+  return replica;
 }

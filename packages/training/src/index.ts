@@ -16,7 +16,7 @@ export { DivergenceError, firstGoodAttempt } from './retry.js';
 export type { Attempt } from './retry.js';
 export { createTrainer } from './trainer.js';
 export type { Trainer, TrainerConfig, TimeConfig, ScoreWarmup, TrainingPhase, StepMetrics } from './trainer.js';
-export { createLossTrainer, lossAttempt } from './loss_trainer.js';
+export { createLossTrainer, lossAttempt, gradientsAttempt } from './loss_trainer.js';
 export type { LossTrainer, LossTrainerConfig, LossStepMetrics } from './loss_trainer.js';
 export { createDdpmTrainer } from './ddpm_trainer.js';
 export type { DdpmTrainer, DdpmTrainerConfig, DdpmStepMetrics } from './ddpm_trainer.js';

@@ -18,7 +18,20 @@ export function lossAttempt(
   iteration: number,
   label: string,
 ): Attempt<{ loss: number; lr: number; gradNorm: number }> {
-  const out = tf.variableGrads(loss, [...variables]);
+  return gradientsAttempt(optimizer, tf.variableGrads(loss, [...variables]), baseLr, iteration, label);
+}
+
+/**
+ * {@link lossAttempt} on a loss and gradients computed elsewhere (e.g. split across threads): the
+ * same guard and update. Takes ownership of `out`'s tensors.
+ */
+export function gradientsAttempt(
+  optimizer: NamedOptimizer,
+  out: { readonly value: tf.Scalar; readonly grads: tf.NamedTensorMap },
+  baseLr: number,
+  iteration: number,
+  label: string,
+): Attempt<{ loss: number; lr: number; gradNorm: number }> {
   const value = out.value.dataSync()[0] as number;
   out.value.dispose();
   if (!Number.isFinite(value)) {

@@ -179,6 +179,44 @@ describe('createTrainer', () => {
       }
     });
 
+    it('takes its gradients from `gradients` when given (e.g. a data-parallel pool): the same as `loss` on this thread when they agree, used when they differ', () => {
+      const run = (make: (model: DiffusionModel) => ScoreWarmup): { objectives: number[]; weights: number[][] } => {
+        const model = tinyModel();
+        const tr = trainer(model, { ...config, warmup: make(model) });
+        const objectives = [0, 1, 2].map(() => tr.step().objective);
+        return { objectives, weights: weights(tr) };
+      };
+      const scoreVariables = (model: DiffusionModel): tf.Variable[] => model.score.parameters.map((p) => p.variable);
+      const plain = run(dsm);
+      const seen: number[] = [];
+      const same = run((model) => ({
+        ...dsm(model),
+        gradients: (x0, iteration, seed) => {
+          seen.push(iteration);
+          return tf.variableGrads(() => dsm(model).loss(x0, iteration, seed), scoreVariables(model));
+        },
+      }));
+      expect(seen).toEqual([0, 1, 2]);
+      expect(same).toEqual(plain);
+      // a source reporting twice the loss and gradients is what the trainer follows
+      const doubled = run((model) => ({
+        ...dsm(model),
+        gradients: (x0, iteration, seed) => {
+          const { value, grads } = tf.variableGrads(() => dsm(model).loss(x0, iteration, seed), scoreVariables(model));
+          const out = tf.tidy(() => ({ value: tf.mul(value, 2) as tf.Scalar, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, 2)])) }));
+          tf.dispose([value, ...Object.values(grads)]);
+          return out;
+        },
+      }));
+      expect(doubled.objectives[0]).toBeCloseTo(2 * (plain.objectives[0] as number), 4);
+      const model = tinyModel();
+      const tr = trainer(model, { ...config, warmup: { ...dsm(model), gradients: (x0, iteration, seed) => tf.variableGrads(() => dsm(model).loss(x0, iteration, seed), scoreVariables(model)) } });
+      tr.step();
+      const before = tf.memory().numTensors;
+      tr.step();
+      expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+    });
+
     it('a non-finite warm-up loss is retried, then named', () => {
       const model = tinyModel();
       const poisoned: ScoreWarmup = { ...dsm(model), data: () => tf.fill([8, 2], Number.NaN) };

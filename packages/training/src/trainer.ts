@@ -16,7 +16,7 @@ import { disposeGradientResult, gradientStrategy, type GradientResult, type Grad
 import type { Ema } from './ema.js';
 import { namedParameters } from './diffflow_parameters.js';
 import { namedOptimizer, type TrainerState } from './named_optimizer.js';
-import { lossAttempt } from './loss_trainer.js';
+import { gradientsAttempt } from './loss_trainer.js';
 import { firstGoodAttempt, type Attempt } from './retry.js';
 
 export { DivergenceError, firstGoodAttempt, type Attempt } from './retry.js';
@@ -75,6 +75,13 @@ export interface ScoreWarmup {
    * keyed by (seed, iteration) so runs replay and resume exactly.
    */
   readonly loss: (x0: tf.Tensor, iteration: number, seed: number) => tf.Scalar;
+  /**
+   * Where the warm-up's loss and gradients come from instead of `tf.variableGrads(loss)` on this
+   * thread: e.g. a data-parallel pool's `ddpmGradientsSync` (@diffflow/adjoint), which must compute
+   * the same loss with the same keys. Returns what `tf.variableGrads` does (the gradients keyed by
+   * the score's variable names; the trainer disposes them). The caller owns the pool.
+   */
+  readonly gradients?: (x0: tf.Tensor, iteration: number, seed: number) => { readonly value: tf.Scalar; readonly grads: tf.NamedTensorMap };
   /** The warm-up's batches, [B', ...D] (default: the trainer's); the trainer disposes them. */
   readonly data?: (iteration: number) => tf.Tensor;
   /** The warm-up's Adam learning rate, StepLR applied as to `lr` (default: the trainer's `lr`). */
@@ -183,12 +190,14 @@ export function createTrainer(model: DiffusionModel, config: TrainerConfig, data
     return { value: { iteration, phase: 'trajectory-kl', steps: grid.length - 1, ...u, ...values, boundPerDim: values.bound / dim } };
   };
 
-  /** One score warm-up iteration: the warm-up loss's gradient in the score's parameters only. */
+  /** One score warm-up iteration: the warm-up loss's gradient in the score's parameters only (from `w.gradients` when given). */
   const warmupAttempt = (attempt: number, w: ScoreWarmup): Attempt<Metrics> => {
     const x0 = (w.data ?? data)(iteration);
     let out: Attempt<{ loss: number; lr: number; gradNorm: number }>;
     try {
-      out = lossAttempt(optimizer, scoreVariables, () => w.loss(x0, iteration, attemptSeed(attempt)), w.lr ?? config.lr, iteration, 'score warm-up loss');
+      const seed = attemptSeed(attempt);
+      const grads = w.gradients === undefined ? tf.variableGrads(() => w.loss(x0, iteration, seed), scoreVariables) : w.gradients(x0, iteration, seed);
+      out = gradientsAttempt(optimizer, grads, w.lr ?? config.lr, iteration, 'score warm-up loss');
     } finally {
       x0.dispose();
     }

@@ -4,10 +4,8 @@
  * in the main thread) and leaves the finished model in the run folder's checkpoint, which the main
  * thread then loads.
  */
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '@diffflow/adjoint';
 import type { ToyName } from '@diffflow/datasets';
 import { DivergenceError } from '@diffflow/training';
 import { ExperimentFailure, type ExperimentError } from '@diffflow/runs';
@@ -97,25 +95,7 @@ export function ddpmPool(data: DdpmWorkerData): DdpmPool {
   };
 }
 
-/** The worker entry next to this module (TypeScript sources need tsx's loader inside the worker). */
+/** The worker entry next to this module, from dist or (through tsx) from sources: @diffflow/adjoint's `startModuleWorker`. */
 function spawn(workerData: DdpmWorkerData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./ddpm_worker.js', here), { workerData });
-  // As in @diffflow/adjoint's dataParallel: Node 20 does not apply `--import tsx` to a worker's entry,
-  // so a one-line bootstrap registers tsx's loader first (and turns source maps off before tfjs loads).
-  const entry = new URL('./ddpm_worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); process.setSourceMapsEnabled(false); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: ['--conditions=source'] });
-}
-
-function tsxApi(): string {
-  const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
-  if (typeof resolve === 'function') {
-    try {
-      return resolve('tsx/esm/api');
-    } catch {
-      // fall through to the package layout
-    }
-  }
-  return pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  return startModuleWorker(import.meta.url, './ddpm_worker', { workerData });
 }

@@ -6,7 +6,7 @@ import { gradientStrategy, modelFromSpec, type DataParallel } from '@diffflow/ad
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { imagePresetDefaults, type ImagesConfig } from './config.js';
 import { imageModel, runGrid } from './model.js';
-import { imageModelSpec, imagesPool, sampleImagesParallel, threadsOf } from './parallel.js';
+import { imageModelSpec, imagesPool, sampleImagesParallel } from './parallel.js';
 import { buildTrainer, sampleImages } from './train.js';
 import { subsetImages, type ImageDataset } from '@diffflow/datasets';
 
@@ -28,11 +28,6 @@ describe('imageModelSpec', () => {
     expect(fromSpec.sde.interval).toEqual(model.sde.interval);
     dispose(model);
     dispose(fromSpec);
-  });
-
-  it('threadsOf: 0 is one per core, n is n', () => {
-    expect(threadsOf(0)).toBeGreaterThanOrEqual(1);
-    expect(threadsOf(3)).toBe(3);
   });
 });
 
@@ -83,6 +78,60 @@ describe('the images model on two threads', () => {
     expect(relativeError(b, a)).toBeLessThan(1e-5);
     expect(new Set(a).size).toBe(3); // three different iterations, not one value repeated
     for (const r of [one, two]) {
+      r.trainer.dispose();
+      dispose(r.model);
+    }
+  }, 120_000);
+
+  // the score warm-up (DDPM's ε-loss, 3 iterations of batch 5: shards of 2 and 3 rows), then the trajectory KL
+  const warm: ImagesConfig = { ...vp, batchSize: 4, steps: '3', switchAt: '', warmup: 3, warmupBatch: 5, warmupLr: 1e-2 };
+  const schedule = { steps: [3], switchAt: [] };
+  const pixels = new Uint8Array(12 * 64).map((_, i) => (i * 53 + 11) % 256);
+  const warmData: ImageDataset = subsetImages({ images: pixels, labels: new Uint8Array(12), n: 12, height: 8, width: 8, channels: 1 } as ImageDataset, [...Array(12).keys()]);
+  const weights = (m: DiffusionModel): number[] => modelFields(m).flatMap((f) => f.parameters.flatMap((p) => Array.from(p.variable.dataSync())));
+
+  it('trains the score warm-up on two threads as on one: the same losses and weights (rel. ≤ 1e-5, float32 summation order), tidy-clean', async () => {
+    const pool = (await imagesPool({ ...warm, strategy: 'adjoint', workers: 2 }, 1)) as DataParallel;
+    pools.push(pool);
+    const one = await buildTrainer(warm, schedule, warmData, '/nonexistent');
+    const two = await buildTrainer(warm, schedule, warmData, '/nonexistent', pool);
+    const initial = weights(one.model);
+    const run = (tr: typeof one.trainer): { phase: string; objective: number }[] => [0, 1, 2, 3].map(() => tr.step()).map((m) => ({ phase: m.phase, objective: m.objective }));
+    const a = run(one.trainer);
+    const b = [two.trainer.step(), two.trainer.step()].map((m) => ({ phase: m.phase, objective: m.objective }));
+    const before = tf.memory().numTensors; // Adam's moments exist from the first step on
+    b.push(...[two.trainer.step()].map((m) => ({ phase: m.phase, objective: m.objective })));
+    expect(tf.memory().numTensors, 'a warm-up step on two threads left tensors behind').toBe(before);
+    b.push(...[two.trainer.step()].map((m) => ({ phase: m.phase, objective: m.objective })));
+    expect(a.map((m) => m.phase)).toEqual(['score-warmup', 'score-warmup', 'score-warmup', 'trajectory-kl']);
+    expect(b.map((m) => m.phase)).toEqual(a.map((m) => m.phase));
+    expect(new Set(a.map((m) => m.objective)).size).toBe(4);
+    expect(relativeError(b.map((m) => m.objective), a.map((m) => m.objective))).toBeLessThan(1e-5);
+    const [wa, wb] = [weights(one.model), weights(two.model)];
+    expect(relativeError(wb, wa)).toBeLessThan(1e-5);
+    expect(relativeError(wb, initial)).toBeGreaterThan(1e-3); // trained, not the initial weights
+    for (const r of [one, two]) {
+      r.trainer.dispose();
+      dispose(r.model);
+    }
+  }, 120_000);
+
+  it('resumes bit-identically on two threads: a trainer restored after 2 warm-up iterations runs iterations 2–4 as the uninterrupted one', async () => {
+    const pool = (await imagesPool({ ...warm, strategy: 'adjoint', workers: 2 }, 1)) as DataParallel;
+    pools.push(pool);
+    const whole = await buildTrainer(warm, schedule, warmData, '/nonexistent', pool);
+    const wholeObjectives = [0, 1, 2, 3, 4].map(() => whole.trainer.step().objective);
+    const first = await buildTrainer(warm, schedule, warmData, '/nonexistent', pool);
+    first.trainer.step();
+    first.trainer.step();
+    const state = first.trainer.state();
+    const second = await buildTrainer(warm, schedule, warmData, '/nonexistent', pool);
+    second.trainer.restore(state);
+    tf.dispose([...state.tensors.values()]);
+    const resumed = [2, 3, 4].map(() => second.trainer.step().objective);
+    expect(resumed).toEqual(wholeObjectives.slice(2));
+    expect(weights(second.model)).toEqual(weights(whole.model));
+    for (const r of [whole, first, second]) {
       r.trainer.dispose();
       dispose(r.model);
     }

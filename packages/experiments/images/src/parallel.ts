@@ -1,6 +1,5 @@
-import { availableParallelism } from 'node:os';
 import type * as tf from '@tensorflow/tfjs-core';
-import { dataParallel, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
+import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
 import type { TimeGrid } from '@diffflow/sde-core';
 import { purposeSeed } from '@diffflow/training';
 import { imageArchitectures, type ImagesConfig } from './config.js';
@@ -25,11 +24,6 @@ export function imageModelSpec(config: Pick<ImagesConfig, 'preset' | 'size' | 'T
   };
 }
 
-/** Threads a `--workers` value means: 0 → one per core, otherwise the value itself (≥ 1). */
-export function threadsOf(workers: number): number {
-  return workers === 0 ? Math.max(1, availableParallelism()) : workers;
-}
-
 /**
  * A pool of `threads − 1` worker replicas of the images model plus this thread's shard, or
  * undefined for one thread (nothing to split). The caller disposes it.
@@ -38,7 +32,7 @@ export async function imagesPool(
   config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed' | 'forward' | 'betaMin' | 'betaMax' | 'workers'> & { readonly strategy: GradientStrategyName },
   channels: number,
 ): Promise<DataParallel | undefined> {
-  const threads = threadsOf(config.workers);
+  const threads = poolThreads(config.workers);
   if (threads <= 1) return undefined;
   return dataParallel({ spec: imageModelSpec(config, channels), strategy: config.strategy, workers: threads - 1 });
 }

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { sampleMarginal } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
@@ -69,14 +70,18 @@ export function gridPng(bytes: Uint8Array, n: number, size: number, channels: nu
 
 /**
  * The score warm-up of forward 'vp' (`warmup` > 0): DDPM's ε-loss of the score U-Net, t ~ U(tMin, T),
- * on batches of `warmupBatch`; undefined otherwise.
+ * on batches of `warmupBatch`; undefined otherwise. With a `pool` (see `imagesPool`) its gradients
+ * are split across the pool's threads (`pool.ddpmGradientsSync`, each shard its rows of the batch's
+ * t and ε).
  */
-export function scoreWarmup(model: ImageModel, config: ImagesConfig, train: ImageDataset): ScoreWarmup | undefined {
+export function scoreWarmup(model: ImageModel, config: ImagesConfig, train: ImageDataset, pool?: DataParallel): ScoreWarmup | undefined {
   const vp = model.vp;
   if (config.warmup === 0 || vp === undefined) return undefined;
+  const loss = { tMin: config.tMin, tMax: config.T } as const;
   return {
     iterations: config.warmup,
-    loss: (x0, iteration, seed) => ddpmLoss(model.nets.score, vp, x0, { seed, iteration, tMin: config.tMin, tMax: config.T }),
+    loss: (x0, iteration, seed) => ddpmLoss(model.nets.score, vp, x0, { seed, iteration, ...loss }),
+    ...(pool === undefined ? {} : { gradients: (x0: tf.Tensor, iteration: number, seed: number) => pool.ddpmGradientsSync(model.nets.score, x0, loss, { seed, iteration }) }),
     data: batchSource(train, config.warmupBatch, purposeSeed(config.seed, 'warmup')),
     lr: config.warmupLr,
   };
@@ -84,11 +89,12 @@ export function scoreWarmup(model: ImageModel, config: ImagesConfig, train: Imag
 
 /**
  * Builds the model and trainer, restoring the checkpoint when resuming. With a `pool` (see
- * `imagesPool`) the trajectory-KL gradients are split across its threads (`pool.gradientsSync`).
+ * `imagesPool`) the score warm-up's and the trajectory-KL gradients are split across its threads
+ * (`pool.ddpmGradientsSync`, `pool.gradientsSync`).
  */
 export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, ckptPath: string, pool?: DataParallel): Promise<{ model: ImageModel; trainer: Trainer }> {
   const model = imageModel(config, train.channels);
-  const warmup = scoreWarmup(model, config, train);
+  const warmup = scoreWarmup(model, config, train, pool);
   const trainer = createTrainer(
     model,
     { ...trainerConfig(config, schedule), ...(warmup === undefined ? {} : { warmup }), ...(pool === undefined ? {} : { gradients: pool.gradientsSync }) },
@@ -107,7 +113,7 @@ export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule,
  * samples.png (EMA weights, N = sampleSteps, Tweedie last step), data.png, summary.json.
  */
 export async function trainImages(config: ImagesConfig, schedule: StepSchedule, data: { train: ImageDataset; heldOut: ImageDataset }, run: RunDir, backend: BackendInfo): Promise<void> {
-  // --workers: the trajectory-KL gradients and the final samples split across threads (one per core by default)
+  // --workers: the score warm-up's and the trajectory-KL gradients and the final samples split across threads (one per core by default)
   const pool = await imagesPool(config, data.train.channels);
   try {
     await trainOn(pool, config, schedule, data, run, backend);
@@ -132,7 +138,7 @@ async function trainOn(
   console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
   console.error(`[images] U-Net (each of drift, score):\n${model.nets.drift.describe()}`);
   console.error(`[images] ${parameterLine(model)}`);
-  console.error(`[images] ${threads === 1 ? 'one thread' : `trajectory KL and samples on ${threads} threads (--workers=1: one)`}`);
+  console.error(`[images] ${threads === 1 ? 'one thread' : `score warm-up, trajectory KL and samples on ${threads} threads (--workers=1: one)`}`);
   console.error(`[images] ${forwardLine(model, config)}`);
   const note = vpGridNote(model, config, schedule);
   if (note !== undefined) console.error(`[images] ${note}`);

@@ -1,5 +1,4 @@
-import { availableParallelism } from 'node:os';
-import { dataParallel, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
+import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
 import type { Normalizer } from '@diffflow/datasets';
 import { purposeSeed, type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
@@ -17,11 +16,6 @@ export function toyModelSpec(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g'
   };
 }
 
-/** Threads a `--workers` value means: 0 → one per core, otherwise the value itself (≥ 1). */
-export function toyThreads(workers: number): number {
-  return workers === 0 ? Math.max(1, availableParallelism()) : workers;
-}
-
 /**
  * A pool of `threads − 1` worker replicas of the toy2d model plus this thread's shard, or
  * undefined for one thread (nothing to split). The caller disposes it.
@@ -29,7 +23,7 @@ export function toyThreads(workers: number): number {
 export async function toyPool(
   config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T' | 'workers'> & { readonly strategy: GradientStrategyName },
 ): Promise<DataParallel | undefined> {
-  const threads = toyThreads(config.workers);
+  const threads = poolThreads(config.workers);
   if (threads <= 1) return undefined;
   return dataParallel({ spec: toyModelSpec(config), strategy: config.strategy, workers: threads - 1 });
 }
