@@ -122,43 +122,42 @@ async function checkChild(job: WorkloadJob, shards: number): Promise<{ flops: nu
   };
 }
 
-function runAnchor(row: Row, iterations: number, steps: number): Promise<Run> {
+/** A child process run to its end: exit code, output, and the 1-minute load average before → after it. */
+interface ChildRun {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+  readonly load: readonly [number, number];
+}
+
+/** Runs `command` with `args` (stdin closed), collecting its stdout and stderr. */
+function runChild(command: string, args: readonly string[]): Promise<ChildRun> {
   const before = load1();
   return new Promise((resolve) => {
-    const child = spawn(PYTHON, [ANCHOR, row.anchor.mode, String(row.anchor.batch), String(iterations), String(steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => {
-      const load = [before, load1()] as const;
-      // torch adjoint B=512 N=30 ms_per_iter=1092.0 loss=1.227 peak_rss_mib=257
-      const m = /ms_per_iter=([\d.]+) loss=(\S+) peak_rss_mib=(\d+)/.exec(out);
-      if (code !== 0 || m === null) resolve({ ok: false, note: `anchor exited ${code}: ${lastLine(err || out)}`, load });
-      else resolve({ ok: true, ms: Number(m[1]), peakRssMiB: Number(m[3]), backend: 'torch (2 threads)', load });
-    });
+    child.on('close', (code) => resolve({ code, out, err, load: [before, load1()] }));
   });
 }
 
+async function runAnchor(row: Row, iterations: number, steps: number): Promise<Run> {
+  const { code, out, err, load } = await runChild(PYTHON, [ANCHOR, row.anchor.mode, String(row.anchor.batch), String(iterations), String(steps)]);
+  // torch adjoint B=512 N=30 ms_per_iter=1092.0 loss=1.227 peak_rss_mib=257
+  const m = /ms_per_iter=([\d.]+) loss=(\S+) peak_rss_mib=(\d+)/.exec(out);
+  if (code !== 0 || m === null) return { ok: false, note: `anchor exited ${code}: ${lastLine(err || out)}`, load };
+  return { ok: true, ms: Number(m[1]), peakRssMiB: Number(m[3]), backend: 'torch (2 threads)', load };
+}
+
 /** Runs this script as a child with one JSON request; resolves with the JSON line it prints. */
-function spawnSelf<T>(request: unknown): Promise<{ value?: T; note?: string; load: readonly [number, number] }> {
-  const before = load1();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => {
-      const load = [before, load1()] as const;
-      const line = out.split('\n').find((l) => l.startsWith('{"reply"'));
-      if (line === undefined) resolve({ note: `exited ${code}: ${lastLine(err)}`, load });
-      else {
-        const { reply, error } = JSON.parse(line) as { reply: T | null; error?: string };
-        resolve(reply === null ? { note: error ?? 'failed', load } : { value: reply, load });
-      }
-    });
-  });
+async function spawnSelf<T>(request: unknown): Promise<{ value?: T; note?: string; load: readonly [number, number] }> {
+  const { code, out, err, load } = await runChild(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(request)]);
+  const line = out.split('\n').find((l) => l.startsWith('{"reply"'));
+  if (line === undefined) return { note: `exited ${code}: ${lastLine(err)}`, load };
+  const { reply, error } = JSON.parse(line) as { reply: T | null; error?: string };
+  return reply === null ? { note: error ?? 'failed', load } : { value: reply, load };
 }
 
 async function runOurs(row: Row, iterations: number): Promise<Run> {
