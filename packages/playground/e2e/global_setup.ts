@@ -18,7 +18,7 @@ declare module 'vitest' {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  if (!project.config.include.some((p) => p.includes('e2e')) || process.env['PLAYGROUND_SKIP_E2E'] === '1') return;
+  // Only registered when the end-to-end tests run (vitest.config.ts: not under PLAYGROUND_SKIP_E2E=1, e2e/selection.ts).
   await build({ root, logLevel: 'warn' });
   const isolated = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
   // No config file: no headers, as from any static file server.

@@ -1,12 +1,9 @@
 /**
  * A data set drawn with the mouse: strokes (polylines in data coordinates) → an even point cloud
- * along them → training batches drawn from it with replayable noise.
- *
- * The drawn set is an empirical density: each batch row is a point picked uniformly from the cloud
- * plus isotropic Gaussian jitter of standard deviation `jitter`, so the model learns a smooth
- * band around the strokes instead of memorising the finitely many points.
+ * along them. The cloud is then an empirical density, @diffflow/datasets' `PointCloud` (a point
+ * picked uniformly plus Gaussian jitter, keyed batches: `samplePointCloud`), which the worker trains
+ * on as toy2d's dataset 'points' (worker/model.ts).
  */
-import { replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 
 /** One stroke: points (x, y) in data coordinates, in drawing order. */
 export type Stroke = readonly (readonly [number, number])[];
@@ -40,27 +37,4 @@ export function strokesToPoints(strokes: readonly Stroke[], spacing: number): Fl
     }
   }
   return Float32Array.from(out);
-}
-
-/**
- * A batch from a drawn cloud: row r is cloud point ⌊u_r · n⌋ + jitter · z_r, with u from
- * (seed, 'drawn/pick', iteration, 0) and z from (seed, 'drawn/jitter', iteration, 0), so a batch
- * replays exactly from its key.
- * @param points [n, 2] row-major, n ≥ 1
- * @returns [batch, 2] row-major
- */
-export function drawnBatch(points: Float32Array, batch: number, jitter: number, key: { readonly seed: number; readonly iteration: number }): Float32Array {
-  const n = points.length / 2;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`drawnBatch: points must be [n, 2] with n ≥ 1, got length ${points.length}`);
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`drawnBatch: batch must be an integer ≥ 1, got ${batch}`);
-  if (!(jitter >= 0)) throw new RangeError(`drawnBatch: jitter must be ≥ 0, got ${jitter}`);
-  const u = replayableUniforms(batch, { seed: key.seed, purpose: 'drawn/pick', iteration: key.iteration, step: 0 });
-  const z = replayableNormals(2 * batch, { seed: key.seed, purpose: 'drawn/jitter', iteration: key.iteration, step: 0 });
-  const out = new Float32Array(2 * batch);
-  for (let r = 0; r < batch; r++) {
-    const i = Math.min(n - 1, Math.floor((u[r] as number) * n));
-    out[2 * r] = (points[2 * i] as number) + jitter * (z[2 * r] as number);
-    out[2 * r + 1] = (points[2 * i + 1] as number) + jitter * (z[2 * r + 1] as number);
-  }
-  return out;
 }

@@ -1,10 +1,17 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '@diffflow/runs/checkpoint';
-import { resolveConfig } from '@diffflow/runs';
-import { Toy2dConfig, toy2dDefaults } from '../../../experiments/toy2d/src/config.js';
-import { checkpointBytes, createSession, diffflowSamples, disposeSession, sessionFromCheckpoint, toy2dConfigOf, type PlaygroundSettings } from './model.js';
+import { fixedGrid } from '@diffflow/sde-core';
+import { probabilityFlowNll } from '@diffflow/likelihood';
+import { pointCloud, pointCloudLogDensity, samplePointCloud } from '@diffflow/datasets/toy2d';
+import { purposeSeed } from '@diffflow/training';
+import { normalizerLogDet, resolveToy2dConfig, toy2dDefaults } from '@diffflow/experiment-toy2d';
+import { repoRoot, runScriptAsync } from '@diffflow/test-utils';
+import { checkpointBytes, createSession, diffflowSamples, disposeSession, DRAWN_JITTER, sessionFromCheckpoint, toy2dConfigOf, type PlaygroundSettings } from './model.js';
 
 const small: PlaygroundSettings = { dataset: 'moons', steps: 3, g: 0.2, T: 0.05, hidden: 8, batch: 16, seed: 4, ddpm: true };
 const sampler = { lambda: 1, steps: 3, n: 64, seed: 4 };
@@ -28,20 +35,47 @@ describe('checkpoints in the CLI format', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("stores the toy2d configuration the CLI's codec decodes, field for field", () => {
-    const stored = toy2dConfigOf(small, 2);
-    const decoded = resolveConfig(Toy2dConfig, toy2dDefaults, stored);
+  it("stores the toy2d configuration the CLI's codec decodes, field for field (a drawing as dataset 'points')", () => {
+    const stored = toy2dConfigOf(small, 'moons', 2);
+    const decoded = resolveToy2dConfig(stored);
     if (E.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
     expect(decoded.right).toEqual(stored);
+    expect(Object.keys(stored).sort()).toEqual(Object.keys(toy2dDefaults).sort());
+    const drawn = toy2dConfigOf({ ...small, dataset: 'drawn' }, pointCloud([0, 1, 2, 3], 0.05), 2);
+    expect(drawn).toMatchObject({ dataset: 'points', points: [[0, 1], [2, 3]], jitter: 0.05 });
+    expect(resolveToy2dConfig(drawn)).toEqual(E.right(drawn));
   });
 
-  it('keeps a drawn cloud in meta.playground and restores it', () => {
+  it("keeps a drawn cloud in the checkpoint's config (toy2d dataset 'points') and restores it", () => {
     const points = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
     const a = createSession({ ...small, dataset: 'drawn', ddpm: false }, points);
-    const b = sessionFromCheckpoint(checkpointBytes(a, 'cpu'), 'drawn.bin');
+    const bytes = checkpointBytes(a, 'cpu');
+    const ckpt = decodeCheckpoint(bytes, 'drawn.bin');
+    if (E.isLeft(ckpt)) throw new Error(ckpt.left.reason);
+    expect(ckpt.right.meta['config']).toMatchObject({ dataset: 'points', jitter: DRAWN_JITTER });
+    expect((ckpt.right.meta['config'] as { points: number[][] }).points.flat()).toEqual(Array.from(points));
+    const b = sessionFromCheckpoint(bytes, 'drawn.bin');
     if (E.isLeft(b)) throw new Error(b.left);
     expect(b.right.points).toEqual(points);
+    expect(b.right.settings.dataset).toBe('drawn');
+    expect(b.right.data).toEqual(a.data);
     expect(b.right.ddpm).toBeNull();
+    disposeSession(a);
+    disposeSession(b.right);
+  });
+
+  it('samples a CLI-trained points run in the page: its cloud and jitter come from config.points and config.jitter', () => {
+    const a = createSession({ ...small, dataset: 'drawn', ddpm: false }, Float32Array.of(0, 0, 1, 1, 2, 0), undefined, 0.2);
+    const ckpt = decodeCheckpoint(checkpointBytes(a, 'cpu'), 'cli.bin');
+    if (E.isLeft(ckpt)) throw new Error(ckpt.left.reason);
+    const { playground: _page, ...meta } = ckpt.right.meta; // what toy2d:train writes: no playground block
+    const b = sessionFromCheckpoint(encodeCheckpoint({ ...ckpt.right, meta }), 'cli.bin');
+    if (E.isLeft(b)) throw new Error(b.left);
+    expect(b.right.settings.dataset).toBe('drawn');
+    expect(b.right.data).toEqual(pointCloud([0, 0, 1, 1, 2, 0], 0.2));
+    expect(diffflowSamples(b.right, sampler).samples).toEqual(diffflowSamples(a, sampler).samples);
+    const noCloud = encodeCheckpoint({ ...ckpt.right, meta: { ...meta, config: { ...(meta['config'] as object), points: [[0, 0]] } } });
+    expect(sessionFromCheckpoint(noCloud, 'c.bin')).toEqual(E.left(expect.stringMatching(/^c\.bin: .*config\.points must hold at least 2 finite \[x, y\] pairs/)));
     disposeSession(a);
     disposeSession(b.right);
   });
@@ -63,4 +97,49 @@ describe('checkpoints in the CLI format', () => {
     expect(sessionFromCheckpoint(missing, 'm.bin')).toEqual(E.left(expect.stringMatching(/^m\.bin: .*ema\/score/)));
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+describe("a drawn set's checkpoint evaluated by toy2d:eval", () => {
+  it('the CLI evaluates the bytes checkpointBytes writes: finite NLL, and the numbers of the library called directly', async () => {
+    // a ring of 48 drawn points, radius 2, and a few training steps
+    const points = Float32Array.from({ length: 96 }, (_, i) => 2 * (i % 2 === 0 ? Math.cos(Math.PI * (i >> 1) / 24) : Math.sin(Math.PI * (i >> 1) / 24)));
+    const settings: PlaygroundSettings = { ...small, dataset: 'drawn', ddpm: false };
+    const session = createSession(settings, points);
+    for (let i = 0; i < 3; i++) session.trainer.step();
+    const dir = mkdtempSync(join(tmpdir(), 'playground-eval-'));
+    const run = join(dir, 'run');
+    mkdirSync(run);
+    writeFileSync(join(run, 'checkpoint.bin'), checkpointBytes(session, 'wasm'));
+    const n = 40;
+    try {
+      const out = join(dir, 'eval');
+      const r = await runScriptAsync(join(repoRoot, 'packages/experiments/toy2d/src/eval_cli.ts'), [`--run=${run}`, `--n=${n}`, '--solver=rk4', '--resolution=8', '--draws=1', `--out=${out}`], { timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/toy2d eval: points \(n = 48\)/);
+      const report = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8'));
+      expect(report).toMatchObject({ dataset: 'points', checkpointIteration: 3, heldOut: { n, cloudPoints: 48, jitter: DRAWN_JITTER } });
+      for (const v of [report.nll.nats, report.negativeElbo.nats, report.dataNll, report.heatmap.massInBox]) expect(Number.isFinite(v), JSON.stringify(report)).toBe(true);
+
+      // the library directly: the session's EMA model on n points of the cloud keyed (purposeSeed(seed, 'test'), 0),
+      // RK4 on the run's grid, moved to data coordinates by the normaliser's log-det
+      const cloud = pointCloud(points, DRAWN_JITTER);
+      const x = samplePointCloud(cloud, n, { seed: purposeSeed(settings.seed, 'test'), iteration: 0 });
+      const grid = fixedGrid({ steps: settings.steps, tMin: toy2dDefaults.tMin, tMax: settings.T, beta: toy2dDefaults.beta });
+      const nll = session.trainer.ema.withAveraged(() => {
+        const y = tf.tensor2d(session.normalizer.normalize(x), [n, 2]);
+        const result = probabilityFlowNll(session.model, y, { grid, solver: 'rk4', trace: { kind: 'exact' } });
+        y.dispose();
+        return result.nll;
+      });
+      const logDet = normalizerLogDet(session.normalizer);
+      const direct = nll.reduce((a, v) => a + v, 0) / n - logDet;
+      // the same float32 computation in another process (wasm both): agreement to 1e-4 nats
+      expect(Math.abs(report.nll.nats - direct)).toBeLessThan(1e-4);
+      expect(Math.abs(report.normalizerLogDet - logDet)).toBeLessThan(1e-6);
+      const dataNll = -pointCloudLogDensity(cloud, x).reduce((a, v) => a + v, 0) / n;
+      expect(report.dataNll).toBeCloseTo(dataNll, 10);
+    } finally {
+      disposeSession(session);
+    }
+  }, 150_000);
 });

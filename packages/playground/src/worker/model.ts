@@ -14,9 +14,8 @@ import { disposeTrajectory, fixedGrid, forwardNoise, simulateForward, vpSchedule
 import { fourierMlp } from '@diffflow/networks';
 import { ddpmAncestralSample, ddpmEpsilonNetworkOptions } from '@diffflow/losses';
 import { logDensityGrid, sampleMarginal } from '@diffflow/likelihood';
-import { sampleToy } from '@diffflow/datasets/toy2d';
-import { decodeNormalizer, fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
-import { drawnBatch } from '../draw/drawing.js';
+import { pointCloud } from '@diffflow/datasets/toy2d';
+import { decodeNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
 import { checkSettings, FIXED_T_MIN, type DatasetChoice, type PlaygroundSettings } from '../settings.js';
 
 export type { DatasetChoice, PlaygroundSettings } from '../settings.js';
@@ -30,7 +29,7 @@ import {
   type TrainerState,
 } from '@diffflow/training';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointTensor } from '@diffflow/runs/checkpoint';
-import { toy2dDefaults, toyBatch, toyModel, toyNormalizer } from '@diffflow/experiment-toy2d/browser';
+import { sampleToy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, type Toy2dData } from '@diffflow/experiment-toy2d/browser';
 
 // ---------------------------------------------------------------------------------------------
 // settings
@@ -46,8 +45,8 @@ const fixed = { tMin: FIXED_T_MIN, beta, flexible, layers, lr, lrDecay, lrDecayE
 /** The DDPM baseline's settings (those of `toy2d:compare`). */
 const ddpmFixed = { betaMin: 0.1, betaMax: 20, K: 1000, lossTMin: 1e-5, lr: 2e-3, lrDecay: 0.5, lrDecayEvery: 2000, clip: 1, ema: 0.995 } as const;
 
-/** Jitter (standard deviation, data coordinates) of a drawn set's training points. */
-export const DRAWN_JITTER = 0.04;
+/** Jitter σ (data coordinates) of a drawn set: each training point is a cloud point + N(0, σ²I) (toy2d's default `jitter`). */
+export const DRAWN_JITTER = toy2dDefaults.jitter;
 
 // ---------------------------------------------------------------------------------------------
 // a session: the models being trained
@@ -56,6 +55,8 @@ export interface Session {
   readonly settings: PlaygroundSettings;
   /** The drawn cloud, [n, 2] in data coordinates (drawn sets only). */
   readonly points: Float32Array | null;
+  /** What is learned: the toy, or the drawn cloud with its jitter (datasets' `PointCloud`, toy2d's dataset 'points'). */
+  readonly data: Toy2dData;
   readonly normalizer: Normalizer;
   readonly model: DiffusionModel;
   readonly trainer: Trainer;
@@ -79,37 +80,28 @@ function trainerConfig(s: PlaygroundSettings): TrainerConfig {
   };
 }
 
-/** Training batch of an iteration in model coordinates: [B, 2]. */
-function batchOf(s: PlaygroundSettings, points: Float32Array | null, normalizer: Normalizer, batch: number, iteration: number): tf.Tensor2D {
-  if (s.dataset === 'drawn') {
-    const raw = drawnBatch(points as Float32Array, batch, DRAWN_JITTER, { seed: s.seed, iteration });
-    return tf.tensor2d(normalizer.normalize(raw), [batch, 2]);
-  }
-  return toyBatch(s.dataset, normalizer, s.seed, batch, iteration);
-}
-
 /** Points of the data set for plots: a fixed draw (purpose 'plot-data'), data coordinates. */
-export function datasetPoints(s: PlaygroundSettings, points: Float32Array | null, n: number): Float32Array {
-  if (s.dataset === 'drawn') return drawnBatch(points as Float32Array, n, DRAWN_JITTER, { seed: purposeSeed(s.seed, 'plot-data'), iteration: 0 });
-  return sampleToy(s.dataset, n, { seed: purposeSeed(s.seed, 'plot-data'), iteration: 0 });
+export function datasetPoints(data: Toy2dData, seed: number, n: number): Float32Array {
+  return sampleToy2dData(data, n, { seed: purposeSeed(seed, 'plot-data'), iteration: 0 });
 }
 
 /**
- * Builds the models of a session: DiffFlow as `toy2d:train` does (toyModel, the toy2d trainer) and,
- * when asked, the DDPM baseline with an ε-network of DiffFlow's two networks' parameter count.
- * @param points the drawn cloud (required when `settings.dataset` is 'drawn')
+ * Builds the models of a session: DiffFlow as `toy2d:train` does (toyModel, the toy2d trainer, its
+ * data stream `toyBatch` and normaliser `toyNormalizer` — for a drawing those of toy2d's dataset
+ * 'points') and, when asked, the DDPM baseline with an ε-network of DiffFlow's two networks'
+ * parameter count.
+ * @param points the drawn cloud, [n, 2] with n ≥ 2 (required when `settings.dataset` is 'drawn')
+ * @param jitter σ of the drawn cloud's jitter (a CLI run's `jitter` when restored from one)
  */
-export function createSession(settings: PlaygroundSettings, points: Float32Array | null, restored?: Normalizer): Session {
+export function createSession(settings: PlaygroundSettings, points: Float32Array | null, restored?: Normalizer, jitter: number = DRAWN_JITTER): Session {
   const problem = checkSettings(settings);
   if (problem !== null) throw new RangeError(problem);
   if (settings.dataset === 'drawn' && (points === null || points.length < 4)) throw new RangeError('a drawn data set needs at least 2 points');
-  const normalizer =
-    restored ??
-    (settings.dataset === 'drawn'
-      ? fitNormalizer(datasetPoints(settings, points, 20_000), 2)
-      : toyNormalizer(settings.dataset, settings.seed));
+  const data: Toy2dData = settings.dataset === 'drawn' ? pointCloud(points as Float32Array, jitter) : settings.dataset;
+  const normalizer = restored ?? toyNormalizer(data, settings.seed);
   const model = toyModel({ hidden: settings.hidden, layers: fixed.layers, g: settings.g, seed: settings.seed, T: settings.T });
-  const trainer = createTrainer(model, trainerConfig(settings), (it) => batchOf(settings, points, normalizer, settings.batch, it));
+  const batchOf = (it: number): tf.Tensor2D => toyBatch(data, normalizer, settings.seed, settings.batch, it);
+  const trainer = createTrainer(model, trainerConfig(settings), batchOf);
   let ddpm: Session['ddpm'] = null;
   if (settings.ddpm) {
     const schedule = vpSchedule({ betaMin: ddpmFixed.betaMin, betaMax: ddpmFixed.betaMax, steps: ddpmFixed.K });
@@ -128,11 +120,11 @@ export function createSession(settings: PlaygroundSettings, points: Float32Array
         time: 'continuous',
         maxRetries: fixed.maxRetries,
       },
-      (it) => batchOf(settings, points, normalizer, settings.batch, it),
+      batchOf,
     );
     ddpm = { trainer: ddpmTrainer, schedule };
   }
-  return { settings, points, normalizer, model, trainer, ddpm, plotData: datasetPoints(settings, points, 1500) };
+  return { settings, points, data, normalizer, model, trainer, ddpm, plotData: datasetPoints(data, settings.seed, 1500) };
 }
 
 export function disposeSession(s: Session): void {
@@ -266,12 +258,21 @@ export function logDensityPicture(s: Session, bounds: readonly [number, number, 
 // ---------------------------------------------------------------------------------------------
 // checkpoints in the CLI's format
 
-/** The toy2d configuration a checkpoint stores, field for field what `toy2d:train` writes (its defaults where the page has no setting). */
-export function toy2dConfigOf(s: PlaygroundSettings, iteration: number): Record<string, unknown> {
+/**
+ * The toy2d configuration a checkpoint stores, field for field what `toy2d:train` writes (its
+ * defaults where the page has no setting). A drawing is toy2d's dataset 'points' with the cloud in
+ * `points` ([[x, y], …]) and its `jitter`, so `toy2d:eval` and `toy2d:sample` evaluate and sample it.
+ */
+export function toy2dConfigOf(s: PlaygroundSettings, data: Toy2dData, iteration: number): Record<string, unknown> {
+  const cloud = typeof data === 'string' ? null : data;
+  const points: [number, number][] = [];
+  if (cloud !== null) for (let i = 0; i < cloud.points.length; i += 2) points.push([cloud.points[i] as number, cloud.points[i + 1] as number]);
   return {
     ...toy2dDefaults,
     ...fixed,
-    dataset: s.dataset,
+    dataset: cloud === null ? s.dataset : 'points',
+    points,
+    jitter: cloud?.jitter ?? toy2dDefaults.jitter,
     iters: Math.max(1, iteration),
     batchSize: s.batch,
     steps: s.steps,
@@ -279,7 +280,7 @@ export function toy2dConfigOf(s: PlaygroundSettings, iteration: number): Record<
     g: s.g,
     hidden: s.hidden,
     seed: s.seed,
-    out: `runs/playground-${s.dataset}-seed${s.seed}`,
+    out: `runs/playground-${cloud === null ? s.dataset : 'points'}-seed${s.seed}`,
     resume: false,
   };
 }
@@ -294,19 +295,20 @@ const tensorsOf = (state: TrainerState, prefix: string): Record<string, Checkpoi
 /**
  * The session as a checkpoint file, the bytes `toy2d:train` would write at this iteration:
  * meta {config, normalizer, backend, iteration, adamStep, emaUpdates} and tensors 'param/…',
- * 'adam/m/…', 'adam/v/…', 'ema/…'. The page adds meta.playground (settings, the drawn cloud) and
- * the DDPM baseline's state under 'ddpm/…' (which the CLI ignores).
+ * 'adam/m/…', 'adam/v/…', 'ema/…'; a drawn cloud travels in config.points (toy2d's dataset 'points').
+ * The page adds meta.playground (its settings) and the DDPM baseline's state under 'ddpm/…' (which
+ * the CLI ignores).
  */
 export function checkpointBytes(s: Session, backend: string): Uint8Array {
   const state = s.trainer.state();
   const meta: Record<string, unknown> = {
-    config: toy2dConfigOf(s.settings, state.iteration),
+    config: toy2dConfigOf(s.settings, s.data, state.iteration),
     normalizer: s.normalizer.toJSON(),
     backend,
     iteration: state.iteration,
     adamStep: state.adamStep,
     emaUpdates: state.emaUpdates,
-    playground: { settings: s.settings, points: s.points === null ? null : Array.from(s.points) },
+    playground: { settings: s.settings },
   };
   const tensors = tensorsOf(state, '');
   if (s.ddpm !== null) {
@@ -323,15 +325,25 @@ const count = (meta: Record<string, unknown>, key: string): number | string => {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : `meta.${key} must be an integer ≥ 0, got ${JSON.stringify(v)}`;
 };
 
-/** The page's settings of a checkpoint's meta: its playground block, or its toy2d config (a CLI run). */
-function settingsOf(meta: Record<string, unknown>): E.Either<string, { settings: PlaygroundSettings; points: Float32Array | null }> {
-  const pg = meta['playground'] as { settings?: PlaygroundSettings; points?: number[] | null } | undefined;
+/** A stored cloud as row-major values: config.points pairs [[x, y], …] (or the flat list page files had before). */
+function cloudValues(raw: unknown): number[] | null {
+  if (!Array.isArray(raw)) return null;
+  const flat = raw.every((p) => Array.isArray(p) && p.length === 2) ? (raw as unknown[][]).flat() : raw;
+  return flat.length >= 4 && flat.length % 2 === 0 && flat.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (flat as number[]) : null;
+}
+
+/**
+ * The page's settings of a checkpoint's meta: its playground block, or its toy2d config (a CLI run;
+ * toy2d's dataset 'points' is the page's drawing, its cloud and jitter from config.points and config.jitter).
+ */
+function settingsOf(meta: Record<string, unknown>): E.Either<string, { settings: PlaygroundSettings; points: Float32Array | null; jitter: number }> {
+  const pg = meta['playground'] as { settings?: PlaygroundSettings; points?: unknown } | undefined;
   const config = meta['config'] as Record<string, unknown> | undefined;
   if (typeof config !== 'object' || config === null) return E.left('it has no toy2d config (meta.config)');
   const num = (k: string): number => (typeof config[k] === 'number' ? (config[k] as number) : Number.NaN);
   if (num('layers') !== fixed.layers) return E.left(`its networks have ${String(config['layers'])} hidden layers; the page builds ${fixed.layers}`);
   const settings: PlaygroundSettings = {
-    dataset: (pg?.settings?.dataset ?? config['dataset']) as DatasetChoice,
+    dataset: (pg?.settings?.dataset ?? (config['dataset'] === 'points' ? 'drawn' : config['dataset'])) as DatasetChoice,
     steps: num('steps'),
     g: num('g'),
     T: num('T'),
@@ -342,10 +354,12 @@ function settingsOf(meta: Record<string, unknown>): E.Either<string, { settings:
   };
   const problem = checkSettings(settings);
   if (problem !== null) return E.left(`its config does not fit the page: ${problem}`);
-  if (settings.dataset !== 'drawn') return E.right({ settings, points: null });
-  const pts = pg?.points;
-  if (!Array.isArray(pts) || pts.length < 4 || pts.length % 2 !== 0 || !pts.every(Number.isFinite)) return E.left('it is a drawn data set without valid meta.playground.points');
-  return E.right({ settings, points: Float32Array.from(pts) });
+  const jitter = config['jitter'] === undefined ? DRAWN_JITTER : num('jitter');
+  if (settings.dataset !== 'drawn') return E.right({ settings, points: null, jitter });
+  const values = cloudValues(config['points']) ?? cloudValues(pg?.points);
+  if (values === null) return E.left('it is a drawn data set (toy2d dataset \'points\') without a valid cloud: config.points must hold at least 2 finite [x, y] pairs');
+  if (!(jitter > 0) || !Number.isFinite(jitter)) return E.left(`its config.jitter must be a finite number > 0, got ${String(config['jitter'])}`);
+  return E.right({ settings, points: Float32Array.from(values), jitter });
 }
 
 /** Restores a trainer from checkpoint tensors under `prefix` (names as in `TrainerState`). */
@@ -378,8 +392,8 @@ export function sessionFromCheckpoint(bytes: Uint8Array, name: string): E.Either
   if (E.isLeft(parsed)) return E.left(`${name}: ${parsed.left}`);
   const normalizer = decodeNormalizer(ckpt.meta['normalizer'], name);
   if (E.isLeft(normalizer)) return E.left(`${name}: its normalizer is invalid`);
-  const { settings, points } = parsed.right;
-  const session = createSession(settings, points, normalizer.right);
+  const { settings, points, jitter } = parsed.right;
+  const session = createSession(settings, points, normalizer.right, jitter);
   const failed =
     restoreTrainer(session.trainer, ckpt, ckpt.meta, '') ??
     (session.ddpm !== null ? restoreTrainer(session.ddpm.trainer, ckpt, ckpt.meta['ddpm'] as Record<string, unknown>, 'ddpm/') : null);
