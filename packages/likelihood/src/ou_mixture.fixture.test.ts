@@ -1,18 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { ouMixture } from './ou_mixture.fixture.js';
+import { threeGaussians2d } from './ou_mixture.fixture.js';
 
 // The analytic fixture is the ground truth of the other tests, so it is checked first.
-const mixture = ouMixture({
-  rate: 1,
-  g: Math.SQRT2,
-  components: [
-    { weight: 0.5, mean: [1.5, 0], cov: [[0.1, 0.05], [0.05, 0.2]] },
-    { weight: 0.3, mean: [-1, 1], cov: [[0.3, 0], [0, 0.05]] },
-    { weight: 0.2, mean: [0, -1.5], cov: [[0.15, -0.04], [-0.04, 0.1]] },
-  ],
-});
+const mixture = threeGaussians2d();
 const points = [
   [0.3, -0.2],
   [1.4, 0.1],

@@ -259,3 +259,20 @@ export function ouMixture(options: { rate: number; g: number; components: readon
     moments,
   };
 }
+
+/**
+ * A 2-D mixture of three Gaussians (weights 0.5 / 0.3 / 0.2, correlated covariances of both signs)
+ * under the OU process dx = −x dt + √2 dw, whose stationary law is the N(0, I) prior: the
+ * multi-modal case shared by the fixture's own test and probabilityFlowNll's.
+ */
+export function threeGaussians2d(): OuMixture {
+  return ouMixture({
+    rate: 1,
+    g: Math.SQRT2,
+    components: [
+      { weight: 0.5, mean: [1.5, 0], cov: [[0.1, 0.05], [0.05, 0.2]] },
+      { weight: 0.3, mean: [-1, 1], cov: [[0.3, 0], [0, 0.05]] },
+      { weight: 0.2, mean: [0, -1.5], cov: [[0.15, -0.04], [-0.04, 0.1]] },
+    ],
+  });
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
 import { fixedGrid } from '@diffflow/sde-core';
-import { ouMixture } from './ou_mixture.fixture.js';
+import { ouMixture, threeGaussians2d } from './ou_mixture.fixture.js';
 import { probabilityFlowNll, standardNormalLogDensity, type NllOptions } from './probability_flow_nll.js';
 import { summarizeNll } from './units.js';
 
@@ -12,15 +12,7 @@ const gauss3 = ouMixture({
   g: Math.SQRT2,
   components: [{ weight: 1, mean: [0.8, -0.5, 1.2], cov: [[0.3, 0.1, 0.05], [0.1, 0.2, -0.05], [0.05, -0.05, 0.4]] }],
 });
-const mixture = ouMixture({
-  rate: 1,
-  g: Math.SQRT2,
-  components: [
-    { weight: 0.5, mean: [1.5, 0], cov: [[0.1, 0.05], [0.05, 0.2]] },
-    { weight: 0.3, mean: [-1, 1], cov: [[0.3, 0], [0, 0.05]] },
-    { weight: 0.2, mean: [0, -1.5], cov: [[0.15, -0.04], [-0.04, 0.1]] },
-  ],
-});
+const mixture = threeGaussians2d();
 
 /** Largest |log p from the ODE − closed-form log p_{t0}| over the rows. */
 function maxError(m: ReturnType<typeof ouMixture>, x: tf.Tensor, t0: number, options: NllOptions): { err: number; nfe: number } {
