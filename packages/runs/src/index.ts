@@ -2,8 +2,9 @@
  * @diffflow/runs: what an experiment run leaves on disk and how a command is driven — the run
  * folder, checkpoints (the byte format alone, browser-safe, is `@diffflow/runs/checkpoint`),
  * .npy arrays, PNG figures, the progress bar, strict config decoding with the command-line flags
- * derived from the schema, atomic writes, the training loop with a run folder, and the one CLI
- * runner that owns exit codes (2 bad input, 3 divergence).
+ * derived from the schema, atomic writes, the training loop with a run folder, a trained run's
+ * held-out evaluation (EMA model, probability-flow NLL and negative ELBO in the data's coordinates),
+ * and the one CLI runner that owns exit codes (2 bad input, 3 divergence).
  */
 export {
   configInvalid,
