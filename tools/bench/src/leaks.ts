@@ -40,9 +40,8 @@ import { runInNewContext } from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { negativeElbo, probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
-import { sampleToy } from '@diffflow/datasets';
 import { createTrainer, disposeModel, purposeSeed } from '@diffflow/training';
-import { toy2dDefaults, toyBatch, toyModel, toyNormalizer, trainerConfig, type Toy2dConfig } from '@diffflow/experiment-toy2d';
+import { heldOutPoints, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, trainerConfig, type Toy2dConfig } from '@diffflow/experiment-toy2d';
 
 const MIB = 1024 * 1024;
 
@@ -261,10 +260,11 @@ async function main(): Promise<void> {
     iters: options.iters,
     out: '',
   };
-  const normalizer = toyNormalizer(config.dataset, config.seed);
+  const data = toy2dData(config);
+  const normalizer = toyNormalizer(data, config.seed);
   const initialTensors = tf.memory().numTensors;
   const model = toyModel(config);
-  const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(config.dataset, normalizer, config.seed, config.batchSize, it));
+  const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(data, normalizer, config.seed, config.batchSize, it));
   process.stderr.write(
     `[leaks] ${backend.name}; toy2d ${config.dataset}, 2 × fourierMlp ${config.layers}×${config.hidden} (${model.sde.drift.parameterCount + model.score.parameterCount} parameters), ` +
       `B = ${config.batchSize}, N = ${config.steps}, ${config.strategy}; ${options.iters} iterations, then ${options.rounds} rounds each of sampling and likelihood\n`,
@@ -308,7 +308,7 @@ async function main(): Promise<void> {
   process.stderr.write(`[leaks] sampling done (${samples[samples.length - 1]!.seconds.toFixed(0)} s)\n`);
 
   // 3. likelihood with the EMA weights, on held-out points (the eval's draw)
-  const raw = sampleToy(config.dataset, options.nllPoints, { seed: purposeSeed(config.seed, 'test'), iteration: 0 });
+  const raw = heldOutPoints(data, config.seed, options.nllPoints);
   const heldOut = tf.tensor2d(normalizer.normalize(raw), [options.nllPoints, 2]);
   const quarter = tf.slice(heldOut, [0, 0], [Math.max(1, Math.floor(options.nllPoints / 4)), 2]);
   const beforeLikelihood = tf.memory().numTensors;
