@@ -1,17 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@diffflow/test-utils';
 import { isTempFileName, tempPathFor, writeFileAtomic } from './atomic.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'diffflow-atomic-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = suiteTempDir('diffflow-atomic-');
 
 describe('writeFileAtomic', () => {
   it('writes text, bytes and ArrayBuffers, replacing an existing file, and leaves no temporary file', async () => {

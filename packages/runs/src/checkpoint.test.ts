@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks } from '@diffflow/test-utils';
+import { describe, expect, it } from 'vitest';
+import { expectNoLeaks, suiteTempDir } from '@diffflow/test-utils';
 import { tempPathFor } from './atomic.js';
 import {
   assignTensors,
@@ -20,13 +19,7 @@ import {
 } from './checkpoint.js';
 import type { ExperimentError } from './errors.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'diffflow-ckpt-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = suiteTempDir('diffflow-ckpt-');
 
 const ok = <A>(r: E.Either<ExperimentError, A>): A => {
   if (E.isLeft(r)) throw new Error(`expected a value, got ${JSON.stringify(r.left)}`);

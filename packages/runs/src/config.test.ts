@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@diffflow/test-utils';
 import {
   decodeStrict,
   describeCodec,
@@ -270,13 +270,7 @@ describe('flagsOf', () => {
 });
 
 describe('--config files', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'diffflow-config-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = suiteTempDir('diffflow-config-');
 
   it('parseCommandLine returns the --config path apart from the overrides', () => {
     expect(right(parseCommandLine(['--config', 'a.json', '--iters=2'], fields))).toEqual({ overrides: { iters: 2 }, configPath: 'a.json' });

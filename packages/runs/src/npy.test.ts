@@ -1,19 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@diffflow/test-utils';
 import { decodeNpyArray, encodeNpyArray, formatDatasetError, type NpyTypedArrayFile } from '@diffflow/datasets';
 import { readNpy, writeNpy } from './npy.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'diffflow-npy-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = suiteTempDir('diffflow-npy-');
 
 const ok = <A>(r: E.Either<unknown, A>): A => {
   if (E.isLeft(r)) throw new Error(`expected a value, got ${JSON.stringify(r.left)}`);

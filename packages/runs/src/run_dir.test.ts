@@ -1,20 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteTempDir } from '@diffflow/test-utils';
 import type { ExperimentError } from './errors.js';
 import { readNpy } from './npy.js';
 import { configDifference, openRunDir, type RunDir } from './run_dir.js';
 
-let root: string;
+const root = suiteTempDir('diffflow-rundir-');
 let count = 0;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'diffflow-rundir-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
 const fresh = () => join(root, `run${count++}`);
 
 const ok = <A>(r: E.Either<ExperimentError, A>): A => {

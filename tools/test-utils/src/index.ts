@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 
 export { repoRoot, SOURCE_NODE_ARGS, runScript, runScriptAsync, runProcess } from './cli.js';
 export type { Ran, RunOptions } from './cli.js';
+export { suiteTempDir } from './temp_dir.js';
 
 /**
  * Runs `fn` and asserts that it leaves `tf.memory().numTensors` unchanged, once its returned
