@@ -1,3 +1,4 @@
+import type { Tensor } from '@tensorflow/tfjs-core';
 import type { DiffusionModel, TimeGrid } from '@diffflow/sde-core';
 import { checkInteger } from './checks.js';
 import { bitsPerDimOffset, checkScaling, dequantize, readImages, type ImageData, type ImageScaling } from './dequantization.js';
@@ -47,17 +48,12 @@ export function imageBitsPerDim(model: DiffusionModel, images: ImageData, option
   const sum = new Float64Array(n);
   let nfe = 0;
   let dim = 1;
-  for (let repeat = 0; repeat < repeats; repeat++) {
-    const x = dequantize(pixels, shape, { scaling: options.scaling, seed: options.seed, repeat });
-    try {
-      const result = probabilityFlowNll(model, x, { ...options, pass: repeat });
-      dim = result.dim;
-      nfe += result.nfe;
-      for (let i = 0; i < n; i++) sum[i] = (sum[i] as number) + (result.nll[i] as number) / (dim * Math.LN2) + offset;
-    } finally {
-      x.dispose();
-    }
-  }
+  forEachDequantization(pixels, shape, options, repeats, (x, repeat) => {
+    const result = probabilityFlowNll(model, x, { ...options, pass: repeat });
+    dim = result.dim;
+    nfe += result.nfe;
+    for (let i = 0; i < n; i++) sum[i] = (sum[i] as number) + (result.nll[i] as number) / (dim * Math.LN2) + offset;
+  });
   const perImage = Float32Array.from(sum, (v) => v / repeats);
   const mean = sum.reduce((a, b) => a + b, 0) / (n * repeats);
   const sd = n > 1 ? Math.sqrt(perImage.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : Number.NaN;
@@ -101,15 +97,32 @@ export function imageNegativeElboBitsPerDim(model: DiffusionModel, images: Image
   const offset = bitsPerDimOffset(options.scaling);
   let total = 0;
   let dim = 1;
+  forEachDequantization(pixels, shape, options, repeats, (x, repeat) => {
+    const r = negativeElbo(model, x, options.grid, { seed: options.seed, pass: repeat, draws: options.draws, batchSize: options.batchSize });
+    dim = r.dim;
+    total += r.bitsPerDim + offset;
+  });
+  return { bitsPerDim: total / repeats, offset, dim };
+}
+
+/**
+ * Runs `pass(x, repeat)` on each of `repeats` dequantisations x = a(k + u)/256 + b of the pixels
+ * (fresh u per repeat, keyed by `seed`), disposing each x after its pass: the average over
+ * dequantisation noise both image measures take.
+ */
+function forEachDequantization(
+  pixels: ArrayLike<number>,
+  shape: readonly number[],
+  options: { readonly scaling: ImageScaling; readonly seed: number },
+  repeats: number,
+  pass: (x: Tensor, repeat: number) => void,
+): void {
   for (let repeat = 0; repeat < repeats; repeat++) {
     const x = dequantize(pixels, shape, { scaling: options.scaling, seed: options.seed, repeat });
     try {
-      const r = negativeElbo(model, x, options.grid, { seed: options.seed, pass: repeat, draws: options.draws, batchSize: options.batchSize });
-      dim = r.dim;
-      total += r.bitsPerDim + offset;
+      pass(x, repeat);
     } finally {
       x.dispose();
     }
   }
-  return { bitsPerDim: total / repeats, offset, dim };
 }
