@@ -1,0 +1,32 @@
+/**
+ * @diffflow/metrics: sample quality of generated images — a LeNet-style classifier on tfjs-core
+ * (trained by the project, saved as a versioned artifact), the Fréchet distance between the
+ * Gaussians of its penultimate-layer features ("FD-LeNet", float64) and class coverage.
+ * FD-LeNet is not Inception FID: its values are not comparable to published FIDs.
+ */
+export { gaussianStats } from './gaussian_stats.js';
+export type { FeatureMatrix, GaussianStats } from './gaussian_stats.js';
+export { frechetDistance } from './frechet.js';
+export { lenet, lenetArchitecture, lenetPresets, checkArchitecture } from './lenet.js';
+export type { LeNet, LeNetArchitecture, LeNetOutput } from './lenet.js';
+export { imageBatch, imageRows, imageCount, checkImagesFor } from './images.js';
+export type { ClassifierImages, LabelledImages, ImagesInput } from './images.js';
+export { trainClassifier, crossEntropy } from './train_classifier.js';
+export type { ClassifierTrainingOptions, ClassifierTrainingResult, EpochReport } from './train_classifier.js';
+export { classifierFeatures, classifierAccuracy } from './classifier_features.js';
+export type { ClassifierOutputs, BatchOptions } from './classifier_features.js';
+export {
+  CLASSIFIER_FORMAT,
+  CLASSIFIER_FORMAT_VERSION,
+  CLASSIFIER_FILES,
+  encodeClassifier,
+  decodeClassifier,
+  saveClassifier,
+  loadClassifier,
+  formatClassifierFileError,
+} from './classifier_file.js';
+export type { ClassifierInfo, ClassifierFileError, ClassifierFileMissing, ClassifierFileMalformed, LoadedClassifier } from './classifier_file.js';
+export { classCoverage } from './coverage.js';
+export type { ClassCoverage } from './coverage.js';
+export { featureStats, sampleQuality } from './sample_quality.js';
+export type { FeatureStats, SampleQuality } from './sample_quality.js';
