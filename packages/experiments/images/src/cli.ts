@@ -1,5 +1,5 @@
 /**
- * images command line: `train`, `sample`, `eval` (Nx targets images:train, images:sample, images:eval).
+ * images command line: `train`, `sample`, `eval`, `classifier` (Nx targets images:train, images:sample, images:eval, images:classifier).
  * Every bad flag or file → one `error:` line naming it and what is allowed, exit code 2 (the runs
  * package's `runCli`); `--dryRun` prints the decoded configuration and stops.
  */
@@ -10,6 +10,7 @@ import { loadImageSplits } from './model.js';
 import { trainImages } from './train.js';
 import { SampleFlags, sampleImagesCommand } from './sample.js';
 import { EvalFlags, evalImagesCommand } from './eval.js';
+import { ClassifierFlags, classifierCommand } from './classifier.js';
 
 await runCli(
   commands(
@@ -40,6 +41,13 @@ await runCli(
         if (dryRun) return printDryRun('images eval', flags, flagsOf(EvalFlags));
         await selectBackend();
         await evalImagesCommand(flags);
+      },
+      classifier: async (args) => {
+        const { dryRun, argv } = takeDryRun(args);
+        const flags = orThrowSync(parseFlags(argv, ClassifierFlags));
+        if (dryRun) return printDryRun('images classifier', flags, flagsOf(ClassifierFlags));
+        await selectBackend();
+        await classifierCommand(flags);
       },
     },
     'images',

@@ -1,10 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
-import { fail, intAtLeast, numberAbove, oneOf, openRunDir, orThrow } from '@diffflow/runs';
+import { configInvalid, fail, intAtLeast, numberAbove, oneOf, openRunDir, orThrow } from '@diffflow/runs';
 import { loadImageSplits, runGrid, seededSubset } from './model.js';
 import { disposeModel, purposeSeed } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
+import { imagesPool, sampleImagesParallel } from './parallel.js';
+import { sampleImages } from './train.js';
+import { classifierCommandFor, classifierDir, FD_LENET_NOTE, fdLenet, fdReference, hasClassifier, loadImagesClassifier, type FdLenetReport } from './classifier.js';
 
 /** The flags of `images eval`, every one optional (defaults below or from the run), each checked against its range. */
 export const EvalFlags = t.exact(
@@ -33,6 +36,13 @@ export const EvalFlags = t.exact(
     seed: intAtLeast(0),
     /** Output folder; default `<run>/eval-…` named by the options. */
     out: t.string,
+    /**
+     * FD-LeNet: samples drawn from the run (its sampleSteps, λ = 1, Tweedie last step, the same
+     * keys as `images sample --seed`) and scored against the held-out images. Default 500; 0 skips it.
+     */
+    fdSamples: intAtLeast(0),
+    /** The classifier folder (default: the run's split's, `runs/classifiers/lenet-<data>-v1`; when that is missing FD-LeNet is skipped with a note). */
+    classifier: t.string,
   }),
 );
 export type EvalFlags = t.TypeOf<typeof EvalFlags>;
@@ -42,6 +52,9 @@ export interface ImagesEvalResult {
   readonly images: number;
   readonly ode: { readonly bitsPerDim: number; readonly standardError: number; readonly nfe: number; readonly seconds: number };
   readonly elbo: { readonly bitsPerDim: number; readonly steps: number; readonly draws: number; readonly seconds: number };
+  /** FD-LeNet of `fdSamples` samples vs the held-out images, its floor and class coverage; null when skipped (`fdLenetSkipped` says why). */
+  readonly fdLenet: (FdLenetReport & { readonly steps: number; readonly lambda: number; readonly classifier: string; readonly classifierHeldOutAccuracy: number; readonly seconds: number; readonly note: string }) | null;
+  readonly fdLenetSkipped?: string;
 }
 
 /**
@@ -55,6 +68,10 @@ export interface ImagesEvalResult {
  *   (default: the N the run ended training with).
  * Both fixed grids are uniform in t^β with β = --gridBeta (default: the run's grid exponent); β < 1
  * puts more points near t_0, where the score and the ODE change fastest.
+ * - FD-LeNet (unless --fdSamples=0): --fdSamples samples (default 500) at the run's sampleSteps,
+ *   λ = 1, against all held-out images, in the features of the split's classifier (`images
+ *   classifier`), with the floor (as many training images against the same held-out images) and
+ *   the class coverage of the samples. Not the paper's Inception FID; not comparable to it.
  * Writes eval.json into --out (default `<run>/eval-…`).
  */
 export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
@@ -67,8 +84,19 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
   const batch = flags.batchSize ?? 32;
   const rtol = flags.rtol ?? 1e-3;
   const atol = flags.atol ?? 1e-3;
+  const fdSamples = flags.fdSamples ?? 500;
+  if (fdSamples === 1) return fail(configInvalid('--fdSamples', 'must be 0 (skip FD-LeNet) or at least 2 (a covariance needs two samples), got 1'));
   const run = await loadTrainedRun(runPath);
   const { config } = run;
+  // the classifier is checked before any long computation: a bad file fails at once, naming it
+  const classifierPath = flags.classifier ?? classifierDir(config);
+  const fdSkipped =
+    fdSamples === 0
+      ? '--fdSamples=0'
+      : flags.classifier === undefined && !hasClassifier(classifierPath)
+        ? `no classifier at ${classifierPath}; make it with: ${classifierCommandFor(config)}`
+        : undefined;
+  const lenetClassifier = fdSkipped === undefined ? await loadImagesClassifier(config, classifierPath) : undefined;
   const finalSteps = run.schedule.steps[run.schedule.switchAt.filter((s) => s <= Math.max(0, run.iteration - 1)).length] as number;
   const odeSteps = flags.odeSteps ?? config.sampleSteps;
   const elboSteps = flags.elboSteps ?? finalSteps;
@@ -85,6 +113,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
   const loaded = await loadImageSplits(config)();
   if (E.isLeft(loaded)) {
     disposeModel(run.model);
+    lenetClassifier?.classifier.dispose();
     return fail(loaded.left);
   }
   // a seeded subset of the held-out split (the embedded MNIST digits are grouped by class)
@@ -117,11 +146,39 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
   });
   const elboSeconds = (performance.now() - elboStart) / 1000;
   console.error(`[images] negative ELBO (N = ${elboSteps}): ≤ ${elbo.bitsPerDim.toFixed(3)} bits/dim, ${elboSeconds.toFixed(0)} s`);
+  let fd: ImagesEvalResult['fdLenet'] = null;
+  if (lenetClassifier !== undefined) {
+    const { classifier, info, dir: classifierFolder } = lenetClassifier;
+    const fdStart = performance.now();
+    const steps = config.sampleSteps;
+    const pool = await imagesPool({ ...config, workers: 0 }, run.channels);
+    const grid = runGrid(config, steps);
+    let bytes: Uint8Array;
+    try {
+      bytes = pool === undefined ? sampleImages(run.model, config, grid, fdSamples, seed, 1, true) : await sampleImagesParallel(pool, run.model, config, grid, fdSamples, seed, 1, true);
+    } finally {
+      await pool?.dispose();
+    }
+    const reference = fdReference(classifier, loaded.right, fdSamples, seed);
+    const report = fdLenet(classifier, { images: bytes, n: fdSamples, height: config.size, width: config.size, channels: run.channels }, reference);
+    classifier.dispose();
+    const seconds = (performance.now() - fdStart) / 1000;
+    const cov = report.coverage;
+    fd = { ...report, steps, lambda: 1, classifier: classifierFolder, classifierHeldOutAccuracy: Number(info['heldOutAccuracy']), seconds, note: FD_LENET_NOTE };
+    console.error(
+      `[images] FD-LeNet: ${report.fd.toFixed(3)} for ${report.samples} samples (N = ${steps}, λ = 1) vs ${report.heldOut} held-out images; floor ${report.floor.toFixed(3)} (${report.samples} training images vs the same held-out images); class coverage ${10 - cov.missing.length}/10 classes, entropy ${cov.entropy.toFixed(3)} nats = ${cov.entropyFraction.toFixed(3)} of log 10; ${seconds.toFixed(0)} s`,
+    );
+    console.error(`[images] ${FD_LENET_NOTE}`);
+  } else {
+    console.error(`[images] FD-LeNet skipped: ${fdSkipped}`);
+  }
   const result: ImagesEvalResult = {
     images: count,
     ode: { bitsPerDim: ode.bitsPerDim, standardError: ode.standardError, nfe: ode.nfe, seconds: odeSeconds },
     elbo: { bitsPerDim: elbo.bitsPerDim, steps: elboSteps, draws: elboDraws, seconds: elboSeconds },
+    fdLenet: fd,
+    ...(fdSkipped === undefined ? {} : { fdLenetSkipped: fdSkipped }),
   };
-  await orThrow(dir.writeJson('eval.json', { ...identity, iteration: run.iteration, data: config.data, forward: config.forward, units: 'bits/dim, dequantised 8-bit held-out images', ...result }));
+  await orThrow(dir.writeJson('eval.json', { ...identity, iteration: run.iteration, data: config.data, forward: config.forward, units: 'bits/dim, dequantised 8-bit held-out images (fdLenet: squared LeNet feature units)', ...result }));
   disposeModel(run.model);
 }

@@ -179,7 +179,14 @@ const targets: readonly Target[] = [
     command: ['eval'],
     given: {
       run: '/tmp/nx-flags/run', n: 7, solver: 'rk4', odeSteps: 9, rtol: 0.01, atol: 0.02, probes: 2, repeats: 2, elboSteps: 8, elboDraws: 3, gridBeta: 0.7, batchSize: 5, seed: 3, out: '/tmp/nx-flags/ie',
+      fdSamples: 7, classifier: '/tmp/nx-flags/lenet',
     },
+  },
+  {
+    target: 'images:classifier',
+    script: images,
+    command: ['classifier'],
+    given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', heldOut: 7, seed: 3, epochs: 2, batchSize: 5, lr: 0.01, out: '/tmp/nx-flags/ic', force: true },
   },
 ];
 

@@ -1,0 +1,248 @@
+/**
+ * The images experiment's sample-quality classifier (FD-LeNet): `images classifier` trains a
+ * LeNet-style CNN (@diffflow/metrics) on the training split the images experiment uses — never on
+ * its held-out images — and stores it as a versioned artifact in a cached folder; `images eval`
+ * (and the comparison) load it to score samples. FD-LeNet is not the paper's Inception FID, and its
+ * values are not comparable to published FIDs.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as t from 'io-ts';
+import {
+  CLASSIFIER_FILES,
+  classifierAccuracy,
+  featureStats,
+  frechetDistance,
+  lenet,
+  lenetArchitecture,
+  loadClassifier,
+  saveClassifier,
+  trainClassifier,
+  type ClassifierFileError,
+  type ClassifierInfo,
+  type FeatureStats,
+  type GaussianStats,
+  type LeNet,
+  type ClassifierImages,
+} from '@diffflow/metrics';
+import { fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/runs';
+import { ImagesConfig, imagePresetDefaults, type ImageDataName } from './config.js';
+import { loadImageSplits, seededSubset, type ImageSplits } from './model.js';
+
+/** The fields of an images configuration that fix its data and held-out split (what a classifier must share with a run). */
+export type ClassifierSplit = Pick<ImagesConfig, 'data' | 'dataDir' | 'size' | 'fit' | 'heldOut' | 'seed'>;
+
+/** The version in the artifact folder's name; bump it when the classifier's architecture or training changes. */
+export const CLASSIFIER_VERSION = 1;
+
+/**
+ * The flags of `images classifier`: the data split (as `images train` takes it; defaults are the
+ * presets' — MNIST, 32×32, 2000 held out, seed 0) and the classifier's training. All optional.
+ */
+export const ClassifierFlags = t.exact(
+  t.partial({
+    data: ImagesConfig.type.props.data,
+    dataDir: ImagesConfig.type.props.dataDir,
+    size: ImagesConfig.type.props.size,
+    fit: ImagesConfig.type.props.fit,
+    heldOut: ImagesConfig.type.props.heldOut,
+    /** Seed of the held-out split (the run's `--seed`); the classifier's own weights and batch order use it too. */
+    seed: ImagesConfig.type.props.seed,
+    /** Passes over the training split (default: 8 for the embedded MNIST's 8,000, 3 for Fashion-MNIST's 60,000, else 3). */
+    epochs: intAtLeast(1),
+    /** Images per Adam step (default 64) and Adam's learning rate (default 1e-3). */
+    batchSize: intAtLeast(1),
+    lr: numberAbove(0),
+    /** Artifact folder (default {@link classifierDir}). */
+    out: t.string,
+    /** Retrain even when the folder already holds a classifier. */
+    force: t.boolean,
+  }),
+);
+export type ClassifierFlags = t.TypeOf<typeof ClassifierFlags>;
+
+/** The split of the flags, defaults from the presets (which all share data, size, fit, heldOut, seed). */
+export function classifierSplitOf(flags: Partial<ClassifierSplit>): ClassifierSplit {
+  const d = imagePresetDefaults.cpu;
+  return {
+    data: flags.data ?? d.data,
+    dataDir: flags.dataDir ?? d.dataDir,
+    size: flags.size ?? d.size,
+    fit: flags.fit ?? d.fit,
+    heldOut: flags.heldOut ?? d.heldOut,
+    seed: flags.seed ?? d.seed,
+  };
+}
+
+/**
+ * Where a split's classifier lives: `runs/classifiers/lenet-<data>-v1` for the presets' split
+ * (size 32, fit auto, 2000 held out, seed 0), else `runs/classifiers/lenet-<data>-size<S>-<fit>-heldout<H>-seed<s>-v1`.
+ * Relative to the working directory (Nx runs targets in the repository root).
+ */
+export function classifierDir(split: Pick<ClassifierSplit, 'data' | 'size' | 'fit' | 'heldOut' | 'seed'>): string {
+  const d = imagePresetDefaults.cpu;
+  const standard = split.size === d.size && split.fit === d.fit && split.heldOut === d.heldOut && split.seed === d.seed;
+  const tag = standard ? '' : `-size${split.size}-${split.fit}-heldout${split.heldOut}-seed${split.seed}`;
+  return `runs/classifiers/lenet-${split.data}${tag}-v${CLASSIFIER_VERSION}`;
+}
+
+/** The command that makes a split's classifier, for hints. */
+export function classifierCommandFor(split: ClassifierSplit): string {
+  const d = classifierSplitOf({});
+  const extra = (['dataDir', 'size', 'fit', 'heldOut', 'seed'] as const).filter((k) => split[k] !== d[k]).map((k) => ` --${k}=${split[k]}`);
+  return `npx nx run images:classifier --data=${split.data}${extra.join('')}`;
+}
+
+/** Default epochs per data set (the embedded MNIST's train split has 8,000 images, Fashion-MNIST's 60,000). */
+export function defaultClassifierEpochs(data: ImageDataName): number {
+  return data === 'mnist' ? 8 : 3;
+}
+
+/** The split a stored classifier was trained on, as its info records it. */
+function storedSplit(info: ClassifierInfo): Record<string, unknown> {
+  const s = info['split'];
+  return typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {};
+}
+
+/** The split fields a classifier and a run must agree on (dataDir may differ: the same files can lie elsewhere). */
+const SPLIT_FIELDS = ['data', 'size', 'fit', 'heldOut', 'seed'] as const;
+
+function toExperimentError(e: ClassifierFileError): ExperimentError {
+  return e._tag === 'ClassifierFileMissing' ? fileMissing(e.path, e.hint) : fileMalformed(e.path, e.reason);
+}
+
+/**
+ * Loads the classifier of a split from `dir` (default {@link classifierDir}) and checks it was
+ * trained on the same split — so it never saw the run's held-out images. A missing or bad file, or
+ * a classifier of another split or image size, fails with one line naming the file (exit 2).
+ */
+export async function loadImagesClassifier(split: ClassifierSplit, dir = classifierDir(split)): Promise<{ classifier: LeNet; info: ClassifierInfo; dir: string }> {
+  const loaded = await orThrow(TE.mapLeft(toExperimentError)(loadClassifier(dir, `make it with: ${classifierCommandFor(split)}`)));
+  const stored = storedSplit(loaded.info);
+  const differing = SPLIT_FIELDS.filter((k) => stored[k] !== split[k]);
+  const arch = loaded.classifier.architecture;
+  if (differing.length > 0 || arch.height !== split.size || arch.width !== split.size) {
+    loaded.classifier.dispose();
+    const show = (o: Record<string, unknown>): string => SPLIT_FIELDS.map((k) => `${k}=${String(o[k])}`).join(' ');
+    return fail(
+      fileMalformed(
+        join(dir, CLASSIFIER_FILES.meta),
+        `the classifier was trained on the split ${show(stored)}, the run uses ${show(split)} (it may have seen the run's held-out images); make one with: ${classifierCommandFor(split)}`,
+      ),
+    );
+  }
+  return { ...loaded, dir };
+}
+
+/** Whether a folder holds a classifier artifact (its lenet.json). */
+export function hasClassifier(dir: string): boolean {
+  return existsSync(join(dir, CLASSIFIER_FILES.meta));
+}
+
+/** What `images classifier` reports and stores. */
+export interface ClassifierReport {
+  readonly dir: string;
+  readonly heldOutAccuracy: number;
+  readonly trainImages: number;
+  readonly heldOutImages: number;
+  /** Seconds of training (0 when reused), and of the whole command. */
+  readonly trainSeconds: number;
+  readonly reused: boolean;
+}
+
+/**
+ * `images classifier`: trains LeNet-5 widths (@diffflow/metrics' `lenetArchitecture` at the
+ * split's image size) on the split's training images, measures its accuracy on the held-out images
+ * and writes the artifact (lenet.json + weights.npy) to `--out` (default {@link classifierDir}).
+ * A folder that already holds a classifier of this split is reused (its stored accuracy printed)
+ * unless `--force`.
+ */
+export async function classifierCommand(flags: ClassifierFlags): Promise<ClassifierReport> {
+  const split = classifierSplitOf(flags);
+  const dir = flags.out ?? classifierDir(split);
+  if (hasClassifier(dir) && flags.force !== true) {
+    const { classifier, info } = await loadImagesClassifier(split, dir);
+    classifier.dispose();
+    const accuracy = Number(info['heldOutAccuracy']);
+    console.error(`[images] classifier ${dir} already trained on this split (held-out accuracy ${(100 * accuracy).toFixed(2)} %); --force retrains`);
+    return { dir, heldOutAccuracy: accuracy, trainImages: Number(info['trainImages']), heldOutImages: Number(info['heldOutImages']), trainSeconds: 0, reused: true };
+  }
+  const started = performance.now();
+  const splits: ImageSplits = await orThrow(loadImageSplits(split));
+  const loadSeconds = (performance.now() - started) / 1000;
+  const { train, heldOut } = splits;
+  const epochs = flags.epochs ?? defaultClassifierEpochs(split.data);
+  const batchSize = flags.batchSize ?? 64;
+  const lr = flags.lr ?? 1e-3;
+  const architecture = lenetArchitecture({ height: train.height, width: train.width, channels: train.channels });
+  const classifier = lenet(architecture, split.seed);
+  console.error(
+    `[images] classifier: LeNet (${classifier.parameterCount.toLocaleString('en-US')} parameters) on ${train.n.toLocaleString('en-US')} ${split.data} training images ${train.height}×${train.width}×${train.channels} (loaded in ${loadSeconds.toFixed(1)} s), ${epochs} epochs of batch ${batchSize}, Adam ${lr}; ${heldOut.n} held-out images never seen`,
+  );
+  try {
+    const result = trainClassifier(classifier, train, {
+      epochs,
+      batchSize,
+      lr,
+      seed: split.seed,
+      onEpoch: (e) => console.error(`[images] classifier epoch ${e.epoch + 1}/${epochs}: cross-entropy ${e.loss.toFixed(4)} nats, ${e.seconds.toFixed(0)} s`),
+    });
+    const heldOutAccuracy = classifierAccuracy(classifier, heldOut);
+    const trainAccuracy = classifierAccuracy(classifier, seededSubset(train, heldOut.n, split.seed, 'classifier/train-accuracy'));
+    const info = {
+      purpose: "FD-LeNet features for the images experiment (not Inception FID; not comparable to the paper's FID)",
+      split: { data: split.data, dataDir: split.dataDir, size: split.size, fit: split.fit, heldOut: split.heldOut, seed: split.seed },
+      trainImages: train.n,
+      heldOutImages: heldOut.n,
+      heldOutAccuracy,
+      trainAccuracy,
+      epochs,
+      batchSize,
+      lr,
+      losses: result.epochs.map((e) => e.loss),
+      trainSeconds: result.seconds,
+    };
+    await orThrow(TE.mapLeft(toExperimentError)(saveClassifier(dir, classifier, info)));
+    console.error(
+      `[images] classifier held-out accuracy ${(100 * heldOutAccuracy).toFixed(2)} % on ${heldOut.n} images (train subset ${(100 * trainAccuracy).toFixed(2)} %), trained in ${result.seconds.toFixed(0)} s → ${dir}`,
+    );
+    return { dir, heldOutAccuracy, trainImages: train.n, heldOutImages: heldOut.n, trainSeconds: result.seconds, reused: false };
+  } finally {
+    classifier.dispose();
+  }
+}
+
+/** FD-LeNet of a sample set against the held-out images, with its floor. */
+export interface FdLenetReport {
+  /** FD between the samples' and the held-out images' LeNet features. */
+  readonly fd: number;
+  /** FD between as many training images as samples and the same held-out images: what perfect samples of that count would get. */
+  readonly floor: number;
+  readonly samples: number;
+  readonly heldOut: number;
+  readonly coverage: FeatureStats['coverage'];
+  /** Coverage of the floor's training images (what the classifier predicts on real data). */
+  readonly floorCoverage: FeatureStats['coverage'];
+}
+
+/**
+ * The held-out reference of FD-LeNet, computed once: the statistics of the held-out images'
+ * features, and the floor — the FD of `count` training images (a seeded subset) against them.
+ */
+export function fdReference(classifier: LeNet, splits: ImageSplits, count: number, seed: number): { heldOut: GaussianStats; floor: number; floorCoverage: FeatureStats['coverage']; floorImages: number } {
+  const heldOut = featureStats(classifier, splits.heldOut).stats;
+  const real = featureStats(classifier, seededSubset(splits.train, count, seed, 'fd/floor'));
+  return { heldOut, floor: frechetDistance(real.stats, heldOut), floorCoverage: real.coverage, floorImages: real.stats.n };
+}
+
+/**
+ * FD-LeNet and class coverage of samples (bytes [n, H, W, C], n ≥ 2) against a {@link fdReference}.
+ */
+export function fdLenet(classifier: LeNet, samples: ClassifierImages, reference: ReturnType<typeof fdReference>): FdLenetReport {
+  const s = featureStats(classifier, samples);
+  return { fd: frechetDistance(s.stats, reference.heldOut), floor: reference.floor, samples: s.stats.n, heldOut: reference.heldOut.n, coverage: s.coverage, floorCoverage: reference.floorCoverage };
+}
+
+/** The sentence every FD-LeNet printout and summary carries. */
+export const FD_LENET_NOTE = "FD-LeNet: Fréchet distance between LeNet penultimate-layer features (a classifier trained on this data set's training split); it is not the paper's Inception FID and not comparable to it";
