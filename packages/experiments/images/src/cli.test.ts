@@ -1,12 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, runScript, type Ran } from '@diffflow/test-utils';
 import { decodePng, TEXT_HEIGHT, type RgbaImage } from '@diffflow/runs';
 
-const root = new URL('../../../../', import.meta.url).pathname;
-const cli = join(root, 'packages/experiments/images/src/cli.ts');
+const cli = join(repoRoot, 'packages/experiments/images/src/cli.ts');
 /** 8×8 images, the tiny U-Net (≈ 19k parameters), N = 2 → 3 at iteration 2, 4 iterations of 4 images. */
 const tiny = ['--preset=tiny', '--heldOut=8'];
 
@@ -17,15 +16,7 @@ function expectTitledGrid(png: RgbaImage, w: number, h: number): void {
   expect(png.height - h).toBeLessThanOrEqual(4 * TEXT_HEIGHT);
 }
 
-function images(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, DIFFFLOW_BACKEND: 'wasm' },
-    timeout: 120_000,
-  });
-  return { status: r.status, stderr: r.stderr };
-}
+const images = (args: readonly string[]): Ran => runScript(cli, args);
 
 const errorLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('error:'));
 

@@ -7,13 +7,11 @@
  * `--verbose`, `--configuration`, …); no command has a flag of those names, and the test fails if
  * one reappears, because it would never arrive.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, runProcess, runScript, type Ran } from '@diffflow/test-utils';
 import { encodeNpyArray } from '@diffflow/datasets';
-
-const root = new URL('../../../../', import.meta.url).pathname;
 
 /** Flag names `nx run` keeps for itself (nx 24, `nx run --help`): a command flag of one of these names never arrives. */
 const NX_RUN_OPTIONS = [
@@ -26,12 +24,6 @@ interface DryRun {
   readonly dryRun: string;
   readonly flags: readonly string[];
   readonly config: Record<string, unknown>;
-}
-
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 const dryRunOf = (r: Ran, label: string): DryRun => {
@@ -48,7 +40,7 @@ function direct(script: string, args: readonly string[]): DryRun {
   const key = [script, ...args].join(' ');
   const known = directRuns.get(key);
   if (known !== undefined) return known;
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(root, script), ...args, '--dryRun'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const r = runScript(join(repoRoot, script), [...args, '--dryRun'], { timeout: 60_000 });
   const found = dryRunOf(r, key);
   directRuns.set(key, found);
   return found;
@@ -56,15 +48,7 @@ function direct(script: string, args: readonly string[]): DryRun {
 
 /** `npx nx run <target> …` (asynchronous, so several targets can run at once). */
 function nx(target: string, args: readonly string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['nx', 'run', target, ...args, '--outputStyle=stream'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runProcess('npx', ['nx', 'run', target, ...args, '--outputStyle=stream'], { env: { NX_DAEMON: 'false', NX_TUI: 'false' }, timeout: 0 });
 }
 
 const get = (o: Record<string, unknown>, dotted: string): unknown =>
@@ -225,11 +209,7 @@ describe('every flag of every experiment target arrives through Nx', () => {
     const r = await nx('toy2d:train', ['--batchSize=-3', '--out=/tmp/nx-flags/never']);
     expect(r.status).not.toBe(0); // Nx reports a failed task as 1
     expect(r.stdout + r.stderr).toMatch(/error: config field 'batchSize' \(from command line\): must be an integer >= 1, got -3/);
-    const direct2 = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(root, toy2d), 'train', '--batchSize=-3', '--out=/tmp/nx-flags/never'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const direct2 = runScript(join(repoRoot, toy2d), ['train', '--batchSize=-3', '--out=/tmp/nx-flags/never'], { timeout: 60_000 });
     expect(direct2.status).toBe(2);
     // the old name is refused, pointing at the new one (after `--`, which Nx passes on untouched)
     const old = await nx('toy2d:train', ['--', '--dryRun', '--batch=128']);
