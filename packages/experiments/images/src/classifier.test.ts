@@ -38,6 +38,8 @@ describe('images classifier and FD-LeNet in images eval (end to end, 8×8)', () 
     const again = images(['classifier', ...split, `--out=${classifier}`]);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/already trained on this split .*--force retrains/);
+    // the floor: 500 requested, the tiny split's 9,992 training images give them, against 8 held-out images
+    expect(again.stderr).toMatch(/FD-LeNet floor: \d+\.\d+ \(500 training images vs the 8 held-out images/);
   });
 
   it('images eval reports FD-LeNet, its floor and class coverage, saying it is not the paper’s FID', () => {

@@ -146,9 +146,21 @@ export interface ClassifierReport {
   readonly heldOutAccuracy: number;
   readonly trainImages: number;
   readonly heldOutImages: number;
-  /** Seconds of training (0 when reused), and of the whole command. */
+  /** Seconds of training (0 when reused). */
   readonly trainSeconds: number;
   readonly reused: boolean;
+  /** FD-LeNet of {@link FLOOR_IMAGES} training images vs the held-out images: what perfect samples score at `images eval`'s default --fdSamples. */
+  readonly floor: number;
+}
+
+/** Training images the classifier command's floor is measured on (`images eval`'s default --fdSamples). */
+export const FLOOR_IMAGES = 500;
+
+/** Prints and returns the floor of a classifier on a split. */
+function reportFloor(classifier: LeNet, splits: ImageSplits, seed: number): number {
+  const { floor, floorImages } = fdReference(classifier, splits, FLOOR_IMAGES, seed);
+  console.error(`[images] FD-LeNet floor: ${floor.toFixed(3)} (${floorImages} training images vs the ${splits.heldOut.n} held-out images: what perfect samples score at images eval's default --fdSamples=${FLOOR_IMAGES})`);
+  return floor;
 }
 
 /**
@@ -156,17 +168,22 @@ export interface ClassifierReport {
  * split's image size) on the split's training images, measures its accuracy on the held-out images
  * and writes the artifact (lenet.json + weights.npy) to `--out` (default {@link classifierDir}).
  * A folder that already holds a classifier of this split is reused (its stored accuracy printed)
- * unless `--force`.
+ * unless `--force`. Either way it prints the FD-LeNet floor of {@link FLOOR_IMAGES} training images,
+ * the scale against which `images eval`'s FD-LeNet reads.
  */
 export async function classifierCommand(flags: ClassifierFlags): Promise<ClassifierReport> {
   const split = classifierSplitOf(flags);
   const dir = flags.out ?? classifierDir(split);
   if (hasClassifier(dir) && flags.force !== true) {
     const { classifier, info } = await loadImagesClassifier(split, dir);
-    classifier.dispose();
-    const accuracy = Number(info['heldOutAccuracy']);
-    console.error(`[images] classifier ${dir} already trained on this split (held-out accuracy ${(100 * accuracy).toFixed(2)} %); --force retrains`);
-    return { dir, heldOutAccuracy: accuracy, trainImages: Number(info['trainImages']), heldOutImages: Number(info['heldOutImages']), trainSeconds: 0, reused: true };
+    try {
+      const accuracy = Number(info['heldOutAccuracy']);
+      console.error(`[images] classifier ${dir} already trained on this split (held-out accuracy ${(100 * accuracy).toFixed(2)} %); --force retrains`);
+      const floor = reportFloor(classifier, await orThrow(loadImageSplits(split)), split.seed);
+      return { dir, heldOutAccuracy: accuracy, trainImages: Number(info['trainImages']), heldOutImages: Number(info['heldOutImages']), trainSeconds: 0, reused: true, floor };
+    } finally {
+      classifier.dispose();
+    }
   }
   const started = performance.now();
   const splits: ImageSplits = await orThrow(loadImageSplits(split));
@@ -207,7 +224,8 @@ export async function classifierCommand(flags: ClassifierFlags): Promise<Classif
     console.error(
       `[images] classifier held-out accuracy ${(100 * heldOutAccuracy).toFixed(2)} % on ${heldOut.n} images (train subset ${(100 * trainAccuracy).toFixed(2)} %), trained in ${result.seconds.toFixed(0)} s → ${dir}`,
     );
-    return { dir, heldOutAccuracy, trainImages: train.n, heldOutImages: heldOut.n, trainSeconds: result.seconds, reused: false };
+    const floor = reportFloor(classifier, splits, split.seed);
+    return { dir, heldOutAccuracy, trainImages: train.n, heldOutImages: heldOut.n, trainSeconds: result.seconds, reused: false, floor };
   } finally {
     classifier.dispose();
   }
