@@ -1,5 +1,5 @@
 /**
- * images command line: `train`, `sample`, `eval`, `classifier` (Nx targets images:train, images:sample, images:eval, images:classifier).
+ * images command line: `train`, `sample`, `eval`, `classifier`, `compare` (Nx targets images:train, images:sample, images:eval, images:classifier, images:compare).
  * Every bad flag or file → one `error:` line naming it and what is allowed, exit code 2 (the runs
  * package's `runCli`); `--dryRun` prints the decoded configuration and stops.
  */
@@ -11,6 +11,8 @@ import { trainImages } from './train.js';
 import { SampleFlags, sampleImagesCommand } from './sample.js';
 import { EvalFlags, evalImagesCommand } from './eval.js';
 import { ClassifierFlags, classifierCommand } from './classifier.js';
+import { checkCompareConfig, compareDefaultsFor, compareFlags, CompareImagesConfig } from './compare_config.js';
+import { runImagesCompare } from './compare.js';
 
 await runCli(
   commands(
@@ -48,6 +50,15 @@ await runCli(
         if (dryRun) return printDryRun('images classifier', flags, flagsOf(ClassifierFlags));
         await selectBackend();
         await classifierCommand(flags);
+      },
+      compare: async (args) => {
+        const { dryRun, argv } = takeDryRun(args);
+        const overrides = orThrowSync(parseOverrides(argv, compareFlags));
+        const decoded = orThrowSync(resolveConfig(CompareImagesConfig, compareDefaultsFor(overrides), overrides));
+        // the flags as decoded, before the checks across fields (the Nx flag test varies every one)
+        if (dryRun) return printDryRun('images compare', decoded, compareFlags);
+        const checked = orThrowSync(checkCompareConfig(decoded, Object.keys(overrides)));
+        await runImagesCompare(checked, await selectBackend());
       },
     },
     'images',

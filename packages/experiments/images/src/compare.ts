@@ -1,0 +1,264 @@
+/**
+ * `images compare` (Nx target images:compare): Table 4 of the paper on MNIST. DiffFlow's cpu preset
+ * (trained here, or taken from an images:train run with --diffflowRun) against the DDPM baseline —
+ * the VP SDE with the same ε-parameterised score U-Net, trained by DDPM's ε-loss for DiffFlow's
+ * training wall-clock (compare_budget.ts) — both sampled by the λ-family sampler on the same fixed
+ * grids (uniform in t^β on [tMin, T]) with the same seed, for every N of --sampleSteps, and scored by
+ * FD-LeNet and class coverage against the held-out images.
+ *
+ * The run folder: config.json, metrics.jsonl (one line per model and N), summary.json, table.txt,
+ * samples-per-N.png, samples/<model>-N<N>.npy (uint8 [n, H, W, C]), ddpm/ (the DDPM run: checkpoint,
+ * metrics), diffflow/ (the images:train run, when trained here).
+ */
+import { join } from 'node:path';
+import type { BackendInfo } from '@diffflow/backend';
+import type { DataParallel } from '@diffflow/adjoint';
+import {
+  configInvalid,
+  fail,
+  METRICS_FILE,
+  openRunDir,
+  orThrow,
+  orThrowSync,
+  packageVersions,
+  progressBar,
+  SUMMARY_FILE,
+  writeFileAtomic,
+} from '@diffflow/runs';
+import { disposeModel } from '@diffflow/training';
+import { FD_LENET_NOTE, fdLenet, fdReference, loadImagesClassifier } from './classifier.js';
+import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from './config.js';
+import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
+import { defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
+import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
+import { compareModels, renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareModel, type CompareRow, type FigureSamples } from './compare_report.js';
+import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
+import { imagesPool, sampleImagesParallel } from './parallel.js';
+import { loadTrainedRun, type TrainedRun } from './sample.js';
+import { sampleImages, trainImages } from './train.js';
+
+const log = (message: string): void => void console.error(`[images compare] ${message}`);
+
+/** Files of the run folder. */
+export const COMPARE_FIGURE = 'samples-per-N.png';
+export const COMPARE_TABLE = 'table.txt';
+
+/** The fields of a comparison that change no result (not part of the run's identity). */
+const compareNonIdentity = ['out', 'workers'] as const;
+
+/** The identity of an images:train configuration (what cli.ts's train command stores), for its run folder. */
+function trainIdentity(c: ImagesConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(c).filter(([k]) => !(imagesNonIdentityFields as readonly string[]).includes(k)));
+}
+
+/** What summary.json holds. */
+export interface CompareSummary {
+  readonly title: string;
+  readonly note: string;
+  readonly data: string;
+  readonly seed: number;
+  readonly quick: boolean;
+  readonly backend: string;
+  /** The DiffFlow run the comparison used, and whether it was trained here. */
+  readonly diffflowRun: string;
+  readonly diffflowTrainedHere: boolean;
+  /** The U-Net both models use (DiffFlow has two of it: drift and score; DDPM one: ε). */
+  readonly unet: { readonly preset: string; readonly size: number; readonly parametersPerUNet: number; readonly description: string };
+  readonly budget: {
+    readonly definition: string;
+    readonly diffflow: TrainingCost & { readonly iterations: number };
+    readonly ddpm: DdpmBudget & { readonly measuredSeconds: number };
+  };
+  readonly sampler: { readonly lambda: number; readonly grid: string; readonly denoise: true; readonly samples: number };
+  readonly sampleSteps: readonly number[];
+  readonly floor: CompareFloor;
+  readonly rows: readonly CompareRow[];
+  readonly threads: number;
+  readonly seconds: { readonly total: number; readonly ddpmTraining: number; readonly sampling: number; readonly diffflowTraining: number };
+}
+
+/** The budget's definition, as summary.json and the README state it. */
+export const BUDGET_DEFINITION =
+  "equal training wall-clock on this machine: DDPM gets round(DiffFlow's total training ms / its median score-warm-up iteration ms) iterations — a warm-up iteration is a DDPM iteration " +
+  "(the same ε-loss, U-Net, batch, Adam and threads), so DiffFlow's own run prices DDPM's iterations under the same load; both logged per iteration in metrics.jsonl";
+
+/**
+ * Runs the comparison (see the file's comment) and returns what summary.json holds. Bad input
+ * (flags, a missing or foreign --diffflowRun, a missing classifier) fails before any training with
+ * one error naming it.
+ */
+export async function runImagesCompare(checked: CheckedCompare, backend: BackendInfo): Promise<CompareSummary> {
+  const started = performance.now();
+  const { config, sampleSteps } = checked;
+  const out = config.out === '' ? defaultCompareOut(config) : config.out;
+  const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(compareNonIdentity as readonly string[]).includes(k)));
+  const trainHere = config.diffflowRun === '';
+  const diffflowPath = trainHere ? join(out, 'diffflow') : config.diffflowRun;
+
+  // everything that can be refused is checked before anything is trained or written
+  const diffflowConfig = trainHere ? diffflowTrainConfig(config, diffflowPath) : undefined;
+  const given = diffflowConfig === undefined ? await loadDiffflowRun(diffflowPath) : undefined;
+  const split = given?.config ?? (diffflowConfig as ImagesConfig);
+  const classifier = await loadImagesClassifier(split, config.classifier === '' ? undefined : config.classifier);
+  const run = await orThrow(openRunDir(out, { config: identity, resume: false, nonIdentity: [...compareNonIdentity], extraExtensions: ['.txt'] }));
+  const cleanup: (() => unknown)[] = [() => classifier.classifier.dispose()];
+  try {
+    const splits: ImageSplits = await orThrow(loadImageSplits(split));
+
+    let diffflowSeconds = 0;
+    if (diffflowConfig !== undefined) {
+      const { schedule } = orThrowSync(checkImagesConfig(diffflowConfig));
+      const dfRun = await orThrow(openRunDir(diffflowPath, { config: trainIdentity(diffflowConfig), resume: false, nonIdentity: [...imagesNonIdentityFields] }));
+      log(`training DiffFlow (images:train, preset ${diffflowConfig.preset}) into ${diffflowPath}`);
+      const t0 = performance.now();
+      await trainImages(diffflowConfig, schedule, splits, dfRun, backend);
+      diffflowSeconds = (performance.now() - t0) / 1000;
+    }
+    const diffflow = given ?? (await loadDiffflowRun(diffflowPath));
+    cleanup.push(() => disposeModel(diffflow.model));
+    const channels = diffflow.channels;
+    const trainConfig: ImagesConfig = { ...diffflow.config, workers: config.workers };
+
+    // the budget, priced in the DiffFlow run's own warm-up iterations
+    const cost = await orThrow(readTrainingCost(join(diffflowPath, METRICS_FILE)));
+    const budget = ddpmBudget(cost, config.ddpmIters);
+    log(
+      `budget: DiffFlow trained ${cost.warmupIterations} warm-up + ${cost.klIterations} trajectory-KL iterations in ${(cost.warmupSeconds + cost.klSeconds).toFixed(0)} s; ` +
+        `DDPM gets ${budget.iterations} iterations (${budget.source === 'flag' ? '--ddpmIters' : `at ${budget.msPerIteration.toFixed(0)} ms, DiffFlow's median warm-up iteration`})`,
+    );
+
+    // DDPM: DiffFlow's score warm-up, continued for the whole budget
+    const ddpmConfig = ddpmTrainConfig(trainConfig, budget.iterations, join(out, 'ddpm'));
+    const ddpmRun = await orThrow(openRunDir(ddpmConfig.out, { config: trainIdentity(ddpmConfig), resume: false, nonIdentity: [...imagesNonIdentityFields] }));
+    await orThrow(ddpmRun.writeConfig({ ...ddpmConfig, model: 'ddpm', diffflowRun: diffflowPath, budget }));
+    const trainPool = await imagesPool(ddpmConfig, channels);
+    const threads = trainPool?.shards ?? 1;
+    const t1 = performance.now();
+    let ddpm: Awaited<ReturnType<typeof trainDdpm>>;
+    try {
+      ddpm = await trainDdpm(ddpmConfig, diffflow.schedule, splits.train, ddpmRun, trainPool, 'images compare ddpm');
+    } finally {
+      await trainPool?.dispose();
+    }
+    const ddpmSeconds = (performance.now() - t1) / 1000;
+    const ddpmTrained = ddpm;
+    cleanup.push(() => {
+      ddpmTrained.trainer.dispose();
+      disposeModel(ddpmTrained.model);
+    });
+    const ddpmCost = await orThrow(readTrainingCost(ddpmRun.file(METRICS_FILE)));
+
+    await orThrow(
+      run.writeConfig({
+        ...config,
+        out,
+        diffflowRun: diffflowPath,
+        diffflowConfig: diffflow.config,
+        classifier: classifier.dir,
+        budget,
+        backend,
+        versions: packageVersions(),
+      }),
+    );
+
+    // sampling and scoring
+    const reference = fdReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
+    const floor: CompareFloor = { fd: reference.floor, coverage: reference.floorCoverage, images: reference.floorImages, heldOut: reference.heldOut.n };
+    log(`floor: FD-LeNet ${floor.fd.toFixed(3)} of ${floor.images} training images vs ${floor.heldOut} held-out images`);
+    const rows: CompareRow[] = [];
+    const figure: FigureSamples[] = [];
+    const samplingStart = performance.now();
+    const totalSteps = sampleSteps.reduce((a, b) => a + b, 0);
+    const bar = progressBar({ total: compareModels.length * totalSteps, label: 'images compare sampling (steps)' });
+    let done = 0;
+    const sampleAll = async (model: CompareModel, imageModel: ImageModel, pool: DataParallel | undefined): Promise<void> => {
+      for (const n of sampleSteps) {
+        const grid = runGrid(diffflow.config, n);
+        const t = performance.now();
+        const bytes =
+          pool === undefined
+            ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda)
+            : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda);
+        const seconds = (performance.now() - t) / 1000;
+        const { size } = diffflow.config;
+        await orThrow(run.writeNpy(`samples/${model}-N${n}.npy`, bytes, [config.samples, size, size, channels]));
+        const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
+        const row: CompareRow = { model, steps: n, fd: q.fd, coverage: q.coverage, samples: q.samples, seconds };
+        rows.push(row);
+        await orThrow(run.appendMetrics({ phase: 'compare', ...row, floor: floor.fd }));
+        figure.push({ model, steps: n, bytes: bytes.slice(0, config.figureSamples * size * size * channels), n: config.figureSamples });
+        done += n;
+        bar.update(done, { loss: q.fd });
+      }
+    };
+    try {
+      const dfPool = await imagesPool(trainConfig, channels);
+      try {
+        await sampleAll('diffflow', diffflow.model, dfPool);
+      } finally {
+        await dfPool?.dispose();
+      }
+      const ddpmModel = ddpmSamplingModel(ddpm.model);
+      const ddpmPool = await ddpmSamplingPool(ddpmConfig, channels, threads);
+      try {
+        await ddpm.trainer.ema.withAveragedAsync(() => sampleAll('ddpm', ddpmModel, ddpmPool));
+      } finally {
+        await ddpmPool?.dispose();
+      }
+    } finally {
+      bar.stop();
+    }
+    const samplingSeconds = (performance.now() - samplingStart) / 1000;
+
+    const { size, data } = diffflow.config;
+    const title = `${data}: samples per N, DiffFlow vs DDPM (lambda = ${config.lambda})`;
+    await orThrow(run.writePng(COMPARE_FIGURE, samplesPerStepsFigure(sampleSteps, figure, size, channels, title)));
+    const table = renderCompareTable(sampleSteps, rows, floor, `Table 4 on ${data}: FD-LeNet (lower is better) and class coverage, ${config.samples} samples per model and N`);
+    await orThrow(writeFileAtomic(run.file(COMPARE_TABLE), `${table}\n${FD_LENET_NOTE}\n`));
+    process.stdout.write(`${table}\n`);
+
+    const unet = diffflow.model.nets.score;
+    const summary: CompareSummary = {
+      title: `images:compare — Table 4 on ${data}: DiffFlow vs DDPM against the number of sampling steps N`,
+      note: FD_LENET_NOTE,
+      data,
+      seed: diffflow.config.seed,
+      quick: config.quick,
+      backend: backend.name,
+      diffflowRun: diffflowPath,
+      diffflowTrainedHere: trainHere,
+      unet: { preset: diffflow.config.preset, size, parametersPerUNet: unet.parameterCount, description: unet.describe() },
+      budget: {
+        definition: BUDGET_DEFINITION,
+        diffflow: { ...cost, iterations: cost.warmupIterations + cost.klIterations },
+        ddpm: { ...budget, measuredSeconds: ddpmCost.warmupSeconds },
+      },
+      sampler: { lambda: config.lambda, grid: `fixed, uniform in t^${diffflow.config.beta} on [${diffflow.config.tMin}, ${diffflow.config.T}], the same for both models`, denoise: true, samples: config.samples },
+      sampleSteps,
+      floor,
+      rows,
+      threads,
+      seconds: { total: (performance.now() - started) / 1000, diffflowTraining: diffflowSeconds, ddpmTraining: ddpmSeconds, sampling: samplingSeconds },
+    };
+    await orThrow(run.writeSummary(summary));
+    log(`done in ${summary.seconds.total.toFixed(0)} s: ${run.file(SUMMARY_FILE)}, ${run.file(COMPARE_FIGURE)}`);
+    return summary;
+  } finally {
+    for (const f of cleanup.reverse()) f();
+  }
+}
+
+/**
+ * The DiffFlow run of a comparison: its checkpoint's EMA model (`loadTrainedRun`), which must have
+ * the recipe the DDPM baseline continues (forward 'vp' with a score warm-up, T = 1). A missing
+ * checkpoint, a foreign one or another recipe is one error naming --diffflowRun or the file.
+ */
+async function loadDiffflowRun(path: string): Promise<TrainedRun> {
+  const loaded = await loadTrainedRun(path);
+  const problem = diffflowRecipeProblem(loaded.config);
+  if (problem !== undefined) {
+    disposeModel(loaded.model);
+    return fail(configInvalid('--diffflowRun', `${path} is not a run the DDPM baseline can continue: its ${problem.field} ${problem.reason}`));
+  }
+  return loaded;
+}
