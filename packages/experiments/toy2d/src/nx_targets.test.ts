@@ -172,6 +172,16 @@ const targets: readonly Target[] = [
     command: ['classifier'],
     given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', heldOut: 7, seed: 3, epochs: 2, batchSize: 5, lr: 0.01, out: '/tmp/nx-flags/ic', force: true },
   },
+  {
+    target: 'images:compare',
+    script: images,
+    command: ['compare'],
+    given: {
+      quick: false, // --quick would swap the defaults under the flags; every field is given anyway
+      data: 'fashion', dataDir: '/tmp/nx-flags/idx', fit: 'pad', preset: 'tiny', steps: '10,20', switchAt: '5', forward: 'learned', strategy: 'naive', lrDecay: 0.5,
+      diffflowRun: '/tmp/nx-flags/run', sampleSteps: '4,8', classifier: '/tmp/nx-flags/lenet', out: '/tmp/nx-flags/icmp',
+    },
+  },
 ];
 
 describe('every flag of every experiment target arrives through Nx', () => {
