@@ -652,29 +652,26 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     return { value: tf.scalar(loss[0] as number), grads };
   };
 
-  const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> => {
-    const split = trajectorySplit(model, grid, key);
+  type Result<R> = (params: readonly Parameter[], batch: number, parts: Part[]) => R;
+  /** A split run with async replies. */
+  const run = async <R>(split: Split, x0: tf.Tensor, result: Result<R>): Promise<R> => {
     const started = start(split, x0, false);
-    return trajectoryResult(split.params, started.batch, await finish(started));
+    return result(split.params, started.batch, await finish(started));
   };
-
-  const gradientsSync = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult => {
-    const split = trajectorySplit(model, grid, key);
+  /** A split run whose calling thread blocks for the replies. */
+  const runSync = <R>(split: Split, x0: tf.Tensor, result: Result<R>): R => {
     const started = start(split, x0, true);
-    return trajectoryResult(split.params, started.batch, finishSync(started));
+    return result(split.params, started.batch, finishSync(started));
   };
 
-  const ddpmGradients = async (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): Promise<LossGradients> => {
-    const split = ddpmSplit(epsilon, loss, key);
-    const started = start(split, x0, false);
-    return ddpmResult(split.params, started.batch, await finish(started));
-  };
-
-  const ddpmGradientsSync = (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients => {
-    const split = ddpmSplit(epsilon, loss, key);
-    const started = start(split, x0, true);
-    return ddpmResult(split.params, started.batch, finishSync(started));
-  };
+  const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> =>
+    run(trajectorySplit(model, grid, key), x0, trajectoryResult);
+  const gradientsSync = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult =>
+    runSync(trajectorySplit(model, grid, key), x0, trajectoryResult);
+  const ddpmGradients = async (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): Promise<LossGradients> =>
+    run(ddpmSplit(epsilon, loss, key), x0, ddpmResult);
+  const ddpmGradientsSync = (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients =>
+    runSync(ddpmSplit(epsilon, loss, key), x0, ddpmResult);
 
   const sample = async (model: DiffusionModel, opts: SampleOptions): Promise<tf.Tensor> => {
     const params = checkModel(model);
