@@ -205,35 +205,27 @@ export interface DataParallel {
   dispose(): Promise<void>;
 }
 
+/** What every gradient request carries: a shard's rows of the batch and the weights it needs. */
+export interface ShardRequest {
+  readonly id: number;
+  /** The weights of the parameters the request uses (in order), or null when the worker has them. */
+  readonly weights: Float32Array | null;
+  /** The shard's rows of x_0, flat, of shape `shape`. */
+  readonly x0: Float32Array;
+  readonly shape: readonly number[];
+  readonly rows: readonly [number, number];
+  readonly key: IterationKey;
+  /** Reply on the synchronous port (see `DataParallel.gradientsSync`). */
+  readonly sync?: boolean;
+}
+
 /** Messages main → worker. */
 export type ToWorker =
   | { readonly type: 'init'; readonly spec: ModelSpec; readonly backend: string; readonly syncPort: MessagePort; readonly signal: SharedArrayBuffer }
-  | {
-      readonly type: 'gradients';
-      readonly id: number;
-      readonly weights: Float32Array | null;
-      readonly x0: Float32Array;
-      readonly shape: readonly number[];
-      readonly rows: readonly [number, number];
-      readonly grid: TimeGrid;
-      readonly key: IterationKey;
-      readonly strategy: GradientStrategyName;
-      readonly chunkRows: number;
-      /** Reply on the synchronous port (see `DataParallel.gradientsSync`). */
-      readonly sync?: boolean;
-    }
-  | {
-      readonly type: 'ddpmGradients';
-      readonly id: number;
-      /** The ε-network's weights (its parameters in order), or null when unchanged. */
-      readonly weights: Float32Array | null;
-      readonly x0: Float32Array;
-      readonly shape: readonly number[];
-      readonly rows: readonly [number, number];
-      readonly loss: DdpmLossSpec;
-      readonly key: IterationKey;
-      readonly sync?: boolean;
-    }
+  /** The trajectory KL (all the model's weights). */
+  | (ShardRequest & { readonly type: 'gradients'; readonly grid: TimeGrid; readonly strategy: GradientStrategyName; readonly chunkRows: number })
+  /** DDPM's ε-loss (the ε-network's weights only). */
+  | (ShardRequest & { readonly type: 'ddpmGradients'; readonly loss: DdpmLossSpec })
   | {
       readonly type: 'sample';
       readonly id: number;
@@ -533,7 +525,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   /** A request split by rows: whose weights travel, each worker's message, the local shard's computation. */
   interface Split {
     readonly params: readonly Parameter[];
-    readonly message: (shard: { id: number; weights: Float32Array | null; x0: Float32Array; shape: number[]; rows: readonly [number, number]; sync: boolean }) => ToWorker;
+    readonly message: (shard: Omit<ShardRequest, 'key'>) => ToWorker;
     readonly local: (x: tf.Tensor, rows: readonly [number, number]) => [number[], Float32Array];
   }
 
@@ -621,7 +613,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     checkGrid(grid, 'dataParallel: grid');
     return {
       params,
-      message: ({ id, weights, x0, shape, rows, sync }) => ({ type: 'gradients', id, weights, x0, shape, rows, grid, key, strategy, chunkRows, sync }),
+      message: (shard) => ({ ...shard, type: 'gradients', grid, key, strategy, chunkRows }),
       local: (x, rows) => shardGradients(model, x, rows, grid, key, strategy, chunkRows),
     };
   };
@@ -640,7 +632,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     checkLayout(params, ready.epsilonLayout, 'the ε-network');
     return {
       params,
-      message: ({ id, weights, x0, shape, rows, sync }) => ({ type: 'ddpmGradients', id, weights, x0, shape, rows, loss, key, sync }),
+      message: (shard) => ({ ...shard, type: 'ddpmGradients', loss, key }),
       local: (x, rows) => {
         const [value, grads] = ddpmShardGradients(epsilon, schedule, x, rows, loss, key);
         return [[value], grads];
