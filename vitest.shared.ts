@@ -2,12 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The vitest configuration every package shares. Workspace packages resolve through the
- * `source` export condition, so tests run on the TypeScript sources without a build.
+ * `@diffflow/source` export condition, so tests run on the TypeScript sources without a build.
  */
 export function packageTestConfig(name: string) {
   return defineConfig({
-    resolve: { conditions: ['source', 'module', 'import', 'node', 'default'] },
-    ssr: { resolve: { conditions: ['source', 'module', 'import', 'node', 'default'], externalConditions: ['source'] } },
+    resolve: { conditions: ['@diffflow/source', 'module', 'import', 'node', 'default'] },
+    ssr: { resolve: { conditions: ['@diffflow/source', 'module', 'import', 'node', 'default'], externalConditions: ['@diffflow/source'] } },
     test: {
       name,
       include: ['src/**/*.test.ts'],

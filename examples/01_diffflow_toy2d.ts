@@ -1,6 +1,6 @@
 // DiffFlow on a 2-D toy, end to end: train drift and score jointly with the trajectory KL (stochastic
 // adjoint gradients), sample with the backward SDE, and score held-out points (ODE NLL, −ELBO).
-// Run: npx tsx --conditions=source examples/01_diffflow_toy2d.ts
+// Run: npx tsx --conditions=@diffflow/source examples/01_diffflow_toy2d.ts
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { sampleToy } from '@diffflow/datasets';

@@ -1,7 +1,7 @@
 // VP, sub-VP and VE as special cases: a fixed linear drift, a closed-form marginal, and one score
 // network trained by denoising score matching — the same code path for all three (and for DiffFlow's
 // sampler and likelihood code).
-// Run: npx tsx --conditions=source examples/02_vp_subvp_ve.ts
+// Run: npx tsx --conditions=@diffflow/source examples/02_vp_subvp_ve.ts
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { sampleToy } from '@diffflow/datasets';

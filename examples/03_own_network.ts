@@ -1,7 +1,7 @@
 // Your own network as the drift or the score: any function of (x, t) with tfjs variables becomes a
 // VectorField with `vectorField`; its pull-backs default to autodiff, so the adjoint, the sampler and
 // the ODE all take it. Combinators (sumFields, scaleField, …) build on it without breaking gradients.
-// Run: npx tsx --conditions=source examples/03_own_network.ts
+// Run: npx tsx --conditions=@diffflow/source examples/03_own_network.ts
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { sampleToy } from '@diffflow/datasets';

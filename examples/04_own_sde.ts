@@ -1,6 +1,6 @@
 // Your own SDE: g(t), the time grid and the prior are yours; the drift stays learned (DiffFlow).
 // Training's terminal term, the negative ELBO, the sampler and the ODE NLL all use this prior.
-// Run: npx tsx --conditions=source examples/04_own_sde.ts
+// Run: npx tsx --conditions=@diffflow/source examples/04_own_sde.ts
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { sampleToy } from '@diffflow/datasets';

@@ -1,6 +1,6 @@
 // The likelihood of a trained model: the exact NLL by the probability-flow ODE with the exact trace
 // and with Hutchinson's estimator, the negative ELBO of the discretised chain, and bits/dim.
-// Run: npx tsx --conditions=source examples/05_likelihood.ts
+// Run: npx tsx --conditions=@diffflow/source examples/05_likelihood.ts
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { sampleToy } from '@diffflow/datasets';

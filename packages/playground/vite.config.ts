@@ -46,7 +46,7 @@ export default defineConfig({
   root: here('.'),
   base: './',
   resolve: {
-    conditions: ['source', 'browser', 'module', 'import', 'default'],
+    conditions: ['@diffflow/source', 'browser', 'module', 'import', 'default'],
   },
   worker: { format: 'es', plugins: () => [devServerShims()] },
   server: { headers: crossOriginIsolationHeaders },

@@ -11,8 +11,8 @@ const selection = testSelection(process.env);
 if (selection.notice !== null) console.log(selection.notice);
 
 export default defineConfig({
-  resolve: { conditions: ['source', 'module', 'import', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'module', 'import', 'node', 'default'], externalConditions: ['source'] } },
+  resolve: { conditions: ['@diffflow/source', 'module', 'import', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['@diffflow/source', 'module', 'import', 'node', 'default'], externalConditions: ['@diffflow/source'] } },
   test: {
     name: '@diffflow/playground',
     include: [...selection.include],

@@ -1,5 +1,5 @@
 /**
- * What `#tfjs-gradients` resolves to under the `source` condition (this repository's tests and
+ * What `#tfjs-gradients` resolves to under the `@diffflow/source` condition (this repository's tests and
  * tsx runs, which use the TypeScript sources and no build): bundles the gradient registrations as
  * the build does (tfjs_gradients.mjs), once per tfjs-core and esbuild version, into
  * node_modules/.cache/@diffflow/backend/, and imports that file.

@@ -54,7 +54,7 @@ describe('registerGradients', () => {
       const loaderUntouched = nodeModule._load === load;
       await backend.registerGradients();
       console.log(JSON.stringify({ registeredOnImport, loaderUntouched, registered: tf.getGradient('Tanh') !== undefined }));`;
-    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', program], {
+    const run = spawnSync(process.execPath, ['--conditions=@diffflow/source', '--import', 'tsx', '--input-type=module', '-e', program], {
       cwd: packageRoot,
       encoding: 'utf8',
     });
@@ -68,7 +68,7 @@ describe('registerGradients', () => {
       bundle: true,
       platform: 'browser',
       format: 'esm',
-      conditions: ['source'],
+      conditions: ['@diffflow/source'],
       write: false,
       metafile: true,
       logLevel: 'silent',

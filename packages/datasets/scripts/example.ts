@@ -1,5 +1,5 @@
 /**
- * The README's example, runnable: npx tsx --conditions=source packages/datasets/scripts/example.ts [maf-data-dir]
+ * The README's example, runnable: npx tsx --conditions=@diffflow/source packages/datasets/scripts/example.ts [maf-data-dir]
  */
 import * as E from 'fp-ts/lib/Either.js';
 import {

@@ -3,7 +3,7 @@
  * datasets 'train', 'validation', 'test', [n, 63] there, [n, 7] here) with h5wasm, and the same
  * splits as maf-expected/bsds300/{train,validation,test}.npy.
  * Values: v(split s, row i, column j) = round(1000 · sin(0.37 i + 1.3 j + s)) / 1000.
- * Run: npx tsx --conditions=source packages/datasets/scripts/make-hdf5-fixture.ts
+ * Run: npx tsx --conditions=@diffflow/source packages/datasets/scripts/make-hdf5-fixture.ts
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -3,8 +3,8 @@
  * iterations, samples, and evaluates likelihoods over and over?
  *
  *   cd tools/bench && npm run leaks                                  # reference 3×128, B = 512, N = 30
- *   node --conditions=source --import tsx src/leaks.ts --batch 128 --steps 10      # lighter, same network
- *   node --conditions=source --import tsx src/leaks.ts --config small              # 2×32 network
+ *   node --conditions=@diffflow/source --import tsx src/leaks.ts --batch 128 --steps 10      # lighter, same network
+ *   node --conditions=@diffflow/source --import tsx src/leaks.ts --config small              # 2×32 network
  *
  * Phases (one process, one backend: `selectBackend()`'s; DIFFFLOW_BACKEND forces one):
  *   1. training — `createTrainer` with toy2d's model, batches and trainer settings, `--iters` iterations

@@ -2,7 +2,7 @@
  * Memory of one training iteration, stochastic adjoint vs naive backprop (fact sheet §2.5).
  *
  *   npx nx run bench:memory                     # N = 10, 30, 100; B = 5000; both strategies; PyTorch anchor
- *   node --conditions=source --import tsx src/memory.ts --steps 10,30 --batch 1000 --no-torch
+ *   node --conditions=@diffflow/source --import tsx src/memory.ts --steps 10,30 --batch 1000 --no-torch
  *
  * Model: the 2-D reference (two fourierMlp 3 × 128, g = 0.2, fixedGrid {tMin 1e-3, tMax 0.05, β 0.9}).
  * One iteration = gradients of the trajectory KL + one Adam update. Every (strategy, N) runs in a

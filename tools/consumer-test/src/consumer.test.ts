@@ -109,6 +109,14 @@ describe('a fresh project outside the workspace', () => {
     expect(inputs.filter((path) => path.startsWith('node:') || path.includes('tfjs_gradients'))).toEqual([]);
   });
 
+  it("resolves to dist even for a bundler that sets the common 'source' condition (the workspace's own condition is namespaced)", async () => {
+    writeFileSync(join(project, 'conditions.mjs'), installed.map((name, i) => `import * as m${i} from '${name}';\nconsole.log(Object.keys(m${i}).length);`).join('\n'));
+    const result = await build({ entryPoints: [join(project, 'conditions.mjs')], absWorkingDir: project, bundle: true, platform: 'node', format: 'esm', conditions: ['source', 'development'], write: false, metafile: true, logLevel: 'silent', external: ['@tensorflow/*'] });
+    const ours = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules/@diffflow/'));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.filter((path) => !/node_modules\/@diffflow\/[^/]+\/dist\//.test(path))).toEqual([]);
+  });
+
   it("imports every installed package without side effects: no gradient registered, Node's module loader untouched", () => {
     const script = `
       import { createRequire } from 'node:module';

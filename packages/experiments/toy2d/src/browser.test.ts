@@ -7,7 +7,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 /**
  * The Node built-ins a browser bundle of `entry` still imports: esbuild bundles it as a page's
- * bundler would (browser platform, the workspace's `source` condition, tree-shaking), with the
+ * bundler would (browser platform, the workspace's `@diffflow/source` condition, tree-shaking), with the
  * built-ins and tfjs left external, so whatever the output still imports from them is what a page
  * would fail to load.
  */
@@ -18,7 +18,7 @@ async function builtinsLeft(entry: string): Promise<string[]> {
     write: false,
     format: 'esm',
     platform: 'browser',
-    conditions: ['source', 'browser'],
+    conditions: ['@diffflow/source', 'browser'],
     external: [...nodeBuiltins, '@tensorflow/*'],
     logLevel: 'silent',
   });
