@@ -78,6 +78,7 @@ export type { Command } from './cli.js';
 export {
   openRunDir,
   configDifference,
+  metricsRecords,
   CONFIG_FILE,
   METRICS_FILE,
   SUMMARY_FILE,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { suiteTempDir } from '@diffflow/test-utils';
 import type { ExperimentError } from './errors.js';
 import { readNpy } from './npy.js';
-import { configDifference, openRunDir, type RunDir } from './run_dir.js';
+import { configDifference, metricsRecords, openRunDir, type RunDir } from './run_dir.js';
 
 const root = suiteTempDir('diffflow-rundir-');
 let count = 0;
@@ -162,5 +162,13 @@ describe('configDifference', () => {
     expect(configDifference({ a: null }, { a: Number.NaN })).toBeUndefined();
     expect(configDifference({ a: 1, out: 'p' }, { a: 1, out: 'q' }, new Set(['out']))).toBeUndefined();
     expect(configDifference([1], { a: 1 })).toMatch(/does not hold an object/);
+  });
+});
+
+describe('metricsRecords', () => {
+  it('returns the JSON objects of the lines in order, skipping blank, cut-short and non-object lines', () => {
+    const text = '{"iteration":1,"ms":2}\n\n[1,2]\n{"iteration":2,"ms":null}\n{"iteration":3,"m';
+    expect(metricsRecords(text)).toEqual([{ iteration: 1, ms: 2 }, { iteration: 2, ms: null }]);
+    expect(metricsRecords('')).toEqual([]);
   });
 });

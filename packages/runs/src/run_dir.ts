@@ -18,6 +18,26 @@ export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const SUMMARY_FILE = 'summary.json';
 
+/**
+ * The records of a metrics.jsonl text, in file order: one object per line that parses as a JSON
+ * object. Blank lines and lines that do not parse (the last one, cut short by a crash) are skipped,
+ * so a reader sees what a run got to write. Repeated iterations (a resumed run) are left to the
+ * caller: typically the last line of an iteration wins.
+ */
+export function metricsRecords(text: string): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const r: unknown = JSON.parse(line);
+      if (typeof r === 'object' && r !== null && !Array.isArray(r)) records.push(r as Record<string, unknown>);
+    } catch {
+      // a line cut short by a crash
+    }
+  }
+  return records;
+}
+
 /** Config fields that do not make a run another run (default of `OpenRunDirOptions.nonIdentity`). */
 export const defaultNonIdentityFields = ['out', 'resume'] as const;
 

@@ -4,6 +4,7 @@
  * run last.
  */
 import { readFile } from 'node:fs/promises';
+import { metricsRecords } from '@diffflow/runs';
 
 /** The logged iterations of one model, in order: iteration index, loss, milliseconds. */
 export interface TrainingHistory {
@@ -30,14 +31,7 @@ export interface HistorySummary {
  */
 export function parseTrainingHistory(text: string, dataset: string, model: string, lossKey: string): TrainingHistory {
   const byIteration = new Map<number, { loss: number; ms: number }>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let r: Record<string, unknown>;
-    try {
-      r = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue; // a line cut short by a crash
-    }
+  for (const r of metricsRecords(text)) {
     if (r['phase'] !== 'train' || r['dataset'] !== dataset || r['model'] !== model) continue;
     const it = r['iteration'];
     const loss = r[lossKey];

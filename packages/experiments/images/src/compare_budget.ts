@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { fileMalformed, fromFsError, type ExperimentError } from '@diffflow/runs';
+import { fileMalformed, fromFsError, metricsRecords, type ExperimentError } from '@diffflow/runs';
 
 /** What DiffFlow's training cost, per phase, read back from its run's metrics.jsonl. */
 export interface TrainingCost {
@@ -33,14 +33,7 @@ export interface TrainingCost {
  */
 export function trainingCostOf(text: string): TrainingCost {
   const byIteration = new Map<number, { warmup: boolean; ms: number }>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let r: Record<string, unknown>;
-    try {
-      r = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const r of metricsRecords(text)) {
     const { iteration, ms, phase } = r;
     if (typeof iteration !== 'number' || typeof ms !== 'number' || !Number.isFinite(ms)) continue;
     byIteration.set(iteration, { warmup: phase === 'score-warmup', ms });
