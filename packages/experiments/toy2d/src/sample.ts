@@ -7,6 +7,7 @@ import { loadEmaRun } from './eval.js';
 import { disposeModel, purposeSeed } from '@diffflow/training';
 import { plotBounds, toy2dData } from './model.js';
 import { toyPool } from './parallel.js';
+import { insideFraction } from './train.js';
 
 /** Fewest samples `sample` splits across threads (a worker starts in ≈ 1–2 s; one thread draws 10k points at N = 30 in ≈ 4 s). */
 export const parallelFrom = 2000;
@@ -31,7 +32,9 @@ export type SampleFlags = t.TypeOf<typeof SampleFlags>;
 /**
  * Draws samples from a toy2d checkpoint with its EMA weights: the λ-family sampler (λ = 1, the
  * backward SDE, by default) on the fixed grid, noise-free last step. Writes samples.npy
- * (float32 [n, 2], in the dataset's own coordinates) and samples.png.
+ * (float32 [n, 2], in the dataset's own coordinates), samples.png and summary.json, whose
+ * `insideSupport` is the fraction of the samples inside the data set's support (null for a set
+ * without a known one), as `toy2d:train` reports it for its own samples.
  */
 export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const runPath = flags.run ?? defaultOut({ dataset: flags.dataset ?? toy2dDefaults.dataset, seed: 0 });
@@ -66,10 +69,12 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
     await pool?.dispose();
   }
   const ms = performance.now() - started;
-  const bounds = plotBounds(toy2dData(config), config.seed);
+  const data = toy2dData(config);
+  const inside = insideFraction(data, values);
+  const bounds = plotBounds(data, config.seed);
   await orThrow(dir.writeNpy('samples.npy', values, [n, 2]));
   await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds, title: `${config.dataset}: samples, N = ${steps}, lambda = ${lambda}`, xLabel: 'x1', yLabel: 'x2' })));
-  await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, samplingMs: ms, threads: pool?.shards ?? 1 }));
+  await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, samplingMs: ms, threads: pool?.shards ?? 1, insideSupport: inside }));
   disposeModel(model);
-  console.error(`[toy2d] ${n} samples (N = ${steps}, λ = ${lambda}) in ${ms.toFixed(0)} ms → ${out}`);
+  console.error(`[toy2d] ${n} samples (N = ${steps}, λ = ${lambda}) in ${ms.toFixed(0)} ms${inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`} → ${out}`);
 }

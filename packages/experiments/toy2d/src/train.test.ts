@@ -77,6 +77,10 @@ describe('toy2d command line (end to end, tiny budget)', () => {
     const r = toy2d(['sample', `--run=${out}`, '--n=100', '--steps=3', `--out=${join(dir, 'sampled')}`]);
     expect(r.status, r.stderr).toBe(0);
     expect(npy(join(dir, 'sampled', 'samples.npy')).shape).toEqual([100, 2]);
+    const summary = JSON.parse(readFileSync(join(dir, 'sampled', 'summary.json'), 'utf8')) as { insideSupport: number };
+    expect(summary.insideSupport).toBeGreaterThanOrEqual(0);
+    expect(summary.insideSupport).toBeLessThanOrEqual(1);
+    expect(r.stderr).toMatch(/% inside the support/);
   });
 
   it.each([
