@@ -1,4 +1,4 @@
-import type * as t from 'io-ts';
+import * as t from 'io-ts';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
 import type { TrainerConfig } from '@diffflow/training';
@@ -28,6 +28,30 @@ export const optimizerFields = {
   strategy: oneOf(gradientStrategyNames),
   /** Root seed of every random draw (batches, grids, noise, initial weights). */
   seed: intAtLeast(0),
+};
+
+/**
+ * The budget and the time grid of DiffFlow with a constant diffusion g, dx = f_θ dt + g dw on
+ * [t_0, T] (the 2-D and tabular experiments; images has its own, with progressive N and the VP
+ * process), as io-ts props to spread into a `t.strict({...})`. Each is also a CLI flag.
+ */
+export const constantGFields = {
+  /** Training iterations. */
+  iters: intAtLeast(1),
+  /** Batch size B (`--batchSize`: Nx takes `--batch` for itself). */
+  batchSize: intAtLeast(1),
+  /** Number of steps N of the time grid (training; sampling and the bound unless given otherwise). */
+  steps: intAtLeast(1),
+  /** First time t_0 ≥ 0 (the data sit at t_0). */
+  tMin: numberAtLeast(0),
+  /** Final time T > 0 (the prior N(0, I) sits at T). */
+  T: numberAbove(0),
+  /** Grid exponent β > 0: points uniform in t^β. */
+  beta: numberAbove(0),
+  /** Diffusion g > 0 (constant). Small g makes DiffFlow a continuous normalizing flow (Theorem 1). */
+  g: numberAbove(0),
+  /** Re-draw interior time points every iteration (L̂_β) instead of the fixed grid (L_β). */
+  flexible: t.boolean,
 };
 
 /** The decoded {@link optimizerFields}, plus the retry budget every training config also has. */

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { tabularNames } from '@diffflow/datasets';
 import { activationNames } from '@diffflow/networks';
-import { flagsOf, intAtLeast, intInRange, numberAbove, numberAtLeast, oneOf, optimizerFields } from '@diffflow/runs';
+import { flagsOf, intAtLeast, intInRange, oneOf, optimizerFields, constantGFields } from '@diffflow/runs';
 
 /** The datasets of the experiment: the five MAF benchmarks of Table 1 and the synthetic stand-in with a known density. */
 export const tabularDatasets = [...tabularNames, 'synthetic'] as const;
@@ -23,22 +23,8 @@ export const TabularConfig = t.strict({
   dataset: oneOf(tabularDatasets),
   /** The MAF release's extracted `data/` directory, or a directory of `<name>/{train,validation,test}.npy` splits. */
   data: t.string,
-  /** Training iterations. */
-  iters: intAtLeast(1),
-  /** Batch size B (`--batchSize`: Nx takes `--batch` for itself). */
-  batchSize: intAtLeast(1),
-  /** Number of steps N of the time grid (training, validation bound). */
-  steps: intAtLeast(1),
-  /** First time t_0 ≥ 0 (the data sit at t_0). */
-  tMin: numberAtLeast(0),
-  /** Final time T > 0 (the prior N(0, I) sits at T). */
-  T: numberAbove(0),
-  /** Grid exponent β > 0: points uniform in t^β. */
-  beta: numberAbove(0),
-  /** Diffusion g > 0 (constant). Small g makes DiffFlow a continuous normalizing flow (Theorem 1). */
-  g: numberAbove(0),
-  /** Re-draw interior time points every iteration (L̂_β) instead of the fixed grid (L_β). */
-  flexible: t.boolean,
+  /** Budget and time grid (iters, batchSize, steps, tMin, T, beta, g, flexible): see constantGFields. */
+  ...constantGFields,
   /** Hidden width of both Fourier MLPs. */
   hidden: intAtLeast(1),
   /** Hidden ch→ch layers of both Fourier MLPs (0…3: at most 5 layers in all). */

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodePointCloud, readNpyMatrix, toyNames } from '@diffflow/datasets';
-import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
 import { toy2dDefaults } from './defaults.js';
 
 /**
@@ -32,22 +32,8 @@ export const Toy2dConfig = t.strict({
   points: Points,
   /** σ of the Gaussian jitter around each point of `points` (dataset 'points'), in the cloud's coordinates. */
   jitter: numberAbove(0),
-  /** Training iterations. */
-  iters: intAtLeast(1),
-  /** Batch size B (`--batchSize`: Nx takes `--batch` for itself). */
-  batchSize: intAtLeast(1),
-  /** Number of steps N of the time grid (training and sampling). */
-  steps: intAtLeast(1),
-  /** First time t_0 ≥ 0. */
-  tMin: numberAtLeast(0),
-  /** Final time T > 0. */
-  T: numberAbove(0),
-  /** Grid exponent β > 0: points uniform in t^β. */
-  beta: numberAbove(0),
-  /** Diffusion g > 0 (constant). */
-  g: numberAbove(0),
-  /** Re-draw interior time points every iteration (L̂_β) instead of the fixed grid (L_β). */
-  flexible: t.boolean,
+  /** Budget and time grid (iters, batchSize, steps, tMin, T, beta, g, flexible): see constantGFields. */
+  ...constantGFields,
   /** Hidden width and depth of both Fourier MLPs. */
   hidden: intAtLeast(1),
   layers: intAtLeast(0),
