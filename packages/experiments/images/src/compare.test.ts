@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -77,6 +77,30 @@ describe('images compare (end to end through the CLI, --quick)', () => {
     expect(summary).toMatchObject({ diffflowTrainedHere: false, diffflowRun: join(out, 'diffflow') });
     expect(summary.budget.ddpm.iterations).toBe(first.budget.ddpm.iterations);
     expect(readFileSync(join(again, 'samples', 'diffflow-N3.npy')).equals(readFileSync(join(out, 'samples', 'diffflow-N3.npy')))).toBe(true);
+  }, 300_000);
+
+  it('--resume continues a stopped comparison: trains nothing again, keeps the cells it has, samples the rest to the same bytes', () => {
+    // a comparison stopped while sampling DDPM at N = 3: its samples, its metrics line and the end files not yet written
+    const stopped = join(dir, 'stopped');
+    cpSync(out, stopped, { recursive: true });
+    for (const f of ['summary.json', 'table.txt', 'samples-per-N.png', 'samples/ddpm-N3.npy']) rmSync(join(stopped, f));
+    const lines = readFileSync(join(stopped, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    writeFileSync(join(stopped, 'metrics.jsonl'), `${lines.slice(0, -1).join('\n')}\n`);
+    const linesOf = (path: string): number => readFileSync(path, 'utf8').trim().split('\n').length;
+    const trainingLines = ['ddpm', 'diffflow'].map((m) => linesOf(join(stopped, m, 'metrics.jsonl')));
+
+    const without = compare(['--quick', `--classifier=${classifier}`, `--out=${stopped}`]);
+    expect(without.status).toBe(2);
+    expect(errorLines(without.stderr)).toEqual([expect.stringMatching(/already holds this run; use --resume/)]);
+
+    const r = compare(['--quick', `--classifier=${classifier}`, `--out=${stopped}`, '--resume']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.match(/kept from the earlier run/g)).toHaveLength(3);
+    expect(['ddpm', 'diffflow'].map((m) => linesOf(join(stopped, m, 'metrics.jsonl')))).toEqual(trainingLines);
+    expect(jsonLines(join(stopped, 'metrics.jsonl')).map((m) => [m['model'], m['steps']])).toEqual([['diffflow', 2], ['diffflow', 3], ['ddpm', 2], ['ddpm', 3]]);
+    expect(readFileSync(join(stopped, 'samples', 'ddpm-N3.npy')).equals(readFileSync(join(out, 'samples', 'ddpm-N3.npy')))).toBe(true);
+    expect(readFileSync(join(stopped, 'table.txt'), 'utf8')).toBe(readFileSync(join(out, 'table.txt'), 'utf8'));
+    expect(readFileSync(join(stopped, 'samples-per-N.png')).equals(readFileSync(join(out, 'samples-per-N.png')))).toBe(true);
   }, 300_000);
 
   it('bad input: one error line naming the flag or the folder, exit code 2, nothing trained', async () => {

@@ -8,20 +8,27 @@
  *
  * The run folder: config.json, metrics.jsonl (one line per model and N), summary.json, table.txt,
  * samples-per-N.png, samples/<model>-N<N>.npy (uint8 [n, H, W, C]), ddpm/ (the DDPM run: checkpoint,
- * metrics), diffflow/ (the images:train run, when trained here).
+ * metrics), diffflow/ (the images:train run, when trained here). config.json is written first, so
+ * `--resume` finds a comparison stopped at any point (see `resume` in compare_config.ts).
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
 import type { BackendInfo } from '@diffflow/backend';
 import type { DataParallel } from '@diffflow/adjoint';
 import {
   configInvalid,
   fail,
+  fromFsError,
   METRICS_FILE,
+  metricsRecords,
   openRunDir,
   orThrow,
   orThrowSync,
   packageVersions,
   progressBar,
+  readNpy,
   SUMMARY_FILE,
   writeFileAtomic,
 } from '@diffflow/runs';
@@ -35,7 +42,7 @@ import { compareModels, renderCompareTable, samplesPerStepsFigure, type CompareF
 import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
 import { imagesPool, sampleImagesParallel } from './parallel.js';
 import { loadTrainedRun, type TrainedRun } from './sample.js';
-import { sampleImages, trainImages } from './train.js';
+import { CHECKPOINT, sampleImages, trainImages } from './train.js';
 
 const log = (message: string): void => void console.error(`[images compare] ${message}`);
 
@@ -44,7 +51,7 @@ export const COMPARE_FIGURE = 'samples-per-N.png';
 export const COMPARE_TABLE = 'table.txt';
 
 /** The fields of a comparison that change no result (not part of the run's identity). */
-const compareNonIdentity = ['out', 'workers'] as const;
+const compareNonIdentity = ['out', 'workers', 'resume'] as const;
 
 /** The identity of an images:train configuration (what cli.ts's train command stores), for its run folder. */
 function trainIdentity(c: ImagesConfig): Record<string, unknown> {
@@ -74,6 +81,7 @@ export interface CompareSummary {
   readonly floor: CompareFloor;
   readonly rows: readonly CompareRow[];
   readonly threads: number;
+  /** Seconds this process spent (a resumed run counts only its own; each row has the seconds of the process that sampled it). */
   readonly seconds: { readonly total: number; readonly ddpmTraining: number; readonly sampling: number; readonly diffflowTraining: number };
 }
 
@@ -100,19 +108,28 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
   const given = diffflowConfig === undefined ? await loadDiffflowRun(diffflowPath) : undefined;
   const split = given?.config ?? (diffflowConfig as ImagesConfig);
   const classifier = await loadImagesClassifier(split, config.classifier === '' ? undefined : config.classifier);
-  const run = await orThrow(openRunDir(out, { config: identity, resume: false, nonIdentity: [...compareNonIdentity], extraExtensions: ['.txt'] }));
+  // the identity holds the resolved classifier (a --resume that leaves it at its default finds the run) and
+  // --diffflowRun as given ('' = trained here, in <out>/diffflow: config.json's diffflowPath)
+  const resolved = { classifier: classifier.dir, diffflowPath };
+  const run = await orThrow(openRunDir(out, { config: { ...identity, classifier: classifier.dir }, resume: config.resume, nonIdentity: [...compareNonIdentity], extraExtensions: ['.txt'] }));
   const cleanup: (() => unknown)[] = [() => classifier.classifier.dispose()];
   try {
+    await orThrow(run.writeConfig({ ...config, out, ...resolved, backend, versions: packageVersions() }));
     const splits: ImageSplits = await orThrow(loadImageSplits(split));
 
     let diffflowSeconds = 0;
     if (diffflowConfig !== undefined) {
       const { schedule } = orThrowSync(checkImagesConfig(diffflowConfig));
-      const dfRun = await orThrow(openRunDir(diffflowPath, { config: trainIdentity(diffflowConfig), resume: false, nonIdentity: [...imagesNonIdentityFields] }));
-      log(`training DiffFlow (images:train, preset ${diffflowConfig.preset}) into ${diffflowPath}`);
-      const t0 = performance.now();
-      await trainImages(diffflowConfig, schedule, splits, dfRun, backend);
-      diffflowSeconds = (performance.now() - t0) / 1000;
+      const dfRun = await orThrow(openRunDir(diffflowPath, { config: trainIdentity(diffflowConfig), resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+      if (dfRun.resumed && existsSync(dfRun.file(SUMMARY_FILE))) {
+        log(`DiffFlow in ${diffflowPath}: trained by the earlier run (its summary.json is there), kept`);
+      } else {
+        const dfResume = dfRun.resumed && existsSync(dfRun.file(CHECKPOINT));
+        log(`${dfResume ? 'resuming' : 'training'} DiffFlow (images:train, preset ${diffflowConfig.preset}) in ${diffflowPath}`);
+        const t0 = performance.now();
+        await trainImages({ ...diffflowConfig, resume: dfResume }, schedule, splits, dfRun, backend);
+        diffflowSeconds = (performance.now() - t0) / 1000;
+      }
     }
     const diffflow = given ?? (await loadDiffflowRun(diffflowPath));
     cleanup.push(() => disposeModel(diffflow.model));
@@ -128,8 +145,9 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     );
 
     // DDPM: DiffFlow's score warm-up, continued for the whole budget
-    const ddpmConfig = ddpmTrainConfig(trainConfig, budget.iterations, join(out, 'ddpm'));
-    const ddpmRun = await orThrow(openRunDir(ddpmConfig.out, { config: trainIdentity(ddpmConfig), resume: false, nonIdentity: [...imagesNonIdentityFields] }));
+    const fresh = ddpmTrainConfig(trainConfig, budget.iterations, join(out, 'ddpm'));
+    const ddpmRun = await orThrow(openRunDir(fresh.out, { config: trainIdentity(fresh), resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+    const ddpmConfig: ImagesConfig = { ...fresh, resume: ddpmRun.resumed && existsSync(ddpmRun.file(CHECKPOINT)) };
     await orThrow(ddpmRun.writeConfig({ ...ddpmConfig, model: 'ddpm', diffflowRun: diffflowPath, budget }));
     const trainPool = await imagesPool(ddpmConfig, channels);
     const threads = trainPool?.shards ?? 1;
@@ -148,18 +166,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     });
     const ddpmCost = await orThrow(readTrainingCost(ddpmRun.file(METRICS_FILE)));
 
-    await orThrow(
-      run.writeConfig({
-        ...config,
-        out,
-        diffflowRun: diffflowPath,
-        diffflowConfig: diffflow.config,
-        classifier: classifier.dir,
-        budget,
-        backend,
-        versions: packageVersions(),
-      }),
-    );
+    await orThrow(run.writeConfig({ ...config, out, ...resolved, diffflowConfig: diffflow.config, budget, backend, versions: packageVersions() }));
 
     // sampling and scoring
     const reference = fdReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
@@ -167,28 +174,40 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     log(`floor: FD-LeNet ${floor.fd.toFixed(3)} of ${floor.images} training images vs ${floor.heldOut} held-out images`);
     const rows: CompareRow[] = [];
     const figure: FigureSamples[] = [];
+    const earlier = run.resumed ? await earlierRows(run.file(METRICS_FILE), config.samples) : [];
     const samplingStart = performance.now();
     const totalSteps = sampleSteps.reduce((a, b) => a + b, 0);
     const bar = progressBar({ total: compareModels.length * totalSteps, label: 'images compare sampling (steps)' });
     let done = 0;
     const sampleAll = async (model: CompareModel, imageModel: ImageModel, pool: DataParallel | undefined): Promise<void> => {
+      const { size } = diffflow.config;
+      const shape = [config.samples, size, size, channels];
       for (const n of sampleSteps) {
-        const grid = runGrid(diffflow.config, n);
-        const t = performance.now();
-        const bytes =
-          pool === undefined
-            ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda)
-            : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda);
-        const seconds = (performance.now() - t) / 1000;
-        const { size } = diffflow.config;
-        await orThrow(run.writeNpy(`samples/${model}-N${n}.npy`, bytes, [config.samples, size, size, channels]));
-        const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
-        const row: CompareRow = { model, steps: n, fd: q.fd, coverage: q.coverage, samples: q.samples, seconds };
+        const file = run.file(`samples/${model}-N${n}.npy`);
+        const kept = earlier.find((r) => r.model === model && r.steps === n);
+        const keptBytes = kept === undefined ? undefined : await keptSamples(file, shape);
+        let row: CompareRow;
+        let bytes: Uint8Array;
+        if (kept !== undefined && keptBytes !== undefined) {
+          [row, bytes] = [kept, keptBytes];
+          log(`${model} at N = ${n}: kept from the earlier run (FD-LeNet ${row.fd.toFixed(3)})`);
+        } else {
+          const grid = runGrid(diffflow.config, n);
+          const t = performance.now();
+          bytes =
+            pool === undefined
+              ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda)
+              : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda);
+          const seconds = (performance.now() - t) / 1000;
+          await orThrow(run.writeNpy(`samples/${model}-N${n}.npy`, bytes, shape));
+          const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
+          row = { model, steps: n, fd: q.fd, coverage: q.coverage, samples: q.samples, seconds };
+          await orThrow(run.appendMetrics({ phase: 'compare', ...row, floor: floor.fd }));
+        }
         rows.push(row);
-        await orThrow(run.appendMetrics({ phase: 'compare', ...row, floor: floor.fd }));
         figure.push({ model, steps: n, bytes: bytes.slice(0, config.figureSamples * size * size * channels), n: config.figureSamples });
         done += n;
-        bar.update(done, { loss: q.fd });
+        bar.update(done, { loss: row.fd });
       }
     };
     try {
@@ -246,6 +265,36 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
   } finally {
     for (const f of cleanup.reverse()) f();
   }
+}
+
+/**
+ * The (model, N) rows an earlier, stopped run of this comparison wrote to metrics.jsonl (the last
+ * line per cell; lines of another sample count or cut short are skipped).
+ */
+async function earlierRows(path: string, samples: number): Promise<CompareRow[]> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') fail(fromFsError(path, e));
+  }
+  const byCell = new Map<string, CompareRow>();
+  for (const r of metricsRecords(text)) {
+    if (r['phase'] !== 'compare' || r['samples'] !== samples || typeof r['fd'] !== 'number' || typeof r['steps'] !== 'number' || typeof r['seconds'] !== 'number') continue;
+    if (!(compareModels as readonly unknown[]).includes(r['model']) || typeof r['coverage'] !== 'object' || r['coverage'] === null) continue;
+    const { phase: _phase, floor: _floor, ...row } = r;
+    byCell.set(`${String(r['model'])}/${r['steps']}`, row as unknown as CompareRow);
+  }
+  return [...byCell.values()];
+}
+
+/** The samples an earlier run saved for a cell: uint8 of `shape`; undefined when missing, foreign or cut short (then the cell is sampled again). */
+async function keptSamples(path: string, shape: readonly number[]): Promise<Uint8Array | undefined> {
+  if (!existsSync(path)) return undefined;
+  const read = await readNpy(path)();
+  if (E.isLeft(read)) return undefined;
+  const { data, shape: stored } = read.right;
+  return data instanceof Uint8Array && stored.length === shape.length && stored.every((d, k) => d === shape[k]) ? data : undefined;
 }
 
 /**

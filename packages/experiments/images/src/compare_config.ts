@@ -46,6 +46,13 @@ export const CompareImagesConfig = t.strict({
   quick: t.boolean,
   /** Output folder ('' = runs/images-compare-<data>-seed<seed>, `-quick` with --quick). */
   out: t.string,
+  /**
+   * Continue the comparison in `out` where it stopped: DiffFlow (when trained here) and DDPM from
+   * their checkpoints, every (model, N) whose samples and metrics line are already there taken as
+   * they are. Changes no result: checkpoints restore weights, Adam, EMA and the iteration, and each
+   * sample row's noise is keyed by its index.
+   */
+  resume: t.boolean,
 });
 export type CompareImagesConfig = t.TypeOf<typeof CompareImagesConfig>;
 
@@ -69,6 +76,7 @@ const full: Omit<CompareImagesConfig, 'preset'> & { preset: 'cpu' } = {
   classifier: '',
   quick: false,
   out: '',
+  resume: false,
 };
 
 /**
