@@ -183,9 +183,9 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
       const { size } = diffflow.config;
       const shape = [config.samples, size, size, channels];
       for (const n of sampleSteps) {
-        const file = run.file(`samples/${model}-N${n}.npy`);
+        const name = `samples/${model}-N${n}.npy`;
         const kept = earlier.find((r) => r.model === model && r.steps === n);
-        const keptBytes = kept === undefined ? undefined : await keptSamples(file, shape);
+        const keptBytes = kept === undefined ? undefined : await keptSamples(run.file(name), shape);
         let row: CompareRow;
         let bytes: Uint8Array;
         if (kept !== undefined && keptBytes !== undefined) {
@@ -199,7 +199,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
               ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda)
               : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda);
           const seconds = (performance.now() - t) / 1000;
-          await orThrow(run.writeNpy(`samples/${model}-N${n}.npy`, bytes, shape));
+          await orThrow(run.writeNpy(name, bytes, shape));
           const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
           row = { model, steps: n, fd: q.fd, coverage: q.coverage, samples: q.samples, seconds };
           await orThrow(run.appendMetrics({ phase: 'compare', ...row, floor: floor.fd }));
@@ -290,7 +290,6 @@ async function earlierRows(path: string, samples: number): Promise<CompareRow[]>
 
 /** The samples an earlier run saved for a cell: uint8 of `shape`; undefined when missing, foreign or cut short (then the cell is sampled again). */
 async function keptSamples(path: string, shape: readonly number[]): Promise<Uint8Array | undefined> {
-  if (!existsSync(path)) return undefined;
   const read = await readNpy(path)();
   if (E.isLeft(read)) return undefined;
   const { data, shape: stored } = read.right;
