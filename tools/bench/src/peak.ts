@@ -23,18 +23,20 @@ export interface MatMulPeak {
 
 const here = fileURLToPath(import.meta.url);
 
-/** Measures [m, k]·[k, n] on `threads` processes at once, `reps` products each (after one warm-up). */
-export function measureMatMulPeak(shape: readonly [number, number, number], threads: number, reps: number): Promise<MatMulPeak> {
-  const [m, k, n] = shape;
-  const flops = 2 * m * k * n;
+/**
+ * Runs `script` once per argument list, each a child process of this Node (same flags), started
+ * together: every child prepares, prints `ready` (see {@link waitForGo}) and waits; once all are
+ * ready each gets `go` and runs, then prints one JSON line. Resolves with those lines, parsed, in
+ * the order of `argLists`; rejects when a child exits non-zero (the others are killed).
+ */
+export function runTogether<T>(script: string, argLists: readonly (readonly string[])[]): Promise<T[]> {
+  const count = argLists.length;
   return new Promise((resolve, reject) => {
-    const children = Array.from({ length: threads }, () =>
-      spawn(process.execPath, [...process.execArgv, here, '--peak-child', String(m), String(k), String(n), String(reps)], { stdio: ['pipe', 'pipe', 'pipe'] }),
-    );
+    const children = argLists.map((args) => spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
     const outs = children.map(() => '');
+    const results: (T | undefined)[] = children.map(() => undefined);
     let ready = 0;
     let done = 0;
-    const results: { start: number; end: number; times: number[] }[] = [];
     children.forEach((child, c) => {
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -43,23 +45,42 @@ export function measureMatMulPeak(shape: readonly [number, number, number], thre
         const lines = (outs[c] as string).split('\n');
         outs[c] = lines.pop() as string;
         for (const line of lines) {
-          if (line === 'ready' && ++ready === threads) children.forEach((ch) => ch.stdin.write('go\n'));
-          else if (line.startsWith('{')) results.push(JSON.parse(line) as { start: number; end: number; times: number[] });
+          if (line === 'ready' && ++ready === count) children.forEach((ch) => ch.stdin.write('go\n'));
+          else if (line.startsWith('{')) results[c] = JSON.parse(line) as T;
         }
       });
       child.on('close', (code) => {
-        if (code !== 0) {
+        if (code !== 0 || results[c] === undefined) {
           children.forEach((ch) => ch.kill());
-          reject(new Error(`matMul peak: a thread exited ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+          reject(new Error(`a thread exited ${code}: ${err.trim().split('\n').pop() ?? ''}`));
           return;
         }
-        if (++done < threads) return;
-        const wall = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
-        const perThread = median(results.map((r) => flops / median(r.times) / 1e6));
-        resolve({ shape: [m, k, n], threads, gflops: (threads * reps * flops) / wall / 1e6, perThread });
+        if (++done === count) resolve(results as T[]);
       });
     });
   });
+}
+
+/** The child's side of {@link runTogether}: says `ready`, resolves at `go`. */
+export function waitForGo(): Promise<void> {
+  console.log('ready');
+  return new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+}
+
+/** Measures [m, k]·[k, n] on `threads` processes at once, `reps` products each (after one warm-up). */
+export async function measureMatMulPeak(shape: readonly [number, number, number], threads: number, reps: number): Promise<MatMulPeak> {
+  const [m, k, n] = shape;
+  const flops = 2 * m * k * n;
+  const args = ['--peak-child', String(m), String(k), String(n), String(reps)];
+  let results: { start: number; end: number; times: number[] }[];
+  try {
+    results = await runTogether(here, Array.from({ length: threads }, () => args));
+  } catch (error) {
+    throw new Error(`matMul peak: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const wall = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
+  const perThread = median(results.map((r) => flops / median(r.times) / 1e6));
+  return { shape: [m, k, n], threads, gflops: (threads * reps * flops) / wall / 1e6, perThread };
 }
 
 /** A thread of the measurement: warm up, say "ready", wait for "go", run, print the times. */
@@ -71,8 +92,7 @@ async function peakChild(m: number, k: number, n: number, reps: number): Promise
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
   tf.matMul(a, b).dataSync();
-  console.log('ready');
-  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+  await waitForGo();
   const times: number[] = [];
   const start = performance.timeOrigin + performance.now();
   for (let r = 0; r < reps; r++) {

@@ -20,7 +20,9 @@
  * before → after every child, the matMul flops of an iteration (flops.ts) and GFLOP/s, and those as
  * a fraction of the ceiling on the same number of threads: in the per-round table against that
  * round's measurement, in the summary against the best of the run (a round's ceiling is low
- * whenever another job held a core while it was measured).
+ * whenever another job held a core while it was measured). Each round also replays every row's own
+ * matrix products alone (replay.ts: the same shapes, layouts and operand reuse, on the same threads,
+ * nothing else): the ceiling of that row's work on this backend, and ours against it.
  *
  * Options (all optional):
  *   --batch 512,5000          batch sizes of the training rows
@@ -35,6 +37,7 @@
  *   --anchor yes|no           run the anchor (default: yes when `/usr/bin/python3 -c "import torch"` works)
  *   --peak yes|no             measure the matMul ceiling each round (default yes)
  *   --peak-shape 1024,1024,1024   m,k,n of the ceiling's product
+ *   --replay yes|no           replay each row's own matMuls alone each round (replay.ts; default yes)
  *   --check yes|no            before the rounds, compare each row's derived flops with a tf.profile count
  * The backend is `selectBackend()`'s (tfjs-node if it loads, else wasm; DIFFFLOW_BACKEND forces one).
  */
@@ -44,6 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, samplingFlops, splitRows } from './flops.js';
 import { median } from './stats.js';
 import { measureMatMulPeak, type MatMulPeak } from './peak.js';
+import { measureReplay, type ReplayResult } from './replay.js';
 import { defaultChunkRows, driftCacheBytes, referenceShape, samplerPath, type WorkloadJob } from './workload.js';
 
 const ANCHOR = '/work/shared/anchors/torch_ref.py';
@@ -246,7 +250,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return childMain(JSON.parse(argv[1] as string));
   const args = parseArgs(argv);
-  const known = ['batch', 'strategies', 'samplers', 'sample-points', 'rounds', 'iterations', 'steps', 'workers', 'chunk-rows', 'anchor', 'peak', 'peak-shape', 'check'];
+  const known = ['batch', 'strategies', 'samplers', 'sample-points', 'rounds', 'iterations', 'steps', 'workers', 'chunk-rows', 'anchor', 'peak', 'peak-shape', 'replay', 'check'];
   for (const k of args.keys()) if (!known.includes(k)) fail(`unknown option --${k} (known: ${known.join(', ')})`);
   const batches = ints(args.get('batch') ?? '512,5000', 'batch', 1);
   const strategies = list(args.get('strategies'), 'strategies', STRATEGIES, ['parallel-adjoint']);
@@ -264,6 +268,7 @@ async function main(): Promise<void> {
   const peakShape = ints(args.get('peak-shape') ?? '1024,1024,1024', 'peak-shape', 1);
   if (peakShape.length !== 3) fail(`--peak-shape must be m,k,n, got '${args.get('peak-shape')}'`);
   const check = yesNo(args.get('check'), 'check', false);
+  const replay = yesNo(args.get('replay'), 'replay', true);
   const nproc = availableParallelism();
   /** Shards of a parallel row: dataParallel's workers plus the calling thread's. */
   const parallelShards = (workers ?? Math.max(nproc - 1, 0)) + 1;
@@ -312,6 +317,10 @@ async function main(): Promise<void> {
   const peaks = new Map<number, MatMulPeak[]>(peakThreads.map((t) => [t, []]));
   const ours = new Map<Row, Run[]>(rows.map((r) => [r, []]));
   const theirs = new Map<Row, Run[]>(rows.map((r) => [r, []]));
+  /** Per row, per round: its own matMuls replayed alone (undefined: not run or failed). */
+  const replays = new Map<Row, (ReplayResult | undefined)[]>(rows.map((r) => [r, []]));
+  /** The rows replay.ts can replay: those with a derived flop count (the adjoint and the sampler). */
+  const replayable = (row: Row): boolean => replay && row.job.what !== 'naive';
   for (let round = 1; round <= rounds; round++) {
     if (peak) {
       for (const t of peakThreads) {
@@ -326,6 +335,18 @@ async function main(): Promise<void> {
       }
     }
     for (const row of rows) {
+      if (replayable(row)) {
+        const before = load1();
+        const chunks = row.job.parallel ? (row.job.chunkRows ?? defaultChunkRows) : Infinity;
+        try {
+          const r = await measureReplay(row.job, shardsOf(row, parallelShards), chunks, 3);
+          replays.get(row)?.push(r);
+          console.error(`round ${round}: ${row.label}: its ${r.products} matMuls alone ${fmt(r.ms)} ms [threads ${r.perThread.map((t) => t.toFixed(0)).join(' ')}], ${fmt(r.flops / 1e9, 3)} GFLOP; load ${before.toFixed(1)}→${load1().toFixed(1)}`);
+        } catch (error) {
+          replays.get(row)?.push(undefined);
+          console.error(`round ${round}: ${row.label}: replay failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       const o = await runOurs(row, iterations);
       ours.get(row)?.push(o);
       const detail = o.ok ? `${fmt(o.ms)} ms [${o.times?.map((t) => t.toFixed(0)).join(' ')}]` : `FAILED ${o.note}`;
@@ -368,8 +389,9 @@ async function main(): Promise<void> {
     return ceiling === undefined ? { gflops } : { gflops, fraction: gflops / ceiling };
   };
   const percent = (f: number | undefined): string => (f === undefined ? '—' : `${(100 * f).toFixed(0)} %`);
-  console.log('| row | round | ours ms | anchor ms | ratio | GFLOP/s | ceiling GFLOP/s (this round) | of ceiling | load ours | load anchor |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  const alone = (row: Row, k: number): number | undefined => replays.get(row)?.[k]?.ms;
+  console.log('| row | round | ours ms | anchor ms | ratio | GFLOP/s | ceiling GFLOP/s (this round) | of ceiling | its matMuls alone ms | alone / ours | load ours | load anchor |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const row of rows) {
     const os = ours.get(row) ?? [];
     const as = theirs.get(row) ?? [];
@@ -378,16 +400,21 @@ async function main(): Promise<void> {
       const ratio = o.ok && a?.ok ? (o.ms as number) / (a.ms as number) : undefined;
       const r = rate(row, o, k);
       console.log(
-        `| ${row.label} | ${k + 1} | ${o.ok ? fmt(o.ms) : `failed: ${o.note}`} | ${a === undefined ? '—' : a.ok ? fmt(a.ms) : 'failed'} | ${fmt(ratio, 2)} | ${fmt(r.gflops, 1)} | ${fmt(peakIn(shardsOf(row, parallelShards), k), 1)} | ${percent(r.fraction)} | ${loads([o])} | ${a === undefined ? '—' : loads([a])} |`,
+        `| ${row.label} | ${k + 1} | ${o.ok ? fmt(o.ms) : `failed: ${o.note}`} | ${a === undefined ? '—' : a.ok ? fmt(a.ms) : 'failed'} | ${fmt(ratio, 2)} | ${fmt(r.gflops, 1)} | ${fmt(peakIn(shardsOf(row, parallelShards), k), 1)} | ${percent(r.fraction)} | ${fmt(alone(row, k))} | ${percent(o.ok && alone(row, k) !== undefined ? (alone(row, k) as number) / (o.ms as number) : undefined)} | ${loads([o])} | ${a === undefined ? '—' : loads([a])} |`,
       );
     });
   }
   console.log(
     `\nsummary (medians over ${rounds} round(s); ratio = median of the per-round ratios; GFLOP = matMul flops of one iteration, flops.ts; ` +
-      `of ceiling = median GFLOP/s over the run's best ceiling on as many threads):\n`,
+      `ceiling = the best of the run's rounds on as many threads; of ceiling = median over rounds of GFLOP/s over that round's ceiling; ` +
+      `its matMuls alone = the row's own products replayed with nothing else on as many threads, median ms and GFLOP/s over rounds, ` +
+      `and (of ceiling) that rate over the round's ceiling; alone / ours = median over rounds of the replay's time over ours: the ` +
+      `share of an iteration the products take at the rate this backend runs them at these shapes):\n`,
   );
-  console.log('| row | backend | ours ms | anchor ms | ratio | GFLOP / iter | GFLOP/s | ceiling GFLOP/s (threads) | of ceiling | ours CPU ms | peak RSS MiB (ours / anchor) | load range |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  console.log(
+    '| row | backend | ours ms | anchor ms | ratio | GFLOP / iter | GFLOP/s | ceiling GFLOP/s (threads) | of ceiling | its matMuls alone ms | alone GFLOP/s (of ceiling) | alone / ours | ours CPU ms | peak RSS MiB (ours / anchor) | load range |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const row of rows) {
     const os = (ours.get(row) ?? []).filter((o) => o.ok);
     const as = (theirs.get(row) ?? []).filter((a) => a.ok);
@@ -402,12 +429,29 @@ async function main(): Promise<void> {
     const gflops = flops === null || ms === undefined ? undefined : flops / ms / 1e6;
     const threads = shardsOf(row, parallelShards);
     const ceiling = peakOf(threads);
+    // Per-round quotients, then their median: this VM's speed moves between rounds (the 1024³
+    // ceiling measured 38 and 56 GFLOP/s in one quiet run), so a quotient of two rounds means little.
+    const perRound = (f: (k: number) => number | undefined): number | undefined => {
+      const vs = (ours.get(row) ?? []).map((_, k) => f(k)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+      return vs.length === 0 ? undefined : median(vs);
+    };
+    const ofCeiling = perRound((k) => rate(row, ours.get(row)?.[k] as Run, k).fraction);
+    const aloneMs = perRound((k) => alone(row, k));
+    const aloneRate = perRound((k) => (flops === null || alone(row, k) === undefined ? undefined : flops / (alone(row, k) as number) / 1e6));
+    const aloneOfCeiling = perRound((k) => {
+      const c = peakIn(threads, k);
+      return flops === null || alone(row, k) === undefined || c === undefined ? undefined : flops / (alone(row, k) as number) / 1e6 / c;
+    });
+    const aloneShare = perRound((k) => {
+      const o = ours.get(row)?.[k];
+      return o?.ok === true && alone(row, k) !== undefined ? (alone(row, k) as number) / (o.ms as number) : undefined;
+    });
 
     const levels = all.flatMap((r) => [...r.load]);
     const range = levels.length === 0 ? '—' : `${Math.min(...levels).toFixed(1)}–${Math.max(...levels).toFixed(1)}`;
     const rss = `${fmt(os.length === 0 ? undefined : Math.max(...os.map((o) => o.peakRssMiB as number)))} / ${fmt(as.length === 0 ? undefined : Math.max(...as.map((a) => a.peakRssMiB as number)))}`;
     console.log(
-      `| ${row.label} | ${os[0]?.backend ?? 'failed'} | ${fmt(ms)} | ${fmt(ams)} | ${fmt(pairs.length === 0 ? undefined : median(pairs), 2)} | ${fmt(flops === null ? null : flops / 1e9, 1)} | ${fmt(gflops, 1)} | ${fmt(ceiling, 1)} (${threads}) | ${percent(gflops === undefined || ceiling === undefined ? undefined : gflops / ceiling)} | ${fmt(os.length === 0 ? undefined : median(os.map((o) => o.cpuMs as number)))} | ${rss} | ${range} |`,
+      `| ${row.label} | ${os[0]?.backend ?? 'failed'} | ${fmt(ms)} | ${fmt(ams)} | ${fmt(pairs.length === 0 ? undefined : median(pairs), 2)} | ${fmt(flops === null ? null : flops / 1e9, 1)} | ${fmt(gflops, 1)} | ${fmt(ceiling, 1)} (${threads}) | ${percent(ofCeiling)} | ${fmt(aloneMs)} | ${fmt(aloneRate, 1)} (${percent(aloneOfCeiling)}) | ${percent(aloneShare)} | ${fmt(os.length === 0 ? undefined : median(os.map((o) => o.cpuMs as number)))} | ${rss} | ${range} |`,
     );
   }
 }
