@@ -214,9 +214,15 @@ if (process.argv[1] === here) {
   const args = process.argv.slice(2);
   if (args[0] === '--replay-child') await replayChild(JSON.parse(args[1] as string));
   else {
-    const [what = 'sample', rows = '10000', shards = '2', steps = '30', reps = '3'] = args;
-    if (what !== 'sample' && what !== 'adjoint') throw new RangeError(`replay: what must be sample or adjoint, got '${what}'`);
-    const job: WorkloadJob = { what, batch: Number(rows), steps: Number(steps), parallel: Number(shards) > 1, workers: null, chunkRows: null };
-    console.log(JSON.stringify(await measureReplay(job, Number(shards), 2048, Number(reps))));
+    const [what = 'sample', ...counts] = args;
+    const [rows = 10_000, shards = 2, steps = 30, reps = 3] = counts.map(Number);
+    const bad = (message: string): never => {
+      console.error(`replay: ${message} (usage: replay.js sample|adjoint [rows shards steps reps], integers ≥ 1)`);
+      process.exit(2);
+    };
+    if (what !== 'sample' && what !== 'adjoint') bad(`what must be sample or adjoint, got '${what}'`);
+    if (counts.length > 4 || ![rows, shards, steps, reps].every((v) => Number.isInteger(v) && v >= 1)) bad(`bad counts '${counts.join(' ')}'`);
+    const job: WorkloadJob = { what: what as 'sample' | 'adjoint', batch: rows, steps, parallel: shards > 1, workers: null, chunkRows: null };
+    console.log(JSON.stringify(await measureReplay(job, shards, 2048, reps)));
   }
 }
