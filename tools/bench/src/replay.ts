@@ -124,7 +124,17 @@ export function replayOf(calls: readonly RecordedMatMul[]): Replay {
   for (const c of calls) if (!rightShapes.has(c.right)) rightShapes.set(c.right, c.b);
   const run = (): number => {
     const rights = new Map<number, tf.Tensor>([...rightShapes].map(([k, shape]) => [k, tf.randomUniform([...shape], -1, 1)]));
-    const operands = calls.map((c) => ({ c, a: sharedOf(c.a), b: rights.get(c.right) as tf.Tensor, bias: c.bias === null ? undefined : sharedOf(c.bias) }));
+    // a right operand used under two shapes (a weight [k, n] in one product, its rank-3 view [1, k, n]
+    // in a fused one) keeps one data buffer: a reshape shares it, so XNNPACK still packs it once
+    const views: tf.Tensor[] = [];
+    const rightOf = (c: RecordedMatMul): tf.Tensor => {
+      const b = rights.get(c.right) as tf.Tensor;
+      if (b.shape.length === c.b.length && b.shape.every((d, i) => d === c.b[i])) return b;
+      const view = tf.reshape(b, [...c.b]);
+      views.push(view);
+      return view;
+    };
+    const operands = calls.map((c) => ({ c, a: sharedOf(c.a), b: rightOf(c), bias: c.bias === null ? undefined : sharedOf(c.bias) }));
     const t0 = performance.now();
     for (const { c, a, b, bias } of operands) {
       const out =
@@ -134,7 +144,7 @@ export function replayOf(calls: readonly RecordedMatMul[]): Replay {
       out.dispose();
     }
     const ms = performance.now() - t0;
-    tf.dispose([...rights.values()]);
+    tf.dispose([...views, ...rights.values()]);
     return ms;
   };
   return { run, dispose: () => tf.dispose([...shared.values()]) };
