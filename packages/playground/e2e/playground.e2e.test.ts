@@ -225,7 +225,9 @@ describe('the built playground in headless Chromium', () => {
     await page.waitForFunction(() => (window as unknown as { playground: { state(): PageState } }).playground.state().error !== null);
     const after = await state(page);
     expect(after.error).toMatch(/broken\.bin/);
-    expect(await page.locator('#error').isVisible()).toBe(true);
+    // the state changes at once, the page draws it on its next animation frame: wait for that (a
+    // check right after the state was flaky in CI); throws if the error never shows within 10 s
+    await page.locator('#error').waitFor({ state: 'visible', timeout: 10_000 });
     expect(after.iteration).toBe(before.iteration);
     expect(after.settings).toEqual(before.settings);
     expect(after.diffflowCurve).toEqual(before.diffflowCurve);
