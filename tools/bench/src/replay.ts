@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fileURLToPath } from 'node:url';
-import { adjointChunks, splitRows } from './flops.js';
+import { adjointChunks, matMulFlopsOfKernels, splitRows } from './flops.js';
 import { runTogether, waitForGo } from './peak.js';
 import { median } from './stats.js';
 import type { WorkloadJob } from './workload.js';
@@ -36,6 +36,8 @@ export interface RecordedMatMul {
   readonly transposeB: boolean;
   /** The fused activation ('linear' for none). */
   readonly activation: string;
+  /** Shape of the product. */
+  readonly out: readonly number[];
   /** Which right operand: products with the same index shared one tensor (numbered by first use). */
   readonly right: number;
   /**
@@ -64,6 +66,7 @@ export function recordMatMuls(run: () => void): RecordedMatMul[] {
       const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
       let right = rights.get(b.dataId);
       if (right === undefined) rights.set(b.dataId, (right = rights.size));
+      const out = config.kernelFunc(args) as tf.TensorInfo;
       calls.push({
         kernel: config.kernelName as RecordedMatMul['kernel'],
         a: [...a.shape],
@@ -72,9 +75,10 @@ export function recordMatMuls(run: () => void): RecordedMatMul[] {
         transposeA: attrs.transposeA,
         transposeB: attrs.transposeB,
         activation: attrs.activation ?? 'linear',
+        out: [...out.shape],
         right,
       });
-      return config.kernelFunc(args);
+      return out;
     },
   });
   const swap = (configs: readonly tf.KernelConfig[]): void =>
@@ -93,12 +97,9 @@ export function recordMatMuls(run: () => void): RecordedMatMul[] {
   return calls.map((c) => ({ ...c, persistent: alive.has(c.right) }));
 }
 
-/** matMul flops of recorded products, 2·m·k·n each (as flops.ts counts them). */
+/** matMul flops of recorded products, 2·m·k·n each: flops.ts's count of profiled kernels. */
 export function recordedFlops(calls: readonly RecordedMatMul[]): number {
-  return calls.reduce((sum, c) => {
-    const columns = c.transposeB ? (c.b[c.b.length - 2] as number) : (c.b[c.b.length - 1] as number);
-    return sum + 2 * c.a.reduce((n, s) => n * s, 1) * columns;
-  }, 0);
+  return matMulFlopsOfKernels(calls.map((c) => ({ name: c.kernel, inputShapes: [c.a, c.b], outputShapes: [c.out] }))).flops;
 }
 
 /** A replay of recorded products: `run()` times one replay (ms) with fresh right operands. */

@@ -19,8 +19,8 @@
  * over rounds of ours and the anchor, the median of the per-round ratios, the 1-minute load average
  * before → after every child, the matMul flops of an iteration (flops.ts) and GFLOP/s, and those as
  * a fraction of the ceiling on the same number of threads: in the per-round table against that
- * round's measurement, in the summary against the best of the run (a round's ceiling is low
- * whenever another job held a core while it was measured). Each round also replays every row's own
+ * round's measurement, in the summary the median of those per-round fractions (the VM's speed moves
+ * between rounds, so a quotient of two rounds' figures means little). Each round also replays every row's own
  * matrix products alone (replay.ts: the same shapes, layouts and operand reuse, on the same threads,
  * nothing else): the ceiling of that row's work on this backend, and ours against it.
  *
@@ -390,6 +390,12 @@ async function main(): Promise<void> {
   };
   const percent = (f: number | undefined): string => (f === undefined ? '—' : `${(100 * f).toFixed(0)} %`);
   const alone = (row: Row, k: number): number | undefined => replays.get(row)?.[k]?.ms;
+  /** Round k's replay time over ours: the share of the iteration that is the products alone. */
+  const aloneShare = (row: Row, k: number): number | undefined => {
+    const o = ours.get(row)?.[k];
+    const a = alone(row, k);
+    return o?.ok === true && a !== undefined ? a / (o.ms as number) : undefined;
+  };
   console.log('| row | round | ours ms | anchor ms | ratio | GFLOP/s | ceiling GFLOP/s (this round) | of ceiling | its matMuls alone ms | alone / ours | load ours | load anchor |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const row of rows) {
@@ -400,7 +406,7 @@ async function main(): Promise<void> {
       const ratio = o.ok && a?.ok ? (o.ms as number) / (a.ms as number) : undefined;
       const r = rate(row, o, k);
       console.log(
-        `| ${row.label} | ${k + 1} | ${o.ok ? fmt(o.ms) : `failed: ${o.note}`} | ${a === undefined ? '—' : a.ok ? fmt(a.ms) : 'failed'} | ${fmt(ratio, 2)} | ${fmt(r.gflops, 1)} | ${fmt(peakIn(shardsOf(row, parallelShards), k), 1)} | ${percent(r.fraction)} | ${fmt(alone(row, k))} | ${percent(o.ok && alone(row, k) !== undefined ? (alone(row, k) as number) / (o.ms as number) : undefined)} | ${loads([o])} | ${a === undefined ? '—' : loads([a])} |`,
+        `| ${row.label} | ${k + 1} | ${o.ok ? fmt(o.ms) : `failed: ${o.note}`} | ${a === undefined ? '—' : a.ok ? fmt(a.ms) : 'failed'} | ${fmt(ratio, 2)} | ${fmt(r.gflops, 1)} | ${fmt(peakIn(shardsOf(row, parallelShards), k), 1)} | ${percent(r.fraction)} | ${fmt(alone(row, k))} | ${percent(aloneShare(row, k))} | ${loads([o])} | ${a === undefined ? '—' : loads([a])} |`,
       );
     });
   }
@@ -421,10 +427,6 @@ async function main(): Promise<void> {
     const all = [...(ours.get(row) ?? []), ...(theirs.get(row) ?? [])];
     const ms = os.length === 0 ? undefined : median(os.map((o) => o.ms as number));
     const ams = as.length === 0 ? undefined : median(as.map((a) => a.ms as number));
-    const pairs = (ours.get(row) ?? []).flatMap((o, k) => {
-      const a = theirs.get(row)?.[k];
-      return o.ok && a?.ok ? [(o.ms as number) / (a.ms as number)] : [];
-    });
     const flops = rowFlops(row, parallelShards);
     const gflops = flops === null || ms === undefined ? undefined : flops / ms / 1e6;
     const threads = shardsOf(row, parallelShards);
@@ -435,23 +437,29 @@ async function main(): Promise<void> {
       const vs = (ours.get(row) ?? []).map((_, k) => f(k)).filter((v): v is number => v !== undefined && Number.isFinite(v));
       return vs.length === 0 ? undefined : median(vs);
     };
+    const ratio = perRound((k) => {
+      const [o, a] = [ours.get(row)?.[k], theirs.get(row)?.[k]];
+      return o?.ok === true && a?.ok === true ? (o.ms as number) / (a.ms as number) : undefined;
+    });
     const ofCeiling = perRound((k) => rate(row, ours.get(row)?.[k] as Run, k).fraction);
     const aloneMs = perRound((k) => alone(row, k));
-    const aloneRate = perRound((k) => (flops === null || alone(row, k) === undefined ? undefined : flops / (alone(row, k) as number) / 1e6));
+    /** GFLOP/s of round k's replay. */
+    const aloneRateIn = (k: number): number | undefined => {
+      const a = alone(row, k);
+      return flops === null || a === undefined ? undefined : flops / a / 1e6;
+    };
+    const aloneRate = perRound(aloneRateIn);
     const aloneOfCeiling = perRound((k) => {
-      const c = peakIn(threads, k);
-      return flops === null || alone(row, k) === undefined || c === undefined ? undefined : flops / (alone(row, k) as number) / 1e6 / c;
+      const [r, c] = [aloneRateIn(k), peakIn(threads, k)];
+      return r === undefined || c === undefined ? undefined : r / c;
     });
-    const aloneShare = perRound((k) => {
-      const o = ours.get(row)?.[k];
-      return o?.ok === true && alone(row, k) !== undefined ? (alone(row, k) as number) / (o.ms as number) : undefined;
-    });
+    const aloneShareMedian = perRound((k) => aloneShare(row, k));
 
     const levels = all.flatMap((r) => [...r.load]);
     const range = levels.length === 0 ? '—' : `${Math.min(...levels).toFixed(1)}–${Math.max(...levels).toFixed(1)}`;
     const rss = `${fmt(os.length === 0 ? undefined : Math.max(...os.map((o) => o.peakRssMiB as number)))} / ${fmt(as.length === 0 ? undefined : Math.max(...as.map((a) => a.peakRssMiB as number)))}`;
     console.log(
-      `| ${row.label} | ${os[0]?.backend ?? 'failed'} | ${fmt(ms)} | ${fmt(ams)} | ${fmt(pairs.length === 0 ? undefined : median(pairs), 2)} | ${fmt(flops === null ? null : flops / 1e9, 1)} | ${fmt(gflops, 1)} | ${fmt(ceiling, 1)} (${threads}) | ${percent(ofCeiling)} | ${fmt(aloneMs)} | ${fmt(aloneRate, 1)} (${percent(aloneOfCeiling)}) | ${percent(aloneShare)} | ${fmt(os.length === 0 ? undefined : median(os.map((o) => o.cpuMs as number)))} | ${rss} | ${range} |`,
+      `| ${row.label} | ${os[0]?.backend ?? 'failed'} | ${fmt(ms)} | ${fmt(ams)} | ${fmt(ratio, 2)} | ${fmt(flops === null ? null : flops / 1e9, 1)} | ${fmt(gflops, 1)} | ${fmt(ceiling, 1)} (${threads}) | ${percent(ofCeiling)} | ${fmt(aloneMs)} | ${fmt(aloneRate, 1)} (${percent(aloneOfCeiling)}) | ${percent(aloneShareMedian)} | ${fmt(os.length === 0 ? undefined : median(os.map((o) => o.cpuMs as number)))} | ${rss} | ${range} |`,
     );
   }
 }
