@@ -234,6 +234,7 @@ if (process.argv[1] === here) {
     if (what !== 'sample' && what !== 'adjoint') bad(`what must be sample or adjoint, got '${what}'`);
     if (counts.length > 4 || ![rows, shards, steps, reps].every((v) => Number.isInteger(v) && v >= 1)) bad(`bad counts '${counts.join(' ')}'`);
     const job: WorkloadJob = { what: what as 'sample' | 'adjoint', batch: rows, steps, parallel: shards > 1, workers: null, chunkRows: null };
-    console.log(JSON.stringify(await measureReplay(job, shards, 2048, reps)));
+    const { defaultChunkRows } = await import('./workload.js');
+    console.log(JSON.stringify(await measureReplay(job, shards, defaultChunkRows, reps)));
   }
 }
