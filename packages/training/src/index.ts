@@ -22,4 +22,6 @@ export { createDdpmTrainer } from './ddpm_trainer.js';
 export type { DdpmTrainer, DdpmTrainerConfig, DdpmStepMetrics } from './ddpm_trainer.js';
 export { trainUntil } from './loop.js';
 export type { Steppable, LoopSchedule, LoopResult } from './loop.js';
-export { namedParameters, disposeModel, purposeSeed } from './diffflow_parameters.js';
+export { namedParameters, disposeModel } from './diffflow_parameters.js';
+/** Re-exported from @diffflow/sde-core, where it is defined (kept for importers outside this repository's packages, e.g. the playground). */
+export { purposeSeed } from '@diffflow/sde-core';

@@ -39,8 +39,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
+import { purposeSeed } from '@diffflow/sde-core';
 import { negativeElbo, probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
-import { createTrainer, disposeModel, purposeSeed } from '@diffflow/training';
+import { createTrainer, disposeModel } from '@diffflow/training';
 import { heldOutPoints, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, trainerConfig, type Toy2dConfig } from '@diffflow/experiment-toy2d';
 
 const MIB = 1024 * 1024;

@@ -1,9 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { purposeSeed } from '@diffflow/sde-core';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, fail, intAtLeast, numberAbove, oneOf, openRunDir, orThrow } from '@diffflow/runs';
 import { loadImageSplits, runGrid, seededSubset } from './model.js';
-import { disposeModel, purposeSeed } from '@diffflow/training';
+import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { imagesPool, sampleImagesParallel } from './parallel.js';
 import { sampleImages } from './train.js';

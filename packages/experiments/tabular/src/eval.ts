@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import type { TraceEstimator } from '@diffflow/likelihood';
 import { isTabularName } from '@diffflow/datasets';
 import {
@@ -33,7 +33,7 @@ import {
 import { TabularConfig, tabularDefaults } from './config.js';
 import { decodeStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer, type TabularData } from './data.js';
 import { tabularModel } from './model.js';
-import { purposeSeed } from '@diffflow/training';
+
 import { paperRows } from './paper.js';
 import { CHECKPOINT } from './train.js';
 

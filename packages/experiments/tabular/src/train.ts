@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import { negativeElbo } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, packageVersions, resumeTrainer, runTrainingLoop, saveTrainer, type RunDir } from '@diffflow/runs';
-import { createTrainer, disposeModel, purposeSeed, type Trainer } from '@diffflow/training';
+import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { TabularConfig } from './config.js';
 import { batchSampler, fitStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer, type TabularData } from './data.js';
 import { tabularModel, trainerConfig } from './model.js';

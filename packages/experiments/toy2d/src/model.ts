@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel } from '@diffflow/sde-core';
-import { purposeSeed } from '@diffflow/training';
+import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
+
 import { fourierMlp } from '@diffflow/networks';
 import { pointCloud, samplePointCloud, sampleToy, type PointCloud, type ToyKey, type ToyName } from '@diffflow/datasets/toy2d';
 import { fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';

@@ -1,10 +1,10 @@
 import * as t from 'io-ts';
-import { fixedGrid } from '@diffflow/sde-core';
+import { fixedGrid, purposeSeed } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { oneOf, openRunDir, orThrow, samplerFlags, samplerSettings, scatterPng } from '@diffflow/runs';
 import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
-import { disposeModel, purposeSeed } from '@diffflow/training';
+import { disposeModel } from '@diffflow/training';
 import { plotBounds, toy2dData } from './model.js';
 import { toyPool } from './parallel.js';
 import { insideFraction } from './train.js';
