@@ -47,9 +47,16 @@ export {
   readConfigFile,
   loadConfig,
   flagsOf,
+  flagCodecs,
+  documented,
+  helpOf,
   COMMAND_LINE_FIELD,
 } from './config.js';
-export type { Codec, ConfigLayer, FieldKind, CommandLine, ResolveOptions } from './config.js';
+export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions } from './config.js';
+export { flagHelp, formatHelp, flagsListedIn, wantsHelp, HELP_COMMAND } from './help.js';
+export type { FlagHelp, CommandHelp } from './help.js';
+export { nxOwnedFlags, nxOptionNames, nxInvocation, nxTakenFlag, procTable } from './nx_flags.js';
+export type { ProcessTable } from './nx_flags.js';
 
 export { writeFileAtomic, tempPathFor, isTempFileName, toBytes } from './atomic.js';
 export type { FileContent } from './atomic.js';
@@ -72,7 +79,7 @@ export type { OptimizerSettings } from './trainer_fields.js';
 export { samplerFlags, samplerSettings } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
 
-export { runCli, commands, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
+export { runCli, commands, withHelp, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';
 
 export {
