@@ -74,8 +74,8 @@ export { loadEmaRun, heldOutLikelihood, natsReport } from './held_out.js';
 export type { LoadedRun, LoadRunOptions, NatsReport, HeldOutOptions, HeldOutLikelihood } from './held_out.js';
 export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';
-export { updateFields, optimizerFields, constantGFields, trainerSettings } from './trainer_fields.js';
-export type { OptimizerSettings } from './trainer_fields.js';
+export { updateFields, optimizerFields, constantGFields, trainerSettings, constantGTrainerConfig } from './trainer_fields.js';
+export type { OptimizerSettings, ConstantGSettings } from './trainer_fields.js';
 export { samplerFlags, samplerSettings } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
 

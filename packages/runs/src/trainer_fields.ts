@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { documented, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
-import type { TrainerConfig } from '@diffflow/training';
+import type { OptimizerConfig, TrainerConfig } from '@diffflow/training';
 
 /**
  * The update fields of every trained model (DiffFlow and the DDPM baseline), as io-ts props to
@@ -44,8 +44,8 @@ export const constantGFields = {
 /** The decoded {@link optimizerFields}, plus the retry budget every training config also has. */
 export type OptimizerSettings = t.TypeOf<t.TypeC<typeof optimizerFields>> & { readonly maxRetries: number };
 
-/** The trainer settings of the shared fields (everything of a `TrainerConfig` but its time grid). */
-export function trainerSettings(c: OptimizerSettings): Omit<TrainerConfig, 'time'> {
+/** The trainer settings of the shared fields: `OptimizerConfig` (`ema` is its `emaDecay`) with the strategy. */
+export function trainerSettings(c: OptimizerSettings): OptimizerConfig & Pick<TrainerConfig, 'strategy'> {
   return {
     seed: c.seed,
     lr: c.lr,
@@ -55,5 +55,19 @@ export function trainerSettings(c: OptimizerSettings): Omit<TrainerConfig, 'time
     emaDecay: c.ema,
     strategy: c.strategy,
     maxRetries: c.maxRetries,
+  };
+}
+
+/** The decoded {@link constantGFields}. */
+export type ConstantGSettings = t.TypeOf<t.TypeC<typeof constantGFields>>;
+
+/**
+ * DiffFlow's trainer configuration of an experiment with a constant g (toy2d, tabular): the shared
+ * settings ({@link trainerSettings}) and the time grid of its {@link constantGFields}.
+ */
+export function constantGTrainerConfig(c: OptimizerSettings & ConstantGSettings): TrainerConfig {
+  return {
+    ...trainerSettings(c),
+    time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
   };
 }

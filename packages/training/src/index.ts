@@ -11,7 +11,7 @@ export { clipByGlobalNorm } from './clip.js';
 export { ema } from './ema.js';
 export type { Ema } from './ema.js';
 export { namedOptimizer } from './named_optimizer.js';
-export type { NamedOptimizer, NamedOptimizerOptions, TrainerState } from './named_optimizer.js';
+export type { NamedOptimizer, NamedOptimizerOptions, OptimizerConfig, TrainerState } from './named_optimizer.js';
 export { DivergenceError, firstGoodAttempt } from './retry.js';
 export type { Attempt } from './retry.js';
 export { createTrainer } from './trainer.js';
