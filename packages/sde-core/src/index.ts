@@ -20,8 +20,8 @@ export {
   checkReplays,
 } from './noise.js';
 export type { NoiseKey, NoiseSource, ReplayableNoise } from './noise.js';
-export { simulateForward, disposeTrajectory } from './trajectory.js';
-export type { TimeField, Trajectory } from './trajectory.js';
+export { simulateForward, disposeTrajectory, eulerMaruyamaRollout } from './trajectory.js';
+export type { TimeField, Trajectory, Rollout, RolloutOptions } from './trajectory.js';
 export { variablesOf, applyField, checkFieldOutput } from './vector_field.js';
 export type { VectorField, Parameter } from './vector_field.js';
 export { gaussianPrior, standardNormalPrior, priorNoisePurpose } from './prior.js';
