@@ -21,7 +21,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import { logDensityGrid } from '@diffflow/likelihood';
-import { decodeNormalizer, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
+import { decodeNormalizer, normalizerLogDet, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
 import {
   configInvalid,
   documented,
@@ -43,7 +43,7 @@ import {
   type HeldOutLikelihood,
 } from '@diffflow/runs';
 import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
-import { heldOutPoints, normalizerLogDet, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
+import { heldOutPoints, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { CHECKPOINT } from './train.js';
 

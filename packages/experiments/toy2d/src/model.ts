@@ -70,14 +70,3 @@ export function toyBounds(points: Float32Array): [number, number, number, number
 export function plotBounds(data: Toy2dData, seed: number): [number, number, number, number] {
   return toyBounds(sampleToy2dData(data, 10_000, { seed: purposeSeed(seed, 'plot-data'), iteration: 0 }));
 }
-
-/**
- * log|det ∂y/∂x| of the normalisation y = normalize(x) (affine, per coordinate): densities in the
- * dataset's coordinates are p_x(x) = p_y(y) · |det ∂y/∂x|, so NLL_x = NLL_y − normalizerLogDet.
- */
-export function normalizerLogDet(normalizer: Normalizer): number {
-  const probe = normalizer.normalize(new Float32Array(normalizer.dim * 2).fill(0).map((_, i) => (i < normalizer.dim ? 0 : 1)));
-  let logDet = 0;
-  for (let d = 0; d < normalizer.dim; d++) logDet += Math.log(Math.abs((probe[normalizer.dim + d] as number) - (probe[d] as number)));
-  return logDet;
-}

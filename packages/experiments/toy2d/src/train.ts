@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { simulateForward, disposeTrajectory, forwardNoise, purposeSeed } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { hasKnownSupport, insideSupport, toyLabels, type Normalizer } from '@diffflow/datasets';
+import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { DataParallel } from '@diffflow/adjoint';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, packageVersions, panelsPng, resumeTrainer, runTrainingLoop, scatterPng, constantGTrainerConfig, type RunDir } from '@diffflow/runs';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
-import { heldOutPoints, normalizerLogDet, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyNormalizer, type Toy2dData } from './model.js';
+import { heldOutPoints, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyNormalizer, type Toy2dData } from './model.js';
 import { drawSamplesParallel, toyPool } from './parallel.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
