@@ -47,16 +47,13 @@ export {
   readConfigFile,
   loadConfig,
   flagsOf,
-  flagCodecs,
   documented,
-  helpOf,
   COMMAND_LINE_FIELD,
 } from './config.js';
 export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions } from './config.js';
-export { flagHelp, formatHelp, flagsListedIn, wantsHelp, HELP_COMMAND } from './help.js';
+export { flagHelp, formatHelp, flagsListedIn } from './help.js';
 export type { FlagHelp, CommandHelp } from './help.js';
-export { nxOwnedFlags, nxOptionNames, nxInvocation, nxTakenFlag, procTable } from './nx_flags.js';
-export type { ProcessTable } from './nx_flags.js';
+export { nxOwnedFlags } from './nx_flags.js';
 
 export { writeFileAtomic, tempPathFor, isTempFileName, toBytes } from './atomic.js';
 export type { FileContent } from './atomic.js';
@@ -74,8 +71,8 @@ export { loadEmaRun, heldOutLikelihood, natsReport } from './held_out.js';
 export type { LoadedRun, LoadRunOptions, NatsReport, HeldOutOptions, HeldOutLikelihood } from './held_out.js';
 export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';
-export { updateFields, optimizerFields, constantGFields, trainerSettings, constantGTrainerConfig } from './trainer_fields.js';
-export type { OptimizerSettings, ConstantGSettings } from './trainer_fields.js';
+export { updateFields, optimizerFields, constantGFields, checkpointFields, trainerSettings, constantGTrainerConfig } from './trainer_fields.js';
+export type { OptimizerSettings } from './trainer_fields.js';
 export { samplerFlags, samplerSettings } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
 

@@ -41,6 +41,15 @@ export const constantGFields = {
   flexible: documented(t.boolean, 'Re-draw the interior time points every iteration (L̂_β) instead of the fixed grid (L_β).'),
 };
 
+/**
+ * The checkpoint fields every training configuration shares (toy2d, tabular, images, compare), as
+ * io-ts props to spread into a `t.strict({...})`. Each is also a CLI flag.
+ */
+export const checkpointFields = {
+  checkpointEvery: documented(intAtLeast(1), 'Write a checkpoint every this many iterations (and at the end).'),
+  maxRetries: documented(intAtLeast(0), 'Non-finite iterations retried with fresh noise before stopping.'),
+};
+
 /** The decoded {@link optimizerFields}, plus the retry budget every training config also has. */
 export type OptimizerSettings = t.TypeOf<t.TypeC<typeof optimizerFields>> & { readonly maxRetries: number };
 

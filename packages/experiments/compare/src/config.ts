@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
-import { configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -113,8 +113,8 @@ export const CompareConfig = t.strict({
   }),
   /** Per-dataset overrides of the iteration and batch budgets. */
   budget: t.partial(Object.fromEntries(toyNames.map((n) => [n, DatasetBudget])) as Record<ToyName, typeof DatasetBudget>),
-  checkpointEvery: documented(intAtLeast(1), 'Checkpoint each model every this many iterations (and at its end), for --resume.'),
-  maxRetries: documented(intAtLeast(0), 'Non-finite iterations retried with fresh noise before stopping.'),
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
   /** `--ddpmWorker`, not `--parallel`: Nx takes `--parallel` for itself. */
   ddpmWorker: documented(t.boolean, 'Train each DDPM baseline in a worker thread (the second core) while DiffFlow trains; the same numbers either way.'),
   out: documented(t.string, 'Output folder.'),

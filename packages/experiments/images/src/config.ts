@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
-import { configInvalid, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
 
 /** Where the images come from. */
 export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
@@ -79,8 +79,8 @@ export const ImagesConfig = t.strict({
   ...optimizerFields,
   samples: documented(intAtLeast(1), 'Images in the sample grid drawn at the end of training.'),
   sampleSteps: documented(intAtLeast(1), 'N of the sampler of that grid (paper MNIST: 30).'),
-  checkpointEvery: documented(intAtLeast(1), 'Write a checkpoint every this many iterations (and at the end).'),
-  maxRetries: documented(intAtLeast(0), 'Non-finite iterations retried with fresh noise before stopping.'),
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
   maxSeconds: documented(numberAtLeast(0), 'Stop after this many seconds of training (0 = no limit); the run then ends as if --iters were reached.'),
   workers: documented(
     intAtLeast(0),

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { tabularNames } from '@diffflow/datasets';
 import { activationNames } from '@diffflow/networks';
-import { documented, flagsOf, intAtLeast, intInRange, oneOf, optimizerFields, constantGFields } from '@diffflow/runs';
+import { checkpointFields, documented, flagsOf, intAtLeast, intInRange, oneOf, optimizerFields, constantGFields } from '@diffflow/runs';
 
 /** The datasets of the experiment: the five MAF benchmarks of Table 1 and the synthetic stand-in with a known density. */
 export const tabularDatasets = [...tabularNames, 'synthetic'] as const;
@@ -30,8 +30,8 @@ export const TabularConfig = t.strict({
   ...optimizerFields,
   validEvery: documented(intAtLeast(0), 'Validation bound (negative ELBO, EMA weights) every this many iterations (0: only at the end).'),
   validRows: documented(intAtLeast(1), 'Validation rows the bound uses (a seeded subset when the split is larger).'),
-  checkpointEvery: documented(intAtLeast(1), 'Write a checkpoint every this many iterations (and at the end).'),
-  maxRetries: documented(intAtLeast(0), 'Non-finite iterations retried with fresh noise before stopping.'),
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
   out: documented(t.string, "Output folder ('' = runs/tabular-<dataset>-seed<seed>)."),
   resume: documented(t.boolean, 'Continue the run in --out from its checkpoint.'),
 });

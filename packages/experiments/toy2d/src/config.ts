@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodePointCloud, readNpyMatrix, toyNames } from '@diffflow/datasets';
-import { configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
 import { toy2dDefaults } from './defaults.js';
 
 /**
@@ -46,8 +46,8 @@ export const Toy2dConfig = t.strict({
   ),
   samples: documented(intAtLeast(1), 'Samples drawn at the end (samples.npy, samples.png).'),
   sampleLambda: documented(numberAtLeast(0), 'λ of the sampler of those samples: 1 the backward SDE … 0 the probability-flow ODE.'),
-  checkpointEvery: documented(intAtLeast(1), 'Write a checkpoint every this many iterations (and at the end).'),
-  maxRetries: documented(intAtLeast(0), 'Non-finite iterations retried with fresh noise before stopping.'),
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
   out: documented(t.string, "Output folder ('' = runs/toy2d-<dataset>-seed<seed>)."),
   resume: documented(t.boolean, 'Continue the run in --out from its checkpoint.'),
 });

@@ -5,7 +5,9 @@
  * flags exactly as it would run, print `{dryRun, flags, config}` and stop, so the test sees what
  * arrived without training. Nx takes some flag names for itself (`--batch`, `--parallel`,
  * `--verbose`, `--configuration`, …); no command has a flag of those names, and the test fails if
- * one reappears, because it would never arrive.
+ * one reappears, because it would never arrive; one the command would have used (`--batch` for
+ * `--batchSize`) is refused. Each target's help (`npx nx run <target> help`) lists exactly the
+ * flags the command decodes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
