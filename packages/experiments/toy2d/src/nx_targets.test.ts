@@ -23,6 +23,9 @@ const NX_RUN_OPTIONS = [
   'useAgents', 'agents', 'outputStyle', 'tui', 'project', 'p', 'target', 't', 'help', 'version',
 ];
 
+/** Eleven `nx run` processes, three at a time: 70 s at load 17 on the 2-core machine, over 120 s at load 32. */
+const NX_BATCH_TIMEOUT = 600_000;
+
 interface DryRun {
   readonly dryRun: string;
   readonly flags: readonly string[];
@@ -219,7 +222,7 @@ describe('every flag of every experiment target arrives through Nx', () => {
         expect(get(got.config, name), `${t.target} --${name}`).toEqual(want);
       }
     });
-  });
+  }, NX_BATCH_TIMEOUT);
 
   it('an invalid value fails through Nx with one line naming the flag, and the command exits 2', async () => {
     const r = await nx('toy2d:train', ['--batchSize=-3', '--out=/tmp/nx-flags/never']);
@@ -256,7 +259,7 @@ describe('every experiment target explains each flag its schema decodes, through
       const ran = await Promise.all(batch.map((t) => nx(t.target, ['help'])));
       batch.forEach((t, j) => helps.set(t.target, ran[j] as Ran));
     }
-  });
+  }, NX_BATCH_TIMEOUT);
 
   it.each(targets.map((t) => [t.target, t] as const))('%s help', (_, t) => {
     const r = helps.get(t.target) as Ran;
