@@ -155,6 +155,18 @@ describe('the built playground in headless Chromium', () => {
     await page.close();
   });
 
+  it('works under any base path: served from /diffflow-playground/ without headers, it opens on the pretrained model', async () => {
+    const url = inject('subpathUrl');
+    expect(new URL(url).pathname).toBe('/diffflow-playground/');
+    const { page, errors } = await open('', url);
+    const s = await state(page);
+    expect(s.iteration).toBeGreaterThanOrEqual(100);
+    expect(s.backend?.detail).toMatch(/single-threaded/);
+    await waitForInk(page, 'samples', 0.002);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('ticking the DDPM baseline keeps the model and its iteration; training goes on from there', async () => {
     const { page, errors } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
     const before = await trainFor(page, 5);

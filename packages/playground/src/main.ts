@@ -169,6 +169,8 @@ function sampler() {
   };
 }
 
+/** When the first samples were drawn, ms since navigation started (performance.now()). */
+let firstSamplesMs: number | null = null;
 /** Pause latencies of this page (ms, click → paused), for the tests and the measurements. */
 const pauseLatencies: number[] = [];
 
@@ -182,9 +184,14 @@ $('train').addEventListener('click', async () => {
   const form = readForm();
   if (state.settings === null || drawingChanged || (form.dataset === 'drawn' && state.settings.dataset !== 'drawn')) {
     if (!(await startModel(form, form.dataset === 'drawn'))) return;
+    await host.settled(); // the new model first: Resume's time limit is for training, not for building it
   }
-  host.send({ type: 'run' });
+  const t0 = performance.now();
+  await host.resume();
+  resumeLatencies.push(performance.now() - t0);
 });
+/** Resume latencies (ms, click → training), for the tests and the measurements. */
+const resumeLatencies: number[] = [];
 $('reset').addEventListener('click', () => void startModel(readForm(), true));
 
 for (const k of numberFields) $(k).addEventListener('change', () => formChanged());
@@ -254,10 +261,15 @@ for (const id of ['lambda', 'sample-steps']) {
 $<HTMLSelectElement>('backend').addEventListener('change', (e) => {
   const name = (e.target as HTMLSelectElement).value as BrowserBackend;
   const t0 = performance.now();
-  void host.switchBackend(name, 'chosen in the menu', state.running).then(() => switchLatencies.push(performance.now() - t0));
+  switchStarted = t0;
+  void host.switchBackend(name, 'chosen in the menu', state.running).then(() => switchLatencies.push({ stopped: performance.now() - t0, restored: Number.NaN }));
 });
-/** Backend-switch latencies (ms, menu → the old worker gone and the new one started). */
-const switchLatencies: number[] = [];
+/**
+ * Backend-switch latencies (ms from the menu): `stopped` — the old worker gone, a new one starting;
+ * `restored` — the model announced again on the new backend (plots follow).
+ */
+const switchLatencies: { stopped: number; restored: number }[] = [];
+let switchStarted: number | null = null;
 $('save').addEventListener('click', () => host.send({ type: 'save' }));
 $('load').addEventListener('click', () => $<HTMLInputElement>('load-file').click());
 $<HTMLInputElement>('load-file').addEventListener('change', async (e) => {
@@ -344,6 +356,7 @@ function drawSamples(): void {
   const tag = s === undefined ? '' : ` (N = ${s.steps}, λ = ${s.lambda})`;
   const f = plot('samples', { title: `DiffFlow samples${tag}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v !== null) scatter(f, v.samples, '#1d4ed8');
+  if (v !== null && firstSamplesMs === null) firstSamplesMs = performance.now();
   const ddpmTitle = state.settings?.ddpm === false ? 'DDPM samples (baseline off)' : `DDPM samples${s === undefined ? '' : ` (N = ${s.steps}, ancestral)`}`;
   const g = plot('ddpm-samples', { title: ddpmTitle, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v?.ddpmSamples != null) scatter(g, v.ddpmSamples, '#b45309');
@@ -382,6 +395,16 @@ function drawLoss(): void {
     { label: 'DiffFlow (trajectory bound)', color: '#1d4ed8' },
     { label: 'DDPM (L_simple)', color: '#b45309' },
   ]);
+  if (a.iterations.length === 0 && state.iteration > 0) {
+    // a CLI checkpoint (the pretrained models) brings no loss history: the curve starts at Train
+    f.ctx.save();
+    f.ctx.fillStyle = '#6b7280';
+    f.ctx.font = '12px system-ui, sans-serif';
+    f.ctx.textAlign = 'center';
+    f.ctx.fillText(`trained to iteration ${state.iteration} by the CLI;`, f.area.left + f.area.width / 2, f.area.top + f.area.height / 2);
+    f.ctx.fillText('the curve starts when you press Train', f.area.left + f.area.width / 2, f.area.top + f.area.height / 2 + 16);
+    f.ctx.restore();
+  }
 }
 
 function drawProcesses(): void {
@@ -519,6 +542,11 @@ function onReport(r: Report): void {
   if (r.type === 'fewSteps') few = r;
   if (r.type === 'visuals' && $<HTMLDetailsElement>('few-steps').open) host.send({ type: 'fewSteps', steps: [...FEW_STEPS] });
   if (r.type === 'session') {
+    if (switchStarted !== null) {
+      const last = switchLatencies.at(-1);
+      if (last !== undefined) last.restored = performance.now() - switchStarted;
+      switchStarted = null;
+    }
     heat = null;
     few = null;
     pending = null;
@@ -613,7 +641,9 @@ redraw();
     return timeView(v?.forwardTimes ?? [], v?.backwardTimes ?? [], timeIndex);
   },
   pauseLatencies: () => [...pauseLatencies],
-  switchLatencies: () => [...switchLatencies],
+  resumeLatencies: () => [...resumeLatencies],
+  switchLatencies: () => switchLatencies.map((l) => ({ ...l })),
   drawnPointCount: () => drawnPoints().length / 2,
+  firstSamplesMs: () => firstSamplesMs,
   fewSteps: () => (few === null ? null : { iteration: few.iteration, steps: few.steps, ddpm: few.ddpm.map((d) => d !== null) }),
 };

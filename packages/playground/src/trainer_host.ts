@@ -1,8 +1,8 @@
 /**
  * The page's side of the training worker: sends commands, passes reports on, keeps the worker's
  * latest in-memory checkpoint ("snapshot"), and never lets a busy worker hold a control up. A pause
- * the worker does not answer within `PAUSE_ANSWER_MS` (a long kernel on a slow backend) and every
- * backend switch replace the worker with a fresh one that restores the last snapshot — the
+ * or resume the worker does not answer within `PAUSE_ANSWER_MS` (a long kernel on a slow backend)
+ * and every backend switch replace the worker with a fresh one that restores the last snapshot — the
  * iterations since that snapshot are lost, the model, its optimiser state and loss history are not.
  */
 import type { Command, Report } from './worker/protocol.js';
@@ -12,6 +12,23 @@ import type { BrowserBackend } from './worker/backend_names.js';
 export const PAUSE_ANSWER_MS = 600;
 /** How long a backend switch waits for a fresh snapshot before using the last one (ms). */
 export const SNAPSHOT_WAIT_MS = 300;
+
+type SessionCommand = Extract<Command, { type: 'reset' | 'load' | 'configure' }>;
+
+/** The error contexts that answer a session command (the worker names the failed command's type, or 'checkpoint'). */
+const answers = new Set(['reset', 'load', 'configure', 'checkpoint']);
+
+/** A session command with its typed arrays copied (the originals are transferred to the worker). */
+function copyOf(c: SessionCommand): SessionCommand {
+  if (c.type === 'reset') return { ...c, points: c.points === null ? null : c.points.slice() };
+  if (c.type === 'load') return { ...c, bytes: c.bytes.slice() };
+  return c;
+}
+
+function transferOf(c: SessionCommand): Transferable[] {
+  if (c.type === 'reset') return c.points === null ? [] : [c.points.buffer];
+  return c.type === 'load' ? [c.bytes.buffer] : [];
+}
 
 /** What a replaced worker is restarted with. */
 interface Restart {
@@ -25,6 +42,11 @@ export class TrainerHost {
   private snapshot: { readonly bytes: Uint8Array; readonly iteration: number } | null = null;
   private backend: { readonly name: BrowserBackend; readonly reason: string } | null = null;
   private waiters: ((r: Report) => boolean)[] = [];
+  /**
+   * Commands that change the session and have not been answered yet (copies): a fresh worker gets
+   * them again after the snapshot, so a model asked for just before a replacement is not lost.
+   */
+  private inFlight: SessionCommand[] = [];
   /** The last sampler settings sent: a fresh worker gets them too. */
   private sampler: Extract<Command, { type: 'sampler' }> | null = null;
 
@@ -41,7 +63,14 @@ export class TrainerHost {
 
   send(c: Command, transfer: Transferable[] = []): void {
     if (c.type === 'sampler') this.sampler = c;
+    if (c.type === 'reset' || c.type === 'load' || c.type === 'configure') this.inFlight.push(copyOf(c));
     this.worker.postMessage(c, transfer);
+  }
+
+  /** Resolves when the session commands sent so far are answered (or after `ms`). */
+  async settled(ms = 30_000): Promise<void> {
+    const t0 = performance.now();
+    while (this.inFlight.length > 0 && performance.now() - t0 < ms) await this.next((r) => r.type === 'session' || r.type === 'settings' || r.type === 'error', ms);
   }
 
   /** The latest in-memory checkpoint and its iteration (null before the first). */
@@ -59,6 +88,19 @@ export class TrainerHost {
     this.send({ type: 'pause' });
     if ((await answered) !== null) return 'answered';
     this.replace({ backend: this.backend?.name, reason: this.backend?.reason ?? '', run: false });
+    return 'replaced';
+  }
+
+  /**
+   * Resumes training within `PAUSE_ANSWER_MS` (+ the time to start a worker): the worker's own
+   * answer, or else (a worker still busy with a long kernel) a fresh one restored from the last
+   * snapshot, training.
+   */
+  async resume(): Promise<'answered' | 'replaced'> {
+    const answered = this.next((r) => r.type === 'status' && r.running, PAUSE_ANSWER_MS);
+    this.send({ type: 'run' });
+    if ((await answered) !== null) return 'answered';
+    this.replace({ backend: this.backend?.name, reason: this.backend?.reason ?? '', run: true });
     return 'replaced';
   }
 
@@ -94,6 +136,7 @@ export class TrainerHost {
       const r = event.data;
       if (r.type === 'snapshot') this.snapshot = { bytes: r.bytes, iteration: r.iteration };
       if (r.type === 'backend') this.backend = { name: r.name, reason: r.reason };
+      if (r.type === 'session' || r.type === 'settings' || (r.type === 'error' && answers.has(r.context))) this.inFlight.shift();
       this.waiters = this.waiters.filter((w) => !w(r));
       this.onReport(r);
     };
@@ -111,9 +154,15 @@ export class TrainerHost {
     this.onReport({ type: 'status', running: false });
     this.send(r.backend === undefined ? { type: 'init' } : { type: 'init', backend: r.backend, reason: r.reason });
     if (this.sampler !== null) this.send(this.sampler);
+    const again = this.inFlight;
+    this.inFlight = [];
     if (saved !== null) {
       const bytes = saved.bytes.slice();
       this.send({ type: 'load', bytes, name: `the in-memory checkpoint of iteration ${saved.iteration}` }, [bytes.buffer]);
+    }
+    for (const c of again) {
+      const copy = copyOf(c);
+      this.send(copy, transferOf(copy));
     }
     if (r.run) this.send({ type: 'run' });
   }

@@ -71,8 +71,8 @@ export function figure(canvas: HTMLCanvasElement, o: FigureOptions): Figure {
   ctx.fillStyle = '#333';
   // x ticks below the frame, y ticks left of it
   // about one labelled tick per 60 px, so small panels stay readable
-  const ticksX = Math.max(2, Math.min(5, Math.floor(area.width / 60)));
-  const ticksY = Math.max(2, Math.min(5, Math.floor(area.height / 45)));
+  const ticksX = Math.max(3, Math.min(5, Math.floor(area.width / 60)));
+  const ticksY = Math.max(3, Math.min(5, Math.floor(area.height / 45)));
   axisTicks(ctx, x0, x1, ticksX, (t) => {
     const X = Math.round(px(t)) + 0.5;
     return { from: [X, area.top + area.height], to: [X, area.top + area.height + 4], label: [X, area.top + area.height + 5], align: 'center', baseline: 'top' };

@@ -11,7 +11,7 @@ import { pointCloud, pointCloudLogDensity, samplePointCloud } from '@diffflow/da
 import { purposeSeed } from '@diffflow/training';
 import { normalizerLogDet, resolveToy2dConfig, toy2dDefaults } from '@diffflow/experiment-toy2d';
 import { repoRoot, runScriptAsync } from '@diffflow/test-utils';
-import { checkpointBytes, createSession, diffflowSamples, disposeSession, DRAWN_JITTER, retrain, sessionFromCheckpoint, toy2dConfigOf, type PlaygroundSettings } from './model.js';
+import { checkpointBytes, createSession, diffflowSamples, disposeSession, DRAWN_JITTER, retrain, sessionFromCheckpoint, warmStartSession, toy2dConfigOf, type PlaygroundSettings } from './model.js';
 
 const small: PlaygroundSettings = { dataset: 'moons', steps: 3, g: 0.2, T: 0.05, hidden: 8, batch: 16, lr: 1e-2, seed: 4, ddpm: true };
 const sampler = { lambda: 1, steps: 3, n: 64, seed: 4 };
@@ -44,6 +44,29 @@ describe('retrain: settings of the same model applied without a reset', () => {
     expect(() => retrain(a, { ...small, ddpm: false, hidden: 16 })).toThrow(/dataset, hidden, g, T, seed must stay/);
     expect(() => retrain(a, { ...small, ddpm: false, batch: 1 })).toThrow(RangeError);
     disposeSession(a);
+  });
+});
+
+describe('warmStartSession: a trained model fine-tuned on new data', () => {
+  it("starts from the model's weights, Adam and EMA with the new data's normaliser at iteration 0, leaving the model as it was", () => {
+    const before = tf.memory().numTensors;
+    const ring = Float32Array.from({ length: 40 }, (_, i) => 2 * (i % 2 === 0 ? Math.cos(Math.PI * (i >> 1) / 10) : Math.sin(Math.PI * (i >> 1) / 10)));
+    const line = Float32Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? i / 10 : 0.1));
+    const a = createSession({ ...small, dataset: 'drawn', ddpm: false }, ring);
+    a.trainer.step();
+    const b = warmStartSession(a, { ...small, dataset: 'drawn', ddpm: false, batch: 32 }, line);
+    expect(b.trainer.iteration).toBe(0);
+    expect(b.points).toEqual(line);
+    expect(b.normalizer.toJSON()).not.toEqual(a.normalizer.toJSON());
+    // the same networks' values: the EMA score at the same model-coordinate points agrees
+    const ya = a.trainer.ema.withAveraged(() => tf.tidy(() => a.model.score.apply(tf.zeros([3, 2]), 0.01).dataSync()));
+    const yb = b.trainer.ema.withAveraged(() => tf.tidy(() => b.model.score.apply(tf.zeros([3, 2]), 0.01).dataSync()));
+    expect(Array.from(yb)).toEqual(Array.from(ya));
+    expect(a.trainer.iteration).toBe(1);
+    expect(() => warmStartSession(a, { ...small, dataset: 'drawn', ddpm: false, hidden: 16 }, line)).toThrow(/must be those of the model/);
+    disposeSession(a);
+    disposeSession(b);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -168,6 +168,29 @@ export function retrain(s: Session, settings: PlaygroundSettings, history: LossH
   return { ...s, settings, trainer, ddpm, history };
 }
 
+/**
+ * A new session for `settings` (and a drawn cloud `points`) whose DiffFlow networks, Adam moments
+ * and EMA start from `from`'s instead of a fresh initialisation — fine-tuning a trained model on new
+ * data, with the new data's own normaliser and the iteration count back at 0 (DDPM, when on,
+ * starts fresh). `from` is left as it was.
+ * @throws RangeError when the settings are invalid or their model shape (width, g, T, seed) differs from `from`'s
+ */
+export function warmStartSession(from: Session, settings: PlaygroundSettings, points: Float32Array | null): Session {
+  const shape = shapeFields.filter((k) => k !== 'dataset');
+  if (shape.some((k) => from.settings[k] !== settings[k])) throw new RangeError(`warmStartSession: ${shape.join(', ')} must be those of the model it starts from`);
+  const s = createSession(settings, points);
+  const state = from.trainer.state();
+  try {
+    s.trainer.restore({ ...state, iteration: 0 });
+  } catch (e) {
+    disposeSession(s);
+    throw e;
+  } finally {
+    tf.dispose([...state.tensors.values()]);
+  }
+  return s;
+}
+
 /** Copies a trainer's state (iteration, Adam, EMA) into another of the same networks, then disposes the old one. */
 function moveState(from: Pick<Trainer, 'state' | 'dispose'>, to: Pick<Trainer, 'restore'>): void {
   const state = from.state();

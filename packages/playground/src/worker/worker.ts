@@ -89,10 +89,22 @@ function replaceSession(next: Session): void {
     parameters: next.model.sde.drift.parameterCount + next.model.score.parameterCount,
     history,
   });
-  // A new or restored model is drawn at once, its density map too, and kept in the page's memory.
-  sendVisuals();
+  // A new or restored model is drawn at once and kept in the page's memory; its density map follows.
   sendSnapshot();
-  sendHeatmap();
+  sendVisuals();
+  heatmapSoon();
+}
+
+/**
+ * The density map after the commands already waiting (a Resume right after a load or a pause is
+ * not held up by it): at once when idle, else in the training loop's next round (it is overdue).
+ */
+function heatmapSoon(): void {
+  last.heatmap = -Infinity;
+  const s = session;
+  setTimeout(() => {
+    if (!running && session === s && last.heatmap === -Infinity) sendHeatmap();
+  }, 0);
 }
 
 function timed(kind: keyof typeof last, work: () => void): void {
@@ -257,7 +269,7 @@ async function handle(c: Command): Promise<void> {
       if (session !== null) {
         sendSnapshot();
         sendVisuals();
-        sendHeatmap();
+        heatmapSoon();
       }
       return;
     case 'sampler':
