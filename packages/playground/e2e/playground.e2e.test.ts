@@ -143,8 +143,10 @@ describe('the built playground in headless Chromium', () => {
     expect(s.diffflowCurve.iterations.length).toBe(0); // a CLI checkpoint brings no page history
     await waitForInk(page, 'samples', 0.002);
     expect((await state(page)).sessions).toBe(1); // drawn before any click: nothing but the pretrained model
-    // no GPU here: WebGL is SwiftShader, so wasm, and the header says why
-    expect(s.backend?.name).toBe('wasm');
+    // no GPU here: WebGL is SwiftShader, so wasm, and the header says why (after the first plots:
+    // the page starts on wasm and measures the others then)
+    await page.waitForFunction(() => /software-rendered/.test(document.getElementById('backend-reason')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    expect((await state(page)).backend?.name).toBe('wasm');
     expect(await page.locator('#backend-reason').textContent()).toMatch(/WebGL is software-rendered here \(SwiftShader\); using wasm/);
     // the density map follows on its own, with the samples' axes
     await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.heat() !== null, undefined, { timeout: 60_000 });

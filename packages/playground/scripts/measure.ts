@@ -37,6 +37,7 @@ const args = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignor
 interface Hooks {
   state(): PageState;
   firstSamplesMs(): number | null;
+  firstReports(): Record<string, number>;
   pauseLatencies(): number[];
   switchLatencies(): { stopped: number; restored: number }[];
 }
@@ -59,8 +60,9 @@ try {
       await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.firstSamplesMs() !== null);
       const s = await read(page, (h) => h.state());
       const ms = await read(page, (h) => h.firstSamplesMs());
+      const reports = await read(page, (h) => h.firstReports());
       const nav = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { responseEnd: number; domContentLoadedEventEnd: number });
-      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
+      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
       await page.close();
     }
   } else if (what === 'learn') {

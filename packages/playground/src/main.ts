@@ -537,10 +537,20 @@ function dispatch(action: PageAction): void {
   redraw(partsOf[action.type] ?? allParts);
 }
 
+/** When each kind of report first arrived, ms since navigation started (where the first second goes). */
+const firstReports: Record<string, number> = {};
+
 function onReport(r: Report): void {
+  firstReports[r.type] ??= performance.now();
   if (r.type === 'heatmap') heat = r;
   if (r.type === 'fewSteps') few = r;
   if (r.type === 'visuals' && $<HTMLDetailsElement>('few-steps').open) host.send({ type: 'fewSteps', steps: [...FEW_STEPS] });
+  if (r.type === 'visuals' && !probed) {
+    // the first plots are up: now list the backends and, unless the address names one, measure
+    // them (the session moves if another is faster)
+    probed = true;
+    host.send({ type: 'probe', choose: wanted === null || !isBrowserBackend(wanted) });
+  }
   if (r.type === 'session') {
     if (switchStarted !== null) {
       const last = switchLatencies.at(-1);
@@ -624,6 +634,8 @@ $('lambda-out').textContent = '1';
 $<HTMLInputElement>('sample-steps').value = String(initial.steps);
 $('sample-steps-out').textContent = String(initial.steps);
 const wanted = query.get('backend');
+/** The backends have been looked up (and measured when the address names none), once the first plots were up. */
+let probed = false;
 host.send(wanted !== null && isBrowserBackend(wanted) ? { type: 'init', backend: wanted, reason: `from the address (?backend=${wanted})` } : { type: 'init' });
 if (initial.steps !== playgroundDefaults.steps) host.send({ type: 'sampler', sampler: { ...sampler(), steps: initial.steps } });
 void startModel(initial);
@@ -645,5 +657,6 @@ redraw();
   switchLatencies: () => switchLatencies.map((l) => ({ ...l })),
   drawnPointCount: () => drawnPoints().length / 2,
   firstSamplesMs: () => firstSamplesMs,
+  firstReports: () => ({ ...firstReports }),
   fewSteps: () => (few === null ? null : { iteration: few.iteration, steps: few.steps, ddpm: few.ddpm.map((d) => d !== null) }),
 };

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pretrainedFor, sameShape, type PretrainedEntry, type PretrainedManifest } from './pretrained.js';
+import { toyNames } from '@diffflow/datasets/toy2d';
+import { pretrainedFor, pretrainedKeys, sameShape, type PretrainedEntry, type PretrainedManifest } from './pretrained.js';
 import { playgroundDefaults } from './settings.js';
+import manifestJson from '../public/pretrained/manifest.json';
 
 const entry = (dataset: PretrainedEntry['settings']['dataset'], file: string): PretrainedEntry => ({
   file,
@@ -29,4 +31,10 @@ describe('pretrainedFor', () => {
     expect(pretrainedFor(manifest, { ...playgroundDefaults, dataset: 'olympic' }, false)).toBeNull();
   });
 
+  it('the committed manifest has every toy and the heart, at the defaults\' model shape (regenerate: npx nx run playground:pretrain)', () => {
+    const committed = manifestJson as PretrainedManifest;
+    expect(Object.keys(committed).sort()).toEqual([...pretrainedKeys].sort());
+    for (const name of toyNames) expect(pretrainedFor(committed, { ...playgroundDefaults, dataset: name }, false)?.file).toBe(`${name}.bin`);
+    expect(pretrainedFor(committed, playgroundDefaults, true)?.file).toBe('heart.bin');
+  });
 });

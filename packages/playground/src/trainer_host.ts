@@ -165,5 +165,6 @@ export class TrainerHost {
       this.send(copy, transferOf(copy));
     }
     if (r.run) this.send({ type: 'run' });
+    this.send({ type: 'probe', choose: false }); // the menu's list of backends, after the model is back
   }
 }

@@ -1,18 +1,18 @@
 /**
  * The page's tfjs backends, fastest first by expectation: WebGPU, WebGL, wasm (SIMD, and threads when
- * the page is cross-origin isolated), cpu. `pickBackend` chooses by measurement (`backend_choice.ts`:
- * software-rendered GPUs ruled out, the rest timed on a small workload); the user can switch.
+ * the page is cross-origin isolated), cpu. The worker starts on `firstBackend` (wasm) so the first
+ * plots come at once, then `probeBackends` measures the others (`backend_choice.ts`:
+ * software-rendered GPUs ruled out, the rest timed on a small workload) and the session moves to
+ * the fastest; the user can switch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
 import { registerGradients } from '@diffflow/backend';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { chooseBackend, isSoftwareRenderer, type BackendProbe } from './backend_choice.js';
+import { isSoftwareRenderer, type BackendProbe } from './backend_choice.js';
 
 import type { BrowserBackend } from './backend_names.js';
 
@@ -105,42 +105,46 @@ function benchmarkMs(): number {
 }
 
 /**
- * What each available backend is: GPU renderers read, software-rendered GPUs not started, the others
- * started and timed (`benchmarkMs`); cpu is timed only when there is no wasm (it is always slower).
+ * What each available backend is: GPU renderers read, software-rendered GPUs not started, the
+ * others started, timed (`benchmarkMs`) and left for `active` again; cpu is timed only when there
+ * is no wasm (it is always slower). `active` (the backend the session lives on) is timed in place.
  */
-export async function probeBackends(): Promise<BackendProbe[]> {
+export async function probeBackends(active: BrowserBackend): Promise<BackendProbe[]> {
   const available = await availableBackends();
   const probes: BackendProbe[] = [];
   for (const name of available) {
     const renderer = name === 'webgl' ? webglRenderer() : name === 'webgpu' ? await webgpuRenderer() : undefined;
-    if (isSoftwareRenderer(renderer) || (name === 'cpu' && available.includes('wasm'))) {
+    if (isSoftwareRenderer(renderer) || (name === 'cpu' && available.includes('wasm') && active !== 'cpu')) {
       probes.push(renderer === undefined ? { name } : { name, renderer });
       continue;
     }
     try {
-      await startBackend(name, '');
-      probes.push(renderer === undefined ? { name, ms: benchmarkMs() } : { name, renderer, ms: benchmarkMs() });
+      if (name !== active) await startBackend(name, '');
+      const ms = benchmarkMs();
+      probes.push(renderer === undefined ? { name, ms } : { name, renderer, ms });
     } catch {
       // does not start here: not a candidate
+    } finally {
+      if (tf.getBackend() !== active) await tf.setBackend(active);
     }
   }
   return probes;
 }
 
+/** The backend to start on before measuring: wasm where WebAssembly exists (the fastest without a GPU), else cpu. */
+export function firstBackend(): BrowserBackend {
+  return typeof WebAssembly === 'object' ? 'wasm' : 'cpu';
+}
+
 /** Starts `name`; throws naming it when it cannot start. `reason` is what the page shows for the choice. */
 export async function startBackend(name: BrowserBackend, reason: string): Promise<BackendReport> {
   await registerGradients();
+  // the GPU backends are loaded when first started: the first plots do not wait for their code
+  if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   // WebGL: shapes as uniforms, so a new batch or sample size does not compile new shaders.
   if (name === 'webgl') tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to start`);
   await tf.ready();
   return { name, detail: await detailOf(name), reason };
-}
-
-/** Starts the backend `chooseBackend` picks from `probeBackends`, with its reason. */
-export async function pickBackend(): Promise<BackendReport> {
-  const probes = await probeBackends();
-  if (probes.length === 0) throw new Error('no tfjs backend could start');
-  const choice = chooseBackend(probes);
-  return startBackend(choice.name, choice.reason);
 }

@@ -9,8 +9,10 @@ import type { LossHistory } from '../curve.js';
 
 /** Page → worker. */
 export type Command =
-  /** Start a backend: the named one (with the reason the page shows), or the fastest by measurement. */
+  /** Start a backend: the named one (with the reason the page shows), or wasm until `probe`. */
   | { readonly type: 'init'; readonly backend?: BrowserBackend; readonly reason?: string }
+  /** Look up the backends there are (for the menu) and, with `choose`, measure them and move the session to the fastest (after the first plots). */
+  | { readonly type: 'probe'; readonly choose: boolean }
   /** New models for these settings (drawn sets send their cloud); training stays stopped. */
   | { readonly type: 'reset'; readonly settings: PlaygroundSettings; readonly points: Float32Array | null }
   /** Settings of the same model shape (N, batch, learning rate, DDPM on/off) applied to the running session. */

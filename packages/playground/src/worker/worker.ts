@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { availableBackends, pickBackend, startBackend, type BackendReport, type BrowserBackend } from './backend.js';
+import { availableBackends, firstBackend, probeBackends, startBackend, type BackendReport, type BrowserBackend } from './backend.js';
+import { chooseBackend } from './backend_choice.js';
 import {
   checkpointBytes,
   createSession,
@@ -118,8 +119,10 @@ function sendVisuals(): void {
   const s = session;
   if (s === null) return;
   timed('visuals', () => {
-    const { samples } = diffflowSamples(s, sampler, false);
-    const backward = diffflowSamples(s, { ...sampler, n: TRAJECTORY_POINTS }, true).states;
+    // one sampler run: its samples, and the trajectories of its first TRAJECTORY_POINTS points
+    const run = diffflowSamples(s, sampler, true);
+    const samples = run.samples;
+    const backward = run.states.map((x) => x.slice(0, 2 * TRAJECTORY_POINTS));
     const field = driftField(s, 15, 3);
     const forward = forwardStates(s, TRAJECTORY_POINTS);
     const ddpm = ddpmSamples(s, sampler);
@@ -231,21 +234,65 @@ async function loop(mine: number): Promise<void> {
   }
 }
 
+/** Starts `name` (with the reason shown), or `firstBackend` until `probe` has measured the others. */
 async function useBackend(name: BrowserBackend | undefined, reason: string): Promise<void> {
+  const wanted = name ?? firstBackend();
   try {
-    backend = name === undefined ? await pickBackend() : await startBackend(name, reason);
+    backend = await startBackend(wanted, name === undefined ? 'measuring the other backends…' : reason);
   } catch (e) {
-    if (name === undefined) throw e;
-    const picked = await pickBackend();
-    backend = { ...picked, reason: `${name} did not start (${e instanceof Error ? e.message : String(e)}); ${picked.reason}` };
+    const fallback = firstBackend();
+    backend = { ...(await startBackend(fallback, '')), reason: `${wanted} did not start (${e instanceof Error ? e.message : String(e)}); using ${fallback}` };
   }
-  post({ type: 'backend', name: backend.name, detail: backend.detail, reason: backend.reason, available: await availableBackends() });
+  postBackend();
+}
+
+/** The backends that exist here, once looked up (`probe`; creating a WebGL context takes a while on a software renderer). */
+let available: BrowserBackend[] | null = null;
+
+function postBackend(): void {
+  if (backend !== null) post({ type: 'backend', name: backend.name, detail: backend.detail, reason: backend.reason, available: available ?? [backend.name] });
+}
+
+/**
+ * Looks up the backends that exist here (for the menu) and, with `choose`, measures them
+ * (`probeBackends`) and moves the session to the fastest (`chooseBackend`) through an in-memory
+ * checkpoint when it is not the one in use.
+ */
+async function probe(choose: boolean): Promise<void> {
+  if (backend === null) return;
+  available = await availableBackends();
+  if (!choose) {
+    postBackend();
+    return;
+  }
+  const choice = chooseBackend(await probeBackends(backend.name));
+  if (choice.name === backend.name) {
+    backend = { ...backend, reason: choice.reason };
+    postBackend();
+    return;
+  }
+  const wasRunning = running;
+  if (running) stop();
+  const saved = session === null ? null : checkpointBytes(session, backend.name, history);
+  if (session !== null) disposeSession(session);
+  session = null;
+  backend = await startBackend(choice.name, choice.reason);
+  postBackend();
+  if (saved !== null) {
+    const restored = sessionFromCheckpoint(saved, 'the in-memory checkpoint');
+    if (E.isLeft(restored)) throw new Error(restored.left);
+    replaceSession(restored.right);
+  }
+  if (wasRunning) start();
 }
 
 async function handle(c: Command): Promise<void> {
   switch (c.type) {
     case 'init':
       await useBackend(c.backend, c.reason ?? 'chosen in the menu');
+      return;
+    case 'probe':
+      await probe(c.choose);
       return;
     case 'reset':
       stop();
