@@ -184,6 +184,27 @@ describe('the built playground in headless Chromium', () => {
     await page.close();
   });
 
+  it('a setting that defines the model asks first: keeping the model restores the form, starting one resets it', async () => {
+    const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
+    const before = await trainFor(page, 3);
+    await page.fill('#hidden', '16');
+    await page.locator('#hidden').dispatchEvent('change');
+    await page.locator('#confirm').waitFor({ state: 'visible' });
+    expect(await page.locator('#confirm-text').textContent()).toMatch(/^width defines the model/);
+    await page.click('#confirm-no');
+    await page.locator('#confirm').waitFor({ state: 'hidden' });
+    expect(await page.inputValue('#hidden')).toBe('32');
+    expect((await state(page)).iteration).toBe(before.iteration);
+    await page.fill('#hidden', '16');
+    await page.locator('#hidden').dispatchEvent('change');
+    await page.click('#confirm-yes');
+    await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().sessions > n, before.sessions);
+    const after = await state(page);
+    expect(after.settings?.hidden).toBe(16);
+    expect(after.iteration).toBe(0);
+    await page.close();
+  });
+
   it('pauses within a second on cpu, also mid-iteration (the busy worker is replaced by one restored from its last snapshot)', async () => {
     // width 64 and B = 512 on plain JavaScript: iterations of seconds, so the pause lands inside one
     const { page, errors } = await open(`?backend=cpu&dataset=moons&hidden=64&batch=512&steps=10&ddpm=0`);

@@ -3,17 +3,18 @@
  * playwright-core; the site served by `vite preview` with the cross-origin-isolation headers):
  *
  * - `start`: navigation → the first trained samples on screen (the page's own clock,
- *   performance.now() when the samples plot is first drawn with samples), with the backend the page
- *   picked and why, `rounds` fresh pages;
+ *   performance.now() when the samples plot is first drawn with samples), when each kind of the
+ *   worker's reports first came, the bytes every response of the visit brought (the worker's
+ *   included), with the backend the page picked and why, `rounds` fresh pages;
  * - `learn`: seconds of training until ≥ 80 % of 1000 DiffFlow samples (λ = 1, N steps) lie
  *   within 0.3 of the drawn curve, on wasm: the starter heart from a new model, and a ring of radius
  *   2.5 drawn with the mouse (Train on drawing), for each variant of the query (e.g. '&lr=0.005');
  *   the samples are read whenever the page's plots refresh (about every 1.5 s);
  * - `latency`: per backend, pause (click → paused, the page's clock) and backend switch (menu →
  *   the old worker stopped, and → the model announced on the new backend) while training;
- * - `size`: the built site's bytes (what a first visit loads, and everything).
+ * - `size`: the built site's bytes (a first visit's are counted by `start`).
  *
- *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [query variants, comma-separated]
+ *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [learn: query variants; latency: backends; comma-separated]
  *
  * Prints one JSON line per measurement. WebGL and WebGPU run on SwiftShader (CPU) here.
  */
@@ -56,14 +57,21 @@ const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PA
 try {
   if (what === 'start') {
     for (let r = 0; r < amount; r++) {
-      const page = await opened(browser, base);
+      // every response of the visit, the worker's included, until the first plots: what a first visit loads
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      const loaded: { url: string; bytes: number }[] = [];
+      context.on('requestfinished', (req) => void req.sizes().then((z) => loaded.push({ url: req.url(), bytes: z.responseBodySize })).catch(() => undefined));
+      const page = await context.newPage();
+      await page.goto(base);
+      await page.waitForFunction(() => (window as unknown as { playground?: Hooks }).playground?.state().visuals != null, undefined, { timeout: 120_000 });
       await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.firstSamplesMs() !== null);
       const s = await read(page, (h) => h.state());
       const ms = await read(page, (h) => h.firstSamplesMs());
       const reports = await read(page, (h) => h.firstReports());
       const nav = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { responseEnd: number; domContentLoadedEventEnd: number });
-      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
-      await page.close();
+      const firstVisitBytes = loaded.reduce((a, x) => a + x.bytes, 0);
+      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), firstVisitBytes, requests: loaded.length, domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
+      await context.close();
     }
   } else if (what === 'learn') {
     const heart = strokesToPoints(starterShape(), DRAW_SPACING);
@@ -112,7 +120,7 @@ try {
         await page.close();
       }
   } else if (what === 'latency') {
-    const backends = ['wasm', 'webgl', 'cpu'] as const;
+    const backends = (process.argv[4] ?? 'wasm,webgl,cpu').split(',');
     for (const b of backends) {
       const page = await opened(browser, `${base}?backend=${b}&dataset=moons`);
       for (let r = 0; r < amount; r++) {
@@ -146,9 +154,8 @@ try {
     };
     walk(dist);
     const sum = (f: (p: string) => boolean): number => files.filter((x) => f(x.path)).reduce((a, x) => a + x.bytes, 0);
-    // a first visit: the page, its script, the worker, one wasm binary (threads+SIMD here), the heart
-    const firstVisit = sum((p) => p === 'index.html' || /^assets\/(index|worker)-.*\.js$/.test(p) || /threaded-simd.*\.wasm$/.test(p) || p === 'pretrained/heart.bin' || p === 'pretrained/manifest.json');
-    console.log(JSON.stringify({ measure: 'built site bytes', total: sum(() => true), pretrained: sum((p) => p.startsWith('pretrained/')), katexLazy: sum((p) => /katex|KaTeX/i.test(p)), firstVisit, files: files.filter((f) => f.bytes > 20_000).sort((a, b) => b.bytes - a.bytes) }));
+    // (what a first visit loads is measured by `start`, from the browser's responses)
+    console.log(JSON.stringify({ measure: 'built site bytes', total: sum(() => true), pretrained: sum((p) => p.startsWith('pretrained/')), katexLazy: sum((p) => /katex|KaTeX/i.test(p)), files: files.filter((f) => f.bytes > 20_000).sort((a, b) => b.bytes - a.bytes) }));
   } else {
     console.error(`measure.ts: the first argument must be start, learn, latency or size, got '${what}'`);
     process.exitCode = 2;

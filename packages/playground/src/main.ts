@@ -177,6 +177,7 @@ const pauseLatencies: number[] = [];
 $('train').addEventListener('click', async () => {
   if (state.running) {
     const t0 = performance.now();
+    $('train').textContent = 'Pausing…'; // at once; the worker stops within PAUSE_ANSWER_MS
     await host.pause();
     pauseLatencies.push(performance.now() - t0);
     return;
@@ -262,6 +263,7 @@ $<HTMLSelectElement>('backend').addEventListener('change', (e) => {
   const name = (e.target as HTMLSelectElement).value as BrowserBackend;
   const t0 = performance.now();
   switchStarted = t0;
+  switchingTo = name;
   void host.switchBackend(name, 'chosen in the menu', state.running).then(() => switchLatencies.push({ stopped: performance.now() - t0, restored: Number.NaN }));
 });
 /**
@@ -270,6 +272,8 @@ $<HTMLSelectElement>('backend').addEventListener('change', (e) => {
  */
 const switchLatencies: { stopped: number; restored: number }[] = [];
 let switchStarted: number | null = null;
+/** The backend the menu switched to, shown until the new worker reports it (the menu does not jump back). */
+let switchingTo: BrowserBackend | null = null;
 $('save').addEventListener('click', () => host.send({ type: 'save' }));
 $('load').addEventListener('click', () => $<HTMLInputElement>('load-file').click());
 $<HTMLInputElement>('load-file').addEventListener('change', async (e) => {
@@ -478,9 +482,9 @@ function drawStats(): void {
       select.innerHTML = '';
       for (const b of s.backend.available) select.add(new Option(b, b));
     }
-    select.value = s.backend.name;
-    $('backend-detail').textContent = s.backend.detail;
-    $('backend-reason').textContent = s.backend.reason === '' ? '' : `· ${s.backend.reason}`;
+    select.value = switchingTo ?? s.backend.name;
+    $('backend-detail').textContent = switchingTo === null ? s.backend.detail : `switching to ${switchingTo}…`;
+    $('backend-reason').textContent = switchingTo !== null || s.backend.reason === '' ? '' : `· ${s.backend.reason}`;
   }
 }
 
@@ -543,6 +547,7 @@ const firstReports: Record<string, number> = {};
 function onReport(r: Report): void {
   firstReports[r.type] ??= performance.now();
   if (r.type === 'heatmap') heat = r;
+  if (r.type === 'backend') switchingTo = null;
   if (r.type === 'fewSteps') few = r;
   if (r.type === 'visuals' && $<HTMLDetailsElement>('few-steps').open) host.send({ type: 'fewSteps', steps: [...FEW_STEPS] });
   if (r.type === 'visuals' && !probed) {

@@ -59,6 +59,13 @@ describe('reduce', () => {
     expect(after.diffflowCurve).toEqual(before.diffflowCurve);
   });
 
+  it("keeps the known list of backends while a fresh worker reports only its own", () => {
+    const all = ['webgl', 'wasm', 'cpu'] as const;
+    let s = reduce(initialState, { type: 'backend', name: 'wasm', detail: 'SIMD', reason: 'measured', available: [...all] });
+    s = reduce(s, { type: 'backend', name: 'cpu', detail: 'plain JavaScript', reason: 'chosen in the menu', available: ['cpu'] });
+    expect(s.backend).toEqual({ name: 'cpu', detail: 'plain JavaScript', reason: 'chosen in the menu', available: [...all] });
+  });
+
   it('an error changes nothing but the error', () => {
     const before = reduce(reduce(initialState, { type: 'status', running: true }), progress(4, 1));
     const after = reduce(before, { type: 'error', context: 'checkpoint', message: 'x' });

@@ -51,7 +51,11 @@ export type PageAction = Report | { readonly type: 'dismissError' } | { readonly
 export function reduce(state: PageState, action: PageAction): PageState {
   switch (action.type) {
     case 'backend':
-      return { ...state, backend: { name: action.name, detail: action.detail, reason: action.reason, available: action.available } };
+      // a fresh worker reports only its own backend until it has looked the others up: keep the known list
+      return {
+        ...state,
+        backend: { name: action.name, detail: action.detail, reason: action.reason, available: action.available.length > 1 || state.backend === null ? action.available : state.backend.available },
+      };
     case 'session':
       return {
         ...state,

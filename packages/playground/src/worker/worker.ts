@@ -220,6 +220,9 @@ async function loop(mine: number): Promise<void> {
   while (running && mine === generation && session !== null) {
     try {
       trainRound(session);
+      // a pause or a setting waiting since the iteration goes first, before any refresh
+      await yieldToMessages();
+      if (!running || mine !== generation || session === null) return;
       const now = performance.now();
       const v = overdue('visuals', VISUAL_EVERY_MS, now);
       const h = overdue('heatmap', HEATMAP_EVERY_MS, now);
