@@ -16,9 +16,12 @@ export interface LossHistory {
   readonly ddpm: Curve;
 }
 
+/** The most points a curve keeps (`appendPoint` thins it beyond). */
 export const HISTORY_LIMIT = 1000;
 
+/** A curve with no points. */
 export const emptyCurve: Curve = { iterations: [], losses: [] };
+/** The history of a new model. */
 export const emptyHistory: LossHistory = { diffflow: emptyCurve, ddpm: emptyCurve };
 
 /**

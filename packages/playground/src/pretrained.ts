@@ -13,6 +13,7 @@ export const DRAW_SPACING = 0.05;
 
 /** Names of the pretrained models: every library toy and the starter heart. */
 export const pretrainedKeys = [...toyNames, 'heart'] as const;
+/** A toy's name or 'heart'. */
 export type PretrainedKey = (typeof pretrainedKeys)[number];
 
 /** One pretrained file. */
@@ -30,6 +31,7 @@ export interface PretrainedEntry {
   readonly trainedSeconds: number;
 }
 
+/** public/pretrained/manifest.json: what each pretrained file holds. */
 export type PretrainedManifest = Partial<Record<PretrainedKey, PretrainedEntry>>;
 
 /** The settings that fix a model: a checkpoint continues only under the same ones. */

@@ -7,6 +7,7 @@ import type { PlaygroundSettings } from './settings.js';
 import type { BrowserBackend } from './worker/backend_names.js';
 import { appendPoint, emptyCurve, type Curve } from './curve.js';
 
+/** Everything the page shows that comes from the worker, plus its own errors. */
 export interface PageState {
   readonly backend: { readonly name: BrowserBackend; readonly detail: string; readonly reason: string; readonly available: readonly BrowserBackend[] } | null;
   /** How many sessions (new models, loaded checkpoints) the worker has announced. */
@@ -28,6 +29,7 @@ export interface PageState {
   readonly error: string | null;
 }
 
+/** Before the worker's first report. */
 export const initialState: PageState = {
   backend: null,
   sessions: 0,
@@ -48,6 +50,7 @@ export const initialState: PageState = {
 /** Things the page itself does to its state. */
 export type PageAction = Report | { readonly type: 'dismissError' } | { readonly type: 'pageError'; readonly message: string };
 
+/** The state after a report of the worker or an action of the page (pure). */
 export function reduce(state: PageState, action: PageAction): PageState {
   switch (action.type) {
     case 'backend':

@@ -37,6 +37,7 @@ interface Restart {
   readonly run: boolean;
 }
 
+/** The training worker as the page sees it (one at a time; replaced when it does not answer). */
 export class TrainerHost {
   private worker: Worker;
   private snapshot: { readonly bytes: Uint8Array; readonly iteration: number } | null = null;
@@ -61,6 +62,7 @@ export class TrainerHost {
     this.worker = this.spawn();
   }
 
+  /** Sends a command to the current worker (`transfer`: typed arrays' buffers handed over, not copied). */
   send(c: Command, transfer: Transferable[] = []): void {
     if (c.type === 'sampler') this.sampler = c;
     if (c.type === 'reset' || c.type === 'load' || c.type === 'configure') this.inFlight.push(copyOf(c));

@@ -6,6 +6,7 @@
  */
 import { niceStep, niceTicks, tickLabel, type Bounds } from '@diffflow/runs/plot';
 
+/** A figure's title, axis labels and data window. */
 export interface FigureOptions {
   readonly title: string;
   readonly xLabel: string;
