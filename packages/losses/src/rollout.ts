@@ -44,7 +44,7 @@ export interface Rollout {
  */
 export function forwardRollout(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource, options: RolloutOptions = {}): Rollout {
   const { drift, diffusion: g } = model.sde;
-  const driftAt = options.driftAt ?? ((i: number, x: tf.Tensor) => applyField(drift, 'drift', x, grid[i] as number));
+  const driftAt = options.driftAt ?? ((i: number, x: tf.Tensor) => applyField(drift, 'drift', x, grid[i] as number, i));
   const release = options.release ?? ((_: number, f: tf.Tensor) => f.dispose());
   const steps = grid.length - 1;
   const batch = x0.shape[0] as number;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { replayableUniforms } from '@diffflow/sde-core';
+import { replayableUniforms, requireBackend } from '@diffflow/sde-core';
 import { activation } from './activation.js';
 import { selfAttention, type AttentionWeights } from './attention.js';
 import { conv2dSame } from './conv.js';
@@ -186,6 +186,7 @@ export function unet(options: UNetOptions): UNetField {
   const act = activation('silu');
   const norm = groupNorm(groups);
   const normAct = normSiluConv(groups);
+  requireBackend('unet');
   const uid = `${name}#u${++instances}`;
   const parameters: Parameter[] = [];
   const rows: { path: string; size: string; shape: string; params: number }[] = [];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { tapeSafe } from '@diffflow/sde-core';
 import type { VectorField } from './vector_field.js';
 
 /** A vector–Jacobian product of a field at (x, t): the value, and dyᵀ∂v/∂x, dyᵀ∂v/∂θ. */
@@ -78,7 +79,7 @@ export function hasLinearize(field: VectorField): boolean {
 /** dyᵀ∂v/∂(x, θ) by tfjs autodiff through `field.apply`. */
 export function autodiffVjp(field: VectorField, x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
   const params = field.parameters.map((p) => p.variable);
-  const { value, grads } = tf.engine().gradients(() => field.apply(x, t), [x, ...params], dy, true);
+  const { value, grads } = tapeSafe(() => tf.engine().gradients(() => field.apply(x, t), [x, ...params], dy, true));
   const [dx, ...dparams] = grads.map((g, k) => g ?? tf.zerosLike(k === 0 ? x : (params[k - 1] as tf.Tensor)));
   return { value, dx: dx as tf.Tensor, dparams };
 }

@@ -22,8 +22,8 @@ export {
 export type { NoiseKey, NoiseSource, ReplayableNoise } from './noise.js';
 export { simulateForward, disposeTrajectory } from './trajectory.js';
 export type { TimeField, Trajectory } from './trajectory.js';
-export { variablesOf, applyField, checkFieldOutput } from './vector_field.js';
-export type { VectorField, Parameter } from './vector_field.js';
+export { variablesOf, applyField, checkFieldOutput, checkFinite, setFiniteChecks, NonFiniteFieldError } from './vector_field.js';
+export type { VectorField, Parameter, FieldCall, NonFinitePart } from './vector_field.js';
 export { gaussianPrior, standardNormalPrior, priorNoisePurpose } from './prior.js';
 export type { Prior } from './prior.js';
 export { sde, checkSdeGrid, linearDrift, timeFactor } from './sde.js';
@@ -36,3 +36,6 @@ export { veSde } from './ve_sde.js';
 export type { VeSchedule } from './ve_sde.js';
 export { diffusionModel, modelFields, marginalDrift } from './model.js';
 export type { DiffusionModel } from './model.js';
+export { requireBackend, requireGradients, tfState, TfSetupError } from './tf_setup.js';
+export type { TfState } from './tf_setup.js';
+export { tapeSafe } from './tape.js';

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   deriveSeed,
+  requireBackend,
+  tapeSafe,
   fixedGrid,
   flexibleGridAt,
   forwardNoise,
@@ -143,6 +145,7 @@ export interface Trainer {
  * @param data x_0 for an iteration: [B, ...D] (the trainer disposes it)
  */
 export function createTrainer(model: DiffusionModel, config: TrainerConfig, data: (iteration: number) => tf.Tensor): Trainer {
+  requireBackend('createTrainer');
   const parameters = namedParameters(model);
   const scoreVariables = model.score.parameters.map((p) => p.variable);
   const optimizer = namedOptimizer(parameters, config);
@@ -196,7 +199,7 @@ export function createTrainer(model: DiffusionModel, config: TrainerConfig, data
     let out: Attempt<{ loss: number; lr: number; gradNorm: number }>;
     try {
       const seed = attemptSeed(attempt);
-      const grads = w.gradients === undefined ? tf.variableGrads(() => w.loss(x0, iteration, seed), scoreVariables) : w.gradients(x0, iteration, seed);
+      const grads = w.gradients === undefined ? tapeSafe(() => tf.variableGrads(() => w.loss(x0, iteration, seed), scoreVariables)) : w.gradients(x0, iteration, seed);
       out = gradientsAttempt(optimizer, grads, w.lr ?? config.lr, iteration, 'score warm-up loss');
     } finally {
       x0.dispose();
