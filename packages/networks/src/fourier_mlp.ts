@@ -44,7 +44,11 @@ export interface LinearizeOptions {
 }
 
 /** A Fourier-time MLP: a vector field with a hand-written pull-back (`vjp`) and `linearize`. */
-export type FourierMlp = VectorField & WithVjp & { linearize(x: tf.Tensor, t: number, options?: LinearizeOptions): Linearization };
+export type FourierMlp = VectorField &
+  WithVjp & {
+    /** The forward pass once now, its pull-back later (see {@link linearize} of the package). */
+    linearize(x: tf.Tensor, t: number, options?: LinearizeOptions): Linearization;
+  };
 
 let instances = 0;
 

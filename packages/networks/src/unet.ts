@@ -17,6 +17,7 @@ import type { Parameter, VectorField } from './vector_field.js';
 
 /** How the U-Net changes resolution between levels. */
 export const unetResampleNames = ['conv', 'pool'] as const;
+/** One of {@link unetResampleNames}: strided convolutions or pooling/nearest upsampling. */
 export type UNetResample = (typeof unetResampleNames)[number];
 
 /** The architecture of a {@link unet}, without the data shape (what the presets fix). */

@@ -14,6 +14,7 @@ export interface VjpResult {
 
 /** A field's own tape-free pull-back (hand-written backward pass): exactly what autodiff through `apply` gives. */
 export interface WithVjp {
+  /** The value v(x, t) and the pull-backs dyᵀ∂v/∂x, dyᵀ∂v/∂θ, without a tape. */
   vjp(x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult;
 }
 
@@ -40,6 +41,7 @@ export type LinearizeFn = (x: tf.Tensor, t: number, options?: FieldLinearizeOpti
 
 /** The fast pull-backs a field was built with (see {@link registerPullbacks}). */
 export interface Pullbacks {
+  /** A tape-free vector–Jacobian product (see {@link WithVjp}). */
   readonly vjp?: WithVjp['vjp'];
   readonly linearize?: LinearizeFn;
 }

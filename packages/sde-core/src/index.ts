@@ -1,3 +1,7 @@
+/**
+ * Time grids, diffusion schedules, Euler-Maruyama steps and replayable noise for diffusion normalizing flows.
+ * @module @diffflow/sde-core
+ */
 export { fixedGrid, flexibleGrid, flexibleGridAt, stepSizes, checkGrid, checkGridSpec } from './grid.js';
 export type { TimeGrid, GridSpec } from './grid.js';
 export { progressiveSchedule } from './progressive.js';

@@ -83,7 +83,9 @@ export interface LossTrainer {
   readonly ema: Ema;
   /** 'param/…', 'adam/m/…', 'adam/v/…', 'ema/…' by the parameters' names, and the counters. */
   state(): TrainerState;
+  /** Restores a snapshot taken by `state()`. */
   restore(state: TrainerState): void;
+  /** Frees the optimizer's and the EMA's tensors (not the parameters). */
   dispose(): void;
 }
 

@@ -115,6 +115,7 @@ export interface StepMetrics {
   readonly ms: number;
 }
 
+/** A DiffFlow trainer (see {@link createTrainer}): one iteration per `step()`, snapshots for checkpoints. */
 export interface Trainer {
   readonly model: DiffusionModel;
   /** Parameters with stable names ('drift/…', 'score/…'). */
@@ -131,8 +132,11 @@ export interface Trainer {
   /** The fixed grid at the current N (what sampling and evaluation use). */
   evaluationGrid(steps?: number): TimeGrid;
   readonly ema: Ema;
+  /** A snapshot of parameters, Adam, EMA and counters (copies the caller disposes). */
   state(): TrainerState;
+  /** Restores a snapshot taken by `state()`. */
   restore(state: TrainerState): void;
+  /** Frees the optimizer's and the EMA's tensors (not the model). */
   dispose(): void;
 }
 
