@@ -12,12 +12,16 @@
  * `sampleMarginal` of 2,000 points. Each round times every row with the checks on, then off (the
  * order flips every round), `--iterations` runs each after one warm-up, median. Printed: every
  * round, then per row the median over rounds of on, off, and of the per-round ratio on/off, with
- * the 1-minute load average before and after.
+ * the 1-minute load average before and after. Then the checks alone, which load disturbs less: the
+ * median time of one `checkFinite` on a [B, 2] tensor (over 2,000 calls) times the number of checks
+ * of the row (the adjoint: N drift values in the rollout, F_N, N score values and 2N pull-backs =
+ * 4N + 1; the sampler: 2N per chunk of 1,024), against the row's median time with the checks off.
  * The backend is `selectBackend()`'s (DIFFFLOW_BACKEND forces one).
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { setFiniteChecks } from '@diffflow/sde-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkFinite, setFiniteChecks } from '@diffflow/sde-core';
 import { median } from './stats.js';
 import { adjointChunk, samplingShard, startBackend, type Piece } from './workload.js';
 
@@ -84,4 +88,31 @@ rows.forEach((row, k) => {
     `| ${row.label} | ${median(res.on).toFixed(1)} | ${median(res.off).toFixed(1)} | ${median(res.ratio).toFixed(3)} | ${Math.min(...res.ratio).toFixed(3)} … ${Math.max(...res.ratio).toFixed(3)} |`,
   );
 });
+
+/** Median µs of one finiteness check of a finite [rows, 2] tensor. */
+function checkMicros(rowsOfX: number): number {
+  const x = tf.ones([rowsOfX, 2]);
+  const field = { name: 'f' };
+  const per: number[] = [];
+  for (let block = 0; block < 20; block++) {
+    const start = performance.now();
+    for (let k = 0; k < 100; k++) checkFinite(field, 'drift', x, { t: 0.5, step: k });
+    per.push(((performance.now() - start) * 1000) / 100);
+  }
+  x.dispose();
+  return median(per);
+}
+const isolated = [
+  { row: 0, rowsOfX: 256, checks: 4 * steps + 1 },
+  { row: 1, rowsOfX: 1250, checks: 4 * steps + 1 },
+  { row: 2, rowsOfX: 1024, checks: 2 * steps * Math.ceil(2000 / 1024) },
+];
+console.log(`\nthe checks alone (load ${(loadavg()[0] as number).toFixed(2)})`);
+console.log('| row | checks per run | µs per check (median) | ms of checks per run | share of the run with checks off |');
+console.log('|---|---|---|---|---|');
+for (const { row, rowsOfX, checks } of isolated) {
+  const us = checkMicros(rowsOfX);
+  const ms = (checks * us) / 1000;
+  console.log(`| ${rows[row]!.label} | ${checks} | ${us.toFixed(1)} | ${ms.toFixed(2)} | ${((100 * ms) / median(results[row]!.off)).toFixed(2)} % |`);
+}
 for (const row of rows) row.piece.dispose();
