@@ -24,4 +24,6 @@ for (let it = 0; it < 200; it++) {
 const { samples } = sampleMarginal(model, { grid, lambda: 1, n: 1000, shape: [2], seed: 7 }); // the backward SDE
 const mean = tf.mean(samples, 0);
 console.log(`sample mean ${Array.from(mean.dataSync(), (v) => v.toFixed(3)).join(', ')}`);
-tf.dispose([samples, mean]);
+tf.dispose([samples, mean]); // free what this program made: tensors, optimizer state, weights
+adam.dispose();
+[drift, score].forEach((f) => f.dispose());

@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 /**
  * Runs every example program with a tiny budget (2 training iterations) and checks that it prints
- * finite numbers. The programs are imported, so their top-level code runs once here.
+ * finite numbers, and that it frees every tensor it made (users copy examples). The programs are
+ * imported, so their top-level code runs once here.
  */
 const programs = ['00_readme', '01_diffflow_toy2d', '02_vp_subvp_ve', '03_own_network', '04_own_sde', '05_likelihood', '07_own_experiment'] as const;
 
@@ -21,12 +23,14 @@ describe('examples', () => {
     process.argv = argv;
   });
 
-  it.each(programs)('%s runs end to end and prints finite numbers', async (name) => {
+  it.each(programs)('%s runs end to end, prints finite numbers and leaks no tensor', async (name) => {
     process.env['DIFFFLOW_EXAMPLE_ITERATIONS'] = '2';
     process.argv = [process.execPath, `${name}.ts`, ...(argsOf[name] ?? [])];
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+    const before = tf.memory().numTensors;
     await import(`./${name}.ts`);
+    expect(tf.memory().numTensors, `${name}: tensors left alive`).toBe(before);
     expect(lines.length).toBeGreaterThan(0);
     const numbers = lines.join(' ').match(/-?\d+\.\d+|NaN|Infinity/g) ?? [];
     expect(numbers.length).toBeGreaterThan(0);
