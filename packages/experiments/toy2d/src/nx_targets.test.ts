@@ -11,6 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runProcess, runScript, type Ran } from '@diffflow/test-utils';
 import { encodeNpyArray } from '@diffflow/datasets';
@@ -264,7 +265,8 @@ describe('every experiment target explains each flag its schema decodes, through
   it.each(targets.map((t) => [t.target, t] as const))('%s help', (_, t) => {
     const r = helps.get(t.target) as Ran;
     expect(r.status, `${t.target}: ${r.stderr}`).toBe(0);
-    const text = r.stdout.split('\n').map((l) => l.replace(/^[a-z0-9]+: /, '')).join('\n');
+    // Nx prefixes each line with the project's name, coloured when it thinks a terminal or CI wants colour
+    const text = stripVTControlCharacters(r.stdout).split('\n').map((l) => l.replace(/^[a-z0-9]+: /, '')).join('\n');
     expect(text).toContain(`Usage: npx nx run ${t.target} `);
     expect(flagsListedIn(text), t.target).toEqual([...direct(t.script, t.command).flags, ...(t.extraFlags ?? [])]);
     // every flag: a line of text, then what it allows and its default
