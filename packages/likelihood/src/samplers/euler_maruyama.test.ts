@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
 import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, reverseProcess, rowNormals, vpSchedule, vpSde } from '@diffflow/sde-core';
 import { fourierMlp, scoreFromEpsilon } from '@diffflow/networks';
+import { exactFlow, gaussianVp, momentError } from './gaussian_vp.fixture.js';
 import { recordedEulerMaruyama } from './euler_maruyama_bits.fixture.js';
 import { eulerMaruyama } from './euler_maruyama.js';
 import { runSampler, SamplerSettingError, samplerNoisePurpose } from './sampler.js';
@@ -34,6 +35,18 @@ describe('euler-maruyama', () => {
     const delta = tf.tensor2d(rowNormals(4, samplerNoisePurpose, [0, 3], 2, 1), [3, 2]);
     expect(take(reverseProcess(diffflow, 0.7).step(x2, 0.35, 0.35 - 0.2, delta))).toEqual(states[1]);
     tf.dispose([x2, delta]);
+  });
+
+  it('is first order at λ = 0 (Euler on the probability-flow ODE): halving the step halves the moment error on Gaussian data with the exact score', () => {
+    const n = 500;
+    const prior = gaussianVp.sde.prior.sample([0, n], [2], 3);
+    const exact = exactFlow(prior.dataSync(), 1, 0.05);
+    const error = (steps: number): number =>
+      momentError(take(runSampler(eulerMaruyama, gaussianVp, { grid: fixedGrid({ steps, tMin: 0.05, tMax: 1, beta: 1 }), n, shape: [2], seed: 1, prior }, { lambda: 0, denoise: false }).samples), exact);
+    const rate = Math.log2(error(32) / error(64));
+    prior.dispose();
+    expect(rate).toBeGreaterThan(0.85);
+    expect(rate).toBeLessThan(1.15);
   });
 
   it('refuses bad settings naming the setting and what it allows', () => {
