@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { defaultLambda } from '@diffflow/sde-core';
 import { intAtLeast, numberAtLeast } from './config.js';
 
 /**
@@ -48,14 +49,14 @@ export interface SamplerSettings {
 
 /**
  * The settings of a sampling command: each given flag, else its default — `n`, `steps` and `seed`
- * from `fallback` (the command's and the run's), λ = 1 (the backward SDE), the Tweedie last step
+ * from `fallback` (the command's and the run's), λ = sde-core's `defaultLambda` (1, the backward SDE), the Tweedie last step
  * on, one thread per core.
  */
 export function samplerSettings(flags: SamplerFlags, fallback: { readonly n: number; readonly steps: number; readonly seed: number }): SamplerSettings {
   return {
     n: flags.n ?? fallback.n,
     steps: flags.steps ?? fallback.steps,
-    lambda: flags.lambda ?? 1,
+    lambda: flags.lambda ?? defaultLambda,
     seed: flags.seed ?? fallback.seed,
     denoise: flags.denoise ?? true,
     workers: flags.workers ?? 0,

@@ -4,6 +4,7 @@
  * sample quality (FD-LeNet, class coverage) against the number of sampling steps N.
  */
 import * as t from 'io-ts';
+import { defaultLambda } from '@diffflow/sde-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { configInvalid, flagsOf, intAtLeast, numberAtLeast, type ExperimentError } from '@diffflow/runs';
 import { checkImagesConfig, ImagesConfig, imagePresetDefaults, intList, parseIntList } from './config.js';
@@ -71,7 +72,7 @@ const full: Omit<CompareImagesConfig, 'preset'> & { preset: 'cpu' } = {
   sampleSteps: '5,10,20,30,50,100',
   samples: 500,
   figureSamples: 8,
-  lambda: 1,
+  lambda: defaultLambda,
   ddpmIters: 0,
   classifier: '',
   quick: false,

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
-import type { TimeGrid } from '@diffflow/sde-core';
+import { defaultLambda, type TimeGrid } from '@diffflow/sde-core';
 import { purposeSeed } from '@diffflow/training';
 import { imageArchitectures, type ImagesConfig } from './config.js';
 import { toBytes, type ImageModel } from './model.js';
@@ -63,7 +63,7 @@ export async function sampleImagesParallel(
   grid: TimeGrid,
   n: number,
   seed: number,
-  lambda = 1,
+  lambda = defaultLambda,
   denoise = true,
 ): Promise<Uint8Array> {
   return takeBytes(await pool.sample(model, imageSampleOptions(model, config, grid, n, seed, lambda, denoise)));

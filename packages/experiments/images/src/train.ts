@@ -1,3 +1,4 @@
+import { defaultLambda } from '@diffflow/sde-core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { sampleMarginal } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
@@ -59,7 +60,7 @@ export function parameterLine(model: ImageModel): string {
  * Sample images with the current weights (the caller swaps in the EMA weights): backward SDE
  * (λ = 1) on the fixed grid with `steps` steps, final Tweedie (noise-free) step. Returns bytes.
  */
-export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, lambda = 1, denoise = true): Uint8Array {
+export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, lambda = defaultLambda, denoise = true): Uint8Array {
   return takeBytes(sampleMarginal(model, imageSampleOptions(model, config, grid, n, seed, lambda, denoise)).samples);
 }
 

@@ -1,3 +1,4 @@
+import { defaultLambda } from '@diffflow/sde-core';
 import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
 import type { Normalizer } from '@diffflow/datasets';
 import { purposeSeed, type Trainer } from '@diffflow/training';
@@ -33,7 +34,7 @@ export async function toyPool(
  * (`purposeSeed(seed, 'sample')`), so the same numbers as on one thread. EMA weights, fixed grid,
  * noise-free last step; dataset coordinates.
  */
-export async function drawSamplesParallel(pool: DataParallel, trainer: Trainer, normalizer: Normalizer, n: number, seed: number, lambda = 1): Promise<Float32Array> {
+export async function drawSamplesParallel(pool: DataParallel, trainer: Trainer, normalizer: Normalizer, n: number, seed: number, lambda = defaultLambda): Promise<Float32Array> {
   return trainer.ema.withAveragedAsync(async () => {
     const samples = await pool.sample(trainer.model, { grid: trainer.evaluationGrid(), lambda, n, shape: [2], seed: purposeSeed(seed, 'sample'), denoise: true });
     const values = samples.dataSync() as Float32Array;

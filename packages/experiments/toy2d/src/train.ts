@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { simulateForward, disposeTrajectory, forwardNoise } from '@diffflow/sde-core';
+import { defaultLambda, simulateForward, disposeTrajectory, forwardNoise } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, toyLabels, type Normalizer } from '@diffflow/datasets';
@@ -27,7 +27,7 @@ export { toyBounds };
  * Samples with the EMA weights: the λ-family sampler (default λ = 1, the backward SDE; 0 the
  * probability-flow ODE) on the fixed grid, noise-free last step; dataset coordinates.
  */
-export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number, lambda = 1): Float32Array {
+export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number, lambda = defaultLambda): Float32Array {
   return trainer.ema.withAveraged(() => {
     const { samples } = sampleMarginal(trainer.model, {
       grid: trainer.evaluationGrid(steps),

@@ -6,6 +6,7 @@
  * handled at once and the page never waits on training.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultLambda } from '@diffflow/sde-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { availableBackends, pickBackend, startBackend, type BackendReport, type BrowserBackend } from './backend.js';
 import {
@@ -36,7 +37,7 @@ let session: Session | null = null;
 let running = false;
 /** Bumped whenever a training loop is started or stopped, so a stale loop never resumes. */
 let generation = 0;
-let sampler: SamplerSettings = { lambda: 1, steps: 10, n: PLOT_SAMPLES, seed: 0 };
+let sampler: SamplerSettings = { lambda: defaultLambda, steps: 10, n: PLOT_SAMPLES, seed: 0 };
 let lastVisual = 0;
 let lastHeatmap = 0;
 /** What the last plots and heat-map cost (ms): they are refreshed at most every 4× that, so slow backends keep training. */
