@@ -55,6 +55,23 @@ describe('images command line (end to end, tiny budget)', () => {
     expect(JSON.parse(readFileSync(join(dir, 'samples1', 'summary.json'), 'utf8')).threads).toBe(1);
     expect(readFileSync(join(dir, 'samples2', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
     expect(readFileSync(join(dir, 'samples', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
+    // --sampler picks a registry sampler with its own settings; a bad name or a setting it lacks: exit 2, one line, nothing written
+    const heun = images(['sample', `--run=${out}`, '--n=4', '--steps=3', '--sampler=dpm-solver', '--order=2', '--workers=1', `--out=${join(dir, 'heun')}`]);
+    expect(heun.status).toBe(2); // this DiffFlow model has a learned drift: dpm-solver names it
+    expect(heun.stderr).toMatch(/sampler 'dpm-solver' needs an SDE with a fixed linear drift/);
+    const ok = images(['sample', `--run=${out}`, '--n=4', '--steps=3', '--sampler=heun', '--workers=2', `--out=${join(dir, 'heun2')}`]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'heun2', 'summary.json'), 'utf8')).sampler).toEqual({ name: 'heun', settings: {} });
+    for (const [flags, message] of [
+      [['--sampler=euler'], "error: option '--sampler': must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'rk45', got 'euler'"],
+      [['--sampler=heun', '--lambda=0'], "error: option '--lambda': is not a setting of sampler 'heun' (its settings: none)"],
+      [['--order=5'], "error: option '--order': must be an integer from 1 to 3, got 5"],
+    ] as const) {
+      const bad = images(['sample', `--run=${out}`, ...flags, `--out=${join(dir, 'bad')}`]);
+      expect(bad.status, bad.stderr).toBe(2);
+      expect(bad.stderr.trim().split('\n').at(-1)).toBe(message);
+      expect(existsSync(join(dir, 'bad'))).toBe(false);
+    }
 
     const ev = images(['eval', `--run=${out}`, '--n=4', '--solver=rk4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
     expect(ev.status, ev.stderr).toBe(0);

@@ -196,8 +196,8 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
           const t = performance.now();
           bytes =
             pool === undefined
-              ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda)
-              : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda);
+              ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, { name: 'euler-maruyama', settings: { lambda: config.lambda } })
+              : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, { name: 'euler-maruyama', settings: { lambda: config.lambda } });
           const seconds = (performance.now() - t) / 1000;
           await orThrow(run.writeNpy(name, bytes, shape));
           const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);

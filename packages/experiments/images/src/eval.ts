@@ -156,7 +156,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     const grid = runGrid(config, steps);
     let bytes: Uint8Array;
     try {
-      bytes = pool === undefined ? sampleImages(run.model, config, grid, fdSamples, seed, defaultLambda, true) : await sampleImagesParallel(pool, run.model, config, grid, fdSamples, seed, defaultLambda, true);
+      bytes = pool === undefined ? sampleImages(run.model, config, grid, fdSamples, seed) : await sampleImagesParallel(pool, run.model, config, grid, fdSamples, seed);
     } finally {
       await pool?.dispose();
     }

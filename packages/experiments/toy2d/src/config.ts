@@ -4,6 +4,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodePointCloud, readNpyMatrix, toyNames } from '@diffflow/datasets';
 import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { samplerNames } from '@diffflow/likelihood';
 import { toy2dDefaults } from './defaults.js';
 
 /**
@@ -48,7 +49,12 @@ export const Toy2dConfig = t.strict({
   workers: intAtLeast(0),
   /** Samples drawn at the end (samples.npy / samples.png). */
   samples: intAtLeast(1),
-  /** λ of the sampler for those samples: 1 the backward SDE … 0 the probability-flow ODE. */
+  /**
+   * The sampler of those samples, by its name in likelihood's registry (default euler-maruyama; the
+   * others run with their default settings — `toy2d:sample` takes every sampler's settings).
+   */
+  sampler: oneOf(samplerNames as readonly string[]),
+  /** λ of euler-maruyama for those samples: 1 the backward SDE (sde-core's `defaultLambda`) … 0 the probability-flow ODE. */
   sampleLambda: numberAtLeast(0),
   /** Write a checkpoint every this many iterations (and at the end). */
   checkpointEvery: intAtLeast(1),
@@ -67,7 +73,7 @@ export { toy2dDefaults };
 export const toy2dFlags = flagsOf(Toy2dConfig);
 
 /** Fields that do not change what a run computes (a resumed run may change them). */
-export const toy2dNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleLambda', 'workers'] as const;
+export const toy2dNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampler', 'sampleLambda', 'workers'] as const;
 
 /**
  * What identifies a run (compared with its config.json on `--resume`): every field but

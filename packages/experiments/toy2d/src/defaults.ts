@@ -39,6 +39,7 @@ export const toy2dDefaults: Omit<Toy2dConfig, 'out'> & { out: string } = {
   seed: 0,
   workers: 0,
   samples: 10_000,
+  sampler: 'euler-maruyama',
   sampleLambda: defaultLambda,
   checkpointEvery: 250,
   maxRetries: 3,
