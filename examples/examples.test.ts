@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
  * Runs every example program with a tiny budget (2 training iterations) and checks that it prints
  * finite numbers. The programs are imported, so their top-level code runs once here.
  */
-const programs = ['01_diffflow_toy2d', '02_vp_subvp_ve', '03_own_network', '04_own_sde', '05_likelihood'] as const;
+const programs = ['01_diffflow_toy2d', '02_vp_subvp_ve', '03_own_network', '04_own_sde', '05_likelihood', '06_own_sampler'] as const;
 
 describe('examples', () => {
   afterEach(() => vi.restoreAllMocks());
