@@ -3,6 +3,8 @@ import * as t from 'io-ts';
 import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
+import { constantDiffusion, diffflowSde, diffusionModel, linearDrift } from '@diffflow/sde-core';
+import { resolveSettings, samplerByName, samplerNames } from '@diffflow/likelihood';
 import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
 
 /**
@@ -93,6 +95,8 @@ export const CompareConfig = t.strict({
     /** Adam with StepLR, clip, EMA (see updateFields), and the gradient strategy. */
     ...updateFields,
     strategy: oneOf(gradientStrategyNames),
+    /** The sampler of DiffFlow's samples, by its name in likelihood's registry (its default settings). */
+    sampler: oneOf(samplerNames as readonly string[]),
   }),
   ddpm: t.strict({
     iters: intAtLeast(1),
@@ -105,6 +109,11 @@ export const CompareConfig = t.strict({
     lossTMin: numberInRange(1e-9, 0.5),
     /** Ancestral variance σ² = β ('beta') or the posterior β̃. */
     variance: oneOf(ddpmVariances),
+    /**
+     * The sampler of DDPM's samples: 'ancestral' (the discrete chain strided to N of K, `variance`) or a
+     * registry sampler (its default settings) on `ddpmModel`, the VP SDE, over [eval.ddpmNllTMin, 1] uniform in t.
+     */
+    sampler: oneOf(['ancestral', ...samplerNames] as readonly string[]),
     /** Adam with StepLR, clip, EMA, as DiffFlow's (see updateFields). */
     ...updateFields,
   }),
@@ -175,6 +184,7 @@ export const compareDefaults: CompareConfig = {
     clip: 1,
     ema: 0.99,
     strategy: 'adjoint',
+    sampler: 'euler-maruyama',
   },
   ddpm: {
     iters: 6000,
@@ -184,6 +194,7 @@ export const compareDefaults: CompareConfig = {
     K: 1000,
     lossTMin: 1e-5,
     variance: 'beta',
+    sampler: 'ancestral',
     lr: 2e-3,
     lrDecay: 0.5,
     lrDecayEvery: 2000,
@@ -257,6 +268,13 @@ export function trainedDatasets(config: Pick<CompareConfig, 'sharpness' | 'steps
 export function compareConfigProblem(c: CompareConfig): { field: string; reason: string } | undefined {
   if (!(c.ddpm.betaMax >= c.ddpm.betaMin)) return { field: 'ddpm.betaMax', reason: `must be >= ddpm.betaMin = ${c.ddpm.betaMin}, got ${c.ddpm.betaMax}` };
   if (!(c.diffflow.T > c.diffflow.tMin)) return { field: 'diffflow.T', reason: `must be > diffflow.tMin = ${c.diffflow.tMin}, got ${c.diffflow.T}` };
+  try {
+    // DiffFlow's drift is learned: a sampler that needs a closed-form marginal (dpm-solver) is refused here, before training
+    const sampler = samplerByName(c.diffflow.sampler);
+    sampler.checkModel?.(diffusionModel(diffflowSde({ drift: linearDrift(() => 0), diffusion: constantDiffusion(c.diffflow.g) }), linearDrift(() => 0)), resolveSettings(sampler));
+  } catch (e) {
+    return { field: 'diffflow.sampler', reason: e instanceof Error ? e.message : String(e) };
+  }
   const tooMany = c.stepsList.find((n) => n > c.ddpm.K);
   if (tooMany !== undefined) return { field: 'stepsList', reason: `every N must be <= ddpm.K = ${c.ddpm.K} (DDPM strides its K steps), got ${tooMany}` };
   if (c.diffflow.sampleSteps > c.ddpm.K)

@@ -96,19 +96,22 @@ const pointsFile = '/tmp/nx-flags/points.npy';
 mkdirSync('/tmp/nx-flags', { recursive: true });
 writeFileSync(pointsFile, encodeNpyArray(Float32Array.of(1, 2, 3, 4), [2, 2]));
 
+/** The sampler flags of every sample command (samplerFlags of @diffflow/runs): --sampler and each registry setting. */
+const samplerGiven = { sampler: 'predictor-corrector', snr: 0.1, correctorSteps: 2, order: 2, lowerOrderFinal: false, rtol: 0.001, atol: 0.002, maxSteps: 50 };
+
 const targets: readonly Target[] = [
   {
     target: 'toy2d:train',
     script: toy2d,
     command: ['train'],
-    given: { dataset: 'points', points: pointsFile, strategy: 'naive', workers: 1, sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' },
+    given: { dataset: 'points', points: pointsFile, strategy: 'naive', workers: 1, sampler: 'heun', sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' },
     decoded: { points: [[1, 2], [3, 4]] },
   },
   {
     target: 'toy2d:sample',
     script: toy2d,
     command: ['sample'],
-    given: { run: '/tmp/nx-flags/run', dataset: 'olympic', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/s' },
+    given: { run: '/tmp/nx-flags/run', dataset: 'olympic', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/s', ...samplerGiven },
   },
   {
     target: 'toy2d:eval',
@@ -128,6 +131,8 @@ const targets: readonly Target[] = [
       stepsList: '2,5',
       'diffflow.strategy': 'naive',
       'ddpm.variance': 'posterior',
+      'diffflow.sampler': 'heun',
+      'ddpm.sampler': 'dpm-solver',
       'eval.nllSolver': 'rk45',
       out: '/tmp/nx-flags/compare',
       ...Object.fromEntries(
@@ -155,7 +160,7 @@ const targets: readonly Target[] = [
     target: 'images:sample',
     script: images,
     command: ['sample'],
-    given: { run: '/tmp/nx-flags/run', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/is' },
+    given: { run: '/tmp/nx-flags/run', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/is', ...samplerGiven },
   },
   {
     target: 'images:eval',
