@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, linearDrift } from '@diffflow/sde-core';
-import { exactFlow, gaussianVp, momentError } from './gaussian_vp.fixture.js';
+import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, linearDrift, subVpSde, veSde, vpSchedule } from '@diffflow/sde-core';
+import { exactFlow, gaussianData, gaussianVp, momentError } from './gaussian.fixture.js';
 import { dpmSolver } from './dpm_solver.js';
 import { runSampler, SamplerModelError } from './sampler.js';
 
@@ -20,6 +20,24 @@ describe('dpm-solver', () => {
       expect(rate, `order ${order}`).toBeLessThan(order + 0.3);
     }
     prior.dispose();
+  });
+
+  it('is second order on sub-VP and VE too (their closed-form marginals), order 2 from N = 32 to 64', () => {
+    const n = 300;
+    for (const [label, sde, t0, T] of [
+      ['sub-VP', subVpSde(vpSchedule({ betaMin: 0.1, betaMax: 20 })), 0.05, 1],
+      ['VE', veSde({ sigmaMin: 0.01, sigmaMax: 5 }), 0.05, 1],
+    ] as const) {
+      const data = gaussianData(sde);
+      const prior = sde.prior.sample([0, n], [2], 3);
+      const exact = data.exactFlow(prior.dataSync(), T, t0);
+      const error = (steps: number): number =>
+        momentError(take(runSampler(dpmSolver, data.model, { grid: fixedGrid({ steps, tMin: t0, tMax: T, beta: 1 }), n, shape: [2], seed: 1, prior }, { order: 2 }).samples), exact);
+      const rate = Math.log2(error(32) / error(64));
+      prior.dispose();
+      expect(rate, label).toBeGreaterThan(1.7);
+      expect(rate, label).toBeLessThan(2.4);
+    }
   });
 
   it('refuses an SDE without a closed-form marginal (a learned drift), naming the SDE and the samplers that can', () => {

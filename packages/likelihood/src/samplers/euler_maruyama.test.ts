@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
 import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, reverseProcess, rowNormals, vpSchedule, vpSde } from '@diffflow/sde-core';
 import { fourierMlp, scoreFromEpsilon } from '@diffflow/networks';
-import { exactFlow, gaussianVp, momentError } from './gaussian_vp.fixture.js';
+import { exactFlow, gaussianVp, momentError } from './gaussian.fixture.js';
 import { recordedEulerMaruyama } from './euler_maruyama_bits.fixture.js';
 import { eulerMaruyama } from './euler_maruyama.js';
 import { runSampler, SamplerSettingError, samplerNoisePurpose } from './sampler.js';

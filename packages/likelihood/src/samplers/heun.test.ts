@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
 import { fixedGrid } from '@diffflow/sde-core';
-import { exactFlow, gaussianVp, momentError } from './gaussian_vp.fixture.js';
+import { exactFlow, gaussianVp, momentError } from './gaussian.fixture.js';
 import { heun } from './heun.js';
 import { runSampler } from './sampler.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
 import { fixedGrid } from '@diffflow/sde-core';
-import { exactMoments, gaussianVp, moments } from './gaussian_vp.fixture.js';
+import { exactMoments, gaussianVp, moments } from './gaussian.fixture.js';
 import { eulerMaruyama } from './euler_maruyama.js';
 import { predictorCorrector } from './predictor_corrector.js';
 import { runSampler } from './sampler.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
 import { diffusionModel, fixedGrid, type VectorField } from '@diffflow/sde-core';
-import { gaussianVp } from './gaussian_vp.fixture.js';
+import { gaussianVp } from './gaussian.fixture.js';
 import { checkSamplerSpec, defaultSamplerName, loadSampler, sampleWith, samplerByName, samplerNames, samplerRegistry, UnknownSamplerError } from './registry.js';
 import { defineSampler, describeSetting, resolveSettings, runSampler, SamplerSettingError } from './sampler.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { exactFlow, gaussianVp, momentError } from './gaussian_vp.fixture.js';
+import { exactFlow, gaussianVp, momentError } from './gaussian.fixture.js';
 import { rk45 } from './rk45.js';
 import { runSampler } from './sampler.js';
 
