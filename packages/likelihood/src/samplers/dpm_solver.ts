@@ -13,7 +13,8 @@ import { defineSampler, SamplerModelError } from './sampler.js';
  * h = λ_t − λ_s, φ₁ = e^{−h} − 1, φ₂ = φ₁/h + 1, φ₃ = φ₂/h − ½:
  *   x_t = (σ_t/σ_s) x_s − α_t φ₁ x̂_0 + α_t h φ₂ x̂_0′ − α_t h² φ₃ x̂_0″   (derivatives in λ at λ_s).
  * Order 1 is DDIM. The first steps use the orders their history allows; with `lowerOrderFinal` the
- * last steps of a short grid (N < 10) drop to the orders that remain, as DPM-Solver does. One score
+ * last steps of a short grid (N < 15) drop to the orders that remain, as DPM-Solver recommends (a
+ * last step that is long in λ — a grid uniform in t ending near t = 0 — is unstable at order ≥ 2). One score
  * evaluation per step (the linear drift is integrated exactly); global error O(h^order).
  */
 export const dpmSolver = defineSampler({
@@ -21,7 +22,7 @@ export const dpmSolver = defineSampler({
   description: 'DPM-Solver++ multistep exponential integrator (orders 1–3) for VP, sub-VP, VE and DDPM; 1 evaluation per step',
   settings: {
     order: { kind: 'integer', default: 3, min: 1, max: 3, description: 'order of the multistep method (1 = DDIM)' },
-    lowerOrderFinal: { kind: 'boolean', default: true, description: 'lower the order on the last steps of a grid with fewer than 10 steps' },
+    lowerOrderFinal: { kind: 'boolean', default: true, description: 'lower the order on the last steps of a grid with fewer than 15 steps' },
   },
   checkModel: (model) => {
     if (model.sde.marginal === undefined) {
@@ -55,7 +56,7 @@ export const dpmSolver = defineSampler({
         history.unshift({ lambda: s.lambda, x0 });
         if (history.length > 3) tf.dispose(history.pop()?.x0);
         let order = Math.min(settings.order, history.length);
-        if (settings.lowerOrderFinal && steps < 10) order = Math.min(order, i + 1);
+        if (settings.lowerOrderFinal && steps < 15) order = Math.min(order, i + 1);
         if (!(t.sigma > 0)) return tf.mul(x0, t.alpha); // λ_t = ∞: the ODE ends on the data prediction
         const h = t.lambda - s.lambda;
         const phi1 = Math.expm1(-h);
