@@ -1,6 +1,8 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
+import { constantDiffusion, diffflowSde, diffusionModel, linearDrift } from '@diffflow/sde-core';
+import { resolveSettings, samplerByName, samplerNames } from '@diffflow/likelihood';
 import { configInvalid, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
 
 /** Where the images come from. */
@@ -96,6 +98,8 @@ export const ImagesConfig = t.strict({
   /** Images in the sample grid drawn at the end of training, and the N of that sampler (paper MNIST: 30). */
   samples: intAtLeast(1),
   sampleSteps: intAtLeast(1),
+  /** The sampler of those images and of eval's FD-LeNet samples, by its name in likelihood's registry (its default settings). */
+  sampler: oneOf(samplerNames as readonly string[]),
   /** Write a checkpoint every this many iterations (and at the end). */
   checkpointEvery: intAtLeast(1),
   maxRetries: intAtLeast(0),
@@ -137,6 +141,7 @@ const common = {
   seed: 0,
   samples: 64,
   sampleSteps: 30,
+  sampler: 'euler-maruyama',
   maxRetries: 3,
   maxSeconds: 0,
   workers: 0,
@@ -194,7 +199,7 @@ export const imageArchitectures: Record<ImagePresetName, UNetArchitecture> = {
 export const imagesFlags = flagsOf(ImagesConfig);
 
 /** Fields that do not change what a run computes (a resumed run may change them). */
-export const imagesNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleSteps', 'maxSeconds', 'workers'] as const;
+export const imagesNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleSteps', 'sampler', 'maxSeconds', 'workers'] as const;
 
 /** The defaults of the preset named in the overrides (cpu when none or not a preset name). */
 export function defaultsFor(overrides: Record<string, unknown>): Omit<ImagesConfig, 'preset'> & { preset: ImagePresetName } {
@@ -251,6 +256,13 @@ export function checkImagesConfig(c: ImagesConfig): E.Either<ExperimentError, { 
   }
   if ((c.data === 'idx' || c.data === 'cifar10') && c.dataDir === '') {
     return E.left(configInvalid('dataDir', `is required with --data=${c.data} (the folder holding its files)`));
+  }
+  try {
+    // both forwards learn the drift (no closed-form marginal): a sampler that needs one (dpm-solver) is refused before training
+    const sampler = samplerByName(c.sampler);
+    sampler.checkModel?.(diffusionModel(diffflowSde({ drift: linearDrift(() => 0), diffusion: constantDiffusion(1) }), linearDrift(() => 0)), resolveSettings(sampler));
+  } catch (e) {
+    return E.left(configInvalid('sampler', e instanceof Error ? e.message : String(e)));
   }
   const levels = (imageArchitectures[c.preset].channelMults ?? [1]).length;
   const divisor = 2 ** (levels - 1);

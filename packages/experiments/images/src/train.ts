@@ -178,8 +178,8 @@ async function trainOn(
   const grid = trainer.evaluationGrid(config.sampleSteps);
   const bytes =
     pool === undefined
-      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed))
-      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed));
+      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed, { name: config.sampler }))
+      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed, { name: config.sampler }));
   const sampleMs = performance.now() - sampleStart;
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');

@@ -154,7 +154,7 @@ const targets: readonly Target[] = [
     target: 'images:train',
     script: images,
     command: ['train'],
-    given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', preset: 'cpu', steps: '10,20', switchAt: '5', forward: 'vp', T: 0.5, lrDecay: 0.5, strategy: 'naive', out: '/tmp/nx-flags/img' },
+    given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', preset: 'cpu', steps: '10,20', switchAt: '5', forward: 'vp', T: 0.5, lrDecay: 0.5, strategy: 'naive', sampler: 'heun', out: '/tmp/nx-flags/img' },
   },
   {
     target: 'images:sample',
