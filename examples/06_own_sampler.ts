@@ -10,7 +10,7 @@ import { trajectoryKl } from '@diffflow/losses';
 import { runSampler, sampleWith, samplerNames } from '@diffflow/likelihood';
 import { dataParallel, modelFromSpec, type ModelSpec } from '@diffflow/adjoint';
 import { iterations } from './budget.js';
-import { stochasticHeun } from './stochastic_heun.js';
+import { stochasticHeun, stochasticHeunModule } from './stochastic_heun.js';
 
 await selectBackend({ quiet: true });
 // a library model as plain data, so the pool's workers can rebuild it: DiffFlow with two Fourier MLPs
@@ -36,10 +36,9 @@ const inside = (x: tf.Tensor): number => {
 };
 // 1. yours, on this thread
 const mine = runSampler(stochasticHeun, model, request, { lambda: 0.5 }).samples;
-// 2. yours, split across 2 worker threads + this one: each worker imports stochastic_heun.ts by URL
+// 2. yours, split across 2 worker threads + this one: each worker imports stochastic_heun's module by its URL
 const pool = await dataParallel({ spec, strategy: 'naive', workers: 2 });
-const moduleUrl = new URL('./stochastic_heun.ts', import.meta.url).href;
-const split = await pool.sample(model, { ...request, sampler: { name: 'stochastic-heun', settings: { lambda: 0.5 }, module: moduleUrl } });
+const split = await pool.sample(model, { ...request, sampler: { name: 'stochastic-heun', settings: { lambda: 0.5 }, module: stochasticHeunModule } });
 await pool.dispose();
 const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(mine, split))).dataSync()[0] as number);
 console.log(`stochastic-heun: ${(100 * inside(mine)).toFixed(1)} % inside the squares; on 3 threads the same samples (largest difference ${gap.toFixed(6)})`);

@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultLambda, reverseProcess } from '@diffflow/sde-core';
 import { defineSampler } from '@diffflow/likelihood';
 
+/** Where this module is (a .ts file under tsx, the compiled .js elsewhere): the pool's workers import it from here. */
+export const stochasticHeunModule = import.meta.url;
+
 export const stochasticHeun = defineSampler({
   name: 'stochastic-heun',
   description: "Heun's method on the λ-family SDE (the same noise in predictor and corrector); 2 evaluations per step",
