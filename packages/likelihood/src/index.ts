@@ -26,3 +26,4 @@ export { heun } from './samplers/heun.js';
 export { predictorCorrector, correctorNoisePurpose } from './samplers/predictor_corrector.js';
 export { dpmSolver } from './samplers/dpm_solver.js';
 export { rk45 } from './samplers/rk45.js';
+export { ddpmAncestral } from './samplers/ddpm_ancestral.js';

@@ -22,7 +22,7 @@ export function settingCodec(setting: SamplerSetting): t.Type<SettingValue, Sett
 
 /**
  * Every setting of the registry's samplers as a flag (`--lambda`, `--denoise`, `--snr`,
- * `--correctorSteps`, `--order`, `--lowerOrderFinal`, `--rtol`, `--atol`, `--maxSteps`), built from
+ * `--correctorSteps`, `--order`, `--lowerOrderFinal`, `--posteriorVariance`, `--rtol`, `--atol`, `--maxSteps`), built from
  * the samplers' schemas: a setting two samplers share must have one kind and range (checked here).
  */
 export const samplerSettingFlags: Readonly<Record<string, t.Type<SettingValue, SettingValue, unknown>>> = (() => {

@@ -104,7 +104,11 @@ async function ddpmSubject(run: string): Promise<Subject> {
     probes: 1,
     grid: (steps) => fixedGrid({ steps, tMin: 1e-3, tMax: 1, beta: 1 }),
     withEma: (f) => trainer.ema.withAveraged(f),
-    samplers: [...common, ...[1, 2, 3].map((order) => ({ label: `dpm-solver order ${order}`, spec: { name: 'dpm-solver', settings: { order } } }))],
+    samplers: [
+      ...common,
+      ...[1, 2, 3].map((order) => ({ label: `dpm-solver order ${order}`, spec: { name: 'dpm-solver', settings: { order } } })),
+      { label: 'ddpm-ancestral (registry, on the grid)', spec: { name: 'ddpm-ancestral' } },
+    ],
     extra: {
       label: 'ddpm ancestral (losses, strided N of K = 1000)',
       sample: (steps, rows) =>

@@ -97,7 +97,7 @@ mkdirSync('/tmp/nx-flags', { recursive: true });
 writeFileSync(pointsFile, encodeNpyArray(Float32Array.of(1, 2, 3, 4), [2, 2]));
 
 /** The sampler flags of every sample command (samplerFlags of @diffflow/runs): --sampler and each registry setting. */
-const samplerGiven = { sampler: 'predictor-corrector', snr: 0.1, correctorSteps: 2, order: 2, lowerOrderFinal: false, rtol: 0.001, atol: 0.002, maxSteps: 50 };
+const samplerGiven = { sampler: 'predictor-corrector', snr: 0.1, correctorSteps: 2, order: 2, lowerOrderFinal: false, posteriorVariance: true, rtol: 0.001, atol: 0.002, maxSteps: 50 };
 
 const targets: readonly Target[] = [
   {
