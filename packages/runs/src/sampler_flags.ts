@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { defaultLambda, type DiffusionModel } from '@diffflow/sde-core';
+import { constantDiffusion, defaultLambda, diffflowSde, diffusionModel, linearDrift, type DiffusionModel } from '@diffflow/sde-core';
 import { defaultSamplerName, resolveSettings, samplerByName, samplerNames, samplerRegistry, type SamplerSetting, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
 import { intAtLeast, intInRange, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
 import { configInvalid, fail } from './errors.js';
@@ -130,6 +130,23 @@ export function checkSamplerForModel(spec: SamplerSpec, model: DiffusionModel): 
     sampler.checkModel?.(model, resolveSettings(sampler, spec.settings));
   } catch (e) {
     if (e instanceof RangeError) fail(configInvalid('--sampler', e.message));
+    throw e;
+  }
+}
+
+/**
+ * Why the registry sampler `name` (with its default settings) cannot run a model whose drift is
+ * learned — DiffFlow's, and every images model's — or undefined when it can: a config check made
+ * before training (dpm-solver and ddpm-ancestral need an SDE with a closed-form marginal).
+ */
+export function learnedDriftSamplerProblem(name: string): string | undefined {
+  try {
+    const sampler = samplerByName(name);
+    const learned = diffusionModel(diffflowSde({ drift: linearDrift(() => 0, 'drift'), diffusion: constantDiffusion(1) }), linearDrift(() => 0, 'score'));
+    sampler.checkModel?.(learned, resolveSettings(sampler));
+    return undefined;
+  } catch (e) {
+    if (e instanceof RangeError) return e.message;
     throw e;
   }
 }

@@ -3,9 +3,8 @@ import * as t from 'io-ts';
 import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
-import { constantDiffusion, diffflowSde, diffusionModel, linearDrift } from '@diffflow/sde-core';
-import { resolveSettings, samplerByName, samplerNames } from '@diffflow/likelihood';
-import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
+import { samplerNames } from '@diffflow/likelihood';
+import { configInvalid, describedAs, flagsOf, learnedDriftSamplerProblem, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -268,13 +267,9 @@ export function trainedDatasets(config: Pick<CompareConfig, 'sharpness' | 'steps
 export function compareConfigProblem(c: CompareConfig): { field: string; reason: string } | undefined {
   if (!(c.ddpm.betaMax >= c.ddpm.betaMin)) return { field: 'ddpm.betaMax', reason: `must be >= ddpm.betaMin = ${c.ddpm.betaMin}, got ${c.ddpm.betaMax}` };
   if (!(c.diffflow.T > c.diffflow.tMin)) return { field: 'diffflow.T', reason: `must be > diffflow.tMin = ${c.diffflow.tMin}, got ${c.diffflow.T}` };
-  try {
-    // DiffFlow's drift is learned: a sampler that needs a closed-form marginal (dpm-solver) is refused here, before training
-    const sampler = samplerByName(c.diffflow.sampler);
-    sampler.checkModel?.(diffusionModel(diffflowSde({ drift: linearDrift(() => 0), diffusion: constantDiffusion(c.diffflow.g) }), linearDrift(() => 0)), resolveSettings(sampler));
-  } catch (e) {
-    return { field: 'diffflow.sampler', reason: e instanceof Error ? e.message : String(e) };
-  }
+  // DiffFlow's drift is learned: a sampler that needs a closed-form marginal (dpm-solver) is refused here, before training
+  const samplerProblem = learnedDriftSamplerProblem(c.diffflow.sampler);
+  if (samplerProblem !== undefined) return { field: 'diffflow.sampler', reason: samplerProblem };
   const tooMany = c.stepsList.find((n) => n > c.ddpm.K);
   if (tooMany !== undefined) return { field: 'stepsList', reason: `every N must be <= ddpm.K = ${c.ddpm.K} (DDPM strides its K steps), got ${tooMany}` };
   if (c.diffflow.sampleSteps > c.ddpm.K)

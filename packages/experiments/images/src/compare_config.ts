@@ -6,11 +6,12 @@
 import * as t from 'io-ts';
 import { defaultLambda } from '@diffflow/sde-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { configInvalid, flagsOf, intAtLeast, numberAtLeast, type ExperimentError } from '@diffflow/runs';
+import { configInvalid, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAtLeast, type ExperimentError } from '@diffflow/runs';
+import { defaultSamplerName, type SamplerSpec } from '@diffflow/likelihood';
 import { checkImagesConfig, ImagesConfig, imagePresetDefaults, intList, parseIntList } from './config.js';
 
-/** The fields of images:train that define the DiffFlow run (all but its output and end-of-run sample grid). */
-const { samples: _samples, sampleSteps: _sampleSteps, out: _out, resume: _resume, ...trainingProps } = ImagesConfig.type.props;
+/** The fields of images:train that define the DiffFlow run (all but its output and end-of-run sample grid and sampler). */
+const { samples: _samples, sampleSteps: _sampleSteps, sampler: _sampler, out: _out, resume: _resume, ...trainingProps } = ImagesConfig.type.props;
 
 /** The images:train fields a comparison takes over, as flags: they configure the DiffFlow run trained here (and so the DDPM baseline). */
 export const compareTrainingFields = Object.keys(trainingProps) as readonly (keyof typeof trainingProps)[];
@@ -37,7 +38,12 @@ export const CompareImagesConfig = t.strict({
   samples: intAtLeast(2),
   /** Samples per model and N shown in the figure. */
   figureSamples: intAtLeast(1),
-  /** λ of the sampler family for both models: 1 the backward SDE (default), 0 the probability-flow ODE. */
+  /**
+   * The sampler of both models, by its name in likelihood's registry (default euler-maruyama; the others with
+   * their default settings; one that cannot run DiffFlow's learned drift, dpm-solver or ddpm-ancestral, is refused).
+   */
+  sampler: ImagesConfig.type.props.sampler,
+  /** λ of euler-maruyama for both models: 1 the backward SDE (default), 0 the probability-flow ODE. */
   lambda: numberAtLeast(0),
   /** DDPM training iterations; 0 = the budget: as many as DiffFlow's training wall-clock buys (see compare_budget.ts). */
   ddpmIters: intAtLeast(0),
@@ -72,6 +78,7 @@ const full: Omit<CompareImagesConfig, 'preset'> & { preset: 'cpu' } = {
   sampleSteps: '5,10,20,30,50,100',
   samples: 500,
   figureSamples: 8,
+  sampler: 'euler-maruyama',
   lambda: defaultLambda,
   ddpmIters: 0,
   classifier: '',
@@ -100,8 +107,8 @@ const quick: CompareImagesConfig = {
   quick: true,
 };
 
-function stripTrainOnly<C extends { samples: unknown; sampleSteps: unknown; out: unknown; resume: unknown }>(c: C): Omit<C, 'samples' | 'sampleSteps' | 'out' | 'resume'> {
-  const { samples: _a, sampleSteps: _b, out: _c, resume: _d, ...rest } = c;
+function stripTrainOnly<C extends { samples: unknown; sampleSteps: unknown; sampler: unknown; out: unknown; resume: unknown }>(c: C): Omit<C, 'samples' | 'sampleSteps' | 'sampler' | 'out' | 'resume'> {
+  const { samples: _a, sampleSteps: _b, sampler: _e, out: _c, resume: _d, ...rest } = c;
   return rest;
 }
 
@@ -117,9 +124,14 @@ export function defaultCompareOut(c: Pick<CompareImagesConfig, 'data' | 'seed' |
 
 /** The images:train configuration of the DiffFlow run a comparison trains (its run folder `<out>/diffflow`). */
 export function diffflowTrainConfig(c: CompareImagesConfig, out: string): ImagesConfig {
-  const training = Object.fromEntries(compareTrainingFields.map((k) => [k, c[k]])) as Omit<ImagesConfig, 'samples' | 'sampleSteps' | 'out' | 'resume'>;
+  const training = Object.fromEntries(compareTrainingFields.map((k) => [k, c[k]])) as Omit<ImagesConfig, 'samples' | 'sampleSteps' | 'sampler' | 'out' | 'resume'>;
   const preset = imagePresetDefaults[c.preset];
-  return { ...training, samples: c.quick ? 4 : preset.samples, sampleSteps: preset.sampleSteps, out, resume: false };
+  return { ...training, samples: c.quick ? 4 : preset.samples, sampleSteps: preset.sampleSteps, sampler: c.sampler, out, resume: false };
+}
+
+/** The sampler both models of a comparison run: `sampler`, euler-maruyama with λ = `lambda`. */
+export function compareSampler(c: Pick<CompareImagesConfig, 'sampler' | 'lambda'>): SamplerSpec {
+  return c.sampler === defaultSamplerName ? { name: c.sampler, settings: { lambda: c.lambda } } : { name: c.sampler };
 }
 
 /** A checked comparison: the decoded configuration and its N values. */
@@ -140,6 +152,8 @@ export function checkCompareConfig(c: CompareImagesConfig, given: readonly strin
   if (sampleSteps.length < 1) return E.left(configInvalid('sampleSteps', 'must list at least one N, e.g. "5,10,20,30,50,100"'));
   if (new Set(sampleSteps).size !== sampleSteps.length) return E.left(configInvalid('sampleSteps', `must not list an N twice, got '${c.sampleSteps}'`));
   if (c.figureSamples > c.samples) return E.left(configInvalid('figureSamples', `must be <= samples = ${c.samples}, got ${c.figureSamples}`));
+  const samplerProblem = learnedDriftSamplerProblem(c.sampler);
+  if (samplerProblem !== undefined) return E.left(configInvalid('sampler', samplerProblem));
   if (c.diffflowRun !== '') {
     const clash = given.find((k) => k !== 'workers' && (compareTrainingFields as readonly string[]).includes(k));
     if (clash !== undefined) {

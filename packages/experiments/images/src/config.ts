@@ -1,9 +1,8 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
-import { constantDiffusion, diffflowSde, diffusionModel, linearDrift } from '@diffflow/sde-core';
-import { resolveSettings, samplerByName, samplerNames } from '@diffflow/likelihood';
-import { configInvalid, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
+import { samplerNames } from '@diffflow/likelihood';
+import { configInvalid, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
 
 /** Where the images come from. */
 export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
@@ -257,13 +256,9 @@ export function checkImagesConfig(c: ImagesConfig): E.Either<ExperimentError, { 
   if ((c.data === 'idx' || c.data === 'cifar10') && c.dataDir === '') {
     return E.left(configInvalid('dataDir', `is required with --data=${c.data} (the folder holding its files)`));
   }
-  try {
-    // both forwards learn the drift (no closed-form marginal): a sampler that needs one (dpm-solver) is refused before training
-    const sampler = samplerByName(c.sampler);
-    sampler.checkModel?.(diffusionModel(diffflowSde({ drift: linearDrift(() => 0), diffusion: constantDiffusion(1) }), linearDrift(() => 0)), resolveSettings(sampler));
-  } catch (e) {
-    return E.left(configInvalid('sampler', e instanceof Error ? e.message : String(e)));
-  }
+  // both forwards learn the drift (no closed-form marginal): a sampler that needs one (dpm-solver) is refused before training
+  const samplerProblem = learnedDriftSamplerProblem(c.sampler);
+  if (samplerProblem !== undefined) return E.left(configInvalid('sampler', samplerProblem));
   const levels = (imageArchitectures[c.preset].channelMults ?? [1]).length;
   const divisor = 2 ** (levels - 1);
   if (c.size % divisor !== 0) {

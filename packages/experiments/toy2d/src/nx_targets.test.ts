@@ -184,7 +184,7 @@ const targets: readonly Target[] = [
     given: {
       quick: false, // --quick would swap the defaults under the flags; every field is given anyway
       data: 'fashion', dataDir: '/tmp/nx-flags/idx', fit: 'pad', preset: 'tiny', steps: '10,20', switchAt: '5', forward: 'learned', strategy: 'naive', lrDecay: 0.5,
-      diffflowRun: '/tmp/nx-flags/run', sampleSteps: '4,8', classifier: '/tmp/nx-flags/lenet', out: '/tmp/nx-flags/icmp',
+      diffflowRun: '/tmp/nx-flags/run', sampleSteps: '4,8', sampler: 'heun', classifier: '/tmp/nx-flags/lenet', out: '/tmp/nx-flags/icmp',
     },
   },
 ];
