@@ -55,10 +55,25 @@ describe('images command line (end to end, tiny budget)', () => {
     expect(JSON.parse(readFileSync(join(dir, 'samples1', 'summary.json'), 'utf8')).threads).toBe(1);
     expect(readFileSync(join(dir, 'samples2', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
     expect(readFileSync(join(dir, 'samples', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
-    // --sampler picks a registry sampler with its own settings; a bad name or a setting it lacks: exit 2, one line, nothing written
-    const heun = images(['sample', `--run=${out}`, '--n=4', '--steps=3', '--sampler=dpm-solver', '--order=2', '--workers=1', `--out=${join(dir, 'heun')}`]);
-    expect(heun.status).toBe(2); // this DiffFlow model has a learned drift: dpm-solver names it
-    expect(heun.stderr).toMatch(/sampler 'dpm-solver' needs an SDE with a fixed linear drift/);
+    const ev = images(['eval', `--run=${out}`, '--n=4', '--solver=rk4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
+    expect(ev.status, ev.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(dir, 'eval', 'eval.json'), 'utf8'));
+    expect(result.images).toBe(4);
+    expect(result.ode.nfe).toBe(4 * 3);
+    expect(result.elbo.steps).toBe(3);
+    // 4 iterations leave the fields near 0: the model is close to the N(0, I) prior on [−1, 1] data,
+    // whose bits/dim is ½log₂(2π) + E[x²]/(2 ln 2) + 7 ≈ 8.3–9.3 for these images.
+    for (const bpd of [result.ode.bitsPerDim, result.elbo.bitsPerDim]) {
+      expect(bpd).toBeGreaterThan(8);
+      expect(bpd).toBeLessThan(10);
+    }
+  }, 240_000);
+
+  it('--sampler picks a registry sampler for the trained run; a bad name, a setting the sampler lacks or a model it cannot run: exit 2, one line, nothing written', () => {
+    const dpm = images(['sample', `--run=${out}`, '--n=4', '--steps=3', '--sampler=dpm-solver', '--order=2', '--workers=1', `--out=${join(dir, 'heun')}`]);
+    expect(dpm.status).toBe(2); // this DiffFlow model has a learned drift: dpm-solver names it
+    expect(existsSync(join(dir, 'heun'))).toBe(false);
+    expect(dpm.stderr).toMatch(/sampler 'dpm-solver' needs an SDE with a fixed linear drift/);
     const ok = images(['sample', `--run=${out}`, '--n=4', '--steps=3', '--sampler=heun', '--workers=2', `--out=${join(dir, 'heun2')}`]);
     expect(ok.status, ok.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'heun2', 'summary.json'), 'utf8')).sampler).toEqual({ name: 'heun', settings: {} });
@@ -71,19 +86,6 @@ describe('images command line (end to end, tiny budget)', () => {
       expect(bad.status, bad.stderr).toBe(2);
       expect(bad.stderr.trim().split('\n').at(-1)).toBe(message);
       expect(existsSync(join(dir, 'bad'))).toBe(false);
-    }
-
-    const ev = images(['eval', `--run=${out}`, '--n=4', '--solver=rk4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
-    expect(ev.status, ev.stderr).toBe(0);
-    const result = JSON.parse(readFileSync(join(dir, 'eval', 'eval.json'), 'utf8'));
-    expect(result.images).toBe(4);
-    expect(result.ode.nfe).toBe(4 * 3);
-    expect(result.elbo.steps).toBe(3);
-    // 4 iterations leave the fields near 0: the model is close to the N(0, I) prior on [−1, 1] data,
-    // whose bits/dim is ½log₂(2π) + E[x²]/(2 ln 2) + 7 ≈ 8.3–9.3 for these images.
-    for (const bpd of [result.ode.bitsPerDim, result.elbo.bitsPerDim]) {
-      expect(bpd).toBeGreaterThan(8);
-      expect(bpd).toBeLessThan(10);
     }
   }, 240_000);
 
