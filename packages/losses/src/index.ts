@@ -13,8 +13,6 @@ export {
 export type { TrajectoryLoss } from './trajectory_kl.js';
 export { ddpmAlphaBars, ddpmBetas, ddpmTimes } from './ddpm_schedule.js';
 export type { DdpmTime } from './ddpm_schedule.js';
-export { vpBetaTensor } from './ddpm_vp_sde.js';
-export { vpStdTensor } from './ddpm_score.js';
 export { ddpmModel } from './ddpm_model.js';
 export { ddpmLoss, ddpmTrainingDraws, ddpmNoisePurposes } from './ddpm_loss.js';
 export type { DdpmLossOptions, DdpmTrainingDraws } from './ddpm_loss.js';

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { constantDiffusion, defaultLambda, diffflowSde, diffusionModel, linearDrift, type DiffusionModel } from '@diffflow/sde-core';
 import { defaultSamplerName, resolveSettings, samplerByName, samplerNames, samplerRegistry, type SamplerSetting, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
-import { intAtLeast, intInRange, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
+import { documented, intAtLeast, intInRange, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
 import { configInvalid, fail } from './errors.js';
 
 /** The io-ts codec of one sampler setting: its kind and range, as a command-line flag. */
@@ -36,7 +36,8 @@ export const samplerSettingFlags: Readonly<Record<string, t.Type<SettingValue, S
         throw new RangeError(`samplerSettingFlags: setting '${key}' of '${sampler.name}' has another kind or range than the same name of another sampler`);
       }
       seen[key] = signature;
-      out[key] ??= settingCodec(setting);
+      const owners = Object.values(samplerRegistry).filter((s) => s.settings[key] !== undefined).map((s) => s.name);
+      out[key] ??= documented(settingCodec(setting), `${setting.description} (sampler ${owners.join(', ')}).`, String(setting.default));
     }
   }
   return Object.freeze(out);
@@ -50,28 +51,23 @@ const { lambda, denoise, ...otherSettings } = samplerSettingFlags;
  * whatever else picks its default run folder): every one optional, each checked against its range.
  * `--sampler=NAME` picks a sampler of likelihood's registry; its settings are flags of their own
  * ({@link samplerSettingFlags}), refused for a sampler that does not have them ({@link samplerSettings}).
- * What an absent flag means is {@link samplerSettings}; the default `--out` is the command's.
+ * Each is `documented` (its help); what an absent flag means is {@link samplerSettings}.
  */
 export const samplerFlags = {
-  /** Samples to draw (default: the command's, see {@link samplerSettings}). */
-  n: intAtLeast(1),
-  /** N of the sampler's fixed grid (default: the run's). */
-  steps: intAtLeast(1),
+  n: documented(intAtLeast(1), 'Samples to draw.', "the command's"),
+  steps: documented(intAtLeast(1), "N of the sampler's fixed time grid.", "the run's"),
   /** euler-maruyama's λ: 1 the backward SDE (sde-core's `defaultLambda`) … 0 the probability-flow ODE. */
   lambda: lambda as t.Type<number, number, unknown>,
-  /** Seed of the sampler's noise (default: the run's). */
-  seed: intAtLeast(0),
-  /** Noise-free Tweedie last step (default true; euler-maruyama and predictor-corrector). */
+  seed: documented(intAtLeast(0), "Seed of the sampler's noise.", "the run's"),
+  /** Noise-free Tweedie last step (euler-maruyama and predictor-corrector). */
   denoise: denoise as t.Type<boolean, boolean, unknown>,
-  /** Output folder; default `<run>/sample-…` named by the options. */
-  out: t.string,
-  /**
-   * Threads the samples are split across: 0 = one per core (the default), 1 = this thread only.
-   * The same samples either way (each row's noise is keyed by its index).
-   */
-  workers: intAtLeast(0),
-  /** The sampler, by its registry name (default euler-maruyama). */
-  sampler: oneOf(samplerNames as readonly string[]),
+  out: documented(t.string, 'Output folder.', '<run>/sample-… named by the sampler and its settings'),
+  workers: documented(
+    intAtLeast(0),
+    "Threads the samples are split across: 0 = one per core, 1 = this thread only. The same samples either way for every sampler but rk45 and predictor-corrector (each row's noise is keyed by its index).",
+    '0',
+  ),
+  sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler, by its name in @diffflow/likelihood's registry; its settings are flags of their own.", defaultSamplerName),
   /** The other samplers' settings (see {@link samplerSettingFlags}). */
   ...otherSettings,
 };

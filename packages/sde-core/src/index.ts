@@ -6,7 +6,7 @@ export { constantDiffusion, piecewiseDiffusion, functionalDiffusion } from './di
 export type { Diffusion } from './diffusion.js';
 export { forwardStep, backwardStep, backwardDrift, lambdaDrift, lambdaStep, backwardNoise, halfSquaredNorm } from './euler_maruyama.js';
 export {
-  deriveSeed,
+  deriveSeed, purposeSeed,
   uniformGenerator,
   replayableUniforms,
   replayableNormals,
@@ -20,13 +20,13 @@ export {
   checkReplays,
 } from './noise.js';
 export type { NoiseKey, NoiseSource, ReplayableNoise } from './noise.js';
-export { simulateForward, disposeTrajectory } from './trajectory.js';
-export type { TimeField, Trajectory } from './trajectory.js';
+export { simulateForward, disposeTrajectory, eulerMaruyamaRollout } from './trajectory.js';
+export type { TimeField, Trajectory, Rollout, RolloutOptions } from './trajectory.js';
 export { variablesOf, applyField, checkFieldOutput } from './vector_field.js';
 export type { VectorField, Parameter } from './vector_field.js';
 export { gaussianPrior, standardNormalPrior, priorNoisePurpose } from './prior.js';
 export type { Prior } from './prior.js';
-export { sde, checkSdeGrid, linearDrift, timeFactor } from './sde.js';
+export { sde, checkSdeGrid, linearDrift, timeFactor, rowShape, checkRowTimes, perRow } from './sde.js';
 export type { Sde, SdeSpec, LinearMarginal, TimeFunction } from './sde.js';
 export { diffflowSde } from './diffflow_sde.js';
 export type { DiffFlowSdeSpec } from './diffflow_sde.js';

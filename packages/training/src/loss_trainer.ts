@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed } from '@diffflow/sde-core';
 import type { Parameter } from '@diffflow/networks';
 import type { Ema } from './ema.js';
-import { namedOptimizer, type NamedOptimizer, type TrainerState } from './named_optimizer.js';
+import { namedOptimizer, type NamedOptimizer, type OptimizerConfig, type TrainerState } from './named_optimizer.js';
 import { firstGoodAttempt, type Attempt } from './retry.js';
 
 /**
@@ -43,19 +43,8 @@ export function gradientsAttempt(
   return { value: { loss: value, ...u } };
 }
 
-/** Optimisation settings of a {@link createLossTrainer}. */
-export interface LossTrainerConfig {
-  /** Root seed of the loss's draws (the data come from the `data` callback). */
-  readonly seed: number;
-  readonly lr: number;
-  /** lr × lrDecay every lrDecayEvery iterations (StepLR). */
-  readonly lrDecay: number;
-  readonly lrDecayEvery: number;
-  /** Global gradient-norm clip (0 = off). */
-  readonly clip: number;
-  readonly emaDecay: number;
-  /** Non-finite iterations retried with fresh draws before giving up. */
-  readonly maxRetries: number;
+/** Optimisation settings of a {@link createLossTrainer}: every trainer's (the seed keys the loss's draws; the data come from the `data` callback). */
+export interface LossTrainerConfig extends OptimizerConfig {
   /** The purpose retries derive their seeds under (default 'retry'). */
   readonly retryPurpose?: string;
   /** How errors name the trainer (default 'createLossTrainer'). */

@@ -37,10 +37,27 @@ export interface NamedOptimizer {
 
 /** Clip threshold (0 = off), EMA decay, and StepLR: ×lrDecay every lrDecayEvery iterations. */
 export interface NamedOptimizerOptions {
+  /** Global gradient-norm clip (0 = off). */
   readonly clip: number;
+  /** EMA decay of the weights. */
   readonly emaDecay: number;
+  /** StepLR: lr × lrDecay every lrDecayEvery iterations. */
   readonly lrDecay: number;
   readonly lrDecayEvery: number;
+}
+
+/**
+ * The optimisation settings every trainer takes (DiffFlow's `createTrainer`, `createLossTrainer`,
+ * the DDPM baseline's `createDdpmTrainer`): Adam at `lr` with StepLR, clipping and EMA
+ * ({@link NamedOptimizerOptions}), the root seed of the trainer's draws and the retry budget.
+ */
+export interface OptimizerConfig extends NamedOptimizerOptions {
+  /** Root seed of the trainer's draws. */
+  readonly seed: number;
+  /** Adam's learning rate before StepLR. */
+  readonly lr: number;
+  /** Non-finite iterations retried with fresh noise before giving up. */
+  readonly maxRetries: number;
 }
 
 export function namedOptimizer(parameters: readonly Parameter[], options: NamedOptimizerOptions): NamedOptimizer {

@@ -15,7 +15,7 @@ import { trajectoryLossTerms } from '@diffflow/losses';
 import { disposeGradientResult, gradientStrategy, type GradientResult, type GradientStrategyName } from '@diffflow/adjoint';
 import type { Ema } from './ema.js';
 import { namedParameters } from './diffflow_parameters.js';
-import { namedOptimizer, type TrainerState } from './named_optimizer.js';
+import { namedOptimizer, type OptimizerConfig, type TrainerState } from './named_optimizer.js';
 import { gradientsAttempt } from './loss_trainer.js';
 import { firstGoodAttempt, type Attempt } from './retry.js';
 
@@ -34,16 +34,8 @@ export interface TimeConfig {
   readonly flexible: boolean;
 }
 
-/** Optimisation settings shared by every DiffFlow experiment. */
-export interface TrainerConfig {
-  readonly seed: number;
-  readonly lr: number;
-  /** Multiply the learning rate by `lrDecay` every `lrDecayEvery` iterations (StepLR). */
-  readonly lrDecay: number;
-  readonly lrDecayEvery: number;
-  /** Global gradient-norm clipping threshold (0 disables). */
-  readonly clip: number;
-  readonly emaDecay: number;
+/** DiffFlow's trainer: the {@link OptimizerConfig} of every trainer, the gradient strategy and the time grid. */
+export interface TrainerConfig extends OptimizerConfig {
   readonly strategy: GradientStrategyName;
   /**
    * Where the trajectory-KL gradients come from instead of `strategy` on this thread: e.g. a
@@ -51,8 +43,6 @@ export interface TrainerConfig {
    * δ^F from `forwardNoise(key.seed, key.iteration)`. The caller owns the pool.
    */
   readonly gradients?: (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: { readonly seed: number; readonly iteration: number }) => GradientResult;
-  /** How many times a non-finite iteration is retried with fresh noise before giving up. */
-  readonly maxRetries: number;
   readonly time: TimeConfig;
   /** Score matching before the trajectory KL (none by default). */
   readonly warmup?: ScoreWarmup;
