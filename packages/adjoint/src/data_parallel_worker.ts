@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import type { Parameter } from '@diffflow/networks';
 import { loadSampler } from '@diffflow/likelihood';
-import { assignFlat, ddpmShardGradients, modelParameters, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
+import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
@@ -28,7 +28,8 @@ port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message)).catch((error: unknown) => {
     const id = 'id' in message ? message.id : -1;
     const onSync = (message.type === 'gradients' || message.type === 'ddpmGradients') && message.sync === true;
-    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error) }, [], onSync);
+    const nonFinite = nonFiniteFields(error);
+    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error), ...(nonFinite === undefined ? {} : { nonFinite }) }, [], onSync);
   });
 });
 

@@ -1,3 +1,7 @@
+/**
+ * 2-D toy distributions, IDX images (MNIST, Fashion-MNIST), CIFAR-10 and tabular loaders.
+ * @module @diffflow/datasets
+ */
 // 2-D toy distributions and their normalisation
 export {
   toyNames,

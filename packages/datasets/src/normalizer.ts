@@ -41,6 +41,7 @@ export interface Normalizer {
   normalize(x: Float32Array | Float64Array): Float32Array;
   /** y: [n, dim] normalised → [n, dim] in the data's own coordinates. */
   denormalize(y: Float32Array | Float64Array): Float32Array;
+  /** The mean and scale as JSON (what `normalizerFromJson` reads back). */
   toJSON(): NormalizerJson;
 }
 

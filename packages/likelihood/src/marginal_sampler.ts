@@ -1,4 +1,4 @@
-import { defaultLambda, type DiffusionModel } from '@diffflow/sde-core';
+import { defaultLambda, requireBackend, type DiffusionModel } from '@diffflow/sde-core';
 import { eulerMaruyama } from './samplers/euler_maruyama.js';
 import { runSampler, type SampleRequest, type SampleResult } from './samplers/sampler.js';
 
@@ -28,6 +28,7 @@ export type SampleMarginalResult = SampleResult;
  * @param model a `DiffusionModel`: its SDE (drift, g, prior) and score
  */
 export function sampleMarginal(model: DiffusionModel, options: SampleMarginalOptions): SampleMarginalResult {
+  requireBackend('sampleMarginal'); // name the function the caller called
   const { lambda = defaultLambda, denoise, ...request } = options;
   return runSampler(eulerMaruyama, model, request, { lambda, denoise });
 }

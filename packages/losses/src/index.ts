@@ -1,3 +1,7 @@
+/**
+ * Trajectory KL loss of DiffFlow and the DDPM baseline.
+ * @module @diffflow/losses
+ */
 export { forwardRollout, stepBackwardNoise } from './rollout.js';
 export type { Rollout, RolloutOptions } from './rollout.js';
 export {

@@ -26,7 +26,7 @@ export type RolloutOptions = Omit<CoreRolloutOptions, 'driftAt'> & {
  */
 export function forwardRollout(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: NoiseSource, options: RolloutOptions = {}): Rollout {
   const { drift, diffusion } = model.sde;
-  const driftAt = options.driftAt ?? ((i: number, x: tf.Tensor) => applyField(drift, 'drift', x, grid[i] as number));
+  const driftAt = options.driftAt ?? ((i: number, x: tf.Tensor) => applyField(drift, 'drift', x, grid[i] as number, i));
   return eulerMaruyamaRollout(diffusion, x0, grid, noise, { ...options, driftAt });
 }
 

@@ -39,6 +39,7 @@ export interface OutputNotEmpty {
   readonly reason: string;
 }
 
+/** A file the run needs does not exist. */
 export interface FileMissing {
   readonly _tag: 'FileMissing';
   readonly path: string;
@@ -60,6 +61,7 @@ export interface IoFailed {
   readonly cause: unknown;
 }
 
+/** Every error a run's boundary (config, files, datasets) reports, tagged by `_tag`. */
 export type ExperimentError = ConfigInvalid | UnknownKey | OutputNotEmpty | FileMissing | FileMalformed | IoFailed | DatasetError;
 
 /** Every `_tag` of `ExperimentError`. */

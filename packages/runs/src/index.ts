@@ -1,4 +1,8 @@
 /**
+ * Run folders, checkpoints, .npy, PNG figures, progress, config decoding and the CLI runner of DiffFlow experiments.
+ * @module @diffflow/runs
+ */
+/**
  * @diffflow/runs: what an experiment run leaves on disk and how a command is driven — the run
  * folder, checkpoints (the byte format alone, browser-safe, is `@diffflow/runs/checkpoint`),
  * .npy arrays, PNG figures, the progress bar, strict config decoding with the command-line flags

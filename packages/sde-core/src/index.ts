@@ -1,3 +1,7 @@
+/**
+ * Time grids, diffusion schedules, Euler-Maruyama steps and replayable noise for diffusion normalizing flows.
+ * @module @diffflow/sde-core
+ */
 export { fixedGrid, flexibleGrid, flexibleGridAt, stepSizes, checkGrid, checkGridSpec } from './grid.js';
 export type { TimeGrid, GridSpec } from './grid.js';
 export { progressiveSchedule } from './progressive.js';
@@ -22,8 +26,8 @@ export {
 export type { NoiseKey, NoiseSource, ReplayableNoise } from './noise.js';
 export { simulateForward, disposeTrajectory, eulerMaruyamaRollout } from './trajectory.js';
 export type { TimeField, Trajectory, Rollout, RolloutOptions } from './trajectory.js';
-export { variablesOf, applyField, checkFieldOutput } from './vector_field.js';
-export type { VectorField, Parameter } from './vector_field.js';
+export { variablesOf, applyField, checkFieldOutput, checkFinite, setFiniteChecks, NonFiniteFieldError } from './vector_field.js';
+export type { VectorField, Parameter, FieldCall, NonFinitePart } from './vector_field.js';
 export { gaussianPrior, standardNormalPrior, priorNoisePurpose } from './prior.js';
 export type { Prior } from './prior.js';
 export { sde, checkSdeGrid, linearDrift, timeFactor, rowShape, checkRowTimes, perRow } from './sde.js';
@@ -38,3 +42,6 @@ export { diffusionModel, modelFields } from './model.js';
 export { reverseProcess, defaultLambda } from './reverse_process.js';
 export type { ReverseProcess } from './reverse_process.js';
 export type { DiffusionModel } from './model.js';
+export { requireBackend, requireGradients, tfState, TfSetupError } from './tf_setup.js';
+export type { TfState } from './tf_setup.js';
+export { tapeSafe } from './tape.js';

@@ -28,7 +28,7 @@ export interface Sde {
   readonly diffusion: Diffusion;
   /** p_T: sampled by the backward process, scored by the terminal term of every bound. */
   readonly prior: Prior;
-  /** [t0, T]: every grid must lie inside (t0 may be +0 and T may be +∞ for DiffFlow). */
+  /** The interval [t0, T] every grid must lie inside (t0 may be +0 and T may be +∞ for DiffFlow). */
   readonly interval: readonly [number, number];
   /** x_t | x_0 in closed form, for an SDE whose drift is fixed and linear; undefined otherwise. */
   readonly marginal?: (t: number) => LinearMarginal;
@@ -43,6 +43,7 @@ export interface SdeSpec {
   readonly prior?: Prior;
   /** Default [0, +∞). */
   readonly interval?: readonly [number, number];
+  /** The closed-form marginal of x_t given x_0, for an SDE with a fixed linear drift. */
   readonly marginal?: (t: number) => LinearMarginal;
 }
 
@@ -84,7 +85,7 @@ export function checkSdeGrid(sde: Pick<Sde, 'interval' | 'name'>, grid: TimeGrid
 /** A scalar function of time, evaluated in float64. */
 export type TimeFunction = (t: number) => number;
 
-/** [B, 1, …, 1]: the shape of one value per row of x: [B, ...D], broadcasting against x. */
+/** The shape [B, 1, …, 1] of one value per row of x: [B, ...D], broadcasting against x. */
 export function rowShape(x: tf.Tensor): number[] {
   return [x.shape[0] as number, ...x.shape.slice(1).map(() => 1)];
 }

@@ -28,6 +28,7 @@ export interface DdpmTrainer extends LossTrainer {
 }
 
 /**
+ * The DDPM baseline's trainer: L_simple of the ε-network on `data`, with the shared optimizer and retries.
  * @param network the ε-network (its parameters are trained in place)
  * @param data x_0 of an iteration: [B, ...D] (the trainer disposes it)
  */

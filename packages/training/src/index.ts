@@ -1,4 +1,8 @@
 /**
+ * Adam with explicit state, StepLR, clipping, EMA, DiffFlow's trainer and the training loop.
+ * @module @diffflow/training
+ */
+/**
  * @diffflow/training: how a DiffFlow model (or any model with named parameters) is trained —
  * Adam with explicit state, StepLR, global-norm clipping, the EMA of the weights, DiffFlow's
  * trainer (Algorithm 1, with an optional score warm-up), the DDPM baseline's trainer, and the

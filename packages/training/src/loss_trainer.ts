@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed } from '@diffflow/sde-core';
+import { deriveSeed, requireGradients, tapeSafe } from '@diffflow/sde-core';
 import type { Parameter } from '@diffflow/networks';
 import type { Ema } from './ema.js';
 import { namedOptimizer, type NamedOptimizer, type OptimizerConfig, type TrainerState } from './named_optimizer.js';
@@ -18,7 +18,7 @@ export function lossAttempt(
   iteration: number,
   label: string,
 ): Attempt<{ loss: number; lr: number; gradNorm: number }> {
-  return gradientsAttempt(optimizer, tf.variableGrads(loss, [...variables]), baseLr, iteration, label);
+  return gradientsAttempt(optimizer, tapeSafe(() => tf.variableGrads(loss, [...variables])), baseLr, iteration, label);
 }
 
 /**
@@ -72,7 +72,9 @@ export interface LossTrainer {
   readonly ema: Ema;
   /** 'param/…', 'adam/m/…', 'adam/v/…', 'ema/…' by the parameters' names, and the counters. */
   state(): TrainerState;
+  /** Restores a snapshot taken by `state()`. */
   restore(state: TrainerState): void;
+  /** Frees the optimizer's and the EMA's tensors (not the parameters). */
   dispose(): void;
 }
 
@@ -93,6 +95,7 @@ export function createLossTrainer(
   data: (iteration: number) => tf.Tensor,
 ): LossTrainer {
   const name = config.name ?? 'createLossTrainer';
+  requireGradients(name);
   if (!(config.lr > 0)) throw new RangeError(`${name}: lr must be > 0, got ${config.lr}`);
   if (!(config.lrDecay > 0 && config.lrDecay <= 1)) throw new RangeError(`${name}: lrDecay must be in (0, 1], got ${config.lrDecay}`);
   if (!Number.isInteger(config.lrDecayEvery) || config.lrDecayEvery < 1) throw new RangeError(`${name}: lrDecayEvery must be an integer ≥ 1, got ${config.lrDecayEvery}`);

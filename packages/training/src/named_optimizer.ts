@@ -29,9 +29,11 @@ export interface NamedOptimizer {
   update(grads: tf.NamedTensorMap, baseLr: number, iteration: number): { lr: number; gradNorm: number } | { failed: string };
   /** Adam from zero moments and step 0 (the EMA runs on). */
   restartAdam(): void;
+  /** A snapshot of parameters, Adam and EMA state at `iteration` (copies the caller disposes). */
   state(iteration: number): TrainerState;
   /** Checks every tensor of `state` before assigning any; returns the snapshot's iteration. */
   restore(state: TrainerState): number;
+  /** Frees Adam's and the EMA's tensors (not the parameters). */
   dispose(): void;
 }
 
@@ -60,6 +62,7 @@ export interface OptimizerConfig extends NamedOptimizerOptions {
   readonly maxRetries: number;
 }
 
+/** Adam, gradient clipping, StepLR and an EMA over named parameters: the update every trainer shares. */
 export function namedOptimizer(parameters: readonly Parameter[], options: NamedOptimizerOptions): NamedOptimizer {
   const variables = parameters.map((p) => p.variable);
   let optimizer: Adam = adam(variables);

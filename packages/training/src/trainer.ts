@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   deriveSeed,
+  requireBackend,
+  tapeSafe,
   fixedGrid,
   flexibleGridAt,
   forwardNoise,
@@ -103,6 +105,7 @@ export interface StepMetrics {
   readonly ms: number;
 }
 
+/** A DiffFlow trainer (see {@link createTrainer}): one iteration per `step()`, snapshots for checkpoints. */
 export interface Trainer {
   readonly model: DiffusionModel;
   /** Parameters with stable names ('drift/…', 'score/…'). */
@@ -119,8 +122,11 @@ export interface Trainer {
   /** The fixed grid at the current N (what sampling and evaluation use). */
   evaluationGrid(steps?: number): TimeGrid;
   readonly ema: Ema;
+  /** A snapshot of parameters, Adam, EMA and counters (copies the caller disposes). */
   state(): TrainerState;
+  /** Restores a snapshot taken by `state()`. */
   restore(state: TrainerState): void;
+  /** Frees the optimizer's and the EMA's tensors (not the model). */
   dispose(): void;
 }
 
@@ -133,6 +139,7 @@ export interface Trainer {
  * @param data x_0 for an iteration: [B, ...D] (the trainer disposes it)
  */
 export function createTrainer(model: DiffusionModel, config: TrainerConfig, data: (iteration: number) => tf.Tensor): Trainer {
+  requireBackend('createTrainer');
   const parameters = namedParameters(model);
   const scoreVariables = model.score.parameters.map((p) => p.variable);
   const optimizer = namedOptimizer(parameters, config);
@@ -186,7 +193,7 @@ export function createTrainer(model: DiffusionModel, config: TrainerConfig, data
     let out: Attempt<{ loss: number; lr: number; gradNorm: number }>;
     try {
       const seed = attemptSeed(attempt);
-      const grads = w.gradients === undefined ? tf.variableGrads(() => w.loss(x0, iteration, seed), scoreVariables) : w.gradients(x0, iteration, seed);
+      const grads = w.gradients === undefined ? tapeSafe(() => tf.variableGrads(() => w.loss(x0, iteration, seed), scoreVariables)) : w.gradients(x0, iteration, seed);
       out = gradientsAttempt(optimizer, grads, w.lr ?? config.lr, iteration, 'score warm-up loss');
     } finally {
       x0.dispose();
