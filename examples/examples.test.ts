@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
  * finite numbers, and that it frees every tensor it made (users copy examples). The programs are
  * imported, so their top-level code runs once here.
  */
-const programs = ['00_readme', '01_diffflow_toy2d', '02_vp_subvp_ve', '03_own_network', '04_own_sde', '05_likelihood', '07_own_experiment'] as const;
+const programs = ['00_readme', '01_diffflow_toy2d', '02_vp_subvp_ve', '03_own_network', '04_own_sde', '05_likelihood', '06_own_sampler', '07_own_experiment'] as const;
 
 /** Command-line arguments a program gets (the others read none): its own run folder, fresh. */
 const out = mkdtempSync(join(tmpdir(), 'diffflow-examples-'));

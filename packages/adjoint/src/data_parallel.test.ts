@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
 import { NonFiniteFieldError, fixedGrid, flexibleGridAt, forwardNoise, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
 import { trajectoryLossTerms } from '@diffflow/losses';
-import { sampleMarginal } from '@diffflow/likelihood';
+import { runSampler, sampleMarginal, samplerByName } from '@diffflow/likelihood';
 import { availableParallelism } from 'node:os';
 import { dataParallel, modelFromSpec, modelParameters, poolThreads, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
 import { gradientStrategy } from './gradient_strategy.js';
@@ -166,6 +166,20 @@ describe('dataParallel (worker threads)', () => {
     expect(relativeError(split, whole)).toBeLessThan(1e-6);
     // rows of a split equal the rows of the whole draw
     expect(take(sampleMarginal(model, { grid, lambda: 1, n: 23, shape: [2], seed: 11, rows: [5, 9] }).samples)).toEqual(whole.slice(10, 18));
+  });
+
+  it('runs any registry sampler per shard: the same seed gives the same samples on one and on several threads (euler-maruyama at λ = 0.5, heun)', async () => {
+    for (const sampler of [{ name: 'euler-maruyama', settings: { lambda: 0.5, denoise: false } }, { name: 'heun' }]) {
+      const one = take(runSampler(samplerByName(sampler.name), model, { grid, n: 17, shape: [2], seed: 4 }, sampler.settings).samples);
+      const split = take(await pool.sample(model, { n: 17, grid, seed: 4, sampler }));
+      expect(split, sampler.name).toEqual(one);
+    }
+    // a bad sampler or setting is refused on this thread, naming it
+    await expect(pool.sample(model, { n: 4, grid, seed: 1, sampler: { name: 'euler' } })).rejects.toThrow(/unknown sampler 'euler'; the samplers are euler-maruyama, heun/);
+    await expect(pool.sample(model, { n: 4, grid, seed: 1, sampler: { name: 'heun', settings: { lambda: 1 } } })).rejects.toThrow(/sampler 'heun' has no setting 'lambda'/);
+    await expect(pool.sample(model, { n: 4, grid, seed: 1, sampler: { name: 'heun' }, lambda: 1 })).rejects.toThrow(/inside sampler.settings/);
+    // dpm-solver names this DiffFlow model's SDE as one it cannot run
+    await expect(pool.sample(model, { n: 4, grid, seed: 1, sampler: { name: 'dpm-solver' } })).rejects.toThrow(/sampler 'dpm-solver' needs an SDE with a fixed linear drift/);
   });
 
   it('rejects a model that does not match the spec', async () => {

@@ -1,10 +1,10 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, diffusionModel, forwardNoise, modelFields, NonFiniteFieldError, tapeSafe, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
+import { checkGrid, defaultLambda, diffusionModel, forwardNoise, modelFields, NonFiniteFieldError, tapeSafe, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
 import { scoreFromEpsilon, type Parameter } from '@diffflow/networks';
 import { ddpmLoss, trajectoryLossTerms, type DdpmLossOptions, type TrajectoryLoss } from '@diffflow/losses';
-import { sampleMarginal } from '@diffflow/likelihood';
+import { defaultSamplerName, loadSampler, resolveSettings, runSampler, type Sampler, type SamplerSpec } from '@diffflow/likelihood';
 import { gradientStrategy } from './gradient_strategy.js';
 import { startModuleWorker } from './data_parallel_spawn.js';
 import { checkModelSpec, eventShape, fieldFromSpec, fixedSdeFromSpec, normalizeModelSpec, sdeFromSpec, type ModelSpec } from './model_spec.js';
@@ -58,41 +58,49 @@ export function poolThreads(workers: number): number {
   return workers === 0 ? Math.max(1, availableParallelism()) : workers;
 }
 
-/** Options of {@link shardSamples} and `DataParallel.sample`: likelihood's `sampleMarginal` options, shape [D] implied. */
+/** Options of {@link shardSamples} and `DataParallel.sample`: a sampler spec and the request, shape [D] implied. */
 export interface SampleOptions {
   /** Number of samples n ≥ 1. */
   readonly n: number;
   /** t_0 < … < t_N. */
   readonly grid: TimeGrid;
-  /** Root seed (keys: see `sampleMarginal`). */
+  /** Root seed (keys: see likelihood's `SampleRequest`). */
   readonly seed: number;
-  /** λ of the λ-family (default 1: the backward SDE). */
+  /**
+   * The sampler every shard runs, as plain data: a registry name and its settings (or a user's
+   * sampler by `module`, which each worker imports). Default euler-maruyama with `lambda` and `denoise`.
+   */
+  readonly sampler?: SamplerSpec;
+  /** Shorthand for euler-maruyama's λ when `sampler` is absent (default sde-core's `defaultLambda`). */
   readonly lambda?: number;
-  /** Last step (t_1 → t_0) without noise, the Tweedie denoising step. Default true (`sampleMarginal`'s default). */
+  /** Shorthand for euler-maruyama's Tweedie last step when `sampler` is absent (default true). */
   readonly denoise?: boolean;
   /** The shape [...D] of one sample (default: the spec's, see `eventShape`: [dim] or [H, W, C]). */
   readonly shape?: readonly number[];
-  /** Rows a shard integrates at once (`sampleMarginal`'s batchSize; memory ∝ it, values unchanged). */
+  /** Rows a shard integrates at once (the sampler's batchSize; memory ∝ it, values unchanged). */
   readonly batchSize?: number;
 }
 
+/** The sampler spec of sampling options: `sampler`, or euler-maruyama with the `lambda`/`denoise` shorthands. */
+export function samplerSpecOf(options: SampleOptions): SamplerSpec {
+  if (options.sampler !== undefined) {
+    if (options.lambda !== undefined || options.denoise !== undefined) {
+      throw new RangeError("dataParallel.sample: give lambda and denoise inside sampler.settings when a sampler is named, not beside it");
+    }
+    return options.sampler;
+  }
+  return { name: defaultSamplerName, settings: { lambda: options.lambda ?? defaultLambda, ...(options.denoise === undefined ? {} : { denoise: options.denoise }) } };
+}
+
 /**
- * Rows [start, end) of n samples of shape [...D]: `sampleMarginal` of @diffflow/likelihood with
- * `rows`, so any split equals those rows of the whole draw on one thread (each row's prior draw and
- * step noise are keyed by its index). @returns [end − start, ...D]; the caller disposes it.
+ * Rows [start, end) of n samples of shape [...D] by `sampler` (likelihood's `runSampler` with `rows`):
+ * for a sampler whose steps treat rows independently any split equals those rows of the whole draw on
+ * one thread (each row's prior draw and noise are keyed by its index). @returns [end − start, ...D];
+ * the caller disposes it.
  */
-export function shardSamples(model: DiffusionModel, rows: readonly [number, number], shape: readonly number[], options: SampleOptions): tf.Tensor {
+export function shardSamples(model: DiffusionModel, rows: readonly [number, number], shape: readonly number[], options: SampleOptions, sampler: Sampler, settings: SamplerSpec['settings']): tf.Tensor {
   const { n, grid, seed } = options;
-  return sampleMarginal(model, {
-    grid,
-    n,
-    seed,
-    shape: [...shape],
-    rows,
-    lambda: options.lambda ?? 1,
-    ...(options.denoise === undefined ? {} : { denoise: options.denoise }),
-    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-  }).samples;
+  return runSampler(sampler, model, { grid, n, seed, shape: [...shape], rows, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }, settings).samples;
 }
 
 /** The randomness of one training iteration: δ^F_i comes from `forwardNoise(seed, iteration)`. */
@@ -199,7 +207,11 @@ export interface DataParallel {
   ddpmGradients(epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): Promise<LossGradients>;
   /** {@link DataParallel.ddpmGradients} for a synchronous caller (as `gradientsSync`: the same numbers). */
   ddpmGradientsSync(epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients;
-  /** n samples split across the shards: equal to `sampleMarginal(model, { …, shape: [D] })` on one thread (same keys per row). */
+  /**
+   * n samples split across the shards, every shard running the same sampler (`options.sampler`):
+   * equal to `runSampler(sampler, model, { …, shape: [D] })` on one thread (same keys per row) for a
+   * sampler whose steps treat rows independently (all the registry's but rk45 and predictor-corrector).
+   */
   sample(model: DiffusionModel, options: SampleOptions): Promise<tf.Tensor>;
   /** Stops the workers and frees their replicas. */
   dispose(): Promise<void>;
@@ -699,6 +711,10 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     checkGrid(opts.grid, 'dataParallel.sample: grid');
     const shape = opts.shape ?? specShape;
     if (shape === undefined) throw new RangeError('dataParallel.sample: shape is needed (no network of the spec fixes the sample shape)');
+    const spec = samplerSpecOf(opts);
+    const sampler = await loadSampler(spec);
+    const settings = resolveSettings(sampler, spec.settings) as SamplerSpec['settings']; // a bad setting fails here, not in a worker
+    const sent: SampleOptions = { n: opts.n, grid: opts.grid, seed: opts.seed, sampler: { ...spec, settings }, ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }) };
     const dim = shape.reduce((a, b) => a * b, 1);
     let flat: Float32Array | null = null;
     const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
@@ -707,13 +723,13 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
       if (replica === null) return [];
       const w = weightsFor(replica, params, weights);
       const id = nextId++;
-      return [{ rows, reply: replica.request(id, { type: 'sample', id, weights: w, rows, shape, options: opts }, w === null ? [] : [w.buffer as ArrayBuffer]) }];
+      return [{ rows, reply: replica.request(id, { type: 'sample', id, weights: w, rows, shape, options: sent }, w === null ? [] : [w.buffer as ArrayBuffer]) }];
     });
     remote.forEach((r) => r.reply.catch(() => undefined));
     const pieces: { rows: readonly [number, number]; values: Float32Array }[] = [];
     const mine = plan.find((p) => p.replica === null);
     if (mine !== undefined) {
-      const x = shardSamples(model, mine.rows, shape, opts);
+      const x = shardSamples(model, mine.rows, shape, sent, sampler, settings);
       pieces.push({ rows: mine.rows, values: x.dataSync() as Float32Array });
       x.dispose();
     }

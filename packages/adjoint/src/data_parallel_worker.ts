@@ -6,6 +6,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import type { Parameter } from '@diffflow/networks';
+import { loadSampler } from '@diffflow/likelihood';
 import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
@@ -69,7 +70,9 @@ async function handle(message: ToWorker): Promise<void> {
     case 'sample': {
       const m = ready().model;
       if (message.weights !== null) assignFlat(modelParameters(m), message.weights);
-      const x = shardSamples(m, message.rows, message.shape, message.options);
+      const spec = message.options.sampler;
+      if (spec === undefined) throw new Error('data_parallel_worker: a sample request carries its sampler spec');
+      const x = shardSamples(m, message.rows, message.shape, message.options, await loadSampler(spec), spec.settings);
       const values = (x.dataSync() as Float32Array).slice();
       x.dispose();
       reply({ type: 'samples', id: message.id, values }, [values.buffer as ArrayBuffer]);

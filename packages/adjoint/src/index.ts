@@ -8,7 +8,7 @@ export { naiveGradients } from './naive.js';
 export { adjointGradients, adjointStrategy, defaultDriftCacheBytes, replayMaxStepRatio } from './adjoint.js';
 export type { AdjointOptions } from './adjoint.js';
 export { gradientStrategy, defaultGradientStrategy } from './gradient_strategy.js';
-export { dataParallel, shardRows, shardSamples, poolThreads, ddpmShardGradients, ddpmSchedule, replicaFromSpec } from './data_parallel.js';
+export { dataParallel, shardRows, shardSamples, samplerSpecOf, poolThreads, ddpmShardGradients, ddpmSchedule, replicaFromSpec } from './data_parallel.js';
 export type { DataParallel, DataParallelOptions, SampleOptions, IterationKey, DdpmLossSpec, LossGradients, SpecReplica } from './data_parallel.js';
 export { startModuleWorker } from './data_parallel_spawn.js';
 export { modelFromSpec, fieldFromSpec, sdeFromSpec, diffusionFromSpec, fixedSdeFromSpec, eventShape, checkModelSpec, normalizeModelSpec } from './model_spec.js';

@@ -15,7 +15,7 @@ import {
   diffusionModel,
   fixedGrid,
   forwardNoise,
-  marginalDrift,
+  reverseProcess,
   sde,
   standardNormalPrior,
   type DiffusionModel,
@@ -23,7 +23,7 @@ import {
   type VectorField,
 } from '@diffflow/sde-core';
 import { ddpmAncestralSample, ddpmLoss, scoreMatchingLoss, trajectoryKl } from '@diffflow/losses';
-import { logDensityGrid, negativeElbo, probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
+import { logDensityGrid, negativeElbo, probabilityFlowNll, sampleMarginal, sampleWith } from '@diffflow/likelihood';
 import { adjointGradients, adjointStrategy, disposeGradientResult, naiveGradients } from './index.js';
 
 type Behaviour = 'ok' | 'nan' | 'throws';
@@ -89,7 +89,11 @@ const calls: Record<string, (m: DiffusionModel, x0: tf.Tensor) => void> = {
     tf.dispose([r.samples, ...(r.trajectory?.states ?? [])]);
   },
   logDensityGrid: (m) => void logDensityGrid(m, { xRange: [-1, 1], yRange: [-1, 1], resolution: 2, grid, solver: 'rk4' }),
-  marginalDrift: (m, x0) => marginalDrift(m, x0, 0.5, 1).dispose(),
+  'reverseProcess(…).drift': (m, x0) => reverseProcess(m, 1).drift(x0, 0.5).dispose(),
+  // the registry's samplers that run any SDE (dpm-solver and ddpm-ancestral need a closed-form marginal)
+  ...Object.fromEntries(
+    ['heun', 'predictor-corrector', 'rk45'].map((name) => [`sampler ${name}`, (m: DiffusionModel) => tf.dispose(sampleWith({ name }, m, { grid, n: 3, shape: [2], seed: 1, batchSize: 2 }).samples)]),
+  ),
 };
 
 describe('a NaN from a user field', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel } from '@diffflow/sde-core';
+import { constantDiffusion, diffflowSde, diffusionModel, reverseProcess, type DiffusionModel } from '@diffflow/sde-core';
 import { fourierMlp, vjp } from '@diffflow/networks';
 import { ouMixture } from './ou_mixture.fixture.js';
 import { drawProbes, velocityAndDivergence, type TraceEstimator } from './divergence.js';
@@ -32,7 +32,9 @@ describe('velocityAndDivergence', () => {
       const s = gauss.scoreAt(row, t);
       row.forEach((xi, j) => expect(Math.abs(v[3 * r + j]! - (-0.7 * xi - 0.5 * 1.3 ** 2 * s[j]!))).toBeLessThan(1e-5));
     });
+    // the velocity is the λ = 0 reverse process's drift, bit for bit (its one derivation, sde-core's reverseProcess)
     expect(take(probabilityFlowVelocity(gauss.model, x, t))).toEqual(v.map((e) => Math.fround(e)));
+    expect(take(reverseProcess(gauss.model, 0).drift(x, t))).toEqual(v.map((e) => Math.fround(e)));
     x.dispose();
   });
 

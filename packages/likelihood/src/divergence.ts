@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkFieldOutput, lambdaDrift, rowNormals, rowRademacher, type DiffusionModel } from '@diffflow/sde-core';
+import { checkFieldOutput, reverseProcess, rowNormals, rowRademacher, type DiffusionModel } from '@diffflow/sde-core';
 import { vjp } from '@diffflow/networks';
 import { checkInteger, sizeOf } from './checks.js';
 
@@ -65,6 +65,7 @@ export function drawProbes(trace: TraceEstimator, dims: readonly number[], rows:
 /**
  * The probability-flow velocity and its divergence in one pass:
  *   v = f − ½ g² s,   div v = tr(∂v/∂x) ≈ w Σ_p ε_pᵀ (∂f/∂x − ½ g² ∂s/∂x) ε_p,
+ * v and its score weight ½ g² from sde-core's `reverseProcess(model, 0)` (the λ = 0 member of the family),
  * from one `vjp` per field on the batch tiled P times (the P products run as one network call).
  * @param x [B, ...D]  @param t time shared by the batch  @param probes from {@link drawProbes} for these B rows
  * @returns velocity [B, ...D] and divergence [B]
@@ -77,8 +78,8 @@ export function velocityAndDivergence(
 ): { readonly velocity: tf.Tensor; readonly divergence: tf.Tensor1D } {
   const b = x.shape[0] as number;
   const p = probes.count;
-  const g = model.sde.diffusion(t);
-  const half = 0.5 * g * g; // v = f − ½g²s: the λ = 0 member of the family
+  const flow = reverseProcess(model, 0);
+  const half = flow.scoreWeight(t); // ½ g²: v = f − ½g²s
   return tf.tidy(() => {
     const tiled = p === 1 ? x : tf.tile(x, [p, ...x.shape.slice(1).map(() => 1)]);
     const e = probes.vectors;
@@ -91,7 +92,7 @@ export function velocityAndDivergence(
     const divergence = tf.mul(tf.sum(quad, 0), probes.weight) as tf.Tensor1D;
     const begin = x.shape.map(() => 0);
     const size = [b, ...x.shape.slice(1).map(() => -1)];
-    const velocity = lambdaDrift(tf.slice(drift.value, begin, size), tf.slice(score.value, begin, size), g, 0);
+    const velocity = flow.driftOf(tf.slice(drift.value, begin, size), tf.slice(score.value, begin, size), t);
     return { velocity, divergence };
   });
 }

@@ -21,3 +21,13 @@ export { imageBitsPerDim, imageNegativeElboBitsPerDim } from './image_bits_per_d
 export type { ImageBitsPerDimOptions, ImageBitsPerDimResult, ImageElboOptions, ImageElboResult } from './image_bits_per_dim.js';
 export { logDensityGrid, logDensityGridPoints } from './log_density_grid.js';
 export type { LogDensityGridOptions } from './log_density_grid.js';
+export { defineSampler, runSampler, resolveSettings, describeSetting, SamplerSettingError, SamplerModelError } from './samplers/sampler.js';
+export type { Sampler, SamplerSetting, SettingsSchema, SettingsOf, SettingValue, SamplerChunk, SamplerStepper, SampleRequest, SampleResult } from './samplers/sampler.js';
+export { samplerRegistry, samplerNames, defaultSamplerName, samplerByName, checkSamplerSpec, loadSampler, sampleWith, UnknownSamplerError } from './samplers/registry.js';
+export type { SamplerSpec } from './samplers/registry.js';
+export { eulerMaruyama } from './samplers/euler_maruyama.js';
+export { heun } from './samplers/heun.js';
+export { predictorCorrector, correctorNoisePurpose } from './samplers/predictor_corrector.js';
+export { dpmSolver } from './samplers/dpm_solver.js';
+export { rk45 } from './samplers/rk45.js';
+export { ddpmAncestral } from './samplers/ddpm_ancestral.js';

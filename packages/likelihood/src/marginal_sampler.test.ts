@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { diffflowSde, diffusionModel, disposeTrajectory, fixedGrid, marginalDrift, stepSizes } from '@diffflow/sde-core';
+import { diffflowSde, diffusionModel, disposeTrajectory, fixedGrid, reverseProcess, stepSizes } from '@diffflow/sde-core';
 import { vectorField } from '@diffflow/networks';
 import { addMat, identity, matMul, matVec, transpose, ouMixture, type Matrix } from './ou_mixture.fixture.js';
 import { sampleMarginal } from './marginal_sampler.js';
@@ -78,7 +78,7 @@ describe('sampleMarginal', () => {
       const { samples, trajectory } = sampleMarginal(gauss.model, { grid: [0.2, 0.3], lambda, n: 3, shape: [2], seed: 9, denoise: false, trajectory: true });
       const [x0, x1] = trajectory!.states as [tf.Tensor, tf.Tensor];
       // x_0 − (x_1 − drift_λ(x_1, t_1)·Δt) = λ g √Δt δ, with δ the documented key (seed, 'sample/noise', row, step 0)
-      const residual = take(tf.tidy(() => tf.sub(x0, tf.sub(x1, tf.mul(marginalDrift(gauss.model, x1, 0.3, lambda), 0.1)))));
+      const residual = take(tf.tidy(() => tf.sub(x0, tf.sub(x1, tf.mul(reverseProcess(gauss.model, lambda).drift(x1, 0.3), 0.1)))));
       samples.dispose();
       disposeTrajectory(trajectory!);
       return residual;
@@ -94,7 +94,7 @@ describe('sampleMarginal', () => {
       const out = expectNoLeaks(() => {
         const { samples, trajectory } = sampleMarginal(gauss.model, { grid: [0.1, 0.2, 0.35], lambda, n: 5, shape: [2], seed: 2, denoise: true, trajectory: true });
         const x1 = trajectory!.states[1]!;
-        const mean = tf.tidy(() => tf.sub(x1, tf.mul(marginalDrift(gauss.model, x1, 0.2, 1), 0.1)));
+        const mean = tf.tidy(() => tf.sub(x1, tf.mul(reverseProcess(gauss.model, 1).drift(x1, 0.2), 0.1)));
         const res = { samples: take(samples), mean: take(mean) };
         disposeTrajectory(trajectory!);
         return res;
@@ -152,7 +152,7 @@ describe('sampleMarginal', () => {
     ]);
     const wrong = tf.zeros([4, 3]);
     expectNoLeaks(() => {
-      expect(() => sampleMarginal(gauss.model, { ...base, lambda: -0.5 })).toThrow(/lambda \(λ\) must be a finite number ≥ 0, got -0.5/);
+      expect(() => sampleMarginal(gauss.model, { ...base, lambda: -0.5 })).toThrow(/setting 'lambda' must be a number ≥ 0, got -0.5/);
       expect(() => sampleMarginal(gauss.model, { ...base, lambda: Number.NaN })).toThrow(RangeError);
       expect(() => sampleMarginal(gauss.model, { ...base, n: 0 })).toThrow(/n must be an integer ≥ 1/);
       expect(() => sampleMarginal(gauss.model, { ...base, batchSize: 0 })).toThrow(/batchSize must be an integer ≥ 1/);

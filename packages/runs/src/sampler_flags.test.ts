@@ -2,8 +2,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
 import { flagsOf, parseFlags } from './config.js';
-import { formatError } from './errors.js';
-import { samplerFlags, samplerSettings } from './sampler_flags.js';
+import { defaultLambda } from '@diffflow/sde-core';
+import { ExperimentFailure, formatError } from './errors.js';
+import { samplerFlags, samplerLabel, samplerSettings } from './sampler_flags.js';
 
 /** A sampling command's flags as the experiments build them: its own --run, then the fragment. */
 const Flags = t.exact(t.partial({ run: t.string, ...samplerFlags }));
@@ -16,7 +17,25 @@ const errorOf = (argv: string[]): string => {
 
 describe('samplerFlags', () => {
   it('are the documented flags, in order, with the kinds the command line converts', () => {
-    expect(flagsOf(Flags)).toEqual({ run: 'string', n: 'int', steps: 'int', lambda: 'number', seed: 'int', denoise: 'boolean', out: 'string', workers: 'int' });
+    expect(flagsOf(Flags)).toEqual({
+      run: 'string',
+      n: 'int',
+      steps: 'int',
+      lambda: 'number',
+      seed: 'int',
+      denoise: 'boolean',
+      out: 'string',
+      workers: 'int',
+      sampler: 'string',
+      snr: 'number',
+      correctorSteps: 'int',
+      order: 'int',
+      lowerOrderFinal: 'boolean',
+      posteriorVariance: 'boolean',
+      rtol: 'number',
+      atol: 'number',
+      maxSteps: 'int',
+    });
   });
 
   it('decode every flag given, and only those', () => {
@@ -33,14 +52,30 @@ describe('samplerFlags', () => {
     expect(errorOf(['--seed=-1'])).toBe("option '--seed': must be an integer >= 0, got -1");
     expect(errorOf(['--workers=-1'])).toBe("option '--workers': must be an integer >= 0, got -1");
     expect(errorOf(['--lambda=abc'])).toMatch(/'--lambda'.*must be a number, got 'abc'/);
-    expect(errorOf(['--sample=3'])).toMatch(/^unknown option '--sample'.*allowed: --run, --n, --steps, --lambda, --seed, --denoise, --out, --workers/);
+    expect(errorOf(['--sample=3'])).toMatch(/^unknown option '--sample'.*allowed: --run, --n, --steps, --lambda, --seed, --denoise, --out, --workers, --sampler, --snr/);
+    expect(errorOf(['--sampler=euler'])).toBe("option '--sampler': must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45', got 'euler'");
+    expect(errorOf(['--order=4'])).toBe("option '--order': must be an integer from 1 to 3, got 4");
+    expect(errorOf(['--snr=0'])).toBe("option '--snr': must be a number > 0, got 0");
   });
 });
 
 describe('samplerSettings', () => {
   const fallback = { n: 64, steps: 30, seed: 5 };
-  it('fills every absent flag: n, steps and seed from the fallback, λ = 1, Tweedie step on, one thread per core', () => {
-    expect(samplerSettings({}, fallback)).toEqual({ n: 64, steps: 30, lambda: 1, seed: 5, denoise: true, workers: 0 });
+  it('fills every absent flag: n, steps and seed from the fallback, euler-maruyama with λ = defaultLambda, Tweedie step on, one thread per core', () => {
+    expect(samplerSettings({}, fallback)).toEqual({ n: 64, steps: 30, lambda: defaultLambda, seed: 5, denoise: true, workers: 0, sampler: { name: 'euler-maruyama', settings: {} } });
+  });
+  it("builds the sampler spec from --sampler and that sampler's setting flags, and refuses another sampler's setting naming the flag", () => {
+    expect(samplerSettings({ sampler: 'dpm-solver', order: 2 }, fallback).sampler).toEqual({ name: 'dpm-solver', settings: { order: 2 } });
+    expect(samplerSettings({ lambda: 0 }, fallback).sampler).toEqual({ name: 'euler-maruyama', settings: { lambda: 0 } });
+    expect(() => samplerSettings({ sampler: 'heun', lambda: 0 }, fallback)).toThrow(ExperimentFailure);
+    expect(() => samplerSettings({ sampler: 'heun', lambda: 0 }, fallback)).toThrow("option '--lambda': is not a setting of sampler 'heun' (its settings: none)");
+    expect(() => samplerSettings({ order: 2 }, fallback)).toThrow("option '--order': is not a setting of sampler 'euler-maruyama' (its settings: --lambda, --denoise)");
+  });
+  it('labels a spec for folder names: euler-maruyama as before (lambda<λ>), others by name and settings', () => {
+    expect(samplerLabel({ name: 'euler-maruyama', settings: {} })).toBe(`lambda${defaultLambda}`);
+    expect(samplerLabel({ name: 'euler-maruyama', settings: { lambda: 0, denoise: false } })).toBe('lambda0-nodenoise');
+    expect(samplerLabel({ name: 'dpm-solver', settings: { order: 2 } })).toBe('dpm-solver-order2');
+    expect(samplerLabel({ name: 'heun' })).toBe('heun');
   });
   it('keeps every given flag, falsy ones included', () => {
     expect(samplerSettings({ n: 1, steps: 2, lambda: 0, seed: 0, denoise: false, workers: 1, out: 'ignored' }, fallback)).toEqual({
@@ -50,6 +85,7 @@ describe('samplerSettings', () => {
       seed: 0,
       denoise: false,
       workers: 1,
+      sampler: { name: 'euler-maruyama', settings: { lambda: 0, denoise: false } },
     });
   });
 });

@@ -38,7 +38,9 @@ export { vpSde, subVpSde, vpSchedule, checkVpSchedule, defaultVpSchedule, vpBeta
 export type { VpSchedule, VpMarginal } from './vp_sde.js';
 export { veSde } from './ve_sde.js';
 export type { VeSchedule } from './ve_sde.js';
-export { diffusionModel, modelFields, marginalDrift } from './model.js';
+export { diffusionModel, modelFields } from './model.js';
+export { reverseProcess, defaultLambda } from './reverse_process.js';
+export type { ReverseProcess } from './reverse_process.js';
 export type { DiffusionModel } from './model.js';
 export { requireBackend, requireGradients, tfState, TfSetupError } from './tf_setup.js';
 export type { TfState } from './tf_setup.js';

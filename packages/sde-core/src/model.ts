@@ -1,11 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { lambdaDrift } from './euler_maruyama.js';
 import type { Sde } from './sde.js';
-import { applyField, type VectorField } from './vector_field.js';
+import type { VectorField } from './vector_field.js';
 
 /**
  * A diffusion model: a forward {@link Sde} and a score field s(x, t) ≈ ∇ log p_t(x). The backward
- * SDE dx = (f − g² s) dt + g dw (and the whole λ-family) is defined by these two. DiffFlow trains
+ * SDE dx = (f − g² s) dt + g dw (and the whole λ-family, `reverseProcess`) is defined by these two. DiffFlow trains
  * both the SDE's drift and the score; VP, sub-VP and VE train only the score, whose
  * parameterisation (a score network, an ε-network wrapped by `scoreFromEpsilon`, any wrapper from
  * @diffflow/networks) is the field itself.
@@ -24,13 +22,4 @@ export function diffusionModel(sde: Sde, score: VectorField): DiffusionModel {
 /** The fields whose parameters a model trains: the drift and the score (a parameter-free drift has none). */
 export function modelFields(model: DiffusionModel): readonly [VectorField, VectorField] {
   return [model.sde.drift, model.score];
-}
-
-/**
- * The λ-family drift of a model at (x, t) (paper Eq. 17): f(x, t) − ((1 + λ²)/2) g(t)² s(x, t), the
- * fields' outputs shape-checked. λ = 1: the backward SDE; λ = 0: the probability-flow ODE.
- * @param x [B, ...D] @param t shared by the batch @returns [B, ...D]
- */
-export function marginalDrift(model: DiffusionModel, x: tf.Tensor, t: number, lambda: number): tf.Tensor {
-  return tf.tidy(() => lambdaDrift(applyField(model.sde.drift, 'drift', x, t), applyField(model.score, 'score', x, t), model.sde.diffusion(t), lambda));
 }

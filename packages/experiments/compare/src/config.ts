@@ -3,7 +3,8 @@ import * as t from 'io-ts';
 import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
-import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
+import { samplerNames } from '@diffflow/likelihood';
+import { checkpointFields, configInvalid, describedAs, documented, flagsOf, learnedDriftSamplerProblem, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -85,6 +86,7 @@ export const CompareConfig = t.strict({
     /** Adam with StepLR, clip, EMA (see updateFields), and the gradient strategy. */
     ...updateFields,
     strategy: documented(oneOf(gradientStrategyNames), 'Gradient strategy: the adjoint or naive backpropagation through the solver.'),
+    sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of DiffFlow's samples, by its name in @diffflow/likelihood's registry (its default settings)."),
   }),
   ddpm: t.strict({
     iters: documented(intAtLeast(1), "DDPM's training iterations (per dataset unless --budget.<dataset>.ddpmIters)."),
@@ -94,6 +96,10 @@ export const CompareConfig = t.strict({
     K: documented(intAtLeast(1), 'Discrete steps K of the full ancestral chain.'),
     lossTMin: documented(numberInRange(1e-9, 0.5), 't ~ U(lossTMin, 1) in L_simple.'),
     variance: documented(oneOf(ddpmVariances), "Ancestral variance σ² = β ('beta') or the posterior β̃ ('posterior')."),
+    sampler: documented(
+      oneOf(['ancestral', ...samplerNames] as readonly string[]),
+      "The sampler of DDPM's samples: 'ancestral' (the discrete chain strided to N of K) or a registry sampler (its default settings) on the VP SDE, N steps uniform in t over [eval.ddpmNllTMin, 1].",
+    ),
     /** Adam with StepLR, clip, EMA, as DiffFlow's (see updateFields). */
     ...updateFields,
   }),
@@ -152,6 +158,7 @@ export const compareDefaults: CompareConfig = {
     clip: 1,
     ema: 0.99,
     strategy: 'adjoint',
+    sampler: 'euler-maruyama',
   },
   ddpm: {
     iters: 6000,
@@ -161,6 +168,7 @@ export const compareDefaults: CompareConfig = {
     K: 1000,
     lossTMin: 1e-5,
     variance: 'beta',
+    sampler: 'ancestral',
     lr: 2e-3,
     lrDecay: 0.5,
     lrDecayEvery: 2000,
@@ -234,6 +242,9 @@ export function trainedDatasets(config: Pick<CompareConfig, 'sharpness' | 'steps
 export function compareConfigProblem(c: CompareConfig): { field: string; reason: string } | undefined {
   if (!(c.ddpm.betaMax >= c.ddpm.betaMin)) return { field: 'ddpm.betaMax', reason: `must be >= ddpm.betaMin = ${c.ddpm.betaMin}, got ${c.ddpm.betaMax}` };
   if (!(c.diffflow.T > c.diffflow.tMin)) return { field: 'diffflow.T', reason: `must be > diffflow.tMin = ${c.diffflow.tMin}, got ${c.diffflow.T}` };
+  // DiffFlow's drift is learned: a sampler that needs a closed-form marginal (dpm-solver) is refused here, before training
+  const samplerProblem = learnedDriftSamplerProblem(c.diffflow.sampler);
+  if (samplerProblem !== undefined) return { field: 'diffflow.sampler', reason: samplerProblem };
   const tooMany = c.stepsList.find((n) => n > c.ddpm.K);
   if (tooMany !== undefined) return { field: 'stepsList', reason: `every N must be <= ddpm.K = ${c.ddpm.K} (DDPM strides its K steps), got ${tooMany}` };
   if (c.diffflow.sampleSteps > c.ddpm.K)

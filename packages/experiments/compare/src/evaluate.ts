@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeTrajectory, fixedGrid, forwardNoise, replayableNormals, simulateForward, vpSde, type DiffusionModel, type TimeGrid, purposeSeed } from '@diffflow/sde-core';
 import { ddpmAncestralSample, ddpmModel } from '@diffflow/losses';
-import { probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
+import { probabilityFlowNll, sampleWith, summarizeNll } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
 import { type Ema } from '@diffflow/training';
 import { drawSamples } from '@diffflow/experiment-toy2d';
@@ -97,30 +97,30 @@ export function relaxedTolerance(ctx: Pick<DatasetContext, 'config' | 'dataset' 
   return Math.max(own, ctx.config.eval.relaxedSupport * ctx.bandwidth);
 }
 
-/** DiffFlow samples (EMA weights, backward SDE λ = 1 on the fixed grid with N steps, Tweedie last step), dataset coordinates. */
+/** DiffFlow samples (EMA weights, `diffflow.sampler` — default euler-maruyama, λ = 1, Tweedie last step — on the fixed grid with N steps), dataset coordinates. */
 export function diffflowSamples(ctx: DatasetContext, steps: number): Float32Array {
   const key = `diffflow/${steps}`;
   const hit = ctx.cache.get(key);
   if (hit !== undefined) return hit;
-  const out = drawSamples(ctx.diffflow.trainer, ctx.normalizer, ctx.config.eval.samples, ctx.config.seed, steps);
+  const out = drawSamples(ctx.diffflow.trainer, ctx.normalizer, ctx.config.eval.samples, ctx.config.seed, steps, { name: ctx.config.diffflow.sampler });
   ctx.cache.set(key, out);
   return out;
 }
 
-/** DDPM samples (EMA weights, ancestral chain strided to N of K steps), dataset coordinates. */
+/** DDPM samples (EMA weights; `ddpm.sampler`: the ancestral chain strided to N of K steps, or a registry sampler on `ddpmModel` over [eval.ddpmNllTMin, 1]), dataset coordinates. */
 export function ddpmSamples(ctx: DatasetContext, steps: number): Float32Array {
   const key = `ddpm/${steps}`;
   const hit = ctx.cache.get(key);
   if (hit !== undefined) return hit;
   const { network, schedule, trainer } = ctx.ddpm;
+  const name = ctx.config.ddpm.sampler;
   const out = trainer.ema.withAveraged(() => {
-    const s = ddpmAncestralSample(network, schedule, {
-      n: ctx.config.eval.samples,
-      shape: [2],
-      steps,
-      seed: purposeSeed(ctx.config.seed, 'ddpm-sample'),
-      variance: ctx.config.ddpm.variance,
-    });
+    const seed = purposeSeed(ctx.config.seed, 'ddpm-sample');
+    const grid = fixedGrid({ steps, tMin: ctx.config.eval.ddpmNllTMin, tMax: 1, beta: 1 });
+    const s =
+      name !== 'ancestral'
+        ? sampleWith({ name }, ddpmModel(network, schedule), { grid, n: ctx.config.eval.samples, shape: [2], seed }).samples
+        : ddpmAncestralSample(network, schedule, { n: ctx.config.eval.samples, shape: [2], steps, seed, variance: ctx.config.ddpm.variance });
     const values = s.dataSync() as Float32Array;
     s.dispose();
     return ctx.normalizer.denormalize(values);

@@ -94,10 +94,15 @@ export function renderMarkdown(r: CompareResults): string {
     `- **DiffFlow**: drift + score, two Fourier MLPs ${d.layers} × ${d.hidden} (${r.parameters.diffflow.toLocaleString('en-US')} parameters), ` +
       `g = ${d.g}, fixed grid uniform in t^${d.beta} over [${d.tMin}, ${d.T}], **trained at N = ${d.trainSteps}**, ` +
       `Adam ${d.lr} (×${d.lrDecay} every ${d.lrDecayEvery}), clip ${d.clip}, EMA ${d.ema}, ${d.strategy} gradients. ` +
-      `Sampled with the backward SDE (λ = 1) on the fixed grid with N steps and the noise-free last step.`,
+      (d.sampler === 'euler-maruyama'
+        ? `Sampled with the backward SDE (λ = 1) on the fixed grid with N steps and the noise-free last step.`
+        : `Sampled with the registry's ${d.sampler} (default settings) on the fixed grid with N steps.`),
     `- **DDPM**: one ε-network, Fourier MLP ${d.layers} × ${r.parameters.ddpmHidden} (${r.parameters.ddpm.toLocaleString('en-US')} parameters), ` +
       `VP SDE β ∈ [${q.betaMin}, ${q.betaMax}], K = ${q.K}, L_simple with t ~ U(${q.lossTMin}, 1), Adam ${q.lr} (×${q.lrDecay} every ${q.lrDecayEvery}), ` +
-      `clip ${q.clip}, EMA ${q.ema}. Sampled with the ancestral chain (σ² = ${q.variance === 'beta' ? 'β' : 'posterior β̃'}), strided to N of K steps as improved-DDPM does.`,
+      `clip ${q.clip}, EMA ${q.ema}. ` +
+      (q.sampler === 'ancestral'
+        ? `Sampled with the ancestral chain (σ² = ${q.variance === 'beta' ? 'β' : 'posterior β̃'}), strided to N of K steps as improved-DDPM does.`
+        : `Sampled with the registry's ${q.sampler} (default settings) on the VP SDE, N steps uniform in t over [${e.ddpmNllTMin}, 1].`),
     `- Both see the same data stream (fresh points every iteration, normalised as toy2d does).`,
     '',
   );
@@ -175,8 +180,8 @@ export function renderMarkdown(r: CompareResults): string {
   if (r.steps.length > 0) {
     L.push('## 3. Sample quality against the number of steps N', '');
     L.push(
-      `DiffFlow: backward SDE on its fixed grid with N steps — **it was trained at N = ${d.trainSteps} only**, so other N are off its training grid. ` +
-        `DDPM: ancestral chain strided to N of its K = ${q.K} steps. Same statistics as §1 (${e.samples} samples vs ${e.heldOut} held-out points).`,
+      `DiffFlow: ${d.sampler === 'euler-maruyama' ? 'backward SDE' : d.sampler} on its fixed grid with N steps — **it was trained at N = ${d.trainSteps} only**, so other N are off its training grid. ` +
+        `DDPM: ${q.sampler === 'ancestral' ? `ancestral chain strided to N of its K = ${q.K} steps` : `${q.sampler} on the VP SDE, N steps uniform in t`}. Same statistics as §1 (${e.samples} samples vs ${e.heldOut} held-out points).`,
       '',
     );
     L.push(

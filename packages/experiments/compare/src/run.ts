@@ -142,9 +142,9 @@ async function sharpnessOf(ctx: DatasetContext, run: RunDir): Promise<SharpnessR
     tolerance: hasKnownSupport(dataset) ? toySupportTolerance[dataset] : null,
     relaxedTolerance: hasKnownSupport(dataset) ? relaxedTolerance(ctx) : null,
     rows: [
-      { model: 'diffflow', steps: n, sampler: `backward SDE, N = ${n}`, nll: diffNll, quality: sampleQuality(ctx, a) },
-      { model: 'ddpm', steps: n, sampler: `ancestral, N = ${n} of ${k}`, nll: ddpmNllRecord, quality: sampleQuality(ctx, b) },
-      { model: 'ddpm', steps: k, sampler: `ancestral, N = ${k}`, nll: ddpmNllRecord, quality: sampleQuality(ctx, c) },
+      { model: 'diffflow', steps: n, sampler: `${config.diffflow.sampler === 'euler-maruyama' ? 'backward SDE' : config.diffflow.sampler}, N = ${n}`, nll: diffNll, quality: sampleQuality(ctx, a) },
+      { model: 'ddpm', steps: n, sampler: `${config.ddpm.sampler}, N = ${n}${config.ddpm.sampler === 'ancestral' ? ` of ${k}` : ''}`, nll: ddpmNllRecord, quality: sampleQuality(ctx, b) },
+      { model: 'ddpm', steps: k, sampler: `${config.ddpm.sampler}, N = ${k}`, nll: ddpmNllRecord, quality: sampleQuality(ctx, c) },
     ],
     floor: sampleQuality(ctx, ctx.reference),
     entropy: toyEntropy(dataset),

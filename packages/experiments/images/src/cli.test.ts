@@ -55,7 +55,6 @@ describe('images command line (end to end, tiny budget)', () => {
     expect(JSON.parse(readFileSync(join(dir, 'samples1', 'summary.json'), 'utf8')).threads).toBe(1);
     expect(readFileSync(join(dir, 'samples2', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
     expect(readFileSync(join(dir, 'samples', 'samples.npy')).equals(readFileSync(join(dir, 'samples1', 'samples.npy')))).toBe(true);
-
     const ev = images(['eval', `--run=${out}`, '--n=4', '--solver=rk4', '--odeSteps=3', '--probes=2', `--out=${join(dir, 'eval')}`]);
     expect(ev.status, ev.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(dir, 'eval', 'eval.json'), 'utf8'));
@@ -67,6 +66,26 @@ describe('images command line (end to end, tiny budget)', () => {
     for (const bpd of [result.ode.bitsPerDim, result.elbo.bitsPerDim]) {
       expect(bpd).toBeGreaterThan(8);
       expect(bpd).toBeLessThan(10);
+    }
+  }, 240_000);
+
+  it('--sampler picks a registry sampler for the trained run; a bad name, a setting the sampler lacks or a model it cannot run: exit 2, one line, nothing written', () => {
+    const dpm = images(['sample', `--run=${out}`, '--n=4', '--steps=3', '--sampler=dpm-solver', '--order=2', '--workers=1', `--out=${join(dir, 'heun')}`]);
+    expect(dpm.status).toBe(2); // this DiffFlow model has a learned drift: dpm-solver names it
+    expect(existsSync(join(dir, 'heun'))).toBe(false);
+    expect(dpm.stderr).toMatch(/sampler 'dpm-solver' needs an SDE with a fixed linear drift/);
+    const ok = images(['sample', `--run=${out}`, '--n=4', '--steps=3', '--sampler=heun', '--workers=2', `--out=${join(dir, 'heun2')}`]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'heun2', 'summary.json'), 'utf8')).sampler).toEqual({ name: 'heun', settings: {} });
+    for (const [flags, message] of [
+      [['--sampler=euler'], "error: option '--sampler': must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45', got 'euler'"],
+      [['--sampler=heun', '--lambda=0'], "error: option '--lambda': is not a setting of sampler 'heun' (its settings: none)"],
+      [['--order=5'], "error: option '--order': must be an integer from 1 to 3, got 5"],
+    ] as const) {
+      const bad = images(['sample', `--run=${out}`, ...flags, `--out=${join(dir, 'bad')}`]);
+      expect(bad.status, bad.stderr).toBe(2);
+      expect(bad.stderr.trim().split('\n').at(-1)).toBe(message);
+      expect(existsSync(join(dir, 'bad'))).toBe(false);
     }
   }, 240_000);
 

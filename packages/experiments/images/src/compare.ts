@@ -36,7 +36,7 @@ import { disposeModel } from '@diffflow/training';
 import { FD_LENET_NOTE, fdLenet, fdReference, loadImagesClassifier } from './classifier.js';
 import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from './config.js';
 import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
-import { defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
+import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
 import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
 import { compareModels, renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareModel, type CompareRow, type FigureSamples } from './compare_report.js';
 import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
@@ -76,7 +76,7 @@ export interface CompareSummary {
     readonly diffflow: TrainingCost & { readonly iterations: number };
     readonly ddpm: DdpmBudget & { readonly measuredSeconds: number };
   };
-  readonly sampler: { readonly lambda: number; readonly grid: string; readonly denoise: true; readonly samples: number };
+  readonly sampler: { readonly name: string; readonly lambda: number; readonly grid: string; readonly denoise: true; readonly samples: number };
   readonly sampleSteps: readonly number[];
   readonly floor: CompareFloor;
   readonly rows: readonly CompareRow[];
@@ -196,8 +196,8 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
           const t = performance.now();
           bytes =
             pool === undefined
-              ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda)
-              : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, config.lambda);
+              ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config))
+              : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config));
           const seconds = (performance.now() - t) / 1000;
           await orThrow(run.writeNpy(name, bytes, shape));
           const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
@@ -252,7 +252,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
         diffflow: { ...cost, iterations: cost.warmupIterations + cost.klIterations },
         ddpm: { ...budget, measuredSeconds: ddpmCost.warmupSeconds },
       },
-      sampler: { lambda: config.lambda, grid: `fixed, uniform in t^${diffflow.config.beta} on [${diffflow.config.tMin}, ${diffflow.config.T}], the same for both models`, denoise: true, samples: config.samples },
+      sampler: { name: config.sampler, lambda: config.lambda, grid: `fixed, uniform in t^${diffflow.config.beta} on [${diffflow.config.tMin}, ${diffflow.config.T}], the same for both models`, denoise: true, samples: config.samples },
       sampleSteps,
       floor,
       rows,

@@ -43,6 +43,9 @@ describe('images compare configuration', () => {
     // with --diffflowRun the run's own configuration rules: a training flag beside it is refused, --workers is not
     expect(decode(['--diffflowRun=runs/x', '--preset=tiny'])).toEqual({ error: expect.stringMatching(/--preset.*cannot be given with --diffflowRun/) });
     expect(decode(['--diffflowRun=runs/x', '--workers=1'])).toMatchObject({ config: { diffflowRun: 'runs/x', workers: 1 } });
+    // --sampler is the comparison's own (allowed beside --diffflowRun); one DiffFlow's learned drift cannot run is refused
+    expect(decode(['--diffflowRun=runs/x', '--sampler=heun'])).toMatchObject({ config: { sampler: 'heun' } });
+    expect(decode(['--sampler=dpm-solver'])).toEqual({ error: expect.stringMatching(/sampler.*'dpm-solver' needs an SDE with a fixed linear drift/) });
   });
 
   it('diffflowRecipeProblem: the DDPM baseline continues a VP run with a warm-up on [tMin, 1]', () => {

@@ -4,12 +4,14 @@
  * sample quality (FD-LeNet, class coverage) against the number of sampling steps N.
  */
 import * as t from 'io-ts';
+import { defaultLambda } from '@diffflow/sde-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { configInvalid, documented, flagsOf, intAtLeast, numberAtLeast, type ExperimentError } from '@diffflow/runs';
+import { configInvalid, documented, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAtLeast, type ExperimentError } from '@diffflow/runs';
+import { defaultSamplerName, type SamplerSpec } from '@diffflow/likelihood';
 import { checkImagesConfig, ImagesConfig, imagePresetDefaults, intList, parseIntList } from './config.js';
 
-/** The fields of images:train that define the DiffFlow run (all but its output and end-of-run sample grid). */
-const { samples: _samples, sampleSteps: _sampleSteps, out: _out, resume: _resume, ...trainingProps } = ImagesConfig.type.props;
+/** The fields of images:train that define the DiffFlow run (all but its output and end-of-run sample grid and sampler). */
+const { samples: _samples, sampleSteps: _sampleSteps, sampler: _sampler, out: _out, resume: _resume, ...trainingProps } = ImagesConfig.type.props;
 
 /** The images:train fields a comparison takes over, as flags: they configure the DiffFlow run trained here (and so the DDPM baseline). */
 export const compareTrainingFields = Object.keys(trainingProps) as readonly (keyof typeof trainingProps)[];
@@ -31,7 +33,11 @@ export const CompareImagesConfig = t.strict({
   sampleSteps: documented(intList, 'The numbers of sampling steps N compared (Table 4: 5, 10, 20, 50, 100; here also 30, the training N).'),
   samples: documented(intAtLeast(2), 'Samples per model and N that FD-LeNet and the class coverage are measured on (≥ 2: a covariance).'),
   figureSamples: documented(intAtLeast(1), 'Samples per model and N shown in the figure.'),
-  lambda: documented(numberAtLeast(0), 'λ of the sampler family for both models: 1 the backward SDE, 0 the probability-flow ODE.'),
+  sampler: documented(
+    ImagesConfig.type.props.sampler,
+    "The sampler of both models, by its name in @diffflow/likelihood's registry (its default settings; one that cannot run DiffFlow's learned drift, dpm-solver or ddpm-ancestral, is refused).",
+  ),
+  lambda: documented(numberAtLeast(0), 'λ of euler-maruyama for both models: 1 the backward SDE, 0 the probability-flow ODE.'),
   ddpmIters: documented(intAtLeast(0), "DDPM training iterations; 0 = the budget: as many as DiffFlow's training wall-clock buys."),
   classifier: documented(t.string, "The LeNet classifier folder (images:classifier); '' = the default folder of the data split."),
   quick: documented(t.boolean, 'The CI size: a tiny U-Net, a few iterations, N ∈ {2, 3}, 8 samples (seconds). Swaps the defaults under the other flags.'),
@@ -62,7 +68,8 @@ const full: Omit<CompareImagesConfig, 'preset'> & { preset: 'cpu' } = {
   sampleSteps: '5,10,20,30,50,100',
   samples: 500,
   figureSamples: 8,
-  lambda: 1,
+  sampler: 'euler-maruyama',
+  lambda: defaultLambda,
   ddpmIters: 0,
   classifier: '',
   quick: false,
@@ -90,8 +97,8 @@ const quick: CompareImagesConfig = {
   quick: true,
 };
 
-function stripTrainOnly<C extends { samples: unknown; sampleSteps: unknown; out: unknown; resume: unknown }>(c: C): Omit<C, 'samples' | 'sampleSteps' | 'out' | 'resume'> {
-  const { samples: _a, sampleSteps: _b, out: _c, resume: _d, ...rest } = c;
+function stripTrainOnly<C extends { samples: unknown; sampleSteps: unknown; sampler: unknown; out: unknown; resume: unknown }>(c: C): Omit<C, 'samples' | 'sampleSteps' | 'sampler' | 'out' | 'resume'> {
+  const { samples: _a, sampleSteps: _b, sampler: _e, out: _c, resume: _d, ...rest } = c;
   return rest;
 }
 
@@ -107,9 +114,14 @@ export function defaultCompareOut(c: Pick<CompareImagesConfig, 'data' | 'seed' |
 
 /** The images:train configuration of the DiffFlow run a comparison trains (its run folder `<out>/diffflow`). */
 export function diffflowTrainConfig(c: CompareImagesConfig, out: string): ImagesConfig {
-  const training = Object.fromEntries(compareTrainingFields.map((k) => [k, c[k]])) as Omit<ImagesConfig, 'samples' | 'sampleSteps' | 'out' | 'resume'>;
+  const training = Object.fromEntries(compareTrainingFields.map((k) => [k, c[k]])) as Omit<ImagesConfig, 'samples' | 'sampleSteps' | 'sampler' | 'out' | 'resume'>;
   const preset = imagePresetDefaults[c.preset];
-  return { ...training, samples: c.quick ? 4 : preset.samples, sampleSteps: preset.sampleSteps, out, resume: false };
+  return { ...training, samples: c.quick ? 4 : preset.samples, sampleSteps: preset.sampleSteps, sampler: c.sampler, out, resume: false };
+}
+
+/** The sampler both models of a comparison run: `sampler`, euler-maruyama with λ = `lambda`. */
+export function compareSampler(c: Pick<CompareImagesConfig, 'sampler' | 'lambda'>): SamplerSpec {
+  return c.sampler === defaultSamplerName ? { name: c.sampler, settings: { lambda: c.lambda } } : { name: c.sampler };
 }
 
 /** A checked comparison: the decoded configuration and its N values. */
@@ -130,6 +142,8 @@ export function checkCompareConfig(c: CompareImagesConfig, given: readonly strin
   if (sampleSteps.length < 1) return E.left(configInvalid('sampleSteps', 'must list at least one N, e.g. "5,10,20,30,50,100"'));
   if (new Set(sampleSteps).size !== sampleSteps.length) return E.left(configInvalid('sampleSteps', `must not list an N twice, got '${c.sampleSteps}'`));
   if (c.figureSamples > c.samples) return E.left(configInvalid('figureSamples', `must be <= samples = ${c.samples}, got ${c.figureSamples}`));
+  const samplerProblem = learnedDriftSamplerProblem(c.sampler);
+  if (samplerProblem !== undefined) return E.left(configInvalid('sampler', samplerProblem));
   if (c.diffflowRun !== '') {
     const clash = given.find((k) => k !== 'workers' && (compareTrainingFields as readonly string[]).includes(k));
     if (clash !== undefined) {

@@ -1,7 +1,8 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
-import { checkpointFields, configInvalid, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
+import { samplerNames } from '@diffflow/likelihood';
+import { checkpointFields, configInvalid, documented, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
 
 /** Where the images come from. */
 export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
@@ -79,6 +80,7 @@ export const ImagesConfig = t.strict({
   ...optimizerFields,
   samples: documented(intAtLeast(1), 'Images in the sample grid drawn at the end of training.'),
   sampleSteps: documented(intAtLeast(1), 'N of the sampler of that grid (paper MNIST: 30).'),
+  sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of those images and of eval's FD-LeNet samples, by its name in @diffflow/likelihood's registry (its default settings)."),
   /** checkpointEvery, maxRetries: see checkpointFields. */
   ...checkpointFields,
   maxSeconds: documented(numberAtLeast(0), 'Stop after this many seconds of training (0 = no limit); the run then ends as if --iters were reached.'),
@@ -116,6 +118,7 @@ const common = {
   seed: 0,
   samples: 64,
   sampleSteps: 30,
+  sampler: 'euler-maruyama',
   maxRetries: 3,
   maxSeconds: 0,
   workers: 0,
@@ -173,7 +176,7 @@ export const imageArchitectures: Record<ImagePresetName, UNetArchitecture> = {
 export const imagesFlags = flagsOf(ImagesConfig);
 
 /** Fields that do not change what a run computes (a resumed run may change them). */
-export const imagesNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleSteps', 'maxSeconds', 'workers'] as const;
+export const imagesNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleSteps', 'sampler', 'maxSeconds', 'workers'] as const;
 
 /** The defaults of the preset named in the overrides (cpu when none or not a preset name). */
 export function defaultsFor(overrides: Record<string, unknown>): Omit<ImagesConfig, 'preset'> & { preset: ImagePresetName } {
@@ -231,6 +234,9 @@ export function checkImagesConfig(c: ImagesConfig): E.Either<ExperimentError, { 
   if ((c.data === 'idx' || c.data === 'cifar10') && c.dataDir === '') {
     return E.left(configInvalid('dataDir', `is required with --data=${c.data} (the folder holding its files)`));
   }
+  // both forwards learn the drift (no closed-form marginal): a sampler that needs one (dpm-solver) is refused before training
+  const samplerProblem = learnedDriftSamplerProblem(c.sampler);
+  if (samplerProblem !== undefined) return E.left(configInvalid('sampler', samplerProblem));
   const levels = (imageArchitectures[c.preset].channelMults ?? [1]).length;
   const divisor = 2 ** (levels - 1);
   if (c.size % divisor !== 0) {

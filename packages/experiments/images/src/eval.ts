@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { purposeSeed } from '@diffflow/sde-core';
 import * as t from 'io-ts';
+import { defaultLambda } from '@diffflow/sde-core';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, documented, fail, intAtLeast, numberAbove, oneOf, openRunDir, orThrow } from '@diffflow/runs';
 import { loadImageSplits, runGrid, seededSubset } from './model.js';
@@ -45,7 +46,7 @@ export interface ImagesEvalResult {
   readonly ode: { readonly bitsPerDim: number; readonly standardError: number; readonly nfe: number; readonly seconds: number };
   readonly elbo: { readonly bitsPerDim: number; readonly steps: number; readonly draws: number; readonly seconds: number };
   /** FD-LeNet of `fdSamples` samples vs the held-out images, its floor and class coverage; null when skipped (`fdLenetSkipped` says why). */
-  readonly fdLenet: (FdLenetReport & { readonly steps: number; readonly lambda: number; readonly classifier: string; readonly classifierHeldOutAccuracy: number; readonly seconds: number; readonly note: string }) | null;
+  readonly fdLenet: (FdLenetReport & { readonly steps: number; readonly lambda: number; readonly sampler: string; readonly classifier: string; readonly classifierHeldOutAccuracy: number; readonly seconds: number; readonly note: string }) | null;
   readonly fdLenetSkipped?: string;
 }
 
@@ -147,7 +148,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     const grid = runGrid(config, steps);
     let bytes: Uint8Array;
     try {
-      bytes = pool === undefined ? sampleImages(run.model, config, grid, fdSamples, seed, 1, true) : await sampleImagesParallel(pool, run.model, config, grid, fdSamples, seed, 1, true);
+      bytes = pool === undefined ? sampleImages(run.model, config, grid, fdSamples, seed, { name: config.sampler }) : await sampleImagesParallel(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler });
     } finally {
       await pool?.dispose();
     }
@@ -156,9 +157,9 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     classifier.dispose();
     const seconds = (performance.now() - fdStart) / 1000;
     const cov = report.coverage;
-    fd = { ...report, steps, lambda: 1, classifier: classifierFolder, classifierHeldOutAccuracy: Number(info['heldOutAccuracy']), seconds, note: FD_LENET_NOTE };
+    fd = { ...report, steps, lambda: defaultLambda, sampler: config.sampler, classifier: classifierFolder, classifierHeldOutAccuracy: Number(info['heldOutAccuracy']), seconds, note: FD_LENET_NOTE };
     console.error(
-      `[images] FD-LeNet: ${report.fd.toFixed(3)} for ${report.samples} samples (N = ${steps}, λ = 1) vs ${report.heldOut} held-out images; floor ${report.floor.toFixed(3)} (${report.samples} training images vs the same held-out images); class coverage ${10 - cov.missing.length}/10 classes, entropy ${cov.entropy.toFixed(3)} nats = ${cov.entropyFraction.toFixed(3)} of log 10; ${seconds.toFixed(0)} s`,
+      `[images] FD-LeNet: ${report.fd.toFixed(3)} for ${report.samples} samples (N = ${steps}, ${config.sampler === 'euler-maruyama' ? `λ = ${defaultLambda}` : config.sampler}) vs ${report.heldOut} held-out images; floor ${report.floor.toFixed(3)} (${report.samples} training images vs the same held-out images); class coverage ${10 - cov.missing.length}/10 classes, entropy ${cov.entropy.toFixed(3)} nats = ${cov.entropyFraction.toFixed(3)} of log 10; ${seconds.toFixed(0)} s`,
     );
     console.error(`[images] ${FD_LENET_NOTE}`);
   } else {

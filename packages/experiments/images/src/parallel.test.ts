@@ -59,8 +59,8 @@ describe('the images model on two threads', () => {
     expect(relativeError(read(split), read(single))).toBeLessThan(1e-5);
     tf.dispose([x0, ...Object.values(single.grads), ...Object.values(split.grads), ...Object.values(single.loss), ...Object.values(split.loss)]);
 
-    const one = sampleImages(model, vp, grid, 5, 3, 1, true);
-    const two = await sampleImagesParallel(pool as DataParallel, model, vp, grid, 5, 3, 1, true);
+    const one = sampleImages(model, vp, grid, 5, 3, { name: 'euler-maruyama', settings: { lambda: 1, denoise: true } });
+    const two = await sampleImagesParallel(pool as DataParallel, model, vp, grid, 5, 3, { name: 'euler-maruyama', settings: { lambda: 1, denoise: true } });
     expect(Array.from(two)).toEqual(Array.from(one));
     dispose(model);
   }, 120_000);

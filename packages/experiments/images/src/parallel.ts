@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { purposeSeed } from '@diffflow/sde-core';
 import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
 import type { TimeGrid } from '@diffflow/sde-core';
-
+import { defaultSamplerName, type SampleRequest, type SamplerSpec } from '@diffflow/likelihood';
 import { imageArchitectures, type ImagesConfig } from './config.js';
 import { toBytes, type ImageModel } from './model.js';
 
@@ -39,12 +39,15 @@ export async function imagesPool(
 }
 
 /**
- * The sampler options of the images commands: λ-family on `grid`, one sample [size, size, C] per row
- * keyed by (purposeSeed(seed, 'sample'), row), `batchSize` 64 rows at once.
+ * The sampling request of the images commands: `grid`, one sample [size, size, C] per row keyed by
+ * (purposeSeed(seed, 'sample'), row), `batchSize` 64 rows at once.
  */
-export function imageSampleOptions(model: ImageModel, config: Pick<ImagesConfig, 'size'>, grid: TimeGrid, n: number, seed: number, lambda: number, denoise: boolean) {
-  return { grid, lambda, n, shape: [config.size, config.size, model.nets.drift.options.channels], seed: purposeSeed(seed, 'sample'), denoise, batchSize: 64 };
+export function imageSampleRequest(model: ImageModel, config: Pick<ImagesConfig, 'size'>, grid: TimeGrid, n: number, seed: number): SampleRequest {
+  return { grid, n, shape: [config.size, config.size, model.nets.drift.options.channels], seed: purposeSeed(seed, 'sample'), batchSize: 64 };
 }
+
+/** The sampler the images commands use when none is named: euler-maruyama with its defaults (sde-core's `defaultLambda`, the Tweedie last step). */
+export const defaultImageSampler: SamplerSpec = Object.freeze({ name: defaultSamplerName });
 
 /** Samples in [−1, 1] → bytes (the tensor is disposed). */
 export function takeBytes(samples: tf.Tensor): Uint8Array {
@@ -64,8 +67,7 @@ export async function sampleImagesParallel(
   grid: TimeGrid,
   n: number,
   seed: number,
-  lambda = 1,
-  denoise = true,
+  sampler: SamplerSpec = defaultImageSampler,
 ): Promise<Uint8Array> {
-  return takeBytes(await pool.sample(model, imageSampleOptions(model, config, grid, n, seed, lambda, denoise)));
+  return takeBytes(await pool.sample(model, { ...imageSampleRequest(model, config, grid, n, seed), sampler }));
 }

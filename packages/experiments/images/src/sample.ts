@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { documented, fileMalformed, loadEmaModel, openRunDir, orThrow, resolveConfig, samplerFlags, samplerSettings, storedConfig } from '@diffflow/runs';
+import { checkSamplerForModel, documented, fileMalformed, loadEmaModel, openRunDir, orThrow, resolveConfig, samplerFlags, samplerLabel, samplerSettings, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
@@ -66,17 +66,19 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
 
 
 /**
- * Draws a sample grid from a run's checkpoint (EMA weights): the λ-family sampler (λ = 1, the
- * backward SDE, by default) on the fixed grid with N = --steps (default the run's sampleSteps, 30),
- * noise-free Tweedie last step unless --denoise=false. Writes samples.png, samples.npy (uint8
+ * Draws a sample grid from a run's checkpoint (EMA weights): `--sampler` with its settings (default
+ * euler-maruyama, λ = sde-core's `defaultLambda`, Tweedie last step unless --denoise=false) on the
+ * fixed grid with N = --steps (default the run's sampleSteps, 30). Writes samples.png, samples.npy (uint8
  * [n, H, W, C]) and summary.json into --out (default `<run>/sample-…`).
  */
 export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const runPath = runPathOf(flags);
   const run = await loadTrainedRun(runPath);
-  const { n, steps, lambda, seed, denoise, workers } = samplerSettings(flags, { n: imagesSampleDefaults.n, steps: run.config.sampleSteps, seed: run.config.seed });
-  const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-lambda${lambda}-seed${seed}${denoise ? '' : '-nodenoise'}`;
-  const identity = { run: runPath, iteration: run.iteration, n, steps, lambda, seed, denoise };
+  const { n, steps, lambda, seed, denoise, workers, sampler } = samplerSettings(flags, { n: imagesSampleDefaults.n, steps: run.config.sampleSteps, seed: run.config.seed });
+  const label = samplerLabel(sampler);
+  const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-${label}-seed${seed}`;
+  const identity = { run: runPath, iteration: run.iteration, n, steps, lambda, seed, denoise, sampler };
+  checkSamplerForModel(sampler, run.model);
   const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
   await orThrow(dir.writeConfig(identity));
   // workers are started before the clock: their start-up (a second or two) is not sampling time
@@ -85,15 +87,15 @@ export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const grid = runGrid(run.config, steps);
   let bytes: Uint8Array;
   try {
-    bytes = pool === undefined ? sampleImages(run.model, run.config, grid, n, seed, lambda, denoise) : await sampleImagesParallel(pool, run.model, run.config, grid, n, seed, lambda, denoise);
+    bytes = pool === undefined ? sampleImages(run.model, run.config, grid, n, seed, sampler) : await sampleImagesParallel(pool, run.model, run.config, grid, n, seed, sampler);
   } finally {
     await pool?.dispose();
   }
   const ms = performance.now() - started;
   const { size } = run.config;
   await orThrow(dir.writeNpy('samples.npy', bytes, [n, size, size, run.channels]));
-  await orThrow(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels, `samples, iteration ${run.iteration}, N = ${steps}, lambda = ${lambda}`)));
-  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, samplingMs: ms, threads: pool?.shards ?? 1 }));
+  await orThrow(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels, `samples, iteration ${run.iteration}, N = ${steps}, ${label}`)));
+  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool?.shards ?? 1 }));
   disposeModel(run.model);
-  console.error(`[images] ${n} samples (N = ${steps}, λ = ${lambda}${denoise ? ', Tweedie last step' : ''}) in ${(ms / 1000).toFixed(1)} s → ${out}/samples.png`);
+  console.error(`[images] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}${denoise ? ', Tweedie last step' : ''}` : label}) in ${(ms / 1000).toFixed(1)} s → ${out}/samples.png`);
 }

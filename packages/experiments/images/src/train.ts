@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { purposeSeed } from '@diffflow/sde-core';
-import { sampleMarginal } from '@diffflow/likelihood';
+import { sampleWith, type SamplerSpec } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmLoss } from '@diffflow/losses';
@@ -8,7 +8,7 @@ import { imageGridPng, orThrow, packageVersions, resumeTrainer, runTrainingLoop,
 import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import type { DataParallel } from '@diffflow/adjoint';
-import { imageSampleOptions, imagesPool, sampleImagesParallel, takeBytes } from './parallel.js';
+import { defaultImageSampler, imageSampleRequest, imagesPool, sampleImagesParallel, takeBytes } from './parallel.js';
 import { batchSource, imageModel, runGrid, seededSubset, vpForwardChain, type ImageModel } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
@@ -57,11 +57,11 @@ export function parameterLine(model: ImageModel): string {
 }
 
 /**
- * Sample images with the current weights (the caller swaps in the EMA weights): backward SDE
- * (λ = 1) on the fixed grid with `steps` steps, final Tweedie (noise-free) step. Returns bytes.
+ * Sample images with the current weights (the caller swaps in the EMA weights) by `sampler` (default
+ * euler-maruyama: the backward SDE with the Tweedie last step) on the fixed grid. Returns bytes.
  */
-export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, lambda = 1, denoise = true): Uint8Array {
-  return takeBytes(sampleMarginal(model, imageSampleOptions(model, config, grid, n, seed, lambda, denoise)).samples);
+export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, sampler: SamplerSpec = defaultImageSampler): Uint8Array {
+  return takeBytes(sampleWith(sampler, model, imageSampleRequest(model, config, grid, n, seed)).samples);
 }
 
 /** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 (×4 for small images), with `title` above. */
@@ -179,8 +179,8 @@ async function trainOn(
   const grid = trainer.evaluationGrid(config.sampleSteps);
   const bytes =
     pool === undefined
-      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed))
-      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed));
+      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed, { name: config.sampler }))
+      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed, { name: config.sampler }));
   const sampleMs = performance.now() - sampleStart;
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');

@@ -4,6 +4,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodePointCloud, readNpyMatrix, toyNames } from '@diffflow/datasets';
 import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { samplerNames } from '@diffflow/likelihood';
 import { toy2dDefaults } from './defaults.js';
 
 /**
@@ -45,7 +46,8 @@ export const Toy2dConfig = t.strict({
     "Threads each iteration's gradients and the final samples are split across: 0 = one per core, 1 = this thread only. Changes only the float32 summation order of the gradients; the samples are the same.",
   ),
   samples: documented(intAtLeast(1), 'Samples drawn at the end (samples.npy, samples.png).'),
-  sampleLambda: documented(numberAtLeast(0), 'λ of the sampler of those samples: 1 the backward SDE … 0 the probability-flow ODE.'),
+  sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of those samples, by its name in @diffflow/likelihood's registry (its default settings; toy2d:sample takes every setting)."),
+  sampleLambda: documented(numberAtLeast(0), 'λ of euler-maruyama for those samples: 1 the backward SDE (sde-core\'s defaultLambda) … 0 the probability-flow ODE.'),
   /** checkpointEvery, maxRetries: see checkpointFields. */
   ...checkpointFields,
   out: documented(t.string, "Output folder ('' = runs/toy2d-<dataset>-seed<seed>)."),
@@ -59,7 +61,7 @@ export { toy2dDefaults };
 export const toy2dFlags = flagsOf(Toy2dConfig);
 
 /** Fields that do not change what a run computes (a resumed run may change them). */
-export const toy2dNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampleLambda', 'workers'] as const;
+export const toy2dNonIdentityFields = ['out', 'resume', 'iters', 'checkpointEvery', 'samples', 'sampler', 'sampleLambda', 'workers'] as const;
 
 /**
  * What identifies a run (compared with its config.json on `--resume`): every field but

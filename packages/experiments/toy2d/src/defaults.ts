@@ -1,7 +1,9 @@
 /**
- * toy2d's default configuration on its own, with no import but the config's type, so the browser
- * entry (`@diffflow/experiment-toy2d/browser`) can export it without the CLI's Node-only modules.
+ * toy2d's default configuration on its own, with no import but the config's type and sde-core's
+ * `defaultLambda`, so the browser entry (`@diffflow/experiment-toy2d/browser`) can export it without
+ * the CLI's Node-only modules.
  */
+import { defaultLambda } from '@diffflow/sde-core';
 import type { Toy2dConfig } from './config.js';
 
 /**
@@ -10,8 +12,8 @@ import type { Toy2dConfig } from './config.js';
  * train in under 10 minutes on a 2-core CPU: width 64 instead of 128, batch 512 instead of 5000,
  * 2400 iterations instead of 3000 (StepLR ×½ every 800), EMA 0.995 instead of 0.999; every
  * iteration split across all cores (`workers` 0: one thread per core, `dataParallel`), and the
- * final samples drawn with the probability-flow ODE (`sampleLambda` 0), measured sharper than the
- * backward SDE (toy2d README, "Defaults"). `--hidden=128` gives the reference network. A cloud of
+ * final samples drawn with the library's one default λ (sde-core's `defaultLambda`, 1: the backward
+ * SDE; `--sampleLambda=0` the probability-flow ODE, measured sharper on one checkpoint, toy2d README). `--hidden=128` gives the reference network. A cloud of
  * your own (`--points=<file.npy>`) gets jitter σ = 0.04, the playground's for a drawing on [−4, 4]².
  */
 export const toy2dDefaults: Omit<Toy2dConfig, 'out'> & { out: string } = {
@@ -37,7 +39,8 @@ export const toy2dDefaults: Omit<Toy2dConfig, 'out'> & { out: string } = {
   seed: 0,
   workers: 0,
   samples: 10_000,
-  sampleLambda: 0,
+  sampler: 'euler-maruyama',
+  sampleLambda: defaultLambda,
   checkpointEvery: 250,
   maxRetries: 3,
   out: '',

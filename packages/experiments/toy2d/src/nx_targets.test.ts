@@ -105,19 +105,22 @@ const pointsFile = '/tmp/nx-flags/points.npy';
 mkdirSync('/tmp/nx-flags', { recursive: true });
 writeFileSync(pointsFile, encodeNpyArray(Float32Array.of(1, 2, 3, 4), [2, 2]));
 
+/** The sampler flags of every sample command (samplerFlags of @diffflow/runs): --sampler and each registry setting. */
+const samplerGiven = { sampler: 'predictor-corrector', snr: 0.1, correctorSteps: 2, order: 2, lowerOrderFinal: false, posteriorVariance: true, rtol: 0.001, atol: 0.002, maxSteps: 50 };
+
 const targets: readonly Target[] = [
   {
     target: 'toy2d:train',
     script: toy2d,
     command: ['train'],
-    given: { dataset: 'points', points: pointsFile, strategy: 'naive', workers: 1, sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' },
+    given: { dataset: 'points', points: pointsFile, strategy: 'naive', workers: 1, sampler: 'heun', sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' },
     decoded: { points: [[1, 2], [3, 4]] },
   },
   {
     target: 'toy2d:sample',
     script: toy2d,
     command: ['sample'],
-    given: { run: '/tmp/nx-flags/run', dataset: 'olympic', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/s' },
+    given: { run: '/tmp/nx-flags/run', dataset: 'olympic', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/s', ...samplerGiven },
   },
   {
     target: 'toy2d:eval',
@@ -137,6 +140,8 @@ const targets: readonly Target[] = [
       stepsList: '2,5',
       'diffflow.strategy': 'naive',
       'ddpm.variance': 'posterior',
+      'diffflow.sampler': 'heun',
+      'ddpm.sampler': 'dpm-solver',
       'eval.nllSolver': 'rk45',
       out: '/tmp/nx-flags/compare',
       ...Object.fromEntries(
@@ -159,13 +164,13 @@ const targets: readonly Target[] = [
     target: 'images:train',
     script: images,
     command: ['train'],
-    given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', preset: 'cpu', steps: '10,20', switchAt: '5', forward: 'vp', T: 0.5, lrDecay: 0.5, strategy: 'naive', out: '/tmp/nx-flags/img' },
+    given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', preset: 'cpu', steps: '10,20', switchAt: '5', forward: 'vp', T: 0.5, lrDecay: 0.5, strategy: 'naive', sampler: 'heun', out: '/tmp/nx-flags/img' },
   },
   {
     target: 'images:sample',
     script: images,
     command: ['sample'],
-    given: { run: '/tmp/nx-flags/run', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/is' },
+    given: { run: '/tmp/nx-flags/run', n: 7, steps: 9, lambda: 0.5, seed: 3, denoise: false, workers: 2, out: '/tmp/nx-flags/is', ...samplerGiven },
   },
   {
     target: 'images:eval',
@@ -189,7 +194,7 @@ const targets: readonly Target[] = [
     given: {
       quick: false, // --quick would swap the defaults under the flags; every field is given anyway
       data: 'fashion', dataDir: '/tmp/nx-flags/idx', fit: 'pad', preset: 'tiny', steps: '10,20', switchAt: '5', forward: 'learned', strategy: 'naive', lrDecay: 0.5,
-      diffflowRun: '/tmp/nx-flags/run', sampleSteps: '4,8', classifier: '/tmp/nx-flags/lenet', out: '/tmp/nx-flags/icmp',
+      diffflowRun: '/tmp/nx-flags/run', sampleSteps: '4,8', sampler: 'heun', classifier: '/tmp/nx-flags/lenet', out: '/tmp/nx-flags/icmp',
     },
   },
 ];

@@ -1,3 +1,4 @@
+import { defaultSamplerName, type SamplerSpec } from '@diffflow/likelihood';
 import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
 import { purposeSeed } from '@diffflow/sde-core';
 import type { Normalizer } from '@diffflow/datasets';
@@ -34,9 +35,9 @@ export async function toyPool(
  * (`purposeSeed(seed, 'sample')`), so the same numbers as on one thread. EMA weights, fixed grid,
  * noise-free last step; dataset coordinates.
  */
-export async function drawSamplesParallel(pool: DataParallel, trainer: Trainer, normalizer: Normalizer, n: number, seed: number, lambda = 1): Promise<Float32Array> {
+export async function drawSamplesParallel(pool: DataParallel, trainer: Trainer, normalizer: Normalizer, n: number, seed: number, sampler: SamplerSpec = { name: defaultSamplerName }): Promise<Float32Array> {
   return trainer.ema.withAveragedAsync(async () => {
-    const samples = await pool.sample(trainer.model, { grid: trainer.evaluationGrid(), lambda, n, shape: [2], seed: purposeSeed(seed, 'sample'), denoise: true });
+    const samples = await pool.sample(trainer.model, { grid: trainer.evaluationGrid(), n, shape: [2], seed: purposeSeed(seed, 'sample'), sampler });
     const values = samples.dataSync() as Float32Array;
     samples.dispose();
     return normalizer.denormalize(values);

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { fixedGrid, purposeSeed } from '@diffflow/sde-core';
-import { sampleMarginal } from '@diffflow/likelihood';
-import { documented, oneOf, openRunDir, orThrow, samplerFlags, samplerSettings, scatterPng } from '@diffflow/runs';
+import { sampleWith } from '@diffflow/likelihood';
+import { checkSamplerForModel, documented, oneOf, openRunDir, orThrow, samplerFlags, samplerLabel, samplerSettings, scatterPng } from '@diffflow/runs';
 import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
 import { disposeModel } from '@diffflow/training';
@@ -28,8 +28,8 @@ export const SampleFlags = t.exact(
 export type SampleFlags = t.TypeOf<typeof SampleFlags>;
 
 /**
- * Draws samples from a toy2d checkpoint with its EMA weights: the λ-family sampler (λ = 1, the
- * backward SDE, by default) on the fixed grid, noise-free last step. Writes samples.npy
+ * Draws samples from a toy2d checkpoint with its EMA weights: `--sampler` (default euler-maruyama
+ * with sde-core's `defaultLambda`, the Tweedie last step) with its settings on the fixed grid. Writes samples.npy
  * (float32 [n, 2], in the dataset's own coordinates), samples.png and summary.json, whose
  * `insideSupport` is the fraction of the samples inside the data set's support (null for a set
  * without a known one), as `toy2d:train` reports it for its own samples.
@@ -37,11 +37,13 @@ export type SampleFlags = t.TypeOf<typeof SampleFlags>;
 export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const runPath = flags.run ?? defaultOut({ dataset: flags.dataset ?? toy2dDefaults.dataset, seed: 0 });
   const { config, normalizer, model } = await orThrow(loadEmaRun(runPath));
-  const { n, steps, lambda, seed, denoise, workers } = samplerSettings(flags, { n: config.samples, steps: config.steps, seed: config.seed });
-  const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-lambda${lambda}-seed${seed}`;
-  const identity = { run: runPath, n, steps, lambda, seed, denoise };
+  const { n, steps, lambda, seed, denoise, workers, sampler } = samplerSettings(flags, { n: config.samples, steps: config.steps, seed: config.seed });
+  const label = samplerLabel(sampler);
+  const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-${label}-seed${seed}`;
+  const identity = { run: runPath, n, steps, lambda, seed, denoise, sampler };
   let dir;
   try {
+    checkSamplerForModel(sampler, model);
     dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
     await orThrow(dir.writeConfig(identity));
   } catch (e) {
@@ -57,10 +59,10 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
     throw e;
   }
   const started = performance.now();
-  const options = { grid: fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta }), lambda, n, shape: [2], seed: purposeSeed(seed, 'sample'), denoise };
+  const request = { grid: fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta }), n, shape: [2], seed: purposeSeed(seed, 'sample') };
   let values: Float32Array;
   try {
-    const samples = pool === undefined ? sampleMarginal(model, options).samples : await pool.sample(model, options);
+    const samples = pool === undefined ? sampleWith(sampler, model, request).samples : await pool.sample(model, { ...request, sampler });
     values = normalizer.denormalize(samples.dataSync() as Float32Array);
     samples.dispose();
   } finally {
@@ -71,8 +73,8 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const inside = insideFraction(data, values);
   const bounds = plotBounds(data, config.seed);
   await orThrow(dir.writeNpy('samples.npy', values, [n, 2]));
-  await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds, title: `${config.dataset}: samples, N = ${steps}, lambda = ${lambda}`, xLabel: 'x1', yLabel: 'x2' })));
-  await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, samplingMs: ms, threads: pool?.shards ?? 1, insideSupport: inside }));
+  await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds, title: `${config.dataset}: samples, N = ${steps}, ${label}`, xLabel: 'x1', yLabel: 'x2' })));
+  await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool?.shards ?? 1, insideSupport: inside }));
   disposeModel(model);
-  console.error(`[toy2d] ${n} samples (N = ${steps}, λ = ${lambda}) in ${ms.toFixed(0)} ms${inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`} → ${out}`);
+  console.error(`[toy2d] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}` : label}) in ${ms.toFixed(0)} ms${inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`} → ${out}`);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simulateForward, disposeTrajectory, forwardNoise, purposeSeed } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
-import { sampleMarginal } from '@diffflow/likelihood';
+import { defaultSamplerName, sampleWith, type SamplerSpec } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { DataParallel } from '@diffflow/adjoint';
 import type { BackendInfo } from '@diffflow/backend';
@@ -15,20 +15,18 @@ export const CHECKPOINT = 'checkpoint.bin';
 
 export { toyBounds };
 
+/** The sampler of a run's final samples: `config.sampler`, euler-maruyama with λ = `config.sampleLambda`. */
+export function finalSampler(config: Pick<Toy2dConfig, 'sampler' | 'sampleLambda'>): SamplerSpec {
+  return config.sampler === defaultSamplerName ? { name: config.sampler, settings: { lambda: config.sampleLambda } } : { name: config.sampler };
+}
+
 /**
- * Samples with the EMA weights: the λ-family sampler (default λ = 1, the backward SDE; 0 the
- * probability-flow ODE) on the fixed grid, noise-free last step; dataset coordinates.
+ * Samples with the EMA weights by `sampler` (default euler-maruyama: λ = sde-core's `defaultLambda`,
+ * the Tweedie last step) on the fixed grid; dataset coordinates.
  */
-export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number, lambda = 1): Float32Array {
+export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number, sampler: SamplerSpec = { name: defaultSamplerName }): Float32Array {
   return trainer.ema.withAveraged(() => {
-    const { samples } = sampleMarginal(trainer.model, {
-      grid: trainer.evaluationGrid(steps),
-      lambda,
-      n,
-      shape: [2],
-      seed: purposeSeed(seed, 'sample'),
-      denoise: true,
-    });
+    const { samples } = sampleWith(sampler, trainer.model, { grid: trainer.evaluationGrid(steps), n, shape: [2], seed: purposeSeed(seed, 'sample') });
     const values = samples.dataSync() as Float32Array;
     samples.dispose();
     return normalizer.denormalize(values);
@@ -118,8 +116,8 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
   const sampleStart = performance.now();
   const samples =
     pool === undefined
-      ? drawSamples(trainer, normalizer, config.samples, config.seed, undefined, config.sampleLambda)
-      : await drawSamplesParallel(pool, trainer, normalizer, config.samples, config.seed, config.sampleLambda);
+      ? drawSamples(trainer, normalizer, config.samples, config.seed, undefined, finalSampler(config))
+      : await drawSamplesParallel(pool, trainer, normalizer, config.samples, config.seed, finalSampler(config));
   const sampleMs = performance.now() - sampleStart;
   const data = sampleToy2dData(dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
   const bounds = toyBounds(data);
@@ -143,6 +141,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
       units: 'nats per sample, in the dataset coordinates (negative ELBO, fixed grid, EMA weights)',
       samples: config.samples,
       samplingMs: sampleMs,
+      sampler: finalSampler(config),
       sampleLambda: config.sampleLambda,
       insideSupport: inside,
       threads,
@@ -151,7 +150,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
   const median = sorted[Math.floor(sorted.length / 2)];
   console.error(
     `[toy2d] ${trainer.iteration} iterations in ${trainSeconds.toFixed(0)} s (median ${median === undefined ? '–' : median.toFixed(0)} ms on ${threads} thread${threads > 1 ? 's' : ''}); ` +
-      `held-out −ELBO ${heldOut.toFixed(4)} nats; ${config.samples} samples (λ = ${config.sampleLambda}) in ${(sampleMs / 1000).toFixed(1)} s` +
+      `held-out −ELBO ${heldOut.toFixed(4)} nats; ${config.samples} samples (${config.sampler === defaultSamplerName ? `λ = ${config.sampleLambda}` : config.sampler}) in ${(sampleMs / 1000).toFixed(1)} s` +
       (inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`),
   );
   trainer.dispose();

@@ -9,6 +9,7 @@
  * (main.ts), so no control waits on a long kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultLambda } from '@diffflow/sde-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { availableBackends, firstBackend, probeBackends, startBackend, type BackendReport, type BrowserBackend } from './backend.js';
 import { chooseBackend } from './backend_choice.js';
@@ -48,7 +49,7 @@ let history: LossHistory = { diffflow: { iterations: [], losses: [] }, ddpm: { i
 let running = false;
 /** Bumped whenever a training loop is started or stopped, so a stale loop never resumes. */
 let generation = 0;
-let sampler: SamplerSettings = { lambda: 1, steps: 10, n: PLOT_SAMPLES, seed: 0 };
+let sampler: SamplerSettings = { lambda: defaultLambda, steps: 10, n: PLOT_SAMPLES, seed: 0 };
 let heatmapRes: number = HEATMAP_RES.start;
 /** When each refresh last ran and what it cost (ms). */
 const last = { visuals: 0, heatmap: 0, snapshot: 0 };

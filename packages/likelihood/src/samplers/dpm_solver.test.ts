@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { expectNoLeaks, take } from '@diffflow/test-utils';
+import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, linearDrift, subVpSde, veSde, vpSchedule } from '@diffflow/sde-core';
+import { exactFlow, gaussianData, gaussianVp, momentError } from './gaussian.fixture.js';
+import { dpmSolver } from './dpm_solver.js';
+import { runSampler, SamplerModelError } from './sampler.js';
+
+describe('dpm-solver', () => {
+  it('has order k for k = 1, 2, 3: on Gaussian data with the exact score, halving the step divides the moment error by ≈ 2^k', () => {
+    const n = 500;
+    const [t0, T] = [0.05, 1];
+    const prior = gaussianVp.sde.prior.sample([0, n], [2], 3);
+    const exact = exactFlow(prior.dataSync(), T, t0);
+    const error = (order: number, steps: number): number =>
+      momentError(expectNoLeaks(() => take(runSampler(dpmSolver, gaussianVp, { grid: fixedGrid({ steps, tMin: t0, tMax: T, beta: 1 }), n, shape: [2], seed: 1, prior }, { order }).samples)), exact);
+    // measured (wasm) log2 ratios from N = 32 to 64: 0.98, 1.98, 2.87 (orders 2 and 3 reach their rate from N ≈ 16–32)
+    for (const order of [1, 2, 3]) {
+      const rate = Math.log2(error(order, 32) / error(order, 64));
+      expect(rate, `order ${order}`).toBeGreaterThan(order - 0.2);
+      expect(rate, `order ${order}`).toBeLessThan(order + 0.3);
+    }
+    prior.dispose();
+  });
+
+  it('is second order on sub-VP and VE too (their closed-form marginals), order 2 from N = 32 to 64', () => {
+    const n = 300;
+    for (const [label, sde, t0, T] of [
+      ['sub-VP', subVpSde(vpSchedule({ betaMin: 0.1, betaMax: 20 })), 0.05, 1],
+      ['VE', veSde({ sigmaMin: 0.01, sigmaMax: 5 }), 0.05, 1],
+    ] as const) {
+      const data = gaussianData(sde);
+      const prior = sde.prior.sample([0, n], [2], 3);
+      const exact = data.exactFlow(prior.dataSync(), T, t0);
+      const error = (steps: number): number =>
+        momentError(take(runSampler(dpmSolver, data.model, { grid: fixedGrid({ steps, tMin: t0, tMax: T, beta: 1 }), n, shape: [2], seed: 1, prior }, { order: 2 }).samples), exact);
+      const rate = Math.log2(error(32) / error(64));
+      prior.dispose();
+      expect(rate, label).toBeGreaterThan(1.7);
+      expect(rate, label).toBeLessThan(2.4);
+    }
+  });
+
+  it('refuses an SDE without a closed-form marginal (a learned drift), naming the SDE and the samplers that can', () => {
+    const learned = diffusionModel(diffflowSde({ drift: linearDrift(() => -1, 'drift'), diffusion: constantDiffusion(1) }), linearDrift(() => -1, 'score'));
+    const run = () => runSampler(dpmSolver, learned, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 });
+    expectNoLeaks(() => {
+      expect(run).toThrow(SamplerModelError);
+      expect(run).toThrow(/sampler 'dpm-solver' needs an SDE with a fixed linear drift and a closed-form marginal \(VP, sub-VP, VE\); 'DiffFlow.*' has none .* use heun, rk45/);
+    });
+    expect(() => runSampler(dpmSolver, gaussianVp, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 }, { order: 4 })).toThrow(/setting 'order' must be an integer in \[1, 3\], got 4/);
+  });
+});
