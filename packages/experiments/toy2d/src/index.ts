@@ -8,5 +8,6 @@ export { Toy2dConfig, toy2dDefaults, toy2dFlags, toy2dDatasets, defaultOut, reso
 export { toyModel, toyBatch, toyNormalizer, normalizerLogDet, toy2dData, sampleToy2dData, toy2dDataName, heldOutPoints, toyBounds, plotBounds } from './model.js';
 export type { Toy2dData } from './model.js';
 export { trainerConfig, drawSamples, heldOutBound, CHECKPOINT } from './train.js';
+export { toyPool, toyModelSpec, drawSamplesParallel } from './parallel.js';
 export { loadEmaRun, evaluateToy2d, evalToy2d, parseEvalFlags, evalDefaults, evalFolderName } from './eval.js';
 export type { LoadedRun, EvalResult, EvalSettings, EvalFlags } from './eval.js';
