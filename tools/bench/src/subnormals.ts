@@ -8,6 +8,8 @@
  *   node dist/subnormals.js                          # fresh model (iteration 0)
  *   node dist/subnormals.js --run /tmp/run           # from that run's checkpoint.bin
  *   node dist/subnormals.js --run /tmp/run --iterations 6   # also: median ms of 6 plain iterations
+ *   node dist/subnormals.js --run /tmp/run --dump a.json     # one iteration's loss terms and gradients
+ *   node dist/subnormals.js --compare a.json b.json          # ... of two code versions, compared
  *   node dist/subnormals.js --run /tmp/run --versus-fresh 8  # 8 rounds: one iteration of a fresh model,
  *                                                           # one of the checkpoint's, in turn (ratio)
  *
@@ -15,12 +17,14 @@
  * toy2d defaults).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '@diffflow/backend';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
+import { adjointGradients, disposeGradientResult } from '@diffflow/adjoint';
+import { forwardNoise } from '@diffflow/sde-core';
 import { resumeTrainer } from '@diffflow/runs';
 import { CHECKPOINT, toyPool, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, trainerConfig, type Toy2dConfig } from '@diffflow/experiment-toy2d';
 import { median } from './stats.js';
@@ -128,7 +132,37 @@ function option(name: string, fallback: string): string {
   return k >= 0 && process.argv[k + 1] !== undefined ? (process.argv[k + 1] as string) : fallback;
 }
 
+/** The relative L2 difference ‖a − b‖ / ‖b‖ and the largest |a − b| of two gradient dumps, per entry. */
+function compareDumps(pathA: string, pathB: string): void {
+  const read = (p: string): Record<string, number[]> => JSON.parse(readFileSync(p, 'utf8')) as Record<string, number[]>;
+  const [a, b] = [read(pathA), read(pathB)];
+  console.log(`| entry | size | ‖a − b‖ / ‖b‖ | max abs difference | max abs value |`);
+  console.log('|---|---:|---:|---:|---:|');
+  let worst = 0;
+  for (const [name, vb] of Object.entries(b)) {
+    const va = a[name];
+    if (va === undefined || va.length !== vb.length) throw new Error(`${name}: missing or of another size in ${pathA}`);
+    let d2 = 0;
+    let b2 = 0;
+    let maxAbs = 0;
+    let maxValue = 0;
+    vb.forEach((y, i) => {
+      const d = (va[i] as number) - y;
+      d2 += d * d;
+      b2 += y * y;
+      maxAbs = Math.max(maxAbs, Math.abs(d));
+      maxValue = Math.max(maxValue, Math.abs(y));
+    });
+    const rel = b2 === 0 ? (d2 === 0 ? 0 : Infinity) : Math.sqrt(d2 / b2);
+    worst = Math.max(worst, rel);
+    console.log(`| ${name} | ${vb.length} | ${rel.toExponential(2)} | ${maxAbs.toExponential(2)} | ${maxValue.toExponential(2)} |`);
+  }
+  console.log(`largest relative difference: ${worst.toExponential(2)}`);
+}
+
 async function main(): Promise<void> {
+  const compare = process.argv.indexOf('--compare');
+  if (compare >= 0) return compareDumps(process.argv[compare + 1] as string, process.argv[compare + 2] as string);
   const info = await selectBackend();
   const runPath = option('run', '');
   const iterations = Number(option('iterations', '0'));
@@ -142,6 +176,20 @@ async function main(): Promise<void> {
   const trainer: Trainer = createTrainer(model, settings, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
   if (runPath !== '') await resumeTrainer(trainer, join(runPath, CHECKPOINT));
   console.log(`threads ${pool?.shards ?? 1}; backend ${info.name}; ${runPath === '' ? 'fresh model' : `checkpoint of ${runPath}`} at iteration ${trainer.iteration}; width ${config.hidden}, B = ${config.batchSize}, N = ${config.steps}; load ${loadavg()[0]?.toFixed(2)}`);
+  const dump = option('dump', '');
+  if (dump !== '') {
+    // the next iteration's gradients, as the trainer would compute them on one thread
+    const it = trainer.iteration;
+    const x0 = toyBatch(dataset, normalizer, config.seed, config.batchSize, it);
+    const r = adjointGradients(model, x0, trainer.gridAt(it), forwardNoise(config.seed, it));
+    const out: Record<string, number[]> = {};
+    for (const [k, t] of Object.entries(r.loss)) out[`loss.${k}`] = Array.from((t as tf.Tensor).dataSync());
+    for (const [k, t] of Object.entries(r.grads)) out[k] = Array.from(t.dataSync());
+    writeFileSync(dump, JSON.stringify(out));
+    disposeGradientResult(r);
+    x0.dispose();
+    console.log(`wrote iteration ${it}'s loss terms and ${Object.keys(r.grads).length} gradients to ${dump}`);
+  }
   const times: number[] = [];
   for (let k = 0; k < iterations; k++) times.push(trainer.step().ms);
   if (iterations > 0) console.log(`plain iterations: median ${median(times.slice(1)).toFixed(0)} ms of ${iterations - 1} (after one warm-up)`);
