@@ -374,7 +374,8 @@ async function main(): Promise<void> {
     for (const row of rows) {
       if (replayable(row)) {
         const before = load1();
-        const chunks = row.job.parallel ? (row.job.chunkRows ?? defaultChunkRows) : Infinity;
+        // a one-thread row runs its batch as one chunk (a finite count: the replay child gets it as JSON, where Infinity is null)
+        const chunks = row.job.parallel ? (row.job.chunkRows ?? defaultChunkRows) : row.job.batch;
         try {
           const r = await measureReplay(row.job, shardsOf(row, parallelShards), chunks, 3);
           replays.get(row)?.push(r);
