@@ -33,7 +33,9 @@ for (let it = 0; it < steps; it++) {
 
 // samples: the backward SDE from the prior, Tweedie last step (the default)
 const { samples } = sampleMarginal(model, { grid, lambda: 1, n: 1000, shape: [2], seed: 7 });
-console.log(`sample mean ${Array.from(tf.tidy(() => tf.mean(samples, 0)).dataSync(), (v) => v.toFixed(3)).join(', ')}`);
+const mean = tf.mean(samples, 0);
+console.log(`sample mean ${Array.from(mean.dataSync(), (v) => v.toFixed(3)).join(', ')}`);
+mean.dispose();
 
 // held-out likelihood: exact NLL by the probability-flow ODE, and the negative ELBO of the chain
 const test = data(256, 0, /* another seed */ 1);

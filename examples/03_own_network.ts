@@ -15,8 +15,12 @@ await selectBackend({ quiet: true });
 
 /** A one-hidden-layer tanh MLP on [x, t], weights from a keyed draw. */
 function myNetwork(name: string, seed: number, hidden = 32): VectorField {
-  const init = (shape: number[], step: number, scale: number) =>
-    tf.variable(tf.tidy(() => tf.mul(replayableNormal(shape, { seed, purpose: `init/${name}`, iteration: 0, step }), scale)), true, `${name}/${step}`);
+  const init = (shape: number[], step: number, scale: number): tf.Variable => {
+    const value = tf.tidy(() => tf.mul(replayableNormal(shape, { seed, purpose: `init/${name}`, iteration: 0, step }), scale));
+    const variable = tf.variable(value, true, `${name}/${step}`);
+    value.dispose(); // the variable holds the data now; the initial tensor would otherwise stay alive
+    return variable;
+  };
   const w1 = init([3, hidden], 0, 0.5);
   const w2 = init([hidden, 2], 1, 0.01);
   return vectorField({

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkFieldOutput,
+  checkFinite,
   checkReplays,
+  requireGradients,
+  tapeSafe,
   checkSdeGrid,
   halfSquaredNorm,
   stepSizes,
@@ -99,7 +102,10 @@ export function adjointStrategy(options: AdjointOptions = {}): GradientStrategy 
   }
   const cacheBytes = options.driftCacheBytes ?? defaultDriftCacheBytes;
   if (!(cacheBytes >= 0)) throw new RangeError(`adjointStrategy: driftCacheBytes must be a number ≥ 0, got ${String(options.driftCacheBytes)}`);
-  return (model, x0, grid, noise) => adjoint(model, x0, grid, noise, driftValues === 'replay', cacheBytes);
+  return (model, x0, grid, noise) => {
+    requireGradients('adjoint');
+    return adjoint(model, x0, grid, noise, driftValues === 'replay', cacheBytes);
+  };
 }
 
 /** The stochastic adjoint with the default options: see {@link adjointStrategy}. */
@@ -128,10 +134,10 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
   }
 
   /** A linearisation whose value is shape-checked (disposed, with its cache, when it is not). */
-  function checkedLinearize(field: VectorField, role: string, x: tf.Tensor, t: number, compact = false): FieldLinearization {
+  function checkedLinearize(field: VectorField, role: string, x: tf.Tensor, t: number, step: number, compact = false): FieldLinearization {
     const lin = linearize(field, x, t, compact ? { compact } : undefined);
     try {
-      checkFieldOutput(field, role, x, lin.value);
+      checkFieldOutput(field, role, x, lin.value, { t, step });
     } catch (e) {
       lin.value.dispose();
       lin.dispose();
@@ -148,7 +154,7 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
         keepStates: true,
         driftAt: (i, x) => {
           if (budget <= 0) return applyDrift(x, i);
-          const lin = checkedLinearize(drift, 'drift', x, time(i), true);
+          const lin = checkedLinearize(drift, 'drift', x, time(i), i, true);
           if (lin.cacheBytes <= budget) {
             budget -= lin.cacheBytes;
             cached[i] = lin;
@@ -167,7 +173,7 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
       const xN = states[steps] as tf.Tensor;
       // terminal term −log p_T(x_N) and its gradient: the adjoint starts at −∇log p_T(x_N) / B
       const terminal = terminalNll(model, xN);
-      const priorGrad = tf.grad((x: tf.Tensor) => tf.sum(model.sde.prior.logDensity(x)))(xN);
+      const priorGrad = tapeSafe(() => tf.grad((x: tf.Tensor) => tf.sum(model.sde.prior.logDensity(x)))(xN));
 
       // ---- backward walk: points j = N … 1, one step's networks at a time ----
       /** F_j for 1 ≤ j ≤ N, as the forward pass produced it. */
@@ -195,12 +201,12 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
         const h = step(j - 1);
         const gj = g(tj);
         const out = tf.tidy(() => {
-          const scoreAt = checkedLinearize(score, 'score', xj, tj); // s(x_j) now, its pull-back below: one forward pass
+          const scoreAt = checkedLinearize(score, 'score', xj, tj, j); // s(x_j) now, its pull-back below: one forward pass
           // F_N: value and pull-back from one forward pass (the rollout never evaluates the drift at x_N)
           let last: FieldLinearization | undefined;
           let delta: tf.Tensor;
           try {
-            last = j === steps && canCache ? checkedLinearize(drift, 'drift', xj, tj) : undefined;
+            last = j === steps && canCache ? checkedLinearize(drift, 'drift', xj, tj, j) : undefined;
             delta = stepBackwardNoise(model, grid, j - 1, states[j - 1] as tf.Tensor, xj, last === undefined ? driftAt(j) : last.value, scoreAt.value);
           } catch (e) {
             scoreAt.dispose(); // its cache is kept outside the tidy scope
@@ -213,6 +219,8 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
           const own = last ?? cached[j];
           const pf = own === undefined ? vjp(drift, xj, tj, phi) : own.pullback(phi);
           const ps = scoreAt.pullback(tf.mul(rhoPrev, -gj * gj * h));
+          checkFinite(drift, 'drift', pf.dx, { t: tj, step: j, part: 'pull-back' });
+          checkFinite(score, 'score', ps.dx, { t: tj, step: j, part: 'pull-back' });
           const direct = adj === null ? tf.mul(priorGrad, -1 / batch) : tf.add(adj, rho as tf.Tensor);
           const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
           return { a, rhoPrev, energy, df: accumulate(driftGrads, pf.dparams), ds: accumulate(scoreGrads, ps.dparams) };
@@ -247,7 +255,7 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
   function applyDrift(x: tf.Tensor, j: number): tf.Tensor {
     const f = drift.apply(x, time(j));
     try {
-      checkFieldOutput(drift, 'drift', x, f);
+      checkFieldOutput(drift, 'drift', x, f, { t: time(j), step: j });
     } catch (e) {
       f.dispose();
       throw e;

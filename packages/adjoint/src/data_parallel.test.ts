@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
-import { fixedGrid, flexibleGridAt, forwardNoise, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
+import { NonFiniteFieldError, fixedGrid, flexibleGridAt, forwardNoise, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { availableParallelism } from 'node:os';
@@ -134,6 +134,27 @@ describe('dataParallel (worker threads)', () => {
     disposeGradientResult(parallel);
     optimizer.dispose();
     x0.dispose();
+  });
+
+  it('passes a worker’s NonFiniteFieldError on as one (a trainer retries it as on one thread)', async () => {
+    const x0 = replayableNormal([16, 2], { seed: 7, purpose: 'data', iteration: 0, step: 0 });
+    const w = modelParameters(model)[0]!.variable;
+    const saved = tf.clone(w);
+    const nan = tf.fill(w.shape, Number.NaN);
+    w.assign(nan);
+    nan.dispose();
+    let error: unknown;
+    try {
+      disposeGradientResult(await pool.gradients(model, x0, grid, { seed: 1, iteration: 0 }));
+    } catch (e) {
+      error = e;
+    } finally {
+      w.assign(saved);
+      tf.dispose([saved, x0]);
+    }
+    expect(error).toBeInstanceOf(NonFiniteFieldError);
+    expect(error).toMatchObject({ role: 'drift', field: 'drift', part: 'value' });
+    expect((error as Error).message).toMatch(/^the drift field 'drift' returned NaN \(row \d+\) at t = [\d.]+, step \d+/);
   });
 
   it('samples exactly as the one sampler does on one thread, split over the shards (same seed, same samples)', async () => {

@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, diffusionModel, forwardNoise, modelFields, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
+import { checkGrid, diffusionModel, forwardNoise, modelFields, NonFiniteFieldError, tapeSafe, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
 import { scoreFromEpsilon, type Parameter } from '@diffflow/networks';
 import { ddpmLoss, trajectoryLossTerms, type DdpmLossOptions, type TrajectoryLoss } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
@@ -247,7 +247,35 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly layout: readonly ParameterLayout[]; readonly epsilonLayout: readonly ParameterLayout[] | null }
   | { readonly type: 'gradients'; readonly id: number; readonly grads: Float32Array; readonly loss: readonly number[] }
   | { readonly type: 'samples'; readonly id: number; readonly values: Float32Array }
-  | { readonly type: 'error'; readonly id: number; readonly message: string };
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly nonFinite?: NonFiniteFields };
+
+/** A worker's NonFiniteFieldError, as it crosses the thread boundary (structured clone keeps NaN). */
+export interface NonFiniteFields {
+  readonly field: string;
+  readonly role: string;
+  readonly t: number;
+  readonly step: number | undefined;
+  readonly part: NonFiniteFieldError['part'];
+  readonly value: number;
+  readonly row: number;
+}
+
+/** The fields of a NonFiniteFieldError to post, or undefined for any other error. */
+export function nonFiniteFields(error: unknown): NonFiniteFields | undefined {
+  if (!(error instanceof NonFiniteFieldError)) return undefined;
+  const { field, role, t, step, part, value, row } = error;
+  return { field, role, t, step, part, value, row };
+}
+
+/**
+ * The error a worker's 'error' reply stands for: its NonFiniteFieldError rebuilt (so a trainer's
+ * retry sees it as a non-finite iteration, as on one thread), else an Error with its message.
+ */
+function workerError(m: { readonly message: string; readonly nonFinite?: NonFiniteFields }): Error {
+  const n = m.nonFinite;
+  if (n === undefined) return new Error(`dataParallel worker: ${m.message}`);
+  return new NonFiniteFieldError(n.field, n.role, { t: n.t, ...(n.step === undefined ? {} : { step: n.step }), part: n.part }, n.value, n.row);
+}
 
 /** Concatenates the values of some tensors into one Float32Array (in order). */
 export function flatten(tensors: readonly tf.Tensor[]): Float32Array {
@@ -322,7 +350,7 @@ export function ddpmShardGradients(
   key: IterationKey,
 ): [number, Float32Array] {
   const variables = epsilon.parameters.map((p) => p.variable);
-  const { value, grads } = tf.variableGrads(() => ddpmLoss(epsilon, schedule, x, { ...loss, seed: key.seed, iteration: key.iteration, rows }), variables);
+  const { value, grads } = tapeSafe(() => tf.variableGrads(() => ddpmLoss(epsilon, schedule, x, { ...loss, seed: key.seed, iteration: key.iteration, rows }), variables));
   const list = tf.tidy(() => variables.map((v) => grads[v.name] ?? tf.zerosLike(v)));
   const out: [number, Float32Array] = [value.dataSync()[0] as number, flatten(list)];
   tf.dispose([value, ...Object.values(grads), ...list]);
@@ -394,7 +422,7 @@ class Replica {
         this.pending.delete(m.id);
         if (this.pending.size === 0) this.worker.unref();
         if (p === undefined) return;
-        if (m.type === 'error') p.reject(new Error(`dataParallel worker: ${m.message}`));
+        if (m.type === 'error') p.reject(workerError(m));
         else p.resolve(m);
       }
     });
@@ -424,7 +452,7 @@ class Replica {
       if (got !== undefined) {
         const m = got.message as FromWorker;
         if (!('id' in m) || m.id !== id) continue; // a stale reply of an abandoned request
-        if (m.type === 'error') throw new Error(`dataParallel worker: ${m.message}`);
+        if (m.type === 'error') throw workerError(m);
         return m;
       }
       const left = deadline - performance.now();

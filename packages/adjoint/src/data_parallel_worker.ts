@@ -6,7 +6,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import type { Parameter } from '@diffflow/networks';
-import { assignFlat, ddpmShardGradients, modelParameters, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
+import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
 
 if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
@@ -27,7 +27,8 @@ port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message)).catch((error: unknown) => {
     const id = 'id' in message ? message.id : -1;
     const onSync = (message.type === 'gradients' || message.type === 'ddpmGradients') && message.sync === true;
-    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error) }, [], onSync);
+    const nonFinite = nonFiniteFields(error);
+    reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error), ...(nonFinite === undefined ? {} : { nonFinite }) }, [], onSync);
   });
 });
 

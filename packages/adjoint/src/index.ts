@@ -1,3 +1,7 @@
+/**
+ * Memory-constant stochastic adjoint gradients with noise replay, and naive backprop for comparison.
+ * @module @diffflow/adjoint
+ */
 export type { GradientResult, GradientStrategy, GradientStrategyName } from './strategy.js';
 export { gradientStrategyNames, disposeGradientResult } from './strategy.js';
 export { naiveGradients } from './naive.js';

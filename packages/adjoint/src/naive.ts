@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { modelFields, variablesOf } from '@diffflow/sde-core';
+import { modelFields, requireGradients, tapeSafe, variablesOf } from '@diffflow/sde-core';
 import { trajectoryKl, type TrajectoryLoss } from '@diffflow/losses';
 import type { GradientStrategy } from './strategy.js';
 
@@ -8,8 +8,9 @@ import type { GradientStrategy } from './strategy.js';
  * N (every activation of every step stays on the tape until the backward pass).
  */
 export const naiveGradients: GradientStrategy = (model, x0, grid, noise) => {
+  requireGradients('naiveGradients');
   let loss: TrajectoryLoss | undefined;
-  const { grads, value } = tf.variableGrads(() => {
+  const { grads, value } = tapeSafe(() => tf.variableGrads(() => {
     const terms = trajectoryKl(model, x0, grid, noise);
     tf.keep(terms.bound);
     tf.keep(terms.terminal);
@@ -17,7 +18,7 @@ export const naiveGradients: GradientStrategy = (model, x0, grid, noise) => {
     tf.keep(terms.forwardEnergy);
     loss = terms;
     return terms.objective;
-  }, variablesOf(...modelFields(model)));
+  }, variablesOf(...modelFields(model))));
   const terms = loss as TrajectoryLoss;
   return { loss: { ...terms, objective: value }, grads };
 };

@@ -20,6 +20,7 @@ export type GradientStrategy = (model: DiffusionModel, x0: tf.Tensor, grid: Time
 
 /** Names of the strategies on offer. */
 export const gradientStrategyNames = ['adjoint', 'naive'] as const;
+/** One of {@link gradientStrategyNames}: 'adjoint' or 'naive'. */
 export type GradientStrategyName = (typeof gradientStrategyNames)[number];
 
 /** Disposes every tensor of a gradient result. */

@@ -3,6 +3,7 @@ import { registerGradients } from './register_gradients.js';
 
 /** Backends this library knows, fastest first. 'tensorflow' is tfjs-node(-gpu)'s native backend. */
 export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
+/** One of {@link backendNames}: a tfjs backend `selectBackend` can start. */
 export type BackendName = (typeof backendNames)[number];
 
 /** What runs: the tfjs backend name and the package that provided it. */

@@ -60,14 +60,18 @@ export type DatasetError = FileNotFound | Truncated | BadMagic | InconsistentCou
 
 /** Constructors, so call sites read as the error they build. */
 export const datasetError = {
+  /** A dataset file is missing (with where it was looked for and how to get it). */
   fileNotFound: (path: string, lookedIn: readonly string[], hint: string): DatasetError => ({ _tag: 'FileNotFound', path, lookedIn, hint }),
+  /** A file is shorter than its header says. */
   truncated: (path: string, expectedBytes: number, actualBytes: number): DatasetError => ({
     _tag: 'Truncated',
     path,
     expectedBytes,
     actualBytes,
   }),
+  /** A file does not start with its format's magic number. */
   badMagic: (path: string, expected: string, actual: string): DatasetError => ({ _tag: 'BadMagic', path, expected, actual }),
+  /** Two counts that must agree (e.g. images and labels) differ. */
   inconsistentCounts: (path: string, what: string, expected: number, actual: number): DatasetError => ({
     _tag: 'InconsistentCounts',
     path,
@@ -75,7 +79,9 @@ export const datasetError = {
     expected,
     actual,
   }),
+  /** A file cannot be parsed. */
   malformed: (path: string, reason: string): DatasetError => ({ _tag: 'Malformed', path, reason }),
+  /** A dataset name that is not one of `allowed`. */
   unknownDataset: (name: string, allowed: readonly string[]): DatasetError => ({ _tag: 'UnknownDataset', name, allowed }),
 } as const;
 

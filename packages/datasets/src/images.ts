@@ -166,7 +166,7 @@ export function subsetImages(ds: ImageDataset, indices: ArrayLike<number>): Imag
 /**
  * A deterministic train / held-out split of an image dataset (see `splitIndices`); both parts
  * keep the original order.
- * @param heldOut a count in [0, n] or a fraction in (0, 1)
+ * @param options.heldOut a count in [0, n] or a fraction in (0, 1)
  */
 export function splitImages(
   ds: ImageDataset,

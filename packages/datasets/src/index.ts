@@ -1,3 +1,7 @@
+/**
+ * 2-D toy distributions, IDX images (MNIST, Fashion-MNIST), CIFAR-10 and tabular loaders.
+ * @module @diffflow/datasets
+ */
 // 2-D toy distributions and their normalisation
 export {
   toyNames,
@@ -14,7 +18,9 @@ export {
 export type { ToyName, ToyKey, ToyWithSupport } from './toy2d.js';
 export { POINT_CLOUD_PURPOSE, pointCloud, decodePointCloud, pointCloudSize, samplePointCloud, pointCloudLogDensity } from './toy2d_points.js';
 export type { PointCloud } from './toy2d_points.js';
-export { fitNormalizer, normalizerFromJson, decodeNormalizer, NORMALIZER_MAX_ABS } from './normalizer.js';
+export { fitNormalizer, normalizerFromJson, decodeNormalizer, normalizerLogDet, NORMALIZER_MAX_ABS } from './normalizer.js';
+export { standardizeRows, standardizationLogDet, fitStandardizer, standardize, standardizerLogDet, decodeStandardizer } from './standardizer.js';
+export type { Standardizer } from './standardizer.js';
 export type { Normalizer, NormalizerJson } from './normalizer.js';
 
 // errors at the boundary

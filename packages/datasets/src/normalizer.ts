@@ -18,6 +18,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { DatasetError } from './errors.js';
+import { standardizationLogDet, standardizeRows } from './standardizer.js';
 
 /** What a `Normalizer` saves: enough to rebuild it exactly. */
 export interface NormalizerJson {
@@ -40,6 +41,7 @@ export interface Normalizer {
   normalize(x: Float32Array | Float64Array): Float32Array;
   /** y: [n, dim] normalised → [n, dim] in the data's own coordinates. */
   denormalize(y: Float32Array | Float64Array): Float32Array;
+  /** The mean and scale as JSON (what `normalizerFromJson` reads back). */
   toJSON(): NormalizerJson;
 }
 
@@ -61,11 +63,7 @@ function build(json: NormalizerJson): Normalizer {
     std,
     normalize(x: Float32Array | Float64Array): Float32Array {
       const n = check(x, 'normalize');
-      const out = new Float32Array(n * dim);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < dim; j++) out[i * dim + j] = (x[i * dim + j]! * scale - mean[j]!) / std[j]!;
-      }
-      return out;
+      return standardizeRows(x, mean, std, new Float32Array(n * dim), scale);
     },
     denormalize(y: Float32Array | Float64Array): Float32Array {
       const n = check(y, 'denormalize');
@@ -108,6 +106,14 @@ export function fitNormalizer(data: Float32Array | Float64Array, dim: number): N
     if (!(s > 0)) throw new RangeError(`fitNormalizer: coordinate ${j} is constant (std 0)`);
   });
   return build({ dim, scale, mean, std });
+}
+
+/**
+ * log|det ∂y/∂x| of y = normalize(x): Σ_j log(scale / std_j). Densities in the dataset's
+ * coordinates are p_x(x) = p_y(y) · |det ∂y/∂x|, so NLL_x = NLL_y − normalizerLogDet.
+ */
+export function normalizerLogDet(normalizer: Normalizer): number {
+  return standardizationLogDet(normalizer.std, normalizer.scale);
 }
 
 /**

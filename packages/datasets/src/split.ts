@@ -35,7 +35,7 @@ export interface SplitIndices {
 /**
  * Splits 0…n−1 into a training part and a held-out part of size k, chosen by a seeded permutation:
  * heldOut = sort(perm[0:k]), train = sort(perm[k:n]).
- * @param heldOut k as a count (integer in [0, n]) or a fraction in (0, 1) (k = round(fraction · n))
+ * @param options.heldOut k as a count (integer in [0, n]) or a fraction in (0, 1) (k = round(fraction · n))
  */
 export function splitIndices(n: number, options: { readonly heldOut: number; readonly seed: number }): SplitIndices {
   const { heldOut, seed } = options;

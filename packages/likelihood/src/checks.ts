@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DiffusionModel } from '@diffflow/sde-core';
+import { requireBackend, type DiffusionModel } from '@diffflow/sde-core';
 
 /**
  * Argument checks shared by the package. Each throws a RangeError that names the function, the
@@ -49,9 +49,11 @@ export function checkData(x: tf.Tensor, where: string, name: string): void {
 
 /**
  * Throws unless the drift and the score of `model` accept one sample of per-sample shape `dims`
- * and return the same shape (evaluated once on a single zero row at time `t`).
+ * and return the same shape (evaluated once on a single zero row at time `t`). First checks that a
+ * tfjs backend is registered (every function that evaluates a model calls this before any tensor op).
  */
 export function checkModelShape(model: DiffusionModel, dims: readonly number[], t: number, where: string, name: string): void {
+  requireBackend(where);
   tf.tidy(() => {
     const x = tf.zeros([1, ...dims]);
     for (const [role, field] of [['drift', model.sde.drift], ['score', model.score]] as const) {

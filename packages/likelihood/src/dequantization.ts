@@ -13,6 +13,7 @@ import { rowUniforms } from '@diffflow/sde-core';
  */
 export type ImageScaling = 'zeroOne' | 'minusOneOne';
 
+/** Every {@link ImageScaling}, for validating a config value. */
 export const imageScalings: readonly ImageScaling[] = ['zeroOne', 'minusOneOne'];
 
 /** Throws unless `scaling` is one of {@link imageScalings}. */
@@ -56,7 +57,7 @@ export function readImages(images: ImageData, where: string): { readonly pixels:
  * Dequantised, scaled images x = a·(k + u)/256 + b (a = 1, b = 0 for 'zeroOne'; a = 2, b = −1 for
  * 'minusOneOne'), u ~ U[0, 1) from the key (seed, 'dequantize', iteration = image index, step = repeat).
  * @param pixels n·D integer values 0…255, image-major  @param shape [n, ...D]
- * @param rows optional [start, end): only these images
+ * @param options.rows optional [start, end): only these images
  * @returns [end − start, ...D] float32
  */
 export function dequantize(

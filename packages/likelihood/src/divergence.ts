@@ -83,9 +83,9 @@ export function velocityAndDivergence(
     const tiled = p === 1 ? x : tf.tile(x, [p, ...x.shape.slice(1).map(() => 1)]);
     const e = probes.vectors;
     const drift = vjp(model.sde.drift, tiled, t, e);
-    checkFieldOutput(model.sde.drift, 'drift', tiled, drift.value);
+    checkFieldOutput(model.sde.drift, 'drift', tiled, drift.value, { t });
     const score = vjp(model.score, tiled, t, tf.mul(e, -half));
-    checkFieldOutput(model.score, 'score', tiled, score.value);
+    checkFieldOutput(model.score, 'score', tiled, score.value, { t });
     // εᵀ∂v/∂x for every (probe, row), then ⟨·, ε⟩ summed over the data dims
     const quad = tf.sum(tf.reshape(tf.mul(tf.add(drift.dx, score.dx), e), [p, b, -1]), 2);
     const divergence = tf.mul(tf.sum(quad, 0), probes.weight) as tf.Tensor1D;

@@ -15,6 +15,7 @@ export interface ImageBitsPerDimOptions extends NllOptions {
   readonly repeats?: number;
 }
 
+/** What {@link imageBitsPerDim} returns: the ODE likelihood of images in bits/dim. */
 export interface ImageBitsPerDimResult {
   /** Mean bits/dim over images and repeats. */
   readonly bitsPerDim: number;
@@ -74,6 +75,7 @@ export interface ImageElboOptions {
   readonly batchSize?: number;
 }
 
+/** What {@link imageNegativeElboBitsPerDim} returns: the negative ELBO of images in bits/dim. */
 export interface ImageElboResult {
   /** Mean bound in bits/dim over images, repeats and draws. */
   readonly bitsPerDim: number;

@@ -1,3 +1,7 @@
+/**
+ * Marginal-equivalent samplers, probability-flow ODE NLL and bits/dim.
+ * @module @diffflow/likelihood
+ */
 export { sampleMarginal, samplerNoisePurpose } from './marginal_sampler.js';
 export type { SampleMarginalOptions, SampleMarginalResult } from './marginal_sampler.js';
 export { probabilityFlowVelocity } from './marginal_drift.js';

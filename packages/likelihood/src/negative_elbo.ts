@@ -62,9 +62,13 @@ export function negativeElbo(model: DiffusionModel, x: tf.Tensor, grid: TimeGrid
     let sum = 0;
     for (const rows of chunks(n, options.batchSize ?? 512)) {
       const x0 = sliceRows(x, rows);
-      const loss = trajectoryKl(model, x0, grid, elboNoise(options.seed, pass, k, rows));
-      sum += (loss.bound.dataSync()[0] as number) * (rows[1] - rows[0]);
-      tf.dispose([x0, ...Object.values(loss)]);
+      try {
+        const loss = trajectoryKl(model, x0, grid, elboNoise(options.seed, pass, k, rows));
+        sum += (loss.bound.dataSync()[0] as number) * (rows[1] - rows[0]);
+        tf.dispose(Object.values(loss));
+      } finally {
+        x0.dispose(); // also when the loss throws (a non-finite field, a prior of the wrong shape)
+      }
     }
     perDraw.push(sum / n);
   }

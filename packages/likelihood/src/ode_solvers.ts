@@ -13,6 +13,7 @@ export type OdeState = readonly tf.Tensor[];
 /** F(t, y): must be tidy-clean (it returns only new tensors, which the solver owns and disposes). */
 export type OdeRhs = (t: number, y: OdeState) => tf.Tensor[];
 
+/** What an ODE solve returns: the final state and its step counts. */
 export interface OdeSolution {
   /** The state at the last time. The caller owns it. */
   readonly y: tf.Tensor[];

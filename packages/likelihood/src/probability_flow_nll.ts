@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, checkSdeGrid, type TimeGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { checkGrid, checkSdeGrid, requireGradients, type TimeGrid, type DiffusionModel } from '@diffflow/sde-core';
 import { standardNormalNll } from '@diffflow/losses';
 import { checkData, checkInteger, checkModelShape, checkPositive, chunks, sizeOf, sliceRows } from './checks.js';
 import { checkTraceEstimator, drawProbes, velocityAndDivergence, type TraceEstimator } from './divergence.js';
@@ -82,6 +82,7 @@ export function checkNllOptions(options: NllOptions, where: string): void {
  */
 export function probabilityFlowNll(model: DiffusionModel, x: tf.Tensor, options: NllOptions): NllResult {
   const where = 'probabilityFlowNll';
+  requireGradients(where); // the divergence is a vector–Jacobian product
   checkNllOptions(options, where);
   checkSdeGrid(model.sde, options.grid, `${where}: grid`);
   checkData(x, where, 'x');

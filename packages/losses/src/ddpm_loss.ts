@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { applyField, replayableNormal, replayableUniforms, checkVpSchedule, vpMarginal, type VpSchedule } from '@diffflow/sde-core';
+import { applyField, perRow, replayableNormal, replayableUniforms, checkVpSchedule, vpMarginal, type VpSchedule } from '@diffflow/sde-core';
 import type { VectorField } from '@diffflow/networks';
 import { checkDdpmTime, ddpmAlphaBars, type DdpmTime } from './ddpm_schedule.js';
-import { perRow } from './ddpm_vp_sde.js';
 
 /**
  * The NoiseKey purposes of the DDPM baseline's draws (keys are (seed, purpose, iteration, step)).

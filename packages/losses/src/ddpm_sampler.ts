@@ -14,6 +14,7 @@ import { ddpmNoisePurposes } from './ddpm_loss.js';
 
 /** Variance σ_i² of the reverse step: Ho et al.'s two choices. */
 export type DdpmVariance = 'beta' | 'posterior';
+/** Every {@link DdpmVariance}, for validating a config value. */
 export const ddpmVariances: readonly DdpmVariance[] = ['beta', 'posterior'];
 
 /** Round half to even, like Python 3's `round` (improved-DDPM rounds its strided indices so). */

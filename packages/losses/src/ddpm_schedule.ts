@@ -18,7 +18,7 @@
  * For K = 1000 and the default β range the two agree to within 7 % in ᾱ_k and 5 % in √(1 − ᾱ_k).
  */
 
-import { checkVpSchedule, vpIntegratedBeta, type VpSchedule } from '@diffflow/sde-core';
+import { checkVpSchedule, vpBeta, vpIntegratedBeta, type VpSchedule } from '@diffflow/sde-core';
 
 /** How the discrete ᾱ_k are derived from the schedule (see the module comment). */
 export type DdpmTime = 'continuous' | 'discrete';
@@ -53,7 +53,7 @@ export function ddpmAlphaBars(schedule: VpSchedule, time: DdpmTime = 'continuous
   let product = 1;
   for (let i = 1; i <= k; i++) {
     const w = k === 1 ? 0 : (i - 1) / (k - 1);
-    product *= 1 - (schedule.betaMin + w * (schedule.betaMax - schedule.betaMin)) / k;
+    product *= 1 - vpBeta(schedule, w) / k;
     out[i] = product;
   }
   return out;

@@ -1,3 +1,7 @@
+/**
+ * Trajectory KL loss of DiffFlow and the DDPM baseline.
+ * @module @diffflow/losses
+ */
 export { forwardRollout, stepBackwardNoise } from './rollout.js';
 export type { Rollout, RolloutOptions } from './rollout.js';
 export {
@@ -13,8 +17,6 @@ export {
 export type { TrajectoryLoss } from './trajectory_kl.js';
 export { ddpmAlphaBars, ddpmBetas, ddpmTimes } from './ddpm_schedule.js';
 export type { DdpmTime } from './ddpm_schedule.js';
-export { vpBetaTensor } from './ddpm_vp_sde.js';
-export { vpStdTensor } from './ddpm_score.js';
 export { ddpmModel } from './ddpm_model.js';
 export { ddpmLoss, ddpmTrainingDraws, ddpmNoisePurposes } from './ddpm_loss.js';
 export type { DdpmLossOptions, DdpmTrainingDraws } from './ddpm_loss.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { applyField, replayableNormal, replayableUniforms, type DiffusionModel } from '@diffflow/sde-core';
+import { applyField, perRow, replayableNormal, replayableUniforms, type DiffusionModel } from '@diffflow/sde-core';
 
 /** Options of {@link scoreMatchingLoss}. */
 export interface ScoreMatchingOptions {
@@ -39,10 +39,9 @@ export function scoreMatchingLoss(model: DiffusionModel, x0: tf.Tensor, options:
   const scales = times.map((t) => marginal(t).meanScale);
   const stds = times.map((t) => marginal(t).std);
   return tf.tidy(() => {
-    const perRow = (v: Float32Array): tf.Tensor => tf.tensor(v, [batch, ...x0.shape.slice(1).map(() => 1)], 'float32');
     const eps = replayableNormal(x0.shape, { seed: options.seed, purpose: 'dsm/noise', iteration: options.iteration, step: 0 });
-    const std = perRow(stds);
-    const xt = tf.add(tf.mul(x0, perRow(scales)), tf.mul(eps, std));
+    const std = perRow(stds, x0);
+    const xt = tf.add(tf.mul(x0, perRow(scales, x0)), tf.mul(eps, std));
     const s = applyField(model.score, 'score', xt, tf.tensor1d(times));
     const residual = tf.add(tf.mul(s, std), eps);
     return tf.mean(tf.sum(tf.reshape(tf.square(residual), [batch, -1]), 1)) as tf.Scalar;

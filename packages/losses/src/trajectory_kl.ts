@@ -79,7 +79,7 @@ export function assembleLoss(model: DiffusionModel, grid: TimeGrid, dim: number,
  * @param x x_i @param z x_{i+1} @param fz f(x_{i+1}, t_{i+1}): [B, ...D] @returns [B]
  */
 export function stepBackwardEnergy(model: DiffusionModel, x: tf.Tensor, z: tf.Tensor, fz: tf.Tensor, grid: TimeGrid, i: number): tf.Tensor1D {
-  return tf.tidy(() => halfSquaredNorm(stepBackwardNoise(model, grid, i, x, z, fz, applyField(model.score, 'score', z, grid[i + 1] as number))));
+  return tf.tidy(() => halfSquaredNorm(stepBackwardNoise(model, grid, i, x, z, fz, applyField(model.score, 'score', z, grid[i + 1] as number, i + 1))));
 }
 
 /**

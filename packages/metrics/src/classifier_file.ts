@@ -18,6 +18,7 @@ import { checkArchitecture, lenet, type LeNet, type LeNetArchitecture } from './
 
 /** The artifact's format tag and version: a reader refuses any other. */
 export const CLASSIFIER_FORMAT = 'diffflow-lenet';
+/** The version of the classifier file format this code writes and reads. */
 export const CLASSIFIER_FORMAT_VERSION = 1;
 /** File names inside the artifact folder. */
 export const CLASSIFIER_FILES = { meta: 'lenet.json', weights: 'weights.npy' } as const;
@@ -40,6 +41,7 @@ export interface ClassifierFileMalformed {
   readonly reason: string;
 }
 
+/** Why a classifier file could not be read: missing or malformed. */
 export type ClassifierFileError = ClassifierFileMissing | ClassifierFileMalformed;
 
 /** One line naming the file and what is wrong with it. */

@@ -1,4 +1,8 @@
 /**
+ * Sample quality of generated images: a LeNet-style classifier on tfjs-core, the Fréchet distance of its features (FD-LeNet, float64) and class coverage.
+ * @module @diffflow/metrics
+ */
+/**
  * @diffflow/metrics: sample quality of generated images — a LeNet-style classifier on tfjs-core
  * (trained by the project, saved as a versioned artifact), the Fréchet distance between the
  * Gaussians of its penultimate-layer features ("FD-LeNet", float64) and class coverage.

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Names of the smooth activations on offer (see {@link activation}). */
 export const activationNames = ['gelu', 'silu'] as const;
+/** One of {@link activationNames}. */
 export type ActivationName = (typeof activationNames)[number];
 
 const GELU_SIGMOID_SCALE = 1.702;

@@ -19,7 +19,7 @@ export function columnSum(m: tf.Tensor2D): tf.Tensor1D {
  *   ∂x = dy · Wᵀ,  ∂W = xᵀ · dy,  ∂b = Σ_rows dy.
  * The transposes are explicit ops followed by plain matMuls: tfjs's built-in matMul gradient uses
  * the transposeA/transposeB flags, which the wasm backend runs ~8–16× slower than a transpose
- * followed by a plain matMul (see perf notes) — except for thin products (see {@link THIN}).
+ * followed by a plain matMul (see perf notes) — except for thin products (a dimension ≤ THIN = 8).
  *
  * @param x [B, in]  @param w [in, out]  @param b [out]
  * @returns [B, out]

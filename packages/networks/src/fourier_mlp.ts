@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { replayableUniforms, replayableNormals } from '@diffflow/sde-core';
+import { replayableUniforms, replayableNormals, requireBackend } from '@diffflow/sde-core';
 import { activation, activationNames, flushedSigmoid, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
@@ -44,7 +44,11 @@ export interface LinearizeOptions {
 }
 
 /** A Fourier-time MLP: a vector field with a hand-written pull-back (`vjp`) and `linearize`. */
-export type FourierMlp = VectorField & WithVjp & { linearize(x: tf.Tensor, t: number, options?: LinearizeOptions): Linearization };
+export type FourierMlp = VectorField &
+  WithVjp & {
+    /** The forward pass once now, its pull-back later (see {@link linearize} of the package). */
+    linearize(x: tf.Tensor, t: number, options?: LinearizeOptions): Linearization;
+  };
 
 let instances = 0;
 
@@ -73,6 +77,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
   if (!activationNames.includes(options.activation ?? 'gelu')) {
     throw new RangeError(`fourierMlp: activation must be one of ${activationNames.join(', ')}, got ${options.activation}`);
   }
+  requireBackend('fourierMlp');
   const uid = `${name}#${++instances}`;
   const parameters: Parameter[] = [];
   let draw = 0;

@@ -1,3 +1,7 @@
+/**
+ * Drift and score networks: Fourier-time MLP and time-conditioned U-Net.
+ * @module @diffflow/networks
+ */
 export type { VectorField, Parameter } from './vector_field.js';
 export { variablesOf } from './vector_field.js';
 export { vectorField } from './field.js';

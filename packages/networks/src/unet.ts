@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { replayableUniforms } from '@diffflow/sde-core';
+import { replayableUniforms, requireBackend } from '@diffflow/sde-core';
 import { activation } from './activation.js';
 import { selfAttention, type AttentionWeights } from './attention.js';
 import { conv2dSame } from './conv.js';
@@ -17,6 +17,7 @@ import type { Parameter, VectorField } from './vector_field.js';
 
 /** How the U-Net changes resolution between levels. */
 export const unetResampleNames = ['conv', 'pool'] as const;
+/** One of {@link unetResampleNames}: strided convolutions or pooling/nearest upsampling. */
 export type UNetResample = (typeof unetResampleNames)[number];
 
 /** The architecture of a {@link unet}, without the data shape (what the presets fix). */
@@ -186,6 +187,7 @@ export function unet(options: UNetOptions): UNetField {
   const act = activation('silu');
   const norm = groupNorm(groups);
   const normAct = normSiluConv(groups);
+  requireBackend('unet');
   const uid = `${name}#u${++instances}`;
   const parameters: Parameter[] = [];
   const rows: { path: string; size: string; shape: string; params: number }[] = [];

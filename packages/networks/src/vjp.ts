@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { tapeSafe } from '@diffflow/sde-core';
 import type { VectorField } from './vector_field.js';
 
 /** A vector–Jacobian product of a field at (x, t): the value, and dyᵀ∂v/∂x, dyᵀ∂v/∂θ. */
@@ -13,6 +14,7 @@ export interface VjpResult {
 
 /** A field's own tape-free pull-back (hand-written backward pass): exactly what autodiff through `apply` gives. */
 export interface WithVjp {
+  /** The value v(x, t) and the pull-backs dyᵀ∂v/∂x, dyᵀ∂v/∂θ, without a tape. */
   vjp(x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult;
 }
 
@@ -39,6 +41,7 @@ export type LinearizeFn = (x: tf.Tensor, t: number, options?: FieldLinearizeOpti
 
 /** The fast pull-backs a field was built with (see {@link registerPullbacks}). */
 export interface Pullbacks {
+  /** A tape-free vector–Jacobian product (see {@link WithVjp}). */
   readonly vjp?: WithVjp['vjp'];
   readonly linearize?: LinearizeFn;
 }
@@ -78,7 +81,7 @@ export function hasLinearize(field: VectorField): boolean {
 /** dyᵀ∂v/∂(x, θ) by tfjs autodiff through `field.apply`. */
 export function autodiffVjp(field: VectorField, x: tf.Tensor, t: number, dy: tf.Tensor): VjpResult {
   const params = field.parameters.map((p) => p.variable);
-  const { value, grads } = tf.engine().gradients(() => field.apply(x, t), [x, ...params], dy, true);
+  const { value, grads } = tapeSafe(() => tf.engine().gradients(() => field.apply(x, t), [x, ...params], dy, true));
   const [dx, ...dparams] = grads.map((g, k) => g ?? tf.zerosLike(k === 0 ? x : (params[k - 1] as tf.Tensor)));
   return { value, dx: dx as tf.Tensor, dparams };
 }

@@ -1,7 +1,8 @@
 /**
  * Builds the static site once and serves `dist/` on a loopback port for the end-to-end tests:
- * with the cross-origin-isolation headers (wasm threads) on one port and without them on another,
- * as a plain static server would.
+ * with the cross-origin-isolation headers (wasm threads) on one port, without them on another, as
+ * a plain static server would, and under a sub-path (`/diffflow-playground/`, as a project page),
+ * also without headers.
  */
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -14,6 +15,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     isolatedUrl: string;
     plainUrl: string;
+    subpathUrl: string;
   }
 }
 
@@ -23,9 +25,11 @@ export async function setup(project: TestProject): Promise<void> {
   const isolated = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
   // No config file: no headers, as from any static file server.
   const plain = await preview({ root, configFile: false, base: './', logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
-  servers.push(isolated, plain);
+  const subpath = await preview({ root, configFile: false, base: '/diffflow-playground/', logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  servers.push(isolated, plain, subpath);
   project.provide('isolatedUrl', (isolated.resolvedUrls?.local[0] ?? '').replace('localhost', '127.0.0.1'));
   project.provide('plainUrl', (plain.resolvedUrls?.local[0] ?? '').replace('localhost', '127.0.0.1'));
+  project.provide('subpathUrl', (subpath.resolvedUrls?.local[0] ?? '').replace('localhost', '127.0.0.1'));
 }
 
 export async function teardown(): Promise<void> {

@@ -1,9 +1,13 @@
 /**
  * The built playground in Debian's headless Chromium (playwright-core driving the system browser;
- * nothing is downloaded): it loads without console errors, trains on wasm and on WebGL (SwiftShader
- * here) with finite, falling loss, draws its samples, learns from a shape drawn with mouse events,
- * downloads a checkpoint that Node's library code loads and samples identically, and refuses a
- * malformed upload without changing anything.
+ * nothing is downloaded): it opens on a pretrained model with trained samples before any click,
+ * picks wasm here by measurement and says why, loads without console errors, trains on wasm and on
+ * WebGL (SwiftShader here) with finite, falling loss, learns from a shape drawn with mouse events
+ * and draws from touch, keeps the iteration when the DDPM baseline is switched on, pauses within a
+ * second on cpu, scrubs time with sampler steps ≠ N, draws the log-density after an upload and a
+ * backend switch on the samples' axes with a colour bar, draws sharp canvases at DPR 2 and lays
+ * out from 360 px to 1400 px, downloads a checkpoint that Node's library code loads and samples
+ * identically, and refuses a malformed upload without changing anything.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,8 +50,10 @@ interface Opened {
   readonly errors: string[];
 }
 
-async function open(query: string, url = inject('isolatedUrl')): Promise<Opened> {
-  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+type PageOptions = Parameters<Browser['newPage']>[0];
+
+async function open(query: string, url = inject('isolatedUrl'), options: PageOptions = {}): Promise<Opened> {
+  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1400, height: 1000 }, ...options });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
@@ -68,6 +74,17 @@ async function open(query: string, url = inject('isolatedUrl')): Promise<Opened>
 
 const state = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { playground: { state(): PageState } }).playground.state());
 
+/** What the page exposes for tests beyond its state (main.ts). */
+interface Hooks {
+  state(): PageState;
+  heat(): { iteration: number; res: number; bounds: number[] } | null;
+  figures(): Record<string, { bounds: number[]; area: { left: number; top: number; width: number; height: number }; heatIteration?: number; session?: number }>;
+  time(): { index: number; max: number; t: number | null; forward: number; backward: number };
+  drawnPointCount(): number;
+}
+const hooks = <T>(page: Page, f: (h: Hooks) => T): Promise<T> =>
+  page.evaluate(`(${f.toString()})(window.playground)`) as Promise<T>;
+
 /** Clicks Train and waits until DiffFlow has done `iterations` iterations, then pauses. */
 async function trainFor(page: Page, iterations: number): Promise<PageState> {
   await page.click('#train');
@@ -86,15 +103,19 @@ function lossEnds(s: PageState): { first: number; last: number } {
   return { first: mean(l.slice(0, 5)), last: mean(l.slice(-5)) };
 }
 
-/** Fraction of the samples canvas's plot area that is not white. */
-async function inkFraction(page: Page, id: string): Promise<number> {
-  return page.evaluate((canvasId) => {
-    const c = document.getElementById(canvasId) as HTMLCanvasElement;
-    const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(50, 30, c.width - 62, c.height - 66).data;
-    let ink = 0;
-    for (let i = 0; i < d.length; i += 4) if ((d[i] as number) + (d[i + 1] as number) + (d[i + 2] as number) < 600) ink++;
-    return ink / (d.length / 4);
-  }, id);
+/** Fraction of a canvas's plot area (inside the axes' margins) that is not white. */
+function inkOf(canvasId: string): number {
+  const c = document.getElementById(canvasId) as HTMLCanvasElement;
+  const k = c.width / Math.max(1, c.clientWidth);
+  const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(Math.round(50 * k), Math.round(30 * k), Math.round(c.width - 62 * k), Math.round(c.height - 66 * k)).data;
+  let ink = 0;
+  for (let i = 0; i < d.length; i += 4) if ((d[i] as number) + (d[i + 1] as number) + (d[i + 2] as number) < 600) ink++;
+  return ink / (d.length / 4);
+}
+
+/** Waits (up to 10 s) until a canvas shows at least `least` ink: the page draws on its next animation frame. */
+async function waitForInk(page: Page, id: string, least: number): Promise<void> {
+  await page.waitForFunction(`(${inkOf.toString()})(${JSON.stringify(id)}) > ${least}`, undefined, { timeout: 10_000 });
 }
 
 /** Clicks Reset (new models for the form's settings) and waits for the new session's plots. */
@@ -112,6 +133,206 @@ async function resetAndWait(page: Page): Promise<PageState> {
 const SMALL = 'hidden=32&batch=128&steps=6';
 
 describe('the built playground in headless Chromium', () => {
+  it('opens on a pretrained model: trained samples before any click, wasm picked by measurement with the reason shown', async () => {
+    const { page, errors } = await open('');
+    const s = await state(page);
+    // the starter heart's pretrained model (npx nx run playground:pretrain), not a fresh one
+    expect(s.settings?.dataset).toBe('drawn');
+    expect(s.iteration).toBeGreaterThanOrEqual(100);
+    expect(s.running).toBe(false);
+    expect(s.diffflowCurve.iterations.length).toBe(0); // a CLI checkpoint brings no page history
+    await waitForInk(page, 'samples', 0.002);
+    expect((await state(page)).sessions).toBe(1); // drawn before any click: nothing but the pretrained model
+    // no GPU here: WebGL is SwiftShader, so wasm, and the header says why (after the first plots:
+    // the page starts on wasm and measures the others then)
+    await page.waitForFunction(() => /software-rendered/.test(document.getElementById('backend-reason')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    expect((await state(page)).backend?.name).toBe('wasm');
+    expect(await page.locator('#backend-reason').textContent()).toMatch(/WebGL is software-rendered here \(SwiftShader\); using wasm/);
+    // the density map follows on its own, with the samples' axes
+    await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.heat() !== null, undefined, { timeout: 60_000 });
+    // the explanation typesets its equations when opened
+    await page.click('#explain summary');
+    await page.waitForFunction(() => document.querySelectorAll('#explain-body .katex').length >= 4);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('works under any base path: served from /diffflow-playground/ without headers, it opens on the pretrained model', async () => {
+    const url = inject('subpathUrl');
+    expect(new URL(url).pathname).toBe('/diffflow-playground/');
+    const { page, errors } = await open('', url);
+    const s = await state(page);
+    expect(s.iteration).toBeGreaterThanOrEqual(100);
+    expect(s.backend?.detail).toMatch(/single-threaded/);
+    await waitForInk(page, 'samples', 0.002);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('ticking the DDPM baseline keeps the model and its iteration; training goes on from there', async () => {
+    const { page, errors } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
+    const before = await trainFor(page, 5);
+    await page.click('#ddpm');
+    await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.state().settings?.ddpm === true);
+    const after = await state(page);
+    expect(after.iteration).toBe(before.iteration);
+    expect(after.sessions).toBe(before.sessions);
+    expect(after.diffflowCurve).toEqual(before.diffflowCurve);
+    const more = await trainFor(page, before.iteration + 3);
+    expect(more.ddpmIteration).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a setting that defines the model asks first: keeping the model restores the form, starting one resets it', async () => {
+    const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
+    const before = await trainFor(page, 3);
+    await page.fill('#hidden', '16');
+    await page.locator('#hidden').dispatchEvent('change');
+    await page.locator('#confirm').waitFor({ state: 'visible' });
+    expect(await page.locator('#confirm-text').textContent()).toMatch(/^width defines the model/);
+    await page.click('#confirm-no');
+    await page.locator('#confirm').waitFor({ state: 'hidden' });
+    expect(await page.inputValue('#hidden')).toBe('32');
+    expect((await state(page)).iteration).toBe(before.iteration);
+    await page.fill('#hidden', '16');
+    await page.locator('#hidden').dispatchEvent('change');
+    await page.click('#confirm-yes');
+    await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().sessions > n, before.sessions);
+    const after = await state(page);
+    expect(after.settings?.hidden).toBe(16);
+    expect(after.iteration).toBe(0);
+    await page.close();
+  });
+
+  it('pauses within a second on cpu, also mid-iteration (the busy worker is replaced by one restored from its last snapshot)', async () => {
+    // width 64 and B = 512 on plain JavaScript: iterations of seconds, so the pause lands inside one
+    const { page, errors } = await open(`?backend=cpu&dataset=moons&hidden=64&batch=512&steps=10&ddpm=0`);
+    const start = (await state(page)).iteration;
+    await page.click('#train');
+    await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().iteration >= n + 1, start, { timeout: 120_000 });
+    const t0 = Date.now();
+    await page.click('#train');
+    await page.waitForFunction(() => !(window as unknown as { playground: Hooks }).playground.state().running, undefined, { timeout: 10_000 });
+    const endToEnd = Date.now() - t0;
+    // the page's own clock, click event → paused (playwright's click and polling add their own time under load)
+    const [inPage] = await hooks(page, (h) => (h as unknown as { pauseLatencies(): number[] }).pauseLatencies());
+    console.log(`[playground e2e] pause on cpu: ${inPage?.toFixed(0)} ms in the page, ${endToEnd} ms through playwright`);
+    expect(inPage).toBeLessThan(1000);
+    // the model is back, paused on cpu: plots of an iteration ≥ the one training started from
+    await page.waitForFunction((n) => {
+      const s = (window as unknown as { playground: Hooks }).playground.state();
+      return s.visuals !== null && s.visuals.iteration >= n && !s.running;
+    }, start, { timeout: 120_000 });
+    expect((await state(page)).backend?.name).toBe('cpu');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the time slider reaches T on both processes when the sampler steps (100) differ from N (6)', async () => {
+    const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
+    await page.locator('#sample-steps').fill('100');
+    await page.locator('#sample-steps').dispatchEvent('change');
+    await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.state().visuals?.sampler.steps === 100);
+    await page.locator('#time').fill('100');
+    await page.locator('#time').dispatchEvent('input');
+    const end = await hooks(page, (h) => h.time());
+    expect(end).toMatchObject({ index: 100, max: 100, forward: 6, backward: 100 });
+    expect(end.t).toBeCloseTo(0.05, 6);
+    await page.locator('#time').fill('0');
+    await page.locator('#time').dispatchEvent('input');
+    expect(await hooks(page, (h) => h.time())).toMatchObject({ index: 0, forward: 0, backward: 0 });
+    await page.close();
+  });
+
+  it('draws the log-density after an upload and after a backend switch, on the samples\' axes, with a colour bar', async () => {
+    const { page, errors } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
+    await trainFor(page, 4);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    const path = join(await mkdtemp(join(tmpdir(), 'playground-')), 'moons.bin');
+    await download.saveAs(path);
+    const sessions = (await state(page)).sessions;
+    await page.setInputFiles('#load-file', path);
+    await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().sessions > n, sessions);
+    await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.heat() !== null, undefined, { timeout: 60_000 });
+    const loaded = await state(page);
+    expect(loaded.diffflowCurve.iterations.length).toBeGreaterThanOrEqual(4); // the history came back with the file
+    await page.selectOption('#backend', 'cpu');
+    await page.waitForFunction(() => {
+      const p = (window as unknown as { playground: Hooks }).playground;
+      return p.state().backend?.name === 'cpu' && p.heat() !== null && p.state().iteration >= 4;
+    }, undefined, { timeout: 90_000 });
+    // and drawn (on the next animation frame)
+    await page.waitForFunction(() => {
+      const p = (window as unknown as { playground: Hooks }).playground;
+      return p.figures()['density']?.session === p.state().sessions;
+    });
+    const figs = await hooks(page, (h) => h.figures());
+    expect(figs['density']?.bounds).toEqual(figs['samples']?.bounds);
+    expect(figs['density']?.area).toEqual(figs['samples']?.area);
+    // the colour bar's ramp (its brightest yellow at the top) sits in the density plot's top-right
+    // corner: figure.ts's colorBar at 10 px from the right margin, its bar from x = right − 72 to − 62
+    const barYellow = await page.evaluate(() => {
+      const c = document.getElementById('density') as HTMLCanvasElement;
+      const k = c.width / c.clientWidth;
+      const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(Math.round(c.width - 67 * k), Math.round(45 * k), 1, 1).data;
+      return [d[0], d[1], d[2]];
+    });
+    expect(barYellow[0]).toBeGreaterThan(200);
+    expect(barYellow[2]).toBeLessThan(120);
+    expect((await state(page)).diffflowCurve.iterations.length).toBeGreaterThanOrEqual(4); // and survived the switch
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a touch drag draws on the data plot (pointer events)', async () => {
+    const { page, errors } = await open(`?backend=wasm&${SMALL}&ddpm=0`, inject('isolatedUrl'), { hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } });
+    await page.click('#clear-drawing');
+    expect(await hooks(page, (h) => h.drawnPointCount())).toBe(0);
+    await page.locator('#draw').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#draw').boundingBox()) as { x: number; y: number; width: number; height: number };
+    const cdp = await page.context().newCDPSession(page);
+    const at = (k: number) => [{ x: box.x + (0.3 + 0.04 * k) * box.width, y: box.y + 0.5 * box.height }];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0) });
+    for (let k = 1; k <= 10; k++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(k) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    // a 3.2-unit stroke resampled every 0.05: about 60 points
+    expect(await hooks(page, (h) => h.drawnPointCount())).toBeGreaterThan(40);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws its canvases at the device pixel ratio (DPR 2: twice the CSS pixels)', async () => {
+    const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}`, inject('isolatedUrl'), { deviceScaleFactor: 2 });
+    const sizes = await page.evaluate(() => [...document.querySelectorAll<HTMLCanvasElement>('canvas.plot')].filter((c) => c.checkVisibility()).map((c) => ({ id: c.id, w: c.width, css: c.clientWidth, h: c.height, cssH: c.clientHeight })));
+    expect(sizes.length).toBeGreaterThanOrEqual(13);
+    for (const s of sizes) {
+      expect(Math.abs(s.w - 2 * s.css), s.id).toBeLessThanOrEqual(1);
+      expect(Math.abs(s.h - 2 * s.cssH), s.id).toBeLessThanOrEqual(1);
+    }
+    await page.close();
+  });
+
+  for (const width of [360, 1400]) {
+    it(`lays out at ${width} px: no plot smaller than its minimum (screenshot in the temp folder)`, async () => {
+      const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}`, inject('isolatedUrl'), { viewport: { width, height: 900 } });
+      await page.click('#few-steps summary');
+      const canvases = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLCanvasElement>('canvas.plot')].map((c) => ({ id: c.id, w: c.clientWidth, h: c.clientHeight, small: c.closest('.strip') !== null })),
+      );
+      for (const c of canvases) {
+        expect(c.w, c.id).toBeGreaterThanOrEqual(c.small ? 140 : 280);
+        expect(c.h, c.id).toBeGreaterThanOrEqual(c.small ? 140 : 260);
+      }
+      // nothing wider than the window
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      const shot = join(tmpdir(), `playground-${width}px.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      console.log(`[playground e2e] screenshot: ${shot}`);
+      await page.close();
+    });
+  }
+
   it('loads with no console errors and trains on wasm: ≥ 20 iterations, finite falling loss, samples drawn', async () => {
     const { page, errors } = await open(`?backend=wasm&dataset=8gaussians&${SMALL}&ddpm=1`);
     expect((await state(page)).backend?.name).toBe('wasm');
@@ -122,7 +343,7 @@ describe('the built playground in headless Chromium', () => {
     expect(last).toBeLessThan(first);
     expect(s.ddpmIteration).toBeGreaterThan(0);
     await page.waitForFunction(() => (window as unknown as { playground: { state(): PageState } }).playground.state().visuals !== null);
-    expect(await inkFraction(page, 'samples')).toBeGreaterThan(0.002);
+    await waitForInk(page, 'samples', 0.002);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -162,7 +383,7 @@ describe('the built playground in headless Chromium', () => {
     expect(s.settings?.dataset).toBe('drawn');
     const { first, last } = lossEnds(s);
     expect(last).toBeLessThan(first);
-    expect(await inkFraction(page, 'samples')).toBeGreaterThan(0.002);
+    await waitForInk(page, 'samples', 0.002);
     expect(errors).toEqual([]);
     await page.close();
   });

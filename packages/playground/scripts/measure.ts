@@ -1,108 +1,166 @@
 /**
- * Measures the built playground in this machine's headless Chromium, per backend: DiffFlow
- * iterations per second at the default settings (the starter heart, N = 10, B = 256, width 64,
- * DDPM as the page defaults it, off unless the query says `&ddpm=1`) and the seconds until the drawn shape is learned recognisably — at least 80% of
- * 1000 DiffFlow samples (λ = 1, N = 10) within 0.3 of the drawn curve (the heart is 5.3 wide).
+ * Measures the built playground in this machine's headless Chromium (Debian's, driven by
+ * playwright-core; the site served by `vite preview` with the cross-origin-isolation headers):
  *
- *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts [seconds] [extra query] [backend filter]
+ * - `start`: navigation → the first trained samples on screen (the page's own clock,
+ *   performance.now() when the samples plot is first drawn with samples), when each kind of the
+ *   worker's reports first came, the bytes every response of the visit brought (the worker's
+ *   included), with the backend the page picked and why, `rounds` fresh pages;
+ * - `learn`: seconds of training until ≥ 80 % of 1000 DiffFlow samples (λ = 1, N steps) lie
+ *   within 0.3 of the drawn curve, on wasm: the starter heart from a new model, and a ring of radius
+ *   2.5 drawn with the mouse (Train on drawing), for each variant of the query (e.g. '&lr=0.005');
+ *   the samples are read whenever the page's plots refresh (about every 1.5 s);
+ * - `latency`: per backend, pause (click → paused, the page's clock) and backend switch (menu →
+ *   the old worker stopped, and → the model announced on the new backend) while training;
+ * - `size`: the built site's bytes (a first visit's are counted by `start`).
  *
- * e.g. `… measure.ts 60 '&ddpm=0' wasm` measures the wasm runs with DDPM off. A screenshot of each
- * page after 30 s goes to /tmp/playground-<backend>-30s.png.
- * Prints one JSON line per backend. WebGL and WebGPU run on SwiftShader (CPU) here.
+ *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [learn: query variants; latency: backends; comma-separated]
+ *
+ * Prints one JSON line per measurement. WebGL and WebGPU run on SwiftShader (CPU) here.
  */
-import { chromium } from 'playwright-core';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview } from 'vite';
 import { fileURLToPath } from 'node:url';
 import type { PageState } from '../src/state.js';
+import { nearShare, ringStroke } from '../src/draw/near_curve.js';
+import { strokesToPoints } from '../src/draw/drawing.js';
+import { starterShape } from '../src/draw/starter.js';
+import { DRAW_SPACING } from '../src/pretrained.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const seconds = Number(process.argv[2] ?? 60);
-const extraQuery = process.argv[3] ?? '';
-const only = process.argv[4] ?? '';
-const swiftshader = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-sandbox'];
-const webgpu = [...swiftshader, '--enable-unsafe-webgpu', '--enable-features=Vulkan,WebGPU'];
+const what = process.argv[2] ?? 'start';
+const amount = Number(process.argv[3] ?? (what === 'learn' ? 40 : 3));
+const variants = (process.argv[4] ?? '').split(',');
+const args = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-sandbox'];
 
-const runs = [
-  { label: 'webgpu (SwiftShader)', query: '?backend=webgpu', args: webgpu, isolated: true },
-  { label: 'webgl (SwiftShader)', query: '?backend=webgl', args: swiftshader, isolated: true },
-  { label: 'wasm, threads (cross-origin isolated)', query: '?backend=wasm', args: swiftshader, isolated: true },
-  { label: 'wasm, one thread (no COOP/COEP headers)', query: '?backend=wasm', args: swiftshader, isolated: false },
-  { label: 'cpu', query: '?backend=cpu', args: swiftshader, isolated: true },
-];
-
-/** Share of samples within `radius` of some point of `curve` (both [n, 2]). */
-function nearShare(samples: Float32Array, curve: Float32Array, radius: number): number {
-  let near = 0;
-  for (let i = 0; i < samples.length; i += 2) {
-    for (let j = 0; j < curve.length; j += 2) {
-      if (Math.hypot((samples[i] as number) - (curve[j] as number), (samples[i + 1] as number) - (curve[j + 1] as number)) < radius) {
-        near++;
-        break;
-      }
-    }
-  }
-  return near / (samples.length / 2);
+interface Hooks {
+  state(): PageState;
+  firstSamplesMs(): number | null;
+  firstReports(): Record<string, number>;
+  pauseLatencies(): number[];
+  switchLatencies(): { stopped: number; restored: number }[];
 }
+const read = <T>(page: Page, f: (h: Hooks) => T): Promise<T> => page.evaluate(`(${f.toString()})(window.playground)`) as Promise<T>;
 
-const isolated = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
-const plain = await preview({ root, configFile: false, base: './', logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
-for (const run of runs.filter((r) => r.label.includes(only))) {
-  const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: run.args });
+async function opened(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const url = ((run.isolated ? isolated : plain).resolvedUrls?.local[0] ?? '') + run.query + extraQuery;
   await page.goto(url);
-  const read = (): Promise<PageState> => page.evaluate(() => (window as unknown as { playground: { state(): PageState } }).playground.state());
-  try {
-    await page.waitForFunction(() => (window as unknown as { playground?: { state(): PageState } }).playground?.state().visuals != null, undefined, { timeout: 120_000 });
-  } catch {
-    console.log(JSON.stringify({ backend: run.label, error: 'did not start', detail: (await read()).error }));
-    await browser.close();
-    continue;
-  }
-  const first = await read();
-  const curve = first.visuals?.data as Float32Array;
-  await page.click('#train');
-  const started = Date.now();
-  let recognisedAt: number | null = null;
-  let recognisedIteration: number | null = null;
-  let lastVisual = -1;
-  const marks: { t: number; it: number }[] = [];
-  let shot = false;
-  while ((Date.now() - started) / 1000 < seconds) {
-    await page.waitForTimeout(1000);
-    const s = await read();
-    const t = (Date.now() - started) / 1000;
-    marks.push({ t, it: s.iteration });
-    if (!shot && t >= 30) {
-      shot = true;
-      await page.screenshot({ path: `/tmp/playground-${run.label.split(/[ ,]/)[0]}${run.isolated ? '' : '-plain'}-30s.png`, fullPage: true });
-    }
-    if (s.visuals !== null && s.visuals.iteration !== lastVisual) {
-      lastVisual = s.visuals.iteration;
-      if (recognisedAt === null && nearShare(s.visuals.samples, curve, 0.3) >= 0.8) {
-        recognisedAt = t;
-        recognisedIteration = s.visuals.iteration;
-      }
-    }
-  }
-  const end = marks.at(-1) as { t: number; it: number };
-  const mid = marks.find((m) => m.t >= seconds / 3) ?? marks[0] ?? end;
-  const s = await read();
-  console.log(
-    JSON.stringify({
-      backend: run.label,
-      query: run.query + extraQuery,
-      detail: s.backend?.detail,
-      seconds,
-      diffflowIterations: s.iteration,
-      ddpmIterations: s.ddpmIteration,
-      diffflowItPerSecSteady: Number(((end.it - mid.it) / (end.t - mid.t)).toFixed(2)),
-      recognisableAfterSeconds: recognisedAt === null ? null : Number(recognisedAt.toFixed(1)),
-      recognisableAtIteration: recognisedIteration,
-      finalShareNearCurve: s.visuals === null ? null : Number(nearShare(s.visuals.samples, curve, 0.3).toFixed(3)),
-    }),
-  );
-  await browser.close();
+  await page.waitForFunction(() => (window as unknown as { playground?: Hooks }).playground?.state().visuals != null, undefined, { timeout: 120_000 });
+  return page;
 }
-await isolated.close();
-await plain.close();
+
+const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
+const base = server.resolvedUrls?.local[0] ?? '';
+const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args });
+try {
+  if (what === 'start') {
+    for (let r = 0; r < amount; r++) {
+      // every response of the visit, the worker's included, until the first plots: what a first visit loads
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      const loaded: { url: string; bytes: number }[] = [];
+      context.on('requestfinished', (req) => void req.sizes().then((z) => loaded.push({ url: req.url(), bytes: z.responseBodySize })).catch(() => undefined));
+      const page = await context.newPage();
+      await page.goto(base);
+      await page.waitForFunction(() => (window as unknown as { playground?: Hooks }).playground?.state().visuals != null, undefined, { timeout: 120_000 });
+      await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.firstSamplesMs() !== null);
+      const s = await read(page, (h) => h.state());
+      const ms = await read(page, (h) => h.firstSamplesMs());
+      const reports = await read(page, (h) => h.firstReports());
+      const nav = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { responseEnd: number; domContentLoadedEventEnd: number });
+      const firstVisitBytes = loaded.reduce((a, x) => a + x.bytes, 0);
+      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), firstVisitBytes, requests: loaded.length, domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
+      await context.close();
+    }
+  } else if (what === 'learn') {
+    const heart = strokesToPoints(starterShape(), DRAW_SPACING);
+    const ring = ringStroke(2.5);
+    for (const variant of variants)
+      for (const shape of ['heart', 'ring'] as const) {
+        const page = await opened(browser, `${base}?backend=wasm${variant}`);
+        const curve = shape === 'heart' ? heart : strokesToPoints([ring], DRAW_SPACING);
+        if (shape === 'ring') {
+          await page.click('#clear-drawing');
+          const box = (await page.locator('#draw').boundingBox()) as { x: number; y: number; width: number; height: number };
+          // the data plot's axes: 44 px left margin, 10 right, 22 top, 34 bottom, [−4, 4]² (figure.ts)
+          const toPage = ([x, y]: readonly [number, number]): [number, number] => [box.x + 44 + ((x + 4) / 8) * (box.width - 54), box.y + 22 + ((4 - y) / 8) * (box.height - 56)];
+          await page.mouse.move(...toPage(ring[0] as [number, number]));
+          await page.mouse.down();
+          for (const p of ring.slice(1)) await page.mouse.move(...toPage(p));
+          await page.mouse.up();
+        } else {
+          await page.click('#reset'); // a new model of the heart (the page opens on the pretrained one)
+          await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.state().iteration === 0);
+        }
+        const sessions = (await read(page, (h) => h.state())).sessions;
+        await page.click('#train');
+        await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().sessions >= n, sessions);
+        const started = Date.now();
+        let learnedAt: number | null = null;
+        let learnedIteration: number | null = null;
+        let lastVisual = -1;
+        let share = 0;
+        while ((Date.now() - started) / 1000 < amount && learnedAt === null) {
+          await page.waitForFunction((v) => {
+            const s = (window as unknown as { playground: Hooks }).playground.state();
+            return s.visuals !== null && s.visuals.iteration !== v && s.visuals.iteration > 0;
+          }, lastVisual, { timeout: 60_000 });
+          const s = await read(page, (h) => h.state());
+          const v = s.visuals as NonNullable<PageState['visuals']>;
+          lastVisual = v.iteration;
+          share = nearShare(v.samples, curve, 0.3);
+          if (share >= 0.8) {
+            learnedAt = (Date.now() - started) / 1000;
+            learnedIteration = v.iteration;
+          }
+        }
+        const s = await read(page, (h) => h.state());
+        console.log(JSON.stringify({ measure: 'seconds until ≥ 80 % of samples within 0.3 of the curve', shape, query: `?backend=wasm${variant}`, learnedAfterSeconds: learnedAt === null ? null : Number(learnedAt.toFixed(1)), learnedAtIteration: learnedIteration, lastShare: Number(share.toFixed(3)), iterations: s.iteration, itPerSec: Number(s.itPerSec.toFixed(1)), settings: s.settings }));
+        await page.close();
+      }
+  } else if (what === 'latency') {
+    const backends = (process.argv[4] ?? 'wasm,webgl,cpu').split(',');
+    for (const b of backends) {
+      const page = await opened(browser, `${base}?backend=${b}&dataset=moons`);
+      for (let r = 0; r < amount; r++) {
+        const it0 = (await read(page, (h) => h.state())).iteration;
+        await page.click('#train');
+        await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().iteration > n, it0, { timeout: 300_000 });
+        await page.click('#train');
+        await page.waitForFunction(() => !(window as unknown as { playground: Hooks }).playground.state().running, undefined, { timeout: 30_000 });
+      }
+      const pauses = await read(page, (h) => h.pauseLatencies());
+      // a switch away from b while training, to wasm (to cpu from wasm)
+      const to = b === 'wasm' ? 'cpu' : 'wasm';
+      const it0 = (await read(page, (h) => h.state())).iteration;
+      await page.click('#train');
+      await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().iteration > n, it0, { timeout: 300_000 });
+      await page.selectOption('#backend', to);
+      await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.switchLatencies().some((l) => Number.isFinite(l.restored)), undefined, { timeout: 120_000 });
+      const [sw] = await read(page, (h) => h.switchLatencies());
+      console.log(JSON.stringify({ measure: 'pause and switch latency (ms, the page clock)', backend: b, pauses: pauses.map((v) => Math.round(v)), switchTo: to, switchStopped: Math.round(sw?.stopped ?? Number.NaN), switchRestored: Math.round(sw?.restored ?? Number.NaN) }));
+      await page.close();
+    }
+  } else if (what === 'size') {
+    const dist = join(root, 'dist');
+    const files: { path: string; bytes: number }[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else files.push({ path: p.slice(dist.length + 1), bytes: statSync(p).size });
+      }
+    };
+    walk(dist);
+    const sum = (f: (p: string) => boolean): number => files.filter((x) => f(x.path)).reduce((a, x) => a + x.bytes, 0);
+    // (what a first visit loads is measured by `start`, from the browser's responses)
+    console.log(JSON.stringify({ measure: 'built site bytes', total: sum(() => true), pretrained: sum((p) => p.startsWith('pretrained/')), katexLazy: sum((p) => /katex|KaTeX/i.test(p)), files: files.filter((f) => f.bytes > 20_000).sort((a, b) => b.bytes - a.bytes) }));
+  } else {
+    console.error(`measure.ts: the first argument must be start, learn, latency or size, got '${what}'`);
+    process.exitCode = 2;
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}

@@ -1,41 +1,59 @@
 /**
- * The page: controls, the drawing canvas and the plots. Training runs in `worker/worker.ts`; this
- * module only sends commands, folds the worker's reports into `PageState` (state.ts) and draws.
+ * The page: controls, the drawing canvas and the plots. Training runs in `worker/worker.ts`, driven
+ * through `TrainerHost` (trainer_host.ts); this module sends commands, folds the worker's reports
+ * into `PageState` (state.ts) and draws. It opens on a pretrained model (pretrained.ts), applies
+ * settings that keep the model's shape to the running model, asks before a setting that needs a
+ * new one, and keeps each data set's model while another is shown.
  */
 import { toyNames } from '@diffflow/datasets/toy2d';
-import { figure, heatmap, legend, line, quiver, scatter, trails, type Figure } from './plot/figure.js';
-import { squareBounds, type Bounds } from '@diffflow/runs/plot';
+import type { Bounds } from '@diffflow/runs/plot';
+import { colorBar, figure, heatmap, legend, line, quiver, scatter, trails, type Figure } from './plot/figure.js';
+import { DRAW_BOUNDS } from './plot/bounds.js';
 import { initialState, reduce, type PageAction, type PageState } from './state.js';
 import { MIN_DRAWN_POINTS, strokesToPoints, type Stroke } from './draw/drawing.js';
 import { checkSettings, playgroundDefaults, type DatasetChoice, type PlaygroundSettings } from './settings.js';
 import { starterShape } from './draw/starter.js';
-import type { Command, Report } from './worker/protocol.js';
-import type { BrowserBackend } from './worker/backend.js';
+import { DRAW_SPACING, pretrainedFor, sameShape, type PretrainedManifest } from './pretrained.js';
+import { TrainerHost } from './trainer_host.js';
+import { timeView } from './time_view.js';
+import type { Report } from './worker/protocol.js';
+import { isBrowserBackend, type BrowserBackend } from './worker/backend_names.js';
+import manifestJson from '../public/pretrained/manifest.json';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const MODEL_BOUNDS: Bounds = [-4, 4, -4, 4];
-const DRAW_BOUNDS: Bounds = [-4, 4, -4, 4];
-const DRAW_SPACING = 0.05;
-
-const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
-const send = (c: Command, transfer: Transferable[] = []): void => worker.postMessage(c, transfer);
+const FEW_STEPS = [1, 3, 10] as const;
+const manifest = manifestJson as PretrainedManifest;
 
 let state: PageState = initialState;
 let strokes: Stroke[] = starterShape();
+/** The drawing is still the starter heart (its pretrained model applies). */
+let heartDrawing = true;
+/** The drawing changed since the drawn model was made: Train starts a new model on it. */
+let drawingChanged = false;
 let heat: Extract<Report, { type: 'heatmap' }> | null = null;
+let few: Extract<Report, { type: 'fewSteps' }> | null = null;
 let timeIndex = 0;
 let playing = false;
-/** The session's settings differ from the form's: Train starts a new session. */
-let dirty = true;
 /** Checkpoints the page downloaded (the tests read the latest). */
 let lastCheckpoint: { name: string; bytes: Uint8Array } | null = null;
+/** Each data set's last model while another is shown (a snapshot's bytes), so switching back loses nothing. */
+const parked = new Map<DatasetChoice, Uint8Array>();
+/** Settings waiting for the user's yes (a new model). */
+let pending: PlaygroundSettings | null = null;
+/** Where each figure was drawn (the tests compare axes and sizes); the density's with the heat-map's iteration. */
+const drawn = new Map<string, { bounds: Bounds; area: Figure['area']; heatIteration?: number; session?: number }>();
+
+const host = new TrainerHost(() => new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }), onReport);
 
 // ---------------------------------------------------------------------------------------------
 // form
 
 const datasetSelect = $<HTMLSelectElement>('dataset');
 for (const name of ['drawn', ...toyNames]) datasetSelect.add(new Option(name === 'drawn' ? 'drawn (your drawing)' : name, name));
-const numberFields = ['steps', 'g', 'T', 'hidden', 'batch', 'seed'] as const;
+const numberFields = ['steps', 'g', 'T', 'hidden', 'batch', 'lr', 'seed'] as const;
+/** Fields that apply to the running model; the others (g, T, width, seed, data set) define a new one. */
+const liveFields = ['steps', 'batch', 'lr', 'ddpm'] as const;
 
 function writeForm(s: PlaygroundSettings): void {
   datasetSelect.value = s.dataset;
@@ -52,13 +70,14 @@ function readForm(): PlaygroundSettings {
     T: num('T'),
     hidden: num('hidden'),
     batch: num('batch'),
+    lr: num('lr'),
     seed: num('seed'),
     ddpm: $<HTMLInputElement>('ddpm').checked,
   };
 }
 
 /**
- * The defaults with what the address overrides: `?dataset=moons&steps=20&g=0.3&T=0.1&hidden=32&batch=128&seed=1&ddpm=0`
+ * The defaults with what the address overrides: `?dataset=moons&steps=20&g=0.3&T=0.1&hidden=32&batch=128&lr=0.005&seed=1&ddpm=0`
  * (and `backend=webgpu|webgl|wasm|cpu`), so a configuration can be shared as a link.
  */
 function settingsFromQuery(q: URLSearchParams): PlaygroundSettings {
@@ -71,6 +90,7 @@ function settingsFromQuery(q: URLSearchParams): PlaygroundSettings {
     T: num('T', d.T),
     hidden: num('hidden', d.hidden),
     batch: num('batch', d.batch),
+    lr: num('lr', d.lr),
     seed: num('seed', d.seed),
     ddpm: q.get('ddpm') === null ? d.ddpm : q.get('ddpm') !== '0',
   };
@@ -80,14 +100,20 @@ function drawnPoints(): Float32Array {
   return strokesToPoints(strokes, DRAW_SPACING);
 }
 
-/** Sends a new session for the form's settings; false (and an error shown) when they are invalid. */
-function resetSession(): boolean {
-  const settings = readForm();
+/** Checks settings; shows the problem and returns false when they are invalid. */
+function valid(settings: PlaygroundSettings): boolean {
   const problem = checkSettings(settings);
-  if (problem !== null) {
-    dispatch({ type: 'pageError', message: problem });
-    return false;
-  }
+  if (problem !== null) dispatch({ type: 'pageError', message: problem });
+  return problem === null;
+}
+
+/**
+ * A model for `settings`: the data set's parked model or its pretrained one when the shape agrees
+ * (then the live settings applied to it), else a new one. False (and the reason shown) when a
+ * drawing is too small to learn.
+ */
+async function startModel(settings: PlaygroundSettings, fresh = false): Promise<boolean> {
+  if (!valid(settings)) return false;
   let points: Float32Array | null = null;
   if (settings.dataset === 'drawn') {
     points = drawnPoints();
@@ -96,9 +122,42 @@ function resetSession(): boolean {
       return false;
     }
   }
-  send({ type: 'reset', settings, points }, points === null ? [] : [points.buffer]);
-  dirty = false;
+  const kept = fresh || (settings.dataset === 'drawn' && drawingChanged) ? undefined : parked.get(settings.dataset);
+  const entry = fresh ? null : pretrainedFor(manifest, settings, settings.dataset !== 'drawn' || (heartDrawing && !drawingChanged));
+  drawingChanged = false;
+  if (kept !== undefined && keptShape.get(settings.dataset) !== undefined && sameShape(keptShape.get(settings.dataset) as PlaygroundSettings, settings)) {
+    const bytes = kept.slice();
+    host.send({ type: 'load', bytes, name: `your ${settings.dataset} model` }, [bytes.buffer]);
+    host.send({ type: 'configure', settings });
+    return true;
+  }
+  if (entry !== null) {
+    try {
+      const response = await fetch(new URL(`pretrained/${entry.file}`, document.baseURI));
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      host.send({ type: 'load', bytes, name: `pretrained/${entry.file}` }, [bytes.buffer]);
+      if (!sameLive(entry.settings, settings)) host.send({ type: 'configure', settings });
+      return true;
+    } catch (e) {
+      console.warn(`pretrained/${entry.file} could not be fetched (${e instanceof Error ? e.message : String(e)}); starting a new model`);
+    }
+  }
+  host.send({ type: 'reset', settings, points }, points === null ? [] : [points.buffer]);
   return true;
+}
+/** The settings of each parked model. */
+const keptShape = new Map<DatasetChoice, PlaygroundSettings>();
+
+const sameLive = (a: PlaygroundSettings, b: PlaygroundSettings): boolean => liveFields.every((k) => a[k] === b[k]);
+
+/** Keeps the current model (its latest snapshot) under its data set before another is shown. */
+function parkCurrent(): void {
+  const snap = host.latestSnapshot();
+  if (state.settings !== null && snap !== null) {
+    parked.set(state.settings.dataset, snap.bytes.slice());
+    keptShape.set(state.settings.dataset, state.settings);
+  }
 }
 
 function sampler() {
@@ -110,42 +169,112 @@ function sampler() {
   };
 }
 
-$('train').addEventListener('click', () => {
+/** When the first samples were drawn, ms since navigation started (performance.now()). */
+let firstSamplesMs: number | null = null;
+/** Pause latencies of this page (ms, click → paused), for the tests and the measurements. */
+const pauseLatencies: number[] = [];
+
+$('train').addEventListener('click', async () => {
   if (state.running) {
-    send({ type: 'pause' });
+    const t0 = performance.now();
+    $('train').textContent = 'Pausing…'; // at once; the worker stops within PAUSE_ANSWER_MS
+    await host.pause();
+    pauseLatencies.push(performance.now() - t0);
     return;
   }
-  if (dirty && !resetSession()) return;
-  send({ type: 'run' });
+  const form = readForm();
+  if (state.settings === null || drawingChanged || (form.dataset === 'drawn' && state.settings.dataset !== 'drawn')) {
+    if (!(await startModel(form, form.dataset === 'drawn'))) return;
+    await host.settled(); // the new model first: Resume's time limit is for training, not for building it
+  }
+  const t0 = performance.now();
+  await host.resume();
+  resumeLatencies.push(performance.now() - t0);
 });
-$('reset').addEventListener('click', () => void resetSession());
-for (const k of [...numberFields, 'ddpm']) $(k).addEventListener('change', () => (dirty = true));
+/** Resume latencies (ms, click → training), for the tests and the measurements. */
+const resumeLatencies: number[] = [];
+$('reset').addEventListener('click', () => void startModel(readForm(), true));
+
+for (const k of numberFields) $(k).addEventListener('change', () => formChanged());
+$('ddpm').addEventListener('change', () => formChanged());
+
+/** A field changed: live fields apply to the model at once; the others ask first. */
+function formChanged(): void {
+  const form = readForm();
+  const current = state.settings;
+  if (!valid(form)) return;
+  if (current === null) return;
+  if (sameShape(current, form)) {
+    dispatch({ type: 'dismissError' });
+    host.send({ type: 'configure', settings: form });
+    return;
+  }
+  pending = form;
+  const changed = (['g', 'T', 'hidden', 'seed'] as const).filter((k) => form[k] !== current[k]).map((k) => (k === 'hidden' ? 'width' : k));
+  $('confirm-text').textContent = `${changed.join(', ')} ${changed.length > 1 ? 'define' : 'defines'} the model: a new one starts from scratch (the current one is at iteration ${state.iteration}).`;
+  redraw(['stats']);
+}
+$('confirm-yes').addEventListener('click', () => {
+  if (pending !== null) void startModel(pending, true);
+  pending = null;
+  redraw(['stats']);
+});
+$('confirm-no').addEventListener('click', () => {
+  pending = null;
+  if (state.settings !== null) writeForm(state.settings);
+  redraw(['stats']);
+});
+
 datasetSelect.addEventListener('change', () => {
-  dirty = true;
-  drawData();
+  const form = readForm();
+  if (form.dataset === 'drawn') {
+    // the drawing's model, or the page waits for a drawing and Train
+    redraw(['data']);
+    if (strokes.length === 0 || drawnPoints().length / 2 < MIN_DRAWN_POINTS) return;
+  }
+  parkCurrent();
+  void startModel(form);
 });
 $('clear-drawing').addEventListener('click', () => {
   strokes = [];
-  dirty = true;
+  heartDrawing = false;
+  drawingChanged = true;
   datasetSelect.value = 'drawn';
-  drawData();
+  redraw(['data', 'stats']);
 });
 $('starter-drawing').addEventListener('click', () => {
   strokes = starterShape();
-  dirty = true;
+  heartDrawing = true;
+  drawingChanged = false;
   datasetSelect.value = 'drawn';
-  drawData();
+  parkCurrent();
+  parked.delete('drawn');
+  void startModel(readForm());
 });
 for (const id of ['lambda', 'sample-steps']) {
   $(id).addEventListener('input', () => {
     $(`${id}-out`).textContent = $<HTMLInputElement>(id).value;
   });
   $(id).addEventListener('change', () => {
-    if (state.settings !== null) send({ type: 'sampler', sampler: sampler() });
+    if (state.settings !== null) host.send({ type: 'sampler', sampler: sampler() });
   });
 }
-$<HTMLSelectElement>('backend').addEventListener('change', (e) => send({ type: 'setBackend', backend: (e.target as HTMLSelectElement).value as BrowserBackend }));
-$('save').addEventListener('click', () => send({ type: 'save' }));
+$<HTMLSelectElement>('backend').addEventListener('change', (e) => {
+  const name = (e.target as HTMLSelectElement).value as BrowserBackend;
+  const t0 = performance.now();
+  switchStarted = t0;
+  switchingTo = name;
+  void host.switchBackend(name, 'chosen in the menu', state.running).then(() => switchLatencies.push({ stopped: performance.now() - t0, restored: Number.NaN }));
+});
+/**
+ * Backend-switch latencies (ms from the menu): `stopped` — the old worker gone, a new one starting;
+ * `restored` — the model announced again on the new backend (plots follow).
+ */
+const switchLatencies: { stopped: number; restored: number }[] = [];
+let switchStarted: number | null = null;
+/** The backend the menu switched to, shown until the new worker reports it (the menu does not jump back). */
+let switchingTo: BrowserBackend | null = null;
+$('save').addEventListener('click', () => host.send({ type: 'save' }));
 $('load').addEventListener('click', () => $<HTMLInputElement>('load-file').click());
 $<HTMLInputElement>('load-file').addEventListener('change', async (e) => {
   const input = e.target as HTMLInputElement;
@@ -153,40 +282,48 @@ $<HTMLInputElement>('load-file').addEventListener('change', async (e) => {
   if (file === undefined) return;
   const bytes = new Uint8Array(await file.arrayBuffer());
   input.value = '';
-  send({ type: 'load', bytes, name: file.name }, [bytes.buffer]);
+  host.send({ type: 'load', bytes, name: file.name }, [bytes.buffer]);
 });
 $('error').addEventListener('click', () => dispatch({ type: 'dismissError' }));
 
 // ---------------------------------------------------------------------------------------------
-// drawing
+// drawing: pointer events (mouse, touch and pen alike)
 
 const drawCanvas = $<HTMLCanvasElement>('draw');
 let drawFigure: Figure | null = null;
 let stroke: [number, number][] | null = null;
 
-function canvasPoint(e: MouseEvent): [number, number] {
-  const rect = drawCanvas.getBoundingClientRect();
-  return [((e.clientX - rect.left) * drawCanvas.width) / rect.width, ((e.clientY - rect.top) * drawCanvas.height) / rect.height];
-}
-
-drawCanvas.addEventListener('mousedown', (e) => {
-  if (datasetSelect.value !== 'drawn' || drawFigure === null) return;
-  const [cx, cy] = canvasPoint(e);
-  stroke = [drawFigure.toData(cx, cy)];
+drawCanvas.addEventListener('pointerdown', (e) => {
+  if (datasetSelect.value !== 'drawn' || drawFigure === null || !e.isPrimary) return;
+  e.preventDefault();
+  drawCanvas.setPointerCapture(e.pointerId);
+  stroke = [drawFigure.toData(e.offsetX, e.offsetY)];
   strokes.push(stroke);
-  dirty = true;
-  drawData();
+  heartDrawing = false;
+  drawingChanged = true;
+  redraw(['data', 'stats']);
 });
-drawCanvas.addEventListener('mousemove', (e) => {
-  if (stroke === null || drawFigure === null) return;
-  const [cx, cy] = canvasPoint(e);
-  stroke.push(drawFigure.toData(cx, cy));
-  drawData();
+drawCanvas.addEventListener('pointermove', (e) => {
+  if (stroke === null || drawFigure === null || !e.isPrimary) return;
+  const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [e];
+  for (const c of events.length > 0 ? events : [e]) stroke.push(drawFigure.toData(c.offsetX, c.offsetY));
+  redraw(['data']);
 });
-window.addEventListener('mouseup', () => (stroke = null));
+const endStroke = (): void => {
+  stroke = null;
+  redraw(['data', 'stats']);
+};
+drawCanvas.addEventListener('pointerup', endStroke);
+drawCanvas.addEventListener('pointercancel', endStroke);
 
 // ---------------------------------------------------------------------------------------------
 // plots
+
+function plot(id: string, o: Parameters<typeof figure>[1]): Figure {
+  const f = figure($<HTMLCanvasElement>(id), o);
+  drawn.set(id, { bounds: f.bounds, area: f.area });
+  return f;
+}
 
 /** Hue by the angle of each point around the centre of `ref` (its colour follows it through time). */
 function colorsByPosition(points: Float32Array): string[] {
@@ -203,21 +340,17 @@ function colorsByPosition(points: Float32Array): string[] {
   });
 }
 
+/** The window of the data-space plots: the session's (the worker's `plotBounds`), the drawing canvas's before one. */
 function dataBounds(): Bounds {
-  if (datasetSelect.value === 'drawn' && (state.settings === null || state.settings.dataset === 'drawn')) return DRAW_BOUNDS;
-  return state.visuals !== null ? squareBounds(state.visuals.data) : DRAW_BOUNDS;
+  return state.visuals?.bounds ?? DRAW_BOUNDS;
 }
 
 function drawData(): void {
   const drawing = datasetSelect.value === 'drawn';
   const title = drawing ? 'Data: your drawing (drag to draw)' : `Data: ${datasetSelect.value}`;
-  drawFigure = figure(drawCanvas, { title, xLabel: 'x₁', yLabel: 'x₂', bounds: drawing ? DRAW_BOUNDS : dataBounds() });
-  if (drawing) {
-    const pts = drawnPoints();
-    scatter(drawFigure, pts, '#111', 2.2);
-  } else if (state.visuals !== null && state.settings?.dataset === datasetSelect.value) {
-    scatter(drawFigure, state.visuals.data, '#111');
-  }
+  drawFigure = plot('draw', { title, xLabel: 'x₁', yLabel: 'x₂', bounds: drawing ? DRAW_BOUNDS : dataBounds() });
+  if (drawing) scatter(drawFigure, drawnPoints(), '#111', 2.2);
+  else if (state.visuals !== null && state.settings?.dataset === datasetSelect.value) scatter(drawFigure, state.visuals.data, '#111');
 }
 
 function drawSamples(): void {
@@ -225,23 +358,25 @@ function drawSamples(): void {
   const bounds = dataBounds();
   const s = v?.sampler;
   const tag = s === undefined ? '' : ` (N = ${s.steps}, λ = ${s.lambda})`;
-  const f = figure($<HTMLCanvasElement>('samples'), { title: `DiffFlow samples${tag}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
+  const f = plot('samples', { title: `DiffFlow samples${tag}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v !== null) scatter(f, v.samples, '#1d4ed8');
+  if (v !== null && firstSamplesMs === null) firstSamplesMs = performance.now();
   const ddpmTitle = state.settings?.ddpm === false ? 'DDPM samples (baseline off)' : `DDPM samples${s === undefined ? '' : ` (N = ${s.steps}, ancestral)`}`;
-  const g = figure($<HTMLCanvasElement>('ddpm-samples'), { title: ddpmTitle, xLabel: 'x₁', yLabel: 'x₂', bounds });
+  const g = plot('ddpm-samples', { title: ddpmTitle, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v?.ddpmSamples != null) scatter(g, v.ddpmSamples, '#b45309');
 }
 
 function drawDensity(): void {
-  const canvas = $<HTMLCanvasElement>('density');
   if (heat === null) {
-    figure(canvas, { title: 'DiffFlow log-density', xLabel: 'x₁', yLabel: 'x₂', bounds: dataBounds() });
+    plot('density', { title: 'DiffFlow log-density (computing…)', xLabel: 'x₁', yLabel: 'x₂', bounds: dataBounds() });
     return;
   }
   let hi = -Infinity;
   for (const v of heat.logDensity) if (Number.isFinite(v)) hi = Math.max(hi, v);
-  const f = figure(canvas, { title: `DiffFlow log p(x) (it ${heat.iteration}; max ${hi.toFixed(1)})`, xLabel: 'x₁', yLabel: 'x₂', bounds: heat.bounds });
+  const f = plot('density', { title: `DiffFlow log p(x), iteration ${heat.iteration}`, xLabel: 'x₁', yLabel: 'x₂', bounds: heat.bounds });
   heatmap(f, heat.logDensity, heat.res, hi - 8, hi);
+  colorBar(f, hi - 8, hi, 'log p(x)');
+  drawn.set('density', { bounds: f.bounds, area: f.area, heatIteration: heat.iteration, session: state.sessions });
 }
 
 function drawLoss(): void {
@@ -252,11 +387,11 @@ function drawLoss(): void {
   const lo = all.length > 0 ? Math.min(...all) : 0;
   const hi = all.length > 0 ? Math.max(...all) : 1;
   const pad = 0.05 * (hi - lo || 1);
-  const f = figure($<HTMLCanvasElement>('loss-curve'), {
+  const f = plot('loss-curve', {
     title: 'Training loss',
     xLabel: 'DiffFlow iteration (DDPM: same time)',
     yLabel: 'nats per sample',
-    bounds: [0, Math.max(10, ...its), lo - pad, hi + pad],
+    bounds: [Math.min(...its, 0), Math.max(10, ...its), lo - pad, hi + pad],
   });
   line(f, a.iterations, a.losses, '#1d4ed8');
   line(f, b.iterations, b.losses, '#b45309');
@@ -264,51 +399,63 @@ function drawLoss(): void {
     { label: 'DiffFlow (trajectory bound)', color: '#1d4ed8' },
     { label: 'DDPM (L_simple)', color: '#b45309' },
   ]);
+  if (a.iterations.length === 0 && state.iteration > 0) {
+    // a CLI checkpoint (the pretrained models) brings no loss history: the curve starts at Train
+    f.ctx.save();
+    f.ctx.fillStyle = '#6b7280';
+    f.ctx.font = '12px system-ui, sans-serif';
+    f.ctx.textAlign = 'center';
+    f.ctx.fillText(`trained to iteration ${state.iteration} by the CLI;`, f.area.left + f.area.width / 2, f.area.top + f.area.height / 2);
+    f.ctx.fillText('the curve starts when you press Train', f.area.left + f.area.width / 2, f.area.top + f.area.height / 2 + 16);
+    f.ctx.restore();
+  }
 }
 
 function drawProcesses(): void {
   const v = state.visuals;
-  const n = v === null ? 0 : v.forward.length - 1;
+  const view = timeView(v?.forwardTimes ?? [], v?.backwardTimes ?? [], timeIndex);
+  timeIndex = view.index;
   const slider = $<HTMLInputElement>('time');
-  slider.max = String(Math.max(0, n));
-  timeIndex = Math.min(timeIndex, n);
-  const t = v?.times[Math.min(timeIndex, v.times.length - 1)];
-  $('time-out').textContent = t === undefined ? '' : `i = ${timeIndex}, t = ${t.toPrecision(3)}`;
-  const fwd = figure($<HTMLCanvasElement>('forward'), { title: `Learned forward process, x_t from data`, xLabel: 'y₁ (model coordinates)', yLabel: 'y₂', bounds: MODEL_BOUNDS });
-  const bwd = figure($<HTMLCanvasElement>('backward'), { title: `Backward process (sampler), x_t from noise`, xLabel: 'y₁ (model coordinates)', yLabel: 'y₂', bounds: MODEL_BOUNDS });
-  const drift = figure($<HTMLCanvasElement>('drift'), { title: 'Learned forward drift f_θ(x, t)', xLabel: 'y₁ (model coordinates)', yLabel: 'y₂', bounds: MODEL_BOUNDS });
+  slider.max = String(view.max);
+  slider.value = String(view.index);
+  $('time-out').textContent = view.t === null ? '' : `t = ${view.t.toPrecision(3)} (forward i = ${view.forward} of ${(v?.forwardTimes.length ?? 1) - 1}, backward i = ${view.backward} of ${(v?.backwardTimes.length ?? 1) - 1})`;
+  const fwd = plot('forward', { title: 'Learned forward process, x_t from data', xLabel: 'y₁ (model coordinates)', yLabel: 'y₂', bounds: MODEL_BOUNDS });
+  const bwd = plot('backward', { title: 'Backward process (sampler), x_t from noise', xLabel: 'y₁ (model coordinates)', yLabel: 'y₂', bounds: MODEL_BOUNDS });
+  const drift = plot('drift', { title: 'Learned forward drift f_θ(x, t)', xLabel: 'y₁ (model coordinates)', yLabel: 'y₂', bounds: MODEL_BOUNDS });
   if (v === null) return;
   const fColors = colorsByPosition(v.forward[0] as Float32Array);
-  trails(fwd, v.forward, timeIndex, fColors);
-  scatter(fwd, v.forward[timeIndex] as Float32Array, fColors, 2.2);
-  // backward[i] is the state at grid time i: the sampler walks from i = N down to i.
+  trails(fwd, v.forward, view.forward, fColors);
+  scatter(fwd, v.forward[view.forward] as Float32Array, fColors, 2.2);
+  // backward[i] is the sampler's state at its grid time i: it walks from i = M down to i
   const m = v.backward.length - 1;
-  const bi = Math.min(timeIndex, m);
   const bColors = colorsByPosition(v.backward[0] as Float32Array);
-  const reversed = v.backward.slice().reverse();
-  trails(bwd, reversed, m - bi, bColors);
-  scatter(bwd, v.backward[bi] as Float32Array, bColors, 2.2);
-  quiver(drift, v.driftPoints, v.drift[Math.min(timeIndex, v.drift.length - 1)] as Float32Array, 0.45);
+  trails(bwd, v.backward.slice().reverse(), m - view.backward, bColors);
+  scatter(bwd, v.backward[view.backward] as Float32Array, bColors, 2.2);
+  quiver(drift, v.driftPoints, v.drift[Math.min(view.forward, v.drift.length - 1)] as Float32Array, 0.45);
 }
 
 function drawPlates(): void {
-  const canvas = $<HTMLCanvasElement>('plates');
-  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
   const v = state.visuals;
   const n = v === null ? 0 : v.forward.length - 1;
-  const picks = [...new Set([0, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n])];
-  const w = Math.floor(canvas.width / 5);
+  const picks = [0, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n];
   const colors = v === null ? [] : colorsByPosition(v.forward[0] as Float32Array);
   picks.forEach((i, k) => {
-    const panel = document.createElement('canvas');
-    panel.width = w;
-    panel.height = canvas.height;
-    const t = v?.times[i];
-    const f = figure(panel, { title: `forward snapshot t = ${t === undefined ? '–' : t.toPrecision(2)}`, xLabel: 'y₁', yLabel: 'y₂', bounds: MODEL_BOUNDS });
+    const t = v?.forwardTimes[i];
+    const f = plot(`plate-${k}`, { title: `forward, t = ${t === undefined ? '–' : t.toPrecision(2)}`, xLabel: 'y₁', yLabel: 'y₂', bounds: MODEL_BOUNDS });
     if (v !== null) scatter(f, v.forward[i] as Float32Array, colors, 2);
-    ctx.drawImage(panel, k * w, 0);
+  });
+}
+
+function drawFewSteps(): void {
+  if (!$<HTMLDetailsElement>('few-steps').open) return;
+  const bounds = dataBounds();
+  FEW_STEPS.forEach((steps, k) => {
+    const f = plot(`few-diffflow-${k}`, { title: `DiffFlow, N = ${steps}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
+    const d = few?.diffflow[k];
+    if (d !== undefined) scatter(f, d, '#1d4ed8');
+    const ddpm = few?.ddpm[k] ?? null;
+    const g = plot(`few-ddpm-${k}`, { title: ddpm === null ? `DDPM, N = ${steps} (off)` : `DDPM, N = ${steps}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
+    if (ddpm !== null) scatter(g, ddpm, '#b45309');
   });
 }
 
@@ -321,56 +468,108 @@ function drawStats(): void {
   $('ddpm-it').textContent = String(s.ddpmIteration);
   $('ddpm-loss').textContent = fmt(s.ddpmCurve.losses.at(-1) ?? Number.NaN, 3);
   $('ddpm-rate').textContent = s.ddpmItPerSec > 0 ? fmt(s.ddpmItPerSec, 1) : '–';
-  $('status').textContent = `${s.running ? 'training' : 'paused'}${s.settings === null ? '' : ` · ${s.settings.dataset}, N = ${s.settings.steps}`} · ${s.tensors} tensors`;
-  $('train').textContent = s.running ? 'Pause' : s.iteration > 0 && !dirty ? 'Resume' : 'Train';
+  const what = s.settings === null ? '' : ` · ${s.settings.dataset}, N = ${s.settings.steps}`;
+  const hint = drawingChanged && datasetSelect.value === 'drawn' ? ' · Train learns your drawing (a new model)' : '';
+  $('status').textContent = `${s.running ? 'training' : 'paused'}${what} · ${s.tensors} tensors${hint}`;
+  $('train').textContent = s.running ? 'Pause' : drawingChanged && datasetSelect.value === 'drawn' ? 'Train on drawing' : s.iteration > 0 ? 'Resume' : 'Train';
   const err = $('error');
   err.textContent = s.error ?? '';
   err.classList.toggle('shown', s.error !== null);
+  $('confirm').classList.toggle('shown', pending !== null);
   if (s.backend !== null) {
     const select = $<HTMLSelectElement>('backend');
     if (select.options.length !== s.backend.available.length) {
       select.innerHTML = '';
       for (const b of s.backend.available) select.add(new Option(b, b));
     }
-    select.value = s.backend.name;
-    $('backend-detail').textContent = s.backend.detail;
+    select.value = switchingTo ?? s.backend.name;
+    $('backend-detail').textContent = switchingTo === null ? s.backend.detail : `switching to ${switchingTo}…`;
+    $('backend-reason').textContent = switchingTo !== null || s.backend.reason === '' ? '' : `· ${s.backend.reason}`;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // reports
 
+/** The page's parts, each redrawn only when what it shows changed (a progress report redraws two of them). */
+const painters = {
+  stats: () => drawStats(),
+  loss: () => drawLoss(),
+  data: () => drawData(),
+  samples: () => drawSamples(),
+  density: () => drawDensity(),
+  processes: () => drawProcesses(),
+  plates: () => drawPlates(),
+  few: () => drawFewSteps(),
+} as const;
+type Part = keyof typeof painters;
+const allParts = Object.keys(painters) as Part[];
+/** What each report changes on screen. */
+const partsOf: Partial<Record<PageAction['type'], Part[]>> = {
+  progress: ['stats', 'loss'],
+  status: ['stats'],
+  backend: ['stats'],
+  error: ['stats'],
+  pageError: ['stats'],
+  dismissError: ['stats'],
+  settings: ['stats', 'samples', 'few'],
+  visuals: ['data', 'samples', 'processes', 'plates', 'few'],
+  heatmap: ['density'],
+  fewSteps: ['few'],
+  snapshot: [],
+  checkpoint: [],
+};
+
 let frame = 0;
-function redraw(): void {
+const dirty = new Set<Part>();
+/** Redraws `parts` (all by default) on the next animation frame. */
+function redraw(parts: readonly Part[] = allParts): void {
+  for (const p of parts) dirty.add(p);
   if (frame !== 0) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
-    drawStats();
-    drawLoss();
-    drawData();
-    drawSamples();
-    drawDensity();
-    drawProcesses();
-    drawPlates();
+    const now = [...dirty];
+    dirty.clear();
+    for (const p of now) painters[p]();
   });
 }
+new ResizeObserver(() => redraw()).observe(document.querySelector('main') as HTMLElement);
+matchMedia(`(resolution: ${devicePixelRatio}dppx)`).addEventListener('change', () => redraw());
 
 function dispatch(action: PageAction): void {
   state = reduce(state, action);
-  redraw();
+  redraw(partsOf[action.type] ?? allParts);
 }
 
-worker.onmessage = (event: MessageEvent<Report>) => {
-  const r = event.data;
+/** When each kind of report first arrived, ms since navigation started (where the first second goes). */
+const firstReports: Record<string, number> = {};
+
+function onReport(r: Report): void {
+  firstReports[r.type] ??= performance.now();
   if (r.type === 'heatmap') heat = r;
-  if (r.type === 'session') {
-    heat = null;
-    writeForm(r.settings);
-    if (r.points !== null) strokes = pointsAsStrokes(r.points);
-    $<HTMLInputElement>('sample-steps').value = String(r.settings.steps);
-    $('sample-steps-out').textContent = String(r.settings.steps);
-    dirty = false;
+  if (r.type === 'backend') switchingTo = null;
+  if (r.type === 'fewSteps') few = r;
+  if (r.type === 'visuals' && $<HTMLDetailsElement>('few-steps').open) host.send({ type: 'fewSteps', steps: [...FEW_STEPS] });
+  if (r.type === 'visuals' && !probed) {
+    // the first plots are up: now list the backends and, unless the address names one, measure
+    // them (the session moves if another is faster)
+    probed = true;
+    host.send({ type: 'probe', choose: wanted === null || !isBrowserBackend(wanted) });
   }
+  if (r.type === 'session') {
+    if (switchStarted !== null) {
+      const last = switchLatencies.at(-1);
+      if (last !== undefined) last.restored = performance.now() - switchStarted;
+      switchStarted = null;
+    }
+    heat = null;
+    few = null;
+    pending = null;
+    writeForm(r.settings);
+    // a drawn model's cloud becomes the drawing (unless the user has drawn since)
+    if (r.points !== null && r.settings.dataset === 'drawn' && !drawingChanged) strokes = pointsAsStrokes(r.points);
+  }
+  if (r.type === 'settings') writeForm(r.settings);
   if (r.type === 'checkpoint') {
     lastCheckpoint = { name: r.name, bytes: r.bytes.slice() };
     const url = URL.createObjectURL(new Blob([r.bytes as BlobPart], { type: 'application/octet-stream' }));
@@ -381,8 +580,7 @@ worker.onmessage = (event: MessageEvent<Report>) => {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
   dispatch(r);
-};
-worker.onerror = (e) => dispatch({ type: 'pageError', message: `worker: ${e.message}` });
+}
 
 /** A loaded drawn cloud shown as single-point strokes. */
 function pointsAsStrokes(points: Float32Array): Stroke[] {
@@ -392,11 +590,11 @@ function pointsAsStrokes(points: Float32Array): Stroke[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// time slider and animation
+// time slider, animation, panels
 
 $<HTMLInputElement>('time').addEventListener('input', (e) => {
   timeIndex = Number((e.target as HTMLInputElement).value);
-  redraw();
+  redraw(['processes']);
 });
 $('play').addEventListener('click', () => {
   playing = !playing;
@@ -405,35 +603,65 @@ $('play').addEventListener('click', () => {
   let last = 0;
   const tick = (now: number): void => {
     if (!playing) return;
-    const n = state.visuals === null ? 0 : state.visuals.forward.length - 1;
-    if (now - last > Math.max(60, 1500 / Math.max(1, n))) {
+    const max = Number($<HTMLInputElement>('time').max);
+    if (now - last > Math.max(60, 1500 / Math.max(1, max))) {
       last = now;
-      if (timeIndex + direction > n || timeIndex + direction < 0) direction = -direction;
-      timeIndex = Math.max(0, Math.min(n, timeIndex + direction));
-      $<HTMLInputElement>('time').value = String(timeIndex);
-      redraw();
+      if (timeIndex + direction > max || timeIndex + direction < 0) direction = -direction;
+      timeIndex = Math.max(0, Math.min(max, timeIndex + direction));
+      redraw(['processes']);
     }
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
 });
+$<HTMLDetailsElement>('few-steps').addEventListener('toggle', () => {
+  if ($<HTMLDetailsElement>('few-steps').open) host.send({ type: 'fewSteps', steps: [...FEW_STEPS] });
+  redraw(['few']);
+});
+$<HTMLDetailsElement>('explain').addEventListener('toggle', () => void renderMaths(), { once: true });
+
+/** Typesets the explanation's equations with KaTeX, loaded only when the panel is first opened. */
+async function renderMaths(): Promise<void> {
+  const [{ default: katex }] = await Promise.all([import('katex'), import('katex/dist/katex.min.css')]);
+  for (const el of document.querySelectorAll<HTMLElement>('#explain-body [data-tex]')) {
+    katex.render(el.dataset['tex'] as string, el, { displayMode: true, throwOnError: false });
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // start
 
-writeForm(settingsFromQuery(new URLSearchParams(location.search)));
+const query = new URLSearchParams(location.search);
+const initial = settingsFromQuery(query);
+writeForm(initial);
 $<HTMLInputElement>('lambda').value = '1';
 $('lambda-out').textContent = '1';
-$<HTMLInputElement>('sample-steps').value = $<HTMLInputElement>('steps').value;
-$('sample-steps-out').textContent = $<HTMLInputElement>('steps').value;
-const wanted = new URLSearchParams(location.search).get('backend');
-send(wanted === null ? { type: 'init' } : { type: 'init', backend: wanted as BrowserBackend });
-resetSession();
+$<HTMLInputElement>('sample-steps').value = String(initial.steps);
+$('sample-steps-out').textContent = String(initial.steps);
+const wanted = query.get('backend');
+/** The backends have been looked up (and measured when the address names none), once the first plots were up. */
+let probed = false;
+host.send(wanted !== null && isBrowserBackend(wanted) ? { type: 'init', backend: wanted, reason: `from the address (?backend=${wanted})` } : { type: 'init' });
+if (initial.steps !== playgroundDefaults.steps) host.send({ type: 'sampler', sampler: { ...sampler(), steps: initial.steps } });
+void startModel(initial);
 redraw();
 
-/** For scripts and the end-to-end tests: the page's state and the last checkpoint it downloaded. */
+/** For scripts and the end-to-end tests: the page's state, its last download and where its figures are. */
 (window as unknown as { playground: unknown }).playground = {
   state: () => state,
   lastCheckpoint: () => lastCheckpoint,
   sampler,
+  heat: () => (heat === null ? null : { iteration: heat.iteration, res: heat.res, bounds: heat.bounds }),
+  figures: () => Object.fromEntries(drawn),
+  time: () => {
+    const v = state.visuals;
+    return timeView(v?.forwardTimes ?? [], v?.backwardTimes ?? [], timeIndex);
+  },
+  pauseLatencies: () => [...pauseLatencies],
+  resumeLatencies: () => [...resumeLatencies],
+  switchLatencies: () => switchLatencies.map((l) => ({ ...l })),
+  drawnPointCount: () => drawnPoints().length / 2,
+  firstSamplesMs: () => firstSamplesMs,
+  firstReports: () => ({ ...firstReports }),
+  fewSteps: () => (few === null ? null : { iteration: few.iteration, steps: few.steps, ddpm: few.ddpm.map((d) => d !== null) }),
 };

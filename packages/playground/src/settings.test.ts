@@ -16,5 +16,6 @@ describe('checkSettings', () => {
     expect(checkSettings({ ...playgroundDefaults, hidden: Number.NaN })).toMatch(/^width/);
     expect(checkSettings({ ...playgroundDefaults, batch: 4 })).toMatch(/^batch/);
     expect(checkSettings({ ...playgroundDefaults, seed: -1 })).toMatch(/^seed/);
+    expect(checkSettings({ ...playgroundDefaults, lr: 0 })).toMatch(/^learning rate must be in \(0, 1\], got 0/);
   });
 });

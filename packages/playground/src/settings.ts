@@ -19,6 +19,8 @@ export interface PlaygroundSettings {
   readonly hidden: number;
   /** Batch size B. */
   readonly batch: number;
+  /** Adam's learning rate (StepLR: halved every 800 iterations, as toy2d's). */
+  readonly lr: number;
   readonly seed: number;
   /** Train the DDPM baseline beside DiffFlow (same wall-clock share). */
   readonly ddpm: boolean;
@@ -28,7 +30,7 @@ export interface PlaygroundSettings {
  * The playground's defaults: the toy2d CLI's configuration at a browser's budget (N = 10 and
  * B = 256 instead of 30 and 512) so that a drawn shape is learned within about 30 s.
  */
-export const playgroundDefaults: PlaygroundSettings = { dataset: 'drawn', steps: 10, g: 0.2, T: 0.05, hidden: 64, batch: 256, seed: 0, ddpm: false };
+export const playgroundDefaults: PlaygroundSettings = { dataset: 'drawn', steps: 10, g: 0.2, T: 0.05, hidden: 64, batch: 256, lr: 1e-2, seed: 0, ddpm: false };
 
 /** t_0 of the time grid (the toy2d CLI's default). */
 export const FIXED_T_MIN = 1e-3;
@@ -42,6 +44,7 @@ export function checkSettings(s: PlaygroundSettings): string | null {
   if (!(s.T > FIXED_T_MIN && s.T <= 10)) return `T must be in (${FIXED_T_MIN}, 10], got ${s.T}`;
   if (!int(s.hidden, 4, 512)) return `width must be an integer in [4, 512], got ${s.hidden}`;
   if (!int(s.batch, 8, 4096)) return `batch must be an integer in [8, 4096], got ${s.batch}`;
+  if (!(s.lr > 0 && s.lr <= 1)) return `learning rate must be in (0, 1], got ${s.lr}`;
   if (!int(s.seed, 0, 2 ** 31 - 1)) return `seed must be an integer ≥ 0, got ${s.seed}`;
   return null;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendPoint, initialState, reduce, type Curve, type PageState } from './state.js';
+import { initialState, reduce, type PageState } from './state.js';
+import { emptyHistory } from './curve.js';
 import { playgroundDefaults } from './settings.js';
 
 const progress = (iteration: number, loss: number, ddpm: number | null = null) =>
@@ -9,17 +10,6 @@ const progress = (iteration: number, loss: number, ddpm: number | null = null) =
     ddpm: ddpm === null ? null : { iteration: 3 * iteration, loss: ddpm, itPerSec: 15 },
     tensors: 42,
   }) as const;
-
-describe('appendPoint', () => {
-  it('appends until the limit, then halves keeping the newest point', () => {
-    let c: Curve = { iterations: [], losses: [] };
-    for (let i = 1; i <= 5; i++) c = appendPoint(c, i, -i, 5);
-    expect(c.iterations).toEqual([1, 2, 3, 4, 5]);
-    c = appendPoint(c, 6, -6, 5);
-    expect(c.iterations).toEqual([1, 3, 5, 6]);
-    expect(c.losses).toEqual([-1, -3, -5, -6]);
-  });
-});
 
 describe('reduce', () => {
   it('records progress of both models and the tensor count', () => {
@@ -44,12 +34,36 @@ describe('reduce', () => {
     let s = reduce(initialState, progress(1, 2, 0.5));
     s = reduce(s, { type: 'error', context: 'checkpoint', message: 'bad.bin: not a DiffFlow checkpoint' });
     expect(s.error).toBe('checkpoint: bad.bin: not a DiffFlow checkpoint');
-    s = reduce(s, { type: 'session', settings: playgroundDefaults, points: null, iteration: 250, ddpmIteration: 0, parameters: 100 });
+    s = reduce(s, { type: 'session', settings: playgroundDefaults, points: null, iteration: 250, ddpmIteration: 0, parameters: 100, history: emptyHistory });
     expect(s.error).toBeNull();
     expect(s.iteration).toBe(250);
     expect(s.sessions).toBe(1);
     expect(s.diffflowCurve.iterations).toEqual([]);
     expect(s.settings).toEqual(playgroundDefaults);
+  });
+
+  it("takes a restored session's loss history (a checkpoint round trip keeps the curves)", () => {
+    const history = { diffflow: { iterations: [1, 2], losses: [3, 2.5] }, ddpm: { iterations: [2], losses: [0.7] } };
+    const s = reduce(reduce(initialState, progress(9, 1)), { type: 'session', settings: playgroundDefaults, points: null, iteration: 2, ddpmIteration: 5, parameters: 100, history });
+    expect(s.diffflowCurve).toEqual(history.diffflow);
+    expect(s.ddpmCurve).toEqual(history.ddpm);
+    expect(s.loss).toBe(2.5);
+    expect(s.iteration).toBe(2);
+  });
+
+  it('new settings for the same model keep the iteration and the curves', () => {
+    const before = reduce(reduce(initialState, progress(1, 3)), progress(2, 2.5));
+    const after = reduce(before, { type: 'settings', settings: { ...playgroundDefaults, ddpm: true }, iteration: 2, ddpmIteration: 0 });
+    expect(after.iteration).toBe(2);
+    expect(after.settings?.ddpm).toBe(true);
+    expect(after.diffflowCurve).toEqual(before.diffflowCurve);
+  });
+
+  it("keeps the known list of backends while a fresh worker reports only its own", () => {
+    const all = ['webgl', 'wasm', 'cpu'] as const;
+    let s = reduce(initialState, { type: 'backend', name: 'wasm', detail: 'SIMD', reason: 'measured', available: [...all] });
+    s = reduce(s, { type: 'backend', name: 'cpu', detail: 'plain JavaScript', reason: 'chosen in the menu', available: ['cpu'] });
+    expect(s.backend).toEqual({ name: 'cpu', detail: 'plain JavaScript', reason: 'chosen in the menu', available: [...all] });
   });
 
   it('an error changes nothing but the error', () => {

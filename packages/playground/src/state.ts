@@ -4,18 +4,12 @@
  */
 import type { Report, Visuals } from './worker/protocol.js';
 import type { PlaygroundSettings } from './settings.js';
-import type { BrowserBackend } from './worker/backend.js';
+import type { BrowserBackend } from './worker/backend_names.js';
+import { appendPoint, emptyCurve, type Curve } from './curve.js';
 
-/** A loss curve: iterations and losses, thinned to at most `HISTORY_LIMIT` points. */
-export interface Curve {
-  readonly iterations: readonly number[];
-  readonly losses: readonly number[];
-}
-
-export const HISTORY_LIMIT = 1000;
-
+/** Everything the page shows that comes from the worker, plus its own errors. */
 export interface PageState {
-  readonly backend: { readonly name: BrowserBackend; readonly detail: string; readonly available: readonly BrowserBackend[] } | null;
+  readonly backend: { readonly name: BrowserBackend; readonly detail: string; readonly reason: string; readonly available: readonly BrowserBackend[] } | null;
   /** How many sessions (new models, loaded checkpoints) the worker has announced. */
   readonly sessions: number;
   /** Settings of the models in the worker (null before the first session). */
@@ -35,6 +29,7 @@ export interface PageState {
   readonly error: string | null;
 }
 
+/** Before the worker's first report. */
 export const initialState: PageState = {
   backend: null,
   sessions: 0,
@@ -46,34 +41,24 @@ export const initialState: PageState = {
   ddpmItPerSec: 0,
   loss: Number.NaN,
   tensors: 0,
-  diffflowCurve: { iterations: [], losses: [] },
-  ddpmCurve: { iterations: [], losses: [] },
+  diffflowCurve: emptyCurve,
+  ddpmCurve: emptyCurve,
   visuals: null,
   error: null,
 };
 
-/**
- * Appends (iteration, loss) to a curve; past `limit` points every other point is dropped (the
- * newest kept), so a long run keeps its whole shape at bounded cost.
- */
-export function appendPoint(curve: Curve, iteration: number, loss: number, limit = HISTORY_LIMIT): Curve {
-  let iterations = [...curve.iterations, iteration];
-  let losses = [...curve.losses, loss];
-  if (iterations.length > limit) {
-    const keep = (_: number, i: number, all: readonly number[]): boolean => i % 2 === 0 || i === all.length - 1;
-    iterations = iterations.filter(keep);
-    losses = losses.filter(keep);
-  }
-  return { iterations, losses };
-}
-
 /** Things the page itself does to its state. */
 export type PageAction = Report | { readonly type: 'dismissError' } | { readonly type: 'pageError'; readonly message: string };
 
+/** The state after a report of the worker or an action of the page (pure). */
 export function reduce(state: PageState, action: PageAction): PageState {
   switch (action.type) {
     case 'backend':
-      return { ...state, backend: { name: action.name, detail: action.detail, available: action.available } };
+      // a fresh worker reports only its own backend until it has looked the others up: keep the known list
+      return {
+        ...state,
+        backend: { name: action.name, detail: action.detail, reason: action.reason, available: action.available.length > 1 || state.backend === null ? action.available : state.backend.available },
+      };
     case 'session':
       return {
         ...state,
@@ -81,14 +66,16 @@ export function reduce(state: PageState, action: PageAction): PageState {
         settings: action.settings,
         iteration: action.iteration,
         ddpmIteration: action.ddpmIteration,
-        loss: Number.NaN,
         itPerSec: 0,
         ddpmItPerSec: 0,
-        diffflowCurve: { iterations: [], losses: [] },
-        ddpmCurve: { iterations: [], losses: [] },
+        diffflowCurve: action.history.diffflow,
+        ddpmCurve: action.history.ddpm,
+        loss: action.history.diffflow.losses.at(-1) ?? Number.NaN,
         visuals: null,
         error: null,
       };
+    case 'settings':
+      return { ...state, settings: action.settings, iteration: action.iteration, ddpmIteration: action.ddpmIteration, ddpmItPerSec: 0 };
     case 'status':
       return { ...state, running: action.running };
     case 'progress':
@@ -113,6 +100,8 @@ export function reduce(state: PageState, action: PageAction): PageState {
       return { ...state, error: null };
     case 'heatmap':
     case 'checkpoint':
+    case 'snapshot':
+    case 'fewSteps':
       return state;
   }
 }

@@ -71,6 +71,7 @@ export function variablesToTensors(params: readonly NamedVariable[], prefix = ''
   return out;
 }
 
+/** Options of assigning a checkpoint's tensors to live variables. */
 export interface AssignOptions {
   /** What errors name as the file (default 'checkpoint'); pass the checkpoint's path. */
   readonly source?: string;

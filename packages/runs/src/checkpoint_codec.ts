@@ -29,6 +29,7 @@ export interface CheckpointTensor {
   data: Float32Array;
 }
 
+/** A checkpoint in memory: named tensors (as typed arrays with shapes) and JSON metadata. */
 export interface Checkpoint {
   /** Anything JSON: config, iteration, progressive stage, seed, backend, … */
   meta: Record<string, unknown>;
@@ -37,6 +38,7 @@ export interface Checkpoint {
 }
 
 const MAGIC = new TextEncoder().encode('DFLOWCKP');
+/** The checkpoint format version this code writes; a reader refuses a newer one. */
 export const CHECKPOINT_VERSION = 1;
 const PREAMBLE = 24;
 const CRC_BYTES = 4;

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DivergenceError } from '@diffflow/training';
-import { commands, EXIT_BAD_INPUT, EXIT_DIVERGED, exitStatusOf, printDryRun, runCli, takeDryRun } from './cli.js';
-import { configInvalid, ExperimentFailure, fail, formatError } from './errors.js';
+import * as t from 'io-ts';
+import { commands, EXIT_BAD_INPUT, EXIT_DIVERGED, exitStatusOf, printDryRun, runCli, takeDryRun, withHelp } from './cli.js';
+import { documented, intAtLeast, parseFlags } from './config.js';
+import { configInvalid, ExperimentFailure, fail, formatError, orThrowSync } from './errors.js';
+import { flagsListedIn } from './help.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -71,5 +74,33 @@ describe('takeDryRun / printDryRun', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0);
     printDryRun('toy2d train', { batchSize: 3 }, { batchSize: 'int', resume: 'boolean' });
     expect(out).toEqual(['{"dryRun":"toy2d train","flags":["--batchSize","--resume"],"config":{"batchSize":3}}\n']);
+  });
+});
+
+describe('withHelp', () => {
+  const Flags = t.exact(t.partial({ n: documented(intAtLeast(1), 'Samples.', '3'), workers: documented(intAtLeast(0), 'Threads.', '0') }));
+  const ran: (readonly string[])[] = [];
+  const command = withHelp({ target: 'demo:sample', summary: 'Draws samples.', codec: Flags }, async (argv) => {
+    orThrowSync(parseFlags(argv, Flags));
+    ran.push(argv);
+  });
+
+  it('`help` prints every flag of the schema and runs nothing', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0);
+    await command(['help']);
+    await command(['--n=2', '--help']);
+    expect(ran).toEqual([]);
+    expect(out).toHaveLength(2);
+    expect(flagsListedIn(out[0] as string)).toEqual(['--n', '--workers']);
+  });
+
+  it('runs the command otherwise; an unknown flag or a stray word names the help command', async () => {
+    await command(['--n=2']);
+    expect(ran).toEqual([['--n=2']]);
+    const unknown = await command(['--nn=2']).catch((e: unknown) => e);
+    expect((unknown as Error).message).toMatch(/^unknown option '--nn'; did you mean '--n'\? \(allowed: --n, --workers\); every option explained: npx nx run demo:sample help$/);
+    const stray = await command(['hlep']).catch((e: unknown) => e);
+    expect((stray as Error).message).toMatch(/unexpected argument 'hlep'.*; every flag explained: npx nx run demo:sample help$/);
   });
 });

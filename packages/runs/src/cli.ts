@@ -10,8 +10,10 @@
  * | 1 | anything else: a bug, reported with its stack |
  */
 import { DivergenceError } from '@diffflow/training';
-import { COMMAND_LINE_FIELD, type FieldKind } from './config.js';
-import { configInvalid, ExperimentFailure, fail } from './errors.js';
+import { COMMAND_LINE_FIELD, flagsOf, type FieldKind } from './config.js';
+import { configInvalid, ExperimentFailure, fail, type ExperimentError } from './errors.js';
+import { formatHelp, HELP_COMMAND, usageOf, wantsHelp, type CommandHelp } from './help.js';
+import { nxInvocation, nxTakenFlag } from './nx_flags.js';
 
 /** Exit code of bad input (a flag, a config value, a file, an output folder). */
 export const EXIT_BAD_INPUT = 2;
@@ -87,4 +89,41 @@ export function takeDryRun(argv: readonly string[]): { readonly dryRun: boolean;
  */
 export function printDryRun(command: string, config: unknown, flags: Readonly<Record<string, FieldKind>>): void {
   process.stdout.write(`${JSON.stringify({ dryRun: command, flags: Object.keys(flags).map((f) => `--${f}`), config })}\n`);
+}
+
+/**
+ * A command with its help: `help` (or `--help` where it reaches the command) prints
+ * {@link formatHelp} of `help` on stdout and stops; a run that `nx` started with a flag Nx took
+ * for itself and the command has a flag for (`--batch` for `--batchSize`, see `nxTakenFlag`) when
+ * running its target `help.target` is refused before anything runs; an unknown flag's error names the help command.
+ * @param run the command itself.
+ */
+export function withHelp(help: CommandHelp, run: Command): Command {
+  const helpCommand = `${usageOf(help)} ${HELP_COMMAND}`;
+  const pointToHelp = (e: ExperimentError): ExperimentError => {
+    if (e._tag === 'UnknownKey' && e.key.startsWith('-') && e.help === undefined) return { ...e, help: helpCommand };
+    if (e._tag === 'ConfigInvalid' && e.field === COMMAND_LINE_FIELD) return { ...e, reason: `${e.reason}; every flag explained: ${helpCommand}` };
+    return e;
+  };
+  return async (argv) => {
+    if (wantsHelp(argv)) {
+      process.stdout.write(formatHelp(help));
+      return;
+    }
+    const invocation = nxInvocation(help.target);
+    if (invocation !== undefined) {
+      const flags = [...Object.keys(flagsOf(help.codec)), ...(help.extraFlags ?? []).map((f) => f.flag.replace(/^--/, ''))];
+      const taken = nxTakenFlag(invocation, flags);
+      if (taken !== undefined) return fail(pointToHelp(taken));
+    }
+    try {
+      await run(argv);
+    } catch (e) {
+      if (e instanceof ExperimentFailure) {
+        const pointed = pointToHelp(e.error);
+        if (pointed !== e.error) throw new ExperimentFailure(pointed);
+      }
+      throw e;
+    }
+  };
 }

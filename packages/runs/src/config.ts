@@ -25,6 +25,39 @@ export function describedAs<C extends t.Any>(codec: C, description: string): C {
   return codec;
 }
 
+/** What a field means, for `--help` (see {@link documented}). */
+export interface FieldHelp {
+  /** What the field sets, in a sentence or two. */
+  readonly text: string;
+  /** The default in words, for fields whose default is not a value of the command's defaults ("the run's"). */
+  readonly default?: string;
+}
+
+const helps = new WeakMap<object, FieldHelp>();
+
+/**
+ * `codec` with what its field means attached, for the help a command prints (`help` of
+ * `commandHelp`): a distinct codec that decodes, validates and describes exactly as `codec`
+ * (shared codecs such as `t.boolean` stay unmarked). `defaultText` names the default when the
+ * command has no defaults value for the field. Throws a RangeError for an empty text.
+ */
+export function documented<C extends t.Any>(codec: C, text: string, defaultText?: string): C {
+  if (text.trim() === '') throw new RangeError('documented(text): the help text is empty');
+  if (defaultText !== undefined && defaultText.trim() === '') throw new RangeError('documented(defaultText): the default text is empty');
+  const copy = Object.create(codec) as C;
+  const description = descriptions.get(codec);
+  if (description !== undefined) descriptions.set(copy, description);
+  const kind = numberKinds.get(codec);
+  if (kind !== undefined) numberKinds.set(copy, kind);
+  helps.set(copy, defaultText === undefined ? { text } : { text, default: defaultText });
+  return copy;
+}
+
+/** The help {@link documented} attached to `codec`; undefined when it has none. */
+export function helpOf(codec: AnyDecoder): FieldHelp | undefined {
+  return helps.get(codec);
+}
+
 /** The command-line kind of the number codecs built here (see {@link flagsOf}). */
 const numberKinds = new WeakMap<object, 'int' | 'number'>();
 
@@ -468,14 +501,22 @@ export type FieldKind = 'int' | 'number' | 'string' | 'boolean';
  * Throws a RangeError for a schema that is not a record.
  */
 export function flagsOf(codec: AnyDecoder): Record<string, FieldKind> {
+  return Object.fromEntries(Object.entries(flagCodecs(codec)).map(([flag, field]) => [flag, flagKind(field)]));
+}
+
+/**
+ * The codec of each command-line flag of a schema, keyed as {@link flagsOf} keys them (nested
+ * records dotted). Throws a RangeError for a schema that is not a record.
+ */
+export function flagCodecs(codec: AnyDecoder): Record<string, t.Mixed> {
   const shape = shapeOf(codec);
   if (shape.kind !== 'object') throw new RangeError(`flagsOf(codec): '${codec.name}' is not a record of fields`);
-  const out: Record<string, FieldKind> = {};
+  const out: Record<string, t.Mixed> = {};
   for (const [key, codecs] of shape.props) {
     const field = codecs[0] as t.Mixed;
     if (shapeOf(field).kind === 'object') {
-      for (const [sub, kind] of Object.entries(flagsOf(field))) out[`${key}.${sub}`] = kind;
-    } else out[key] = flagKind(field);
+      for (const [sub, c] of Object.entries(flagCodecs(field))) out[`${key}.${sub}`] = c;
+    } else out[key] = field;
   }
   return out;
 }

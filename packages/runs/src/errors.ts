@@ -28,6 +28,8 @@ export interface UnknownKey {
   readonly allowed: readonly string[];
   /** Where the key came from, when known. */
   readonly source?: string;
+  /** The command that explains every allowed key (`npx nx run toy2d:train help`), when there is one. */
+  readonly help?: string;
 }
 
 /** The output folder cannot be used for this run; nothing was written. */
@@ -37,6 +39,7 @@ export interface OutputNotEmpty {
   readonly reason: string;
 }
 
+/** A file the run needs does not exist. */
 export interface FileMissing {
   readonly _tag: 'FileMissing';
   readonly path: string;
@@ -58,6 +61,7 @@ export interface IoFailed {
   readonly cause: unknown;
 }
 
+/** Every error a run's boundary (config, files, datasets) reports, tagged by `_tag`. */
 export type ExperimentError = ConfigInvalid | UnknownKey | OutputNotEmpty | FileMissing | FileMalformed | IoFailed | DatasetError;
 
 /** Every `_tag` of `ExperimentError`. */
@@ -140,7 +144,7 @@ export function formatError(e: ExperimentError): string {
       const hint = suggestion !== undefined ? `; did you mean '${suggestion}'?` : '';
       const allowed = e.allowed.length > 0 ? ` (allowed: ${e.allowed.join(', ')})` : ' (none allowed here)';
       const what = e.key.startsWith('-') ? 'option' : 'config key';
-      return `unknown ${what} '${e.key}'${fromSource(e.source)}${hint}${allowed}`;
+      return `unknown ${what} '${e.key}'${fromSource(e.source)}${hint}${allowed}${e.help === undefined ? '' : `; every ${what} explained: ${e.help}`}`;
     }
     case 'OutputNotEmpty':
       return `output folder '${e.dir}' cannot be used: ${e.reason}`;

@@ -1,4 +1,8 @@
 /**
+ * Run folders, checkpoints, .npy, PNG figures, progress, config decoding and the CLI runner of DiffFlow experiments.
+ * @module @diffflow/runs
+ */
+/**
  * @diffflow/runs: what an experiment run leaves on disk and how a command is driven — the run
  * folder, checkpoints (the byte format alone, browser-safe, is `@diffflow/runs/checkpoint`),
  * .npy arrays, PNG figures, the progress bar, strict config decoding with the command-line flags
@@ -47,9 +51,13 @@ export {
   readConfigFile,
   loadConfig,
   flagsOf,
+  documented,
   COMMAND_LINE_FIELD,
 } from './config.js';
-export type { Codec, ConfigLayer, FieldKind, CommandLine, ResolveOptions } from './config.js';
+export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions } from './config.js';
+export { flagHelp, formatHelp, flagsListedIn } from './help.js';
+export type { FlagHelp, CommandHelp } from './help.js';
+export { nxOwnedFlags } from './nx_flags.js';
 
 export { writeFileAtomic, tempPathFor, isTempFileName, toBytes } from './atomic.js';
 export type { FileContent } from './atomic.js';
@@ -67,12 +75,12 @@ export { loadEmaRun, heldOutLikelihood, natsReport } from './held_out.js';
 export type { LoadedRun, LoadRunOptions, NatsReport, HeldOutOptions, HeldOutLikelihood } from './held_out.js';
 export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';
-export { updateFields, optimizerFields, constantGFields, trainerSettings } from './trainer_fields.js';
+export { updateFields, optimizerFields, constantGFields, checkpointFields, trainerSettings, constantGTrainerConfig } from './trainer_fields.js';
 export type { OptimizerSettings } from './trainer_fields.js';
 export { samplerFlags, samplerSettings } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
 
-export { runCli, commands, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
+export { runCli, commands, withHelp, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';
 
 export {

@@ -16,6 +16,7 @@ export interface RgbaImage {
   readonly rgba: Uint8Array;
 }
 
+/** A colour: red, green, blue in 0…255. */
 export type Rgb = readonly [number, number, number];
 
 const WHITE: Rgb = [255, 255, 255];
@@ -42,6 +43,7 @@ export const categoricalPalette: readonly Rgb[] = [
 // ---------------------------------------------------------------------------------------------
 // basics
 
+/** An image of `width` × `height` filled with `color` (default white). */
 export function blankImage(width: number, height: number, color: Rgb = WHITE): RgbaImage {
   checkSize('width', width);
   checkSize('height', height);
@@ -114,7 +116,9 @@ const COLORMAPS = {
   magma: ['000004', '1c1044', '4f127b', '812581', 'b5367a', 'e55064', 'fb8761', 'fec287', 'fcfdbf'],
 } as const;
 
+/** The name of a colormap for heat maps. */
 export type ColormapName = keyof typeof COLORMAPS;
+/** Every {@link ColormapName}. */
 export const colormapNames = Object.keys(COLORMAPS) as ColormapName[];
 
 const STOPS: Record<ColormapName, Rgb[]> = {
@@ -419,6 +423,7 @@ export function heatmapPng(values: Float32Array | Float64Array, width: number, h
 // ---------------------------------------------------------------------------------------------
 // panels and grids
 
+/** Layout of a figure of several scatter or heat-map panels. */
 export interface PanelsOptions {
   /** Panels a row (default: all in one row). */
   columns?: number;
@@ -474,6 +479,7 @@ export function panelsPng(panels: readonly (Uint8Array | RgbaImage)[], opts: Pan
   return encodePng(panelsImage(panels, opts));
 }
 
+/** Layout of a grid of images. */
 export interface ImageGridOptions {
   /** Images a row (default ⌈√n⌉). */
   columns?: number;
@@ -538,6 +544,7 @@ export function imageGridPng(images: Uint8Array | Float32Array, n: number, h: nu
 // ---------------------------------------------------------------------------------------------
 // line plots
 
+/** One line of a line plot: its points and its colour. */
 export interface LineSeries {
   x: readonly number[];
   y: readonly number[];

@@ -6,11 +6,13 @@ import cliProgress from 'cli-progress';
 
 /** Where progress is written: process.stderr, or any object with `write` (tests). */
 export interface ProgressStream {
+  /** Writes text (a terminal line, or a log). */
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
 }
 
+/** Options of a progress bar. */
 export interface ProgressOptions {
   /** Final iteration (the bar is full at `total`). */
   total: number;
@@ -28,12 +30,14 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
+/** The fields a progress bar shows beside the count. */
 export interface ProgressFields {
   loss: number;
   /** Iterations a second of the last step; default measured from the calls to `update`. */
   itPerSec?: number;
 }
 
+/** A progress bar of a training or evaluation loop. */
 export interface ProgressBar {
   /** Reports that `iteration` iterations (of `total`) are done. */
   update(iteration: number, fields: ProgressFields): void;

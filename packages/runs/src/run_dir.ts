@@ -14,8 +14,11 @@ import { showValue } from './config.js';
 import { describeCause, errnoCode, fromFsError, ioFailed, outputNotEmpty, type ExperimentError } from './errors.js';
 import { encodeNpyArray, type NpyTypedArray } from '@diffflow/datasets';
 
+/** The run folder's config file. */
 export const CONFIG_FILE = 'config.json';
+/** The run folder's metrics log, one JSON object a line. */
 export const METRICS_FILE = 'metrics.jsonl';
+/** The run folder's summary of results. */
 export const SUMMARY_FILE = 'summary.json';
 
 /**
@@ -47,6 +50,7 @@ export const runFileExtensions = ['.json', '.jsonl', '.npy', '.png', '.bin', '.c
 /** Files that are never a reason to refuse a folder. */
 const IGNORED = new Set(['.DS_Store', 'Thumbs.db']);
 
+/** Options of opening a run folder. */
 export interface OpenRunDirOptions {
   /**
    * The run's configuration. A folder whose config.json differs from it, on any key of `config`
@@ -77,9 +81,13 @@ export interface RunDir {
   writeSummary(obj: unknown): TE.TaskEither<ExperimentError, void>;
   /** Any other JSON file, atomically. */
   writeJson(name: string, obj: unknown): TE.TaskEither<ExperimentError, void>;
+  /** Writes an array as `name` (.npy) in the run folder, atomically. */
   writeNpy(name: string, data: NpyTypedArray, shape: readonly number[]): TE.TaskEither<ExperimentError, void>;
+  /** Writes PNG bytes as `name` in the run folder, atomically. */
   writePng(name: string, png: Uint8Array): TE.TaskEither<ExperimentError, void>;
+  /** Writes a checkpoint as `name` in the run folder, atomically. */
   saveCheckpoint(name: string, ckpt: Checkpoint): TE.TaskEither<ExperimentError, void>;
+  /** Reads the checkpoint `name` of the run folder. */
   loadCheckpoint(name: string): TE.TaskEither<ExperimentError, Checkpoint>;
 }
 

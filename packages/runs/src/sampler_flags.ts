@@ -1,30 +1,24 @@
 import * as t from 'io-ts';
-import { intAtLeast, numberAtLeast } from './config.js';
+import { documented, intAtLeast, numberAtLeast } from './config.js';
 
 /**
  * The flags of a command that draws samples from a trained run (`toy2d sample`, `images sample`),
  * as io-ts props to spread into a `t.exact(t.partial({...}))` after the command's own `--run` (and
  * whatever else picks its default run folder): every one optional, each checked against its range.
- * What an absent flag means is {@link samplerSettings}; the default `--out` is the command's.
+ * Each is `documented` (its help); what an absent flag means is {@link samplerSettings}.
  */
 export const samplerFlags = {
-  /** Samples to draw (default: the command's, see {@link samplerSettings}). */
-  n: intAtLeast(1),
-  /** N of the sampler's fixed grid (default: the run's). */
-  steps: intAtLeast(1),
-  /** λ of the sampler family: 1 the backward SDE (default) … 0 the probability-flow ODE. */
-  lambda: numberAtLeast(0),
-  /** Seed of the sampler's noise (default: the run's). */
-  seed: intAtLeast(0),
-  /** Noise-free Tweedie last step (default true). */
-  denoise: t.boolean,
-  /** Output folder; default `<run>/sample-…` named by the options. */
-  out: t.string,
-  /**
-   * Threads the samples are split across: 0 = one per core (the default), 1 = this thread only.
-   * The same samples either way (each row's noise is keyed by its index).
-   */
-  workers: intAtLeast(0),
+  n: documented(intAtLeast(1), 'Samples to draw.', "the command's"),
+  steps: documented(intAtLeast(1), "N of the sampler's fixed time grid.", "the run's"),
+  lambda: documented(numberAtLeast(0), 'λ of the sampler family: 1 the backward SDE … 0 the probability-flow ODE.', '1'),
+  seed: documented(intAtLeast(0), "Seed of the sampler's noise.", "the run's"),
+  denoise: documented(t.boolean, 'Noise-free Tweedie last step.', 'true'),
+  out: documented(t.string, 'Output folder.', '<run>/sample-… named by the options'),
+  workers: documented(
+    intAtLeast(0),
+    'Threads the samples are split across: 0 = one per core, 1 = this thread only. The same samples either way (each row\'s noise is keyed by its index).',
+    '0',
+  ),
 };
 
 /** The decoded {@link samplerFlags}: each one absent or valid. */

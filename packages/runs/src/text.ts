@@ -24,6 +24,7 @@ export function textWidth(text: string, scale = 1): number {
   return scale * rows.reduce((w, r) => Math.max(w, r.length), 0);
 }
 
+/** How text is drawn into an image: size and colour. */
 export interface TextOptions {
   /** Integer magnification of each font pixel (default 1). */
   scale?: number;

@@ -28,7 +28,9 @@ export function stateFromCheckpoint(ckpt: Checkpoint): TrainerState {
 
 /** What can be snapshotted and restored: DiffFlow's `Trainer`, the DDPM baseline's. */
 export interface Restorable {
+  /** A snapshot of the trainer (tensors are copies the caller disposes). */
   state(): TrainerState;
+  /** Restores a snapshot taken by `state()`. */
   restore(state: TrainerState): void;
 }
 

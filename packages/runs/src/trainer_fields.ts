@@ -1,21 +1,18 @@
 import * as t from 'io-ts';
 import { gradientStrategyNames } from '@diffflow/adjoint';
-import { intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
-import type { TrainerConfig } from '@diffflow/training';
+import { documented, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
+import type { OptimizerConfig, TrainerConfig } from '@diffflow/training';
 
 /**
  * The update fields of every trained model (DiffFlow and the DDPM baseline), as io-ts props to
- * spread into a `t.strict({...})`: Adam with StepLR, gradient clipping, EMA.
+ * spread into a `t.strict({...})`: Adam with StepLR, gradient clipping, EMA (each `documented`: its help).
  */
 export const updateFields = {
-  /** Adam learning rate, and StepLR: ×lrDecay every lrDecayEvery iterations. */
-  lr: numberAbove(0),
-  lrDecay: numberInRange(0, 1),
-  lrDecayEvery: intAtLeast(1),
-  /** Global gradient-norm clip (0 = off). */
-  clip: numberAtLeast(0),
-  /** EMA decay of the weights used for sampling, validation and evaluation. */
-  ema: numberInRange(0, 0.999999),
+  lr: documented(numberAbove(0), 'Adam learning rate.'),
+  lrDecay: documented(numberInRange(0, 1), 'StepLR: the learning rate is multiplied by lrDecay every lrDecayEvery iterations (1 = constant).'),
+  lrDecayEvery: documented(intAtLeast(1), 'StepLR period, in iterations.'),
+  clip: documented(numberAtLeast(0), 'Global gradient-norm clip (0 = off).'),
+  ema: documented(numberInRange(0, 0.999999), 'EMA decay of the weights used for sampling, validation and evaluation.'),
 };
 
 /**
@@ -24,10 +21,8 @@ export const updateFields = {
  */
 export const optimizerFields = {
   ...updateFields,
-  /** Gradient strategy (adjoint or naive). */
-  strategy: oneOf(gradientStrategyNames),
-  /** Root seed of every random draw (batches, grids, noise, initial weights). */
-  seed: intAtLeast(0),
+  strategy: documented(oneOf(gradientStrategyNames), 'Gradient strategy: the adjoint (memory independent of N) or naive backpropagation through the solver.'),
+  seed: documented(intAtLeast(0), 'Root seed of every random draw (batches, grids, noise, initial weights).'),
 };
 
 /**
@@ -36,29 +31,30 @@ export const optimizerFields = {
  * process), as io-ts props to spread into a `t.strict({...})`. Each is also a CLI flag.
  */
 export const constantGFields = {
-  /** Training iterations. */
-  iters: intAtLeast(1),
-  /** Batch size B (`--batchSize`: Nx takes `--batch` for itself). */
-  batchSize: intAtLeast(1),
-  /** Number of steps N of the time grid (training; sampling and the bound unless given otherwise). */
-  steps: intAtLeast(1),
-  /** First time t_0 ≥ 0 (the data sit at t_0). */
-  tMin: numberAtLeast(0),
-  /** Final time T > 0 (the prior N(0, I) sits at T). */
-  T: numberAbove(0),
-  /** Grid exponent β > 0: points uniform in t^β. */
-  beta: numberAbove(0),
-  /** Diffusion g > 0 (constant). Small g makes DiffFlow a continuous normalizing flow (Theorem 1). */
-  g: numberAbove(0),
-  /** Re-draw interior time points every iteration (L̂_β) instead of the fixed grid (L_β). */
-  flexible: t.boolean,
+  iters: documented(intAtLeast(1), 'Training iterations.'),
+  batchSize: documented(intAtLeast(1), 'Batch size B (--batchSize: Nx takes --batch for itself).'),
+  steps: documented(intAtLeast(1), 'Number of steps N of the time grid (training; sampling and the bound unless given otherwise).'),
+  tMin: documented(numberAtLeast(0), 'First time t_0 ≥ 0 (the data sit at t_0).'),
+  T: documented(numberAbove(0), 'Final time T > 0 (the prior N(0, I) sits at T).'),
+  beta: documented(numberAbove(0), 'Grid exponent β > 0: time points uniform in t^β.'),
+  g: documented(numberAbove(0), 'Diffusion g > 0 (constant). Small g makes DiffFlow a continuous normalizing flow (Theorem 1).'),
+  flexible: documented(t.boolean, 'Re-draw the interior time points every iteration (L̂_β) instead of the fixed grid (L_β).'),
+};
+
+/**
+ * The checkpoint fields every training configuration shares (toy2d, tabular, images, compare), as
+ * io-ts props to spread into a `t.strict({...})`. Each is also a CLI flag.
+ */
+export const checkpointFields = {
+  checkpointEvery: documented(intAtLeast(1), 'Write a checkpoint every this many iterations (and at the end).'),
+  maxRetries: documented(intAtLeast(0), 'Non-finite iterations retried with fresh noise before stopping.'),
 };
 
 /** The decoded {@link optimizerFields}, plus the retry budget every training config also has. */
 export type OptimizerSettings = t.TypeOf<t.TypeC<typeof optimizerFields>> & { readonly maxRetries: number };
 
-/** The trainer settings of the shared fields (everything of a `TrainerConfig` but its time grid). */
-export function trainerSettings(c: OptimizerSettings): Omit<TrainerConfig, 'time'> {
+/** The trainer settings of the shared fields: `OptimizerConfig` (`ema` is its `emaDecay`) with the strategy. */
+export function trainerSettings(c: OptimizerSettings): OptimizerConfig & Pick<TrainerConfig, 'strategy'> {
   return {
     seed: c.seed,
     lr: c.lr,
@@ -68,5 +64,19 @@ export function trainerSettings(c: OptimizerSettings): Omit<TrainerConfig, 'time
     emaDecay: c.ema,
     strategy: c.strategy,
     maxRetries: c.maxRetries,
+  };
+}
+
+/** The decoded {@link constantGFields}. */
+export type ConstantGSettings = t.TypeOf<t.TypeC<typeof constantGFields>>;
+
+/**
+ * DiffFlow's trainer configuration of an experiment with a constant g (toy2d, tabular): the shared
+ * settings ({@link trainerSettings}) and the time grid of its {@link constantGFields}.
+ */
+export function constantGTrainerConfig(c: OptimizerSettings & ConstantGSettings): TrainerConfig {
+  return {
+    ...trainerSettings(c),
+    time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
   };
 }

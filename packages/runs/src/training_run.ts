@@ -16,7 +16,9 @@ const makeFolder = (folder: string): TE.TaskEither<ExperimentError, unknown> =>
 /** What {@link runTrainingLoop} trains: any trainer that steps, reports its time and snapshots. */
 export interface RunTrainable<M extends { readonly ms: number }> {
   readonly iteration: number;
+  /** Runs one iteration and returns its metrics. */
   step(): M;
+  /** A snapshot of the trainer, for checkpoints. */
   state(): TrainerState;
   /** The loss an iteration trains on; the progress bar's rate restarts when it changes. */
   phaseAt?(iteration: number): string;
@@ -36,7 +38,12 @@ export interface TrainingLoop<M> {
   /** A live bar (true) or plain progress lines (false); default: a bar on a terminal. */
   readonly progressTty?: boolean;
   /** Where the checkpoint goes (its folder is created when missing), and what the experiment stores beside the trainer's state. */
-  readonly checkpoint: { readonly path: string; readonly meta: () => Record<string, unknown> };
+  readonly checkpoint: {
+    /** Where the checkpoint is written. */
+    readonly path: string;
+    /** The metadata saved with it (called at each save). */
+    readonly meta: () => Record<string, unknown>;
+  };
   /** An iteration's line for metrics.jsonl and the loss the progress bar shows. */
   readonly record: (m: M) => { readonly line: object; readonly loss: number };
   /** Append a metrics line after every this many iterations, and after the last (default 1). */

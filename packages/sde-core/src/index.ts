@@ -1,3 +1,7 @@
+/**
+ * Time grids, diffusion schedules, Euler-Maruyama steps and replayable noise for diffusion normalizing flows.
+ * @module @diffflow/sde-core
+ */
 export { fixedGrid, flexibleGrid, flexibleGridAt, stepSizes, checkGrid, checkGridSpec } from './grid.js';
 export type { TimeGrid, GridSpec } from './grid.js';
 export { progressiveSchedule } from './progressive.js';
@@ -6,7 +10,7 @@ export { constantDiffusion, piecewiseDiffusion, functionalDiffusion } from './di
 export type { Diffusion } from './diffusion.js';
 export { forwardStep, backwardStep, backwardDrift, lambdaDrift, lambdaStep, backwardNoise, halfSquaredNorm } from './euler_maruyama.js';
 export {
-  deriveSeed,
+  deriveSeed, purposeSeed,
   uniformGenerator,
   replayableUniforms,
   replayableNormals,
@@ -20,13 +24,13 @@ export {
   checkReplays,
 } from './noise.js';
 export type { NoiseKey, NoiseSource, ReplayableNoise } from './noise.js';
-export { simulateForward, disposeTrajectory } from './trajectory.js';
-export type { TimeField, Trajectory } from './trajectory.js';
-export { variablesOf, applyField, checkFieldOutput } from './vector_field.js';
-export type { VectorField, Parameter } from './vector_field.js';
+export { simulateForward, disposeTrajectory, eulerMaruyamaRollout } from './trajectory.js';
+export type { TimeField, Trajectory, Rollout, RolloutOptions } from './trajectory.js';
+export { variablesOf, applyField, checkFieldOutput, checkFinite, setFiniteChecks, NonFiniteFieldError } from './vector_field.js';
+export type { VectorField, Parameter, FieldCall, NonFinitePart } from './vector_field.js';
 export { gaussianPrior, standardNormalPrior, priorNoisePurpose } from './prior.js';
 export type { Prior } from './prior.js';
-export { sde, checkSdeGrid, linearDrift, timeFactor } from './sde.js';
+export { sde, checkSdeGrid, linearDrift, timeFactor, rowShape, checkRowTimes, perRow } from './sde.js';
 export type { Sde, SdeSpec, LinearMarginal, TimeFunction } from './sde.js';
 export { diffflowSde } from './diffflow_sde.js';
 export type { DiffFlowSdeSpec } from './diffflow_sde.js';
@@ -36,3 +40,6 @@ export { veSde } from './ve_sde.js';
 export type { VeSchedule } from './ve_sde.js';
 export { diffusionModel, modelFields, marginalDrift } from './model.js';
 export type { DiffusionModel } from './model.js';
+export { requireBackend, requireGradients, tfState, TfSetupError } from './tf_setup.js';
+export type { TfState } from './tf_setup.js';
+export { tapeSafe } from './tape.js';

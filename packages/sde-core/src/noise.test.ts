@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { take } from '@diffflow/test-utils';
-import { deriveSeed, forwardNoise, replayableNormal, replayableNormals, replayableUniforms } from './noise.js';
+import { deriveSeed, forwardNoise, purposeSeed, replayableNormal, replayableNormals, replayableUniforms } from './noise.js';
 
 const key = { seed: 7, purpose: 'forward', iteration: 3, step: 5 };
 
@@ -52,5 +52,14 @@ describe('replayable noise', () => {
     expect(t.shape).toEqual([2, 3, 4]);
     expect(t.dtype).toBe('float32');
     tf.dispose(t);
+  });
+});
+
+describe('purposeSeed', () => {
+  it('is a function of (seed, purpose): the same pair gives the same seed, different pairs differ', () => {
+    expect(purposeSeed(0, 'sample')).toBe(purposeSeed(0, 'sample'));
+    const seeds = new Set([purposeSeed(0, 'sample'), purposeSeed(0, 'test'), purposeSeed(1, 'sample'), purposeSeed(1, 'test')]);
+    expect(seeds.size).toBe(4);
+    for (const s of seeds) expect(Number.isInteger(s) && s >= 0).toBe(true);
   });
 });

@@ -53,6 +53,16 @@ export function deriveSeed(key: NoiseKey): number {
 }
 
 /**
+ * The root seed of a named sub-stream that is not a training iteration's (a validation subset, a
+ * sample grid, an evaluation's noise): {@link deriveSeed} of the key (seed, purpose) at iteration 0,
+ * step 0 — the same namespacing as a {@link NoiseKey}'s purpose, one level up, so each purpose
+ * gets its own stream from one root seed.
+ */
+export function purposeSeed(seed: number, purpose: string): number {
+  return deriveSeed({ seed, purpose, iteration: 0, step: 0 });
+}
+
+/**
  * A small counter-free generator (sfc32) seeded from a key: uniform floats in [0, 1).
  * Plain JavaScript, so the numbers do not depend on the tfjs backend or version.
  */

@@ -9,6 +9,7 @@ export interface ProgressiveSpec {
   readonly switchAt: readonly number[];
 }
 
+/** The number of steps N by training iteration (see {@link progressiveSchedule}). */
 export interface ProgressiveSchedule {
   readonly spec: ProgressiveSpec;
   /** The stage index (0-based) in force at `iteration`. */

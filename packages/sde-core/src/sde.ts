@@ -28,7 +28,7 @@ export interface Sde {
   readonly diffusion: Diffusion;
   /** p_T: sampled by the backward process, scored by the terminal term of every bound. */
   readonly prior: Prior;
-  /** [t0, T]: every grid must lie inside (t0 may be +0 and T may be +∞ for DiffFlow). */
+  /** The interval [t0, T] every grid must lie inside (t0 may be +0 and T may be +∞ for DiffFlow). */
   readonly interval: readonly [number, number];
   /** x_t | x_0 in closed form, for an SDE whose drift is fixed and linear; undefined otherwise. */
   readonly marginal?: (t: number) => LinearMarginal;
@@ -43,6 +43,7 @@ export interface SdeSpec {
   readonly prior?: Prior;
   /** Default [0, +∞). */
   readonly interval?: readonly [number, number];
+  /** The closed-form marginal of x_t given x_0, for an SDE with a fixed linear drift. */
   readonly marginal?: (t: number) => LinearMarginal;
 }
 
@@ -84,15 +85,34 @@ export function checkSdeGrid(sde: Pick<Sde, 'interval' | 'name'>, grid: TimeGrid
 /** A scalar function of time, evaluated in float64. */
 export type TimeFunction = (t: number) => number;
 
+/** The shape [B, 1, …, 1] of one value per row of x: [B, ...D], broadcasting against x. */
+export function rowShape(x: tf.Tensor): number[] {
+  return [x.shape[0] as number, ...x.shape.slice(1).map(() => 1)];
+}
+
+/** Throws a RangeError unless `t` is one shared time or one time per row of x ([B]). */
+export function checkRowTimes(x: tf.Tensor, t: number | tf.Tensor1D, where: string): void {
+  if (typeof t !== 'number' && (t.rank !== 1 || t.shape[0] !== x.shape[0])) {
+    throw new RangeError(`${where}: t must be a number or [B] = [${x.shape[0]}], got [${t.shape.join(', ')}]`);
+  }
+}
+
+/**
+ * One value per row of x: [B, ...D] as a tensor [B, 1, …, 1] that broadcasts against x: the
+ * values themselves (float32) or a [B] tensor reshaped (not disposed).
+ */
+export function perRow(values: Float32Array | tf.Tensor1D, x: tf.Tensor): tf.Tensor {
+  return values instanceof Float32Array ? tf.tensor(values, rowShape(x), 'float32') : tf.reshape(values, rowShape(x));
+}
+
 /**
  * k(t) for a shared time, or one value per row as a tensor [B, 1, …, 1] that broadcasts against
  * x: [B, ...D] (the times are read back and k evaluated in float64).
  */
 export function timeFactor(k: TimeFunction, t: number | tf.Tensor1D, x: tf.Tensor): number | tf.Tensor {
   if (typeof t === 'number') return k(t);
-  if (t.rank !== 1 || t.shape[0] !== x.shape[0]) throw new RangeError(`t must be a number or [B] = [${x.shape[0]}], got [${t.shape.join(', ')}]`);
-  const values = Float32Array.from(t.dataSync(), k);
-  return tf.tensor(values, [x.shape[0] as number, ...x.shape.slice(1).map(() => 1)], 'float32');
+  checkRowTimes(x, t, 'timeFactor');
+  return perRow(Float32Array.from(t.dataSync(), k), x);
 }
 
 /**

@@ -13,6 +13,7 @@ export interface AdamOptions {
   readonly epsilon?: number;
 }
 
+/** Adam (PyTorch's update rule) over a fixed list of variables, with its state for checkpoints. */
 export interface Adam {
   /** Steps taken so far (t). */
   readonly step: number;
@@ -22,6 +23,7 @@ export interface Adam {
   state(): { step: number; slots: Map<string, tf.Tensor> };
   /** Restores state written by `state()`. */
   restore(step: number, slots: ReadonlyMap<string, tf.Tensor>): void;
+  /** Frees the moment estimates. */
   dispose(): void;
 }
 

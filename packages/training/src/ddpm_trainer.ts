@@ -3,6 +3,7 @@ import type { Parameter, VectorField } from '@diffflow/networks';
 import type { VpSchedule } from '@diffflow/sde-core';
 import { ddpmLoss, type DdpmTime } from '@diffflow/losses';
 import { createLossTrainer, type LossStepMetrics, type LossTrainer } from './loss_trainer.js';
+import type { OptimizerConfig } from './named_optimizer.js';
 
 /**
  * The DDPM baseline's trainer: `createLossTrainer` of L_simple (`ddpmLoss`) on an ε-network, the
@@ -11,21 +12,11 @@ import { createLossTrainer, type LossStepMetrics, type LossTrainer } from './los
  * Every draw is keyed by (seed, iteration), so runs replay and resume exactly.
  */
 
-export interface DdpmTrainerConfig {
-  /** Seed of the loss's t and ε draws (the data come from the `data` callback). */
-  readonly seed: number;
-  readonly lr: number;
-  /** lr × lrDecay every lrDecayEvery iterations (StepLR). */
-  readonly lrDecay: number;
-  readonly lrDecayEvery: number;
-  /** Global gradient-norm clip (0 = off). */
-  readonly clip: number;
-  readonly emaDecay: number;
+/** The DDPM trainer: every trainer's {@link OptimizerConfig} (the seed keys the loss's t and ε), and the loss's time. */
+export interface DdpmTrainerConfig extends OptimizerConfig {
   /** t ~ U(tMin, 1) in the loss (continuous time). */
   readonly tMin: number;
   readonly time: DdpmTime;
-  /** Non-finite iterations retried with fresh draws before giving up. */
-  readonly maxRetries: number;
 }
 
 /** What one iteration reports: `loss` is L_simple of the batch, mean ‖ε_θ − ε‖² summed over dimensions. */
@@ -37,6 +28,7 @@ export interface DdpmTrainer extends LossTrainer {
 }
 
 /**
+ * The DDPM baseline's trainer: L_simple of the ε-network on `data`, with the shared optimizer and retries.
  * @param network the ε-network (its parameters are trained in place)
  * @param data x_0 of an iteration: [B, ...D] (the trainer disposes it)
  */

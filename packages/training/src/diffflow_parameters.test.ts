@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { constantDiffusion, diffflowSde, diffusionModel } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
 import { expectNoLeaks } from '@diffflow/test-utils';
-import { disposeModel, namedParameters, purposeSeed } from './diffflow_parameters.js';
+import { disposeModel, namedParameters } from './diffflow_parameters.js';
 
 describe('namedParameters / disposeModel', () => {
   it("names the drift's parameters 'drift/…' and the score's 'score/…', the same variables, and releases both", () => {
@@ -15,14 +15,5 @@ describe('namedParameters / disposeModel', () => {
       expect(named[0]?.variable).toBe(model.sde.drift.parameters[0]?.variable);
       disposeModel(model);
     });
-  });
-});
-
-describe('purposeSeed', () => {
-  it('is a function of (seed, purpose): the same pair gives the same seed, different pairs differ', () => {
-    expect(purposeSeed(0, 'sample')).toBe(purposeSeed(0, 'sample'));
-    const seeds = new Set([purposeSeed(0, 'sample'), purposeSeed(0, 'test'), purposeSeed(1, 'sample'), purposeSeed(1, 'test')]);
-    expect(seeds.size).toBe(4);
-    for (const s of seeds) expect(Number.isInteger(s) && s >= 0).toBe(true);
   });
 });

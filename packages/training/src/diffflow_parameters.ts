@@ -1,4 +1,4 @@
-import { deriveSeed, type DiffusionModel } from '@diffflow/sde-core';
+import type { DiffusionModel } from '@diffflow/sde-core';
 import type { Parameter } from '@diffflow/networks';
 
 /**
@@ -17,13 +17,4 @@ export function namedParameters(model: DiffusionModel): Parameter[] {
 export function disposeModel(model: DiffusionModel): void {
   model.sde.drift.dispose();
   model.score.dispose();
-}
-
-/**
- * The seed of a named draw that is not a training iteration's (a validation subset, a sample
- * grid, an evaluation's noise): sde-core's `deriveSeed` of (seed, purpose) at iteration 0, step 0,
- * so each purpose gets its own stream from one root seed.
- */
-export function purposeSeed(seed: number, purpose: string): number {
-  return deriveSeed({ seed, purpose, iteration: 0, step: 0 });
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * so early averages are not dominated by the random initialisation.
  */
 export interface Ema {
+  /** Moves the averages one step toward the current weights. */
   update(): void;
   /** Runs `fn` with the averaged weights swapped into the variables, then restores them. */
   withAveraged<T>(fn: () => T): T;
@@ -14,10 +15,13 @@ export interface Ema {
   readonly updates: number;
   /** Copies of the shadow weights keyed by variable name. */
   shadows(): Map<string, tf.Tensor>;
+  /** Restores the averages and the update count written by `shadows()`. */
   restore(updates: number, shadows: ReadonlyMap<string, tf.Tensor>): void;
+  /** Frees the averages. */
   dispose(): void;
 }
 
+/** An {@link Ema} of `variables` (decay d, warm-up as described there). */
 export function ema(variables: readonly tf.Variable[], decay = 0.999, warmup = 10): Ema {
   if (!(decay >= 0 && decay < 1)) throw new RangeError(`ema decay must be in [0, 1), got ${decay}`);
   const shadow = new Map<string, tf.Tensor>(variables.map((v) => [v.name, tf.keep(tf.clone(v))]));

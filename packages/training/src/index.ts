@@ -1,4 +1,8 @@
 /**
+ * Adam with explicit state, StepLR, clipping, EMA, DiffFlow's trainer and the training loop.
+ * @module @diffflow/training
+ */
+/**
  * @diffflow/training: how a DiffFlow model (or any model with named parameters) is trained —
  * Adam with explicit state, StepLR, global-norm clipping, the EMA of the weights, DiffFlow's
  * trainer (Algorithm 1, with an optional score warm-up), the DDPM baseline's trainer, and the
@@ -11,7 +15,7 @@ export { clipByGlobalNorm } from './clip.js';
 export { ema } from './ema.js';
 export type { Ema } from './ema.js';
 export { namedOptimizer } from './named_optimizer.js';
-export type { NamedOptimizer, NamedOptimizerOptions, TrainerState } from './named_optimizer.js';
+export type { NamedOptimizer, NamedOptimizerOptions, OptimizerConfig, TrainerState } from './named_optimizer.js';
 export { DivergenceError, firstGoodAttempt } from './retry.js';
 export type { Attempt } from './retry.js';
 export { createTrainer } from './trainer.js';
@@ -22,4 +26,6 @@ export { createDdpmTrainer } from './ddpm_trainer.js';
 export type { DdpmTrainer, DdpmTrainerConfig, DdpmStepMetrics } from './ddpm_trainer.js';
 export { trainUntil } from './loop.js';
 export type { Steppable, LoopSchedule, LoopResult } from './loop.js';
-export { namedParameters, disposeModel, purposeSeed } from './diffflow_parameters.js';
+export { namedParameters, disposeModel } from './diffflow_parameters.js';
+/** Re-exported from @diffflow/sde-core, where it is defined (kept for importers outside this repository's packages, e.g. the playground). */
+export { purposeSeed } from '@diffflow/sde-core';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { replayableNormals } from '@diffflow/sde-core';
+import { replayableNormals, TfSetupError } from '@diffflow/sde-core';
 import { createLossTrainer, type LossTrainerConfig } from './loss_trainer.js';
 import { DivergenceError } from './retry.js';
 
@@ -74,5 +74,22 @@ describe('createLossTrainer', () => {
     trainer.dispose();
     always.dispose();
     q.w.dispose();
+  });
+});
+
+describe('createLossTrainer without tfjs gradients', () => {
+  it('names registerGradients() (the DDPM trainer and the score warm-up are built on it)', () => {
+    const { w, loss, data } = quadratic();
+    const add = tf.getGradient('Add');
+    tf.unregisterGradient('Add');
+    try {
+      expect(() => createLossTrainer([{ name: 'w', variable: w }], loss, config, data)).toThrow(TfSetupError);
+      expect(() => createLossTrainer([{ name: 'w', variable: w }], loss, { ...config, name: 'createDdpmTrainer' }, data)).toThrow(
+        /^createDdpmTrainer: tfjs's gradient functions are not registered — call `await registerGradients\(\)` from @diffflow\/backend/,
+      );
+    } finally {
+      tf.registerGradient(add);
+    }
+    w.dispose();
   });
 });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed } from '@diffflow/sde-core';
+import { deriveSeed, requireGradients, tapeSafe } from '@diffflow/sde-core';
 import type { Parameter } from '@diffflow/networks';
 import type { Ema } from './ema.js';
-import { namedOptimizer, type NamedOptimizer, type TrainerState } from './named_optimizer.js';
+import { namedOptimizer, type NamedOptimizer, type OptimizerConfig, type TrainerState } from './named_optimizer.js';
 import { firstGoodAttempt, type Attempt } from './retry.js';
 
 /**
@@ -18,7 +18,7 @@ export function lossAttempt(
   iteration: number,
   label: string,
 ): Attempt<{ loss: number; lr: number; gradNorm: number }> {
-  return gradientsAttempt(optimizer, tf.variableGrads(loss, [...variables]), baseLr, iteration, label);
+  return gradientsAttempt(optimizer, tapeSafe(() => tf.variableGrads(loss, [...variables])), baseLr, iteration, label);
 }
 
 /**
@@ -43,19 +43,8 @@ export function gradientsAttempt(
   return { value: { loss: value, ...u } };
 }
 
-/** Optimisation settings of a {@link createLossTrainer}. */
-export interface LossTrainerConfig {
-  /** Root seed of the loss's draws (the data come from the `data` callback). */
-  readonly seed: number;
-  readonly lr: number;
-  /** lr × lrDecay every lrDecayEvery iterations (StepLR). */
-  readonly lrDecay: number;
-  readonly lrDecayEvery: number;
-  /** Global gradient-norm clip (0 = off). */
-  readonly clip: number;
-  readonly emaDecay: number;
-  /** Non-finite iterations retried with fresh draws before giving up. */
-  readonly maxRetries: number;
+/** Optimisation settings of a {@link createLossTrainer}: every trainer's (the seed keys the loss's draws; the data come from the `data` callback). */
+export interface LossTrainerConfig extends OptimizerConfig {
   /** The purpose retries derive their seeds under (default 'retry'). */
   readonly retryPurpose?: string;
   /** How errors name the trainer (default 'createLossTrainer'). */
@@ -83,7 +72,9 @@ export interface LossTrainer {
   readonly ema: Ema;
   /** 'param/…', 'adam/m/…', 'adam/v/…', 'ema/…' by the parameters' names, and the counters. */
   state(): TrainerState;
+  /** Restores a snapshot taken by `state()`. */
   restore(state: TrainerState): void;
+  /** Frees the optimizer's and the EMA's tensors (not the parameters). */
   dispose(): void;
 }
 
@@ -104,6 +95,7 @@ export function createLossTrainer(
   data: (iteration: number) => tf.Tensor,
 ): LossTrainer {
   const name = config.name ?? 'createLossTrainer';
+  requireGradients(name);
   if (!(config.lr > 0)) throw new RangeError(`${name}: lr must be > 0, got ${config.lr}`);
   if (!(config.lrDecay > 0 && config.lrDecay <= 1)) throw new RangeError(`${name}: lrDecay must be in (0, 1], got ${config.lrDecay}`);
   if (!Number.isInteger(config.lrDecayEvery) || config.lrDecayEvery < 1) throw new RangeError(`${name}: lrDecayEvery must be an integer ≥ 1, got ${config.lrDecayEvery}`);

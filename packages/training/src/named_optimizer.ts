@@ -29,20 +29,40 @@ export interface NamedOptimizer {
   update(grads: tf.NamedTensorMap, baseLr: number, iteration: number): { lr: number; gradNorm: number } | { failed: string };
   /** Adam from zero moments and step 0 (the EMA runs on). */
   restartAdam(): void;
+  /** A snapshot of parameters, Adam and EMA state at `iteration` (copies the caller disposes). */
   state(iteration: number): TrainerState;
   /** Checks every tensor of `state` before assigning any; returns the snapshot's iteration. */
   restore(state: TrainerState): number;
+  /** Frees Adam's and the EMA's tensors (not the parameters). */
   dispose(): void;
 }
 
 /** Clip threshold (0 = off), EMA decay, and StepLR: ×lrDecay every lrDecayEvery iterations. */
 export interface NamedOptimizerOptions {
+  /** Global gradient-norm clip (0 = off). */
   readonly clip: number;
+  /** EMA decay of the weights. */
   readonly emaDecay: number;
+  /** StepLR: lr × lrDecay every lrDecayEvery iterations. */
   readonly lrDecay: number;
   readonly lrDecayEvery: number;
 }
 
+/**
+ * The optimisation settings every trainer takes (DiffFlow's `createTrainer`, `createLossTrainer`,
+ * the DDPM baseline's `createDdpmTrainer`): Adam at `lr` with StepLR, clipping and EMA
+ * ({@link NamedOptimizerOptions}), the root seed of the trainer's draws and the retry budget.
+ */
+export interface OptimizerConfig extends NamedOptimizerOptions {
+  /** Root seed of the trainer's draws. */
+  readonly seed: number;
+  /** Adam's learning rate before StepLR. */
+  readonly lr: number;
+  /** Non-finite iterations retried with fresh noise before giving up. */
+  readonly maxRetries: number;
+}
+
+/** Adam, gradient clipping, StepLR and an EMA over named parameters: the update every trainer shares. */
 export function namedOptimizer(parameters: readonly Parameter[], options: NamedOptimizerOptions): NamedOptimizer {
   const variables = parameters.map((p) => p.variable);
   let optimizer: Adam = adam(variables);

@@ -94,14 +94,15 @@ describe('createTrainer', () => {
     expect(emaOf(resumed)).toEqual(emaOf(straight));
   });
 
-  it('skips non-finite iterations, names the term, keeps the last good weights, then stops', () => {
+  it('skips non-finite iterations, names what went non-finite, keeps the last good weights, then stops', () => {
     let poison = false;
     const tr = trainer(tinyModel(), config, (it) => (poison ? tf.fill([64, 2], Number.NaN) : data(it)));
     tr.step();
     const good = weights(tr);
     poison = true;
     expect(() => tr.step()).toThrow(DivergenceError);
-    expect(() => tr.step()).toThrow(/iteration 1: loss term 'objective' \(NaN\) is not finite/);
+    // NaN data: the first field evaluation names its input
+    expect(() => tr.step()).toThrow(/iteration 1: x given to the drift field '[^']+' \(NaN, row 0, t = 0\.001, step 0\) is not finite/);
     expect(weights(tr)).toEqual(good);
     expect(tr.iteration).toBe(1);
     poison = false;

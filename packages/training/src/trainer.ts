@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   deriveSeed,
+  requireBackend,
+  tapeSafe,
   fixedGrid,
   flexibleGridAt,
   forwardNoise,
@@ -15,7 +17,7 @@ import { trajectoryLossTerms } from '@diffflow/losses';
 import { disposeGradientResult, gradientStrategy, type GradientResult, type GradientStrategyName } from '@diffflow/adjoint';
 import type { Ema } from './ema.js';
 import { namedParameters } from './diffflow_parameters.js';
-import { namedOptimizer, type TrainerState } from './named_optimizer.js';
+import { namedOptimizer, type OptimizerConfig, type TrainerState } from './named_optimizer.js';
 import { gradientsAttempt } from './loss_trainer.js';
 import { firstGoodAttempt, type Attempt } from './retry.js';
 
@@ -34,16 +36,8 @@ export interface TimeConfig {
   readonly flexible: boolean;
 }
 
-/** Optimisation settings shared by every DiffFlow experiment. */
-export interface TrainerConfig {
-  readonly seed: number;
-  readonly lr: number;
-  /** Multiply the learning rate by `lrDecay` every `lrDecayEvery` iterations (StepLR). */
-  readonly lrDecay: number;
-  readonly lrDecayEvery: number;
-  /** Global gradient-norm clipping threshold (0 disables). */
-  readonly clip: number;
-  readonly emaDecay: number;
+/** DiffFlow's trainer: the {@link OptimizerConfig} of every trainer, the gradient strategy and the time grid. */
+export interface TrainerConfig extends OptimizerConfig {
   readonly strategy: GradientStrategyName;
   /**
    * Where the trajectory-KL gradients come from instead of `strategy` on this thread: e.g. a
@@ -51,8 +45,6 @@ export interface TrainerConfig {
    * δ^F from `forwardNoise(key.seed, key.iteration)`. The caller owns the pool.
    */
   readonly gradients?: (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: { readonly seed: number; readonly iteration: number }) => GradientResult;
-  /** How many times a non-finite iteration is retried with fresh noise before giving up. */
-  readonly maxRetries: number;
   readonly time: TimeConfig;
   /** Score matching before the trajectory KL (none by default). */
   readonly warmup?: ScoreWarmup;
@@ -113,6 +105,7 @@ export interface StepMetrics {
   readonly ms: number;
 }
 
+/** A DiffFlow trainer (see {@link createTrainer}): one iteration per `step()`, snapshots for checkpoints. */
 export interface Trainer {
   readonly model: DiffusionModel;
   /** Parameters with stable names ('drift/…', 'score/…'). */
@@ -129,8 +122,11 @@ export interface Trainer {
   /** The fixed grid at the current N (what sampling and evaluation use). */
   evaluationGrid(steps?: number): TimeGrid;
   readonly ema: Ema;
+  /** A snapshot of parameters, Adam, EMA and counters (copies the caller disposes). */
   state(): TrainerState;
+  /** Restores a snapshot taken by `state()`. */
   restore(state: TrainerState): void;
+  /** Frees the optimizer's and the EMA's tensors (not the model). */
   dispose(): void;
 }
 
@@ -143,6 +139,7 @@ export interface Trainer {
  * @param data x_0 for an iteration: [B, ...D] (the trainer disposes it)
  */
 export function createTrainer(model: DiffusionModel, config: TrainerConfig, data: (iteration: number) => tf.Tensor): Trainer {
+  requireBackend('createTrainer');
   const parameters = namedParameters(model);
   const scoreVariables = model.score.parameters.map((p) => p.variable);
   const optimizer = namedOptimizer(parameters, config);
@@ -196,7 +193,7 @@ export function createTrainer(model: DiffusionModel, config: TrainerConfig, data
     let out: Attempt<{ loss: number; lr: number; gradNorm: number }>;
     try {
       const seed = attemptSeed(attempt);
-      const grads = w.gradients === undefined ? tf.variableGrads(() => w.loss(x0, iteration, seed), scoreVariables) : w.gradients(x0, iteration, seed);
+      const grads = w.gradients === undefined ? tapeSafe(() => tf.variableGrads(() => w.loss(x0, iteration, seed), scoreVariables)) : w.gradients(x0, iteration, seed);
       out = gradientsAttempt(optimizer, grads, w.lr ?? config.lr, iteration, 'score warm-up loss');
     } finally {
       x0.dispose();

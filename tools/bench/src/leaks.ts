@@ -39,9 +39,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
+import { purposeSeed } from '@diffflow/sde-core';
 import { negativeElbo, probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
-import { createTrainer, disposeModel, purposeSeed } from '@diffflow/training';
-import { heldOutPoints, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, trainerConfig, type Toy2dConfig } from '@diffflow/experiment-toy2d';
+import { createTrainer, disposeModel } from '@diffflow/training';
+import { heldOutPoints, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, type Toy2dConfig } from '@diffflow/experiment-toy2d';
+import { constantGTrainerConfig } from '@diffflow/runs';
 
 const MIB = 1024 * 1024;
 
@@ -264,7 +266,7 @@ async function main(): Promise<void> {
   const normalizer = toyNormalizer(data, config.seed);
   const initialTensors = tf.memory().numTensors;
   const model = toyModel(config);
-  const trainer = createTrainer(model, trainerConfig(config), (it) => toyBatch(data, normalizer, config.seed, config.batchSize, it));
+  const trainer = createTrainer(model, constantGTrainerConfig(config), (it) => toyBatch(data, normalizer, config.seed, config.batchSize, it));
   process.stderr.write(
     `[leaks] ${backend.name}; toy2d ${config.dataset}, 2 × fourierMlp ${config.layers}×${config.hidden} (${model.sde.drift.parameterCount + model.score.parameterCount} parameters), ` +
       `B = ${config.batchSize}, N = ${config.steps}, ${config.strategy}; ${options.iters} iterations, then ${options.rounds} rounds each of sampling and likelihood\n`,

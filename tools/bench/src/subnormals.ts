@@ -25,8 +25,8 @@ import { selectBackend } from '@diffflow/backend';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import { adjointGradients, disposeGradientResult } from '@diffflow/adjoint';
 import { forwardNoise } from '@diffflow/sde-core';
-import { resumeTrainer } from '@diffflow/runs';
-import { CHECKPOINT, toyPool, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, trainerConfig, type Toy2dConfig } from '@diffflow/experiment-toy2d';
+import { constantGTrainerConfig, resumeTrainer } from '@diffflow/runs';
+import { CHECKPOINT, toyPool, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, type Toy2dConfig } from '@diffflow/experiment-toy2d';
 import { median } from './stats.js';
 
 /** Smallest positive normal float32, 2⁻¹²⁶. */
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   const model = toyModel(config);
   const threads = Number(option('threads', '1'));
   const pool = threads > 1 ? await toyPool({ ...config, workers: threads }) : undefined;
-  const settings = { ...trainerConfig(config), ...(pool === undefined ? {} : { gradients: pool.gradientsSync }) };
+  const settings = { ...constantGTrainerConfig(config), ...(pool === undefined ? {} : { gradients: pool.gradientsSync }) };
   const trainer: Trainer = createTrainer(model, settings, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
   if (runPath !== '') await resumeTrainer(trainer, join(runPath, CHECKPOINT));
   console.log(`threads ${pool?.shards ?? 1}; backend ${info.name}; ${runPath === '' ? 'fresh model' : `checkpoint of ${runPath}`} at iteration ${trainer.iteration}; width ${config.hidden}, B = ${config.batchSize}, N = ${config.steps}; load ${loadavg()[0]?.toFixed(2)}`);

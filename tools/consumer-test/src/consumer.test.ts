@@ -1,31 +1,40 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  between,
+  closureMarkers,
+  closureTable,
   consumerEnv,
   consumerPrograms,
   consumerTsconfig,
+  diffflowFrames,
   importedPackages,
   isShippable,
   libraries,
   libraryClosure,
-  pack,
   readManifest,
+  recipeBlocks,
   run,
   writeJson,
-  type PackResult,
 } from './consumer.js';
 
 const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const readme = readFileSync(join(workspaceRoot, 'README.md'), 'utf8');
 const libs = libraries(workspaceRoot, readManifest(fileURLToPath(new URL('..', import.meta.url))));
 const programs = consumerPrograms(workspaceRoot);
 const env = consumerEnv(process.env);
 const work = mkdtempSync(join(tmpdir(), 'diffflow-consumer-'));
-const project = join(work, 'consumer');
-const packed = new Map<string, PackResult>();
+const tarballs = join(workspaceRoot, 'tarballs');
+/** The user's project the README's recipe makes (its `mkdir … && cd …`), found after it ran. */
+let project = '';
+/** What the recipe printed. */
+let recipeOutput = '';
+/** The paths inside each tarball, by package name. */
+const contents = new Map<string, string[]>();
 let installed: string[] = [];
 
 /** A version for a registry package the programs import: the workspace's own pin or range. */
@@ -39,25 +48,53 @@ function registryVersion(name: string): string {
 }
 
 beforeAll(() => {
-  // The libraries were built by Nx first (this target dependsOn ^build).
-  mkdirSync(join(work, 'tarballs'));
-  for (const lib of libs) packed.set(lib.manifest.name, pack(lib.dir, join(work, 'tarballs'), env));
+  // The README's own install recipe, its lines as written: the first block in this clone (npm ci
+  // left out: `npm test` runs after it, and it would reinstall the workspace under the running
+  // test), the rest in a temporary folder outside the workspace, in one shell so that its
+  // variables and `cd` carry over as they do for a user. The libraries were built by Nx first
+  // (this target dependsOn ^build), so pack:libs's own build is a cache hit.
+  const [clone, ...rest] = recipeBlocks(readme);
+  const script = [
+    'set -euo pipefail',
+    `cd ${JSON.stringify(workspaceRoot)}`,
+    ...clone!.filter((line) => !/^npm ci\b/.test(line.trim())),
+    `cd ${JSON.stringify(work)}`,
+    ...rest.flat(),
+    'echo "RECIPE-PROJECT=$PWD"',
+  ].join('\n');
+  recipeOutput = run('bash', ['-c', script], { env, timeout: 600_000 });
+  project = /RECIPE-PROJECT=(.*)/.exec(recipeOutput)?.[1]?.trim() ?? '';
+  for (const file of readdirSync(tarballs).filter((f) => f.endsWith('.tgz'))) {
+    const paths = run('tar', ['-tzf', join(tarballs, file)], {}).split('\n').filter((p) => p !== '' && !p.endsWith('/')).map((p) => p.replace(/^package\//, ''));
+    const name = (JSON.parse(run('tar', ['-xzOf', join(tarballs, file), 'package/package.json'], {})) as { name: string }).name;
+    contents.set(name, paths);
+  }
+  // the programs (the workspace's examples) in that project, with what type-checking them needs
   const imports = [...new Set(programs.files.flatMap((p) => importedPackages(readFileSync(p, 'utf8'))))];
-  installed = libraryClosure(imports.filter((name) => packed.has(name)), libs);
-  const registry = imports.filter((name) => !packed.has(name)).concat(['typescript', '@types/node']);
-  mkdirSync(project);
-  writeJson(join(project, 'package.json'), { name: 'diffflow-consumer', private: true, type: 'module' });
-  const specs = [
-    ...installed.map((name) => join(work, 'tarballs', packed.get(name)!.filename)),
-    ...registry.map((name) => `${name}@${registryVersion(name)}`),
-  ];
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], { cwd: project, env });
+  installed = libraryClosure(imports.filter((name) => contents.has(name)), libs);
+  const registry = imports.filter((name) => !contents.has(name) && name !== '@tensorflow/tfjs-core').concat(['typescript', '@types/node']);
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...registry.map((name) => `${name}@${registryVersion(name)}`)], { cwd: project, env, timeout: 300_000 });
   for (const program of programs.files) copyFileSync(program, join(project, basename(program)));
-}, 300_000);
+}, 900_000);
 
 afterAll(() => {
   if (process.env['DIFFFLOW_KEEP_CONSUMER'] === undefined) rmSync(work, { recursive: true, force: true });
   else console.log(`consumer project kept at ${project}`);
+});
+
+describe("the README's install recipe, run as written", () => {
+  it('makes an ES-module project outside the workspace with every library tarball, and its check prints a backend', () => {
+    expect(project.startsWith(work)).toBe(true);
+    expect(project.startsWith(workspaceRoot)).toBe(false);
+    expect(readManifest(project)).toMatchObject({ type: 'module' });
+    const deps = Object.keys(readManifest(project).dependencies ?? {});
+    expect(deps).toEqual(expect.arrayContaining([...libs.map((lib) => lib.manifest.name), '@tensorflow/tfjs-core']));
+    expect(recipeOutput).toMatch(/^(wasm|cpu|tensorflow|webgl)$/m);
+  });
+
+  it('states which tarballs each package needs: the table is the libraries’ @diffflow/* dependency closure', () => {
+    expect(between(readme, closureMarkers.start, closureMarkers.end).trim()).toBe(closureTable(libs));
+  });
 });
 
 describe('the packed library packages', () => {
@@ -65,9 +102,12 @@ describe('the packed library packages', () => {
     expect(libs.map((lib) => lib.manifest.name)).toEqual(expect.arrayContaining(['@diffflow/sde-core', '@diffflow/backend', '@diffflow/likelihood']));
   });
 
-  it('ship dist (.js, .d.ts, maps), README, LICENSE and package.json only: no tests, fixtures or build info', () => {
-    for (const [name, result] of packed) {
-      const paths = result.files.map((f) => f.path);
+  it('are packed by npm run pack:libs, one tarball each', () => {
+    expect([...contents.keys()].sort()).toEqual(libs.map((lib) => lib.manifest.name).sort());
+  });
+
+  it('ship dist (.js, .d.ts, maps), the sources the maps name, README, LICENSE and package.json only: no tests, fixtures or build info', () => {
+    for (const [name, paths] of contents) {
       expect(paths.filter((path) => !isShippable(path)), name).toEqual([]);
       expect(paths, name).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
     }
@@ -81,12 +121,43 @@ describe('the packed library packages', () => {
       expect(peerDependencies['@tensorflow/tfjs-core'], lib.manifest.name).toBeDefined();
     }
   });
+
+  it.each(libs.map((lib) => lib.manifest.name))('%s passes publint (strict) and arethetypeswrong', (name) => {
+    const file = join(tarballs, `${name.replace(/^@/, '').replace('/', '-')}-${libs.find((lib) => lib.manifest.name === name)!.manifest.version}.tgz`);
+    const bin = (tool: string): string => join(workspaceRoot, 'node_modules', '.bin', tool);
+    expect(run(bin('publint'), ['run', file, '--strict'], { env })).toMatch(/All good!/);
+    // ES modules only: a CommonJS `require` resolving to ESM is by design (Node ≥ 20.19 loads it); every other rule applies
+    run(bin('attw'), [file, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'table-flipped'], { env });
+  });
 });
 
 describe('a fresh project outside the workspace', () => {
-  it('installs only the tarballs its programs need', () => {
+  it('the examples import packages that were installed', () => {
     expect(installed.length).toBeGreaterThan(0);
-    expect(project.startsWith(workspaceRoot)).toBe(false);
+    for (const name of installed) expect(existsSync(join(project, 'node_modules', name, 'package.json')), name).toBe(true);
+  });
+
+  it('has every source file the installed source maps name', () => {
+    for (const name of Object.keys(readManifest(project).dependencies ?? {}).filter((n) => n.startsWith('@diffflow/'))) {
+      const dist = join(project, 'node_modules', name, 'dist');
+      const maps = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js.map'));
+      expect(maps.length, name).toBeGreaterThan(0);
+      for (const map of maps) {
+        const { sources } = JSON.parse(readFileSync(join(dist, map), 'utf8')) as { sources: string[] };
+        for (const source of sources) expect(existsSync(join(dist, map, '..', source)), `${name}: ${map} names ${source}`).toBe(true);
+      }
+    }
+  });
+
+  it('gives stack traces that name files the tarballs ship, with and without --enable-source-maps', () => {
+    const script = "import { fixedGrid } from '@diffflow/sde-core'; try { fixedGrid({ steps: 0, tMin: 0, tMax: 1, beta: 1 }); } catch (e) { console.log(e.stack); }";
+    for (const flags of [[], ['--enable-source-maps']]) {
+      const stack = run(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: project, env });
+      const frames = diffflowFrames(stack);
+      expect(frames.length, stack).toBeGreaterThan(0);
+      expect(frames.some((f) => f.endsWith(flags.length === 0 ? '.js' : '.ts')), stack).toBe(true);
+      for (const frame of frames) expect(existsSync(join(project, frame)), `${frame} (in ${stack})`).toBe(true);
+    }
   });
 
   it.each(['nodenext', 'bundler', 'node10'] as const)('type-checks the programs under moduleResolution %s', (resolution) => {

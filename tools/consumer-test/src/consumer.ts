@@ -81,10 +81,15 @@ export function pack(dir: string, destination: string, env: NodeJS.ProcessEnv): 
   return result;
 }
 
-/** A file a tarball may ship: compiled JavaScript, declarations, source maps, README, LICENSE, package.json. */
+/**
+ * A file a tarball may ship: compiled JavaScript, declarations, source maps, the TypeScript sources
+ * the maps name (so stack traces resolve to files that exist), README, LICENSE, package.json.
+ */
 export function isShippable(path: string): boolean {
   if (['package.json', 'README.md', 'LICENSE'].includes(path)) return true;
-  if (!path.startsWith('dist/') || /\.(test|fixture)\./.test(path)) return false;
+  if (/\.(test|fixture)\./.test(path)) return false;
+  if (path.startsWith('src/')) return path.endsWith('.ts') && !path.endsWith('.d.ts');
+  if (!path.startsWith('dist/')) return false;
   return /\.(js|d\.ts|js\.map)$/.test(path);
 }
 
@@ -156,4 +161,54 @@ export function consumerPrograms(workspaceRoot: string): Programs {
   );
   if (files.length === 0) throw new Error(`no programs in ${dir}`);
   return { files, entries: files.filter((f) => !imported.has(basename(f))) };
+}
+
+/** The marker comments around the root README's install recipe (its consumer steps). */
+export const recipeMarkers = { start: '<!-- install-recipe:start -->', end: '<!-- install-recipe:end -->' } as const;
+
+/** The README text between two marker comments; throws when either is missing. */
+export function between(text: string, start: string, end: string): string {
+  const i = text.indexOf(start);
+  const j = text.indexOf(end, i + start.length);
+  if (i < 0 || j < 0) throw new Error(`README.md: no section between ${start} and ${end}`);
+  return text.slice(i + start.length, j);
+}
+
+/**
+ * The shell blocks (```sh) of the README's install recipe, in order, each a list of command lines
+ * (comments after `#` kept: the shell ignores them). The first block runs in the clone of this
+ * repository, the others in the folder the user's project is made in.
+ */
+export function recipeBlocks(readme: string): string[][] {
+  const section = between(readme, recipeMarkers.start, recipeMarkers.end);
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => (m[1] as string).split('\n').filter((line) => line.trim() !== ''));
+  if (blocks.length < 2) throw new Error(`README.md: the install recipe needs a block for the clone and one for the project, found ${blocks.length}`);
+  return blocks;
+}
+
+/** The short name of a library tarball's package: '@diffflow/sde-core' → 'sde-core'. */
+export const shortName = (name: string): string => name.replace(/^@diffflow\//, '');
+
+/**
+ * The README's table of which tarballs each library needs: the library and every `@diffflow/*`
+ * package it depends on, transitively ({@link libraryClosure}), as markdown rows.
+ */
+export function closureTable(libs: readonly Library[]): string {
+  const rows = libs
+    .map((lib) => lib.manifest.name)
+    .sort()
+    .map((name) => `| \`${name}\` | ${libraryClosure([name], libs).map(shortName).join(', ')} |`);
+  return ['| you import | install these tarballs (`diffflow-<name>-<version>.tgz`) |', '|---|---|', ...rows].join('\n');
+}
+
+/** The marker comments around the README's closure table (inside the install recipe). */
+export const closureMarkers = { start: '<!-- install-closure:start -->', end: '<!-- install-closure:end -->' } as const;
+
+/**
+ * The files a stack trace names under `node_modules/@diffflow/` (e.g.
+ * `node_modules/@diffflow/sde-core/src/grid.ts`), without line and column, each once.
+ */
+export function diffflowFrames(stack: string): string[] {
+  const files = [...stack.matchAll(/(node_modules\/@diffflow\/[^\s:()]+):\d+:\d+/g)].map((m) => m[1] as string);
+  return [...new Set(files)];
 }

@@ -41,12 +41,12 @@ import {
   dropColumns,
   selectColumns,
   sliceRows,
-  standardize,
   toFloat32,
   vstack,
   type Matrix,
   type Matrix64,
 } from './matrix.js';
+import { standardizeColumns } from '../standardizer.js';
 import { encodeNpy, readNpyMatrix } from './npy.js';
 import { NumpyRandomState } from './numpy_random.js';
 import { parsePandasPickle, type NumericFrame } from './pandas_pickle.js';
@@ -112,7 +112,7 @@ function standardizeByTrainVal(s: Splits64, path: string): E.Either<DatasetError
   const sd = columnStds(both, 0, mu);
   const constant = Array.from(sd).findIndex((v) => !(v > 0));
   if (constant >= 0) return E.left(datasetError.malformed(path, `column ${constant} is constant over train ∪ validation`));
-  return E.right({ train: standardize(s.train, mu, sd), validation: standardize(s.validation, mu, sd), test: standardize(s.test, mu, sd) });
+  return E.right({ train: standardizeColumns(s.train, mu, sd), validation: standardizeColumns(s.validation, mu, sd), test: standardizeColumns(s.test, mu, sd) });
 }
 
 /**
@@ -181,7 +181,7 @@ export function preprocessGas(frame: NumericFrame, path: string): E.Either<Datas
   const constant = Array.from(sd).findIndex((v) => !(v > 0));
   if (constant >= 0) return E.left(datasetError.malformed(path, `column '${names[keep[constant]!]}' is constant`));
   return pipe(
-    tailSplit(standardize(m, mu, sd), path),
+    tailSplit(standardizeColumns(m, mu, sd), path),
     E.map((s) => dataset('gas', s)),
   );
 }
@@ -213,8 +213,8 @@ export function preprocessHepmass(
   if (tr.rows < 10) return E.left(datasetError.malformed(paths.train, `has ${tr.rows} rows with label 1; the validation split needs at least 10`));
   const mu = columnMeans(tr);
   const sd = columnStds(tr, 1, mu);
-  const trN = standardize(tr, mu, sd);
-  const teN = standardize(te, mu, sd);
+  const trN = standardizeColumns(tr, mu, sd);
+  const teN = standardizeColumns(te, mu, sd);
   const remove: number[] = [];
   for (let j = 0; j < trN.cols; j++) {
     if (!(sd[j]! > 0)) {

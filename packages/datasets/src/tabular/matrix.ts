@@ -34,7 +34,7 @@ export function selectColumns(m: Matrix64, keep: readonly number[]): Matrix64 {
 }
 
 /** Per-column mean. */
-export function columnMeans(m: Matrix64): Float64Array {
+export function columnMeans(m: Matrix<Float32Array | Float64Array>): Float64Array {
   const mean = new Float64Array(m.cols);
   for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j]! += m.data[i * m.cols + j]!;
   for (let j = 0; j < m.cols; j++) mean[j] = mean[j]! / m.rows;
@@ -45,18 +45,11 @@ export function columnMeans(m: Matrix64): Float64Array {
  * Per-column standard deviation √(Σ(x − x̄)² / (n − ddof)): ddof 0 is numpy's default (np.std),
  * ddof 1 pandas' (DataFrame.std).
  */
-export function columnStds(m: Matrix64, ddof: 0 | 1, mean: Float64Array = columnMeans(m)): Float64Array {
+export function columnStds(m: Matrix<Float32Array | Float64Array>, ddof: 0 | 1, mean: Float64Array = columnMeans(m)): Float64Array {
   const ss = new Float64Array(m.cols);
   for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) ss[j]! += (m.data[i * m.cols + j]! - mean[j]!) ** 2;
   for (let j = 0; j < m.cols; j++) ss[j] = Math.sqrt(ss[j]! / (m.rows - ddof));
   return ss;
-}
-
-/** (x − mean) / std per column. */
-export function standardize(m: Matrix64, mean: Float64Array, std: Float64Array): Matrix64 {
-  const out = new Float64Array(m.data.length);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[i * m.cols + j] = (m.data[i * m.cols + j]! - mean[j]!) / std[j]!;
-  return { data: out, rows: m.rows, cols: m.cols };
 }
 
 /** Stacks matrices with the same number of columns. */

@@ -17,7 +17,9 @@ import { replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 import type { Matrix } from './matrix.js';
 import type { TabularDataset } from './maf.js';
 
+/** Dimension D of the synthetic Gaussian-mixture dataset. */
 export const SYNTHETIC_DIM = 6;
+/** Number of mixture components of the synthetic dataset. */
 export const SYNTHETIC_COMPONENTS = 5;
 /** Fixed split sizes. */
 export const syntheticSizes = { train: 20_000, validation: 2_000, test: 5_000 } as const;

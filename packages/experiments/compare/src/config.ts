@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
-import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -57,91 +57,68 @@ const stepList = listOf<number>('StepList', 'a non-empty comma-separated list of
 });
 
 const DatasetBudget = t.partial({
-  diffflowIters: intAtLeast(1),
-  diffflowBatch: intAtLeast(2),
-  ddpmIters: intAtLeast(1),
-  ddpmBatch: intAtLeast(2),
+  diffflowIters: documented(intAtLeast(1), "DiffFlow's training iterations on this dataset.", '--diffflow.iters'),
+  diffflowBatch: documented(intAtLeast(2), "DiffFlow's batch size on this dataset.", '--diffflow.batch'),
+  ddpmIters: documented(intAtLeast(1), "DDPM's training iterations on this dataset.", '--ddpm.iters'),
+  ddpmBatch: documented(intAtLeast(2), "DDPM's batch size on this dataset.", '--ddpm.batch'),
 });
 export type DatasetBudget = t.TypeOf<typeof DatasetBudget>;
 
 export const CompareConfig = t.strict({
-  /** Root seed of every draw (data, initial weights, noise, samples). */
-  seed: intAtLeast(0),
-  /** Tiny budgets for a smoke test (applied before --config and the other flags). */
-  quick: t.boolean,
-  /** Datasets of the sharpness comparison (samples, NLL, support fraction, MMD, energy distance). */
-  sharpness: toyListOrNone,
-  /** Datasets of the forward-trajectory (topology) figure. */
-  topology: toyListOrNone,
-  /** Datasets of the steps experiment, and its numbers of sampling steps N. */
-  stepsDatasets: toyListOrNone,
-  stepsList: stepList,
+  seed: documented(intAtLeast(0), 'Root seed of every draw (data, initial weights, noise, samples).'),
+  quick: documented(t.boolean, 'Tiny budgets for a smoke test (applied before --config and the other flags).'),
+  sharpness: documented(toyListOrNone, 'Datasets of the sharpness comparison (samples, NLL, support fraction, MMD, energy distance).'),
+  topology: documented(toyListOrNone, 'Datasets of the forward-trajectory (topology) figure.'),
+  stepsDatasets: documented(toyListOrNone, 'Datasets of the steps experiment.'),
+  stepsList: documented(stepList, 'Numbers of sampling steps N of the steps experiment.'),
   diffflow: t.strict({
-    /** Training iterations and batch size (per dataset unless `budget` overrides). */
-    iters: intAtLeast(1),
-    batch: intAtLeast(2),
-    /** N of the fixed training grid L_β. */
-    trainSteps: intAtLeast(1),
-    /** N of the sharpness comparison's sampler. */
-    sampleSteps: intAtLeast(1),
-    hidden: intAtLeast(1),
-    layers: intAtLeast(0),
-    g: numberAbove(0),
-    tMin: numberAtLeast(0),
-    T: numberAbove(0),
-    beta: numberAbove(0),
+    iters: documented(intAtLeast(1), "DiffFlow's training iterations (per dataset unless --budget.<dataset>.diffflowIters)."),
+    batch: documented(intAtLeast(2), "DiffFlow's batch size (per dataset unless --budget.<dataset>.diffflowBatch)."),
+    trainSteps: documented(intAtLeast(1), 'N of the fixed training grid L_β.'),
+    sampleSteps: documented(intAtLeast(1), "N of the sharpness comparison's sampler."),
+    hidden: documented(intAtLeast(1), 'Hidden width of both Fourier MLPs.'),
+    layers: documented(intAtLeast(0), 'Hidden layers of both Fourier MLPs.'),
+    g: documented(numberAbove(0), 'Diffusion g > 0 (constant).'),
+    tMin: documented(numberAtLeast(0), 'First time t_0 of the grid.'),
+    T: documented(numberAbove(0), 'Final time T of the grid.'),
+    beta: documented(numberAbove(0), 'Grid exponent β: time points uniform in t^β.'),
     /** Adam with StepLR, clip, EMA (see updateFields), and the gradient strategy. */
     ...updateFields,
-    strategy: oneOf(gradientStrategyNames),
+    strategy: documented(oneOf(gradientStrategyNames), 'Gradient strategy: the adjoint or naive backpropagation through the solver.'),
   }),
   ddpm: t.strict({
-    iters: intAtLeast(1),
-    batch: intAtLeast(2),
-    /** VP schedule β ∈ [betaMin, betaMax], K discrete steps (the full ancestral chain). */
-    betaMin: numberAbove(0),
-    betaMax: numberAbove(0),
-    K: intAtLeast(1),
-    /** t ~ U(lossTMin, 1) in L_simple. */
-    lossTMin: numberInRange(1e-9, 0.5),
-    /** Ancestral variance σ² = β ('beta') or the posterior β̃. */
-    variance: oneOf(ddpmVariances),
+    iters: documented(intAtLeast(1), "DDPM's training iterations (per dataset unless --budget.<dataset>.ddpmIters)."),
+    batch: documented(intAtLeast(2), "DDPM's batch size (per dataset unless --budget.<dataset>.ddpmBatch)."),
+    betaMin: documented(numberAbove(0), 'Lower end of the VP schedule β.'),
+    betaMax: documented(numberAbove(0), 'Upper end of the VP schedule β.'),
+    K: documented(intAtLeast(1), 'Discrete steps K of the full ancestral chain.'),
+    lossTMin: documented(numberInRange(1e-9, 0.5), 't ~ U(lossTMin, 1) in L_simple.'),
+    variance: documented(oneOf(ddpmVariances), "Ancestral variance σ² = β ('beta') or the posterior β̃ ('posterior')."),
     /** Adam with StepLR, clip, EMA, as DiffFlow's (see updateFields). */
     ...updateFields,
   }),
   eval: t.strict({
-    /** Model samples per comparison, and held-out data points they are compared with. */
-    samples: intAtLeast(2),
-    heldOut: intAtLeast(2),
-    /** Held-out points whose NLL is computed (probability-flow ODE, exact trace). */
-    nllPoints: intAtLeast(2),
-    nllSolver: oneOf(['rk4', 'rk45'] as const),
-    /** RK4 steps of DiffFlow's ODE on its own grid over [tMin, T]. */
-    diffflowNllSteps: intAtLeast(1),
-    /** RK4 steps of DDPM's ODE over [ddpmNllTMin, 1], uniform in √t. */
-    ddpmNllSteps: intAtLeast(1),
-    ddpmNllTMin: numberInRange(1e-9, 0.5),
-    /** RK45 tolerances (rtol = atol). */
-    tolerance: numberAbove(0),
-    /** The relaxed support fraction counts samples within this fraction of the median-heuristic bandwidth ℓ of the support. */
-    relaxedSupport: numberAbove(0),
-    /** Points in the trajectory strips, and k of the k-NN label purity. */
-    trajectoryPoints: intAtLeast(8),
-    purityK: intAtLeast(1),
-    /** Snapshots a trajectory strip shows (t_0 … T, evenly spaced in the process's own time). */
-    snapshots: intAtLeast(2),
+    samples: documented(intAtLeast(2), 'Model samples per comparison.'),
+    heldOut: documented(intAtLeast(2), 'Held-out data points the samples are compared with.'),
+    nllPoints: documented(intAtLeast(2), 'Held-out points whose NLL is computed (probability-flow ODE, exact trace).'),
+    nllSolver: documented(oneOf(['rk4', 'rk45'] as const), 'ODE solver of the NLL.'),
+    diffflowNllSteps: documented(intAtLeast(1), "RK4 steps of DiffFlow's ODE on its own grid over [tMin, T]."),
+    ddpmNllSteps: documented(intAtLeast(1), "RK4 steps of DDPM's ODE over [ddpmNllTMin, 1], uniform in √t."),
+    ddpmNllTMin: documented(numberInRange(1e-9, 0.5), "Start of DDPM's ODE."),
+    tolerance: documented(numberAbove(0), 'RK45 tolerances (rtol = atol).'),
+    relaxedSupport: documented(numberAbove(0), 'The relaxed support fraction counts samples within this fraction of the median-heuristic bandwidth ℓ of the support.'),
+    trajectoryPoints: documented(intAtLeast(8), 'Points in the trajectory strips.'),
+    purityK: documented(intAtLeast(1), 'k of the k-NN label purity.'),
+    snapshots: documented(intAtLeast(2), "Snapshots a trajectory strip shows (t_0 … T, evenly spaced in the process's own time)."),
   }),
   /** Per-dataset overrides of the iteration and batch budgets. */
   budget: t.partial(Object.fromEntries(toyNames.map((n) => [n, DatasetBudget])) as Record<ToyName, typeof DatasetBudget>),
-  /** Checkpoint each model every this many iterations (and at its end), for --resume. */
-  checkpointEvery: intAtLeast(1),
-  maxRetries: intAtLeast(0),
-  /**
-   * Train each DDPM baseline in a worker thread (the second core) while DiffFlow trains; same
-   * numbers either way. (`--ddpmWorker`, not `--parallel`: Nx takes `--parallel` for itself.)
-   */
-  ddpmWorker: t.boolean,
-  out: t.string,
-  resume: t.boolean,
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
+  /** `--ddpmWorker`, not `--parallel`: Nx takes `--parallel` for itself. */
+  ddpmWorker: documented(t.boolean, 'Train each DDPM baseline in a worker thread (the second core) while DiffFlow trains; the same numbers either way.'),
+  out: documented(t.string, 'Output folder.'),
+  resume: documented(t.boolean, 'Continue the comparison in --out from its checkpoints.'),
 });
 export type CompareConfig = t.TypeOf<typeof CompareConfig>;
 

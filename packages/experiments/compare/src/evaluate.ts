@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeTrajectory, fixedGrid, forwardNoise, replayableNormals, simulateForward, vpSde, type DiffusionModel, type TimeGrid } from '@diffflow/sde-core';
+import { disposeTrajectory, fixedGrid, forwardNoise, replayableNormals, simulateForward, vpSde, type DiffusionModel, type TimeGrid, purposeSeed } from '@diffflow/sde-core';
 import { ddpmAncestralSample, ddpmModel } from '@diffflow/losses';
 import { probabilityFlowNll, summarizeNll } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
-import { purposeSeed, type Ema } from '@diffflow/training';
+import { type Ema } from '@diffflow/training';
 import { drawSamples } from '@diffflow/experiment-toy2d';
 import type { CompareConfig } from './config.js';
 import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from './metrics.js';

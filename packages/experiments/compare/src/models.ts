@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fourierMlp, type VectorField } from '@diffflow/networks';
-import { vpSchedule, type DiffusionModel, type VpSchedule } from '@diffflow/sde-core';
+import { vpSchedule, type DiffusionModel, type VpSchedule, purposeSeed } from '@diffflow/sde-core';
 import { ddpmEpsilonNetworkOptions, fourierMlpParameterCount } from '@diffflow/losses';
 import type { Normalizer, ToyName } from '@diffflow/datasets';
 import { METRICS_FILE, resumeTrainer, runTrainingLoop, trainerSettings, type Restorable, type RunDir, type RunTrainable } from '@diffflow/runs';
-import { createDdpmTrainer, createTrainer, disposeModel, purposeSeed, type DdpmTrainer, type Trainer, type TrainerConfig } from '@diffflow/training';
+import { createDdpmTrainer, createTrainer, disposeModel, type DdpmTrainer, type Trainer, type TrainerConfig } from '@diffflow/training';
 import { toyBatch, toyModel } from '@diffflow/experiment-toy2d';
 import type { CompareConfig } from './config.js';
 import { budgetFor } from './config.js';

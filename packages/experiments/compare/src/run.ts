@@ -1,7 +1,8 @@
 import type { BackendInfo } from '@diffflow/backend';
 import { hasKnownSupport, toySupportTolerance, type ToyName } from '@diffflow/datasets';
 import { orThrow, packageVersions, writeFileAtomic, type RunDir } from '@diffflow/runs';
-import { normalizerLogDet, toyBounds, toyNormalizer } from '@diffflow/experiment-toy2d';
+import { normalizerLogDet } from '@diffflow/datasets';
+import { toyBounds, toyNormalizer } from '@diffflow/experiment-toy2d';
 import { budgetFor, runIdentity, trainedDatasets, type CompareConfig } from './config.js';
 import {
   ddpmForward,

@@ -26,7 +26,7 @@ import {
   type LeNet,
   type ClassifierImages,
 } from '@diffflow/metrics';
-import { fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/runs';
+import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/runs';
 import { ImagesConfig, imagePresetDefaults, type ImageDataName } from './config.js';
 import { loadImageSplits, seededSubset, type ImageSplits } from './model.js';
 
@@ -47,20 +47,18 @@ export const ClassifierFlags = t.exact(
     size: ImagesConfig.type.props.size,
     fit: ImagesConfig.type.props.fit,
     heldOut: ImagesConfig.type.props.heldOut,
-    /** Seed of the held-out split (the run's `--seed`); the classifier's own weights and batch order use it too. */
-    seed: ImagesConfig.type.props.seed,
-    /** Passes over the training split (default: 8 for the embedded MNIST's 8,000, 3 for Fashion-MNIST's 60,000, else 3). */
-    epochs: intAtLeast(1),
-    /** Images per Adam step (default 64) and Adam's learning rate (default 1e-3). */
-    batchSize: intAtLeast(1),
-    lr: numberAbove(0),
-    /** Artifact folder (default {@link classifierDir}). */
-    out: t.string,
-    /** Retrain even when the folder already holds a classifier. */
-    force: t.boolean,
+    seed: documented(ImagesConfig.type.props.seed, "Seed of the held-out split (the run's --seed); the classifier's own weights and batch order use it too."),
+    epochs: documented(intAtLeast(1), 'Passes over the training split.', "8 for the embedded MNIST's 8,000 images, else 3"),
+    batchSize: documented(intAtLeast(1), 'Images per Adam step.'),
+    lr: documented(numberAbove(0), "Adam's learning rate."),
+    out: documented(t.string, 'Artifact folder.', 'runs/classifiers/lenet-<data>-v1 (of the split)'),
+    force: documented(t.boolean, 'Retrain even when the folder already holds a classifier.', 'false'),
   }),
 );
 export type ClassifierFlags = t.TypeOf<typeof ClassifierFlags>;
+
+/** Defaults of the `images classifier` flags: the presets' split, 64 images per step, Adam at 1e-3. */
+export const classifierDefaults = { ...classifierSplitOf({}), batchSize: 64, lr: 1e-3 } as const;
 
 /** The split of the flags, defaults from the presets (which all share data, size, fit, heldOut, seed). */
 export function classifierSplitOf(flags: Partial<ClassifierSplit>): ClassifierSplit {
@@ -190,8 +188,8 @@ export async function classifierCommand(flags: ClassifierFlags): Promise<Classif
   const loadSeconds = (performance.now() - started) / 1000;
   const { train, heldOut } = splits;
   const epochs = flags.epochs ?? defaultClassifierEpochs(split.data);
-  const batchSize = flags.batchSize ?? 64;
-  const lr = flags.lr ?? 1e-3;
+  const batchSize = flags.batchSize ?? classifierDefaults.batchSize;
+  const lr = flags.lr ?? classifierDefaults.lr;
   const architecture = lenetArchitecture({ height: train.height, width: train.width, channels: train.channels });
   const classifier = lenet(architecture, split.seed);
   console.error(

@@ -1,23 +1,31 @@
 /**
  * images command line: `train`, `sample`, `eval`, `classifier`, `compare` (Nx targets images:train, images:sample, images:eval, images:classifier, images:compare).
  * Every bad flag or file → one `error:` line naming it and what is allowed, exit code 2 (the runs
- * package's `runCli`); `--dryRun` prints the decoded configuration and stops.
+ * package's `runCli`); `--dryRun` prints the decoded configuration and stops; `help` explains
+ * every flag (`npx nx run images:train help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun } from '@diffflow/runs';
+import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun, withHelp } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
 import { loadImageSplits } from './model.js';
 import { trainImages } from './train.js';
-import { SampleFlags, sampleImagesCommand } from './sample.js';
-import { EvalFlags, evalImagesCommand } from './eval.js';
-import { ClassifierFlags, classifierCommand } from './classifier.js';
+import { imagesSampleDefaults, SampleFlags, sampleImagesCommand } from './sample.js';
+import { EvalFlags, evalImagesCommand, imagesEvalDefaults } from './eval.js';
+import { ClassifierFlags, classifierCommand, classifierDefaults } from './classifier.js';
 import { checkCompareConfig, compareDefaultsFor, compareFlags, CompareImagesConfig } from './compare_config.js';
 import { runImagesCompare } from './compare.js';
 
 await runCli(
   commands(
     {
-      train: async (args) => {
+      train: withHelp(
+        {
+          target: 'images:train',
+          summary: 'Train DiffFlow (a U-Net drift and score) on images; writes config.json, metrics, checkpoint.bin and a sample grid to --out. The defaults shown are the cpu preset\'s; --preset=paper|tiny swaps them under the other flags.',
+          codec: ImagesConfig,
+          defaults: defaultsFor({}),
+        },
+        async (args) => {
         const { dryRun, argv } = takeDryRun(args);
         const overrides = orThrowSync(parseOverrides(argv, imagesFlags));
         const decoded = orThrowSync(resolveConfig(ImagesConfig, defaultsFor(overrides), overrides));
@@ -29,29 +37,58 @@ await runCli(
         const backend = await selectBackend();
         const run = await orThrow(openRunDir(config.out, { config: identity, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
         await trainImages(config, schedule, splits, run, backend);
-      },
-      sample: async (args) => {
+      }),
+      sample: withHelp(
+        {
+          target: 'images:sample',
+          summary: 'Draw an image grid from a trained images run with its EMA weights, with the sampler family\'s λ and N of your choice.',
+          codec: SampleFlags,
+          defaults: imagesSampleDefaults,
+          defaultTexts: { steps: "the run's --sampleSteps" },
+        },
+        async (args) => {
         const { dryRun, argv } = takeDryRun(args);
         const flags = orThrowSync(parseFlags(argv, SampleFlags));
         if (dryRun) return printDryRun('images sample', flags, flagsOf(SampleFlags));
         await selectBackend();
         await sampleImagesCommand(flags);
-      },
-      eval: async (args) => {
+      }),
+      eval: withHelp(
+        {
+          target: 'images:eval',
+          summary: 'Bits/dim of a trained images run on its held-out images (probability-flow NLL with Hutchinson traces, and the negative ELBO), and FD-LeNet of its samples.',
+          codec: EvalFlags,
+          defaults: imagesEvalDefaults,
+        },
+        async (args) => {
         const { dryRun, argv } = takeDryRun(args);
         const flags = orThrowSync(parseFlags(argv, EvalFlags));
         if (dryRun) return printDryRun('images eval', flags, flagsOf(EvalFlags));
         await selectBackend();
         await evalImagesCommand(flags);
-      },
-      classifier: async (args) => {
+      }),
+      classifier: withHelp(
+        {
+          target: 'images:classifier',
+          summary: 'Train the LeNet classifier of a data split that FD-LeNet and the class coverage use (images:eval, images:compare).',
+          codec: ClassifierFlags,
+          defaults: classifierDefaults,
+        },
+        async (args) => {
         const { dryRun, argv } = takeDryRun(args);
         const flags = orThrowSync(parseFlags(argv, ClassifierFlags));
         if (dryRun) return printDryRun('images classifier', flags, flagsOf(ClassifierFlags));
         await selectBackend();
         await classifierCommand(flags);
-      },
-      compare: async (args) => {
+      }),
+      compare: withHelp(
+        {
+          target: 'images:compare',
+          summary: "Table 4 of the paper on MNIST: DiffFlow against the DDPM baseline at the same U-Net size and training budget, FD-LeNet and class coverage against the number of sampling steps N. The defaults shown are the full comparison's; --quick swaps them.",
+          codec: CompareImagesConfig,
+          defaults: compareDefaultsFor({}),
+        },
+        async (args) => {
         const { dryRun, argv } = takeDryRun(args);
         const overrides = orThrowSync(parseOverrides(argv, compareFlags));
         const decoded = orThrowSync(resolveConfig(CompareImagesConfig, compareDefaultsFor(overrides), overrides));
@@ -59,7 +96,7 @@ await runCli(
         if (dryRun) return printDryRun('images compare', decoded, compareFlags);
         const checked = orThrowSync(checkCompareConfig(decoded, Object.keys(overrides)));
         await runImagesCompare(checked, await selectBackend());
-      },
+      }),
     },
     'images',
   ),

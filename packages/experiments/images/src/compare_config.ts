@@ -5,7 +5,7 @@
  */
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { configInvalid, flagsOf, intAtLeast, numberAtLeast, type ExperimentError } from '@diffflow/runs';
+import { configInvalid, documented, flagsOf, intAtLeast, numberAtLeast, type ExperimentError } from '@diffflow/runs';
 import { checkImagesConfig, ImagesConfig, imagePresetDefaults, intList, parseIntList } from './config.js';
 
 /** The fields of images:train that define the DiffFlow run (all but its output and end-of-run sample grid). */
@@ -23,36 +23,27 @@ export const compareTrainingFields = Object.keys(trainingProps) as readonly (key
  */
 export const CompareImagesConfig = t.strict({
   ...trainingProps,
+  /** The DDPM baseline is that run's warm-up continued, and the warm-up's iterations price the budget. */
+  diffflowRun: documented(
+    t.string,
+    "An images:train run folder to take DiffFlow from (it must have forward 'vp' and a score warm-up, as the cpu preset); '' = train the configured DiffFlow here, into <out>/diffflow.",
+  ),
+  sampleSteps: documented(intList, 'The numbers of sampling steps N compared (Table 4: 5, 10, 20, 50, 100; here also 30, the training N).'),
+  samples: documented(intAtLeast(2), 'Samples per model and N that FD-LeNet and the class coverage are measured on (≥ 2: a covariance).'),
+  figureSamples: documented(intAtLeast(1), 'Samples per model and N shown in the figure.'),
+  lambda: documented(numberAtLeast(0), 'λ of the sampler family for both models: 1 the backward SDE, 0 the probability-flow ODE.'),
+  ddpmIters: documented(intAtLeast(0), "DDPM training iterations; 0 = the budget: as many as DiffFlow's training wall-clock buys."),
+  classifier: documented(t.string, "The LeNet classifier folder (images:classifier); '' = the default folder of the data split."),
+  quick: documented(t.boolean, 'The CI size: a tiny U-Net, a few iterations, N ∈ {2, 3}, 8 samples (seconds). Swaps the defaults under the other flags.'),
+  out: documented(t.string, "Output folder ('' = runs/images-compare-<data>-seed<seed>, -quick with --quick)."),
   /**
-   * An images:train run folder (its checkpoint.bin and metrics.jsonl) to take DiffFlow from, e.g. a
-   * one-hour `images:train` run; '' = train the configured DiffFlow here, into `<out>/diffflow`.
-   * It must have a VP forward process and a score warm-up (the cpu preset): the DDPM baseline is that
-   * warm-up continued, and the warm-up's iterations price the budget.
+   * Changes no result: checkpoints restore weights, Adam, EMA and the iteration, and each sample
+   * row's noise is keyed by its index.
    */
-  diffflowRun: t.string,
-  /** The numbers of sampling steps N compared (Table 4: 5, 10, 20, 50, 100; here also 30, the training N). */
-  sampleSteps: intList,
-  /** Samples per model and N that FD-LeNet and the class coverage are measured on (≥ 2: a covariance). */
-  samples: intAtLeast(2),
-  /** Samples per model and N shown in the figure. */
-  figureSamples: intAtLeast(1),
-  /** λ of the sampler family for both models: 1 the backward SDE (default), 0 the probability-flow ODE. */
-  lambda: numberAtLeast(0),
-  /** DDPM training iterations; 0 = the budget: as many as DiffFlow's training wall-clock buys (see compare_budget.ts). */
-  ddpmIters: intAtLeast(0),
-  /** The LeNet classifier folder (images:classifier); '' = the default folder of the data split. */
-  classifier: t.string,
-  /** The CI size: a tiny U-Net, a few iterations, N ∈ {2, 3}, 8 samples (seconds). Swaps the defaults under the other flags. */
-  quick: t.boolean,
-  /** Output folder ('' = runs/images-compare-<data>-seed<seed>, `-quick` with --quick). */
-  out: t.string,
-  /**
-   * Continue the comparison in `out` where it stopped: DiffFlow (when trained here) and DDPM from
-   * their checkpoints, every (model, N) whose samples and metrics line are already there taken as
-   * they are. Changes no result: checkpoints restore weights, Adam, EMA and the iteration, and each
-   * sample row's noise is keyed by its index.
-   */
-  resume: t.boolean,
+  resume: documented(
+    t.boolean,
+    'Continue the comparison in --out where it stopped: DiffFlow (when trained here) and DDPM from their checkpoints, every (model, N) already measured taken as it is.',
+  ),
 });
 export type CompareImagesConfig = t.TypeOf<typeof CompareImagesConfig>;
 

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
-import { configInvalid, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
 
 /** Where the images come from. */
 export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
@@ -50,65 +50,44 @@ export function parseIntList(s: string): number[] | null {
  * with a message naming it and its allowed range).
  */
 export const ImagesConfig = t.strict({
-  /** Data set: the embedded 10k MNIST digits, Fashion-MNIST, any IDX folder, CIFAR-10 binary batches. */
-  data: oneOf(imageDataNames),
-  /** Folder of the files ('' = the default place for fashion; required for idx and cifar10). */
-  dataDir: t.string,
-  /** Image side after padding / resizing (32 for the paper; small values for tests). */
-  size: intAtLeast(4),
-  fit: oneOf(fitNames),
-  /** Held-out images (never trained on): bits/dim is measured on them. */
-  heldOut: intAtLeast(1),
-  /** Network configuration (U-Net architecture). */
-  preset: oneOf(imagePresetNames),
-  /** Training iterations. */
-  iters: intAtLeast(1),
-  /** Batch size B (`--batchSize`: Nx takes `--batch` for itself). */
-  batchSize: intAtLeast(1),
-  /** Progressive N: the values of N, and the iterations at which N moves to the next one. */
-  steps: intList,
-  switchAt: intList,
-  /** Forward process: 'learned' drift with constant g (the paper), or 'vp' (VP SDE + learned drift). */
-  forward: oneOf(forwardNames),
-  /** First time t_0 ≥ 0 (> 0 with forward 'vp') and final time T (paper: 0.05; vp: 1). */
-  tMin: numberAtLeast(0),
-  T: numberAbove(0),
-  /** Grid exponent β: points uniform in t^β (reference image code: 0.5). */
-  beta: numberAbove(0),
-  /** Diffusion g of forward 'learned' (paper: 1); unused by 'vp'. */
-  g: numberAbove(0),
-  /** β(0) and β(1) of forward 'vp' (score_sde: 0.1 and 20); unused by 'learned'. */
-  betaMin: numberAbove(0),
-  betaMax: numberAbove(0),
-  /** Re-draw the interior time points every iteration (L̂_β, flexible timestamps). */
-  flexible: t.boolean,
-  /**
-   * Forward 'vp' only: the first `warmup` of the `iters` iterations train the score alone by
-   * denoising score matching (DDPM's ε-loss, t ~ U(tMin, T)) on batches of `warmupBatch`, before the
-   * trajectory KL trains drift and score jointly (0 = none), with Adam at `warmupLr` (`lr` after it).
-   * See the trainer's ScoreWarmup.
-   */
-  warmup: intAtLeast(0),
-  warmupBatch: intAtLeast(1),
-  warmupLr: numberAbove(0),
+  data: documented(oneOf(imageDataNames), 'Data set: the embedded 10k MNIST digits, Fashion-MNIST, any IDX folder, CIFAR-10 binary batches.'),
+  dataDir: documented(t.string, "Folder of the files ('' = the default place for fashion; required for idx and cifar10)."),
+  size: documented(intAtLeast(4), 'Image side after padding / resizing (32 for the paper; small values for tests).'),
+  fit: documented(oneOf(fitNames), "How images reach size × size: 'auto' pads (centred, black) when they fit, else resizes."),
+  heldOut: documented(intAtLeast(1), 'Held-out images (never trained on): bits/dim is measured on them.'),
+  preset: documented(oneOf(imagePresetNames), 'Named configuration (U-Net size and the defaults of every other flag): cpu trains on a 2-core CPU in about an hour, paper has the published sizes, tiny is the tests\' network.'),
+  iters: documented(intAtLeast(1), 'Training iterations.'),
+  batchSize: documented(intAtLeast(1), 'Batch size B (--batchSize: Nx takes --batch for itself).'),
+  steps: documented(intList, 'Progressive N: the values of N of the time grid, in order.'),
+  switchAt: documented(intList, 'The iterations at which N moves to the next value of --steps.'),
+  forward: documented(oneOf(forwardNames), "Forward process: 'learned' drift with constant g (the paper), or 'vp' (the VP SDE plus a learned drift)."),
+  tMin: documented(numberAtLeast(0), "First time t_0 ≥ 0 (> 0 with forward 'vp')."),
+  T: documented(numberAbove(0), 'Final time T (paper: 0.05; vp: 1).'),
+  beta: documented(numberAbove(0), 'Grid exponent β: time points uniform in t^β (reference image code: 0.5).'),
+  g: documented(numberAbove(0), "Diffusion g of forward 'learned' (paper: 1); unused by 'vp'."),
+  betaMin: documented(numberAbove(0), "β(0) of forward 'vp' (score_sde: 0.1); unused by 'learned'."),
+  betaMax: documented(numberAbove(0), "β(1) of forward 'vp' (score_sde: 20); unused by 'learned'."),
+  flexible: documented(t.boolean, 'Re-draw the interior time points every iteration (L̂_β, flexible timestamps).'),
+  /** See the trainer's ScoreWarmup. */
+  warmup: documented(
+    intAtLeast(0),
+    "Forward 'vp' only: the first warmup of the iterations train the score alone by denoising score matching (DDPM's ε-loss) before the trajectory KL trains drift and score jointly (0 = none).",
+  ),
+  warmupBatch: documented(intAtLeast(1), 'Batch size of the score warm-up.'),
+  warmupLr: documented(numberAbove(0), 'Adam learning rate of the score warm-up (--lr after it).'),
   /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
   ...optimizerFields,
-  /** Images in the sample grid drawn at the end of training, and the N of that sampler (paper MNIST: 30). */
-  samples: intAtLeast(1),
-  sampleSteps: intAtLeast(1),
-  /** Write a checkpoint every this many iterations (and at the end). */
-  checkpointEvery: intAtLeast(1),
-  maxRetries: intAtLeast(0),
-  /** Stop after this many seconds of training (0 = no limit); the run then ends as if iters were reached. */
-  maxSeconds: numberAtLeast(0),
-  /**
-   * Threads the trajectory-KL gradients and the final samples are split across (data-parallel
-   * worker replicas, @diffflow/adjoint's dataParallel): 0 = one per core (the default), 1 = this
-   * thread only. Same numbers up to float32 summation order (samples: identical).
-   */
-  workers: intAtLeast(0),
-  out: t.string,
-  resume: t.boolean,
+  samples: documented(intAtLeast(1), 'Images in the sample grid drawn at the end of training.'),
+  sampleSteps: documented(intAtLeast(1), 'N of the sampler of that grid (paper MNIST: 30).'),
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
+  maxSeconds: documented(numberAtLeast(0), 'Stop after this many seconds of training (0 = no limit); the run then ends as if --iters were reached.'),
+  workers: documented(
+    intAtLeast(0),
+    'Threads the trajectory-KL gradients and the final samples are split across: 0 = one per core, 1 = this thread only. Same numbers up to float32 summation order (samples: identical).',
+  ),
+  out: documented(t.string, "Output folder ('' = runs/images-<data>-<preset>-seed<seed>)."),
+  resume: documented(t.boolean, 'Continue the run in --out from its checkpoint.'),
 });
 export type ImagesConfig = t.TypeOf<typeof ImagesConfig>;
 

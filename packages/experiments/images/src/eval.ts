@@ -1,50 +1,42 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { purposeSeed } from '@diffflow/sde-core';
 import * as t from 'io-ts';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
-import { configInvalid, fail, intAtLeast, numberAbove, oneOf, openRunDir, orThrow } from '@diffflow/runs';
+import { configInvalid, documented, fail, intAtLeast, numberAbove, oneOf, openRunDir, orThrow } from '@diffflow/runs';
 import { loadImageSplits, runGrid, seededSubset } from './model.js';
-import { disposeModel, purposeSeed } from '@diffflow/training';
+import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { imagesPool, sampleImagesParallel } from './parallel.js';
 import { sampleImages } from './train.js';
 import { classifierCommandFor, classifierDir, FD_LENET_NOTE, fdLenet, fdReference, hasClassifier, loadImagesClassifier, type FdLenetReport } from './classifier.js';
 
-/** The flags of `images eval`, every one optional (defaults below or from the run), each checked against its range. */
+/** The flags of `images eval`, every one optional (defaults: {@link imagesEvalDefaults}, else the run's), each checked against its range. */
 export const EvalFlags = t.exact(
   t.partial({
-    /** The training run folder (default: the cpu MNIST run's default folder). */
-    run: t.string,
-    /** Held-out images (a seeded subset). Default 64. */
-    n: intAtLeast(1),
-    /** ODE solver: adaptive RK45 (default) or RK4 on the fixed grid with `odeSteps` steps. */
-    solver: oneOf(['rk45', 'rk4'] as const),
-    odeSteps: intAtLeast(1),
-    /** RK45 tolerances (default 1e-3 each). */
-    rtol: numberAbove(0),
-    atol: numberAbove(0),
-    /** Hutchinson probes per solve (default 1), and solves averaged (default 1). */
-    probes: intAtLeast(1),
-    repeats: intAtLeast(1),
-    /** N of the negative-ELBO chain (default: the N the run ended training with), and its noise draws (default 1). */
-    elboSteps: intAtLeast(1),
-    elboDraws: intAtLeast(1),
-    /** Grid exponent β of both fixed grids (default: the run's). */
-    gridBeta: numberAbove(0),
-    /** Images per batch of the evaluation (`--batchSize`: Nx takes `--batch`). Default 32. */
-    batchSize: intAtLeast(1),
-    /** Seed of the subset, the probes and the dequantisation (default: the run's). */
-    seed: intAtLeast(0),
-    /** Output folder; default `<run>/eval-…` named by the options. */
-    out: t.string,
-    /**
-     * FD-LeNet: samples drawn from the run (its sampleSteps, λ = 1, Tweedie last step, the same
-     * keys as `images sample --seed`) and scored against the held-out images. Default 500; 0 skips it.
-     */
-    fdSamples: intAtLeast(0),
-    /** The classifier folder (default: the run's split's, `runs/classifiers/lenet-<data>-v1`; when that is missing FD-LeNet is skipped with a note). */
-    classifier: t.string,
+    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "the cpu MNIST run's default folder"),
+    n: documented(intAtLeast(1), 'Held-out images (a seeded subset).'),
+    solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL: adaptive RK45, or RK4 on the fixed grid with --odeSteps steps.'),
+    odeSteps: documented(intAtLeast(1), 'Steps of RK4 (--solver=rk4).', "the run's --sampleSteps"),
+    rtol: documented(numberAbove(0), 'Relative tolerance of rk45.'),
+    atol: documented(numberAbove(0), 'Absolute tolerance of rk45.'),
+    probes: documented(intAtLeast(1), 'Hutchinson probes per solve.'),
+    repeats: documented(intAtLeast(1), 'Solves averaged.'),
+    elboSteps: documented(intAtLeast(1), "N of the negative-ELBO chain.", 'the N the run ended training with'),
+    elboDraws: documented(intAtLeast(1), 'Forward-noise draws of the negative ELBO.'),
+    gridBeta: documented(numberAbove(0), 'Grid exponent β of both fixed grids.', "the run's --beta"),
+    batchSize: documented(intAtLeast(1), 'Images per batch of the evaluation (--batchSize: Nx takes --batch for itself).'),
+    seed: documented(intAtLeast(0), 'Seed of the subset, the probes and the dequantisation.', "the run's"),
+    out: documented(t.string, 'Output folder.', '<run>/eval-… named by the options'),
+    fdSamples: documented(
+      intAtLeast(0),
+      'FD-LeNet: samples drawn from the run (its sampleSteps, λ = 1, Tweedie last step, the same keys as images:sample --seed) and scored against the held-out images; 0 skips it.',
+    ),
+    classifier: documented(t.string, "The LeNet classifier folder (images:classifier); when it is missing FD-LeNet is skipped with a note.", "the run's split's, runs/classifiers/lenet-<data>-v1"),
   }),
 );
+
+/** Defaults of the `images eval` flags that do not come from the run. */
+export const imagesEvalDefaults = { n: 64, solver: 'rk45', rtol: 1e-3, atol: 1e-3, probes: 1, repeats: 1, elboDraws: 1, batchSize: 32, fdSamples: 500 } as const;
 export type EvalFlags = t.TypeOf<typeof EvalFlags>;
 
 /** What `images eval` measures, all in bits/dim of the dequantised 8-bit held-out images. */
@@ -76,15 +68,15 @@ export interface ImagesEvalResult {
  */
 export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
   const runPath = runPathOf(flags);
-  const solver = flags.solver ?? 'rk45';
-  const n = flags.n ?? 64;
-  const probes = flags.probes ?? 1;
-  const repeats = flags.repeats ?? 1;
-  const elboDraws = flags.elboDraws ?? 1;
-  const batch = flags.batchSize ?? 32;
-  const rtol = flags.rtol ?? 1e-3;
-  const atol = flags.atol ?? 1e-3;
-  const fdSamples = flags.fdSamples ?? 500;
+  const solver = flags.solver ?? imagesEvalDefaults.solver;
+  const n = flags.n ?? imagesEvalDefaults.n;
+  const probes = flags.probes ?? imagesEvalDefaults.probes;
+  const repeats = flags.repeats ?? imagesEvalDefaults.repeats;
+  const elboDraws = flags.elboDraws ?? imagesEvalDefaults.elboDraws;
+  const batch = flags.batchSize ?? imagesEvalDefaults.batchSize;
+  const rtol = flags.rtol ?? imagesEvalDefaults.rtol;
+  const atol = flags.atol ?? imagesEvalDefaults.atol;
+  const fdSamples = flags.fdSamples ?? imagesEvalDefaults.fdSamples;
   if (fdSamples === 1) return fail(configInvalid('--fdSamples', 'must be 0 (skip FD-LeNet) or at least 2 (a covariance needs two samples), got 1'));
   const run = await loadTrainedRun(runPath);
   const { config } = run;

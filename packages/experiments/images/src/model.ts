@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, vpBeta, vpSchedule, vpSde, type DiffusionModel, type VpSchedule } from '@diffflow/sde-core';
-import { purposeSeed } from '@diffflow/training';
+import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, vpBeta, vpSchedule, vpSde, type DiffusionModel, type VpSchedule, purposeSeed } from '@diffflow/sde-core';
+
 import { scoreFromEpsilon, sumFields, unet, type UNetField } from '@diffflow/networks';
 import {
   loadCifar10,

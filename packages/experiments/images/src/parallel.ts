@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { purposeSeed } from '@diffflow/sde-core';
 import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
 import type { TimeGrid } from '@diffflow/sde-core';
-import { purposeSeed } from '@diffflow/training';
+
 import { imageArchitectures, type ImagesConfig } from './config.js';
 import { toBytes, type ImageModel } from './model.js';
 

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { fileMalformed, loadEmaModel, openRunDir, orThrow, resolveConfig, samplerFlags, samplerSettings, storedConfig } from '@diffflow/runs';
+import { documented, fileMalformed, loadEmaModel, openRunDir, orThrow, resolveConfig, samplerFlags, samplerSettings, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
@@ -14,12 +14,14 @@ import { imagesPool, sampleImagesParallel } from './parallel.js';
  */
 export const SampleFlags = t.exact(
   t.partial({
-    /** The training run folder (default: the cpu MNIST run's default folder). */
-    run: t.string,
+    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "the cpu MNIST run's default folder"),
     ...samplerFlags,
   }),
 );
 export type SampleFlags = t.TypeOf<typeof SampleFlags>;
+
+/** Defaults of the `images sample` flags that do not come from the run. */
+export const imagesSampleDefaults = { n: 64 } as const;
 
 /** A trained run: its configuration and the model with the checkpoint's EMA weights. */
 export interface TrainedRun {
@@ -72,7 +74,7 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
 export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const runPath = runPathOf(flags);
   const run = await loadTrainedRun(runPath);
-  const { n, steps, lambda, seed, denoise, workers } = samplerSettings(flags, { n: 64, steps: run.config.sampleSteps, seed: run.config.seed });
+  const { n, steps, lambda, seed, denoise, workers } = samplerSettings(flags, { n: imagesSampleDefaults.n, steps: run.config.sampleSteps, seed: run.config.seed });
   const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-lambda${lambda}-seed${seed}${denoise ? '' : '-nodenoise'}`;
   const identity = { run: runPath, iteration: run.iteration, n, steps, lambda, seed, denoise };
   const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));

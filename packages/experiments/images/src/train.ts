@@ -1,10 +1,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { purposeSeed } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmLoss } from '@diffflow/losses';
 import { imageGridPng, orThrow, packageVersions, resumeTrainer, runTrainingLoop, trainerSettings, type RunDir } from '@diffflow/runs';
-import { createTrainer, disposeModel, purposeSeed, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
+import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import type { DataParallel } from '@diffflow/adjoint';
 import { imageSampleOptions, imagesPool, sampleImagesParallel, takeBytes } from './parallel.js';

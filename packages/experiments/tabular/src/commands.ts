@@ -8,7 +8,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
-import { commands, configInvalid, flagsOf, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, writeFileAtomic } from '@diffflow/runs';
+import { commands, configInvalid, flagsOf, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
 import { defaultOut, TabularConfig, tabularDefaults, tabularFlags, tabularNonIdentityFields } from './config.js';
 import { loadTabularData } from './data.js';
 import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';
@@ -90,4 +90,26 @@ async function evaluate(args: readonly string[]): Promise<void> {
  * The whole command line of `tabular`: `train` or `eval` and their flags. Errors are thrown typed;
  * the runs package's `runCli` turns them into one `error:` line and exit code 2 (divergence: 3).
  */
-export const tabularMain = commands({ train, eval: evaluate }, 'tabular');
+export const tabularMain = commands(
+  {
+    train: withHelp(
+      {
+        target: 'tabular:train',
+        summary: 'Train DiffFlow on a tabular dataset (a MAF benchmark or the synthetic stand-in), with a validation bound on the way; writes config.json, metrics, checkpoint.bin to --out.',
+        codec: TabularConfig,
+        defaults: tabularDefaults,
+      },
+      train,
+    ),
+    eval: withHelp(
+      {
+        target: 'tabular:eval',
+        summary: "Test NLL (probability-flow ODE) and negative ELBO of a trained tabular run with its EMA weights, in the dataset's own coordinates; writes eval.json, nll.npy and results.csv and prints the table.",
+        codec: EvalFlags,
+        defaults: evalDefaults,
+      },
+      evaluate,
+    ),
+  },
+  'tabular',
+);

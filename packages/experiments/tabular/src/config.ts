@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { tabularNames } from '@diffflow/datasets';
 import { activationNames } from '@diffflow/networks';
-import { flagsOf, intAtLeast, intInRange, oneOf, optimizerFields, constantGFields } from '@diffflow/runs';
+import { checkpointFields, documented, flagsOf, intAtLeast, intInRange, oneOf, optimizerFields, constantGFields } from '@diffflow/runs';
 
 /** The datasets of the experiment: the five MAF benchmarks of Table 1 and the synthetic stand-in with a known density. */
 export const tabularDatasets = [...tabularNames, 'synthetic'] as const;
@@ -19,32 +19,21 @@ export const MAX_HIDDEN_LAYERS = 3;
  * and every field is checked with a message naming it and its allowed range.
  */
 export const TabularConfig = t.strict({
-  /** Which dataset: a MAF benchmark (read from `data`) or 'synthetic' (generated, needs no files). */
-  dataset: oneOf(tabularDatasets),
-  /** The MAF release's extracted `data/` directory, or a directory of `<name>/{train,validation,test}.npy` splits. */
-  data: t.string,
+  dataset: documented(oneOf(tabularDatasets), "Which dataset: a MAF benchmark (read from --data) or 'synthetic' (generated, needs no files)."),
+  data: documented(t.string, "The MAF release's extracted data/ folder, or a folder of <name>/{train,validation,test}.npy splits."),
   /** Budget and time grid (iters, batchSize, steps, tMin, T, beta, g, flexible): see constantGFields. */
   ...constantGFields,
-  /** Hidden width of both Fourier MLPs. */
-  hidden: intAtLeast(1),
-  /** Hidden ch→ch layers of both Fourier MLPs (0…3: at most 5 layers in all). */
-  layers: intInRange(0, MAX_HIDDEN_LAYERS),
-  /** Activation of both networks. */
-  activation: oneOf(activationNames),
+  hidden: documented(intAtLeast(1), 'Hidden width of both Fourier MLPs.'),
+  layers: documented(intInRange(0, MAX_HIDDEN_LAYERS), 'Hidden ch→ch layers of both Fourier MLPs (at most 5 layers in all).'),
+  activation: documented(oneOf(activationNames), 'Activation of both networks.'),
   /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
   ...optimizerFields,
-  /** Validation bound (negative ELBO, EMA weights) every this many iterations (0: only at the end). */
-  validEvery: intAtLeast(0),
-  /** Validation rows the bound uses (a seeded subset when the split is larger). */
-  validRows: intAtLeast(1),
-  /** Write a checkpoint every this many iterations (and at the end). */
-  checkpointEvery: intAtLeast(1),
-  /** Non-finite iterations retried with fresh noise before stopping. */
-  maxRetries: intAtLeast(0),
-  /** Output folder ('' = runs/tabular-<dataset>-seed<seed>). */
-  out: t.string,
-  /** Continue the run in `out` from its checkpoint. */
-  resume: t.boolean,
+  validEvery: documented(intAtLeast(0), 'Validation bound (negative ELBO, EMA weights) every this many iterations (0: only at the end).'),
+  validRows: documented(intAtLeast(1), 'Validation rows the bound uses (a seeded subset when the split is larger).'),
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
+  out: documented(t.string, "Output folder ('' = runs/tabular-<dataset>-seed<seed>)."),
+  resume: documented(t.boolean, 'Continue the run in --out from its checkpoint.'),
 });
 export type TabularConfig = t.TypeOf<typeof TabularConfig>;
 

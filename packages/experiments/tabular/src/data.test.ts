@@ -2,60 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { expectNoLeaks } from '@diffflow/test-utils';
-import { batchSampler, decodeStandardizer, fitStandardizer, gatherRows, loadTabularData, seededRows, standardize, standardizerLogDet } from './data.js';
+import { fitStandardizer } from '@diffflow/datasets';
+import { batchSampler, gatherRows, loadTabularData, seededRows } from './data.js';
 
 const MAF = fileURLToPath(new URL('../../../../test-data/datasets/maf', import.meta.url));
 
 const matrix = (rows: number[][]) => ({ data: Float32Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
-
-describe('standardisation', () => {
-  const m = matrix([
-    [1, 10],
-    [3, 10],
-    [5, 16],
-    [7, 4],
-  ]);
-
-  it('fits the train mean and population std; standardised columns have mean 0 and std 1', () => {
-    const s = fitStandardizer(m);
-    expect(s.mean).toEqual([4, 10]);
-    expect(s.std[0]).toBeCloseTo(Math.sqrt(5), 12);
-    expect(s.std[1]).toBeCloseTo(Math.sqrt(18), 12);
-    const y = standardize(s, m.data);
-    for (let j = 0; j < 2; j++) {
-      const col = [0, 1, 2, 3].map((i) => y[i * 2 + j]!);
-      expect(Math.abs(col.reduce((a, b) => a + b, 0) / 4)).toBeLessThan(1e-6);
-      expect(Math.abs(col.reduce((a, b) => a + b * b, 0) / 4 - 1)).toBeLessThan(1e-6);
-    }
-  });
-
-  it('log|det ∂y/∂x| = −Σ log σ, checked by finite differences of the map', () => {
-    const s = fitStandardizer(m);
-    const h = 0.5;
-    const base = standardize(s, Float32Array.of(2, 9));
-    let logDet = 0;
-    for (let j = 0; j < 2; j++) {
-      const x = Float32Array.of(2, 9);
-      x[j]! += h;
-      logDet += Math.log((standardize(s, x)[j]! - base[j]!) / h);
-    }
-    expect(standardizerLogDet(s)).toBeCloseTo(logDet, 5);
-    expect(standardizerLogDet(s)).toBeCloseTo(-0.5 * Math.log(5 * 18), 12);
-  });
-
-  it('a constant column gets std 1 instead of a division by zero', () => {
-    expect(fitStandardizer(matrix([[2], [2], [2]])).std).toEqual([1]);
-  });
-
-  it('decodeStandardizer accepts what a checkpoint stores and rejects anything else', () => {
-    const s = fitStandardizer(m);
-    expect(decodeStandardizer(JSON.parse(JSON.stringify(s)), 2)).toEqual(s);
-    expect(decodeStandardizer(JSON.parse(JSON.stringify(s)), 3)).toBeUndefined();
-    expect(decodeStandardizer({ mean: [0], std: [0] })).toBeUndefined();
-    expect(decodeStandardizer({ mean: [0, 1], std: [1] })).toBeUndefined();
-    expect(decodeStandardizer(null)).toBeUndefined();
-  });
-});
 
 describe('rows and batches', () => {
   it('seededRows: all rows when k ≥ n, else k distinct sorted rows that depend on the seed', () => {

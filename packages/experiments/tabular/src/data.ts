@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { deriveSeed } from '@diffflow/sde-core';
-import { loadTabular, seededPermutation, syntheticMixture, type DatasetError, type Matrix, type TabularDataset } from '@diffflow/datasets';
+import { loadTabular, seededPermutation, standardize, syntheticMixture, type DatasetError, type Matrix, type Standardizer, type TabularDataset } from '@diffflow/datasets';
 import type { TabularDatasetName } from './config.js';
 
 /** A loaded dataset; for 'synthetic' also its true density. */
@@ -43,58 +43,6 @@ export function loadTabularData(name: TabularDatasetName, root: string): TE.Task
     });
   }
   return TE.map((dataset: TabularDataset) => ({ dataset }))(loadTabular(name, { root }));
-}
-
-/** y = (x − mean)/std per coordinate, fitted on the train split. */
-export interface Standardizer {
-  readonly dim: number;
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-}
-
-/** Mean and population std of each column of the train split (a constant column gets std 1). */
-export function fitStandardizer(train: Matrix): Standardizer {
-  const { rows, cols, data } = train;
-  if (rows < 1) throw new RangeError(`fitStandardizer: the train split must have at least 1 row, got ${rows}`);
-  const mean = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j]! += data[i * cols + j]!;
-  for (let j = 0; j < cols; j++) mean[j] = mean[j]! / rows;
-  const variance = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const d = data[i * cols + j]! - mean[j]!;
-      variance[j]! += d * d;
-    }
-  }
-  const std = Array.from(variance, (v) => (v > 0 ? Math.sqrt(v / rows) : 1));
-  return { dim: cols, mean: Array.from(mean), std };
-}
-
-/** log|det ∂y/∂x| = −Σ_j log σ_j: NLL_x = NLL_y − standardizerLogDet. */
-export function standardizerLogDet(s: Standardizer): number {
-  return -s.std.reduce((acc, v) => acc + Math.log(v), 0);
-}
-
-/** y = (x − μ)/σ, row-major [n, dim]. */
-export function standardize(s: Standardizer, x: Float32Array): Float32Array {
-  if (x.length % s.dim !== 0) throw new RangeError(`standardize: x must be [n, ${s.dim}] row-major, got length ${x.length}`);
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const j = i % s.dim;
-    out[i] = (x[i]! - s.mean[j]!) / s.std[j]!;
-  }
-  return out;
-}
-
-/** Decodes a standardiser stored in a checkpoint's meta; undefined when it is not one of dimension `dim`. */
-export function decodeStandardizer(u: unknown, dim?: number): Standardizer | undefined {
-  if (typeof u !== 'object' || u === null) return undefined;
-  const { mean, std } = u as { mean?: unknown; std?: unknown };
-  const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
-  if (!numbers(mean) || !numbers(std) || mean.length !== std.length || mean.length === 0) return undefined;
-  if (std.some((v) => !(v > 0))) return undefined;
-  if (dim !== undefined && mean.length !== dim) return undefined;
-  return { dim: mean.length, mean, std };
 }
 
 /** Rows `indices` of a matrix, [k, cols]. */

@@ -14,10 +14,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import type { TraceEstimator } from '@diffflow/likelihood';
-import { isTabularName } from '@diffflow/datasets';
+import { decodeStandardizer, isTabularName, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
 import {
+  documented,
   fileMalformed,
   heldOutLikelihood,
   intAtLeast,
@@ -31,9 +32,9 @@ import {
   type HeldOutLikelihood,
 } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
-import { decodeStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer, type TabularData } from './data.js';
+import { gatherRows, seededRows, type TabularData } from './data.js';
 import { tabularModel } from './model.js';
-import { purposeSeed } from '@diffflow/training';
+
 import { paperRows } from './paper.js';
 import { CHECKPOINT } from './train.js';
 
@@ -46,30 +47,19 @@ export const EXACT_TRACE_MAX_DIM = 8;
 /** The flags as decoded: every one optional, each checked against its allowed range. */
 export const EvalFlags = t.exact(
   t.partial({
-    /** The training run folder (holds checkpoint.bin). */
-    run: t.string,
-    /** Where the dataset's files are; default the run's `data`. */
-    data: t.string,
-    /** Test rows (a seeded subset when fewer than the split); default all. */
-    n: intAtLeast(1),
-    /** ODE solver of the NLL. */
-    solver: oneOf(['rk45', 'rk4'] as const),
-    /** N of the fixed grid: RK4's steps and the negative ELBO's chain. Default: the run's. */
-    steps: intAtLeast(1),
-    rtol: numberAbove(0),
-    atol: numberAbove(0),
-    /** Trace of ∂v/∂x: exact for D ≤ 8 and Hutchinson above ('auto'), or forced. */
-    trace: oneOf(['auto', 'exact', 'hutchinson'] as const),
-    /** Hutchinson probes K per row (Rademacher). */
-    probes: intAtLeast(1),
-    /** Forward-noise draws K of the negative ELBO. */
-    draws: intAtLeast(1),
-    /** Rows per ODE solve. */
-    batchSize: intAtLeast(1),
-    /** Seed of the test subset, the probes and the ELBO noise; default the run's seed. */
-    seed: intAtLeast(0),
-    /** Output folder; default `<run>/eval-…` named by the options. */
-    out: t.string,
+    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "tabular:train's default folder"),
+    data: documented(t.string, "Where the dataset's files are.", "the run's --data"),
+    n: documented(intAtLeast(1), 'Test rows (a seeded subset when fewer than the split).', 'all'),
+    solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL.'),
+    steps: documented(intAtLeast(1), "N of the fixed grid: RK4's steps and the negative ELBO's chain.", "the run's"),
+    rtol: documented(numberAbove(0), 'Relative tolerance of rk45.'),
+    atol: documented(numberAbove(0), 'Absolute tolerance of rk45.'),
+    trace: documented(oneOf(['auto', 'exact', 'hutchinson'] as const), `Trace of ∂v/∂x: 'auto' is exact for D ≤ ${EXACT_TRACE_MAX_DIM} and Hutchinson above.`),
+    probes: documented(intAtLeast(1), 'Hutchinson probes K per row (Rademacher).'),
+    draws: documented(intAtLeast(1), 'Forward-noise draws K of the negative ELBO.'),
+    batchSize: documented(intAtLeast(1), 'Rows per ODE solve.'),
+    seed: documented(intAtLeast(0), 'Seed of the test subset, the probes and the ELBO noise.', "the run's"),
+    out: documented(t.string, 'Output folder.', '<run>/eval-… named by the options'),
   }),
 );
 export type EvalFlags = t.TypeOf<typeof EvalFlags>;

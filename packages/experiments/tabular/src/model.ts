@@ -1,8 +1,6 @@
 import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
-import type { TrainerConfig } from '@diffflow/training';
 import type { TabularConfig } from './config.js';
-import { trainerSettings } from '@diffflow/runs';
 
 /**
  * The tabular DiffFlow: two Fourier-time MLPs (drift f, score s) on [B, D] and a constant g, on [0, T].
@@ -12,12 +10,4 @@ export function tabularModel(config: Pick<TabularConfig, 'hidden' | 'layers' | '
   const common = { dim, hidden: config.hidden, layers: config.layers, activation: config.activation, seed: config.seed } as const;
   const drift = fourierMlp({ ...common, name: 'drift' });
   return diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(config.g), interval: [0, config.T] }), fourierMlp({ ...common, name: 'score' }));
-}
-
-/** The trainer settings of a tabular configuration. */
-export function trainerConfig(c: TabularConfig): TrainerConfig {
-  return {
-    ...trainerSettings(c),
-    time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
-  };
 }

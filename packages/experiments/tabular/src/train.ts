@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import { negativeElbo } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
-import { orThrow, packageVersions, resumeTrainer, runTrainingLoop, saveTrainer, type RunDir } from '@diffflow/runs';
-import { createTrainer, disposeModel, purposeSeed, type Trainer } from '@diffflow/training';
+import { constantGTrainerConfig, orThrow, packageVersions, resumeTrainer, runTrainingLoop, saveTrainer, type RunDir } from '@diffflow/runs';
+import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { TabularConfig } from './config.js';
-import { batchSampler, fitStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer, type TabularData } from './data.js';
-import { tabularModel, trainerConfig } from './model.js';
+import { fitStandardizer, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
+import { batchSampler, gatherRows, seededRows, type TabularData } from './data.js';
+import { tabularModel } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
@@ -45,7 +46,7 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
   const standardizer = fitStandardizer(dataset.train);
   const logDet = standardizerLogDet(standardizer);
   const model = tabularModel(config, dataset.dim);
-  const trainer: Trainer = createTrainer(model, trainerConfig(config), batchSampler(dataset.train, standardizer, config.seed, config.batchSize));
+  const trainer: Trainer = createTrainer(model, constantGTrainerConfig(config), batchSampler(dataset.train, standardizer, config.seed, config.batchSize));
   const ckptPath = run.file(CHECKPOINT);
   const validation: ValidationPoint[] = [];
   if (config.resume) {

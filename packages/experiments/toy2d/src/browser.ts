@@ -9,5 +9,7 @@
  */
 export type { Toy2dConfig } from './config.js';
 export { toy2dDefaults } from './defaults.js';
-export { toyModel, toyBatch, toyNormalizer, normalizerLogDet, toy2dData, sampleToy2dData, toy2dDataName, heldOutPoints, toyBounds, plotBounds } from './model.js';
+export { toyModel, toyBatch, toyNormalizer, toy2dData, sampleToy2dData, toy2dDataName, heldOutPoints, toyBounds, plotBounds } from './model.js';
+/** Re-exported from @diffflow/datasets, where it is defined (kept for the playground, which imports it from here). */
+export { normalizerLogDet } from '@diffflow/datasets/normalizer';
 export type { Toy2dData } from './model.js';

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodePointCloud, readNpyMatrix, toyNames } from '@diffflow/datasets';
-import { configInvalid, describedAs, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
 import { toy2dDefaults } from './defaults.js';
 
 /**
@@ -21,43 +21,35 @@ const Points = describedAs(t.array(t.tuple([t.number, t.number])), "a list of [x
  * field is checked with a message naming it and its allowed range.
  */
 export const Toy2dConfig = t.strict({
-  /** Which 2-D distribution to learn: a library toy, or 'points' (the cloud in `points`). */
-  dataset: oneOf(toy2dDatasets),
+  dataset: documented(oneOf(toy2dDatasets), "Which 2-D distribution to learn: a library toy, or 'points' (the cloud in --points)."),
   /**
    * The cloud of dataset 'points', [[x, y], …] in its own coordinates ([] for the toys): training
    * points are picked uniformly from it plus N(0, jitter²·I) (`samplePointCloud` of
-   * @diffflow/datasets). On the command line `--points=<file.npy>` (float [n, 2], n ≥ 1; it implies
-   * `--dataset=points`), read into the configuration, so config.json and the checkpoint carry the data.
+   * @diffflow/datasets). Read into the configuration, so config.json and the checkpoint carry the data.
    */
-  points: Points,
-  /** σ of the Gaussian jitter around each point of `points` (dataset 'points'), in the cloud's coordinates. */
-  jitter: numberAbove(0),
+  points: documented(Points, "Dataset 'points': a .npy file of shape [n, 2] (float32 or float64, n ≥ 1); it implies --dataset=points."),
+  jitter: documented(numberAbove(0), "σ of the Gaussian jitter around each point of --points (dataset 'points'), in the cloud's coordinates."),
   /** Budget and time grid (iters, batchSize, steps, tMin, T, beta, g, flexible): see constantGFields. */
   ...constantGFields,
-  /** Hidden width and depth of both Fourier MLPs. */
-  hidden: intAtLeast(1),
-  layers: intAtLeast(0),
+  hidden: documented(intAtLeast(1), 'Hidden width of both Fourier MLPs (drift and score).'),
+  layers: documented(intAtLeast(0), 'Hidden layers of both Fourier MLPs.'),
   /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
   ...optimizerFields,
   /**
-   * Threads each iteration's gradients and the final samples are split across (`dataParallel` of
-   * @diffflow/adjoint: k − 1 worker replicas and this thread, one row shard each): 0 = one per core,
-   * 1 = this thread only. Every shard gets its rows of the same forward noise, so k changes only the
-   * float32 summation order of the gradients (samples: the same numbers). Not part of a run's identity.
+   * Threads (`dataParallel` of @diffflow/adjoint: k − 1 worker replicas and this thread, one row
+   * shard each). Every shard gets its rows of the same forward noise, so k changes only the float32
+   * summation order of the gradients (samples: the same numbers). Not part of a run's identity.
    */
-  workers: intAtLeast(0),
-  /** Samples drawn at the end (samples.npy / samples.png). */
-  samples: intAtLeast(1),
-  /** λ of the sampler for those samples: 1 the backward SDE … 0 the probability-flow ODE. */
-  sampleLambda: numberAtLeast(0),
-  /** Write a checkpoint every this many iterations (and at the end). */
-  checkpointEvery: intAtLeast(1),
-  /** Non-finite iterations retried with fresh noise before stopping. */
-  maxRetries: intAtLeast(0),
-  /** Output folder. */
-  out: t.string,
-  /** Continue the run in `out` from its checkpoint. */
-  resume: t.boolean,
+  workers: documented(
+    intAtLeast(0),
+    "Threads each iteration's gradients and the final samples are split across: 0 = one per core, 1 = this thread only. Changes only the float32 summation order of the gradients; the samples are the same.",
+  ),
+  samples: documented(intAtLeast(1), 'Samples drawn at the end (samples.npy, samples.png).'),
+  sampleLambda: documented(numberAtLeast(0), 'λ of the sampler of those samples: 1 the backward SDE … 0 the probability-flow ODE.'),
+  /** checkpointEvery, maxRetries: see checkpointFields. */
+  ...checkpointFields,
+  out: documented(t.string, "Output folder ('' = runs/toy2d-<dataset>-seed<seed>)."),
+  resume: documented(t.boolean, 'Continue the run in --out from its checkpoint.'),
 });
 export type Toy2dConfig = t.TypeOf<typeof Toy2dConfig>;
 

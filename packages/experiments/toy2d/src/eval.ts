@@ -19,11 +19,12 @@ import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import { fixedGrid, type DiffusionModel } from '@diffflow/sde-core';
+import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import { logDensityGrid } from '@diffflow/likelihood';
-import { decodeNormalizer, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
+import { decodeNormalizer, normalizerLogDet, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
 import {
   configInvalid,
+  documented,
   fileMalformed,
   heatmapPng,
   heldOutLikelihood,
@@ -42,8 +43,8 @@ import {
   type HeldOutLikelihood,
 } from '@diffflow/runs';
 import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
-import { heldOutPoints, normalizerLogDet, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
-import { disposeModel, purposeSeed } from '@diffflow/training';
+import { heldOutPoints, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
+import { disposeModel } from '@diffflow/training';
 import { CHECKPOINT } from './train.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -52,26 +53,17 @@ import { CHECKPOINT } from './train.js';
 /** The flags as decoded: every one optional, each checked against its allowed range. */
 export const EvalFlags = t.exact(
   t.partial({
-    /** The training run folder (holds checkpoint.bin). Default: the train default for dataset and seed. */
-    run: t.string,
-    /** Only to derive the default run folder; must match the checkpoint's dataset when given. */
-    dataset: oneOf(toy2dDatasets),
-    /** Held-out points. */
-    n: intAtLeast(1),
-    /** ODE solver of the NLL (and of the heat-map). */
-    solver: oneOf(['rk45', 'rk4'] as const),
-    /** N of the fixed grid: RK4's steps and the negative ELBO's chain. Default: the run's. */
-    steps: intAtLeast(1),
-    rtol: numberAbove(0),
-    atol: numberAbove(0),
-    /** Heat-map pixels per side. */
-    resolution: intInRange(2, 1024),
-    /** Forward-noise draws K of the negative ELBO. */
-    draws: intAtLeast(1),
-    /** Seed of the held-out draw and the ELBO noise; default the run's seed. */
-    seed: intAtLeast(0),
-    /** Output folder; default `<run>/eval-…` named by the options. */
-    out: t.string,
+    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "toy2d:train's default folder for --dataset and --seed"),
+    dataset: documented(oneOf(toy2dDatasets), "Names the default run folder; must match the checkpoint's dataset when given.", `'${toy2dDefaults.dataset}'`),
+    n: documented(intAtLeast(1), 'Held-out points.'),
+    solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL (and of the heat-map).'),
+    steps: documented(intAtLeast(1), "N of the fixed grid: RK4's steps and the negative ELBO's chain.", "the run's"),
+    rtol: documented(numberAbove(0), 'Relative tolerance of rk45.'),
+    atol: documented(numberAbove(0), 'Absolute tolerance of rk45.'),
+    resolution: documented(intInRange(2, 1024), 'Heat-map pixels per side.'),
+    draws: documented(intAtLeast(1), 'Forward-noise draws K of the negative ELBO.'),
+    seed: documented(intAtLeast(0), 'Seed of the held-out draw and the ELBO noise.', "the run's"),
+    out: documented(t.string, 'Output folder.', '<run>/eval-… named by the options'),
   }),
 );
 export type EvalFlags = t.TypeOf<typeof EvalFlags>;

@@ -5,16 +5,26 @@
  *   npx nx run toy2d:eval --run=runs/toy2d-checkerboard-seed0 --n=5000 --solver=rk45
  *
  * Every bad flag or file → one `error:` line naming it, exit code 2; `--dryRun` prints the
- * decoded flags.
+ * decoded flags, `help` every flag (`npx nx run toy2d:eval help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { flagsOf, orThrowSync, printDryRun, runCli, takeDryRun } from '@diffflow/runs';
-import { EvalFlags, evalToy2d, parseEvalFlags } from './eval.js';
+import { flagsOf, orThrowSync, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/runs';
+import { EvalFlags, evalDefaults, evalToy2d, parseEvalFlags } from './eval.js';
 
-await runCli(async (args) => {
+await runCli(
+  withHelp(
+    {
+      target: 'toy2d:eval',
+      summary: 'Held-out NLL (probability-flow ODE, exact trace), negative ELBO and a log-density heat-map of a trained toy2d run, with its EMA weights.',
+      codec: EvalFlags,
+      defaults: evalDefaults,
+    },
+    async (args) => {
   const { dryRun, argv } = takeDryRun(args);
   const flags = orThrowSync(parseEvalFlags(argv));
   if (dryRun) return printDryRun('toy2d eval', flags, flagsOf(EvalFlags));
   const backend = await selectBackend();
   await evalToy2d(flags, backend.name);
-});
+    },
+  ),
+);

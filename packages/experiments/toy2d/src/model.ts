@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel } from '@diffflow/sde-core';
-import { purposeSeed } from '@diffflow/training';
+import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
+
 import { fourierMlp } from '@diffflow/networks';
 import { pointCloud, samplePointCloud, sampleToy, type PointCloud, type ToyKey, type ToyName } from '@diffflow/datasets/toy2d';
 import { fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
@@ -69,15 +69,4 @@ export function toyBounds(points: Float32Array): [number, number, number, number
 /** The plot bounds of a run's figures (sample and eval draw them so): `toyBounds` of 10,000 points keyed 'plot-data'. */
 export function plotBounds(data: Toy2dData, seed: number): [number, number, number, number] {
   return toyBounds(sampleToy2dData(data, 10_000, { seed: purposeSeed(seed, 'plot-data'), iteration: 0 }));
-}
-
-/**
- * log|det ∂y/∂x| of the normalisation y = normalize(x) (affine, per coordinate): densities in the
- * dataset's coordinates are p_x(x) = p_y(y) · |det ∂y/∂x|, so NLL_x = NLL_y − normalizerLogDet.
- */
-export function normalizerLogDet(normalizer: Normalizer): number {
-  const probe = normalizer.normalize(new Float32Array(normalizer.dim * 2).fill(0).map((_, i) => (i < normalizer.dim ? 0 : 1)));
-  let logDet = 0;
-  for (let d = 0; d < normalizer.dim; d++) logDet += Math.log(Math.abs((probe[normalizer.dim + d] as number) - (probe[d] as number)));
-  return logDet;
 }

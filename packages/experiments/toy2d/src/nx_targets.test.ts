@@ -5,13 +5,16 @@
  * flags exactly as it would run, print `{dryRun, flags, config}` and stop, so the test sees what
  * arrived without training. Nx takes some flag names for itself (`--batch`, `--parallel`,
  * `--verbose`, `--configuration`, …); no command has a flag of those names, and the test fails if
- * one reappears, because it would never arrive.
+ * one reappears, because it would never arrive; one the command would have used (`--batch` for
+ * `--batchSize`) is refused. Each target's help (`npx nx run <target> help`) lists exactly the
+ * flags the command decodes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runProcess, runScript, type Ran } from '@diffflow/test-utils';
 import { encodeNpyArray } from '@diffflow/datasets';
+import { flagsListedIn } from '@diffflow/runs';
 
 /** Flag names `nx run` keeps for itself (nx 24, `nx run --help`): a command flag of one of these names never arrives. */
 const NX_RUN_OPTIONS = [
@@ -19,6 +22,9 @@ const NX_RUN_OPTIONS = [
   'skipNxCache', 'disableNxCache', 'skipRemoteCache', 'disableRemoteCache', 'excludeTaskDependencies', 'skipSync', 'cloud', 'dte',
   'useAgents', 'agents', 'outputStyle', 'tui', 'project', 'p', 'target', 't', 'help', 'version',
 ];
+
+/** Eleven `nx run` processes, three at a time: 70 s at load 17 on the 2-core machine, over 120 s at load 32. */
+const NX_BATCH_TIMEOUT = 600_000;
 
 interface DryRun {
   readonly dryRun: string;
@@ -85,6 +91,8 @@ interface Target {
   readonly given: Readonly<Record<string, unknown>>;
   /** Command-line text → decoded value, for flags whose codec parses text (lists). */
   readonly decoded?: Readonly<Record<string, unknown>>;
+  /** Flags the command reads outside its schema, listed in its help after the schema's. */
+  readonly extraFlags?: readonly string[];
 }
 
 const toy2d = 'packages/experiments/toy2d/src/cli.ts';
@@ -137,6 +145,7 @@ const targets: readonly Target[] = [
       ),
     },
     decoded: { sharpness: ['olympic', '2spirals'], topology: [], stepsDatasets: ['olympic'], stepsList: [2, 5] },
+    extraFlags: ['--config'],
   },
   { target: 'tabular:train', script: tabular, command: ['train'], given: { dataset: 'power', data: '/tmp/nx-flags/maf', activation: 'silu', strategy: 'naive', out: '/tmp/nx-flags/tab' } },
   {
@@ -213,7 +222,7 @@ describe('every flag of every experiment target arrives through Nx', () => {
         expect(get(got.config, name), `${t.target} --${name}`).toEqual(want);
       }
     });
-  });
+  }, NX_BATCH_TIMEOUT);
 
   it('an invalid value fails through Nx with one line naming the flag, and the command exits 2', async () => {
     const r = await nx('toy2d:train', ['--batchSize=-3', '--out=/tmp/nx-flags/never']);
@@ -224,6 +233,41 @@ describe('every flag of every experiment target arrives through Nx', () => {
     // the old name is refused, pointing at the new one (after `--`, which Nx passes on untouched)
     const old = await nx('toy2d:train', ['--', '--dryRun', '--batch=128']);
     expect(old.status).not.toBe(0);
-    expect(old.stdout + old.stderr).toMatch(/unknown option '--batch'.*did you mean '--batchSize'\?/);
+    expect(old.stdout + old.stderr).toMatch(/unknown option '--batch'.*did you mean '--batchSize'\?.*every option explained: npx nx run toy2d:train help/);
+  });
+
+  it('a flag Nx takes for itself is refused when the command has its own flag for it, which the error names', async () => {
+    const [batch, parallel, configuration] = await Promise.all([
+      nx('toy2d:train', ['--batch=-3', '--out=/tmp/nx-flags/never']),
+      nx('images:sample', ['--parallel=2', '--dryRun']),
+      nx('toy2d:compare', ['-c', 'mine.json', '--dryRun']),
+    ]);
+    for (const [r, flag, own] of [[batch, '--batch', '--batchSize'], [parallel, '--parallel', '--workers'], [configuration, '-c', '--config']] as const) {
+      expect(r.status, flag).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain(`error: option '${flag}': is taken by Nx and never reaches the command; use ${own}`);
+      expect(r.stdout).not.toContain('{"dryRun"');
+    }
+  });
+});
+
+/** Each target's help, `npx nx run <target> help`, with Nx's per-line task prefix taken off. */
+describe('every experiment target explains each flag its schema decodes, through Nx', () => {
+  const helps = new Map<string, Ran>();
+  beforeAll(async () => {
+    for (let i = 0; i < targets.length; i += 3) {
+      const batch = targets.slice(i, i + 3);
+      const ran = await Promise.all(batch.map((t) => nx(t.target, ['help'])));
+      batch.forEach((t, j) => helps.set(t.target, ran[j] as Ran));
+    }
+  }, NX_BATCH_TIMEOUT);
+
+  it.each(targets.map((t) => [t.target, t] as const))('%s help', (_, t) => {
+    const r = helps.get(t.target) as Ran;
+    expect(r.status, `${t.target}: ${r.stderr}`).toBe(0);
+    const text = r.stdout.split('\n').map((l) => l.replace(/^[a-z0-9]+: /, '')).join('\n');
+    expect(text).toContain(`Usage: npx nx run ${t.target} `);
+    expect(flagsListedIn(text), t.target).toEqual([...direct(t.script, t.command).flags, ...(t.extraFlags ?? [])]);
+    // every flag: a line of text, then what it allows and its default
+    expect(text.match(/^ {6}allowed: /gm)?.length, t.target).toBe(flagsListedIn(text).length);
   });
 });

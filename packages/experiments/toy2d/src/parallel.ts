@@ -1,6 +1,7 @@
 import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
+import { purposeSeed } from '@diffflow/sde-core';
 import type { Normalizer } from '@diffflow/datasets';
-import { purposeSeed, type Trainer } from '@diffflow/training';
+import { type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
 
 /**

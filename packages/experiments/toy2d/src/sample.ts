@@ -1,10 +1,10 @@
 import * as t from 'io-ts';
-import { fixedGrid } from '@diffflow/sde-core';
+import { fixedGrid, purposeSeed } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { oneOf, openRunDir, orThrow, samplerFlags, samplerSettings, scatterPng } from '@diffflow/runs';
+import { documented, oneOf, openRunDir, orThrow, samplerFlags, samplerSettings, scatterPng } from '@diffflow/runs';
 import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
-import { disposeModel, purposeSeed } from '@diffflow/training';
+import { disposeModel } from '@diffflow/training';
 import { plotBounds, toy2dData } from './model.js';
 import { toyPool } from './parallel.js';
 import { insideFraction } from './train.js';
@@ -20,10 +20,8 @@ export const parallelFrom = 2000;
  */
 export const SampleFlags = t.exact(
   t.partial({
-    /** The training run folder (holds checkpoint.bin). Default: the train default for dataset and seed 0. */
-    run: t.string,
-    /** Only to derive the default run folder. */
-    dataset: oneOf(toy2dDatasets),
+    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "toy2d:train's default folder for --dataset and seed 0"),
+    dataset: documented(oneOf(toy2dDatasets), 'Only names the default run folder.', `'${toy2dDefaults.dataset}'`),
     ...samplerFlags,
   }),
 );

@@ -1,25 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { simulateForward, disposeTrajectory, forwardNoise } from '@diffflow/sde-core';
+import { simulateForward, disposeTrajectory, forwardNoise, purposeSeed } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { hasKnownSupport, insideSupport, toyLabels, type Normalizer } from '@diffflow/datasets';
+import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { DataParallel } from '@diffflow/adjoint';
 import type { BackendInfo } from '@diffflow/backend';
-import { orThrow, packageVersions, panelsPng, resumeTrainer, runTrainingLoop, scatterPng, trainerSettings, type RunDir } from '@diffflow/runs';
-import { createTrainer, disposeModel, purposeSeed, type Trainer, type TrainerConfig } from '@diffflow/training';
+import { orThrow, packageVersions, panelsPng, resumeTrainer, runTrainingLoop, scatterPng, constantGTrainerConfig, type RunDir } from '@diffflow/runs';
+import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
-import { heldOutPoints, normalizerLogDet, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyNormalizer, type Toy2dData } from './model.js';
+import { heldOutPoints, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyNormalizer, type Toy2dData } from './model.js';
 import { drawSamplesParallel, toyPool } from './parallel.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
-
-/** The trainer settings of a toy2d configuration. */
-export function trainerConfig(c: Toy2dConfig): TrainerConfig {
-  return {
-    ...trainerSettings(c),
-    time: { tMin: c.tMin, tMax: c.T, beta: c.beta, steps: c.steps, flexible: c.flexible },
-  };
-}
 
 export { toyBounds };
 
@@ -99,7 +91,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
   const normalizer = toyNormalizer(dataset, config.seed);
   const model = toyModel(config);
   const gradients = pool === undefined ? {} : { gradients: pool.gradientsSync };
-  const trainer = createTrainer(model, { ...trainerConfig(config), ...gradients }, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
+  const trainer = createTrainer(model, { ...constantGTrainerConfig(config), ...gradients }, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
   const ckptPath = run.file(CHECKPOINT);
   if (config.resume) {
     await resumeTrainer(trainer, ckptPath);

@@ -1,9 +1,12 @@
 /**
  * Canvas figures with real axes: a title, tick marks with labels on both axes and axis labels,
- * then scatter plots, heat-maps, vector fields and lines drawn in data coordinates.
+ * then scatter plots, heat-maps (with a colour bar), vector fields and lines drawn in data
+ * coordinates. Figures are laid out in CSS pixels and drawn at the device pixel ratio, so text
+ * and points are sharp on high-density screens (`fitCanvas`).
  */
 import { niceStep, niceTicks, tickLabel, type Bounds } from '@diffflow/runs/plot';
 
+/** A figure's title, axis labels and data window. */
 export interface FigureOptions {
   readonly title: string;
   readonly xLabel: string;
@@ -13,27 +16,44 @@ export interface FigureOptions {
   readonly background?: string;
 }
 
-/** A drawn frame: maps data coordinates to canvas pixels inside the plot area. */
+/** A drawn frame: maps data coordinates to canvas (CSS) pixels inside the plot area. */
 export interface Figure {
   readonly ctx: CanvasRenderingContext2D;
   readonly bounds: Bounds;
-  /** Plot area in canvas pixels: left, top, width, height. */
+  /** Plot area in CSS pixels of the canvas: left, top, width, height. */
   readonly area: { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
   px(x: number): number;
   py(y: number): number;
-  /** Data coordinates of a canvas pixel. */
+  /** Data coordinates of a point of the canvas in CSS pixels (a pointer event's offsetX, offsetY). */
   toData(cx: number, cy: number): [number, number];
+}
+
+/**
+ * Sizes a canvas's backing store to its displayed size × the device pixel ratio (its CSS size:
+ * the laid-out width and its aspect-ratio; the width/height attributes before layout) and scales
+ * its context so drawing is in CSS pixels. Resizing clears the canvas.
+ * @returns the size to draw in, CSS pixels
+ */
+export function fitCanvas(canvas: HTMLCanvasElement): { readonly width: number; readonly height: number } {
+  const dpr = typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1;
+  const cssW = canvas.clientWidth > 0 ? canvas.clientWidth : Number(canvas.getAttribute('width') ?? 300);
+  const cssH = canvas.clientHeight > 0 ? canvas.clientHeight : Number(canvas.getAttribute('height') ?? 150);
+  const w = Math.max(1, Math.round(cssW * dpr));
+  const h = Math.max(1, Math.round(cssH * dpr));
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  (canvas.getContext('2d') as CanvasRenderingContext2D).setTransform(w / cssW, 0, 0, h / cssH, 0, 0);
+  return { width: cssW, height: cssH };
 }
 
 const FONT = '11px system-ui, sans-serif';
 const TITLE_FONT = 'bold 12px system-ui, sans-serif';
 const MARGIN = { left: 44, right: 10, top: 22, bottom: 34 };
 
-/** Clears the canvas and draws title, frame, ticks, tick labels and axis labels. */
+/** Fits the canvas (`fitCanvas`), clears it and draws title, frame, ticks, tick labels and axis labels. */
 export function figure(canvas: HTMLCanvasElement, o: FigureOptions): Figure {
   const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-  const w = canvas.width;
-  const h = canvas.height;
+  const { width: w, height: h } = fitCanvas(canvas);
   ctx.save();
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, w, h);
@@ -51,11 +71,14 @@ export function figure(canvas: HTMLCanvasElement, o: FigureOptions): Figure {
   ctx.font = FONT;
   ctx.fillStyle = '#333';
   // x ticks below the frame, y ticks left of it
-  axisTicks(ctx, x0, x1, (t) => {
+  // about one labelled tick per 60 px, so small panels stay readable
+  const ticksX = Math.max(3, Math.min(5, Math.floor(area.width / 60)));
+  const ticksY = Math.max(3, Math.min(5, Math.floor(area.height / 45)));
+  axisTicks(ctx, x0, x1, ticksX, (t) => {
     const X = Math.round(px(t)) + 0.5;
     return { from: [X, area.top + area.height], to: [X, area.top + area.height + 4], label: [X, area.top + area.height + 5], align: 'center', baseline: 'top' };
   });
-  axisTicks(ctx, y0, y1, (t) => {
+  axisTicks(ctx, y0, y1, ticksY, (t) => {
     const Y = Math.round(py(t)) + 0.5;
     return { from: [area.left - 4, Y], to: [area.left, Y], label: [area.left - 6, Y], align: 'right', baseline: 'middle' };
   });
@@ -90,11 +113,11 @@ interface TickPlace {
   readonly baseline: CanvasTextBaseline;
 }
 
-/** Tick marks and labels of one axis over [lo, hi] at the canvas places `place` gives. */
-function axisTicks(ctx: CanvasRenderingContext2D, lo: number, hi: number, place: (t: number) => TickPlace): void {
+/** About `count` tick marks and labels of one axis over [lo, hi] at the canvas places `place` gives. */
+function axisTicks(ctx: CanvasRenderingContext2D, lo: number, hi: number, count: number, place: (t: number) => TickPlace): void {
   if (!(hi > lo)) return;
-  const step = niceStep(hi - lo, 5);
-  for (const t of niceTicks(lo, hi, 5)) {
+  const step = niceStep(hi - lo, count);
+  for (const t of niceTicks(lo, hi, count)) {
     const p = place(t);
     ctx.beginPath();
     ctx.moveTo(...p.from);
@@ -185,6 +208,38 @@ export function heatmap(f: Figure, values: Float32Array, res: number, lo: number
     f.ctx.imageSmoothingEnabled = true;
     f.ctx.drawImage(tile, f.area.left, f.area.top, f.area.width, f.area.height);
   });
+}
+
+/**
+ * A colour bar inside the plot area's top-right corner: the heat-map's ramp from `lo` (bottom) to
+ * `hi` (top) with both values and `label`, on a white box so it reads over any map.
+ */
+export function colorBar(f: Figure, lo: number, hi: number, label: string): void {
+  const ctx = f.ctx;
+  const barW = 10;
+  const barH = Math.max(40, Math.min(110, 0.45 * f.area.height));
+  const boxW = 62;
+  const x = f.area.left + f.area.width - boxW - 4;
+  const y = f.area.top + 4;
+  ctx.save();
+  ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+  ctx.fillRect(x, y, boxW, barH + 30);
+  for (let k = 0; k < barH; k++) {
+    const [r, g, b] = ramp(1 - k / (barH - 1));
+    ctx.fillStyle = `rgb(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)})`;
+    ctx.fillRect(x + 4, y + 16 + k, barW, 1);
+  }
+  ctx.strokeStyle = '#333';
+  ctx.strokeRect(x + 4.5, y + 16.5, barW, barH - 1);
+  ctx.fillStyle = '#333';
+  ctx.font = FONT;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  ctx.fillText(label, x + 4, y + 3);
+  ctx.textBaseline = 'middle';
+  ctx.fillText(hi.toFixed(1), x + barW + 8, y + 17);
+  ctx.fillText(lo.toFixed(1), x + barW + 8, y + 15 + barH);
+  ctx.restore();
 }
 
 /** Arrows of `vectors` at `points` (both [n, 2]), lengths scaled so the longest is `maxLength` data units. */

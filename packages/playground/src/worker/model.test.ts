@@ -11,10 +11,64 @@ import { pointCloud, pointCloudLogDensity, samplePointCloud } from '@diffflow/da
 import { purposeSeed } from '@diffflow/training';
 import { normalizerLogDet, resolveToy2dConfig, toy2dDefaults } from '@diffflow/experiment-toy2d';
 import { repoRoot, runScriptAsync } from '@diffflow/test-utils';
-import { checkpointBytes, createSession, diffflowSamples, disposeSession, DRAWN_JITTER, sessionFromCheckpoint, toy2dConfigOf, type PlaygroundSettings } from './model.js';
+import { checkpointBytes, createSession, diffflowSamples, disposeSession, DRAWN_JITTER, retrain, sessionFromCheckpoint, warmStartSession, toy2dConfigOf, type PlaygroundSettings } from './model.js';
 
-const small: PlaygroundSettings = { dataset: 'moons', steps: 3, g: 0.2, T: 0.05, hidden: 8, batch: 16, seed: 4, ddpm: true };
+const small: PlaygroundSettings = { dataset: 'moons', steps: 3, g: 0.2, T: 0.05, hidden: 8, batch: 16, lr: 1e-2, seed: 4, ddpm: true };
 const sampler = { lambda: 1, steps: 3, n: 64, seed: 4 };
+
+describe('retrain: settings of the same model applied without a reset', () => {
+  it('DDPM on and off, N, batch and learning rate keep DiffFlow\'s iteration, weights and EMA, and leak nothing', () => {
+    const before = tf.memory().numTensors;
+    const a = createSession({ ...small, ddpm: false }, null);
+    a.trainer.step();
+    a.trainer.step();
+    const samples = diffflowSamples(a, sampler).samples;
+    const b = retrain(a, { ...small, ddpm: true, steps: 5, batch: 32, lr: 5e-3 });
+    expect(b.trainer.iteration).toBe(2);
+    expect(b.ddpm?.trainer.iteration).toBe(0);
+    expect(b.settings.steps).toBe(5);
+    expect(diffflowSamples(b, sampler).samples).toEqual(samples);
+    b.trainer.step();
+    b.ddpm?.trainer.step();
+    const c = retrain(b, { ...small, ddpm: true });
+    expect(c.ddpm?.trainer.iteration).toBe(1);
+    const d = retrain(c, { ...small, ddpm: false });
+    expect(d.ddpm).toBeNull();
+    expect(d.trainer.iteration).toBe(3);
+    disposeSession(d);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a change of the model\'s shape', () => {
+    const a = createSession({ ...small, ddpm: false }, null);
+    expect(() => retrain(a, { ...small, ddpm: false, hidden: 16 })).toThrow(/dataset, hidden, g, T, seed must stay/);
+    expect(() => retrain(a, { ...small, ddpm: false, batch: 1 })).toThrow(RangeError);
+    disposeSession(a);
+  });
+});
+
+describe('warmStartSession: a trained model fine-tuned on new data', () => {
+  it("starts from the model's weights, Adam and EMA with the new data's normaliser at iteration 0, leaving the model as it was", () => {
+    const before = tf.memory().numTensors;
+    const ring = Float32Array.from({ length: 40 }, (_, i) => 2 * (i % 2 === 0 ? Math.cos(Math.PI * (i >> 1) / 10) : Math.sin(Math.PI * (i >> 1) / 10)));
+    const line = Float32Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? i / 10 : 0.1));
+    const a = createSession({ ...small, dataset: 'drawn', ddpm: false }, ring);
+    a.trainer.step();
+    const b = warmStartSession(a, { ...small, dataset: 'drawn', ddpm: false, batch: 32 }, line);
+    expect(b.trainer.iteration).toBe(0);
+    expect(b.points).toEqual(line);
+    expect(b.normalizer.toJSON()).not.toEqual(a.normalizer.toJSON());
+    // the same networks' values: the EMA score at the same model-coordinate points agrees
+    const ya = a.trainer.ema.withAveraged(() => tf.tidy(() => a.model.score.apply(tf.zeros([3, 2]), 0.01).dataSync()));
+    const yb = b.trainer.ema.withAveraged(() => tf.tidy(() => b.model.score.apply(tf.zeros([3, 2]), 0.01).dataSync()));
+    expect(Array.from(yb)).toEqual(Array.from(ya));
+    expect(a.trainer.iteration).toBe(1);
+    expect(() => warmStartSession(a, { ...small, dataset: 'drawn', ddpm: false, hidden: 16 }, line)).toThrow(/must be those of the model/);
+    disposeSession(a);
+    disposeSession(b);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
 
 describe('checkpoints in the CLI format', () => {
   it('round-trip a session: same iteration, same EMA samples, and no tensor left behind', () => {
@@ -30,6 +84,7 @@ describe('checkpoints in the CLI format', () => {
     expect(b.right.ddpm?.trainer.iteration).toBe(1);
     expect(b.right.settings).toEqual(small);
     expect(diffflowSamples(b.right, sampler).samples).toEqual(diffflowSamples(a, sampler).samples);
+    expect(b.right.history).toEqual(a.history);
     disposeSession(a);
     disposeSession(b.right);
     expect(tf.memory().numTensors).toBe(before);
@@ -96,6 +151,25 @@ describe('checkpoints in the CLI format', () => {
     const missing = encodeCheckpoint({ ...ckpt.right, tensors });
     expect(sessionFromCheckpoint(missing, 'm.bin')).toEqual(E.left(expect.stringMatching(/^m\.bin: .*ema\/score/)));
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the loss history in a checkpoint', () => {
+  it('survives the round trip (meta.playground.history); a CLI checkpoint has none', () => {
+    const a = createSession({ ...small, ddpm: false }, null);
+    const history = { diffflow: { iterations: [1, 2], losses: [3.5, Number.NaN] }, ddpm: { iterations: [], losses: [] } };
+    const b = sessionFromCheckpoint(checkpointBytes(a, 'wasm', history), 'h.bin');
+    if (E.isLeft(b)) throw new Error(b.left);
+    expect(b.right.history.diffflow.iterations).toEqual([1, 2]);
+    expect(b.right.history.diffflow.losses[0]).toBe(3.5);
+    expect(Number.isNaN(b.right.history.diffflow.losses[1])).toBe(true);
+    const ckpt = decodeCheckpoint(checkpointBytes(a, 'wasm', history), 'h.bin');
+    if (E.isLeft(ckpt)) throw new Error(ckpt.left.reason);
+    const { playground: _page, ...meta } = ckpt.right.meta;
+    const c = sessionFromCheckpoint(encodeCheckpoint({ ...ckpt.right, meta }), 'cli.bin');
+    if (E.isLeft(c)) throw new Error(c.left);
+    expect(c.right.history.diffflow.iterations).toEqual([]);
+    for (const s of [a, b.right, c.right]) disposeSession(s);
   });
 });
 

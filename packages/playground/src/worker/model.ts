@@ -17,6 +17,8 @@ import { logDensityGrid, sampleMarginal } from '@diffflow/likelihood';
 import { pointCloud } from '@diffflow/datasets/toy2d';
 import { decodeNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
 import { checkSettings, FIXED_T_MIN, type DatasetChoice, type PlaygroundSettings } from '../settings.js';
+import { sameShape, shapeFields } from '../pretrained.js';
+import { decodeHistory, emptyHistory, type LossHistory } from '../curve.js';
 
 export type { DatasetChoice, PlaygroundSettings } from '../settings.js';
 import {
@@ -63,13 +65,15 @@ export interface Session {
   readonly ddpm: { readonly trainer: DdpmTrainer; readonly schedule: VpSchedule } | null;
   /** Data points for plots and the forward trajectories, data coordinates, [n, 2]. */
   readonly plotData: Float32Array;
+  /** The loss history the session started with (a checkpoint's, else empty); the worker extends its own copy. */
+  readonly history: LossHistory;
 }
 
 /** The toy2d trainer configuration of some settings (as `toy2d:train` builds it). */
 function trainerConfig(s: PlaygroundSettings): TrainerConfig {
   return {
     seed: s.seed,
-    lr: fixed.lr,
+    lr: s.lr,
     lrDecay: fixed.lrDecay,
     lrDecayEvery: fixed.lrDecayEvery,
     clip: fixed.clip,
@@ -83,6 +87,38 @@ function trainerConfig(s: PlaygroundSettings): TrainerConfig {
 /** Points of the data set for plots: a fixed draw (purpose 'plot-data'), data coordinates. */
 export function datasetPoints(data: Toy2dData, seed: number, n: number): Float32Array {
   return sampleToy2dData(data, n, { seed: purposeSeed(seed, 'plot-data'), iteration: 0 });
+}
+
+/** The toy2d data stream of a session's settings: batch `iteration` of B points, normalised. */
+function batchesOf(settings: PlaygroundSettings, data: Toy2dData, normalizer: Normalizer): (it: number) => tf.Tensor2D {
+  return (it) => toyBatch(data, normalizer, settings.seed, settings.batch, it);
+}
+
+/** The DDPM baseline of a session: an ε-network of DiffFlow's two networks' parameter count, fresh. */
+function createDdpm(settings: PlaygroundSettings, data: Toy2dData, normalizer: Normalizer): NonNullable<Session['ddpm']> {
+  const schedule = vpSchedule({ betaMin: ddpmFixed.betaMin, betaMax: ddpmFixed.betaMax, steps: ddpmFixed.K });
+  const network = fourierMlp({ ...ddpmEpsilonNetworkOptions({ dim: 2, hidden: settings.hidden, layers: fixed.layers }), seed: settings.seed });
+  return { trainer: ddpmTrainerOf(network, schedule, settings, data, normalizer), schedule };
+}
+
+/** The DDPM baseline's trainer (those of `toy2d:compare`) for `network` on a session's data stream. */
+function ddpmTrainerOf(network: DdpmTrainer['network'], schedule: VpSchedule, settings: PlaygroundSettings, data: Toy2dData, normalizer: Normalizer): DdpmTrainer {
+  return createDdpmTrainer(
+    network,
+    schedule,
+    {
+      seed: purposeSeed(settings.seed, 'ddpm/loss'),
+      lr: ddpmFixed.lr,
+      lrDecay: ddpmFixed.lrDecay,
+      lrDecayEvery: ddpmFixed.lrDecayEvery,
+      clip: ddpmFixed.clip,
+      emaDecay: ddpmFixed.ema,
+      tMin: ddpmFixed.lossTMin,
+      time: 'continuous',
+      maxRetries: fixed.maxRetries,
+    },
+    batchesOf(settings, data, normalizer),
+  );
 }
 
 /**
@@ -100,31 +136,70 @@ export function createSession(settings: PlaygroundSettings, points: Float32Array
   const data: Toy2dData = settings.dataset === 'drawn' ? pointCloud(points as Float32Array, jitter) : settings.dataset;
   const normalizer = restored ?? toyNormalizer(data, settings.seed);
   const model = toyModel({ hidden: settings.hidden, layers: fixed.layers, g: settings.g, seed: settings.seed, T: settings.T });
-  const batchOf = (it: number): tf.Tensor2D => toyBatch(data, normalizer, settings.seed, settings.batch, it);
-  const trainer = createTrainer(model, trainerConfig(settings), batchOf);
+  const trainer = createTrainer(model, trainerConfig(settings), batchesOf(settings, data, normalizer));
+  const ddpm = settings.ddpm ? createDdpm(settings, data, normalizer) : null;
+  return { settings, points, data, normalizer, model, trainer, ddpm, plotData: datasetPoints(data, settings.seed, 1500), history: emptyHistory };
+}
+
+/**
+ * The session under settings of the same model shape (`sameShape`: dataset, width, g, T and seed
+ * unchanged) with N, batch, learning rate and the DDPM baseline changed: DiffFlow's networks are
+ * kept and its trainer rebuilt for the new settings with its state (iteration, Adam, EMA) restored;
+ * DDPM is kept the same way, started fresh when switched on, disposed when switched off. `s` must not
+ * be used afterwards (its trainers are disposed; its networks live on in the result).
+ * @throws RangeError when the settings are invalid or change the model's shape
+ */
+export function retrain(s: Session, settings: PlaygroundSettings, history: LossHistory = s.history): Session {
+  const problem = checkSettings(settings);
+  if (problem !== null) throw new RangeError(problem);
+  if (!sameShape(s.settings, settings)) throw new RangeError(`retrain: ${shapeFields.join(', ')} must stay as they are (they define the model); start a new session instead`);
+  const trainer = createTrainer(s.model, trainerConfig(settings), batchesOf(settings, s.data, s.normalizer));
+  moveState(s.trainer, trainer);
   let ddpm: Session['ddpm'] = null;
-  if (settings.ddpm) {
-    const schedule = vpSchedule({ betaMin: ddpmFixed.betaMin, betaMax: ddpmFixed.betaMax, steps: ddpmFixed.K });
-    const network = fourierMlp({ ...ddpmEpsilonNetworkOptions({ dim: 2, hidden: settings.hidden, layers: fixed.layers }), seed: settings.seed });
-    const ddpmTrainer = createDdpmTrainer(
-      network,
-      schedule,
-      {
-        seed: purposeSeed(settings.seed, 'ddpm/loss'),
-        lr: ddpmFixed.lr,
-        lrDecay: ddpmFixed.lrDecay,
-        lrDecayEvery: ddpmFixed.lrDecayEvery,
-        clip: ddpmFixed.clip,
-        emaDecay: ddpmFixed.ema,
-        tMin: ddpmFixed.lossTMin,
-        time: 'continuous',
-        maxRetries: fixed.maxRetries,
-      },
-      batchOf,
-    );
-    ddpm = { trainer: ddpmTrainer, schedule };
+  if (settings.ddpm && s.ddpm !== null) {
+    ddpm = { trainer: ddpmTrainerOf(s.ddpm.trainer.network, s.ddpm.schedule, settings, s.data, s.normalizer), schedule: s.ddpm.schedule };
+    moveState(s.ddpm.trainer, ddpm.trainer);
+  } else if (settings.ddpm) {
+    ddpm = createDdpm(settings, s.data, s.normalizer);
+  } else if (s.ddpm !== null) {
+    s.ddpm.trainer.dispose();
+    s.ddpm.trainer.network.dispose();
   }
-  return { settings, points, data, normalizer, model, trainer, ddpm, plotData: datasetPoints(data, settings.seed, 1500) };
+  return { ...s, settings, trainer, ddpm, history };
+}
+
+/**
+ * A new session for `settings` (and a drawn cloud `points`) whose DiffFlow networks, Adam moments
+ * and EMA start from `from`'s instead of a fresh initialisation — fine-tuning a trained model on new
+ * data, with the new data's own normaliser and the iteration count back at 0 (DDPM, when on,
+ * starts fresh). `from` is left as it was.
+ * @throws RangeError when the settings are invalid or their model shape (width, g, T, seed) differs from `from`'s
+ */
+export function warmStartSession(from: Session, settings: PlaygroundSettings, points: Float32Array | null): Session {
+  const shape = shapeFields.filter((k) => k !== 'dataset');
+  if (shape.some((k) => from.settings[k] !== settings[k])) throw new RangeError(`warmStartSession: ${shape.join(', ')} must be those of the model it starts from`);
+  const s = createSession(settings, points);
+  const state = from.trainer.state();
+  try {
+    s.trainer.restore({ ...state, iteration: 0 });
+  } catch (e) {
+    disposeSession(s);
+    throw e;
+  } finally {
+    tf.dispose([...state.tensors.values()]);
+  }
+  return s;
+}
+
+/** Copies a trainer's state (iteration, Adam, EMA) into another of the same networks, then disposes the old one. */
+function moveState(from: Pick<Trainer, 'state' | 'dispose'>, to: Pick<Trainer, 'restore'>): void {
+  const state = from.state();
+  try {
+    to.restore(state);
+  } finally {
+    tf.dispose([...state.tensors.values()]);
+  }
+  from.dispose();
 }
 
 export function disposeSession(s: Session): void {
@@ -279,6 +354,7 @@ export function toy2dConfigOf(s: PlaygroundSettings, data: Toy2dData, iteration:
     T: s.T,
     g: s.g,
     hidden: s.hidden,
+    lr: s.lr,
     seed: s.seed,
     out: `runs/playground-${cloud === null ? s.dataset : 'points'}-seed${s.seed}`,
     resume: false,
@@ -296,10 +372,10 @@ const tensorsOf = (state: TrainerState, prefix: string): Record<string, Checkpoi
  * The session as a checkpoint file, the bytes `toy2d:train` would write at this iteration:
  * meta {config, normalizer, backend, iteration, adamStep, emaUpdates} and tensors 'param/…',
  * 'adam/m/…', 'adam/v/…', 'ema/…'; a drawn cloud travels in config.points (toy2d's dataset 'points').
- * The page adds meta.playground (its settings) and the DDPM baseline's state under 'ddpm/…' (which
- * the CLI ignores).
+ * The page adds meta.playground (its settings and the loss `history`) and the DDPM baseline's state
+ * under 'ddpm/…' (which the CLI ignores).
  */
-export function checkpointBytes(s: Session, backend: string): Uint8Array {
+export function checkpointBytes(s: Session, backend: string, history: LossHistory = s.history): Uint8Array {
   const state = s.trainer.state();
   const meta: Record<string, unknown> = {
     config: toy2dConfigOf(s.settings, s.data, state.iteration),
@@ -308,7 +384,7 @@ export function checkpointBytes(s: Session, backend: string): Uint8Array {
     iteration: state.iteration,
     adamStep: state.adamStep,
     emaUpdates: state.emaUpdates,
-    playground: { settings: s.settings },
+    playground: { settings: s.settings, history },
   };
   const tensors = tensorsOf(state, '');
   if (s.ddpm !== null) {
@@ -349,6 +425,7 @@ function settingsOf(meta: Record<string, unknown>): E.Either<string, { settings:
     T: num('T'),
     hidden: num('hidden'),
     batch: typeof config['batchSize'] === 'number' ? num('batchSize') : num('batch'), // 'batch' before the toy2d package
+    lr: typeof config['lr'] === 'number' ? num('lr') : fixed.lr,
     seed: num('seed'),
     ddpm: pg?.settings?.ddpm === true && meta['ddpm'] !== undefined,
   };
@@ -393,7 +470,8 @@ export function sessionFromCheckpoint(bytes: Uint8Array, name: string): E.Either
   const normalizer = decodeNormalizer(ckpt.meta['normalizer'], name);
   if (E.isLeft(normalizer)) return E.left(`${name}: its normalizer is invalid`);
   const { settings, points, jitter } = parsed.right;
-  const session = createSession(settings, points, normalizer.right, jitter);
+  const pg = ckpt.meta['playground'] as { history?: unknown } | undefined;
+  const session = { ...createSession(settings, points, normalizer.right, jitter), history: decodeHistory(pg?.history) };
   const failed =
     restoreTrainer(session.trainer, ckpt, ckpt.meta, '') ??
     (session.ddpm !== null ? restoreTrainer(session.ddpm.trainer, ckpt, ckpt.meta['ddpm'] as Record<string, unknown>, 'ddpm/') : null);

@@ -1,13 +1,17 @@
 /**
  * The training worker: owns the backend and the session, trains while running (one DiffFlow
  * iteration, then DDPM iterations until DDPM has had the same wall-clock time), and reports
- * progress after every iteration, plots about every 1.5 s and the heat-map about every 6 s.
- * Between iterations it yields to its message queue, so pause, sampler changes and saves are
- * handled at once and the page never waits on training.
+ * progress after every iteration. Plots, the log-density map and in-memory checkpoints
+ * ("snapshots", which let the page restore the session in a fresh worker) each run on a time
+ * budget that adapts to their cost, so slow backends keep training. Between iterations it yields
+ * to its message queue, so pause, setting and sampler changes and saves are handled at once; the
+ * page terminates a worker that does not answer in time and restores its last snapshot elsewhere
+ * (main.ts), so no control waits on a long kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { availableBackends, pickBackend, startBackend, type BackendReport, type BrowserBackend } from './backend.js';
+import { availableBackends, firstBackend, probeBackends, startBackend, type BackendReport, type BrowserBackend } from './backend.js';
+import { chooseBackend } from './backend_choice.js';
 import {
   checkpointBytes,
   createSession,
@@ -18,30 +22,37 @@ import {
   evaluationGrid,
   forwardStates,
   logDensityPicture,
+  retrain,
   sessionFromCheckpoint,
   type SamplerSettings,
   type Session,
 } from './model.js';
 import type { Command, Progress, Report } from './protocol.js';
-import { squareBounds } from '@diffflow/runs/plot';
+import { appendPoint, type LossHistory } from '../curve.js';
+import { plotBounds } from '../plot/bounds.js';
 
+/** Least time between refreshes (ms); each is also at most every `COST_FACTOR`× its own cost. */
 const VISUAL_EVERY_MS = 1500;
-const HEATMAP_EVERY_MS = 6000;
-const HEATMAP_RES = 28;
+const HEATMAP_EVERY_MS = 4000;
+const SNAPSHOT_EVERY_MS = 1000;
+const COST_FACTOR = { visuals: 4, heatmap: 4, snapshot: 10 } as const;
+/** The log-density map's time budget: its resolution adapts so one map costs about this much (ms). */
+const HEATMAP_BUDGET_MS = 400;
+const HEATMAP_RES = { min: 12, start: 28, max: 40 } as const;
 const PLOT_SAMPLES = 1000;
 const TRAJECTORY_POINTS = 400;
 
 let backend: BackendReport | null = null;
 let session: Session | null = null;
+let history: LossHistory = { diffflow: { iterations: [], losses: [] }, ddpm: { iterations: [], losses: [] } };
 let running = false;
 /** Bumped whenever a training loop is started or stopped, so a stale loop never resumes. */
 let generation = 0;
 let sampler: SamplerSettings = { lambda: 1, steps: 10, n: PLOT_SAMPLES, seed: 0 };
-let lastVisual = 0;
-let lastHeatmap = 0;
-/** What the last plots and heat-map cost (ms): they are refreshed at most every 4× that, so slow backends keep training. */
-let visualCost = 0;
-let heatmapCost = 0;
+let heatmapRes: number = HEATMAP_RES.start;
+/** When each refresh last ran and what it cost (ms). */
+const last = { visuals: 0, heatmap: 0, snapshot: 0 };
+const cost = { visuals: 0, heatmap: 0, snapshot: 0 };
 /** Time DiffFlow and DDPM have trained (ms), so DDPM gets the same share. */
 let diffflowMs = 0;
 let ddpmMs = 0;
@@ -57,66 +68,112 @@ function rate(stamps: number[], now: number): number {
   return stamps.length < 2 ? 0 : (1000 * (stamps.length - 1)) / (now - (stamps[0] as number));
 }
 
-function announceSession(s: Session): void {
-  post({
-    type: 'session',
-    settings: s.settings,
-    points: s.points === null ? null : s.points.slice(),
-    iteration: s.trainer.iteration,
-    ddpmIteration: s.ddpm?.trainer.iteration ?? 0,
-    parameters: s.model.sde.drift.parameterCount + s.model.score.parameterCount,
-  });
+function resetClocks(): void {
+  diffflowMs = 0;
+  ddpmMs = 0;
+  recent.diffflow = [];
+  recent.ddpm = [];
 }
 
 function replaceSession(next: Session): void {
   if (session !== null) disposeSession(session);
   session = next;
-  diffflowMs = 0;
-  ddpmMs = 0;
-  recent.diffflow = [];
-  recent.ddpm = [];
-  sampler = { ...sampler, steps: next.settings.steps, seed: next.settings.seed };
-  announceSession(next);
+  history = next.history;
+  resetClocks();
+  sampler = { ...sampler, seed: next.settings.seed };
+  post({
+    type: 'session',
+    settings: next.settings,
+    points: next.points === null ? null : next.points.slice(),
+    iteration: next.trainer.iteration,
+    ddpmIteration: next.ddpm?.trainer.iteration ?? 0,
+    parameters: next.model.sde.drift.parameterCount + next.model.score.parameterCount,
+    history,
+  });
+  // A new or restored model is drawn at once and kept in the page's memory; its density map follows.
+  sendSnapshot();
   sendVisuals();
-  lastHeatmap = performance.now(); // the first heat-map comes during training (or on pause)
+  heatmapSoon();
+}
+
+/**
+ * The density map after the commands already waiting (a Resume right after a load or a pause is
+ * not held up by it): at once when idle, else in the training loop's next round (it is overdue).
+ */
+function heatmapSoon(): void {
+  last.heatmap = -Infinity;
+  const s = session;
+  setTimeout(() => {
+    if (!running && session === s && last.heatmap === -Infinity) sendHeatmap();
+  }, 0);
+}
+
+function timed(kind: keyof typeof last, work: () => void): void {
+  const started = performance.now();
+  work();
+  last[kind] = performance.now();
+  cost[kind] = last[kind] - started;
 }
 
 function sendVisuals(): void {
-  if (session === null) return;
-  const started = performance.now();
   const s = session;
-  const { samples } = diffflowSamples(s, sampler, false);
-  const backward = diffflowSamples(s, { ...sampler, n: TRAJECTORY_POINTS }, true).states;
-  const field = driftField(s, 15, 3);
-  const forward = forwardStates(s, TRAJECTORY_POINTS);
-  const ddpm = ddpmSamples(s, sampler);
-  post({
-    type: 'visuals',
-    visuals: {
-      iteration: s.trainer.iteration,
-      data: s.plotData.slice(),
-      samples,
-      ddpmSamples: ddpm,
-      forward,
-      backward,
-      times: [...evaluationGrid(s.settings, sampler.steps)],
-      driftPoints: field.points,
-      drift: field.drift,
-      sampler,
-    },
+  if (s === null) return;
+  timed('visuals', () => {
+    // one sampler run: its samples, and the trajectories of its first TRAJECTORY_POINTS points
+    const run = diffflowSamples(s, sampler, true);
+    const samples = run.samples;
+    const backward = run.states.map((x) => x.slice(0, 2 * TRAJECTORY_POINTS));
+    const field = driftField(s, 15, 3);
+    const forward = forwardStates(s, TRAJECTORY_POINTS);
+    const ddpm = ddpmSamples(s, sampler);
+    post({
+      type: 'visuals',
+      visuals: {
+        iteration: s.trainer.iteration,
+        bounds: plotBounds(s.settings.dataset, s.plotData),
+        data: s.plotData.slice(),
+        samples,
+        ddpmSamples: ddpm,
+        forward,
+        forwardTimes: [...evaluationGrid(s.settings)],
+        backward,
+        backwardTimes: [...evaluationGrid(s.settings, sampler.steps)],
+        driftPoints: field.points,
+        drift: field.drift,
+        sampler,
+      },
+    });
   });
-  lastVisual = performance.now();
-  visualCost = lastVisual - started;
 }
 
 function sendHeatmap(): void {
-  if (session === null) return;
-  const started = performance.now();
-  const bounds = squareBounds(session.plotData);
-  const logDensity = logDensityPicture(session, bounds, HEATMAP_RES);
-  post({ type: 'heatmap', iteration: session.trainer.iteration, bounds, res: HEATMAP_RES, logDensity, ms: performance.now() - started }, [logDensity.buffer]);
-  lastHeatmap = performance.now();
-  heatmapCost = lastHeatmap - started;
+  const s = session;
+  if (s === null) return;
+  timed('heatmap', () => {
+    const bounds = plotBounds(s.settings.dataset, s.plotData);
+    const started = performance.now();
+    const logDensity = logDensityPicture(s, bounds, heatmapRes);
+    const ms = performance.now() - started;
+    post({ type: 'heatmap', iteration: s.trainer.iteration, bounds, res: heatmapRes, logDensity, ms }, [logDensity.buffer]);
+    // the next map's resolution: cost grows with res², so scale res by √(budget / cost)
+    const next = Math.round(heatmapRes * Math.sqrt(HEATMAP_BUDGET_MS / Math.max(1, ms)));
+    heatmapRes = Math.min(HEATMAP_RES.max, Math.max(HEATMAP_RES.min, next));
+  });
+}
+
+function sendSnapshot(): void {
+  const s = session;
+  if (s === null || backend === null) return;
+  const b = backend;
+  timed('snapshot', () => {
+    const bytes = checkpointBytes(s, b.name, history);
+    post({ type: 'snapshot', bytes, iteration: s.trainer.iteration }, [bytes.buffer]);
+  });
+}
+
+/** How overdue a refresh is: ≥ 1 when due (its period is the larger of its floor and its cost × factor). */
+function overdue(kind: keyof typeof last, floor: number, now: number): number {
+  return (now - last[kind]) / Math.max(floor, COST_FACTOR[kind] * cost[kind]);
 }
 
 /** One round of training: a DiffFlow iteration, then DDPM iterations up to the same time. */
@@ -127,15 +184,19 @@ function trainRound(s: Session): void {
   const diffflow: Progress = { iteration: s.trainer.iteration, loss: m.bound, itPerSec: rate(recent.diffflow, now) };
   let ddpm: Progress | null = null;
   if (s.ddpm !== null) {
-    let last = Number.NaN;
+    let lastLoss = Number.NaN;
     do {
       const d = s.ddpm.trainer.step();
       ddpmMs += d.ms;
-      last = d.loss;
+      lastLoss = d.loss;
       rate(recent.ddpm, performance.now());
     } while (ddpmMs < diffflowMs);
-    ddpm = { iteration: s.ddpm.trainer.iteration, loss: last, itPerSec: rate(recent.ddpm, performance.now()) };
+    ddpm = { iteration: s.ddpm.trainer.iteration, loss: lastLoss, itPerSec: rate(recent.ddpm, performance.now()) };
   }
+  history = {
+    diffflow: appendPoint(history.diffflow, diffflow.iteration, diffflow.loss),
+    ddpm: ddpm === null ? history.ddpm : appendPoint(history.ddpm, diffflow.iteration, ddpm.loss),
+  };
   post({ type: 'progress', diffflow, ddpm, tensors: tf.memory().numTensors });
 }
 
@@ -159,9 +220,15 @@ async function loop(mine: number): Promise<void> {
   while (running && mine === generation && session !== null) {
     try {
       trainRound(session);
+      // a pause or a setting waiting since the iteration goes first, before any refresh
+      await yieldToMessages();
+      if (!running || mine !== generation || session === null) return;
       const now = performance.now();
-      if (now - lastVisual > Math.max(VISUAL_EVERY_MS, 4 * visualCost)) sendVisuals();
-      else if (now - lastHeatmap > Math.max(HEATMAP_EVERY_MS, 4 * heatmapCost)) sendHeatmap();
+      const v = overdue('visuals', VISUAL_EVERY_MS, now);
+      const h = overdue('heatmap', HEATMAP_EVERY_MS, now);
+      // one refresh per round at most, the more overdue first, so neither starves the other
+      if (Math.max(v, h) >= 1) (h > v ? sendHeatmap : sendVisuals)();
+      if (overdue('snapshot', SNAPSHOT_EVERY_MS, performance.now()) >= 1) sendSnapshot();
     } catch (e) {
       stop();
       fail('training', e);
@@ -170,36 +237,79 @@ async function loop(mine: number): Promise<void> {
   }
 }
 
-async function useBackend(name: BrowserBackend | undefined): Promise<void> {
-  // Variables live on a backend: move the session across through a checkpoint.
-  const saved = session === null || backend === null ? null : checkpointBytes(session, backend.name);
-  if (session !== null) {
-    disposeSession(session);
-    session = null;
+/** Starts `name` (with the reason shown), or `firstBackend` until `probe` has measured the others. */
+async function useBackend(name: BrowserBackend | undefined, reason: string): Promise<void> {
+  const wanted = name ?? firstBackend();
+  try {
+    backend = await startBackend(wanted, name === undefined ? 'measuring the other backends…' : reason);
+  } catch (e) {
+    const fallback = firstBackend();
+    backend = { ...(await startBackend(fallback, '')), reason: `${wanted} did not start (${e instanceof Error ? e.message : String(e)}); using ${fallback}` };
   }
-  backend = name === undefined ? await pickBackend() : await startBackend(name);
-  post({ type: 'backend', name: backend.name, detail: backend.detail, available: await availableBackends() });
+  postBackend();
+}
+
+/** The backends that exist here, once looked up (`probe`; creating a WebGL context takes a while on a software renderer). */
+let available: BrowserBackend[] | null = null;
+
+function postBackend(): void {
+  if (backend !== null) post({ type: 'backend', name: backend.name, detail: backend.detail, reason: backend.reason, available: available ?? [backend.name] });
+}
+
+/**
+ * Looks up the backends that exist here (for the menu) and, with `choose`, measures them
+ * (`probeBackends`) and moves the session to the fastest (`chooseBackend`) through an in-memory
+ * checkpoint when it is not the one in use.
+ */
+async function probe(choose: boolean): Promise<void> {
+  if (backend === null) return;
+  available = await availableBackends();
+  if (!choose) {
+    postBackend();
+    return;
+  }
+  const choice = chooseBackend(await probeBackends(backend.name));
+  if (choice.name === backend.name) {
+    backend = { ...backend, reason: choice.reason };
+    postBackend();
+    return;
+  }
+  const wasRunning = running;
+  if (running) stop();
+  const saved = session === null ? null : checkpointBytes(session, backend.name, history);
+  if (session !== null) disposeSession(session);
+  session = null;
+  backend = await startBackend(choice.name, choice.reason);
+  postBackend();
   if (saved !== null) {
-    const restored = sessionFromCheckpoint(saved, 'session');
+    const restored = sessionFromCheckpoint(saved, 'the in-memory checkpoint');
     if (E.isLeft(restored)) throw new Error(restored.left);
     replaceSession(restored.right);
   }
+  if (wasRunning) start();
 }
 
 async function handle(c: Command): Promise<void> {
   switch (c.type) {
     case 'init':
-    case 'setBackend': {
-      const wasRunning = running;
-      if (running) stop();
-      await useBackend(c.backend);
-      if (wasRunning && session !== null) start();
+      await useBackend(c.backend, c.reason ?? 'chosen in the menu');
       return;
-    }
+    case 'probe':
+      await probe(c.choose);
+      return;
     case 'reset':
       stop();
       replaceSession(createSession(c.settings, c.points));
       return;
+    case 'configure': {
+      if (session === null) return;
+      const next = retrain(session, c.settings, history);
+      session = next;
+      resetClocks();
+      post({ type: 'settings', settings: next.settings, iteration: next.trainer.iteration, ddpmIteration: next.ddpm?.trainer.iteration ?? 0 });
+      if (!running) sendVisuals();
+      return;
+    }
     case 'run':
       if (session === null || running) return;
       start();
@@ -207,24 +317,36 @@ async function handle(c: Command): Promise<void> {
     case 'pause':
       stop();
       if (session !== null) {
+        sendSnapshot();
         sendVisuals();
-        sendHeatmap();
+        heatmapSoon();
       }
       return;
     case 'sampler':
-      sampler = c.sampler;
+      sampler = { ...c.sampler, seed: session?.settings.seed ?? c.sampler.seed };
       if (session !== null) sendVisuals();
       return;
     case 'heatmap':
       sendHeatmap();
       return;
+    case 'fewSteps': {
+      const s = session;
+      if (s === null) return;
+      const diffflow = c.steps.map((steps) => diffflowSamples(s, { ...sampler, steps, n: 500 }).samples);
+      const ddpm = c.steps.map((steps) => ddpmSamples(s, { steps, n: 500, seed: sampler.seed }));
+      post({ type: 'fewSteps', iteration: s.trainer.iteration, steps: c.steps, lambda: sampler.lambda, diffflow, ddpm });
+      return;
+    }
     case 'save': {
       if (session === null || backend === null) return;
-      const bytes = checkpointBytes(session, backend.name);
+      const bytes = checkpointBytes(session, backend.name, history);
       const name = `checkpoint-${session.settings.dataset}-seed${session.settings.seed}-it${session.trainer.iteration}.bin`;
       post({ type: 'checkpoint', bytes, name }, [bytes.buffer]);
       return;
     }
+    case 'snapshot':
+      sendSnapshot();
+      return;
     case 'load': {
       // Decode and build everything first: a bad file leaves the running session as it was.
       const loaded = sessionFromCheckpoint(c.bytes, c.name);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { forwardNoise, forwardStep, defaultVpSchedule, vpBeta, vpMarginal, vpSchedule, vpSde } from '@diffflow/sde-core';
+import { forwardNoise, forwardStep, defaultVpSchedule, vpBeta, vpMarginal, vpSchedule, vpSde } from './index.js';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
 
 describe("vpSde's drift and diffusion (the DDPM baseline's forward process)", () => {

@@ -1,0 +1,172 @@
+/**
+ * The page's side of the training worker: sends commands, passes reports on, keeps the worker's
+ * latest in-memory checkpoint ("snapshot"), and never lets a busy worker hold a control up. A pause
+ * or resume the worker does not answer within `PAUSE_ANSWER_MS` (a long kernel on a slow backend)
+ * and every backend switch replace the worker with a fresh one that restores the last snapshot — the
+ * iterations since that snapshot are lost, the model, its optimiser state and loss history are not.
+ */
+import type { Command, Report } from './worker/protocol.js';
+import type { BrowserBackend } from './worker/backend_names.js';
+
+/** How long a pause waits for the worker's own answer before the worker is replaced (ms). */
+export const PAUSE_ANSWER_MS = 600;
+/** How long a backend switch waits for a fresh snapshot before using the last one (ms). */
+export const SNAPSHOT_WAIT_MS = 300;
+
+type SessionCommand = Extract<Command, { type: 'reset' | 'load' | 'configure' }>;
+
+/** The error contexts that answer a session command (the worker names the failed command's type, or 'checkpoint'). */
+const answers = new Set(['reset', 'load', 'configure', 'checkpoint']);
+
+/** A session command with its typed arrays copied (the originals are transferred to the worker). */
+function copyOf(c: SessionCommand): SessionCommand {
+  if (c.type === 'reset') return { ...c, points: c.points === null ? null : c.points.slice() };
+  if (c.type === 'load') return { ...c, bytes: c.bytes.slice() };
+  return c;
+}
+
+function transferOf(c: SessionCommand): Transferable[] {
+  if (c.type === 'reset') return c.points === null ? [] : [c.points.buffer];
+  return c.type === 'load' ? [c.bytes.buffer] : [];
+}
+
+/** What a replaced worker is restarted with. */
+interface Restart {
+  readonly backend: BrowserBackend | undefined;
+  readonly reason: string;
+  readonly run: boolean;
+}
+
+/** The training worker as the page sees it (one at a time; replaced when it does not answer). */
+export class TrainerHost {
+  private worker: Worker;
+  private snapshot: { readonly bytes: Uint8Array; readonly iteration: number } | null = null;
+  private backend: { readonly name: BrowserBackend; readonly reason: string } | null = null;
+  private waiters: ((r: Report) => boolean)[] = [];
+  /**
+   * Commands that change the session and have not been answered yet (copies): a fresh worker gets
+   * them again after the snapshot, so a model asked for just before a replacement is not lost.
+   */
+  private inFlight: SessionCommand[] = [];
+  /** The last sampler settings sent: a fresh worker gets them too. */
+  private sampler: Extract<Command, { type: 'sampler' }> | null = null;
+
+  /**
+   * @param create makes a new worker (the same script each time)
+   * @param onReport every report of the current worker; a replaced worker's are never passed on
+   */
+  constructor(
+    private readonly create: () => Worker,
+    private readonly onReport: (r: Report) => void,
+  ) {
+    this.worker = this.spawn();
+  }
+
+  /** Sends a command to the current worker (`transfer`: typed arrays' buffers handed over, not copied). */
+  send(c: Command, transfer: Transferable[] = []): void {
+    if (c.type === 'sampler') this.sampler = c;
+    if (c.type === 'reset' || c.type === 'load' || c.type === 'configure') this.inFlight.push(copyOf(c));
+    this.worker.postMessage(c, transfer);
+  }
+
+  /** Resolves when the session commands sent so far are answered (or after `ms`). */
+  async settled(ms = 30_000): Promise<void> {
+    const t0 = performance.now();
+    while (this.inFlight.length > 0 && performance.now() - t0 < ms) await this.next((r) => r.type === 'session' || r.type === 'settings' || r.type === 'error', ms);
+  }
+
+  /** The latest in-memory checkpoint and its iteration (null before the first). */
+  latestSnapshot(): { readonly bytes: Uint8Array; readonly iteration: number } | null {
+    return this.snapshot;
+  }
+
+  /**
+   * Pauses training within `PAUSE_ANSWER_MS` (+ the time to start a worker): the worker's own answer,
+   * or else a fresh worker restored from the last snapshot, paused.
+   * @returns how the pause happened
+   */
+  async pause(): Promise<'answered' | 'replaced'> {
+    const answered = this.next((r) => r.type === 'status' && !r.running, PAUSE_ANSWER_MS);
+    this.send({ type: 'pause' });
+    if ((await answered) !== null) return 'answered';
+    this.replace({ backend: this.backend?.name, reason: this.backend?.reason ?? '', run: false });
+    return 'replaced';
+  }
+
+  /**
+   * Resumes training within `PAUSE_ANSWER_MS` (+ the time to start a worker): the worker's own
+   * answer, or else (a worker still busy with a long kernel) a fresh one restored from the last
+   * snapshot, training.
+   */
+  async resume(): Promise<'answered' | 'replaced'> {
+    const answered = this.next((r) => r.type === 'status' && r.running, PAUSE_ANSWER_MS);
+    this.send({ type: 'run' });
+    if ((await answered) !== null) return 'answered';
+    this.replace({ backend: this.backend?.name, reason: this.backend?.reason ?? '', run: true });
+    return 'replaced';
+  }
+
+  /** Moves the session to another backend in a fresh worker (the freshest snapshot it can get); `run` resumes training there. */
+  async switchBackend(name: BrowserBackend, reason: string, run: boolean): Promise<void> {
+    const fresh = this.next((r) => r.type === 'snapshot', SNAPSHOT_WAIT_MS);
+    this.send({ type: 'snapshot' });
+    await fresh;
+    this.replace({ backend: name, reason, run });
+  }
+
+  /** Resolves with the first report `match` accepts within `ms`, else null. */
+  private next(match: (r: Report) => boolean, ms: number): Promise<Report | null> {
+    return new Promise((resolve) => {
+      const waiter = (r: Report): boolean => {
+        if (!match(r)) return false;
+        clearTimeout(timer);
+        resolve(r);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(null);
+      }, ms);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private spawn(): Worker {
+    const worker = this.create();
+    worker.onmessage = (event: MessageEvent<Report>) => {
+      if (worker !== this.worker) return; // a replaced worker's last words
+      const r = event.data;
+      if (r.type === 'snapshot') this.snapshot = { bytes: r.bytes, iteration: r.iteration };
+      if (r.type === 'backend') this.backend = { name: r.name, reason: r.reason };
+      if (r.type === 'session' || r.type === 'settings' || (r.type === 'error' && answers.has(r.context))) this.inFlight.shift();
+      this.waiters = this.waiters.filter((w) => !w(r));
+      this.onReport(r);
+    };
+    worker.onerror = (e) => {
+      if (worker === this.worker) this.onReport({ type: 'error', context: 'worker', message: e.message });
+    };
+    return worker;
+  }
+
+  /** Terminates the worker (mid-kernel if need be) and restores the last snapshot in a fresh one. */
+  private replace(r: Restart): void {
+    const saved = this.snapshot;
+    this.worker.terminate();
+    this.worker = this.spawn();
+    this.onReport({ type: 'status', running: false });
+    this.send(r.backend === undefined ? { type: 'init' } : { type: 'init', backend: r.backend, reason: r.reason });
+    if (this.sampler !== null) this.send(this.sampler);
+    const again = this.inFlight;
+    this.inFlight = [];
+    if (saved !== null) {
+      const bytes = saved.bytes.slice();
+      this.send({ type: 'load', bytes, name: `the in-memory checkpoint of iteration ${saved.iteration}` }, [bytes.buffer]);
+    }
+    for (const c of again) {
+      const copy = copyOf(c);
+      this.send(copy, transferOf(copy));
+    }
+    if (r.run) this.send({ type: 'run' });
+    this.send({ type: 'probe', choose: false }); // the menu's list of backends, after the model is back
+  }
+}
