@@ -8,14 +8,43 @@ export type ActivationName = (typeof activationNames)[number];
 const GELU_SIGMOID_SCALE = 1.702;
 
 /**
+ * ε = 2⁻⁴⁰ ≈ 9.1e-13: every gate's sigmoid is flushed to zero below it, σ̃(z) = max(σ(z) − ε, 0)
+ * (see {@link flushedSigmoid}).
+ */
+export const GATE_FLUSH = 2 ** -40;
+
+/**
+ * σ̃(z) = max(σ(z) − ε, 0) with ε = {@link GATE_FLUSH}: the sigmoid of every gate, exactly zero where
+ * σ(z) < ε (z below about −27.7).
+ *
+ * Why: a trained network has dead units whose pre-activations sit far below zero (issue 27: z down to
+ * −87 after ~800 iterations of the main job). There σ(z) is a tiny normal float (down to 1.2e-38;
+ * XNNPACK's sigmoid itself returns 0 below −87.34), and so are the gate x·σ(ax), its derivative and
+ * the cotangents through it (dh·σ′ ≈ 1e-5 · 1e-30). Their products in the next matMul underflow into
+ * the subnormal range, which wasm cannot flush to zero: a [256, 64]·[64, 64] product whose left operand
+ * is ~1e-36 takes 3–9× as long as on normal inputs, and the main job's iterations grew 2.1–2.4×
+ * slower. With the flush a dead unit's gate, derivative and cotangent are exact zeros.
+ *
+ * Cost in accuracy: σ is unchanged bit for bit where σ(z) ≥ 2⁻¹⁵ (z ≥ −10.4; subtracting ε is below
+ * half an ulp there); elsewhere it moves by at most ε, so a gate value x·σ̃(ax) and its derivative move
+ * by at most (1 + |ax|)·ε ≤ 3e-11 (the largest |ax| with σ ≥ ε is 27.7) — four orders of magnitude
+ * below the float32 rounding of an O(1e-3) activation. Two kernels (Sub, Relu) per gate.
+ * @param z any shape
+ */
+export function flushedSigmoid<T extends tf.Tensor>(z: T): T {
+  return tf.tidy(() => tf.relu(tf.sub(tf.sigmoid(z), GATE_FLUSH)) as T);
+}
+
+/**
  * x·σ(a x) with its gradient σ(a x) + a x σ(a x)(1 − σ(a x)), built from sigmoid and arithmetic:
  * on wasm tanh costs ~16× a sigmoid, so the tanh/erf forms of GELU are avoided.
  * a = 1.702 is the sigmoid approximation of GELU (max abs error ≈ 0.02); a = 1 is SiLU (swish).
+ * σ is {@link flushedSigmoid} (zero below ε = 2⁻⁴⁰) in the value and the gradient alike.
  */
 function sigmoidGate(a: number): (x: tf.Tensor) => tf.Tensor {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const sig = tf.sigmoid(a === 1 ? x : tf.mul(x, a));
+    const sig = flushedSigmoid(a === 1 ? x : tf.mul(x, a));
     save([x, sig]);
     return {
       value: tf.mul(x, sig),
@@ -41,20 +70,21 @@ export function gateScale(name: ActivationName): number {
   return scales[name];
 }
 
-/** The gate x·σ(a x) with plain ops, no custom gradient (tape-free forward passes; same ops as {@link activation}). */
+/** The gate x·σ̃(a x) with plain ops, no custom gradient (tape-free forward passes; same ops as {@link activation}). */
 export function gateValue<T extends tf.Tensor>(x: T, a: number): T {
-  return tf.tidy(() => tf.mul(x, tf.sigmoid(a === 1 ? x : tf.mul(x, a))) as T);
+  return tf.tidy(() => tf.mul(x, flushedSigmoid(a === 1 ? x : tf.mul(x, a))) as T);
 }
 
 /**
- * The gate x·σ(a x) and its derivative σ(a x)·(1 + a x (1 − σ(a x))), with plain ops (no custom
- * gradient): for hand-written pull-backs, which cache the derivative in the forward pass. Computes
- * exactly what {@link activation}'s forward and gradient compute (same ops, same rounding).
+ * The gate x·σ̃(a x) and its derivative σ̃(a x)·(1 + a x (1 − σ̃(a x))) (σ̃: {@link flushedSigmoid}),
+ * with plain ops (no custom gradient): for hand-written pull-backs, which cache the derivative in the
+ * forward pass. Computes exactly what {@link activation}'s forward and gradient compute (same ops,
+ * same rounding).
  */
 export function gateWithDerivative<T extends tf.Tensor>(x: T, a: number): { value: T; derivative: T } {
   return tf.tidy(() => {
     const ax = a === 1 ? x : tf.mul(x, a);
-    const sig = tf.sigmoid(ax);
+    const sig = flushedSigmoid(ax);
     return {
       value: tf.mul(x, sig) as T,
       derivative: tf.mul(sig, tf.add(1, tf.mul(ax, tf.sub(1, sig)))) as T,

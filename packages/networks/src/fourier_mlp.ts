@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replayableUniforms, replayableNormals, requireBackend } from '@diffflow/sde-core';
-import { activation, activationNames, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
+import { activation, activationNames, flushedSigmoid, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
 import { registerPullbacks, type VjpResult, type WithVjp } from './vjp.js';
@@ -152,9 +152,9 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     }
     return entry.value;
   };
-  /** z·σ(z), freeing z. */
+  /** z·σ̃(z) (σ̃: the flushed sigmoid of every gate), freeing z. */
   const unitGate = (z: tf.Tensor2D): tf.Tensor2D => {
-    const sig = tf.sigmoid(z);
+    const sig = flushedSigmoid(z);
     const out = tf.mul(z, sig) as tf.Tensor2D;
     tf.dispose([z, sig]);
     return out;

@@ -8,7 +8,7 @@ export { vectorField } from './field.js';
 export type { VectorFieldSpec } from './field.js';
 export { scaleField, shiftField, mapTime, sumFields, scoreFromEpsilon, epsilonFromScore } from './combinators.js';
 export { dense } from './dense.js';
-export { activation, activationNames } from './activation.js';
+export { activation, activationNames, flushedSigmoid, GATE_FLUSH } from './activation.js';
 export type { ActivationName } from './activation.js';
 export { fourierMlp } from './fourier_mlp.js';
 export type { FourierMlpOptions, FourierMlp, Linearization, LinearizeOptions } from './fourier_mlp.js';

@@ -202,7 +202,7 @@ async function replayChild(request: { job: WorkloadJob; shards: number; chunkRow
   for (const { rows, start } of shardPieces(job, shards, chunkRows)[shard] ?? []) {
     let piece = recorded.get(rows);
     if (piece === undefined) {
-      const p = job.what === 'sample' ? samplingShard(job.batch, start, start + rows, job.steps) : adjointChunk(rows, job.steps);
+      const p = job.what === 'sample' ? samplingShard(job.batch, start, start + rows, job.steps, undefined, job.hidden) : adjointChunk(rows, job.steps, 0, undefined, job.hidden);
       p.run(); // warm-up, as the timed iterations have one
       piece = recordMatMuls(() => p.run());
       p.dispose();

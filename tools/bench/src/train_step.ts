@@ -39,6 +39,8 @@
  *   --peak-shape 1024,1024,1024   m,k,n of the ceiling's product
  *   --replay yes|no           replay each row's own matMuls alone each round (replay.ts; default yes)
  *   --check yes|no            before the rounds, compare each row's derived flops with a tf.profile count
+ *   --hidden 128              width of both networks (64: the toy2d main job's; the anchor then runs
+ *                             through anchor_width.py, torch_ref.py with its width replaced)
  * The backend is `selectBackend()`'s (tfjs-node if it loads, else wasm; DIFFFLOW_BACKEND forces one).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,9 +50,11 @@ import { adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, samplingFlo
 import { median } from './stats.js';
 import { measureMatMulPeak, type MatMulPeak } from './peak.js';
 import { measureReplay, type ReplayResult } from './replay.js';
-import { defaultChunkRows, driftCacheBytes, referenceShape, samplerPath, type WorkloadJob } from './workload.js';
+import { defaultChunkRows, driftCacheBytes, samplerPath, shapeOf, type WorkloadJob } from './workload.js';
 
 const ANCHOR = '/work/shared/anchors/torch_ref.py';
+/** Runs the anchor with its networks' width replaced (anchor_width.py): for `--hidden` other than 128. */
+const ANCHOR_WIDTH = fileURLToPath(new URL('../anchor_width.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const STRATEGIES = ['parallel-adjoint', 'adjoint', 'parallel-naive', 'naive'] as const;
 const SAMPLERS = ['parallel-sample', 'sample'] as const;
@@ -74,6 +78,20 @@ interface Run {
   readonly note?: string;
   /** 1-minute load average when the child started and when it ended. */
   readonly load: readonly [number, number];
+  /** One more iteration under tf.profile (this thread's kernels only: a parallel row's local shard). */
+  readonly profile?: IterationProfile;
+}
+
+/** What tf.profile saw of one iteration on the calling thread. */
+interface IterationProfile {
+  /** Wall time of the profiled iteration (ms; the profiler's bookkeeping included). */
+  readonly ms: number;
+  readonly kernels: number;
+  /** Σ of the kernels' own times (ms). */
+  readonly kernelMs: number;
+  readonly matMulKernels: number;
+  readonly matMulMs: number;
+  readonly matMulFlops: number;
 }
 
 const load1 = (): number => loadavg()[0] as number;
@@ -96,7 +114,22 @@ async function oursChild(job: WorkloadJob, iterations: number): Promise<Omit<Run
       cpu.push((c.user + c.system) / 1000);
     }
     const backend = workload.shards === 1 ? workload.backend : `${workload.backend} × ${workload.shards} shards`;
-    return { ok: true, ms: median(times), times, cpuMs: median(cpu), peakRssMiB: process.resourceUsage().maxRSS / 1024, backend, shards: workload.shards };
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024; // before the profiled iteration, which keeps every kernel's record
+    const tf = await import('@tensorflow/tfjs-core');
+    const t0 = performance.now();
+    const info = await tf.profile(async () => void (await workload.iteration(iterations + 1)));
+    const profiledMs = performance.now() - t0;
+    const matMuls = info.kernels.filter((k) => k.name === 'BatchMatMul' || k.name === '_FusedMatMul');
+    const kernelMs = (ks: typeof info.kernels): number => ks.reduce((n, k) => n + (k.kernelTimeMs as number), 0);
+    const profile: IterationProfile = {
+      ms: profiledMs,
+      kernels: info.kernels.length,
+      kernelMs: kernelMs(info.kernels),
+      matMulKernels: matMuls.length,
+      matMulMs: kernelMs(matMuls),
+      matMulFlops: matMulFlopsOfKernels(matMuls).flops,
+    };
+    return { ok: true, ms: median(times), times, cpuMs: median(cpu), peakRssMiB, backend, shards: workload.shards, profile };
   } finally {
     await workload.dispose();
   }
@@ -114,7 +147,7 @@ async function checkChild(job: WorkloadJob, shards: number): Promise<{ flops: nu
   const counted = new Map<number, { flops: number; count: number }>();
   for (const rows of sizes) {
     if (counted.has(rows)) continue;
-    const piece = job.what === 'sample' ? samplingShard(job.batch, 0, rows, job.steps) : adjointChunk(rows, job.steps);
+    const piece = job.what === 'sample' ? samplingShard(job.batch, 0, rows, job.steps, undefined, job.hidden) : adjointChunk(rows, job.steps, 0, undefined, job.hidden);
     counted.set(rows, matMulFlopsOfKernels((await tf.profile(() => piece.run())).kernels));
     piece.dispose();
   }
@@ -148,11 +181,13 @@ function runChild(command: string, args: readonly string[]): Promise<ChildRun> {
 }
 
 async function runAnchor(row: Row, iterations: number, steps: number): Promise<Run> {
-  const { code, out, err, load } = await runChild(PYTHON, [ANCHOR, row.anchor.mode, String(row.anchor.batch), String(iterations), String(steps)]);
+  const hidden = row.job.hidden ?? 128;
+  const script = hidden === 128 ? [ANCHOR] : [ANCHOR_WIDTH, ANCHOR, String(hidden)];
+  const { code, out, err, load } = await runChild(PYTHON, [...script, row.anchor.mode, String(row.anchor.batch), String(iterations), String(steps)]);
   // torch adjoint B=512 N=30 ms_per_iter=1092.0 loss=1.227 peak_rss_mib=257
   const m = /ms_per_iter=([\d.]+) loss=(\S+) peak_rss_mib=(\d+)/.exec(out);
   if (code !== 0 || m === null) return { ok: false, note: `anchor exited ${code}: ${lastLine(err || out)}`, load };
-  return { ok: true, ms: Number(m[1]), peakRssMiB: Number(m[3]), backend: 'torch (2 threads)', load };
+  return { ok: true, ms: Number(m[1]), peakRssMiB: Number(m[3]), backend: `torch (2 threads${hidden === 128 ? '' : `, width ${hidden}`})`, load };
 }
 
 /** Runs this script as a child with one JSON request; resolves with the JSON line it prints. */
@@ -178,6 +213,7 @@ const shardsOf = (row: Row, parallelShards: number): number => (row.job.parallel
 function rowFlops(row: Row, parallelShards: number): number | null {
   const { job } = row;
   const shards = shardsOf(row, parallelShards);
+  const referenceShape = shapeOf(job.hidden ?? 128);
   if (job.what === 'sample') return samplingFlops(referenceShape, job.batch, job.steps, shards, samplerPath);
   if (job.what === 'naive') return null; // autodiff through `apply`: a different kernel mix, not derived
   const chunkRows = job.parallel ? (job.chunkRows ?? defaultChunkRows) : Infinity;
@@ -250,7 +286,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return childMain(JSON.parse(argv[1] as string));
   const args = parseArgs(argv);
-  const known = ['batch', 'strategies', 'samplers', 'sample-points', 'rounds', 'iterations', 'steps', 'workers', 'chunk-rows', 'anchor', 'peak', 'peak-shape', 'replay', 'check'];
+  const known = ['batch', 'strategies', 'samplers', 'sample-points', 'rounds', 'iterations', 'steps', 'workers', 'chunk-rows', 'anchor', 'peak', 'peak-shape', 'replay', 'check', 'hidden'];
   for (const k of args.keys()) if (!known.includes(k)) fail(`unknown option --${k} (known: ${known.join(', ')})`);
   const batches = ints(args.get('batch') ?? '512,5000', 'batch', 1);
   const strategies = list(args.get('strategies'), 'strategies', STRATEGIES, ['parallel-adjoint']);
@@ -259,6 +295,7 @@ async function main(): Promise<void> {
   const rounds = ints(args.get('rounds') ?? '3', 'rounds', 0)[0] as number;
   const iterations = ints(args.get('iterations') ?? '5', 'iterations', 1)[0] as number;
   const steps = ints(args.get('steps') ?? '30', 'steps', 1)[0] as number;
+  const hidden = ints(args.get('hidden') ?? '128', 'hidden', 1)[0] as number;
   const workers = args.has('workers') ? (ints(args.get('workers') as string, 'workers', 0)[0] as number) : null;
   const chunkRows = args.has('chunk-rows') ? (ints(args.get('chunk-rows') as string, 'chunk-rows', 1)[0] as number) : null;
   const torch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -276,13 +313,13 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const batch of batches) {
     for (const s of strategies) {
-      const job: WorkloadJob = { what: s.endsWith('naive') ? 'naive' : 'adjoint', batch, steps, parallel: s.startsWith('parallel-'), workers, chunkRows };
-      rows.push({ label: `train ${s} B = ${batch}`, job, anchor: { mode: 'adjoint', batch } });
+      const job: WorkloadJob = { what: s.endsWith('naive') ? 'naive' : 'adjoint', batch, steps, parallel: s.startsWith('parallel-'), workers, chunkRows, hidden };
+      rows.push({ label: `train ${s} B = ${batch}${hidden === 128 ? '' : `, width ${hidden}, N = ${steps}`}`, job, anchor: { mode: 'adjoint', batch } });
     }
   }
   for (const s of samplers) {
     const parallel = s === 'parallel-sample';
-    const job: WorkloadJob = { what: 'sample', batch: points, steps, parallel, workers, chunkRows };
+    const job: WorkloadJob = { what: 'sample', batch: points, steps, parallel, workers, chunkRows, hidden };
     rows.push({ label: `${parallel ? 'parallel-sample' : 'sample, one thread,'} ${points} points`, job, anchor: { mode: 'sample', batch: points } });
   }
 
@@ -337,7 +374,8 @@ async function main(): Promise<void> {
     for (const row of rows) {
       if (replayable(row)) {
         const before = load1();
-        const chunks = row.job.parallel ? (row.job.chunkRows ?? defaultChunkRows) : Infinity;
+        // a one-thread row runs its batch as one chunk (a finite count: the replay child gets it as JSON, where Infinity is null)
+        const chunks = row.job.parallel ? (row.job.chunkRows ?? defaultChunkRows) : row.job.batch;
         try {
           const r = await measureReplay(row.job, shardsOf(row, parallelShards), chunks, 3);
           replays.get(row)?.push(r);
@@ -460,6 +498,23 @@ async function main(): Promise<void> {
     const rss = `${fmt(os.length === 0 ? undefined : Math.max(...os.map((o) => o.peakRssMiB as number)))} / ${fmt(as.length === 0 ? undefined : Math.max(...as.map((a) => a.peakRssMiB as number)))}`;
     console.log(
       `| ${row.label} | ${os[0]?.backend ?? 'failed'} | ${fmt(ms)} | ${fmt(ams)} | ${fmt(ratio, 2)} | ${fmt(flops === null ? null : flops / 1e9, 1)} | ${fmt(gflops, 1)} | ${fmt(ceiling, 1)} (${threads}) | ${percent(ofCeiling)} | ${fmt(aloneMs)} | ${fmt(aloneRate, 1)} (${percent(aloneOfCeiling)}) | ${percent(aloneShareMedian)} | ${fmt(os.length === 0 ? undefined : median(os.map((o) => o.cpuMs as number)))} | ${rss} | ${range} |`,
+    );
+  }
+
+  console.log(
+    `\nkernels (one more iteration per child under tf.profile, this thread's kernels only: a parallel row's main-thread shard and its ` +
+      `share of the pool's work; medians over rounds): outside kernels = the child's median (unprofiled) iteration time − Σ kernel ` +
+      `times, per kernel (dispatch, tidy/engine bookkeeping, reads back, and on a parallel row the wait for the worker; the profiler's ` +
+      `own cost is left out); matMul GFLOP/s = the matMul kernels' flops over their own time; products' share = their time over the ` +
+      `median iteration time:\n`,
+  );
+  console.log('| row | kernels / iteration (this thread) | of them matMuls | Σ kernel ms | iteration ms | µs outside kernels per kernel | matMul GFLOP/s (kernel time) | products\' share of the iteration |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const ps = (ours.get(row) ?? []).flatMap((o) => (o.ok && o.profile !== undefined ? [{ ...o.profile, ms: o.ms as number }] : []));
+    const med = (f: (p: IterationProfile) => number): number | undefined => (ps.length === 0 ? undefined : median(ps.map(f)));
+    console.log(
+      `| ${row.label} | ${fmt(med((p) => p.kernels))} | ${fmt(med((p) => p.matMulKernels))} | ${fmt(med((p) => p.kernelMs))} | ${fmt(med((p) => p.ms))} | ${fmt(med((p) => (1000 * (p.ms - p.kernelMs)) / p.kernels), 1)} | ${fmt(med((p) => p.matMulFlops / p.matMulMs / 1e6), 1)} | ${percent(med((p) => p.matMulMs / p.ms))} |`,
     );
   }
 }

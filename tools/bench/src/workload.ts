@@ -12,15 +12,22 @@ import { sampleMarginal } from '@diffflow/likelihood';
 import { adjointStrategy, dataParallel, defaultDriftCacheBytes, disposeGradientResult, gradientStrategy, modelFromSpec } from '@diffflow/adjoint';
 import type { MlpShape, SamplerPath } from './flops.js';
 
+/** The reference 2-D model at width `hidden` (the anchor's is 128; the toy2d main job's 64). */
+export const specOf = (hidden: number) =>
+  ({
+    drift: { dim: 2, hidden, layers: 3, seed: 1, name: 'drift' },
+    score: { dim: 2, hidden, layers: 3, seed: 2, name: 'score' },
+    diffusion: { kind: 'constant', value: 0.2 },
+  }) as const;
+
 /** The reference 2-D model, as the anchor builds it. */
-export const referenceSpec = {
-  drift: { dim: 2, hidden: 128, layers: 3, seed: 1, name: 'drift' },
-  score: { dim: 2, hidden: 128, layers: 3, seed: 2, name: 'score' },
-  diffusion: { kind: 'constant', value: 0.2 },
-} as const;
+export const referenceSpec = specOf(128);
 
 /** The flop-relevant shape of both reference networks. */
 export const referenceShape: MlpShape = { dim: 2, hidden: 128, layers: 3 };
+
+/** {@link referenceShape} at width `hidden`. */
+export const shapeOf = (hidden: number): MlpShape => ({ ...referenceShape, hidden });
 
 /**
  * The adjoint's drift-cache budget when none is given: the library's `defaultDriftCacheBytes`
@@ -54,6 +61,8 @@ export interface WorkloadJob {
   readonly workers: number | null;
   /** dataParallel's chunkRows (null: its default). */
   readonly chunkRows: number | null;
+  /** Width of both networks (default 128, the reference). */
+  readonly hidden?: number;
 }
 
 /** A started workload: its iteration and what it runs on. */
@@ -77,12 +86,13 @@ function anchorBatch(batch: number, iteration: number): tf.Tensor2D {
 /** Starts the backend (`selectBackend`), the model and, for a parallel job, the worker pool. */
 export async function startWorkload(job: WorkloadJob): Promise<Workload> {
   const info = await selectBackend({ quiet: true });
-  const model = modelFromSpec(referenceSpec);
+  const spec = specOf(job.hidden ?? 128);
+  const model = modelFromSpec(spec);
   const grid = referenceGrid(job.steps);
   const strategy = job.what === 'naive' ? 'naive' : 'adjoint';
   const pool = job.parallel
     ? await dataParallel({
-        spec: referenceSpec,
+        spec,
         strategy,
         ...(job.workers === null ? {} : { workers: job.workers }),
         ...(job.chunkRows === null ? {} : { chunkRows: job.chunkRows }),
@@ -125,8 +135,8 @@ export interface Piece {
  * The adjoint on `rows` rows on this thread, with what a chunk of a shard gets: its rows of the
  * batch's forward noise (rows [offset, offset + rows)). `cacheBytes` overrides the drift-cache budget.
  */
-export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes?: number): Piece {
-  const model = modelFromSpec(referenceSpec);
+export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes?: number, hidden = 128): Piece {
+  const model = modelFromSpec(specOf(hidden));
   const grid = referenceGrid(steps);
   const x0 = anchorBatch(rows, 1);
   const strategy = cacheBytes === undefined ? gradientStrategy('adjoint') : adjointStrategy({ driftCacheBytes: cacheBytes });
@@ -144,8 +154,8 @@ export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes
  * Rows [start, end) of a draw of n samples on this thread (what one sampling shard computes):
  * `sampleMarginal` with `rows`, its block size `batchRows` when given (else its default).
  */
-export function samplingShard(n: number, start: number, end: number, steps: number, batchRows?: number): Piece {
-  const model = modelFromSpec(referenceSpec);
+export function samplingShard(n: number, start: number, end: number, steps: number, batchRows?: number, hidden = 128): Piece {
+  const model = modelFromSpec(specOf(hidden));
   const grid = referenceGrid(steps);
   const draw = (): tf.Tensor =>
     sampleMarginal(model, { grid, n, seed: 1, shape: [2], rows: [start, end], lambda: 1, ...(batchRows === undefined ? {} : { batchSize: batchRows }) }).samples;

@@ -10,5 +10,6 @@ export { toyModel, toyBatch, toyNormalizer, toy2dData, sampleToy2dData, toy2dDat
 export { normalizerLogDet } from '@diffflow/datasets';
 export type { Toy2dData } from './model.js';
 export { drawSamples, heldOutBound, CHECKPOINT } from './train.js';
+export { toyPool, toyModelSpec, drawSamplesParallel } from './parallel.js';
 export { loadEmaRun, evaluateToy2d, evalToy2d, parseEvalFlags, evalDefaults, evalFolderName } from './eval.js';
 export type { LoadedRun, EvalResult, EvalSettings, EvalFlags } from './eval.js';
