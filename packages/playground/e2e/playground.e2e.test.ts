@@ -410,10 +410,11 @@ describe('the built playground in headless Chromium', () => {
     const model = toyModel(meta.config);
     const assigned = assignTensors(namedParameters(model), ckpt.right.tensors, 'ema', { source: path });
     expect(E.isRight(assigned)).toBe(true);
-    const sampler = s.visuals?.sampler as { lambda: number; steps: number; n: number; seed: number };
+    const sampler = s.visuals?.sampler as { spec: { name: string; settings: { lambda: number } }; steps: number; n: number; seed: number };
+    expect(sampler.spec.name).toBe('euler-maruyama');
     const { samples } = sampleMarginal(model, {
       grid: fixedGrid({ steps: sampler.steps, tMin: meta.config.tMin, tMax: meta.config.T, beta: meta.config.beta }),
-      lambda: sampler.lambda,
+      lambda: sampler.spec.settings.lambda,
       n: sampler.n,
       shape: [2],
       seed: purposeSeed(sampler.seed, 'sample'),
