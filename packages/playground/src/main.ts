@@ -81,7 +81,8 @@ function readForm(): PlaygroundSettings {
 
 /**
  * The defaults with what the address overrides: `?dataset=moons&steps=20&g=0.3&T=0.1&hidden=32&batch=128&lr=0.005&seed=1&ddpm=0`
- * (and `backend=webgpu|webgl|wasm|cpu`), so a configuration can be shared as a link.
+ * (and `backend=webgpu|webgl|wasm|cpu`, and `sampler=` one of the registry's names, `sampler_menu.ts`), so a
+ * configuration can be shared as a link.
  */
 function settingsFromQuery(q: URLSearchParams): PlaygroundSettings {
   const num = (k: string, d: number): number => (q.get(k) === null ? d : Number(q.get(k)));
