@@ -56,7 +56,7 @@ const { lambda, denoise, ...otherSettings } = samplerSettingFlags;
 export const samplerFlags = {
   n: documented(intAtLeast(1), 'Samples to draw.', "the command's"),
   steps: documented(intAtLeast(1), "N of the sampler's fixed time grid.", "the run's"),
-  /** euler-maruyama's λ: 1 the backward SDE (sde-core's `defaultLambda`) … 0 the probability-flow ODE. */
+  /** euler-maruyama's λ: 0 the probability-flow ODE (sde-core's `defaultLambda`) … 1 the backward SDE. */
   lambda: lambda as t.Type<number, number, unknown>,
   seed: documented(intAtLeast(0), "Seed of the sampler's noise.", "the run's"),
   /** Noise-free Tweedie last step (euler-maruyama and predictor-corrector). */
@@ -160,7 +160,7 @@ export function samplerLabel(spec: SamplerSpec): string {
 /**
  * The settings of a sampling command: each given flag, else its default — `n`, `steps` and `seed`
  * from `fallback` (the command's and the run's), the sampler euler-maruyama with λ = sde-core's
- * `defaultLambda` (1, the backward SDE), the Tweedie last step on, one thread per core.
+ * `defaultLambda` (0, the probability-flow ODE), the Tweedie last step on, one thread per core.
  * @throws ExperimentFailure (exit 2) for a setting flag the chosen sampler does not have
  */
 export function samplerSettings(flags: SamplerFlags, fallback: { readonly n: number; readonly steps: number; readonly seed: number }): SamplerSettings {

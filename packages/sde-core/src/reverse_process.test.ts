@@ -47,8 +47,8 @@ describe('reverseProcess', () => {
     tf.dispose([f, s, xs]);
   });
 
-  it('defaults to λ = defaultLambda = 1 (the backward SDE) and refuses a negative or non-finite λ', () => {
-    expect(defaultLambda).toBe(1);
+  it('defaults to λ = defaultLambda = 0 (the probability-flow ODE) and refuses a negative or non-finite λ', () => {
+    expect(defaultLambda).toBe(0);
     expect(reverseProcess(model).lambda).toBe(defaultLambda);
     expect(() => reverseProcess(model, -0.5)).toThrow(/lambda \(λ\) must be a finite number ≥ 0, got -0.5/);
     expect(() => reverseProcess(model, Number.NaN)).toThrow(RangeError);

@@ -47,7 +47,7 @@ export const Toy2dConfig = t.strict({
   ),
   samples: documented(intAtLeast(1), 'Samples drawn at the end (samples.npy, samples.png).'),
   sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of those samples, by its name in @diffflow/likelihood's registry (its default settings; toy2d:sample takes every setting)."),
-  sampleLambda: documented(numberAtLeast(0), 'λ of euler-maruyama for those samples: 1 the backward SDE (sde-core\'s defaultLambda) … 0 the probability-flow ODE.'),
+  sampleLambda: documented(numberAtLeast(0), 'λ of euler-maruyama for those samples: 0 the probability-flow ODE (sde-core\'s defaultLambda) … 1 the backward SDE.'),
   /** checkpointEvery, maxRetries: see checkpointFields. */
   ...checkpointFields,
   out: documented(t.string, "Output folder ('' = runs/toy2d-<dataset>-seed<seed>)."),
