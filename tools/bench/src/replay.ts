@@ -81,17 +81,7 @@ export function recordMatMuls(run: () => void): RecordedMatMul[] {
       return out;
     },
   });
-  const swap = (configs: readonly tf.KernelConfig[]): void =>
-    configs.forEach((c) => {
-      tf.unregisterKernel(c.kernelName, backend);
-      tf.registerKernel(c);
-    });
-  swap(originals.map(wrap));
-  try {
-    run();
-  } finally {
-    swap(originals);
-  }
+  withKernels(backend, originals.map(wrap), originals, run);
   // the engine forgets a tensor's data when its last reference is disposed
   const alive = new Set([...rights].filter(([dataId]) => tf.engine().state.tensorInfo.has(dataId)).map(([, k]) => k));
   return calls.map((c) => ({ ...c, persistent: alive.has(c.right) }));
@@ -236,5 +226,24 @@ if (process.argv[1] === here) {
     const job: WorkloadJob = { what: what as 'sample' | 'adjoint', batch: rows, steps, parallel: shards > 1, workers: null, chunkRows: null };
     const { defaultChunkRows } = await import('./workload.js');
     console.log(JSON.stringify(await measureReplay(job, shards, defaultChunkRows, reps)));
+  }
+}
+
+/**
+ * Runs `run` with `wrapped` registered in place of `originals` on `backend` (same kernel names), and
+ * puts the originals back afterwards, also when `run` throws. The replay's recorder and the subnormal
+ * probe wrap kernels this way.
+ */
+export function withKernels(backend: string, wrapped: readonly tf.KernelConfig[], originals: readonly tf.KernelConfig[], run: () => void): void {
+  const swap = (configs: readonly tf.KernelConfig[]): void =>
+    configs.forEach((c) => {
+      tf.unregisterKernel(c.kernelName, backend);
+      tf.registerKernel(c);
+    });
+  swap(wrapped);
+  try {
+    run();
+  } finally {
+    swap(originals);
   }
 }

@@ -27,6 +27,7 @@ import { adjointGradients, disposeGradientResult } from '@diffflow/adjoint';
 import { forwardNoise } from '@diffflow/sde-core';
 import { constantGTrainerConfig, resumeTrainer } from '@diffflow/runs';
 import { CHECKPOINT, toyPool, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, type Toy2dConfig } from '@diffflow/experiment-toy2d';
+import { withKernels } from './replay.js';
 import { median } from './stats.js';
 
 /** Smallest positive normal float32, 2⁻¹²⁶. */
@@ -113,17 +114,7 @@ export function tallySubnormals(run: () => void): Map<string, SubnormalTally> {
       return out;
     },
   });
-  const swap = (configs: readonly tf.KernelConfig[]): void =>
-    configs.forEach((c) => {
-      tf.unregisterKernel(c.kernelName, backendName);
-      tf.registerKernel(c);
-    });
-  swap(originals.map(wrap));
-  try {
-    run();
-  } finally {
-    swap(originals);
-  }
+  withKernels(backendName, originals.map(wrap), originals, run);
   return tallies;
 }
 
