@@ -159,13 +159,13 @@ describe('dataParallel (worker threads)', () => {
 
   it('samples exactly as the one sampler does on one thread, split over the shards (same seed, same samples)', async () => {
     const options = { n: 23, grid, seed: 11 };
-    // the library's one sampler on this thread: same keys per row, same default (Tweedie last step)
-    const whole = take(sampleMarginal(model, { grid, lambda: 1, n: 23, shape: [2], seed: 11 }).samples);
+    // the library's one sampler on this thread: same keys per row, same defaults (defaultLambda, Tweedie last step)
+    const whole = take(sampleMarginal(model, { grid, n: 23, shape: [2], seed: 11 }).samples);
     const split = take(await pool.sample(model, options));
     expect(split).toHaveLength(46);
     expect(relativeError(split, whole)).toBeLessThan(1e-6);
     // rows of a split equal the rows of the whole draw
-    expect(take(sampleMarginal(model, { grid, lambda: 1, n: 23, shape: [2], seed: 11, rows: [5, 9] }).samples)).toEqual(whole.slice(10, 18));
+    expect(take(sampleMarginal(model, { grid, n: 23, shape: [2], seed: 11, rows: [5, 9] }).samples)).toEqual(whole.slice(10, 18));
   });
 
   it('runs any registry sampler per shard: the same seed gives the same samples on one and on several threads (euler-maruyama at λ = 0.5, heun)', async () => {
@@ -251,7 +251,7 @@ describe('dataParallel options', () => {
     const { loss, grads } = compare(model, single, parallel);
     expect(loss).toBeLessThan(1e-5);
     expect(grads).toBeLessThan(1e-5);
-    const whole = take(sampleMarginal(model, { grid: veGrid, lambda: 1, n: 15, shape: [2], seed: 9 }).samples);
+    const whole = take(sampleMarginal(model, { grid: veGrid, n: 15, shape: [2], seed: 9 }).samples);
     expect(relativeError(take(await pool.sample(model, { n: 15, grid: veGrid, seed: 9 })), whole)).toBeLessThan(1e-6);
     expect(() => pool.ddpmGradientsSync(model.score, x0, {}, { seed: 4, iteration: 2 })).toThrow(/scoreFromEpsilon of a 'vp' SDE/); // VE: no DDPM schedule
     disposeGradientResult(single);

@@ -103,7 +103,7 @@ describe('dataParallel with U-Nets (the images model at 8×8)', () => {
   }, 60_000);
 
   it('samples images across shards exactly as the one sampler on one thread (same seed)', async () => {
-    const whole = take(sampleMarginal(model, { grid, lambda: 1, n: 5, shape: [8, 8, 1], seed: 9 }).samples);
+    const whole = take(sampleMarginal(model, { grid, n: 5, shape: [8, 8, 1], seed: 9 }).samples);
     const split = await pool.sample(model, { n: 5, grid, seed: 9 });
     expect(split.shape).toEqual([5, 8, 8, 1]);
     expect(take(split)).toEqual(whole);

@@ -229,6 +229,37 @@ describe('the built playground in headless Chromium', () => {
     await page.close();
   });
 
+  it('the sampler menu lists the registry; heun draws samples, dpm-solver says it cannot run DiffFlow (but runs the VP DDPM); training is kept', async () => {
+    const { page, errors } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=1`);
+    const before = await trainFor(page, 5);
+    const options = await page.locator('#sampler-kind option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).title]));
+    expect(options.map(([name]) => name)).toEqual(['euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45']);
+    expect(options.every(([, title]) => (title ?? '').length > 10)).toBe(true);
+    expect(await page.locator('#lambda-row').isVisible()).toBe(true);
+    const chosen = (name: string) => page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().visuals?.sampler.spec.name === n, name, { timeout: 30_000 });
+
+    await page.selectOption('#sampler-kind', 'heun');
+    await chosen('heun');
+    expect(await page.locator('#lambda-row').isVisible()).toBe(false); // heun has no λ
+    await waitForInk(page, 'samples', 0.002);
+    expect(await page.locator('#sampler-problem').isVisible()).toBe(false);
+
+    await page.selectOption('#sampler-kind', 'dpm-solver');
+    await chosen('dpm-solver');
+    const problem = page.locator('#sampler-problem');
+    expect(await problem.isVisible()).toBe(true);
+    expect(await problem.textContent()).toMatch(/DiffFlow: sampler 'dpm-solver' needs an SDE with a fixed linear drift/);
+    const s = await state(page);
+    expect(s.visuals?.samples.length).toBe(0);
+    expect(s.visuals?.samplerProblem.ddpm).toBeNull(); // the DDPM baseline is a VP SDE: dpm-solver runs it
+    expect(s.visuals?.ddpmSamples?.length).toBe(2000);
+    // changing the sampler redraws the samples only: the same model at the same iteration
+    expect(s.iteration).toBe(before.iteration);
+    expect(s.sessions).toBe(before.sessions);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('the time slider reaches T on both processes when the sampler steps (100) differ from N (6)', async () => {
     const { page } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
     await page.locator('#sample-steps').fill('100');
@@ -410,10 +441,11 @@ describe('the built playground in headless Chromium', () => {
     const model = toyModel(meta.config);
     const assigned = assignTensors(namedParameters(model), ckpt.right.tensors, 'ema', { source: path });
     expect(E.isRight(assigned)).toBe(true);
-    const sampler = s.visuals?.sampler as { lambda: number; steps: number; n: number; seed: number };
+    const sampler = s.visuals?.sampler as { spec: { name: string; settings: { lambda: number } }; steps: number; n: number; seed: number };
+    expect(sampler.spec.name).toBe('euler-maruyama');
     const { samples } = sampleMarginal(model, {
       grid: fixedGrid({ steps: sampler.steps, tMin: meta.config.tMin, tMax: meta.config.T, beta: meta.config.beta }),
-      lambda: sampler.lambda,
+      lambda: sampler.spec.settings.lambda,
       n: sampler.n,
       shape: [2],
       seed: purposeSeed(sampler.seed, 'sample'),

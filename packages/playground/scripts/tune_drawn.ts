@@ -67,7 +67,9 @@ while (runs.some((r) => r.learnedAt === null && r.session.trainer.iteration < bu
     if (r.learnedAt !== null || r.session.trainer.iteration >= budget) continue;
     for (let k = 0; k < every; k++) r.ms.push(r.session.trainer.step().ms);
     const s = r.session.settings;
-    const { samples } = diffflowSamples(r.session, { lambda: 1, steps: s.steps, n: 1000, seed: s.seed });
+    const run = diffflowSamples(r.session, { spec: { name: 'euler-maruyama', settings: { lambda: 1 } }, steps: s.steps, n: 1000, seed: s.seed });
+    if (!run.ok) throw new Error(run.problem);
+    const { samples } = run.value;
     r.share = nearShare(samples, shapes[r.shape as keyof typeof shapes], 0.3);
     if (r.share >= 0.8) {
       r.learnedIteration = r.session.trainer.iteration;

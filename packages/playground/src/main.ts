@@ -17,6 +17,9 @@ import { DRAW_SPACING, pretrainedFor, sameShape, type PretrainedManifest } from 
 import { TrainerHost } from './trainer_host.js';
 import { timeView } from './time_view.js';
 import type { Report } from './worker/protocol.js';
+import type { SamplerSettings } from './worker/model.js';
+import { defaultPageSampler, samplerFromQuery, samplerOptions, samplerSpecOf } from './sampler_menu.js';
+import { defaultLambda } from '@diffflow/sde-core';
 import { isBrowserBackend, type BrowserBackend } from './worker/backend_names.js';
 import manifestJson from '../public/pretrained/manifest.json';
 
@@ -78,7 +81,8 @@ function readForm(): PlaygroundSettings {
 
 /**
  * The defaults with what the address overrides: `?dataset=moons&steps=20&g=0.3&T=0.1&hidden=32&batch=128&lr=0.005&seed=1&ddpm=0`
- * (and `backend=webgpu|webgl|wasm|cpu`), so a configuration can be shared as a link.
+ * (and `backend=webgpu|webgl|wasm|cpu`, and `sampler=` one of the registry's names, `sampler_menu.ts`), so a
+ * configuration can be shared as a link.
  */
 function settingsFromQuery(q: URLSearchParams): PlaygroundSettings {
   const num = (k: string, d: number): number => (q.get(k) === null ? d : Number(q.get(k)));
@@ -160,9 +164,27 @@ function parkCurrent(): void {
   }
 }
 
-function sampler() {
+const samplerSelect = $<HTMLSelectElement>('sampler-kind');
+for (const o of samplerOptions) {
+  const option = document.createElement('option');
+  option.value = o.name;
+  option.textContent = o.name;
+  option.title = o.description;
+  samplerSelect.append(option);
+}
+
+/** Shows the λ slider only for a sampler with a `lambda` setting; the menu's title is the chosen one's description. */
+function showSamplerControls(): void {
+  const chosen = samplerOptions.find((o) => o.name === samplerSelect.value);
+  $('lambda-row').hidden = chosen?.hasLambda !== true;
+  $<HTMLInputElement>('lambda').disabled = chosen?.hasLambda !== true;
+  samplerSelect.title = chosen?.description ?? '';
+}
+
+/** The sampler settings of the form: the menu's sampler as a plain spec (λ when it has one), N steps, the session's seed. */
+function sampler(): SamplerSettings {
   return {
-    lambda: Number($<HTMLInputElement>('lambda').value),
+    spec: samplerSpecOf(samplerSelect.value, Number($<HTMLInputElement>('lambda').value)),
     steps: Number($<HTMLInputElement>('sample-steps').value),
     n: 1000,
     seed: state.settings?.seed ?? 0,
@@ -250,6 +272,11 @@ $('starter-drawing').addEventListener('click', () => {
   parkCurrent();
   parked.delete('drawn');
   void startModel(readForm());
+});
+samplerSelect.addEventListener('change', () => {
+  showSamplerControls();
+  // a non-shape setting: only the samples are drawn again, training goes on
+  if (state.settings !== null) host.send({ type: 'sampler', sampler: sampler() });
 });
 for (const id of ['lambda', 'sample-steps']) {
   $(id).addEventListener('input', () => {
@@ -357,13 +384,32 @@ function drawSamples(): void {
   const v = state.visuals;
   const bounds = dataBounds();
   const s = v?.sampler;
-  const tag = s === undefined ? '' : ` (N = ${s.steps}, λ = ${s.lambda})`;
+  const lambda = s?.spec.settings?.['lambda'];
+  const tag = s === undefined ? '' : ` (${s.spec.name}, N = ${s.steps}${lambda === undefined ? '' : `, λ = ${String(lambda)}`})`;
   const f = plot('samples', { title: `DiffFlow samples${tag}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v !== null) scatter(f, v.samples, '#1d4ed8');
-  if (v !== null && firstSamplesMs === null) firstSamplesMs = performance.now();
-  const ddpmTitle = state.settings?.ddpm === false ? 'DDPM samples (baseline off)' : `DDPM samples${s === undefined ? '' : ` (N = ${s.steps}, ancestral)`}`;
+  if (v !== null && v.samples.length > 0 && firstSamplesMs === null) firstSamplesMs = performance.now();
+  const ddpmTitle = state.settings?.ddpm === false ? 'DDPM samples (baseline off)' : `DDPM samples${s === undefined ? '' : ` (${s.spec.name}, N = ${s.steps})`}`;
   const g = plot('ddpm-samples', { title: ddpmTitle, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v?.ddpmSamples != null) scatter(g, v.ddpmSamples, '#b45309');
+  // a sampler that cannot run a model: say so in its panel and under the menu
+  const problem = v?.samplerProblem ?? { diffflow: null, ddpm: null };
+  if (problem.diffflow !== null) note(f, 'this sampler cannot run DiffFlow (see the Sampler box)');
+  if (problem.ddpm !== null) note(g, 'this sampler cannot run DDPM (see the Sampler box)');
+  const lines = [problem.diffflow === null ? null : `DiffFlow: ${problem.diffflow}`, problem.ddpm === null ? null : `DDPM: ${problem.ddpm}`].filter((l) => l !== null);
+  const box = $('sampler-problem');
+  box.hidden = lines.length === 0;
+  box.textContent = lines.join(' · ');
+}
+
+/** A red line of text in the middle of a figure's plot area. */
+function note(f: Figure, text: string): void {
+  f.ctx.save();
+  f.ctx.fillStyle = '#b91c1c';
+  f.ctx.font = '12px system-ui, sans-serif';
+  f.ctx.textAlign = 'center';
+  f.ctx.fillText(text, f.area.left + f.area.width / 2, f.area.top + f.area.height / 2);
+  f.ctx.restore();
 }
 
 function drawDensity(): void {
@@ -428,9 +474,12 @@ function drawProcesses(): void {
   scatter(fwd, v.forward[view.forward] as Float32Array, fColors, 2.2);
   // backward[i] is the sampler's state at its grid time i: it walks from i = M down to i
   const m = v.backward.length - 1;
-  const bColors = colorsByPosition(v.backward[0] as Float32Array);
-  trails(bwd, v.backward.slice().reverse(), m - view.backward, bColors);
-  scatter(bwd, v.backward[view.backward] as Float32Array, bColors, 2.2);
+  if (m < 0) note(bwd, 'this sampler cannot run DiffFlow');
+  else {
+    const bColors = colorsByPosition(v.backward[0] as Float32Array);
+    trails(bwd, v.backward.slice().reverse(), m - view.backward, bColors);
+    scatter(bwd, v.backward[view.backward] as Float32Array, bColors, 2.2);
+  }
   quiver(drift, v.driftPoints, v.drift[Math.min(view.forward, v.drift.length - 1)] as Float32Array, 0.45);
 }
 
@@ -634,15 +683,19 @@ async function renderMaths(): Promise<void> {
 const query = new URLSearchParams(location.search);
 const initial = settingsFromQuery(query);
 writeForm(initial);
-$<HTMLInputElement>('lambda').value = '1';
-$('lambda-out').textContent = '1';
+$<HTMLInputElement>('lambda').value = String(defaultLambda);
+$('lambda-out').textContent = String(defaultLambda);
+const samplerChoice = samplerFromQuery(query.get('sampler'));
+samplerSelect.value = samplerChoice.name;
+showSamplerControls();
+if (samplerChoice.problem !== null) dispatch({ type: 'pageError', message: samplerChoice.problem });
 $<HTMLInputElement>('sample-steps').value = String(initial.steps);
 $('sample-steps-out').textContent = String(initial.steps);
 const wanted = query.get('backend');
 /** The backends have been looked up (and measured when the address names none), once the first plots were up. */
 let probed = false;
 host.send(wanted !== null && isBrowserBackend(wanted) ? { type: 'init', backend: wanted, reason: `from the address (?backend=${wanted})` } : { type: 'init' });
-if (initial.steps !== playgroundDefaults.steps) host.send({ type: 'sampler', sampler: { ...sampler(), steps: initial.steps } });
+if (initial.steps !== playgroundDefaults.steps || samplerChoice.name !== defaultPageSampler) host.send({ type: 'sampler', sampler: { ...sampler(), steps: initial.steps } });
 void startModel(initial);
 redraw();
 

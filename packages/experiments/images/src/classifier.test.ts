@@ -47,10 +47,10 @@ describe('images classifier and FD-LeNet in images eval (end to end, 8×8)', () 
     expect(trained.status, trained.stderr).toBe(0);
     const ev = images(['eval', `--run=${run}`, '--n=2', '--solver=rk4', '--odeSteps=2', '--fdSamples=6', `--classifier=${classifier}`, `--out=${join(dir, 'eval')}`]);
     expect(ev.status, ev.stderr).toBe(0);
-    expect(ev.stderr).toMatch(/FD-LeNet: \d+\.\d+ for 6 samples \(N = 3, λ = 1\) vs 8 held-out images; floor \d+\.\d+ \(6 training images/);
+    expect(ev.stderr).toMatch(/FD-LeNet: \d+\.\d+ for 6 samples \(N = 3, λ = 0\) vs 8 held-out images; floor \d+\.\d+ \(6 training images/);
     expect(ev.stderr).toMatch(/not the paper's Inception FID and not comparable to it/);
     const result = JSON.parse(readFileSync(join(dir, 'eval', 'eval.json'), 'utf8'));
-    expect(result.fdLenet).toMatchObject({ samples: 6, heldOut: 8, steps: 3, lambda: 1, classifier });
+    expect(result.fdLenet).toMatchObject({ samples: 6, heldOut: 8, steps: 3, lambda: 0, classifier });
     for (const v of [result.fdLenet.fd, result.fdLenet.floor]) expect(v).toBeGreaterThanOrEqual(0);
     expect(result.fdLenet.coverage.counts.reduce((a: number, b: number) => a + b, 0)).toBe(6);
     expect(result.fdLenet.note).toMatch(/not the paper's Inception FID/);

@@ -44,7 +44,7 @@ describe('images command line (end to end, tiny budget)', () => {
 
     const sample = images(['sample', `--run=${out}`, '--n=6', '--steps=4', `--out=${join(dir, 'samples')}`]);
     expect(sample.status, sample.stderr).toBe(0);
-    expect(sample.stderr).toMatch(/6 samples \(N = 4, λ = 1, Tweedie last step\)/);
+    expect(sample.stderr).toMatch(/6 samples \(N = 4, λ = 0, Tweedie last step\)/);
     const grid = decodePng(readFileSync(join(dir, 'samples', 'samples.png')));
     expectTitledGrid(grid, 3 * 32 + 2 * 2, 2 * 32 + 2);
     // split across two threads (the default: one per core) or on one: the same images, byte for byte

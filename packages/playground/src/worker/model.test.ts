@@ -6,15 +6,59 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '@diffflow/runs/checkpoint';
 import { fixedGrid } from '@diffflow/sde-core';
-import { probabilityFlowNll } from '@diffflow/likelihood';
+import { probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
 import { pointCloud, pointCloudLogDensity, samplePointCloud } from '@diffflow/datasets/toy2d';
 import { purposeSeed } from '@diffflow/training';
 import { normalizerLogDet, resolveToy2dConfig, toy2dDefaults } from '@diffflow/experiment-toy2d';
 import { repoRoot, runScriptAsync } from '@diffflow/test-utils';
-import { checkpointBytes, createSession, diffflowSamples, disposeSession, DRAWN_JITTER, retrain, sessionFromCheckpoint, warmStartSession, toy2dConfigOf, type PlaygroundSettings } from './model.js';
+import { checkpointBytes, createSession, ddpmSamples, diffflowSamples, disposeSession, DRAWN_JITTER, retrain, sessionFromCheckpoint, warmStartSession, toy2dConfigOf, type PlaygroundSettings } from './model.js';
 
 const small: PlaygroundSettings = { dataset: 'moons', steps: 3, g: 0.2, T: 0.05, hidden: 8, batch: 16, lr: 1e-2, seed: 4, ddpm: true };
-const sampler = { lambda: 1, steps: 3, n: 64, seed: 4 };
+const sampler = { spec: { name: 'euler-maruyama', settings: { lambda: 1 } }, steps: 3, n: 64, seed: 4 };
+/** The samples of a sampler that runs the model. */
+const drawn = (r: ReturnType<typeof diffflowSamples>): Float32Array => {
+  if (!r.ok) throw new Error(r.problem);
+  return r.value.samples;
+};
+
+describe('sampling with the menu\'s sampler', () => {
+  it('euler-maruyama is sampleMarginal\'s draw bit for bit; heun and dpm-solver run the VP DDPM baseline; dpm-solver on DiffFlow gives its message; nothing leaks', () => {
+    const before = tf.memory().numTensors;
+    const s = createSession(small, null);
+    s.trainer.step();
+    s.ddpm?.trainer.step();
+    const em = drawn(diffflowSamples(s, sampler));
+    const direct = s.trainer.ema.withAveraged(() => {
+      const out = sampleMarginal(s.model, { grid: fixedGrid({ steps: 3, tMin: 1e-3, tMax: small.T, beta: toy2dDefaults.beta }), lambda: 1, n: 64, shape: [2], seed: purposeSeed(4, 'sample'), denoise: true });
+      const y = s.normalizer.denormalize(out.samples.dataSync() as Float32Array);
+      out.samples.dispose();
+      return y;
+    });
+    expect(em).toEqual(direct);
+
+    const heun = diffflowSamples(s, { ...sampler, spec: { name: 'heun' } }, true);
+    expect(heun.ok).toBe(true);
+    if (heun.ok) {
+      expect(heun.value.samples.every(Number.isFinite)).toBe(true);
+      expect(heun.value.states).toHaveLength(4);
+    }
+    const dpm = { ...sampler, spec: { name: 'dpm-solver' } };
+    const refused = diffflowSamples(s, dpm, true);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.problem).toContain("sampler 'dpm-solver' needs an SDE with a fixed linear drift");
+    for (const spec of [{ name: 'dpm-solver' }, { name: 'heun' }, { name: 'ddpm-ancestral' }, sampler.spec]) {
+      const d = ddpmSamples(s, { ...sampler, spec });
+      expect(d?.ok, spec.name).toBe(true);
+      if (d?.ok === true) {
+        expect(d.value).toHaveLength(2 * 64);
+        expect(d.value.every(Number.isFinite)).toBe(true);
+      }
+    }
+    expect(ddpmSamples({ ...s, ddpm: null }, sampler)).toBeNull();
+    disposeSession(s);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
 
 describe('retrain: settings of the same model applied without a reset', () => {
   it('DDPM on and off, N, batch and learning rate keep DiffFlow\'s iteration, weights and EMA, and leak nothing', () => {
@@ -22,12 +66,12 @@ describe('retrain: settings of the same model applied without a reset', () => {
     const a = createSession({ ...small, ddpm: false }, null);
     a.trainer.step();
     a.trainer.step();
-    const samples = diffflowSamples(a, sampler).samples;
+    const samples = drawn(diffflowSamples(a, sampler));
     const b = retrain(a, { ...small, ddpm: true, steps: 5, batch: 32, lr: 5e-3 });
     expect(b.trainer.iteration).toBe(2);
     expect(b.ddpm?.trainer.iteration).toBe(0);
     expect(b.settings.steps).toBe(5);
-    expect(diffflowSamples(b, sampler).samples).toEqual(samples);
+    expect(drawn(diffflowSamples(b, sampler))).toEqual(samples);
     b.trainer.step();
     b.ddpm?.trainer.step();
     const c = retrain(b, { ...small, ddpm: true });
@@ -83,7 +127,7 @@ describe('checkpoints in the CLI format', () => {
     expect(b.right.trainer.iteration).toBe(2);
     expect(b.right.ddpm?.trainer.iteration).toBe(1);
     expect(b.right.settings).toEqual(small);
-    expect(diffflowSamples(b.right, sampler).samples).toEqual(diffflowSamples(a, sampler).samples);
+    expect(drawn(diffflowSamples(b.right, sampler))).toEqual(drawn(diffflowSamples(a, sampler)));
     expect(b.right.history).toEqual(a.history);
     disposeSession(a);
     disposeSession(b.right);
@@ -128,7 +172,7 @@ describe('checkpoints in the CLI format', () => {
     if (E.isLeft(b)) throw new Error(b.left);
     expect(b.right.settings.dataset).toBe('drawn');
     expect(b.right.data).toEqual(pointCloud([0, 0, 1, 1, 2, 0], 0.2));
-    expect(diffflowSamples(b.right, sampler).samples).toEqual(diffflowSamples(a, sampler).samples);
+    expect(drawn(diffflowSamples(b.right, sampler))).toEqual(drawn(diffflowSamples(a, sampler)));
     const noCloud = encodeCheckpoint({ ...ckpt.right, meta: { ...meta, config: { ...(meta['config'] as object), points: [[0, 0]] } } });
     expect(sessionFromCheckpoint(noCloud, 'c.bin')).toEqual(E.left(expect.stringMatching(/^c\.bin: .*config\.points must hold at least 2 finite \[x, y\] pairs/)));
     disposeSession(a);

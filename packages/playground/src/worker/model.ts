@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { disposeTrajectory, fixedGrid, forwardNoise, simulateForward, vpSchedule, type DiffusionModel, type TimeGrid, type VpSchedule } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
-import { ddpmAncestralSample, ddpmEpsilonNetworkOptions } from '@diffflow/losses';
-import { logDensityGrid, sampleMarginal } from '@diffflow/likelihood';
+import { ddpmEpsilonNetworkOptions, ddpmModel } from '@diffflow/losses';
+import { logDensityGrid, sampleWith, SamplerModelError, type SamplerSpec } from '@diffflow/likelihood';
 import { pointCloud } from '@diffflow/datasets/toy2d';
 import { decodeNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
 import { checkSettings, FIXED_T_MIN, type DatasetChoice, type PlaygroundSettings } from '../settings.js';
@@ -220,48 +220,76 @@ export function evaluationGrid(s: PlaygroundSettings, steps = s.steps): TimeGrid
 // ---------------------------------------------------------------------------------------------
 // what the page shows
 
-/** Sampler settings: λ ∈ [0, 1] (1 = backward SDE, 0 = probability-flow ODE) and N steps. */
+/** What the page samples with: a registry sampler as plain data (`sampler_menu.ts`), N steps, n samples, the seed. */
 export interface SamplerSettings {
-  readonly lambda: number;
+  /** The menu's sampler and its settings (λ for the λ-family; the others at their defaults). */
+  readonly spec: SamplerSpec;
   readonly steps: number;
   readonly n: number;
   readonly seed: number;
 }
 
-/**
- * DiffFlow samples with the EMA weights, as `toy2d:sample` draws them: the λ-family sampler on the
- * fixed grid, seed purposeSeed(seed, 'sample'), noise-free last step. Data coordinates, [n, 2].
- * With `trajectory`, also every state x_N … x_0 in model coordinates.
- */
-export function diffflowSamples(s: Session, o: SamplerSettings, trajectory = false): { samples: Float32Array; states: Float32Array[] } {
-  return s.trainer.ema.withAveraged(() => {
-    const out = sampleMarginal(s.model, {
-      grid: evaluationGrid(s.settings, o.steps),
-      lambda: o.lambda,
-      n: o.n,
-      shape: [2],
-      seed: purposeSeed(o.seed, 'sample'),
-      denoise: true,
-      trajectory,
-    });
-    const samples = s.normalizer.denormalize(out.samples.dataSync() as Float32Array);
-    out.samples.dispose();
-    const states = out.trajectory === undefined ? [] : out.trajectory.states.map((x) => x.dataSync() as Float32Array);
-    if (out.trajectory !== undefined) disposeTrajectory(out.trajectory);
-    return { samples, states };
-  });
+/** t_0 of the DDPM baseline's sampling grid over [t_0, 1] (toy2d:compare's `eval.ddpmNllTMin`; its score is undefined at 0). */
+export const DDPM_SAMPLE_T_MIN = 1e-3;
+
+/** Samples, or why the chosen sampler cannot run the model (its `SamplerModelError`'s message). */
+export type Sampled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+/** `run()`, or the message of the `SamplerModelError` it threw (any other error is rethrown). */
+function sampledOrProblem<T>(run: () => T): Sampled<T> {
+  try {
+    return { ok: true, value: run() };
+  } catch (e) {
+    if (e instanceof SamplerModelError) return { ok: false, problem: e.message };
+    throw e;
+  }
 }
 
-/** DDPM baseline samples with its EMA weights: the ancestral chain strided to N steps. Data coordinates. */
-export function ddpmSamples(s: Session, o: Pick<SamplerSettings, 'steps' | 'n' | 'seed'>): Float32Array | null {
+/**
+ * DiffFlow samples with the EMA weights, as `toy2d:sample` draws them: the spec's registry sampler
+ * on the fixed grid, seed purposeSeed(seed, 'sample') (euler-maruyama at λ with its Tweedie last
+ * step is `sampleMarginal`'s draw bit for bit). Data coordinates, [n, 2]. With `trajectory`, also
+ * every state x_N … x_0 in model coordinates. A sampler that cannot run DiffFlow's learned drift
+ * (dpm-solver, ddpm-ancestral) gives its message instead.
+ */
+export function diffflowSamples(s: Session, o: SamplerSettings, trajectory = false): Sampled<{ samples: Float32Array; states: Float32Array[] }> {
+  return sampledOrProblem(() =>
+    s.trainer.ema.withAveraged(() => {
+      const out = sampleWith(o.spec, s.model, {
+        grid: evaluationGrid(s.settings, o.steps),
+        n: o.n,
+        shape: [2],
+        seed: purposeSeed(o.seed, 'sample'),
+        trajectory,
+      });
+      const samples = s.normalizer.denormalize(out.samples.dataSync() as Float32Array);
+      out.samples.dispose();
+      const states = out.trajectory === undefined ? [] : out.trajectory.states.map((x) => x.dataSync() as Float32Array);
+      if (out.trajectory !== undefined) disposeTrajectory(out.trajectory);
+      return { samples, states };
+    }),
+  );
+}
+
+/**
+ * DDPM baseline samples with its EMA weights: the spec's registry sampler on the baseline as a
+ * model (`ddpmModel`: the VP SDE and the score −ε_θ/σ), N steps uniform in t over
+ * [{@link DDPM_SAMPLE_T_MIN}, 1], as toy2d:compare's registry samplers. Data coordinates; null when
+ * the baseline is off.
+ */
+export function ddpmSamples(s: Session, o: SamplerSettings): Sampled<Float32Array> | null {
   if (s.ddpm === null) return null;
   const { trainer, schedule } = s.ddpm;
-  return trainer.ema.withAveraged(() => {
-    const x = ddpmAncestralSample(trainer.network, schedule, { n: o.n, shape: [2], steps: Math.min(o.steps, ddpmFixed.K), seed: purposeSeed(o.seed, 'ddpm-sample'), time: 'continuous' });
-    const values = x.dataSync() as Float32Array;
-    x.dispose();
-    return s.normalizer.denormalize(values);
-  });
+  const model = ddpmModel(trainer.network, schedule); // wraps the network: nothing of its own to dispose
+  return sampledOrProblem(() =>
+    trainer.ema.withAveraged(() => {
+      const grid = fixedGrid({ steps: o.steps, tMin: DDPM_SAMPLE_T_MIN, tMax: 1, beta: 1 });
+      const x = sampleWith(o.spec, model, { grid, n: o.n, shape: [2], seed: purposeSeed(o.seed, 'ddpm-sample') }).samples;
+      const values = x.dataSync() as Float32Array;
+      x.dispose();
+      return s.normalizer.denormalize(values);
+    }),
+  );
 }
 
 /**

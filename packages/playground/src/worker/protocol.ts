@@ -6,6 +6,7 @@ import type { Bounds } from '@diffflow/runs/plot';
 import type { BrowserBackend } from './backend_names.js';
 import type { PlaygroundSettings, SamplerSettings } from './model.js';
 import type { LossHistory } from '../curve.js';
+import type { SamplerSpec } from '@diffflow/likelihood';
 
 /** Page → worker. */
 export type Command =
@@ -58,6 +59,8 @@ export interface Visuals {
   readonly driftPoints: Float32Array;
   readonly drift: Float32Array[];
   readonly sampler: SamplerSettings;
+  /** Why the chosen sampler could not run a model (then its samples are empty or null), else null. */
+  readonly samplerProblem: { readonly diffflow: string | null; readonly ddpm: string | null };
 }
 
 /** Worker → page. */
@@ -80,7 +83,7 @@ export type Report =
   | { readonly type: 'progress'; readonly diffflow: Progress; readonly ddpm: Progress | null; readonly tensors: number }
   | { readonly type: 'visuals'; readonly visuals: Visuals }
   | { readonly type: 'heatmap'; readonly iteration: number; readonly bounds: Bounds; readonly res: number; readonly logDensity: Float32Array; readonly ms: number }
-  | { readonly type: 'fewSteps'; readonly iteration: number; readonly steps: readonly number[]; readonly lambda: number; readonly diffflow: Float32Array[]; readonly ddpm: (Float32Array | null)[] }
+  | { readonly type: 'fewSteps'; readonly iteration: number; readonly steps: readonly number[]; readonly sampler: SamplerSpec; readonly diffflow: Float32Array[]; readonly ddpm: (Float32Array | null)[] }
   | { readonly type: 'checkpoint'; readonly bytes: Uint8Array; readonly name: string }
   | { readonly type: 'snapshot'; readonly bytes: Uint8Array; readonly iteration: number }
   | { readonly type: 'error'; readonly context: string; readonly message: string };

@@ -30,6 +30,7 @@ import {
 } from './model.js';
 import type { Command, Progress, Report } from './protocol.js';
 import { appendPoint, type LossHistory } from '../curve.js';
+import { defaultPageSampler, samplerSpecOf } from '../sampler_menu.js';
 import { plotBounds } from '../plot/bounds.js';
 
 /** Least time between refreshes (ms); each is also at most every `COST_FACTOR`× its own cost. */
@@ -49,7 +50,7 @@ let history: LossHistory = { diffflow: { iterations: [], losses: [] }, ddpm: { i
 let running = false;
 /** Bumped whenever a training loop is started or stopped, so a stale loop never resumes. */
 let generation = 0;
-let sampler: SamplerSettings = { lambda: defaultLambda, steps: 10, n: PLOT_SAMPLES, seed: 0 };
+let sampler: SamplerSettings = { spec: samplerSpecOf(defaultPageSampler, defaultLambda), steps: 10, n: PLOT_SAMPLES, seed: 0 };
 let heatmapRes: number = HEATMAP_RES.start;
 /** When each refresh last ran and what it cost (ms). */
 const last = { visuals: 0, heatmap: 0, snapshot: 0 };
@@ -121,9 +122,10 @@ function sendVisuals(): void {
   if (s === null) return;
   timed('visuals', () => {
     // one sampler run: its samples, and the trajectories of its first TRAJECTORY_POINTS points
+    // (or, when the chosen sampler cannot run the model, its message in place of the samples)
     const run = diffflowSamples(s, sampler, true);
-    const samples = run.samples;
-    const backward = run.states.map((x) => x.slice(0, 2 * TRAJECTORY_POINTS));
+    const samples = run.ok ? run.value.samples : new Float32Array(0);
+    const backward = run.ok ? run.value.states.map((x) => x.slice(0, 2 * TRAJECTORY_POINTS)) : [];
     const field = driftField(s, 15, 3);
     const forward = forwardStates(s, TRAJECTORY_POINTS);
     const ddpm = ddpmSamples(s, sampler);
@@ -134,7 +136,8 @@ function sendVisuals(): void {
         bounds: plotBounds(s.settings.dataset, s.plotData),
         data: s.plotData.slice(),
         samples,
-        ddpmSamples: ddpm,
+        ddpmSamples: ddpm?.ok === true ? ddpm.value : null,
+        samplerProblem: { diffflow: run.ok ? null : run.problem, ddpm: ddpm?.ok === false ? ddpm.problem : null },
         forward,
         forwardTimes: [...evaluationGrid(s.settings)],
         backward,
@@ -333,9 +336,16 @@ async function handle(c: Command): Promise<void> {
     case 'fewSteps': {
       const s = session;
       if (s === null) return;
-      const diffflow = c.steps.map((steps) => diffflowSamples(s, { ...sampler, steps, n: 500 }).samples);
-      const ddpm = c.steps.map((steps) => ddpmSamples(s, { steps, n: 500, seed: sampler.seed }));
-      post({ type: 'fewSteps', iteration: s.trainer.iteration, steps: c.steps, lambda: sampler.lambda, diffflow, ddpm });
+      // a sampler that cannot run a model leaves its panels empty (the samples panel says why)
+      const diffflow = c.steps.map((steps) => {
+        const run = diffflowSamples(s, { ...sampler, steps, n: 500 });
+        return run.ok ? run.value.samples : new Float32Array(0);
+      });
+      const ddpm = c.steps.map((steps) => {
+        const run = ddpmSamples(s, { ...sampler, steps, n: 500 });
+        return run === null ? null : run.ok ? run.value : new Float32Array(0);
+      });
+      post({ type: 'fewSteps', iteration: s.trainer.iteration, steps: c.steps, sampler: sampler.spec, diffflow, ddpm });
       return;
     }
     case 'save': {
