@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { flagsOf, parseFlags } from './config.js';
 import { defaultLambda } from '@diffflow/sde-core';
 import { ExperimentFailure, formatError } from './errors.js';
-import { samplerFlags, samplerLabel, samplerSettings } from './sampler_flags.js';
+import { samplerFlags, samplerLabel, samplerSettingFields, samplerSettingFlags, samplerSettings, samplerSpecFromFlags } from './sampler_flags.js';
 
 /** A sampling command's flags as the experiments build them: its own --run, then the fragment. */
 const Flags = t.exact(t.partial({ run: t.string, ...samplerFlags }));
@@ -87,5 +87,28 @@ describe('samplerSettings', () => {
       workers: 1,
       sampler: { name: 'euler-maruyama', settings: { lambda: 0, denoise: false } },
     });
+  });
+});
+
+describe('samplerSettingFields', () => {
+  /** A compare-style nested record: the sampler beside its settings, dotted on the command line. */
+  const Nested = t.strict({ diffflow: t.intersection([t.strict({ sampler: t.string }), samplerSettingFields(['lambda'])]) });
+  it('are the setting flags (the same codecs), less those the schema has itself, dotted under their record', () => {
+    const flags = Object.keys(flagsOf(Nested));
+    expect(flags).toEqual(['diffflow.sampler', ...Object.keys(samplerSettingFlags).filter((k) => k !== 'lambda').map((k) => `diffflow.${k}`)]);
+    expect(samplerSettingFields().props).toEqual(samplerSettingFlags);
+  });
+  it('decode a given setting and refuse one out of range naming the dotted flag', () => {
+    const ok = parseFlags(['--diffflow.snr=0.2'], t.exact(t.partial({ diffflow: t.partial(samplerSettingFields().props) })));
+    expect(E.isRight(ok) && ok.right).toEqual({ diffflow: { snr: 0.2 } });
+    const bad = parseFlags(['--diffflow.correctorSteps=-1'], t.exact(t.partial({ diffflow: t.partial(samplerSettingFields().props) })));
+    expect(E.isLeft(bad) && formatError(bad.left)).toMatch(/diffflow\.correctorSteps/);
+  });
+  it("read back by samplerSpecFromFlags with a prefix: another sampler's setting is refused naming the dotted flag", () => {
+    expect(samplerSpecFromFlags({ sampler: 'predictor-corrector', snr: 0.2 }, undefined, 'diffflow.')).toEqual({ name: 'predictor-corrector', settings: { snr: 0.2 } });
+    expect(() => samplerSpecFromFlags({ sampler: 'heun', snr: 0.2 }, undefined, 'diffflow.')).toThrow(
+      "option '--diffflow.snr': is not a setting of sampler 'heun' (its settings: none)",
+    );
+    expect(() => samplerSpecFromFlags({ order: 2 }, undefined, 'ddpm.')).toThrow("option '--ddpm.order': is not a setting of sampler 'euler-maruyama' (its settings: --ddpm.lambda, --ddpm.denoise)");
   });
 });

@@ -46,6 +46,18 @@ export const samplerSettingFlags: Readonly<Record<string, t.Type<SettingValue, S
 const { lambda, denoise, ...otherSettings } = samplerSettingFlags;
 
 /**
+ * The setting flags ({@link samplerSettingFlags}) as optional fields of a config schema, for a
+ * command whose `--sampler` sits in a config record (the compare targets): put them beside the
+ * record's `sampler` field (`t.intersection([t.strict({…, sampler}), samplerSettingFields()])`); in a
+ * nested record they become dotted flags (`--diffflow.snr`). Read them back with
+ * {@link samplerSpecFromFlags} (its `prefix` names the dotted flag in its errors).
+ * @param except settings the schema already has as fields of its own (images:compare's `lambda`)
+ */
+export function samplerSettingFields(except: readonly string[] = []): t.PartialC<Record<string, t.Mixed>> {
+  return t.partial(Object.fromEntries(Object.entries(samplerSettingFlags).filter(([k]) => !except.includes(k))));
+}
+
+/**
  * The flags of a command that draws samples from a trained run (`toy2d sample`, `images sample`),
  * as io-ts props to spread into a `t.exact(t.partial({...}))` after the command's own `--run` (and
  * whatever else picks its default run folder): every one optional, each checked against its range.
@@ -98,8 +110,10 @@ export interface SamplerSettings {
  * given, each of which must be a setting of that sampler.
  * @throws ExperimentFailure (exit 2) naming the flag and the sampler's settings, before anything is written
  * @param settingKeys the flag names that carry settings (default: every registry setting)
+ * @param prefix what the flags of `flags` are written under on the command line (`'diffflow.'` for
+ *   toy2d:compare's `--diffflow.sampler` and `--diffflow.snr`; default none)
  */
-export function samplerSpecFromFlags(flags: Readonly<Record<string, unknown>>, settingKeys: readonly string[] = Object.keys(samplerSettingFlags)): SamplerSpec {
+export function samplerSpecFromFlags(flags: Readonly<Record<string, unknown>>, settingKeys: readonly string[] = Object.keys(samplerSettingFlags), prefix = ''): SamplerSpec {
   const name = typeof flags['sampler'] === 'string' ? flags['sampler'] : defaultSamplerName;
   const sampler = samplerByName(name);
   const own = Object.keys(sampler.settings);
@@ -108,7 +122,7 @@ export function samplerSpecFromFlags(flags: Readonly<Record<string, unknown>>, s
     const value = flags[key];
     if (value === undefined) continue;
     if (!own.includes(key)) {
-      fail(configInvalid(`--${key}`, `is not a setting of sampler '${name}' (its settings: ${own.length === 0 ? 'none' : own.map((k) => `--${k}`).join(', ')})`));
+      fail(configInvalid(`--${prefix}${key}`, `is not a setting of sampler '${name}' (its settings: ${own.length === 0 ? 'none' : own.map((k) => `--${prefix}${k}`).join(', ')})`));
     }
     settings[key] = value as SettingValue;
   }

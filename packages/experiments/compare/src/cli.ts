@@ -7,7 +7,7 @@
  */
 import { selectBackend } from '@diffflow/backend';
 import { openRunDir, orThrow, orThrowSync, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/runs';
-import { CompareConfig, compareDefaults, compareFlags, compareNonIdentityFields, loadCompareConfig, runIdentity } from './config.js';
+import { CompareConfig, compareDefaults, compareFlags, compareNonIdentityFields, compareSamplers, loadCompareConfig, runIdentity } from './config.js';
 import { describePlan, runCompare } from './run.js';
 
 await runCli(
@@ -31,6 +31,7 @@ await runCli(
   const { dryRun, argv } = takeDryRun(args);
   const config = orThrowSync(await loadCompareConfig(argv));
   if (dryRun) return printDryRun('toy2d compare', config, compareFlags);
+  compareSamplers(config); // a setting flag its sampler lacks: exit 2 before anything is written
   const run = await orThrow(
     openRunDir(config.out, { config: runIdentity(config), resume: config.resume, nonIdentity: [...compareNonIdentityFields], extraExtensions: ['.md'] }),
   );

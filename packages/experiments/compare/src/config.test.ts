@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { formatError } from '@diffflow/runs';
-import { budgetFor, compareDefaults, loadCompareConfig, runIdentity, trainedDatasets, type CompareConfig } from './config.js';
+import { ExperimentFailure, formatError } from '@diffflow/runs';
+import { budgetFor, compareDefaults, compareSamplers, loadCompareConfig, runIdentity, trainedDatasets, type CompareConfig } from './config.js';
 import { parameterCounts } from './models.js';
 
 async function load(argv: string[]): Promise<CompareConfig> {
@@ -28,6 +28,33 @@ describe('toy2d:compare configuration', () => {
     expect(p.diffflow).toBe(2 * 99_714);
     expect(p.ddpm).toBe(198_559); // ε-network 3 × 181
     expect(Math.abs(p.ddpm - p.diffflow) / p.diffflow).toBeLessThan(0.01);
+  });
+
+  it("each model's sampler takes its own settings as dotted flags; a setting its sampler lacks is refused naming the flag (exit 2)", async () => {
+    expect(compareSamplers(await load([]))).toEqual({ diffflow: { name: 'euler-maruyama', settings: {} }, ddpm: 'ancestral' });
+    const c = await load(['--diffflow.sampler=predictor-corrector', '--diffflow.snr=0.3', '--diffflow.correctorSteps=2', '--ddpm.sampler=dpm-solver', '--ddpm.order=2', '--ddpm.lowerOrderFinal=false']);
+    expect(c.diffflow).toMatchObject({ sampler: 'predictor-corrector', snr: 0.3, correctorSteps: 2 });
+    expect(compareSamplers(c)).toEqual({
+      diffflow: { name: 'predictor-corrector', settings: { snr: 0.3, correctorSteps: 2 } },
+      ddpm: { name: 'dpm-solver', settings: { order: 2, lowerOrderFinal: false } },
+    });
+    expect(compareSamplers(await load(['--diffflow.lambda=1'])).diffflow).toEqual({ name: 'euler-maruyama', settings: { lambda: 1 } });
+    expect(await error(['--ddpm.snr=-1'])).toMatch(/ddpm\.snr.*must be a number > 0, got -1/);
+    const refused = async (argv: string[]): Promise<unknown> => {
+      try {
+        compareSamplers(await load(argv));
+      } catch (e) {
+        return e;
+      }
+      throw new Error(`expected ${argv.join(' ')} to be refused`);
+    };
+    const heun = await refused(['--diffflow.sampler=heun', '--diffflow.snr=0.3']);
+    expect(heun).toBeInstanceOf(ExperimentFailure);
+    expect(String((heun as Error).message)).toContain("option '--diffflow.snr': is not a setting of sampler 'heun' (its settings: none)");
+    expect(String(((await refused(['--ddpm.order=2'])) as Error).message)).toContain("option '--ddpm.order': is not a setting of sampler 'ancestral'");
+    expect(String(((await refused(['--ddpm.sampler=euler-maruyama', '--ddpm.order=2'])) as Error).message)).toContain(
+      "option '--ddpm.order': is not a setting of sampler 'euler-maruyama' (its settings: --ddpm.lambda, --ddpm.denoise)",
+    );
   });
 
   it('--quick applies its preset, and later flags still win', async () => {

@@ -3,8 +3,8 @@ import * as t from 'io-ts';
 import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
-import { samplerNames } from '@diffflow/likelihood';
-import { checkpointFields, configInvalid, describedAs, documented, flagsOf, learnedDriftSamplerProblem, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
+import { samplerNames, type SamplerSpec } from '@diffflow/likelihood';
+import { checkpointFields, configInvalid, describedAs, documented, fail, flagsOf, learnedDriftSamplerProblem, samplerSettingFields, samplerSpecFromFlags, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -72,7 +72,8 @@ export const CompareConfig = t.strict({
   topology: documented(toyListOrNone, 'Datasets of the forward-trajectory (topology) figure.'),
   stepsDatasets: documented(toyListOrNone, 'Datasets of the steps experiment.'),
   stepsList: documented(stepList, 'Numbers of sampling steps N of the steps experiment.'),
-  diffflow: t.strict({
+  /** DiffFlow's run, and its sampler's own settings as flags (`--diffflow.lambda`, `--diffflow.snr`, …: see samplerSettingFields). */
+  diffflow: t.intersection([t.strict({
     iters: documented(intAtLeast(1), "DiffFlow's training iterations (per dataset unless --budget.<dataset>.diffflowIters)."),
     batch: documented(intAtLeast(2), "DiffFlow's batch size (per dataset unless --budget.<dataset>.diffflowBatch)."),
     trainSteps: documented(intAtLeast(1), 'N of the fixed training grid L_β.'),
@@ -86,9 +87,10 @@ export const CompareConfig = t.strict({
     /** Adam with StepLR, clip, EMA (see updateFields), and the gradient strategy. */
     ...updateFields,
     strategy: documented(oneOf(gradientStrategyNames), 'Gradient strategy: the adjoint or naive backpropagation through the solver.'),
-    sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of DiffFlow's samples, by its name in @diffflow/likelihood's registry (its default settings)."),
-  }),
-  ddpm: t.strict({
+    sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of DiffFlow's samples, by its name in @diffflow/likelihood's registry; its settings are flags of their own (--diffflow.<setting>)."),
+  }), samplerSettingFields()]),
+  /** The DDPM baseline, and its registry sampler's own settings as flags (`--ddpm.snr`, …; 'ancestral' has none). */
+  ddpm: t.intersection([t.strict({
     iters: documented(intAtLeast(1), "DDPM's training iterations (per dataset unless --budget.<dataset>.ddpmIters)."),
     batch: documented(intAtLeast(2), "DDPM's batch size (per dataset unless --budget.<dataset>.ddpmBatch)."),
     betaMin: documented(numberAbove(0), 'Lower end of the VP schedule β.'),
@@ -98,11 +100,11 @@ export const CompareConfig = t.strict({
     variance: documented(oneOf(ddpmVariances), "Ancestral variance σ² = β ('beta') or the posterior β̃ ('posterior')."),
     sampler: documented(
       oneOf(['ancestral', ...samplerNames] as readonly string[]),
-      "The sampler of DDPM's samples: 'ancestral' (the discrete chain strided to N of K) or a registry sampler (its default settings) on the VP SDE, N steps uniform in t over [eval.ddpmNllTMin, 1].",
+      "The sampler of DDPM's samples: 'ancestral' (the discrete chain strided to N of K) or a registry sampler on the VP SDE, N steps uniform in t over [eval.ddpmNllTMin, 1]; a registry sampler's settings are flags of their own (--ddpm.<setting>).",
     ),
     /** Adam with StepLR, clip, EMA, as DiffFlow's (see updateFields). */
     ...updateFields,
-  }),
+  }), samplerSettingFields()]),
   eval: t.strict({
     samples: documented(intAtLeast(2), 'Model samples per comparison.'),
     heldOut: documented(intAtLeast(2), 'Held-out data points the samples are compared with.'),
@@ -254,6 +256,26 @@ export function compareConfigProblem(c: CompareConfig): { field: string; reason:
     return { field: 'eval.purityK', reason: `must be < eval.trajectoryPoints = ${c.eval.trajectoryPoints}, got ${c.eval.purityK}` };
   if (trainedDatasets(c).length === 0) return { field: 'sharpness', reason: 'sharpness, stepsDatasets and topology are all empty: nothing to compare' };
   return undefined;
+}
+
+/** The samplers of a comparison: DiffFlow's and DDPM's (a registry spec, or the discrete 'ancestral' chain). */
+export interface CompareSamplers {
+  readonly diffflow: SamplerSpec;
+  readonly ddpm: SamplerSpec | 'ancestral';
+}
+
+/**
+ * The sampler specs of `--diffflow.sampler` and `--ddpm.sampler` with the setting flags given beside
+ * each (absent ones take the sampler's defaults).
+ * @throws ExperimentFailure (exit 2) for a setting flag its sampler does not have, naming the dotted
+ *   flag (`--diffflow.snr`) and the sampler's settings; 'ancestral' has none
+ */
+export function compareSamplers(c: Pick<CompareConfig, 'diffflow' | 'ddpm'>): CompareSamplers {
+  const diffflow = samplerSpecFromFlags(c.diffflow, undefined, 'diffflow.');
+  if (c.ddpm.sampler !== 'ancestral') return { diffflow, ddpm: samplerSpecFromFlags(c.ddpm, undefined, 'ddpm.') };
+  const given = Object.keys(samplerSettingFields().props).find((k) => (c.ddpm as Record<string, unknown>)[k] !== undefined);
+  if (given !== undefined) fail(configInvalid(`--ddpm.${given}`, "is not a setting of sampler 'ancestral' (its settings: none; --ddpm.variance picks its variance)"));
+  return { diffflow, ddpm: 'ancestral' };
 }
 
 /** Decodes the command line (defaults ← --quick preset ← --config file ← flags) and checks it. */

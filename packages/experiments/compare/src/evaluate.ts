@@ -5,7 +5,7 @@ import { probabilityFlowNll, sampleWith, summarizeNll } from '@diffflow/likeliho
 import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
 import { type Ema } from '@diffflow/training';
 import { drawSamples } from '@diffflow/experiment-toy2d';
-import type { CompareConfig } from './config.js';
+import { compareSamplers, type CompareConfig } from './config.js';
 import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from './metrics.js';
 import type { TrainedDdpm, TrainedDiffFlow } from './models.js';
 
@@ -97,29 +97,29 @@ export function relaxedTolerance(ctx: Pick<DatasetContext, 'config' | 'dataset' 
   return Math.max(own, ctx.config.eval.relaxedSupport * ctx.bandwidth);
 }
 
-/** DiffFlow samples (EMA weights, `diffflow.sampler` — default euler-maruyama, λ = 1, Tweedie last step — on the fixed grid with N steps), dataset coordinates. */
+/** DiffFlow samples (EMA weights, `diffflow.sampler` and its settings — default euler-maruyama, λ = sde-core's defaultLambda, Tweedie last step — on the fixed grid with N steps), dataset coordinates. */
 export function diffflowSamples(ctx: DatasetContext, steps: number): Float32Array {
   const key = `diffflow/${steps}`;
   const hit = ctx.cache.get(key);
   if (hit !== undefined) return hit;
-  const out = drawSamples(ctx.diffflow.trainer, ctx.normalizer, ctx.config.eval.samples, ctx.config.seed, steps, { name: ctx.config.diffflow.sampler });
+  const out = drawSamples(ctx.diffflow.trainer, ctx.normalizer, ctx.config.eval.samples, ctx.config.seed, steps, compareSamplers(ctx.config).diffflow);
   ctx.cache.set(key, out);
   return out;
 }
 
-/** DDPM samples (EMA weights; `ddpm.sampler`: the ancestral chain strided to N of K steps, or a registry sampler on `ddpmModel` over [eval.ddpmNllTMin, 1]), dataset coordinates. */
+/** DDPM samples (EMA weights; `ddpm.sampler`: the ancestral chain strided to N of K steps, or a registry sampler with its settings on `ddpmModel` over [eval.ddpmNllTMin, 1]), dataset coordinates. */
 export function ddpmSamples(ctx: DatasetContext, steps: number): Float32Array {
   const key = `ddpm/${steps}`;
   const hit = ctx.cache.get(key);
   if (hit !== undefined) return hit;
   const { network, schedule, trainer } = ctx.ddpm;
-  const name = ctx.config.ddpm.sampler;
+  const spec = compareSamplers(ctx.config).ddpm;
   const out = trainer.ema.withAveraged(() => {
     const seed = purposeSeed(ctx.config.seed, 'ddpm-sample');
     const grid = fixedGrid({ steps, tMin: ctx.config.eval.ddpmNllTMin, tMax: 1, beta: 1 });
     const s =
-      name !== 'ancestral'
-        ? sampleWith({ name }, ddpmModel(network, schedule), { grid, n: ctx.config.eval.samples, shape: [2], seed }).samples
+      spec !== 'ancestral'
+        ? sampleWith(spec, ddpmModel(network, schedule), { grid, n: ctx.config.eval.samples, shape: [2], seed }).samples
         : ddpmAncestralSample(network, schedule, { n: ctx.config.eval.samples, shape: [2], steps, seed, variance: ctx.config.ddpm.variance });
     const values = s.dataSync() as Float32Array;
     s.dispose();

@@ -1,4 +1,5 @@
 import type { ToyName } from '@diffflow/datasets';
+import { samplerSettingFlags } from '@diffflow/runs';
 import type { CompareConfig, DatasetBudget } from './config.js';
 import { FINE_SCALE, type NllRecord, type SampleQuality, type TopologyRecord } from './evaluate.js';
 import type { TrainingRecord } from './models.js';
@@ -73,6 +74,11 @@ const sci = (v: number | null | undefined): string => {
 };
 const pct = (v: number | null): string => (v === null ? 'n/a' : `${(100 * v).toFixed(1)} %`);
 const nll = (r: NllRecord): string => (r.nats === null ? `failed (${r.error ?? '?'})` : `${fmt(r.nats)} ± ${fmt(r.standardError)}`);
+/** The sampler settings given beside a record's `sampler` (`snr = 0.2, correctorSteps = 2`), or 'its default settings'. */
+const settingsText = (r: Readonly<Record<string, unknown>>): string => {
+  const given = Object.keys(samplerSettingFlags).filter((k) => r[k] !== undefined).map((k) => `${k} = ${String(r[k])}`);
+  return given.length === 0 ? 'its default settings' : given.join(', ');
+};
 const label = (m: 'diffflow' | 'ddpm'): string => (m === 'diffflow' ? 'DiffFlow' : 'DDPM');
 const duration = (s: number): string => (s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
 
@@ -94,15 +100,13 @@ export function renderMarkdown(r: CompareResults): string {
     `- **DiffFlow**: drift + score, two Fourier MLPs ${d.layers} × ${d.hidden} (${r.parameters.diffflow.toLocaleString('en-US')} parameters), ` +
       `g = ${d.g}, fixed grid uniform in t^${d.beta} over [${d.tMin}, ${d.T}], **trained at N = ${d.trainSteps}**, ` +
       `Adam ${d.lr} (×${d.lrDecay} every ${d.lrDecayEvery}), clip ${d.clip}, EMA ${d.ema}, ${d.strategy} gradients. ` +
-      (d.sampler === 'euler-maruyama'
-        ? `Sampled with the backward SDE (λ = 1) on the fixed grid with N steps and the noise-free last step.`
-        : `Sampled with the registry's ${d.sampler} (default settings) on the fixed grid with N steps.`),
+      `Sampled with the registry's ${d.sampler} (${settingsText(d)}) on the fixed grid with N steps.`,
     `- **DDPM**: one ε-network, Fourier MLP ${d.layers} × ${r.parameters.ddpmHidden} (${r.parameters.ddpm.toLocaleString('en-US')} parameters), ` +
       `VP SDE β ∈ [${q.betaMin}, ${q.betaMax}], K = ${q.K}, L_simple with t ~ U(${q.lossTMin}, 1), Adam ${q.lr} (×${q.lrDecay} every ${q.lrDecayEvery}), ` +
       `clip ${q.clip}, EMA ${q.ema}. ` +
       (q.sampler === 'ancestral'
         ? `Sampled with the ancestral chain (σ² = ${q.variance === 'beta' ? 'β' : 'posterior β̃'}), strided to N of K steps as improved-DDPM does.`
-        : `Sampled with the registry's ${q.sampler} (default settings) on the VP SDE, N steps uniform in t over [${e.ddpmNllTMin}, 1].`),
+        : `Sampled with the registry's ${q.sampler} (${settingsText(q)}) on the VP SDE, N steps uniform in t over [${e.ddpmNllTMin}, 1].`),
     `- Both see the same data stream (fresh points every iteration, normalised as toy2d does).`,
     '',
   );

@@ -113,6 +113,7 @@ describe('images compare (end to end through the CLI, --quick)', () => {
       [[`--diffflowRun=${foreignDir}`, `--out=${join(dir, 'never2')}`], /foreign\/checkpoint\.bin/],
       [[`--diffflowRun=${join(out, 'diffflow')}`, '--preset=cpu'], /--preset.*cannot be given with --diffflowRun/],
       [[`--classifier=${join(dir, 'no-classifier')}`, `--out=${join(dir, 'never3')}`], /no-classifier\/lenet\.json.*images:classifier/],
+      [['--sampler=heun', '--snr=0.3', `--out=${join(dir, 'never4')}`], /option '--snr': is not a setting of sampler 'heun' \(its settings: none\)/],
     ];
     // the processes only decode and check: run them at once
     const ran = await Promise.all(cases.map(([args]) => runScriptAsync(cli, ['compare', '--quick', ...args], { timeout: 120_000 })));
@@ -120,6 +121,6 @@ describe('images compare (end to end through the CLI, --quick)', () => {
       expect(r.status, r.stderr).toBe(2);
       expect(errorLines(r.stderr)).toEqual([expect.stringMatching(cases[k]![1])]);
     });
-    for (const never of ['never1', 'never2', 'never3']) expect(existsSync(join(dir, never)), never).toBe(false);
+    for (const never of ['never1', 'never2', 'never3', 'never4']) expect(existsSync(join(dir, never)), never).toBe(false);
   }, 300_000);
 });

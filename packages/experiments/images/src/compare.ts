@@ -29,10 +29,12 @@ import {
   packageVersions,
   progressBar,
   readNpy,
+  samplerLabel,
   SUMMARY_FILE,
   writeFileAtomic,
 } from '@diffflow/runs';
 import { disposeModel } from '@diffflow/training';
+import { resolveSettings, samplerByName, type SettingValue } from '@diffflow/likelihood';
 import { FD_LENET_NOTE, fdLenet, fdReference, loadImagesClassifier } from './classifier.js';
 import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from './config.js';
 import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
@@ -76,7 +78,7 @@ export interface CompareSummary {
     readonly diffflow: TrainingCost & { readonly iterations: number };
     readonly ddpm: DdpmBudget & { readonly measuredSeconds: number };
   };
-  readonly sampler: { readonly name: string; readonly lambda: number; readonly grid: string; readonly denoise: true; readonly samples: number };
+  readonly sampler: { readonly name: string; readonly settings: Readonly<Record<string, SettingValue>>; readonly grid: string; readonly samples: number };
   readonly sampleSteps: readonly number[];
   readonly floor: CompareFloor;
   readonly rows: readonly CompareRow[];
@@ -230,7 +232,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     const samplingSeconds = (performance.now() - samplingStart) / 1000;
 
     const { size, data } = diffflow.config;
-    const title = `${data}: samples per N, DiffFlow vs DDPM (lambda = ${config.lambda})`;
+    const title = `${data}: samples per N, DiffFlow vs DDPM (${samplerLabel(compareSampler(config))})`;
     await orThrow(run.writePng(COMPARE_FIGURE, samplesPerStepsFigure(sampleSteps, figure, size, channels, title)));
     const table = renderCompareTable(sampleSteps, rows, floor, `Table 4 on ${data}: FD-LeNet (lower is better) and class coverage, ${config.samples} samples per model and N`);
     await orThrow(writeFileAtomic(run.file(COMPARE_TABLE), `${table}\n${FD_LENET_NOTE}\n`));
@@ -252,7 +254,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
         diffflow: { ...cost, iterations: cost.warmupIterations + cost.klIterations },
         ddpm: { ...budget, measuredSeconds: ddpmCost.warmupSeconds },
       },
-      sampler: { name: config.sampler, lambda: config.lambda, grid: `fixed, uniform in t^${diffflow.config.beta} on [${diffflow.config.tMin}, ${diffflow.config.T}], the same for both models`, denoise: true, samples: config.samples },
+      sampler: { name: config.sampler, settings: resolveSettings(samplerByName(config.sampler), compareSampler(config).settings), grid: `fixed, uniform in t^${diffflow.config.beta} on [${diffflow.config.tMin}, ${diffflow.config.T}], the same for both models`, samples: config.samples },
       sampleSteps,
       floor,
       rows,

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { formatError, parseOverrides, resolveConfig } from '@diffflow/runs';
 import { imagePresetDefaults } from './config.js';
-import { type CheckedCompare, checkCompareConfig, compareDefaultsFor, compareFlags, compareTrainingFields, CompareImagesConfig, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig } from './compare_config.js';
+import { type CheckedCompare, checkCompareConfig, compareDefaultsFor, compareFlags, compareSampler, compareTrainingFields, CompareImagesConfig, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig } from './compare_config.js';
 
 /** Decodes and checks a command line as `images compare` does; the error line, or the checked config. */
 function decode(argv: readonly string[]): { error: string } | CheckedCompare {
@@ -46,6 +46,21 @@ describe('images compare configuration', () => {
     // --sampler is the comparison's own (allowed beside --diffflowRun); one DiffFlow's learned drift cannot run is refused
     expect(decode(['--diffflowRun=runs/x', '--sampler=heun'])).toMatchObject({ config: { sampler: 'heun' } });
     expect(decode(['--sampler=dpm-solver'])).toEqual({ error: expect.stringMatching(/sampler.*'dpm-solver' needs an SDE with a fixed linear drift/) });
+  });
+
+  it("the sampler takes its own settings as flags (beside --diffflowRun too); a setting it lacks is refused naming the flag", () => {
+    const em = decode(['--diffflowRun=runs/x']);
+    if ('error' in em) throw new Error(em.error);
+    expect(compareSampler(em.config)).toEqual({ name: 'euler-maruyama', settings: {} });
+    const pc = decode(['--diffflowRun=runs/x', '--sampler=predictor-corrector', '--snr=0.3', '--correctorSteps=2', '--denoise=false']);
+    if ('error' in pc) throw new Error(pc.error);
+    expect(compareSampler(pc.config)).toEqual({ name: 'predictor-corrector', settings: { snr: 0.3, correctorSteps: 2, denoise: false } });
+    const lambda = decode(['--lambda=1']);
+    if ('error' in lambda) throw new Error(lambda.error);
+    expect(compareSampler(lambda.config)).toEqual({ name: 'euler-maruyama', settings: { lambda: 1 } });
+    expect(decode(['--sampler=heun', '--lambda=1'])).toEqual({ error: "option '--lambda': is not a setting of sampler 'heun' (its settings: none)" });
+    expect(decode(['--order=2'])).toEqual({ error: "option '--order': is not a setting of sampler 'euler-maruyama' (its settings: --lambda, --denoise)" });
+    expect(decode(['--snr=0'])).toEqual({ error: expect.stringMatching(/snr.*must be a number > 0/) });
   });
 
   it('diffflowRecipeProblem: the DDPM baseline continues a VP run with a warm-up on [tMin, 1]', () => {

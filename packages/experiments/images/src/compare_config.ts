@@ -4,10 +4,9 @@
  * sample quality (FD-LeNet, class coverage) against the number of sampling steps N.
  */
 import * as t from 'io-ts';
-import { defaultLambda } from '@diffflow/sde-core';
 import * as E from 'fp-ts/lib/Either.js';
-import { configInvalid, documented, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAtLeast, type ExperimentError } from '@diffflow/runs';
-import { defaultSamplerName, type SamplerSpec } from '@diffflow/likelihood';
+import { configInvalid, documented, ExperimentFailure, flagsOf, intAtLeast, learnedDriftSamplerProblem, samplerSettingFields, samplerSpecFromFlags, type ExperimentError } from '@diffflow/runs';
+import type { SamplerSpec } from '@diffflow/likelihood';
 import { checkImagesConfig, ImagesConfig, imagePresetDefaults, intList, parseIntList } from './config.js';
 
 /** The fields of images:train that define the DiffFlow run (all but its output and end-of-run sample grid and sampler). */
@@ -23,7 +22,7 @@ export const compareTrainingFields = Object.keys(trainingProps) as readonly (key
  *   flags are refused (except `--workers`, which changes no result);
  * - what the comparison itself does (below).
  */
-export const CompareImagesConfig = t.strict({
+const CompareImagesFields = t.strict({
   ...trainingProps,
   /** The DDPM baseline is that run's warm-up continued, and the warm-up's iterations price the budget. */
   diffflowRun: documented(
@@ -35,9 +34,8 @@ export const CompareImagesConfig = t.strict({
   figureSamples: documented(intAtLeast(1), 'Samples per model and N shown in the figure.'),
   sampler: documented(
     ImagesConfig.type.props.sampler,
-    "The sampler of both models, by its name in @diffflow/likelihood's registry (its default settings; one that cannot run DiffFlow's learned drift, dpm-solver or ddpm-ancestral, is refused).",
+    "The sampler of both models, by its name in @diffflow/likelihood's registry; its settings are flags of their own (--lambda, --snr, …). One that cannot run DiffFlow's learned drift, dpm-solver or ddpm-ancestral, is refused.",
   ),
-  lambda: documented(numberAtLeast(0), 'λ of euler-maruyama for both models: 1 the backward SDE, 0 the probability-flow ODE.'),
   ddpmIters: documented(intAtLeast(0), "DDPM training iterations; 0 = the budget: as many as DiffFlow's training wall-clock buys."),
   classifier: documented(t.string, "The LeNet classifier folder (images:classifier); '' = the default folder of the data split."),
   quick: documented(t.boolean, 'The CI size: a tiny U-Net, a few iterations, N ∈ {2, 3}, 8 samples (seconds). Swaps the defaults under the other flags.'),
@@ -51,6 +49,10 @@ export const CompareImagesConfig = t.strict({
     'Continue the comparison in --out where it stopped: DiffFlow (when trained here) and DDPM from their checkpoints, every (model, N) already measured taken as it is.',
   ),
 });
+type CompareImagesFields = t.TypeOf<typeof CompareImagesFields>;
+
+/** The fields above and the sampler's own settings (`--lambda`, `--snr`, …: see samplerSettingFields), each refused for a sampler that lacks it. */
+export const CompareImagesConfig = t.intersection([CompareImagesFields, samplerSettingFields()]);
 export type CompareImagesConfig = t.TypeOf<typeof CompareImagesConfig>;
 
 /** The command-line flags: every field of the schema. */
@@ -61,7 +63,7 @@ export const compareFlags = flagsOf(CompareImagesConfig);
  * iterations then 150 trajectory-KL iterations at N = 30), N ∈ {5, 10, 20, 30, 50, 100},
  * 500 samples per model and N (≈ 2 h 10 min in all on this 2-core machine, quiet: see the README).
  */
-const full: Omit<CompareImagesConfig, 'preset'> & { preset: 'cpu' } = {
+const full: Omit<CompareImagesFields, 'preset'> & { preset: 'cpu' } = {
   ...stripTrainOnly(imagePresetDefaults.cpu),
   preset: 'cpu',
   diffflowRun: '',
@@ -69,7 +71,6 @@ const full: Omit<CompareImagesConfig, 'preset'> & { preset: 'cpu' } = {
   samples: 500,
   figureSamples: 8,
   sampler: 'euler-maruyama',
-  lambda: defaultLambda,
   ddpmIters: 0,
   classifier: '',
   quick: false,
@@ -119,9 +120,13 @@ export function diffflowTrainConfig(c: CompareImagesConfig, out: string): Images
   return { ...training, samples: c.quick ? 4 : preset.samples, sampleSteps: preset.sampleSteps, sampler: c.sampler, out, resume: false };
 }
 
-/** The sampler both models of a comparison run: `sampler`, euler-maruyama with λ = `lambda`. */
-export function compareSampler(c: Pick<CompareImagesConfig, 'sampler' | 'lambda'>): SamplerSpec {
-  return c.sampler === defaultSamplerName ? { name: c.sampler, settings: { lambda: c.lambda } } : { name: c.sampler };
+/**
+ * The sampler both models of a comparison run: `sampler` with the setting flags given (absent ones
+ * take its defaults: euler-maruyama's λ is sde-core's defaultLambda).
+ * @throws ExperimentFailure (exit 2) for a setting flag the sampler does not have, naming it
+ */
+export function compareSampler(c: Readonly<Record<string, unknown>> & Pick<CompareImagesConfig, 'sampler'>): SamplerSpec {
+  return samplerSpecFromFlags(c);
 }
 
 /** A checked comparison: the decoded configuration and its N values. */
@@ -144,6 +149,12 @@ export function checkCompareConfig(c: CompareImagesConfig, given: readonly strin
   if (c.figureSamples > c.samples) return E.left(configInvalid('figureSamples', `must be <= samples = ${c.samples}, got ${c.figureSamples}`));
   const samplerProblem = learnedDriftSamplerProblem(c.sampler);
   if (samplerProblem !== undefined) return E.left(configInvalid('sampler', samplerProblem));
+  try {
+    compareSampler(c);
+  } catch (e) {
+    if (e instanceof ExperimentFailure) return E.left(e.error);
+    throw e;
+  }
   if (c.diffflowRun !== '') {
     const clash = given.find((k) => k !== 'workers' && (compareTrainingFields as readonly string[]).includes(k));
     if (clash !== undefined) {

@@ -108,6 +108,12 @@ writeFileSync(pointsFile, encodeNpyArray(Float32Array.of(1, 2, 3, 4), [2, 2]));
 /** The sampler flags of every sample command (samplerFlags of @diffflow/runs): --sampler and each registry setting. */
 const samplerGiven = { sampler: 'predictor-corrector', snr: 0.1, correctorSteps: 2, order: 2, lowerOrderFinal: false, posteriorVariance: true, rtol: 0.001, atol: 0.002, maxSteps: 50 };
 
+/** Every registry setting as a compare target takes it (samplerSettingFields of @diffflow/runs), under `prefix` ('diffflow.', 'ddpm.' or none). */
+const settingsGiven = (prefix: string): Record<string, unknown> => {
+  const { sampler: _, ...settings } = samplerGiven;
+  return Object.fromEntries(Object.entries({ lambda: 0.5, denoise: false, ...settings }).map(([k, v]) => [`${prefix}${k}`, v]));
+};
+
 const targets: readonly Target[] = [
   {
     target: 'toy2d:train',
@@ -143,6 +149,8 @@ const targets: readonly Target[] = [
       'diffflow.sampler': 'heun',
       'ddpm.sampler': 'dpm-solver',
       'eval.nllSolver': 'rk45',
+      ...settingsGiven('diffflow.'),
+      ...settingsGiven('ddpm.'),
       out: '/tmp/nx-flags/compare',
       ...Object.fromEntries(
         ['checkerboard', '8gaussians', '2spirals', 'swissroll', 'moons', 'circles', 'olympic', 'fourrings', 'pinwheel', 'sierpinski'].flatMap((d) =>
@@ -195,6 +203,7 @@ const targets: readonly Target[] = [
       quick: false, // --quick would swap the defaults under the flags; every field is given anyway
       data: 'fashion', dataDir: '/tmp/nx-flags/idx', fit: 'pad', preset: 'tiny', steps: '10,20', switchAt: '5', forward: 'learned', strategy: 'naive', lrDecay: 0.5,
       diffflowRun: '/tmp/nx-flags/run', sampleSteps: '4,8', sampler: 'heun', classifier: '/tmp/nx-flags/lenet', out: '/tmp/nx-flags/icmp',
+      ...settingsGiven(''),
     },
   },
 ];
