@@ -3,6 +3,7 @@ import { samplerSettingFlags } from '@diffflow/runs';
 import type { CompareConfig, DatasetBudget } from './config.js';
 import { FINE_SCALE, type NllRecord, type SampleQuality, type TopologyRecord } from './evaluate.js';
 import type { TrainingRecord } from './models.js';
+import { defaultLambda } from '@diffflow/sde-core';
 
 /** One row of the sharpness table: a model and the sampler used for its samples. */
 export interface SharpnessRow {
@@ -184,7 +185,7 @@ export function renderMarkdown(r: CompareResults): string {
   if (r.steps.length > 0) {
     L.push('## 3. Sample quality against the number of steps N', '');
     L.push(
-      `DiffFlow: ${d.sampler === 'euler-maruyama' ? 'backward SDE' : d.sampler} on its fixed grid with N steps — **it was trained at N = ${d.trainSteps} only**, so other N are off its training grid. ` +
+      `DiffFlow: ${d.sampler === 'euler-maruyama' ? `euler-maruyama (λ = ${d.lambda ?? defaultLambda}: 1 the backward SDE, 0 the probability-flow ODE)` : d.sampler} on its fixed grid with N steps — **it was trained at N = ${d.trainSteps} only**, so other N are off its training grid. ` +
         `DDPM: ${q.sampler === 'ancestral' ? `ancestral chain strided to N of its K = ${q.K} steps` : `${q.sampler} on the VP SDE, N steps uniform in t`}. Same statistics as §1 (${e.samples} samples vs ${e.heldOut} held-out points).`,
       '',
     );

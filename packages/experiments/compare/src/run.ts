@@ -2,6 +2,7 @@ import type { BackendInfo } from '@diffflow/backend';
 import { hasKnownSupport, toySupportTolerance, type ToyName } from '@diffflow/datasets';
 import { orThrow, packageVersions, writeFileAtomic, type RunDir } from '@diffflow/runs';
 import { normalizerLogDet } from '@diffflow/datasets';
+import { defaultLambda } from '@diffflow/sde-core';
 import { toyBounds, toyNormalizer } from '@diffflow/experiment-toy2d';
 import { budgetFor, runIdentity, trainedDatasets, type CompareConfig } from './config.js';
 import {
@@ -142,7 +143,7 @@ async function sharpnessOf(ctx: DatasetContext, run: RunDir): Promise<SharpnessR
     tolerance: hasKnownSupport(dataset) ? toySupportTolerance[dataset] : null,
     relaxedTolerance: hasKnownSupport(dataset) ? relaxedTolerance(ctx) : null,
     rows: [
-      { model: 'diffflow', steps: n, sampler: `${config.diffflow.sampler === 'euler-maruyama' ? 'backward SDE' : config.diffflow.sampler}, N = ${n}`, nll: diffNll, quality: sampleQuality(ctx, a) },
+      { model: 'diffflow', steps: n, sampler: `${config.diffflow.sampler === 'euler-maruyama' ? `euler-maruyama λ = ${config.diffflow.lambda ?? defaultLambda}` : config.diffflow.sampler}, N = ${n}`, nll: diffNll, quality: sampleQuality(ctx, a) },
       { model: 'ddpm', steps: n, sampler: `${config.ddpm.sampler}, N = ${n}${config.ddpm.sampler === 'ancestral' ? ` of ${k}` : ''}`, nll: ddpmNllRecord, quality: sampleQuality(ctx, b) },
       { model: 'ddpm', steps: k, sampler: `${config.ddpm.sampler}, N = ${k}`, nll: ddpmNllRecord, quality: sampleQuality(ctx, c) },
     ],
