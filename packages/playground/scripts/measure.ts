@@ -3,7 +3,8 @@
  * playwright-core; the site served by `vite preview` with the cross-origin-isolation headers):
  *
  * - `start`: navigation → the first trained samples on screen (the page's own clock,
- *   performance.now() when the samples plot is first drawn with samples), when each kind of the
+ *   performance.now() when the samples plot is first drawn with samples; `from`: the pretrained
+ *   model's stored first sight or the worker's draw; `liveMs`: the worker's first samples), when each kind of the
  *   worker's reports first came, the bytes every response of the visit brought (the worker's
  *   included), with the backend the page picked and why, `rounds` fresh pages;
  * - `learn`: seconds of training until ≥ 80 % of 1000 DiffFlow samples (λ = 1, N steps) lie
@@ -38,6 +39,8 @@ const args = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignor
 interface Hooks {
   state(): PageState;
   firstSamplesMs(): number | null;
+  liveSamplesMs(): number | null;
+  firstSamplesFrom(): 'stored' | 'worker' | null;
   firstReports(): Record<string, number>;
   pauseLatencies(): number[];
   switchLatencies(): { stopped: number; restored: number }[];
@@ -65,12 +68,23 @@ try {
       await page.goto(base);
       await page.waitForFunction(() => (window as unknown as { playground?: Hooks }).playground?.state().visuals != null, undefined, { timeout: 120_000 });
       await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.firstSamplesMs() !== null);
+      await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.liveSamplesMs() !== null);
       const s = await read(page, (h) => h.state());
       const ms = await read(page, (h) => h.firstSamplesMs());
+      const liveMs = await read(page, (h) => h.liveSamplesMs());
+      const from = await read(page, (h) => h.firstSamplesFrom());
       const reports = await read(page, (h) => h.firstReports());
       const nav = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { responseEnd: number; domContentLoadedEventEnd: number });
       const firstVisitBytes = loaded.reduce((a, x) => a + x.bytes, 0);
-      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), firstVisitBytes, requests: loaded.length, domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
+      // where the first second goes: when the page's script, the stored first sight and the worker's script arrived
+      const arrivals = await page.evaluate(() =>
+        Object.fromEntries(
+          (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+            .filter((e) => /index-|sight\.json|worker-|\.wasm|pretrained\/.*\.bin/.test(e.name))
+            .map((e) => [e.name.replace(/^.*\//, '').replace(/-[\w-]{8}\.js$/, '.js'), [Math.round(e.startTime), Math.round(e.responseEnd)]]),
+        ),
+      );
+      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), from, liveMs: Math.round(liveMs as number), firstVisitBytes, requests: loaded.length, domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), fetchedMs: arrivals, firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
       await context.close();
     }
   } else if (what === 'learn') {
