@@ -39,8 +39,8 @@ const args = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignor
 interface Hooks {
   state(): PageState;
   firstSamplesMs(): number | null;
-  liveSamplesMs(): number | null;
-  firstSamplesFrom(): 'stored' | 'worker' | null;
+  liveSamplesMs?(): number | null;
+  firstSamplesFrom?(): 'stored' | 'worker' | null;
   firstReports(): Record<string, number>;
   pauseLatencies(): number[];
   switchLatencies(): { stopped: number; restored: number }[];
@@ -54,7 +54,8 @@ async function opened(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
-const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
+// PLAYGROUND_DIST: another build to measure (e.g. the previous commit's, for before/after in one run)
+const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 }, ...(process.env['PLAYGROUND_DIST'] === undefined ? {} : { build: { outDir: process.env['PLAYGROUND_DIST'] } }) });
 const base = server.resolvedUrls?.local[0] ?? '';
 const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args });
 try {
@@ -68,11 +69,12 @@ try {
       await page.goto(base);
       await page.waitForFunction(() => (window as unknown as { playground?: Hooks }).playground?.state().visuals != null, undefined, { timeout: 120_000 });
       await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.firstSamplesMs() !== null);
-      await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.liveSamplesMs() !== null);
+      // (a build before the first sight has no liveSamplesMs: its first samples are the worker's)
+      await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.liveSamplesMs?.() !== null);
       const s = await read(page, (h) => h.state());
       const ms = await read(page, (h) => h.firstSamplesMs());
-      const liveMs = await read(page, (h) => h.liveSamplesMs());
-      const from = await read(page, (h) => h.firstSamplesFrom());
+      const liveMs = (await read(page, (h) => h.liveSamplesMs?.())) ?? ms;
+      const from = (await read(page, (h) => h.firstSamplesFrom?.())) ?? 'worker';
       const reports = await read(page, (h) => h.firstReports());
       const nav = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { responseEnd: number; domContentLoadedEventEnd: number });
       const firstVisitBytes = loaded.reduce((a, x) => a + x.bytes, 0);
