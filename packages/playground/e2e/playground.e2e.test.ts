@@ -22,6 +22,7 @@ import { sampleMarginal } from '@diffflow/likelihood';
 import { purposeSeed, namedParameters } from '@diffflow/training';
 import { assignTensors, decodeCheckpoint } from '@diffflow/runs';
 import type { PageState } from '../src/state.js';
+import { drawnShapeDefaults } from '../src/settings.js';
 import { toyModel } from '@diffflow/experiment-toy2d/browser';
 
 /** Debian's chromium (CI installs it in .ci/run), or CHROMIUM_PATH. */
@@ -434,6 +435,9 @@ describe('the built playground in headless Chromium', () => {
     await page.mouse.up();
     const before = await resetAndWait(page);
     expect(before.settings?.dataset).toBe('drawn');
+    // a drawing of the user's gets the drawn-shape defaults (g, learning rate), shown in the form
+    expect(before.settings).toMatchObject(drawnShapeDefaults);
+    expect(Number(await page.inputValue('#g'))).toBe(drawnShapeDefaults.g);
     // The drawn cloud is what the worker trains on: an L inside x₁ < 0, spanning x₂ from about 2 to −2.
     const data = before.visuals?.data as Float32Array;
     const xs = Array.from(data).filter((_, i) => i % 2 === 0);

@@ -15,7 +15,7 @@
  *   the old worker stopped, and → the model announced on the new backend) while training;
  * - `size`: the built site's bytes (a first visit's are counted by `start`).
  *
- *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [learn: query variants; latency: backends; comma-separated]
+ *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [learn: query variants; latency: backends; comma-separated] [learn: shapes, heart,ring]
  *
  * Prints one JSON line per measurement. WebGL and WebGPU run on SwiftShader (CPU) here.
  */
@@ -92,8 +92,9 @@ try {
   } else if (what === 'learn') {
     const heart = strokesToPoints(starterShape(), DRAW_SPACING);
     const ring = ringStroke(2.5);
+    const shapeNames = (process.argv[5] ?? 'heart,ring').split(',');
     for (const variant of variants)
-      for (const shape of ['heart', 'ring'] as const) {
+      for (const shape of (['heart', 'ring'] as const).filter((x) => shapeNames.includes(x))) {
         const page = await opened(browser, `${base}?backend=wasm${variant}`);
         const curve = shape === 'heart' ? heart : strokesToPoints([ring], DRAW_SPACING);
         if (shape === 'ring') {
@@ -123,7 +124,8 @@ try {
             return s.visuals !== null && s.visuals.iteration !== v && s.visuals.iteration > 0;
           }, lastVisual, { timeout: 60_000 });
           const s = await read(page, (h) => h.state());
-          const v = s.visuals as NonNullable<PageState['visuals']>;
+          if (s.visuals === null) continue; // a new session was announced in between: its plots follow
+          const v = s.visuals;
           lastVisual = v.iteration;
           share = nearShare(v.samples, curve, 0.3);
           if (share >= 0.8) {

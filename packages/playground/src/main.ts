@@ -11,7 +11,7 @@ import { colorBar, figure, heatmap, legend, line, quiver, scatter, trails, type 
 import { DRAW_BOUNDS } from './plot/bounds.js';
 import { initialState, reduce, type PageAction, type PageState } from './state.js';
 import { MIN_DRAWN_POINTS, strokesToPoints, type Stroke } from './draw/drawing.js';
-import { checkSettings, playgroundDefaults, type DatasetChoice, type PlaygroundSettings } from './settings.js';
+import { checkSettings, playgroundDefaults, withKindDefaults, type DatasetChoice, type PlaygroundSettings } from './settings.js';
 import { starterShape } from './draw/starter.js';
 import { DRAW_SPACING, pretrainedFor, sameShape, type PretrainedManifest } from './pretrained.js';
 import { TrainerHost } from './trainer_host.js';
@@ -113,6 +113,15 @@ function settingsFromQuery(q: URLSearchParams): PlaygroundSettings {
 
 function drawnPoints(): Float32Array {
   return strokesToPoints(strokes, DRAW_SPACING);
+}
+
+/**
+ * The form's settings with the defaults of the model's kind where the form has the other kind's
+ * (settings.ts `withKindDefaults`): a drawing of the user's takes the drawn-shape defaults; a toy
+ * and the starter heart the page's, the shape of their pretrained models.
+ */
+function kindDefaults(form: PlaygroundSettings): PlaygroundSettings {
+  return withKindDefaults(form, form.dataset === 'drawn' && !heartDrawing);
 }
 
 /** Checks settings; shows the problem and returns false when they are invalid. */
@@ -254,7 +263,7 @@ $('train').addEventListener('click', async () => {
   }
   const form = readForm();
   if (state.settings === null || drawingChanged || (form.dataset === 'drawn' && state.settings.dataset !== 'drawn')) {
-    if (!(await startModel(form, form.dataset === 'drawn'))) return;
+    if (!(await startModel(kindDefaults(form), form.dataset === 'drawn'))) return;
     await host.settled(); // the new model first: Resume's time limit is for training, not for building it
   }
   const t0 = performance.now();
@@ -263,7 +272,7 @@ $('train').addEventListener('click', async () => {
 });
 /** Resume latencies (ms, click → training), for the tests and the measurements. */
 const resumeLatencies: number[] = [];
-$('reset').addEventListener('click', () => void startModel(readForm(), true));
+$('reset').addEventListener('click', () => void startModel(kindDefaults(readForm()), true));
 
 for (const k of numberFields) $(k).addEventListener('change', () => formChanged());
 $('ddpm').addEventListener('change', () => formChanged());
@@ -303,7 +312,7 @@ datasetSelect.addEventListener('change', () => {
     if (strokes.length === 0 || drawnPoints().length / 2 < MIN_DRAWN_POINTS) return;
   }
   parkCurrent();
-  void startModel(form);
+  void startModel(kindDefaults(form));
 });
 $('clear-drawing').addEventListener('click', () => {
   strokes = [];
@@ -319,7 +328,7 @@ $('starter-drawing').addEventListener('click', () => {
   datasetSelect.value = 'drawn';
   parkCurrent();
   parked.delete('drawn');
-  void startModel(readForm());
+  void startModel(kindDefaults(readForm()));
 });
 samplerSelect.addEventListener('change', () => {
   showSamplerControls();
