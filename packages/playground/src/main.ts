@@ -48,7 +48,7 @@ let pending: PlaygroundSettings | null = null;
 /**
  * A pretrained model's stored first sight (first_sight.ts), shown while its worker starts: its
  * samples and data until the worker's first plots of a newer session, its log-density until the
- * worker's first map. `sessions`: the sessions announced when it was asked for.
+ * worker's first map. `sessions`: the sessions announced when its model was asked for.
  */
 let firstSight: { sight: FirstSight; dataset: DatasetChoice; sessions: number; liveSamples: boolean; liveDensity: boolean } | null = null;
 /** The last first sight shown (the tests compare it with the worker's draw). */
@@ -158,7 +158,7 @@ async function startModel(settings: PlaygroundSettings, fresh = false): Promise<
     return true;
   }
   if (entry !== null) {
-    void showFirstSight(entry.file, settings, request);
+    void showFirstSight(entry.file, settings, request, state.sessions);
     try {
       const response = await fetch(new URL(`pretrained/${entry.file}`, document.baseURI));
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -178,7 +178,7 @@ async function startModel(settings: PlaygroundSettings, fresh = false): Promise<
  * unless another model was asked for meanwhile or the page samples differently (then the stored
  * samples are not the draw the worker will make). A missing or bad file only costs the early view.
  */
-async function showFirstSight(checkpointFile: string, settings: PlaygroundSettings, request: number): Promise<void> {
+async function showFirstSight(checkpointFile: string, settings: PlaygroundSettings, request: number, sessions: number): Promise<void> {
   const file = firstSightFile(checkpointFile);
   try {
     // index.html starts the default page's file (the heart's) before this script has loaded
@@ -189,8 +189,11 @@ async function showFirstSight(checkpointFile: string, settings: PlaygroundSettin
     const decoded = decodeFirstSight(await response.json(), file);
     if (decoded._tag === 'Left') throw new Error(decoded.left);
     if (request !== modelRequest || !sameSampler(decoded.right.sampler, { ...sampler(), seed: settings.seed })) return;
+    // the worker's own plots of the model were faster: nothing to show
+    const live = state.sessions > sessions;
+    if (live && state.visuals !== null && heat !== null) return;
     lastSight = decoded.right;
-    firstSight = { sight: decoded.right, dataset: settings.dataset, sessions: state.sessions, liveSamples: false, liveDensity: false };
+    firstSight = { sight: decoded.right, dataset: settings.dataset, sessions, liveSamples: live && state.visuals !== null, liveDensity: live && heat !== null };
     redraw(['data', 'samples', 'density', 'stats']);
   } catch (e) {
     console.warn(`pretrained/${file} could not be shown (${e instanceof Error ? e.message : String(e)}); the worker's plots follow`);
