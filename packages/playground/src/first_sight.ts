@@ -9,7 +9,7 @@
  * replacing the stored ones are the same draw. Pure: no tensors (the page's bundle stays small).
  */
 import * as E from 'fp-ts/es6/Either.js';
-import type { Bounds } from '@diffflow/runs/plot';
+import type { Bounds } from '@diffflow/figures/plot';
 import type { SamplerSpec } from '@diffflow/likelihood';
 
 /** Decimals kept in the file: 10⁻⁴ data units, far below a pixel of any plot. */
