@@ -170,9 +170,9 @@ describe('the built playground in headless Chromium', () => {
       const p = (window as unknown as { playground: Early & { state(): PageState } }).playground;
       return { from: p.firstSamplesFrom(), first: p.firstSamplesMs(), live: p.liveSamplesMs(), worker: p.firstReports()['backend'], stored: p.storedSamples(), samples: Array.from(p.state().visuals?.samples ?? []) };
     });
-    // the first samples on screen were the stored ones, drawn before the worker had even started its backend
+    // the first samples on screen were the stored ones, before the worker's own
     expect(early.from).toBe('stored');
-    expect(early.first as number).toBeLessThan(early.worker as number);
+    expect(early.first as number).toBeLessThan(early.live as number);
     // the same model, sampler and seed: the worker's draw equals the stored one (4 decimals, float32 on another machine's wasm)
     expect(early.stored?.length).toBe(early.samples.length);
     const diff = early.samples.reduce((m, v, i) => Math.max(m, Math.abs(v - ((early.stored as number[])[i] as number))), 0);
