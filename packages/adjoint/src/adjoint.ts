@@ -48,11 +48,13 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  * drift's pull-back and the score's linearisation (forward pass + pull-back). The loss terms δ^B come out of the backward walk.
  *
  * Drift cache: when the drift has its own `linearize` (the Fourier MLP), the rollout keeps the
- * compact forward pass (pre-activations) of F_i for as many steps as {@link AdjointOptions.driftCacheBytes}
- * allows, and the backward walk pulls back through it instead of running the drift forward again:
- * one forward pass fewer per cached step (F_j is then the rollout's own value, not a replay). The
- * memory is bounded by that budget whatever N is; at the last point, F_N's value and pull-back come
- * from one linearisation.
+ * forward pass of F_i for as many steps as {@link AdjointOptions.driftCacheBytes} allows, and the
+ * backward walk pulls back through it instead of running the drift forward again: one forward pass
+ * fewer per cached step (F_j is then the rollout's own value, not a replay). The cache is the full
+ * one (each layer's input and gate derivative) when all N steps of it fit in the budget, else the
+ * compact one (pre-activations, half the bytes; the gates are evaluated again at the pull-back): the
+ * same ops either way, so the same numbers. The memory is bounded by that budget whatever N is; at
+ * the last point, F_N's value and pull-back come from one linearisation.
  */
 export interface AdjointOptions {
   /**
@@ -68,8 +70,9 @@ export interface AdjointOptions {
   /**
    * Most bytes of drift forward passes the rollout may keep for the backward walk (default
    * {@link defaultDriftCacheBytes}; 0 turns the cache off). Steps are cached from the first until
-   * the next one would exceed it. The Fourier MLP 3 × 128 keeps 4 × B × 128 floats a step: all 30
-   * steps at B = 256 take 15.7 MiB.
+   * the next one would exceed it. The Fourier MLP 3 × 128 keeps 8 × B × 128 floats a step (full
+   * cache), or 4 × B × 128 (compact, used when the full cache of all steps does not fit): all 30
+   * steps at B = 256 take 31.5 MiB full, 15.7 MiB compact.
    */
   readonly driftCacheBytes?: number;
 }
@@ -158,11 +161,13 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
     return tf.tidy(() => {
       // ---- forward pass (the shared rollout): no tape, drift only; keep x_0 … x_N ----
       let budget = canCache ? cacheBudget : 0;
+      let compact = false; // set after step 0 when the full cache of every step would not fit
       const rollout = forwardRollout(model, x0, grid, noise, {
         keepStates: true,
         driftAt: (i, x) => {
           if (budget <= 0) return applyDrift(x, i);
-          const lin = checkedLinearize(drift, 'drift', x, time(i), i, true);
+          const lin = checkedLinearize(drift, 'drift', x, time(i), i, compact);
+          if (i === 0 && lin.cacheBytes * steps > budget) compact = true;
           if (lin.cacheBytes <= budget) {
             budget -= lin.cacheBytes;
             cached[i] = lin;
