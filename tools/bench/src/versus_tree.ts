@@ -7,7 +7,7 @@
  *   … --hidden 64 --batch 512 --steps 30 --rounds 8          # the main job's configuration (defaults)
  *   … --batch 256 --steps 10                                   # the playground's
  *
- * `--base` is a checkout of the other commit (`git archive <commit> | tar -x -C dir`) whose
+ * `--this <dir>` compares another checkout instead of this one. `--base` is a checkout of the other commit (`git archive <commit> | tar -x -C dir`) whose
  * node_modules links every package of this checkout's node_modules except @diffflow/*, which link
  * its own packages (same tfjs modules, its own library).
  *
@@ -18,8 +18,8 @@
  *    with `sampleMarginal` (λ = 1 and λ = 0) from each.
  * 2. Kernels per iteration: one `tf.profile`d training iteration of each (gradients + Adam 1e-3, as
  *    the bench's train-step rows), count and Σ kernel ms.
- * 3. Speed: `--rounds` rounds, each one unprofiled training iteration of each tree in alternating
- *    order; median wall ms (min–max), median of the per-round ratios, CPU ms, and the 1-minute load
+ * 3. Speed (skipped with `--rounds 0`): `--rounds` rounds, each one unprofiled training iteration
+ *    of each tree in alternating order; median wall ms (min–max), median of the per-round ratios, CPU ms, and the 1-minute load
  *    at the start and end.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -49,7 +49,8 @@ const batch = positive('batch', 512);
 const steps = positive('steps', 30);
 const rounds = positive('rounds', 8);
 const samplePoints = positive('sample', 1000);
-const here = resolve(fileURLToPath(import.meta.url), '../../../..');
+/** The checkout compared against the base: this one, or `--this <dir>` (e.g. to A/B two intermediate commits). */
+const here = args.this === undefined ? resolve(fileURLToPath(import.meta.url), '../../../..') : resolve(args.this);
 
 /** One tree's library, loaded from its TypeScript sources. */
 interface Tree {
@@ -178,6 +179,10 @@ for (const [k, r] of runs.entries()) {
   });
   const ms = p.kernels.reduce((s, x) => s + (typeof x.kernelTimeMs === 'number' ? x.kernelTimeMs : 0), 0);
   console.log(`| ${(trees[k] as Tree).label} | ${p.kernels.length} | ${ms.toFixed(0)} |`);
+}
+if (rounds === 0) {
+  runs.forEach((r) => r.dispose());
+  process.exit(0);
 }
 const loadStart = loadAt();
 const wall: number[][] = [[], []];
