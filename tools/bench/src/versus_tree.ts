@@ -19,8 +19,8 @@
  * 2. Kernels per iteration: one `tf.profile`d training iteration of each (gradients + Adam 1e-3, as
  *    the bench's train-step rows), count and Σ kernel ms.
  * 3. Speed (skipped with `--rounds 0`): `--rounds` rounds, each one unprofiled training iteration
- *    of each tree in alternating order; median wall ms (min–max), median of the per-round ratios, CPU ms, and the 1-minute load
- *    at the start and end.
+ *    of each tree, in alternating order; then as many rounds of a `--sample`-point draw (λ = 0).
+ *    Median wall and CPU ms (min–max), the medians of the per-round ratios, the 1-minute load.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuUsage } from 'node:process';
@@ -185,23 +185,41 @@ if (rounds === 0) {
   process.exit(0);
 }
 const loadStart = loadAt();
-const wall: number[][] = [[], []];
-const cpu: number[][] = [[], []];
-for (let round = 0; round < rounds; round++) {
-  const order = round % 2 === 0 ? [0, 1] : [1, 0];
-  for (const k of order) {
-    const c0 = cpuUsage();
-    const t0 = performance.now();
-    (runs[k] as ReturnType<typeof trainer>).iteration(2 + round);
-    wall[k]?.push(performance.now() - t0);
-    const c = cpuUsage(c0);
-    cpu[k]?.push((c.user + c.system) / 1000);
+/** Wall and CPU ms of each tree's unit per round, the order alternating. */
+const interleave = (unit: (k: number, round: number) => void): { wall: number[][]; cpu: number[][] } => {
+  const wall: number[][] = [[], []];
+  const cpu: number[][] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const k of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const c0 = cpuUsage();
+      const t0 = performance.now();
+      unit(k, round);
+      wall[k]?.push(performance.now() - t0);
+      const c = cpuUsage(c0);
+      cpu[k]?.push((c.user + c.system) / 1000);
+    }
   }
-}
-const ratios = (wall[1] as number[]).map((t, i) => t / ((wall[0] as number[])[i] as number));
+  return { wall, cpu };
+};
 const fmt = (xs: number[]): string => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
-console.log(`\n${rounds} interleaved rounds, load ${loadStart} → ${loadAt()}`);
-console.log('| tree | wall ms / iteration, median (min–max) | CPU ms, median |\n|---|---:|---:|');
-trees.forEach((t, k) => console.log(`| ${t.label} | ${fmt(wall[k] as number[])} | ${median(cpu[k] as number[]).toFixed(0)} |`));
-console.log(`this ÷ base, median of the rounds' ratios: ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`);
+const ratio = (xs: number[][]): string => {
+  const r = (xs[1] as number[]).map((t, i) => t / ((xs[0] as number[])[i] as number));
+  return `${median(r).toFixed(3)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
+};
+const report = (what: string, m: { wall: number[][]; cpu: number[][] }): void => {
+  console.log(`\n${what}: ${rounds} interleaved rounds, load ${loadStart} → ${loadAt()}`);
+  console.log('| tree | wall ms, median (min–max) | CPU ms, median (min–max) |\n|---|---:|---:|');
+  trees.forEach((t, k) => console.log(`| ${t.label} | ${fmt(m.wall[k] as number[])} | ${fmt(m.cpu[k] as number[])} |`));
+  console.log(`this ÷ base, median of the rounds' ratios (min–max): wall ${ratio(m.wall)}, CPU ${ratio(m.cpu)}`);
+};
+report('training iteration', interleave((k, round) => (runs[k] as ReturnType<typeof trainer>).iteration(2 + round)));
+if (samplePoints > 0) {
+  const draw = (k: number, round: number): void => {
+    const r = runs[k] as ReturnType<typeof trainer>;
+    tf.dispose((trees[k] as Tree).likelihood.sampleMarginal(r.model, { n: samplePoints, grid: r.grid, seed: 10 + round, shape: [2], lambda: 0 }).samples);
+  };
+  draw(0, -1);
+  draw(1, -1);
+  report(`sampling ${samplePoints} points (λ = 0)`, interleave(draw));
+}
 runs.forEach((r) => r.dispose());
