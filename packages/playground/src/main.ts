@@ -804,6 +804,7 @@ redraw();
   resumeLatencies: () => [...resumeLatencies],
   switchLatencies: () => switchLatencies.map((l) => ({ ...l })),
   spareWorkers: () => host.spareWorkers(),
+  snapshotIteration: () => host.latestSnapshot()?.iteration ?? null,
   drawnPointCount: () => drawnPoints().length / 2,
   firstSamplesMs: () => firstSamplesMs,
   liveSamplesMs: () => liveSamplesMs,

@@ -9,11 +9,11 @@
  * the wait instead of following it.
  *
  * With `whenIdle`, the host keeps **spare workers**: one per other backend the page has (the
- * worker's `available` and the page's own look-up, `addAvailable`), each with its script loaded and its backend
- * started (wasm compiled, its thread pool up) but no session. A switch to that backend takes its
- * spare, so what is left is the restore of the snapshot. Spares are started only after the current
- * worker's next plots (not during the first load, a probe or a restore) and at `whenIdle`; a switch
- * leaves the old backend without a spare until the new worker's first plots.
+ * workers' `available` and the page's own look-up, `addAvailable`), each with its script loaded
+ * and its backend started (wasm compiled, its thread pool up) but no session. A switch to that
+ * backend takes its spare, so what is left is the snapshot's wait and its restore. Spares start
+ * once the current worker's plots are up (not during the first load or a restore), at `whenIdle`;
+ * after a switch the old backend's spare starts again after the new worker's first plots.
  */
 import type { Command, Report } from './worker/protocol.js';
 import type { BrowserBackend } from './worker/backend_names.js';
