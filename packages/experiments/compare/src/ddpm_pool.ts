@@ -5,7 +5,7 @@
  * thread then loads.
  */
 import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '@diffflow/adjoint';
+import { startModuleWorker } from '@diffflow/parallel';
 import type { ToyName } from '@diffflow/datasets';
 import { DivergenceError } from '@diffflow/training';
 import { ExperimentFailure, type ExperimentError } from '@diffflow/runs';
@@ -95,7 +95,7 @@ export function ddpmPool(data: DdpmWorkerData): DdpmPool {
   };
 }
 
-/** The worker entry next to this module, from dist or (through tsx) from sources: @diffflow/adjoint's `startModuleWorker`. */
+/** The worker entry next to this module, from dist or (through tsx) from sources: @diffflow/parallel's `startModuleWorker`. */
 function spawn(workerData: DdpmWorkerData): Worker {
   return startModuleWorker(import.meta.url, './ddpm_worker', { workerData });
 }

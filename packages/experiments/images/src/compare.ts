@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { BackendInfo } from '@diffflow/backend';
-import type { DataParallel } from '@diffflow/adjoint';
+import type { DataParallel } from '@diffflow/parallel';
 import {
   configInvalid,
   fail,

@@ -7,8 +7,7 @@
  * therefore DiffFlow's warm-up, iteration for iteration: the two models differ only in how the rest
  * of the budget is spent.
  */
-import type { DataParallel, ModelSpec } from '@diffflow/adjoint';
-import { dataParallel } from '@diffflow/adjoint';
+import { dataParallel, type DataParallel, type ModelSpec } from '@diffflow/parallel';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmModel } from '@diffflow/losses';
 import { runTrainingLoop, type RunDir } from '@diffflow/runs';
@@ -69,7 +68,7 @@ export function ddpmSamplingModel(trained: ImageModel): ImageModel {
   return { ...ddpmModel(trained.nets.score, trained.vp), nets: trained.nets, vp: trained.vp };
 }
 
-/** The {@link ddpmSamplingModel} as a spec of @diffflow/adjoint, so a pool's workers rebuild it. */
+/** The {@link ddpmSamplingModel} as a spec of @diffflow/parallel, so a pool's workers rebuild it. */
 export function ddpmSamplingSpec(config: ImagesConfig, channels: number): ModelSpec {
   const { score } = imageModelSpec(config, channels);
   if (!('kind' in score) || score.kind !== 'scoreFromEpsilon') throw new RangeError(`ddpmSamplingSpec: config.forward must be 'vp' (an ε-parameterised score), got '${config.forward}'`);

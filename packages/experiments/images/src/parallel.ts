@@ -1,13 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { purposeSeed } from '@diffflow/sde-core';
-import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
+import type { GradientStrategyName } from '@diffflow/adjoint';
+import { dataParallel, poolThreads, type DataParallel, type ModelSpec } from '@diffflow/parallel';
 import type { TimeGrid } from '@diffflow/sde-core';
 import { defaultSamplerName, type SampleRequest, type SamplerSpec } from '@diffflow/likelihood';
 import { imageArchitectures, type ImagesConfig } from './config.js';
 import { toBytes, type ImageModel } from './model.js';
 
 /**
- * The images model of a configuration as a {@link ModelSpec} of @diffflow/adjoint: the same parts
+ * The images model of a configuration as a {@link ModelSpec} of @diffflow/parallel: the same parts
  * `imageModel` composes (two U-Nets named 'drift' and 'score'; forward 'learned': DiffFlow with
  * constant g on [0, T]; forward 'vp': drift `sumFields` of the VP drift and the U-Net, g = √β(t),
  * score `scoreFromEpsilon` of the score U-Net), so a worker rebuilds it with the same parameters.

@@ -7,7 +7,7 @@ import { ddpmLoss } from '@diffflow/losses';
 import { imageGridPng, orThrow, packageVersions, resumeTrainer, runTrainingLoop, trainerSettings, type RunDir } from '@diffflow/runs';
 import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
-import type { DataParallel } from '@diffflow/adjoint';
+import type { DataParallel } from '@diffflow/parallel';
 import { defaultImageSampler, imageSampleRequest, imagesPool, sampleImagesParallel, takeBytes } from './parallel.js';
 import { batchSource, imageModel, runGrid, seededSubset, vpForwardChain, type ImageModel } from './model.js';
 

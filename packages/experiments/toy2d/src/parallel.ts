@@ -1,12 +1,13 @@
 import { defaultSamplerName, type SamplerSpec } from '@diffflow/likelihood';
-import { dataParallel, poolThreads, type DataParallel, type GradientStrategyName, type ModelSpec } from '@diffflow/adjoint';
+import type { GradientStrategyName } from '@diffflow/adjoint';
+import { dataParallel, poolThreads, type DataParallel, type ModelSpec } from '@diffflow/parallel';
 import { purposeSeed } from '@diffflow/sde-core';
 import type { Normalizer } from '@diffflow/datasets';
 import { type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
 
 /**
- * The toy2d model as a {@link ModelSpec} of @diffflow/adjoint: the parts `toyModel` composes (two
+ * The toy2d model as a {@link ModelSpec} of @diffflow/parallel: the parts `toyModel` composes (two
  * Fourier-time MLPs named 'drift' and 'score', DiffFlow with constant g on [0, T]), so a worker
  * rebuilds it with the same parameters, names and initial weights.
  */

@@ -3,7 +3,7 @@ import { simulateForward, disposeTrajectory, forwardNoise, purposeSeed } from '@
 import { trajectoryKl } from '@diffflow/losses';
 import { defaultSamplerName, sampleWith, type SamplerSpec } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
-import type { DataParallel } from '@diffflow/adjoint';
+import type { DataParallel } from '@diffflow/parallel';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, packageVersions, panelsPng, resumeTrainer, runTrainingLoop, scatterPng, constantGTrainerConfig, type RunDir } from '@diffflow/runs';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';

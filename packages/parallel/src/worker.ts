@@ -1,5 +1,5 @@
 /**
- * Worker entry of {@link dataParallel} (data_parallel.ts): holds one replica of the model on its own
+ * Worker entry of {@link dataParallel} (pool.ts): holds one replica of the model on its own
  * tfjs backend and runs the requests of the pool, one at a time. Not imported by anything else.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import type { Parameter } from '@diffflow/networks';
 import { loadSampler } from '@diffflow/likelihood';
-import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
+import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './pool.js';
 
-if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
+if (parentPort === null) throw new Error('parallel worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
 
 let replica: SpecReplica | null = null;
@@ -71,7 +71,7 @@ async function handle(message: ToWorker): Promise<void> {
       const m = ready().model;
       if (message.weights !== null) assignFlat(modelParameters(m), message.weights);
       const spec = message.options.sampler;
-      if (spec === undefined) throw new Error('data_parallel_worker: a sample request carries its sampler spec');
+      if (spec === undefined) throw new Error('parallel worker: a sample request carries its sampler spec');
       const x = shardSamples(m, message.rows, message.shape, message.options, await loadSampler(spec), spec.settings);
       const values = (x.dataSync() as Float32Array).slice();
       x.dispose();
@@ -92,6 +92,6 @@ async function handle(message: ToWorker): Promise<void> {
 }
 
 function ready(): SpecReplica {
-  if (replica === null) throw new Error('data_parallel_worker: no model (init first)');
+  if (replica === null) throw new Error('parallel worker: no model (init first)');
   return replica;
 }

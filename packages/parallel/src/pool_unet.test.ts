@@ -6,10 +6,9 @@ import { scoreFromEpsilon, sumFields, unet, variablesOf, type UNetOptions, type 
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { ddpmLoss } from '@diffflow/losses';
-import { dataParallel, ddpmSchedule, ddpmShardGradients, modelParameters, replicaFromSpec, shardGradients, type DataParallel } from './data_parallel.js';
+import { dataParallel, ddpmSchedule, ddpmShardGradients, modelParameters, replicaFromSpec, shardGradients, type DataParallel } from './pool.js';
 import { eventShape, modelFromSpec, type FixedSdeSpec, type ModelSpec } from './model_spec.js';
-import { gradientStrategy } from './gradient_strategy.js';
-import { disposeGradientResult, type GradientResult } from './strategy.js';
+import { disposeGradientResult, gradientStrategy, type GradientResult } from '@diffflow/adjoint';
 
 /*
  * The images experiment's model at toy size: 8×8×1 images, a tiny U-Net (2 levels, 8 channels,

@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
  * error messages are unchanged.
  *
  * @param moduleUrl the caller's `import.meta.url`
- * @param entry the worker module's path relative to it, without extension (e.g. './data_parallel_worker')
+ * @param entry the worker module's path relative to it, without extension (e.g. './worker')
  * @param options Node's worker options (`workerData`, `resourceLimits`, …); from sources, `execArgv`
  *   gets the `@diffflow/source` condition in front of what is given
  * @example

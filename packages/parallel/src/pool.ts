@@ -1,16 +1,13 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, defaultLambda, diffusionModel, forwardNoise, modelFields, NonFiniteFieldError, tapeSafe, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
+import { checkGrid, defaultLambda, diffusionModel, modelFields, NonFiniteFieldError, tapeSafe, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
 import { scoreFromEpsilon, type Parameter } from '@diffflow/networks';
 import { ddpmLoss, trajectoryLossTerms, type DdpmLossOptions, type TrajectoryLoss } from '@diffflow/losses';
 import { defaultSamplerName, loadSampler, resolveSettings, runSampler, type Sampler, type SamplerSpec } from '@diffflow/likelihood';
-import { gradientStrategy } from './gradient_strategy.js';
-import { startModuleWorker } from './data_parallel_spawn.js';
+import { gradientStrategyNames, iterationGradients, type GradientResult, type GradientStrategyName, type IterationKey } from '@diffflow/adjoint';
+import { startModuleWorker } from './spawn.js';
 import { checkModelSpec, eventShape, fieldFromSpec, fixedSdeFromSpec, normalizeModelSpec, sdeFromSpec, type ModelSpec } from './model_spec.js';
-
-export { modelFromSpec, type ModelSpec, type DiffusionSpec, type FixedSdeSpec } from './model_spec.js';
-import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
 
 /**
  * Data-parallel gradients and sampling: a batch is split into row shards, each computed by a
@@ -103,11 +100,7 @@ export function shardSamples(model: DiffusionModel, rows: readonly [number, numb
   return runSampler(sampler, model, { grid, n, seed, shape: [...shape], rows, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }, settings).samples;
 }
 
-/** The randomness of one training iteration: δ^F_i comes from `forwardNoise(seed, iteration)`. */
-export interface IterationKey {
-  readonly seed: number;
-  readonly iteration: number;
-}
+export type { IterationKey };
 
 /**
  * DDPM's ε-loss (`ddpmLoss` of @diffflow/losses) as plain data, for `DataParallel.ddpmGradients`:
@@ -316,13 +309,12 @@ export function shardGradients(
   chunkRows = Number.POSITIVE_INFINITY,
 ): [number[], Float32Array] {
   const params = modelParameters(model);
-  const run = gradientStrategy(strategy);
   const [start, end] = rows;
   if (x.shape[0] !== end - start) throw new RangeError(`dataParallel: x has ${x.shape[0]} rows for rows [${start}, ${end})`);
   const one = (from: number, to: number): [number[], Float32Array] => {
     const list = tf.tidy(() => {
       const xs = from === start && to === end ? x : tf.slice(x, from - start, to - from);
-      const r = run(model, xs, grid, forwardNoise(key.seed, key.iteration, [from, to]));
+      const r = iterationGradients(strategy, model, xs, grid, key, [from, to]);
       return [...trajectoryLossTerms.map((k) => r.loss[k]), ...params.map((p) => r.grads[p.variable.name] ?? tf.zerosLike(p.variable))];
     });
     const n = trajectoryLossTerms.length;
@@ -389,7 +381,7 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 /** The worker entry next to this module (from dist or, through tsx, from sources). */
 function spawn(): Worker {
-  return startModuleWorker(import.meta.url, './data_parallel_worker', { workerData: null, resourceLimits: WORKER_LIMITS });
+  return startModuleWorker(import.meta.url, './worker', { workerData: null, resourceLimits: WORKER_LIMITS });
 }
 
 interface Pending {

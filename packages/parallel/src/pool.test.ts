@@ -7,9 +7,9 @@ import { NonFiniteFieldError, fixedGrid, flexibleGridAt, forwardNoise, replayabl
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { runSampler, sampleMarginal, samplerByName } from '@diffflow/likelihood';
 import { availableParallelism } from 'node:os';
-import { dataParallel, modelFromSpec, modelParameters, poolThreads, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
-import { gradientStrategy } from './gradient_strategy.js';
-import { disposeGradientResult, type GradientResult, type GradientStrategyName } from './strategy.js';
+import { dataParallel, modelParameters, poolThreads, shardGradients, shardRows, type DataParallel } from './pool.js';
+import { modelFromSpec, type ModelSpec } from './model_spec.js';
+import { disposeGradientResult, gradientStrategy, type GradientResult, type GradientStrategyName } from '@diffflow/adjoint';
 
 const spec: ModelSpec = {
   drift: { dim: 2, hidden: 16, layers: 1, seed: 1, name: 'drift' },
@@ -196,7 +196,7 @@ describe('dataParallel (worker threads)', () => {
 
 describe('dataParallel from a plain tsx script', () => {
   it('starts, computes and lets the process exit even without dispose()', () => {
-    const module = new URL('./data_parallel.ts', import.meta.url).href;
+    const module = new URL('./index.ts', import.meta.url).href;
     const code = `
       import { selectBackend } from '@diffflow/backend';
       const tf = await import('@tensorflow/tfjs-core');
