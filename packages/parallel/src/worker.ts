@@ -5,9 +5,9 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import type { Parameter } from '@diffflow/networks';
+import { replicaFromSpec, type Parameter, type SpecReplica } from '@diffflow/networks';
 import { loadSampler } from '@diffflow/likelihood';
-import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './pool.js';
+import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, shardGradients, shardSamples, type FromWorker, type ToWorker } from './pool.js';
 
 if (parentPort === null) throw new Error('parallel worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
@@ -27,7 +27,7 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message)).catch((error: unknown) => {
     const id = 'id' in message ? message.id : -1;
-    const onSync = (message.type === 'gradients' || message.type === 'ddpmGradients') && message.sync === true;
+    const onSync = (message.type === 'gradients' || message.type === 'ddpmGradients' || message.type === 'sample') && message.sync === true;
     const nonFinite = nonFiniteFields(error);
     reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error), ...(nonFinite === undefined ? {} : { nonFinite }) }, [], onSync);
   });
@@ -75,7 +75,7 @@ async function handle(message: ToWorker): Promise<void> {
       const x = shardSamples(m, message.rows, message.shape, message.options, await loadSampler(spec), spec.settings);
       const values = (x.dataSync() as Float32Array).slice();
       x.dispose();
-      reply({ type: 'samples', id: message.id, values }, [values.buffer as ArrayBuffer]);
+      reply({ type: 'samples', id: message.id, values }, [values.buffer as ArrayBuffer], message.sync === true);
       return;
     }
     case 'dispose': {

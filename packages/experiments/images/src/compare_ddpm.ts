@@ -7,7 +7,8 @@
  * therefore DiffFlow's warm-up, iteration for iteration: the two models differ only in how the rest
  * of the budget is spent.
  */
-import { dataParallel, type DataParallel, type ModelSpec } from '@diffflow/parallel';
+import type { ModelSpec } from '@diffflow/networks';
+import { dataParallel, type DataParallel } from '@diffflow/parallel';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmModel } from '@diffflow/losses';
 import { runTrainingLoop, type RunDir } from '@diffflow/runs';

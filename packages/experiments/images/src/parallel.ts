@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { purposeSeed } from '@diffflow/sde-core';
 import type { GradientStrategyName } from '@diffflow/adjoint';
-import { dataParallel, poolThreads, type DataParallel, type ModelSpec } from '@diffflow/parallel';
+import type { ModelSpec } from '@diffflow/networks';
+import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
 import type { TimeGrid } from '@diffflow/sde-core';
 import { defaultSamplerName, type SampleRequest, type SamplerSpec } from '@diffflow/likelihood';
 import { imageArchitectures, type ImagesConfig } from './config.js';

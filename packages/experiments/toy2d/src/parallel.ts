@@ -1,6 +1,7 @@
 import { defaultSamplerName, type SamplerSpec } from '@diffflow/likelihood';
 import type { GradientStrategyName } from '@diffflow/adjoint';
-import { dataParallel, poolThreads, type DataParallel, type ModelSpec } from '@diffflow/parallel';
+import type { ModelSpec } from '@diffflow/networks';
+import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
 import { purposeSeed } from '@diffflow/sde-core';
 import type { Normalizer } from '@diffflow/datasets';
 import { type Trainer } from '@diffflow/training';
