@@ -8,3 +8,5 @@
 export { dataParallel, shardRows, shardSamples, shardGradients, samplerSpecOf, poolThreads, ddpmShardGradients, modelParameters } from './pool.js';
 export type { DataParallel, DataParallelOptions, SampleOptions, IterationKey, DdpmLossSpec, LossGradients } from './pool.js';
 export { startModuleWorker } from './spawn.js';
+export { taskWorker } from './tasks.js';
+export type { TaskSpec, TaskWorker } from './tasks.js';

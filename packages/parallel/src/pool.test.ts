@@ -287,6 +287,28 @@ describe('dataParallel options', () => {
     disposeModel(model);
   });
 
+  it('trains and samples the DDPM model (VP SDE, ε-MLP score) on two threads as on one: ε-loss gradients rel. ≤ 1e-5, the same samples', async () => {
+    const vp = { kind: 'vp', betaMin: 0.1, betaMax: 20 } as const;
+    const ddpmSpec: ModelSpec = { sde: vp, score: { kind: 'scoreFromEpsilon', sde: vp, epsilon: { kind: 'fourierMlp', options: { dim: 2, hidden: 16, layers: 1, seed: 5, name: 'eps' } } } };
+    const replica = replicaFromSpec(ddpmSpec);
+    const epsilon = replica.epsilon as VectorField;
+    const [one, two] = [await dataParallel({ spec: ddpmSpec, strategy: 'naive', threads: 1 }), await dataParallel({ spec: ddpmSpec, strategy: 'naive', threads: 2 })];
+    const x0 = replayableNormal([41, 2], { seed: 9, purpose: 'data', iteration: 0, step: 0 });
+    const key = { seed: 5, iteration: 3 };
+    const a = one.ddpmGradientsSync(epsilon, x0, { tMin: 1e-3 }, key);
+    const b = two.ddpmGradientsSync(epsilon, x0, { tMin: 1e-3 }, key);
+    const c = await two.ddpmGradients(epsilon, x0, { tMin: 1e-3 }, key);
+    const flat = (r: typeof a): number[] => [take(r.value)[0] as number, ...variablesOf(epsilon).flatMap((v) => take(r.grads[v.name] as tf.Tensor))];
+    const [fa, fb, fc] = [flat(a), flat(b), flat(c)]; // take() disposes what it reads
+    expect(relativeError(fb, fa)).toBeLessThan(1e-5);
+    expect(fc).toEqual(fb);
+    const vpGrid = fixedGrid({ steps: 8, tMin: 1e-3, tMax: 1, beta: 1 });
+    expect(take(await two.sample(replica.model, { n: 17, grid: vpGrid, seed: 2 }))).toEqual(take(await one.sample(replica.model, { n: 17, grid: vpGrid, seed: 2 })));
+    await Promise.all([one.dispose(), two.dispose()]);
+    x0.dispose();
+    replica.model.score.dispose();
+  }, 60_000);
+
   it("threads: 1 computes DDPM's ε-loss exactly as tf.variableGrads of ddpmLoss on this thread", async () => {
     const vp = { kind: 'vp', betaMin: 0.1, betaMax: 20 } as const;
     const ddpmSpec: ModelSpec = { sde: vp, score: { kind: 'scoreFromEpsilon', sde: vp, epsilon: { kind: 'fourierMlp', options: { dim: 2, hidden: 16, layers: 1, seed: 5, name: 'eps' } } } };

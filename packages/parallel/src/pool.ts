@@ -206,7 +206,10 @@ export interface ShardRequest {
 
 /** Messages main → worker. */
 export type ToWorker =
-  | { readonly type: 'init'; readonly spec: ModelSpec; readonly backend: string; readonly syncPort: MessagePort; readonly signal: SharedArrayBuffer }
+  /** Start: select the backend, build the replica of `spec` (none for a task worker, spec null). */
+  | { readonly type: 'init'; readonly spec: ModelSpec | null; readonly backend: string; readonly syncPort: MessagePort; readonly signal: SharedArrayBuffer }
+  /** A task (see tasks.ts): call the function `name` that `module` exports with `args` (plain data). */
+  | { readonly type: 'call'; readonly id: number; readonly module: string; readonly name: string; readonly args: readonly unknown[] }
   /** The trajectory KL (all the model's weights). */
   | (ShardRequest & { readonly type: 'gradients'; readonly grid: TimeGrid; readonly strategy: GradientStrategyName; readonly chunkRows: number })
   /** DDPM's ε-loss (the ε-network's weights only). */
@@ -234,6 +237,7 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly layout: readonly ParameterLayout[]; readonly epsilonLayout: readonly ParameterLayout[] | null }
   | { readonly type: 'gradients'; readonly id: number; readonly grads: Float32Array; readonly loss: readonly number[] }
   | { readonly type: 'samples'; readonly id: number; readonly values: Float32Array }
+  | { readonly type: 'result'; readonly id: number; readonly value: unknown }
   | { readonly type: 'error'; readonly id: number; readonly message: string; readonly nonFinite?: NonFiniteFields };
 
 /** A worker's NonFiniteFieldError, as it crosses the thread boundary (structured clone keeps NaN). */
@@ -376,11 +380,15 @@ interface Pending {
 
 /** A request as error messages name it: its kind and rows, e.g. "'gradients' of rows [3, 6)". */
 export function taskOf(message: ToWorker): string {
+  if (message.type === 'call') return `'${message.name}' of ${message.module}`;
   return 'rows' in message ? `'${message.type}' of rows [${message.rows[0]}, ${message.rows[1]})` : `'${message.type}'`;
 }
 
-/** One worker and its request/reply bookkeeping. */
-class Replica {
+/**
+ * One worker thread of the runtime (worker.ts, started by {@link startModuleWorker}) and its
+ * request/reply bookkeeping: a pool's replica of a spec's model, or a task worker (spec null).
+ */
+export class Replica {
   readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   /** The task of each request whose reply comes on the synchronous port. */
@@ -395,7 +403,7 @@ class Replica {
   private readonly syncPort: MessagePort;
   private readonly signal: Int32Array;
 
-  constructor(spec: ModelSpec, backend: string) {
+  constructor(spec: ModelSpec | null, backend: string) {
     this.worker = spawn();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     const channel = new MessageChannel();
@@ -467,6 +475,18 @@ class Replica {
 
   layout(): Promise<FromWorker & { type: 'ready' }> {
     return this.ready;
+  }
+
+  /**
+   * Ends the thread: asks it to stop after its current request, terminates it after 5 s. A thread
+   * that already died has exited (its promise is settled) and is not waited for.
+   */
+  close(): Promise<void> {
+    this.worker.ref(); // keep the process alive until the worker has gone
+    this.post({ type: 'dispose' });
+    const kill = setTimeout(() => void this.worker.terminate(), 5_000);
+    kill.unref();
+    return this.exited.finally(() => clearTimeout(kill));
   }
 
   post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
@@ -796,16 +816,7 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   const dispose = async (): Promise<void> => {
     if (disposed) return;
     disposed = true;
-    // a worker that already died has exited: its promise is settled, and posting to it is a no-op
-    await Promise.all(
-      replicas.map((r) => {
-        r.worker.ref(); // keep the process alive until the worker has gone
-        r.post({ type: 'dispose' });
-        const kill = setTimeout(() => void r.worker.terminate(), 5_000);
-        kill.unref();
-        return r.exited.finally(() => clearTimeout(kill));
-      }),
-    );
+    await Promise.all(replicas.map((r) => r.close()));
   };
 
   return { shards, gradients, gradientsSync, ddpmGradients, ddpmGradientsSync, sample, sampleSync, dispose };

@@ -1,6 +1,7 @@
 /**
- * Worker entry of {@link dataParallel} (pool.ts): holds one replica of the model on its own
- * tfjs backend and runs the requests of the pool, one at a time. Not imported by anything else.
+ * The runtime's one worker entry: on its own tfjs backend it holds one replica of a spec's model and
+ * runs a pool's requests (pool.ts), or runs tasks — exported functions of modules (tasks.ts) — one
+ * at a time, in order. Not imported by anything else.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -38,10 +39,17 @@ async function handle(message: ToWorker): Promise<void> {
     case 'init': {
       sync = { port: message.syncPort, signal: new Int32Array(message.signal) };
       await selectBackend({ prefer: message.backend, quiet: true });
-      replica = replicaFromSpec(message.spec);
+      replica = message.spec === null ? null : replicaFromSpec(message.spec);
       const layout = (params: readonly Parameter[]) => params.map((p) => ({ name: p.name, shape: p.variable.shape }));
-      const epsilon = replica.epsilon === undefined ? null : layout(replica.epsilon.parameters);
-      reply({ type: 'ready', layout: layout(modelParameters(replica.model)), epsilonLayout: epsilon });
+      const epsilon = replica?.epsilon === undefined ? null : layout(replica.epsilon.parameters);
+      reply({ type: 'ready', layout: replica === null ? [] : layout(modelParameters(replica.model)), epsilonLayout: epsilon });
+      return;
+    }
+    case 'call': {
+      const exports = (await import(/* @vite-ignore */ message.module)) as Record<string, unknown>;
+      const task = exports[message.name];
+      if (typeof task !== 'function') throw new Error(`${message.module} exports no function '${message.name}'`);
+      reply({ type: 'result', id: message.id, value: await (task as (...args: readonly unknown[]) => unknown)(...message.args) });
       return;
     }
     case 'gradients': {
