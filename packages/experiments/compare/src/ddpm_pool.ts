@@ -7,7 +7,8 @@
 import { taskWorker } from '@diffflow/parallel';
 import type { ToyName } from '@diffflow/datasets';
 import { DivergenceError } from '@diffflow/training';
-import { ExperimentFailure, openRunDir, orThrow, type ExperimentError } from '@diffflow/runs';
+import { ExperimentFailure, orThrow, type ExperimentError } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
 import { toyNormalizer } from '@diffflow/experiment-toy2d';
 import { compareNonIdentityFields, runIdentity, type CompareConfig } from './config.js';
 import { trainDdpm, type TrainingRecord } from './models.js';

@@ -4,7 +4,9 @@ import { defaultSamplerName, type SampleRequest, type SamplerSpec } from '@difff
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmLoss } from '@diffflow/losses';
-import { imageGridPng, orThrow, packageVersions, resumeTrainer, runTrainingLoop, trainerSettings, type RunDir } from '@diffflow/runs';
+import { orThrow, trainerSettings } from '@diffflow/cli';
+import { packageVersions, resumeTrainer, runTrainingLoop, type RunDir } from '@diffflow/runs';
+import { imageGridPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
