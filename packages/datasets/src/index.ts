@@ -16,6 +16,7 @@ export {
   SIERPINSKI_LEVEL,
 } from './toy2d.js';
 export type { ToyName, ToyKey, ToyWithSupport } from './toy2d.js';
+export { toyEntropy } from './toy2d_entropy.js';
 export { POINT_CLOUD_PURPOSE, pointCloud, decodePointCloud, pointCloudSize, samplePointCloud, pointCloudLogDensity } from './toy2d_points.js';
 export type { PointCloud } from './toy2d_points.js';
 export { fitNormalizer, normalizerFromJson, decodeNormalizer, normalizerLogDet, NORMALIZER_MAX_ABS } from './normalizer.js';

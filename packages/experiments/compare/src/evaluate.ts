@@ -6,7 +6,7 @@ import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportToleran
 import { type Ema } from '@diffflow/training';
 import { drawSamples } from '@diffflow/experiment-toy2d';
 import { compareSamplers, type CompareConfig } from './config.js';
-import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from './metrics.js';
+import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from '@diffflow/metrics';
 import type { TrainedDdpm, TrainedDiffFlow } from './models.js';
 
 /** How close a set of model samples is to held-out data (dataset coordinates). */
