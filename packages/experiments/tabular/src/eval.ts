@@ -16,7 +16,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import type { TraceEstimator } from '@diffflow/likelihood';
-import { decodeStandardizer, isTabularName, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
+import { decodeStandardizer, gatherRows, isTabularName, seededRows, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
 import {
   documented,
   fileMalformed,
@@ -32,7 +32,7 @@ import {
   type HeldOutLikelihood,
 } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
-import { gatherRows, seededRows, type TabularData } from './data.js';
+import type { TabularData } from './data.js';
 import { tabularModel } from './model.js';
 
 import { paperRows } from './paper.js';
