@@ -33,7 +33,7 @@ export {
 export type { ClassifierInfo, ClassifierFileError, ClassifierFileMissing, ClassifierFileMalformed, LoadedClassifier } from './classifier_file.js';
 export { classCoverage } from './coverage.js';
 export type { ClassCoverage } from './coverage.js';
-export { featureStats, sampleQuality } from './sample_quality.js';
+export { featureStats, sampleQuality, fdReference, fdLenet, FD_LENET_NOTE } from './sample_quality.js';
 export { twoSample, energyDistance, mmdRbf, medianPairwiseDistance, neighbourPurity, chancePurity } from './point_statistics.js';
 export type { TwoSample } from './point_statistics.js';
-export type { FeatureStats, SampleQuality } from './sample_quality.js';
+export type { FeatureStats, SampleQuality, FdReference, FdLenetReport } from './sample_quality.js';

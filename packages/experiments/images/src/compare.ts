@@ -35,7 +35,8 @@ import {
 } from '@diffflow/runs';
 import { disposeModel } from '@diffflow/training';
 import { resolveSettings, samplerByName, type SettingValue } from '@diffflow/likelihood';
-import { FD_LENET_NOTE, fdLenet, fdReference, loadImagesClassifier } from './classifier.js';
+import { FD_LENET_NOTE, fdLenet } from '@diffflow/metrics';
+import { loadImagesClassifier, splitReference } from './classifier.js';
 import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from './config.js';
 import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
 import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
@@ -171,7 +172,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     await orThrow(run.writeConfig({ ...config, out, ...resolved, diffflowConfig: diffflow.config, budget, backend, versions: packageVersions() }));
 
     // sampling and scoring
-    const reference = fdReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
+    const reference = splitReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
     const floor: CompareFloor = { fd: reference.floor, coverage: reference.floorCoverage, images: reference.floorImages, heldOut: reference.heldOut.n };
     log(`floor: FD-LeNet ${floor.fd.toFixed(3)} of ${floor.images} training images vs ${floor.heldOut} held-out images`);
     const rows: CompareRow[] = [];
