@@ -94,6 +94,8 @@ export {
   runFileExtensions,
 } from './run_dir.js';
 export type { RunDir, OpenRunDirOptions } from './run_dir.js';
+export { lastPerIteration, parseTrainingHistory, readTrainingHistory, summarizeHistory, median } from './training_history.js';
+export type { TrainingHistory, HistorySummary } from './training_history.js';
 
 export {
   scatterPng,
