@@ -72,6 +72,8 @@ export type { NamedVariable, AssignOptions } from './checkpoint.js';
 export { checkpointFromState, stateFromCheckpoint, resumeTrainer, saveTrainer, loadEmaModel, storedConfig, renamedConfigFields } from './trainer_checkpoint.js';
 export type { Restorable, EmaModel } from './trainer_checkpoint.js';
 export { loadEmaRun, heldOutLikelihood, natsReport } from './held_out.js';
+export { heldOutFields, heldOutSettings } from './held_out_fields.js';
+export type { HeldOutSettings } from './held_out_fields.js';
 export type { LoadedRun, LoadRunOptions, NatsReport, HeldOutOptions, HeldOutLikelihood } from './held_out.js';
 export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';

@@ -8,7 +8,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
-import { commands, configInvalid, flagsOf, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
+import { commands, configInvalid, flagsOf, heldOutSettings, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
 import { defaultOut, TabularConfig, tabularDefaults, tabularFlags, tabularNonIdentityFields } from './config.js';
 import { loadTabularData } from './data.js';
 import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';
@@ -43,16 +43,10 @@ async function evaluate(args: readonly string[]): Promise<void> {
     if (data.dataset.dim !== loaded.standardizer.dim)
       orThrowSync(E.left(configInvalid('--data', `the ${config.dataset} files there have D = ${data.dataset.dim}, the run in '${runPath}' was trained with D = ${loaded.standardizer.dim}`)));
     const settings: EvalSettings = {
-      n: Math.min(flags.n ?? data.dataset.test.rows, data.dataset.test.rows),
-      solver: flags.solver ?? evalDefaults.solver,
-      steps: flags.steps ?? config.steps,
-      rtol: flags.rtol ?? evalDefaults.rtol,
-      atol: flags.atol ?? evalDefaults.atol,
+      ...heldOutSettings(flags, evalDefaults, config, Math.min(flags.n ?? data.dataset.test.rows, data.dataset.test.rows)),
       trace: (flags.trace ?? evalDefaults.trace) === 'auto' ? autoTrace(data.dataset.dim) : (flags.trace as 'exact' | 'hutchinson'),
       probes: flags.probes ?? evalDefaults.probes,
-      draws: flags.draws ?? evalDefaults.draws,
       batchSize: flags.batchSize ?? evalDefaults.batchSize,
-      seed: flags.seed ?? config.seed,
     };
     const out = flags.out ?? `${runPath}/${evalFolderName(settings)}`;
     const identity = { run: runPath, dataset: config.dataset, ...settings };

@@ -20,16 +20,17 @@ import { decodeStandardizer, gatherRows, isTabularName, seededRows, standardize,
 import {
   documented,
   fileMalformed,
+  heldOutFields,
   heldOutLikelihood,
   intAtLeast,
   loadEmaRun as loadRun,
-  numberAbove,
   oneOf,
   parseFlags,
   resolveConfig,
   storedConfig,
   type ExperimentError,
   type HeldOutLikelihood,
+  type HeldOutSettings,
 } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
 import type { TabularData } from './data.js';
@@ -47,19 +48,13 @@ export const EXACT_TRACE_MAX_DIM = 8;
 /** The flags as decoded: every one optional, each checked against its allowed range. */
 export const EvalFlags = t.exact(
   t.partial({
-    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "tabular:train's default folder"),
+    /** run, solver, steps, rtol, atol, draws, seed, out: runs' heldOutFields. */
+    ...heldOutFields("tabular:train's default folder"),
     data: documented(t.string, "Where the dataset's files are.", "the run's --data"),
     n: documented(intAtLeast(1), 'Test rows (a seeded subset when fewer than the split).', 'all'),
-    solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL.'),
-    steps: documented(intAtLeast(1), "N of the fixed grid: RK4's steps and the negative ELBO's chain.", "the run's"),
-    rtol: documented(numberAbove(0), 'Relative tolerance of rk45.'),
-    atol: documented(numberAbove(0), 'Absolute tolerance of rk45.'),
     trace: documented(oneOf(['auto', 'exact', 'hutchinson'] as const), `Trace of ∂v/∂x: 'auto' is exact for D ≤ ${EXACT_TRACE_MAX_DIM} and Hutchinson above.`),
     probes: documented(intAtLeast(1), 'Hutchinson probes K per row (Rademacher).'),
-    draws: documented(intAtLeast(1), 'Forward-noise draws K of the negative ELBO.'),
     batchSize: documented(intAtLeast(1), 'Rows per ODE solve.'),
-    seed: documented(intAtLeast(0), 'Seed of the test subset, the probes and the ELBO noise.', "the run's"),
-    out: documented(t.string, 'Output folder.', '<run>/eval-… named by the options'),
   }),
 );
 export type EvalFlags = t.TypeOf<typeof EvalFlags>;
@@ -72,19 +67,11 @@ export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentErro
   return parseFlags(argv, EvalFlags);
 }
 
-/** Everything an evaluation depends on, resolved (flags over the run's config). */
-export interface EvalSettings {
-  /** Test rows used (≤ the split's rows). */
-  readonly n: number;
-  readonly solver: 'rk45' | 'rk4';
-  readonly steps: number;
-  readonly rtol: number;
-  readonly atol: number;
+/** Everything an evaluation depends on, resolved (flags over the run's config): runs' shared settings (`n`: test rows, ≤ the split's) and the trace. */
+export interface EvalSettings extends HeldOutSettings {
   readonly trace: 'exact' | 'hutchinson';
   readonly probes: number;
-  readonly draws: number;
   readonly batchSize: number;
-  readonly seed: number;
 }
 
 /** The trace `--trace=auto` picks for dimension D: exact for D ≤ 8, Hutchinson above. */
