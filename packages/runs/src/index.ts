@@ -54,7 +54,7 @@ export {
   documented,
   COMMAND_LINE_FIELD,
 } from './config.js';
-export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions } from './config.js';
+export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions, LoadConfigOptions } from './config.js';
 export { flagHelp, formatHelp, flagsListedIn } from './help.js';
 export type { FlagHelp, CommandHelp } from './help.js';
 export { nxOwnedFlags } from './nx_flags.js';
