@@ -82,7 +82,7 @@ export type { OptimizerSettings } from './trainer_fields.js';
 export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, settingCodec, checkSamplerForModel, learnedDriftSamplerProblem } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
 
-export { runCli, commands, withHelp, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
+export { runCli, commands, withHelp, flagCommand, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';
 
 export {

@@ -8,10 +8,10 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
-import { commands, configInvalid, flagsOf, heldOutSettings, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
+import { commands, configInvalid, flagCommand, heldOutSettings, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
 import { defaultOut, TabularConfig, tabularDefaults, tabularFlags, tabularNonIdentityFields } from './config.js';
 import { loadTabularData } from './data.js';
-import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';
+import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, resultCsv, resultRows, type EvalSettings } from './eval.js';
 import { disposeModel } from '@diffflow/training';
 import { trainTabular } from './train.js';
 
@@ -23,17 +23,13 @@ async function train(args: readonly string[]): Promise<void> {
   const config = { ...decoded, out: decoded.out === '' ? defaultOut(decoded) : decoded.out };
   if (dryRun) return printDryRun('tabular train', config, tabularFlags);
   const data = await orThrow(loadTabularData(config.dataset, config.data));
-  const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(tabularNonIdentityFields as readonly string[]).includes(k)));
   const backend = await selectBackend();
-  const run = await orThrow(openRunDir(config.out, { config: identity, resume: config.resume }));
+  const run = await orThrow(openRunDir(config.out, { config, resume: config.resume, nonIdentity: [...tabularNonIdentityFields] }));
   await trainTabular(config, run, backend, data);
 }
 
-async function evaluate(args: readonly string[]): Promise<void> {
+async function evaluate(flags: EvalFlags): Promise<void> {
   const started = performance.now();
-  const { dryRun, argv } = takeDryRun(args);
-  const flags = orThrowSync(parseEvalFlags(argv));
-  if (dryRun) return printDryRun('tabular eval', flags, flagsOf(EvalFlags));
   const runPath = flags.run ?? defaultOut(tabularDefaults);
   const backend = await selectBackend();
   const loaded = await orThrow(loadEmaRun(runPath));
@@ -95,7 +91,7 @@ export const tabularMain = commands(
       },
       train,
     ),
-    eval: withHelp(
+    eval: flagCommand(
       {
         target: 'tabular:eval',
         summary: "Test NLL (probability-flow ODE) and negative ELBO of a trained tabular run with its EMA weights, in the dataset's own coordinates; writes eval.json, nll.npy and results.csv and prints the table.",

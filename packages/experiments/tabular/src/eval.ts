@@ -25,12 +25,12 @@ import {
   intAtLeast,
   loadEmaRun as loadRun,
   oneOf,
-  parseFlags,
   resolveConfig,
   storedConfig,
   type ExperimentError,
   type HeldOutLikelihood,
   type HeldOutSettings,
+  type LoadedRun as EmaRun,
 } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
 import type { TabularData } from './data.js';
@@ -62,11 +62,6 @@ export type EvalFlags = t.TypeOf<typeof EvalFlags>;
 /** Defaults of the options that do not come from the run. */
 export const evalDefaults = { solver: 'rk45', rtol: 1e-5, atol: 1e-5, trace: 'auto', probes: 1, draws: 1, batchSize: 512 } as const;
 
-/** Parses the command line of `tabular eval`; a bad or unknown flag → one error naming `--flag`. */
-export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentError, EvalFlags> {
-  return parseFlags(argv, EvalFlags);
-}
-
 /** Everything an evaluation depends on, resolved (flags over the run's config): runs' shared settings (`n`: test rows, ≤ the split's) and the trace. */
 export interface EvalSettings extends HeldOutSettings {
   readonly trace: 'exact' | 'hutchinson';
@@ -89,13 +84,8 @@ export function evalFolderName(s: EvalSettings): string {
 // ---------------------------------------------------------------------------------------------
 // loading a run
 
-/** A run's checkpoint as an evaluable model: EMA weights, its config and its standardiser. */
-export interface LoadedRun {
-  readonly config: TabularConfig;
-  readonly standardizer: Standardizer;
-  readonly model: DiffusionModel;
-  readonly iteration: number | null;
-}
+/** A run's checkpoint as an evaluable model (runs' `LoadedRun`): EMA weights, its config, its standardiser and the iterations it holds. */
+export type LoadedRun = EmaRun<TabularConfig, { readonly model: DiffusionModel; readonly standardizer: Standardizer }>;
 
 /** Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`, `ema/score/…`) and its standardiser (runs' `loadEmaRun`). */
 export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {

@@ -43,6 +43,7 @@ import {
   type ExperimentError,
   type HeldOutLikelihood,
   type HeldOutSettings,
+  type LoadedRun as EmaRun,
 } from '@diffflow/runs';
 import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
 import { heldOutPoints, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
@@ -91,14 +92,8 @@ export function evalFolderName(s: Omit<EvalSettings, 'run'>): string {
 // ---------------------------------------------------------------------------------------------
 // loading a run
 
-/** A run's checkpoint as an evaluable model: EMA weights, its config and its normaliser. */
-export interface LoadedRun {
-  readonly config: Toy2dConfig;
-  readonly normalizer: Normalizer;
-  readonly model: DiffusionModel;
-  /** Training iterations the checkpoint holds. */
-  readonly iteration: number | null;
-}
+/** A run's checkpoint as an evaluable model (runs' `LoadedRun`): EMA weights, its config, its normaliser and the iterations it holds. */
+export type LoadedRun = EmaRun<Toy2dConfig, { readonly model: DiffusionModel; readonly normalizer: Normalizer }>;
 
 /**
  * Loads `<run>/checkpoint.bin` (written by `toy2d:train` or downloaded from the playground) and
