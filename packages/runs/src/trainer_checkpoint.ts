@@ -5,7 +5,7 @@ import { disposeModel, namedParameters, type TrainerState } from '@diffflow/trai
 import type { DiffusionModel } from '@diffflow/sde-core';
 import { assignTensors, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { Checkpoint } from './checkpoint_codec.js';
-import { fileMalformed, formatError, orThrow, type ExperimentError } from './errors.js';
+import { fileMalformed, formatError, orThrow, type ExperimentError } from '@diffflow/cli';
 
 /** A trainer snapshot as a checkpoint: tensors by stable name, counters and `extra` in meta. */
 export function checkpointFromState(state: TrainerState, extra: Record<string, unknown>): Checkpoint {

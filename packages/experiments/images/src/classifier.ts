@@ -23,7 +23,7 @@ import {
   type FdReference,
   type LeNet,
 } from '@diffflow/metrics';
-import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/runs';
+import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/cli';
 import { ImagesConfig, imagePresetDefaults, type ImageDataName } from './config.js';
 import { loadImageSplits, seededSubset, type ImageSplits } from './model.js';
 

@@ -5,7 +5,8 @@
  * every flag (`npx nx run images:train help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { commands, flagCommand, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun, withHelp } from '@diffflow/runs';
+import { commands, flagCommand, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun, withHelp } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
 import { loadImageSplits } from './model.js';
 import { trainImages } from './train.js';

@@ -21,17 +21,13 @@ import {
   documented,
   fileMalformed,
   heldOutFields,
-  heldOutLikelihood,
   intAtLeast,
-  loadEmaRun as loadRun,
   oneOf,
   resolveConfig,
-  storedConfig,
   type ExperimentError,
-  type HeldOutLikelihood,
   type HeldOutSettings,
-  type LoadedRun as EmaRun,
-} from '@diffflow/runs';
+} from '@diffflow/cli';
+import { heldOutLikelihood, loadEmaRun as loadRun, storedConfig, type HeldOutLikelihood, type LoadedRun as EmaRun } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
 import type { TabularData } from './data.js';
 import { tabularModel } from './model.js';

@@ -5,7 +5,8 @@
  * every flag (`npx nx run toy2d:train help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/runs';
+import { commands, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
 import { defaultOut, readPointsFlag, resolveToy2dConfig, Toy2dConfig, toy2dDefaults, toy2dFlags, toy2dIdentity } from './config.js';
 import { trainToy2d } from './train.js';
 import { sampleToy2d, SampleFlags } from './sample.js';

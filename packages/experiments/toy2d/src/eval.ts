@@ -26,25 +26,19 @@ import {
   configInvalid,
   documented,
   fileMalformed,
-  heatmapPng,
   heldOutFields,
-  heldOutLikelihood,
   heldOutSettings,
   intAtLeast,
   intInRange,
-  loadEmaRun as loadRun,
   oneOf,
-  openRunDir,
   orThrow,
   orThrowSync,
-  panelsPng,
   parseFlags,
-  storedConfig,
   type ExperimentError,
-  type HeldOutLikelihood,
   type HeldOutSettings,
-  type LoadedRun as EmaRun,
-} from '@diffflow/runs';
+} from '@diffflow/cli';
+import { heldOutLikelihood, loadEmaRun as loadRun, openRunDir, storedConfig, type HeldOutLikelihood, type LoadedRun as EmaRun } from '@diffflow/runs';
+import { heatmapPng, panelsPng } from '@diffflow/figures';
 import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
 import { heldOutPoints, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
 import { disposeModel } from '@diffflow/training';

@@ -8,7 +8,7 @@
  * decoded flags, `help` every flag (`npx nx run toy2d:eval help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { flagCommand, runCli } from '@diffflow/runs';
+import { flagCommand, runCli } from '@diffflow/cli';
 import { EvalFlags, evalDefaults, evalToy2d } from './eval.js';
 
 await runCli(
