@@ -22,7 +22,6 @@ export {
   errnoCode,
   describeCause,
   formatError,
-  experimentErrorTags,
   ExperimentFailure,
   fail,
   orThrow,
@@ -40,8 +39,6 @@ export {
   numberAtLeast,
   numberInRange,
   oneOf,
-  isPlainObject,
-  formatPath,
   showValue,
   mergeConfig,
   resolveConfig,
@@ -53,7 +50,6 @@ export {
   loadConfig,
   flagsOf,
   documented,
-  COMMAND_LINE_FIELD,
 } from './config.js';
 export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions, LoadConfigOptions } from './config.js';
 export { flagHelp, formatHelp, flagsListedIn } from './help.js';
@@ -64,11 +60,11 @@ export { updateFields, optimizerFields, constantGFields, checkpointFields, train
 export type { OptimizerSettings } from './trainer_fields.js';
 export { heldOutFields, heldOutSettings } from './held_out_fields.js';
 export type { HeldOutSettings } from './held_out_fields.js';
-export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, settingCodec, checkSamplerForModel, learnedDriftSamplerProblem } from './sampler_flags.js';
+export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, checkSamplerForModel, learnedDriftSamplerProblem } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
 
 export { runCli, commands, withHelp, flagCommand, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';
 
-export { progressBar, formatLoss, formatDuration } from './progress.js';
+export { progressBar } from './progress.js';
 export type { ProgressBar, ProgressOptions, ProgressFields, ProgressStream } from './progress.js';

@@ -8,7 +8,7 @@
  * `text.ts` the pixel font, `plot.ts` the geometry (bounds, ticks; also browser-safe at
  * `@diffflow/figures/plot`) and `png.ts` the plots and the PNG bytes.
  */
-export { blankImage, pixelAt, parseColor } from './raster.js';
+export { blankImage, pixelAt } from './raster.js';
 export type { RgbaImage, Rgb } from './raster.js';
 
 export {

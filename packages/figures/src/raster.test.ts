@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blankImage, parseColor, pixelAt, setPixel } from './raster.js';
 
@@ -39,5 +40,16 @@ describe('parseColor', () => {
   it('refuses anything else, quoting it', () => {
     expect(() => parseColor('red')).toThrow(/colour must be '#rrggbb', got 'red'/);
     expect(() => parseColor('#fff')).toThrow(RangeError);
+  });
+});
+
+describe('the package files', () => {
+  it('import one way: raster.ts and plot.ts nothing of the package, text.ts raster.ts, png.ts the rest, no circle', () => {
+    const dir = new URL('./', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'index.ts');
+    const imports = Object.fromEntries(
+      files.map((f) => [f, [...readFileSync(new URL(f, dir), 'utf8').matchAll(/from '\.\/([^']+)\.js'/g)].map((m) => `${m[1]}.ts`).sort()]),
+    );
+    expect(imports).toEqual({ 'raster.ts': [], 'plot.ts': [], 'text.ts': ['raster.ts'], 'png.ts': ['plot.ts', 'raster.ts', 'text.ts'] });
   });
 });

@@ -11,17 +11,17 @@
  * probability-flow NLL and negative ELBO in the data's coordinates) and the package versions a run
  * records. Its errors are `@diffflow/cli`'s `ExperimentError`s.
  */
-export { writeFileAtomic, tempPathFor, isTempFileName, toBytes } from './atomic.js';
+export { writeFileAtomic, toBytes } from './atomic.js';
 export type { FileContent } from './atomic.js';
 
 export { writeNpy, readNpy } from './npy.js';
 
-export { encodeCheckpoint, decodeCheckpoint, crc32, crc32Portable, CHECKPOINT_VERSION } from './checkpoint_codec.js';
+export { encodeCheckpoint, decodeCheckpoint } from './checkpoint_codec.js';
 export type { Checkpoint, CheckpointTensor } from './checkpoint_codec.js';
-export { saveCheckpoint, loadCheckpoint, variablesToTensors, assignTensors, tensorName } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, variablesToTensors, assignTensors } from './checkpoint.js';
 export type { NamedVariable, AssignOptions } from './checkpoint.js';
 
-export { checkpointFromState, stateFromCheckpoint, resumeTrainer, saveTrainer, loadEmaModel, storedConfig, renamedConfigFields } from './trainer_checkpoint.js';
+export { checkpointFromState, stateFromCheckpoint, resumeTrainer, saveTrainer, loadEmaModel, storedConfig } from './trainer_checkpoint.js';
 export type { Restorable, EmaModel } from './trainer_checkpoint.js';
 export { loadEmaRun, heldOutLikelihood, natsReport } from './held_out.js';
 export type { LoadedRun, LoadRunOptions, NatsReport, HeldOutOptions, HeldOutLikelihood } from './held_out.js';
@@ -30,16 +30,13 @@ export type { RunTrainable, TrainingLoop } from './training_run.js';
 
 export {
   openRunDir,
-  configDifference,
   metricsRecords,
   CONFIG_FILE,
   METRICS_FILE,
   SUMMARY_FILE,
-  defaultNonIdentityFields,
-  runFileExtensions,
 } from './run_dir.js';
 export type { RunDir, OpenRunDirOptions } from './run_dir.js';
-export { lastPerIteration, parseTrainingHistory, readTrainingHistory, summarizeHistory, median } from './training_history.js';
+export { lastPerIteration, readTrainingHistory, summarizeHistory, median } from './training_history.js';
 export type { TrainingHistory, HistorySummary } from './training_history.js';
 
-export { packageVersions, installedVersion, diffflowPackages, tfjsPackages } from './versions.js';
+export { packageVersions } from './versions.js';

@@ -103,7 +103,7 @@ export const renamedConfigFields: Readonly<Record<string, string>> = { batch: 'b
 
 /**
  * The configuration a checkpoint stored (`meta.config`, `{}` when absent), with fields renamed
- * since it was written ({@link renamedConfigFields}: `batch` → `batchSize`) under their new name,
+ * since it was written (`renamedConfigFields`: `batch` → `batchSize`) under their new name,
  * so runs trained before a rename still sample and evaluate.
  */
 export function storedConfig(ckpt: Checkpoint): Record<string, unknown> {
