@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { BackendInfo } from '@diffflow/backend';
-import type { DataParallel } from '@diffflow/adjoint';
+import type { DataParallel } from '@diffflow/parallel';
 import {
   configInvalid,
   fail,
@@ -37,16 +37,16 @@ import {
 } from '@diffflow/runs';
 import { disposeModel } from '@diffflow/training';
 import { resolveSettings, samplerByName, type SettingValue } from '@diffflow/likelihood';
-import { FD_LENET_NOTE, fdLenet, fdReference, loadImagesClassifier } from './classifier.js';
+import { FD_LENET_NOTE, fdLenet } from '@diffflow/metrics';
+import { loadImagesClassifier, splitReference } from './classifier.js';
 import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from './config.js';
 import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
 import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
 import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
 import { compareModels, renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareModel, type CompareRow, type FigureSamples } from './compare_report.js';
 import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
-import { imagesPool, sampleImagesParallel } from './parallel.js';
 import { loadTrainedRun, type TrainedRun } from './sample.js';
-import { CHECKPOINT, sampleImages, trainImages } from './train.js';
+import { CHECKPOINT, imagesPool, sampleImages, trainImages } from './train.js';
 
 const log = (message: string): void => void console.error(`[images compare] ${message}`);
 
@@ -56,11 +56,6 @@ export const COMPARE_TABLE = 'table.txt';
 
 /** The fields of a comparison that change no result (not part of the run's identity). */
 const compareNonIdentity = ['out', 'workers', 'resume'] as const;
-
-/** The identity of an images:train configuration (what cli.ts's train command stores), for its run folder. */
-function trainIdentity(c: ImagesConfig): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(c).filter(([k]) => !(imagesNonIdentityFields as readonly string[]).includes(k)));
-}
 
 /** What summary.json holds. */
 export interface CompareSummary {
@@ -103,7 +98,6 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
   const started = performance.now();
   const { config, sampleSteps } = checked;
   const out = config.out === '' ? defaultCompareOut(config) : config.out;
-  const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(compareNonIdentity as readonly string[]).includes(k)));
   const trainHere = config.diffflowRun === '';
   const diffflowPath = trainHere ? join(out, 'diffflow') : config.diffflowRun;
 
@@ -115,7 +109,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
   // the identity holds the resolved classifier (a --resume that leaves it at its default finds the run) and
   // --diffflowRun as given ('' = trained here, in <out>/diffflow: config.json's diffflowPath)
   const resolved = { classifier: classifier.dir, diffflowPath };
-  const run = await orThrow(openRunDir(out, { config: { ...identity, classifier: classifier.dir }, resume: config.resume, nonIdentity: [...compareNonIdentity], extraExtensions: ['.txt'] }));
+  const run = await orThrow(openRunDir(out, { config: { ...config, classifier: classifier.dir }, resume: config.resume, nonIdentity: [...compareNonIdentity], extraExtensions: ['.txt'] }));
   const cleanup: (() => unknown)[] = [() => classifier.classifier.dispose()];
   try {
     await orThrow(run.writeConfig({ ...config, out, ...resolved, backend, versions: packageVersions() }));
@@ -124,7 +118,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     let diffflowSeconds = 0;
     if (diffflowConfig !== undefined) {
       const { schedule } = orThrowSync(checkImagesConfig(diffflowConfig));
-      const dfRun = await orThrow(openRunDir(diffflowPath, { config: trainIdentity(diffflowConfig), resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+      const dfRun = await orThrow(openRunDir(diffflowPath, { config: diffflowConfig, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
       if (dfRun.resumed && existsSync(dfRun.file(SUMMARY_FILE))) {
         log(`DiffFlow in ${diffflowPath}: trained by the earlier run (its summary.json is there), kept`);
       } else {
@@ -150,17 +144,17 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
 
     // DDPM: DiffFlow's score warm-up, continued for the whole budget
     const fresh = ddpmTrainConfig(trainConfig, budget.iterations, join(out, 'ddpm'));
-    const ddpmRun = await orThrow(openRunDir(fresh.out, { config: trainIdentity(fresh), resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+    const ddpmRun = await orThrow(openRunDir(fresh.out, { config: fresh, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
     const ddpmConfig: ImagesConfig = { ...fresh, resume: ddpmRun.resumed && existsSync(ddpmRun.file(CHECKPOINT)) };
     await orThrow(ddpmRun.writeConfig({ ...ddpmConfig, model: 'ddpm', diffflowRun: diffflowPath, budget }));
     const trainPool = await imagesPool(ddpmConfig, channels);
-    const threads = trainPool?.shards ?? 1;
+    const threads = trainPool.shards;
     const t1 = performance.now();
     let ddpm: Awaited<ReturnType<typeof trainDdpm>>;
     try {
       ddpm = await trainDdpm(ddpmConfig, diffflow.schedule, splits.train, ddpmRun, trainPool, 'images compare ddpm');
     } finally {
-      await trainPool?.dispose();
+      await trainPool.dispose();
     }
     const ddpmSeconds = (performance.now() - t1) / 1000;
     const ddpmTrained = ddpm;
@@ -173,7 +167,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     await orThrow(run.writeConfig({ ...config, out, ...resolved, diffflowConfig: diffflow.config, budget, backend, versions: packageVersions() }));
 
     // sampling and scoring
-    const reference = fdReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
+    const reference = splitReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
     const floor: CompareFloor = { fd: reference.floor, coverage: reference.floorCoverage, images: reference.floorImages, heldOut: reference.heldOut.n };
     log(`floor: FD-LeNet ${floor.fd.toFixed(3)} of ${floor.images} training images vs ${floor.heldOut} held-out images`);
     const rows: CompareRow[] = [];
@@ -183,7 +177,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     const totalSteps = sampleSteps.reduce((a, b) => a + b, 0);
     const bar = progressBar({ total: compareModels.length * totalSteps, label: 'images compare sampling (steps)' });
     let done = 0;
-    const sampleAll = async (model: CompareModel, imageModel: ImageModel, pool: DataParallel | undefined): Promise<void> => {
+    const sampleAll = async (model: CompareModel, imageModel: ImageModel, pool: DataParallel): Promise<void> => {
       const { size } = diffflow.config;
       const shape = [config.samples, size, size, channels];
       for (const n of sampleSteps) {
@@ -198,10 +192,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
         } else {
           const grid = runGrid(diffflow.config, n);
           const t = performance.now();
-          bytes =
-            pool === undefined
-              ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config))
-              : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config));
+          bytes = await sampleImages(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config));
           const seconds = (performance.now() - t) / 1000;
           await orThrow(run.writeNpy(name, bytes, shape));
           const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
@@ -219,14 +210,14 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
       try {
         await sampleAll('diffflow', diffflow.model, dfPool);
       } finally {
-        await dfPool?.dispose();
+        await dfPool.dispose();
       }
       const ddpmModel = ddpmSamplingModel(ddpm.model);
       const ddpmPool = await ddpmSamplingPool(ddpmConfig, channels, threads);
       try {
         await ddpm.trainer.ema.withAveragedAsync(() => sampleAll('ddpm', ddpmModel, ddpmPool));
       } finally {
-        await ddpmPool?.dispose();
+        await ddpmPool.dispose();
       }
     } finally {
       bar.stop();
