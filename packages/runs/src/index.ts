@@ -77,8 +77,8 @@ export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';
 export { updateFields, optimizerFields, constantGFields, checkpointFields, trainerSettings, constantGTrainerConfig } from './trainer_fields.js';
 export type { OptimizerSettings } from './trainer_fields.js';
-export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, settingCodec, checkSamplerForModel, learnedDriftSamplerProblem } from './sampler_flags.js';
-export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
+export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, settingCodec, checkSamplerForModel, learnedDriftSamplerProblem, trainSamplerFlags, takeTrainSamplerSettings, trainSamplerSpec } from './sampler_flags.js';
+export type { SamplerFlags, SamplerSettings, TrainSamplerSettings } from './sampler_flags.js';
 
 export { runCli, commands, withHelp, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';

@@ -111,13 +111,21 @@ export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule,
 /**
  * Trains DiffFlow on images and writes the run folder: config.json, metrics.jsonl (one line per
  * iteration), checkpoint.bin (atomic, every `checkpointEvery` iterations and at the end),
- * samples.png (EMA weights, N = sampleSteps, Tweedie last step), data.png, summary.json.
+ * samples.png (EMA weights, N = sampleSteps, by `sampler`: default `config.sampler` with its default
+ * settings), data.png, summary.json.
  */
-export async function trainImages(config: ImagesConfig, schedule: StepSchedule, data: { train: ImageDataset; heldOut: ImageDataset }, run: RunDir, backend: BackendInfo): Promise<void> {
+export async function trainImages(
+  config: ImagesConfig,
+  schedule: StepSchedule,
+  data: { train: ImageDataset; heldOut: ImageDataset },
+  run: RunDir,
+  backend: BackendInfo,
+  sampler: SamplerSpec = { name: config.sampler },
+): Promise<void> {
   // --workers: the score warm-up's and the trajectory-KL gradients and the final samples split across threads (one per core by default)
   const pool = await imagesPool(config, data.train.channels);
   try {
-    await trainOn(pool, config, schedule, data, run, backend);
+    await trainOn(pool, config, schedule, data, run, backend, sampler);
   } finally {
     await pool?.dispose();
   }
@@ -130,6 +138,7 @@ async function trainOn(
   data: { train: ImageDataset; heldOut: ImageDataset },
   run: RunDir,
   backend: BackendInfo,
+  sampler: SamplerSpec,
 ): Promise<void> {
   const ckptPath = run.file(CHECKPOINT);
   const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath, pool);
@@ -179,8 +188,8 @@ async function trainOn(
   const grid = trainer.evaluationGrid(config.sampleSteps);
   const bytes =
     pool === undefined
-      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed, { name: config.sampler }))
-      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed, { name: config.sampler }));
+      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed, sampler))
+      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed, sampler));
   const sampleMs = performance.now() - sampleStart;
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
@@ -206,6 +215,7 @@ async function trainOn(
         'ms medians over this process\'s iterations (a resumed run counts only its own)',
       samples: n,
       sampleSteps: config.sampleSteps,
+      sampler,
       samplingMs: sampleMs,
       threads,
     }),

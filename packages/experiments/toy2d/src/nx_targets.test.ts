@@ -114,12 +114,15 @@ const settingsGiven = (prefix: string): Record<string, unknown> => {
   return Object.fromEntries(Object.entries({ lambda: 0.5, denoise: false, ...settings }).map(([k, v]) => [`${prefix}${k}`, v]));
 };
 
+const withoutLambda = ({ lambda: _, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
+
 const targets: readonly Target[] = [
   {
     target: 'toy2d:train',
     script: toy2d,
     command: ['train'],
-    given: { dataset: 'points', points: pointsFile, strategy: 'naive', workers: 1, sampler: 'heun', sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d' },
+    // its final samples' settings: every registry setting but λ, which is --sampleLambda
+    given: { dataset: 'points', points: pointsFile, strategy: 'naive', workers: 1, sampler: 'heun', sampleLambda: 0.5, out: '/tmp/nx-flags/toy2d', ...withoutLambda(settingsGiven('')) },
     decoded: { points: [[1, 2], [3, 4]] },
   },
   {
@@ -172,7 +175,7 @@ const targets: readonly Target[] = [
     target: 'images:train',
     script: images,
     command: ['train'],
-    given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', preset: 'cpu', steps: '10,20', switchAt: '5', forward: 'vp', T: 0.5, lrDecay: 0.5, strategy: 'naive', sampler: 'heun', out: '/tmp/nx-flags/img' },
+    given: { data: 'fashion', dataDir: '/tmp/nx-flags/idx', size: 28, fit: 'pad', preset: 'cpu', steps: '10,20', switchAt: '5', forward: 'vp', T: 0.5, lrDecay: 0.5, strategy: 'naive', sampler: 'heun', out: '/tmp/nx-flags/img', ...settingsGiven('') },
   },
   {
     target: 'images:sample',
