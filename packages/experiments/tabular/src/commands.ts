@@ -5,15 +5,17 @@
  *   folder, train (train.ts).
  * - `eval`: load a run's EMA weights and its data, compute the test NLL and the results table
  *   (eval.ts), write eval.json, nll.npy and results.csv into `<run>/eval-…` and print the table.
+ * - `sample`: draw rows from a run's EMA weights by a sampler of the registry (sample.ts).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
-import { commands, configInvalid, flagsOf, openRunDir, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
+import { commands, configInvalid, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
 import { defaultOut, TabularConfig, tabularDefaults, tabularFlags, tabularNonIdentityFields } from './config.js';
 import { loadTabularData } from './data.js';
 import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';
 import { disposeModel } from '@diffflow/training';
 import { trainTabular } from './train.js';
+import { SampleFlags, sampleTabular, tabularSampleDefaults } from './sample.js';
 
 
 async function train(args: readonly string[]): Promise<void> {
@@ -86,8 +88,16 @@ async function evaluate(args: readonly string[]): Promise<void> {
   }
 }
 
+async function sample(args: readonly string[]): Promise<void> {
+  const { dryRun, argv } = takeDryRun(args);
+  const flags = orThrowSync(parseFlags(argv, SampleFlags));
+  if (dryRun) return printDryRun('tabular sample', flags, flagsOf(SampleFlags));
+  await selectBackend();
+  await sampleTabular(flags);
+}
+
 /**
- * The whole command line of `tabular`: `train` or `eval` and their flags. Errors are thrown typed;
+ * The whole command line of `tabular`: `train`, `eval` or `sample` and their flags. Errors are thrown typed;
  * the runs package's `runCli` turns them into one `error:` line and exit code 2 (divergence: 3).
  */
 export const tabularMain = commands(
@@ -109,6 +119,16 @@ export const tabularMain = commands(
         defaults: evalDefaults,
       },
       evaluate,
+    ),
+    sample: withHelp(
+      {
+        target: 'tabular:sample',
+        summary: "Draw rows from a trained tabular run with its EMA weights by any sampler of the registry (--sampler and its settings), in the dataset's own coordinates; writes samples.npy and summary.json (the rows' mean and std beside the train split's).",
+        codec: SampleFlags,
+        defaults: tabularSampleDefaults,
+        defaultTexts: { steps: "the run's --steps" },
+      },
+      sample,
     ),
   },
   'tabular',
