@@ -1,7 +1,7 @@
 // An experiment of your own: a configuration (an io-ts codec and its defaults, every field a flag) and
 // one command that decodes it strictly, opens a run folder (refusing another run's folder), trains
 // DiffFlow while logging metrics.jsonl, and writes config.json, samples.npy, samples.png and
-// summary.json. @diffflow/runs' runCli owns the exit codes: a bad flag is one `error:` line, exit 2.
+// summary.json. @diffflow/cli's runCli owns the exit codes: a bad flag is one `error:` line, exit 2.
 // Run: npx tsx --conditions=@diffflow/source examples/07_own_experiment.ts --dataset=moons --out=/tmp/moons
 //      (add --dryRun to print the decoded configuration and stop; --resume is refused: this command does not checkpoint)
 import * as t from 'io-ts';
@@ -12,7 +12,9 @@ import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, forwardNoise
 import { fourierMlp } from '@diffflow/networks';
 import { adjointGradients, disposeGradientResult } from '@diffflow/adjoint';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { flagsOf, intAtLeast, loadConfig, numberAbove, oneOf, openRunDir, orThrow, printDryRun, runCli, scatterPng, takeDryRun } from '@diffflow/runs';
+import { flagsOf, intAtLeast, loadConfig, numberAbove, oneOf, orThrow, printDryRun, runCli, takeDryRun } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
+import { scatterPng } from '@diffflow/figures';
 import { iterations } from './budget.js';
 
 /** The experiment's configuration: each field is a `--flag`, checked against its range. */

@@ -6,7 +6,7 @@
  * new one, and keeps each data set's model while another is shown.
  */
 import { toyNames } from '@diffflow/datasets/toy2d';
-import type { Bounds } from '@diffflow/runs/plot';
+import type { Bounds } from '@diffflow/figures/plot';
 import { colorBar, figure, heatmap, legend, line, quiver, scatter, trails, type Figure } from './plot/figure.js';
 import { DRAW_BOUNDS } from './plot/bounds.js';
 import { initialState, reduce, type PageAction, type PageState } from './state.js';

@@ -3,7 +3,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as E from 'fp-ts/lib/Either.js';
-import { describeCause, errnoCode, fileMissing, ioFailed, type ExperimentError } from './errors.js';
+import { describeCause, errnoCode, fileMissing, ioFailed, type ExperimentError } from '@diffflow/cli';
 
 /** What `writeFileAtomic` accepts: bytes (a Buffer is a Uint8Array), an ArrayBuffer, or text (written as UTF-8). */
 export type FileContent = Uint8Array | ArrayBuffer | string;

@@ -17,7 +17,7 @@ import {
   variablesToTensors,
   type Checkpoint,
 } from './checkpoint.js';
-import type { ExperimentError } from './errors.js';
+import type { ExperimentError } from '@diffflow/cli';
 
 const dir = suiteTempDir('diffflow-ckpt-');
 

@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { writeFileAtomic } from './atomic.js';
-import { fileMalformed, fromFsError, type ExperimentError } from './errors.js';
+import { fileMalformed, fromFsError, type ExperimentError } from '@diffflow/cli';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint_codec.js';
 
 export { CHECKPOINT_VERSION, crc32, crc32Portable, decodeCheckpoint, encodeCheckpoint } from './checkpoint_codec.js';

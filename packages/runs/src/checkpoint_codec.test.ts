@@ -10,7 +10,7 @@ describe('checkpoint_codec (the browser-safe format, @diffflow/runs/checkpoint)'
   it('uses no Node API: no node: import, no Buffer, no zlib', () => {
     const source = readFileSync(new URL('./checkpoint_codec.ts', import.meta.url), 'utf8');
     const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-    expect(imports.filter((m) => m !== undefined && !['fp-ts/lib/Either.js', 'io-ts', './errors.js'].includes(m))).toEqual([]);
+    expect(imports.filter((m) => m !== undefined && !['fp-ts/lib/Either.js', 'io-ts', '@diffflow/cli/errors'].includes(m))).toEqual([]);
     expect(source).not.toMatch(/\bBuffer\b|\bprocess\.|zlib/);
   });
 

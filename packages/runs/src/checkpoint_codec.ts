@@ -21,7 +21,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { FileMalformed } from './errors.js';
+import type { FileMalformed } from '@diffflow/cli/errors';
 
 /** One stored tensor: a shape and its values in C order (`data.length` = ∏ shape). */
 export interface CheckpointTensor {

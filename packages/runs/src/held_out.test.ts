@@ -8,7 +8,7 @@ import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, type Diffusi
 import { negativeElbo } from '@diffflow/likelihood';
 import { expectNoLeaks } from '@diffflow/test-utils';
 import { saveCheckpoint } from './checkpoint.js';
-import { formatError } from './errors.js';
+import { formatError } from '@diffflow/cli';
 import { heldOutLikelihood, loadEmaRun, natsReport } from './held_out.js';
 import { checkpointFromState } from './trainer_checkpoint.js';
 

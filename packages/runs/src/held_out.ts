@@ -16,7 +16,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type { DiffusionModel, TimeGrid } from '@diffflow/sde-core';
 import { negativeElbo, probabilityFlowNll, summarizeNll, type TraceEstimator } from '@diffflow/likelihood';
 import type { Checkpoint } from './checkpoint_codec.js';
-import type { ExperimentError } from './errors.js';
+import type { ExperimentError } from '@diffflow/cli';
 import { loadEmaModel, type EmaModel } from './trainer_checkpoint.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodeNpyArray, encodeNpyArray, type NpyTypedArray, type NpyTypedArrayFile } from '@diffflow/datasets';
 import { writeFileAtomic } from './atomic.js';
-import { fromFsError, type ExperimentError } from './errors.js';
+import { fromFsError, type ExperimentError } from '@diffflow/cli';
 
 /**
  * Writes `data` with `shape` as an .npy v1.0 file (float32, int32 or uint8, C order), atomically

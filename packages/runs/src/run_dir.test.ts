@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { suiteTempDir } from '@diffflow/test-utils';
-import type { ExperimentError } from './errors.js';
+import type { ExperimentError } from '@diffflow/cli';
 import { readNpy } from './npy.js';
 import { configDifference, metricsRecords, openRunDir, type RunDir } from './run_dir.js';
 

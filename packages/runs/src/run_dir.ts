@@ -10,8 +10,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { isTempFileName, writeFileAtomic } from './atomic.js';
 import { encodeCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
-import { showValue } from './config.js';
-import { describeCause, errnoCode, fromFsError, ioFailed, outputNotEmpty, type ExperimentError } from './errors.js';
+import { describeCause, errnoCode, fromFsError, ioFailed, outputNotEmpty, showValue, type ExperimentError } from '@diffflow/cli';
 import { encodeNpyArray, type NpyTypedArray } from '@diffflow/datasets';
 
 /** The run folder's config file. */

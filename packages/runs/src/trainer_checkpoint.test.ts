@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel, type VectorField } from '@diffflow/sde-core';
 import type { TrainerState } from '@diffflow/training';
 import { saveCheckpoint } from './checkpoint.js';
-import { configInvalid } from './errors.js';
+import { configInvalid } from '@diffflow/cli';
 import { checkpointFromState, loadEmaModel, stateFromCheckpoint, storedConfig } from './trainer_checkpoint.js';
 
 /** A stand-in DiffFlow model: drift and score each one named weight vector of length `n`. */

@@ -5,7 +5,7 @@ import { disposeModel, namedParameters, type TrainerState } from '@diffflow/trai
 import type { DiffusionModel } from '@diffflow/sde-core';
 import { assignTensors, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { Checkpoint } from './checkpoint_codec.js';
-import { fileMalformed, formatError, orThrow, type ExperimentError } from './errors.js';
+import { fileMalformed, formatError, orThrow, type ExperimentError } from '@diffflow/cli';
 
 /** A trainer snapshot as a checkpoint: tensors by stable name, counters and `extra` in meta. */
 export function checkpointFromState(state: TrainerState, extra: Record<string, unknown>): Checkpoint {
@@ -103,7 +103,7 @@ export const renamedConfigFields: Readonly<Record<string, string>> = { batch: 'b
 
 /**
  * The configuration a checkpoint stored (`meta.config`, `{}` when absent), with fields renamed
- * since it was written ({@link renamedConfigFields}: `batch` → `batchSize`) under their new name,
+ * since it was written (`renamedConfigFields`: `batch` → `batchSize`) under their new name,
  * so runs trained before a rename still sample and evaluate.
  */
 export function storedConfig(ckpt: Checkpoint): Record<string, unknown> {

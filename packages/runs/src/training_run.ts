@@ -2,8 +2,7 @@ import { trainUntil, type LoopResult, DivergenceError, type TrainerState } from 
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { progressBar } from './progress.js';
-import { describeCause, ioFailed, orThrow, type ExperimentError } from './errors.js';
+import { describeCause, ioFailed, orThrow, progressBar, type ExperimentError } from '@diffflow/cli';
 import type { RunDir } from './run_dir.js';
 import { saveTrainer } from './trainer_checkpoint.js';
 

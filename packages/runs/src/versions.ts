@@ -12,7 +12,9 @@ export const diffflowPackages = [
   '@diffflow/likelihood',
   '@diffflow/datasets',
   '@diffflow/training',
+  '@diffflow/cli',
   '@diffflow/runs',
+  '@diffflow/figures',
 ] as const;
 
 /** tfjs core and the backends a run may use (recorded when installed). */

@@ -43,7 +43,7 @@ import { purposeSeed } from '@diffflow/sde-core';
 import { negativeElbo, probabilityFlowNll, sampleMarginal } from '@diffflow/likelihood';
 import { createTrainer, disposeModel } from '@diffflow/training';
 import { heldOutPoints, toy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, type Toy2dConfig } from '@diffflow/experiment-toy2d';
-import { constantGTrainerConfig } from '@diffflow/runs';
+import { constantGTrainerConfig } from '@diffflow/cli';
 
 const MIB = 1024 * 1024;
 

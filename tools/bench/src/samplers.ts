@@ -23,7 +23,8 @@ import { fourierMlp } from '@diffflow/networks';
 import { ddpmAncestralSample, ddpmEpsilonNetworkOptions, ddpmModel } from '@diffflow/losses';
 import { sampleWith, type SamplerSpec } from '@diffflow/likelihood';
 import { createDdpmTrainer, purposeSeed } from '@diffflow/training';
-import { orThrow, resumeTrainer } from '@diffflow/runs';
+import { orThrow } from '@diffflow/cli';
+import { resumeTrainer } from '@diffflow/runs';
 import { loadEmaRun } from '@diffflow/experiment-toy2d';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));

@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { diffusionModel, sde, type VectorField } from '@diffflow/sde-core';
 import type { SamplerSpec } from '@diffflow/likelihood';
-import { orThrow } from '@diffflow/runs';
+import { orThrow } from '@diffflow/cli';
 import { ddpmSamplingModel, fdLenet, fdReference, loadImagesClassifier, loadImageSplits, loadTrainedRun, runGrid, sampleImages, type ImageModel } from '@diffflow/experiment-images';
 
 /** The samplers by a short key (the --samplers list): label and spec. */

@@ -23,6 +23,13 @@ import {
 } from './consumer.js';
 
 const workspaceRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Whether a library's shipped sources (src/, tests left out) import @tensorflow/tfjs-core. */
+function importsTfjsCore(dir: string): boolean {
+  const files = (readdirSync(join(dir, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !/\.(test|fixture)\.ts$/.test(f));
+  return files.some((f) => importedPackages(readFileSync(join(dir, 'src', f), 'utf8')).includes('@tensorflow/tfjs-core'));
+}
+
 const readme = readFileSync(join(workspaceRoot, 'README.md'), 'utf8');
 const libs = libraries(workspaceRoot, readManifest(fileURLToPath(new URL('..', import.meta.url))));
 const programs = consumerPrograms(workspaceRoot);
@@ -113,12 +120,16 @@ describe('the packed library packages', () => {
     }
   });
 
-  it('depend on each other with ^ ranges, and on tfjs-core as a peer, never on the @tensorflow/tfjs union', () => {
+  it('depend on each other with ^ ranges, and on tfjs-core as a peer when they use tensors, never on the @tensorflow/tfjs union', () => {
     for (const lib of libs) {
       const { dependencies = {}, peerDependencies = {} } = lib.manifest;
       for (const [dep, range] of Object.entries(dependencies)) if (dep.startsWith('@diffflow/')) expect(range, `${lib.manifest.name} → ${dep}`).toMatch(/^\^\d+\.\d+\.\d+$/);
       expect(Object.keys(dependencies), lib.manifest.name).not.toContain('@tensorflow/tfjs');
-      expect(peerDependencies['@tensorflow/tfjs-core'], lib.manifest.name).toBeDefined();
+      expect(Object.keys(dependencies), lib.manifest.name).not.toContain('@tensorflow/tfjs-core');
+      // A library uses tensors when it imports tfjs-core or stands on another @diffflow library
+      // (they all do); one that does neither (@diffflow/figures: pixels and PNG bytes) asks no peer.
+      const usesTensors = importsTfjsCore(lib.dir) || Object.keys(dependencies).some((dep) => dep.startsWith('@diffflow/'));
+      expect(peerDependencies['@tensorflow/tfjs-core'] !== undefined, lib.manifest.name).toBe(usesTensors);
     }
   });
 

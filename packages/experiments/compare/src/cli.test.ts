@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runScript, type Ran } from '@diffflow/test-utils';
-import { decodePng } from '@diffflow/runs';
+import { decodePng } from '@diffflow/figures';
 
 const cli = join(repoRoot, 'packages/experiments/compare/src/cli.ts');
 

@@ -6,7 +6,8 @@
  * configuration and stops; `help` explains every flag.
  */
 import { selectBackend } from '@diffflow/backend';
-import { openRunDir, orThrow, orThrowSync, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/runs';
+import { orThrow, orThrowSync, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
 import { CompareConfig, compareDefaults, compareFlags, compareNonIdentityFields, compareSamplers, loadCompareConfig, runIdentity } from './config.js';
 import { describePlan, runCompare } from './run.js';
 

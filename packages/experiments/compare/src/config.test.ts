@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { ExperimentFailure, formatError } from '@diffflow/runs';
+import { ExperimentFailure, formatError } from '@diffflow/cli';
 import { budgetFor, compareDefaults, compareSamplers, loadCompareConfig, runIdentity, trainedDatasets, type CompareConfig } from './config.js';
 import { parameterCounts } from './models.js';
 

@@ -4,7 +4,7 @@ import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
 import { samplerNames, type SamplerSpec } from '@diffflow/likelihood';
-import { checkpointFields, configInvalid, describedAs, documented, fail, flagsOf, learnedDriftSamplerProblem, samplerSettingFields, samplerSpecFromFlags, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, describedAs, documented, fail, flagsOf, learnedDriftSamplerProblem, samplerSettingFields, samplerSpecFromFlags, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/cli';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).

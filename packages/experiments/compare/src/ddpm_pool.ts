@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '@diffflow/adjoint';
 import type { ToyName } from '@diffflow/datasets';
 import { DivergenceError } from '@diffflow/training';
-import { ExperimentFailure, type ExperimentError } from '@diffflow/runs';
+import { ExperimentFailure, type ExperimentError } from '@diffflow/cli';
 import type { CompareConfig } from './config.js';
 import type { TrainingRecord } from './models.js';
 

@@ -4,7 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '@diffflow/backend';
-import { openRunDir, orThrow } from '@diffflow/runs';
+import { orThrow } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
 import { toyNormalizer } from '@diffflow/experiment-toy2d';
 import { compareNonIdentityFields, runIdentity } from './config.js';
 import { workerFailure, type DdpmWorkerData, type FromDdpmWorker, type ToDdpmWorker } from './ddpm_pool.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePng, pixelAt, type RgbaImage } from '@diffflow/runs';
+import { decodePng, pixelAt, type RgbaImage } from '@diffflow/figures';
 import { sharpnessFigure, stepsFigure, stepsSamplesFigure, topologyFigure } from './figures.js';
 
 /** Columns of the top `rows` rows that hold any non-white pixel, as runs of consecutive columns. */

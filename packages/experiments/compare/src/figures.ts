@@ -3,7 +3,7 @@
  * the colours is in results.md). Colours: DiffFlow is categorical colour 0 (blue), DDPM colour 1
  * (orange), the data-vs-data floor grey.
  */
-import { categoricalPalette, linePlotImage, panelsPng, scatterImage, type Bounds, type RgbaImage } from '@diffflow/runs';
+import { categoricalPalette, linePlotImage, panelsPng, scatterImage, type Bounds, type RgbaImage } from '@diffflow/figures';
 import type { ForwardSnapshots } from './evaluate.js';
 
 const DIFFFLOW = categoricalPalette[0]!;

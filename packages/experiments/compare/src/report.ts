@@ -1,5 +1,5 @@
 import type { ToyName } from '@diffflow/datasets';
-import { samplerSettingFlags } from '@diffflow/runs';
+import { samplerSettingFlags } from '@diffflow/cli';
 import type { CompareConfig, DatasetBudget } from './config.js';
 import { FINE_SCALE, type NllRecord, type SampleQuality, type TopologyRecord } from './evaluate.js';
 import type { TrainingRecord } from './models.js';

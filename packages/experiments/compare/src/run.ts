@@ -1,6 +1,7 @@
 import type { BackendInfo } from '@diffflow/backend';
 import { hasKnownSupport, toySupportTolerance, type ToyName } from '@diffflow/datasets';
-import { orThrow, packageVersions, writeFileAtomic, type RunDir } from '@diffflow/runs';
+import { orThrow } from '@diffflow/cli';
+import { packageVersions, writeFileAtomic, type RunDir } from '@diffflow/runs';
 import { normalizerLogDet } from '@diffflow/datasets';
 import { defaultLambda } from '@diffflow/sde-core';
 import { toyBounds, toyNormalizer } from '@diffflow/experiment-toy2d';

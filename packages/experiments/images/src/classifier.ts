@@ -26,7 +26,7 @@ import {
   type LeNet,
   type ClassifierImages,
 } from '@diffflow/metrics';
-import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/runs';
+import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/cli';
 import { ImagesConfig, imagePresetDefaults, type ImageDataName } from './config.js';
 import { loadImageSplits, seededSubset, type ImageSplits } from './model.js';
 

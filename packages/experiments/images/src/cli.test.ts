@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runScript, type Ran } from '@diffflow/test-utils';
-import { decodePng, TEXT_HEIGHT, type RgbaImage } from '@diffflow/runs';
+import { decodePng, TEXT_HEIGHT, type RgbaImage } from '@diffflow/figures';
 
 const cli = join(repoRoot, 'packages/experiments/images/src/cli.ts');
 /** 8×8 images, the tiny U-Net (≈ 19k parameters), N = 2 → 3 at iteration 2, 4 iterations of 4 images. */

@@ -6,7 +6,8 @@
  */
 import { selectBackend } from '@diffflow/backend';
 import * as t from 'io-ts';
-import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/runs';
+import { commands, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
 import { loadImageSplits } from './model.js';
 import { trainImages } from './train.js';

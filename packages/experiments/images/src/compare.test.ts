@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lenet, lenetPresets, saveClassifier } from '@diffflow/metrics';
-import { decodePng, readNpy } from '@diffflow/runs';
+import { readNpy } from '@diffflow/runs';
+import { decodePng } from '@diffflow/figures';
 import { runScript, runScriptAsync } from '@diffflow/test-utils';
 
 const cli = 'packages/experiments/images/src/cli.ts';

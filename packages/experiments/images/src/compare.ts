@@ -21,15 +21,17 @@ import {
   configInvalid,
   fail,
   fromFsError,
+  orThrow,
+  orThrowSync,
+  progressBar,
+  samplerLabel,
+} from '@diffflow/cli';
+import {
   METRICS_FILE,
   metricsRecords,
   openRunDir,
-  orThrow,
-  orThrowSync,
   packageVersions,
-  progressBar,
   readNpy,
-  samplerLabel,
   SUMMARY_FILE,
   writeFileAtomic,
 } from '@diffflow/runs';

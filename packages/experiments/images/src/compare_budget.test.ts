@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { formatError } from '@diffflow/runs';
+import { formatError } from '@diffflow/cli';
 import { ddpmBudget, median, readTrainingCost, trainingCostOf } from './compare_budget.js';
 
 const line = (iteration: number, phase: string | undefined, ms: number): string => JSON.stringify({ iteration, ...(phase === undefined ? {} : { phase }), ms, objective: 1 });

@@ -12,7 +12,8 @@
 import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { fileMalformed, fromFsError, metricsRecords, type ExperimentError } from '@diffflow/runs';
+import { fileMalformed, fromFsError, type ExperimentError } from '@diffflow/cli';
+import { metricsRecords } from '@diffflow/runs';
 
 /** What DiffFlow's training cost, per phase, read back from its run's metrics.jsonl. */
 export interface TrainingCost {

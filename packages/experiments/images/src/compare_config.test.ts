@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { formatError, parseOverrides, resolveConfig } from '@diffflow/runs';
+import { formatError, parseOverrides, resolveConfig } from '@diffflow/cli';
 import { imagePresetDefaults } from './config.js';
 import { type CheckedCompare, checkCompareConfig, compareDefaultsFor, compareFlags, compareSampler, compareTrainingFields, CompareImagesConfig, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig } from './compare_config.js';
 

@@ -5,7 +5,7 @@
  */
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { configInvalid, documented, ExperimentFailure, flagsOf, intAtLeast, learnedDriftSamplerProblem, samplerSettingFields, samplerSpecFromFlags, type ExperimentError } from '@diffflow/runs';
+import { configInvalid, documented, ExperimentFailure, flagsOf, intAtLeast, learnedDriftSamplerProblem, samplerSettingFields, samplerSpecFromFlags, type ExperimentError } from '@diffflow/cli';
 import type { SamplerSpec } from '@diffflow/likelihood';
 import { checkImagesConfig, ImagesConfig, imagePresetDefaults, intList, parseIntList } from './config.js';
 

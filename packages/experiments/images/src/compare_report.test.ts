@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassCoverage } from '@diffflow/metrics';
-import { decodePng, pixelAt } from '@diffflow/runs';
+import { decodePng, pixelAt } from '@diffflow/figures';
 import { coverageCell, renderCompareTable, samplesPerStepsFigure, type CompareRow, type FigureSamples } from './compare_report.js';
 
 /** Coverage of counts over 10 classes (entropy in nats, as @diffflow/metrics' classCoverage). */

@@ -3,7 +3,7 @@
  * held-out floor beside them) as a printed table, and the figure of samples per N.
  */
 import type { ClassCoverage } from '@diffflow/metrics';
-import { blankImage, drawText, encodePng, imageGridImage, panelsImage, textWidth } from '@diffflow/runs';
+import { blankImage, drawText, encodePng, imageGridImage, panelsImage, textWidth } from '@diffflow/figures';
 
 /** The two models of the comparison, in the order they are shown. */
 export const compareModels = ['diffflow', 'ddpm'] as const;

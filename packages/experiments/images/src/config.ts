@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
 import { samplerNames } from '@diffflow/likelihood';
-import { checkpointFields, configInvalid, documented, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, documented, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/cli';
 
 /** Where the images come from. */
 export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;

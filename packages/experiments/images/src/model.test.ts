@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import { formatDatasetError, type ImageDataset } from '@diffflow/datasets';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
-import { resolveConfig, formatError } from '@diffflow/runs';
+import { resolveConfig, formatError } from '@diffflow/cli';
 import { fixedGrid, vpBeta, vpMarginal, vpSchedule } from '@diffflow/sde-core';
 import { checkImagesConfig, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields, parseIntList, storedDefaultsFor } from './config.js';
 import { batchSource, fitImages, imageModel, loadImageSplits, seededSubset, toBytes, vpForwardChain } from './model.js';

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { checkSamplerForModel, documented, fileMalformed, loadEmaModel, openRunDir, orThrow, resolveConfig, samplerFlags, samplerLabel, samplerSettings, storedConfig } from '@diffflow/runs';
+import { checkSamplerForModel, documented, fileMalformed, orThrow, resolveConfig, samplerFlags, samplerLabel, samplerSettings } from '@diffflow/cli';
+import { loadEmaModel, openRunDir, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
@@ -9,7 +10,7 @@ import { imagesPool, sampleImagesParallel } from './parallel.js';
 
 /**
  * The flags of `images sample`, every one optional (defaults below or from the run), each checked
- * against its range: the run folder and `@diffflow/runs`' sampler flags (`--n` default 64,
+ * against its range: the run folder and `@diffflow/cli`'s sampler flags (`--n` default 64,
  * `--steps` the run's `sampleSteps`).
  */
 export const SampleFlags = t.exact(

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { repoRoot, runScript, type Ran } from '@diffflow/test-utils';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeCheckpoint, runCli as runner } from '@diffflow/runs';
+import { runCli as runner } from '@diffflow/cli';
+import { decodeCheckpoint } from '@diffflow/runs';
 import { decodeNpyArray } from '@diffflow/datasets';
 import { tabularMain } from './commands.js';
 

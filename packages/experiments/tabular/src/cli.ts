@@ -11,7 +11,7 @@
  * missing or unreadable is the datasets package's message: which file, where it was looked for,
  * how to obtain it.
  */
-import { runCli } from '@diffflow/runs';
+import { runCli } from '@diffflow/cli';
 import { tabularMain } from './commands.js';
 
 await runCli(tabularMain);

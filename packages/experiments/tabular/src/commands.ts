@@ -9,7 +9,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
-import { commands, configInvalid, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp, writeFileAtomic } from '@diffflow/runs';
+import { commands, configInvalid, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp } from '@diffflow/cli';
+import { openRunDir, writeFileAtomic } from '@diffflow/runs';
 import { defaultOut, TabularConfig, tabularDefaults, tabularFlags, tabularNonIdentityFields } from './config.js';
 import { loadTabularData } from './data.js';
 import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';

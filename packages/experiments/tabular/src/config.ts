@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { tabularNames } from '@diffflow/datasets';
 import { activationNames } from '@diffflow/networks';
-import { checkpointFields, documented, flagsOf, intAtLeast, intInRange, oneOf, optimizerFields, constantGFields } from '@diffflow/runs';
+import { checkpointFields, documented, flagsOf, intAtLeast, intInRange, oneOf, optimizerFields, constantGFields } from '@diffflow/cli';
 
 /** The datasets of the experiment: the five MAF benchmarks of Table 1 and the synthetic stand-in with a known density. */
 export const tabularDatasets = [...tabularNames, 'synthetic'] as const;

@@ -20,17 +20,14 @@ import { decodeStandardizer, isTabularName, standardize, standardizerLogDet, typ
 import {
   documented,
   fileMalformed,
-  heldOutLikelihood,
   intAtLeast,
-  loadEmaRun as loadRun,
   numberAbove,
   oneOf,
   parseFlags,
   resolveConfig,
-  storedConfig,
   type ExperimentError,
-  type HeldOutLikelihood,
-} from '@diffflow/runs';
+} from '@diffflow/cli';
+import { heldOutLikelihood, loadEmaRun as loadRun, storedConfig, type HeldOutLikelihood } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
 import { gatherRows, seededRows, type TabularData } from './data.js';
 import { tabularModel } from './model.js';

@@ -6,13 +6,14 @@
  */
 import { selectBackend } from '@diffflow/backend';
 import * as t from 'io-ts';
-import { commands, flagsOf, openRunDir, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/runs';
+import { commands, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
 import { defaultOut, readPointsFlag, resolveToy2dConfig, Toy2dConfig, toy2dDefaults, toy2dFlags, toy2dIdentity } from './config.js';
 import { finalSampler, trainToy2d } from './train.js';
+import { sampleToy2d, SampleFlags } from './sample.js';
 
 /** The registry setting toy2d:train holds under a name of its own: euler-maruyama's λ is --sampleLambda. */
 const FINAL_LAMBDA = ['lambda'] as const;
-import { sampleToy2d, SampleFlags } from './sample.js';
 
 await runCli(
   commands(

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { decodePointCloud, readNpyMatrix, toyNames } from '@diffflow/datasets';
-import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/runs';
+import { checkpointFields, configInvalid, describedAs, documented, flagsOf, intAtLeast, numberAbove, numberAtLeast, oneOf, optimizerFields, constantGFields, resolveConfig, type ExperimentError } from '@diffflow/cli';
 import { samplerNames } from '@diffflow/likelihood';
 import { toy2dDefaults } from './defaults.js';
 

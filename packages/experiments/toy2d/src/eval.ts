@@ -26,22 +26,23 @@ import {
   configInvalid,
   documented,
   fileMalformed,
-  heatmapPng,
-  heldOutLikelihood,
   intAtLeast,
   intInRange,
-  loadEmaRun as loadRun,
   numberAbove,
   oneOf,
-  openRunDir,
   orThrow,
   orThrowSync,
-  panelsPng,
   parseFlags,
-  storedConfig,
   type ExperimentError,
+} from '@diffflow/cli';
+import {
+  heldOutLikelihood,
+  loadEmaRun as loadRun,
+  openRunDir,
+  storedConfig,
   type HeldOutLikelihood,
 } from '@diffflow/runs';
+import { heatmapPng, panelsPng } from '@diffflow/figures';
 import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
 import { heldOutPoints, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
 import { disposeModel } from '@diffflow/training';

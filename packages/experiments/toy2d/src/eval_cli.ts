@@ -8,7 +8,7 @@
  * decoded flags, `help` every flag (`npx nx run toy2d:eval help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { flagsOf, orThrowSync, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/runs';
+import { flagsOf, orThrowSync, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/cli';
 import { EvalFlags, evalDefaults, evalToy2d, parseEvalFlags } from './eval.js';
 
 await runCli(

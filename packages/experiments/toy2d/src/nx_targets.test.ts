@@ -15,7 +15,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runProcess, runScript, type Ran } from '@diffflow/test-utils';
 import { encodeNpyArray } from '@diffflow/datasets';
-import { flagsListedIn } from '@diffflow/runs';
+import { flagsListedIn } from '@diffflow/cli';
 
 /** Flag names `nx run` keeps for itself (nx 24, `nx run --help`): a command flag of one of these names never arrives. */
 const NX_RUN_OPTIONS = [
@@ -105,10 +105,10 @@ const pointsFile = '/tmp/nx-flags/points.npy';
 mkdirSync('/tmp/nx-flags', { recursive: true });
 writeFileSync(pointsFile, encodeNpyArray(Float32Array.of(1, 2, 3, 4), [2, 2]));
 
-/** The sampler flags of every sample command (samplerFlags of @diffflow/runs): --sampler and each registry setting. */
+/** The sampler flags of every sample command (samplerFlags of @diffflow/cli): --sampler and each registry setting. */
 const samplerGiven = { sampler: 'predictor-corrector', snr: 0.1, correctorSteps: 2, order: 2, lowerOrderFinal: false, posteriorVariance: true, rtol: 0.001, atol: 0.002, maxSteps: 50 };
 
-/** Every registry setting as a compare target takes it (samplerSettingFields of @diffflow/runs), under `prefix` ('diffflow.', 'ddpm.' or none). */
+/** Every registry setting as a compare target takes it (samplerSettingFields of @diffflow/cli), under `prefix` ('diffflow.', 'ddpm.' or none). */
 const settingsGiven = (prefix: string): Record<string, unknown> => {
   const { sampler: _, ...settings } = samplerGiven;
   return Object.fromEntries(Object.entries({ lambda: 0.5, denoise: false, ...settings }).map(([k, v]) => [`${prefix}${k}`, v]));

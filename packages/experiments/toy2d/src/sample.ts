@@ -1,7 +1,9 @@
 import * as t from 'io-ts';
 import { fixedGrid, purposeSeed } from '@diffflow/sde-core';
 import { sampleWith } from '@diffflow/likelihood';
-import { checkSamplerForModel, documented, oneOf, openRunDir, orThrow, samplerFlags, samplerLabel, samplerSettings, scatterPng } from '@diffflow/runs';
+import { checkSamplerForModel, documented, oneOf, orThrow, samplerFlags, samplerLabel, samplerSettings } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
+import { scatterPng } from '@diffflow/figures';
 import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
 import { disposeModel } from '@diffflow/training';
@@ -14,7 +16,7 @@ export const parallelFrom = 2000;
 
 /**
  * The flags of `toy2d sample`, every one optional (defaults from the run), each checked against its
- * range: the run folder, the dataset that names its default, and `@diffflow/runs`' sampler flags
+ * range: the run folder, the dataset that names its default, and `@diffflow/cli`'s sampler flags
  * (`--n` default the run's `samples`, `--steps` the run's `steps`; `--workers` counts from
  * `parallelFrom` samples on, below that a worker's start-up costs more than it saves).
  */

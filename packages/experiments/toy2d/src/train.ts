@@ -5,7 +5,9 @@ import { defaultSamplerName, sampleWith, type SamplerSpec, type SettingValue } f
 import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { DataParallel } from '@diffflow/adjoint';
 import type { BackendInfo } from '@diffflow/backend';
-import { orThrow, packageVersions, panelsPng, resumeTrainer, runTrainingLoop, scatterPng, constantGTrainerConfig, type RunDir } from '@diffflow/runs';
+import { orThrow, constantGTrainerConfig } from '@diffflow/cli';
+import { packageVersions, resumeTrainer, runTrainingLoop, type RunDir } from '@diffflow/runs';
+import { panelsPng, scatterPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
 import { heldOutPoints, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyNormalizer, type Toy2dData } from './model.js';

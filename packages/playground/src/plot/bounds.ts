@@ -1,9 +1,9 @@
 /**
  * The data window every data-space plot of a session shares (data, samples, log-density, few-step
  * samples), so their axes are the same: a drawing's canvas, [−4, 4]², or the toy's square window
- * around its plotted points (`squareBounds` of @diffflow/runs/plot, as the CLI's figures).
+ * around its plotted points (`squareBounds` of @diffflow/figures/plot, as the CLI's figures).
  */
-import { squareBounds, type Bounds } from '@diffflow/runs/plot';
+import { squareBounds, type Bounds } from '@diffflow/figures/plot';
 import type { DatasetChoice } from '../settings.js';
 
 /** The drawing canvas's window (data coordinates): where strokes can be drawn. */

@@ -4,7 +4,7 @@
  * coordinates. Figures are laid out in CSS pixels and drawn at the device pixel ratio, so text
  * and points are sharp on high-density screens (`fitCanvas`).
  */
-import { niceStep, niceTicks, tickLabel, type Bounds } from '@diffflow/runs/plot';
+import { niceStep, niceTicks, tickLabel, type Bounds } from '@diffflow/figures/plot';
 
 /** A figure's title, axis labels and data window. */
 export interface FigureOptions {

@@ -2,7 +2,7 @@
  * The messages between the page and the training worker. Everything is plain data (typed arrays
  * are transferred), so the UI never holds a tensor.
  */
-import type { Bounds } from '@diffflow/runs/plot';
+import type { Bounds } from '@diffflow/figures/plot';
 import type { BrowserBackend } from './backend_names.js';
 import type { PlaygroundSettings, SamplerSettings } from './model.js';
 import type { LossHistory } from '../curve.js';

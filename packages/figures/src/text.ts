@@ -4,7 +4,7 @@
  * the font lacks are drawn as '?'. Node-side (png.ts); the browser draws its text on a canvas.
  */
 import pixelFonts from 'js-pixel-fonts';
-import { setPixel, type Rgb, type RgbaImage } from './png.js';
+import { setPixel, type Rgb, type RgbaImage } from './raster.js';
 
 const FONT = pixelFonts.fonts.sevenPlus;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blankImage, pixelAt } from './png.js';
+import { blankImage, pixelAt } from './raster.js';
 import { drawText, TEXT_HEIGHT, textWidth } from './text.js';
 
 const inkRows = (img: ReturnType<typeof blankImage>) => {

@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { blankImage, pixelAt, type RgbaImage } from './raster.js';
 import {
-  blankImage,
   categoricalPalette,
   colormap,
   decodePng,
@@ -9,10 +9,8 @@ import {
   imageGridPng,
   linePlotPng,
   panelsPng,
-  pixelAt,
   scatterImage,
   scatterPng,
-  type RgbaImage,
 } from './png.js';
 
 /** Decodes with pngjs itself (not through the module under test). */

@@ -1,7 +1,7 @@
 /**
  * Plot geometry shared by the CLI's PNG figures (png.ts) and the browser playground: data windows
  * (bounds) and axis ticks ("nice" round values 1, 2 or 5 × 10^k apart, their labels, decades on a
- * log axis). Pure numbers, no Node imports: the `@diffflow/runs/plot` entry point is browser-safe.
+ * log axis). Pure numbers, no Node imports: the `@diffflow/figures/plot` entry point is browser-safe.
  */
 
 /** A plot's data window [x_min, x_max, y_min, y_max]. */
