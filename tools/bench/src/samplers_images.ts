@@ -5,7 +5,7 @@
  *
  *   node --conditions=@diffflow/source --import tsx tools/bench/src/samplers_images.ts \
  *     --run=<images:train run> --model=ddpm|diffflow --classifier=<images:classifier folder> \
- *     [--samplers=em1,em0,heun,pc,dpm1,dpm2,dpm3,ancestral] [--steps=5,10,20,50] [--n=500] [--out=rows.jsonl]
+ *     [--samplers=em1,em0,heun,pc,dpm1,dpm2,dpm3,ancestral,rk45,rk45loose] [--steps=5,10,20,50] [--n=500] [--seed=S] [--out=rows.jsonl]
  *
  * `--model=diffflow` samples the run's model as it is (learned drift f_θ and score: two U-Nets per
  * drift evaluation). `--model=ddpm` reads the run's ε-U-Net as images:compare's DDPM baseline does
@@ -13,7 +13,7 @@
  * whose checkpoint is still inside its score warm-up (f_θ ≡ 0 there, so both readings are the same
  * model and the DDPM one costs one U-Net per step instead of two).
  *
- * Every cell draws `--n` images with the run's seed (the same prior draws for every sampler and N) on
+ * Every cell draws `--n` images with the run's seed (or `--seed`: the same prior draws for every sampler and N) on
  * the run's fixed grid (uniform in t^β over [tMin, T]), one thread, and scores them against the run's
  * held-out images with the run's classifier, exactly as images:compare does. Each row is printed as a
  * markdown table row and appended as a JSON line to `--out` as soon as it is measured (a long run can
@@ -37,6 +37,9 @@ export const imageSamplers: Readonly<Record<string, { readonly label: string; re
   dpm2: { label: 'dpm-solver order 2', spec: { name: 'dpm-solver', settings: { order: 2 } } },
   dpm3: { label: 'dpm-solver order 3', spec: { name: 'dpm-solver', settings: { order: 3 } } },
   ancestral: { label: 'ddpm-ancestral', spec: { name: 'ddpm-ancestral' } },
+  // one adaptive solve of the probability-flow ODE: give it --steps=1 (the grid [tMin, T]); its own steps are its evaluations
+  rk45: { label: 'rk45 rtol = atol = 1e-3', spec: { name: 'rk45', settings: { rtol: 1e-3, atol: 1e-3 } } },
+  rk45loose: { label: 'rk45 rtol = atol = 1e-2', spec: { name: 'rk45', settings: { rtol: 1e-2, atol: 1e-2 } } },
 };
 
 /** A field that counts its calls (each call is one U-Net evaluation on a batch). */
@@ -63,10 +66,13 @@ async function main(): Promise<void> {
   const stepsList = (args['steps'] ?? '5,10,20,50').split(',').map(Number);
   const n = Number(args['n'] ?? 500);
   const out = args['out'];
+  const seedArg = args['seed'];
 
   const backend = await selectBackend();
   const run = await loadTrainedRun(runPath);
   const { config, channels } = run;
+  // the samplers' noise and prior draws (default the run's seed); the FD reference stays the run's
+  const seed = seedArg === undefined ? config.seed : Number(seedArg);
   const base = kind === 'ddpm' ? ddpmSamplingModel(run.model) : run.model;
   const tally = { calls: 0 };
   const model = countedModel(base, kind === 'diffflow', tally);
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
   const batches = Math.ceil(n / 64); // imageSampleRequest's batch size
   const probes = kind === 'ddpm' ? 1 : 2; // the sampler shell's one shape check per learned field and draw
   console.error(
-    `[samplers_images] ${kind} reading of ${runPath} (iteration ${run.iteration}), ${config.data} ${config.size}×${config.size}×${channels}, ${n} samples per cell, seed ${config.seed}, ` +
+    `[samplers_images] ${kind} reading of ${runPath} (iteration ${run.iteration}), ${config.data} ${config.size}×${config.size}×${channels}, ${n} samples per cell, seed ${seed}, ` +
       `backend ${backend.name}, one thread; floor (FD of ${reference.floorImages} training images): ${reference.floor.toFixed(3)}`,
   );
   console.log('| sampler | N | FD-LeNet | coverage (entropy / log 10, classes) | U-Net evaluations per image | s for the samples |');
@@ -86,7 +92,7 @@ async function main(): Promise<void> {
     for (const steps of stepsList) {
       const before = tally.calls;
       const t0 = performance.now();
-      const bytes = sampleImages(model, config, runGrid(config, steps), n, config.seed, spec);
+      const bytes = sampleImages(model, config, runGrid(config, steps), n, seed, spec);
       const seconds = (performance.now() - t0) / 1000;
       // DiffFlow's drift and score are separate counted calls; a DDPM call is one ε-U-Net
       const evaluations = (tally.calls - before - probes) / batches;
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
       if (out !== undefined) {
         appendFileSync(
           out,
-          `${JSON.stringify({ run: runPath, iteration: run.iteration, model: kind, sampler: key, label, spec, steps, n, fd: q.fd, floor: q.floor, coverage: q.coverage.entropyFraction, classes, evaluations, seconds, date: new Date().toISOString() })}\n`,
+          `${JSON.stringify({ run: runPath, iteration: run.iteration, model: kind, sampler: key, label, spec, steps, n, seed, fd: q.fd, floor: q.floor, coverage: q.coverage.entropyFraction, classes, evaluations, seconds, date: new Date().toISOString() })}\n`,
         );
       }
     }
