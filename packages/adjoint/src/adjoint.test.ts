@@ -18,7 +18,7 @@ import {
 import { fourierMlp, linearize, registerPullbacks, variablesOf, vjp, type FieldLinearization, type FieldLinearizeOptions, type VectorField, type VjpResult } from '@diffflow/networks';
 import { trajectoryKl, trajectoryLossTerms } from '@diffflow/losses';
 import { centralDifference, expectNoLeaks, relativeError } from '@diffflow/test-utils';
-import { adjointGradients, adjointStrategy, defaultDriftCacheBytes } from './adjoint.js';
+import { adjointGradients, adjointStrategy, defaultDriftCacheBytes, gradientSumSteps } from './adjoint.js';
 import { naiveGradients } from './naive.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult, type GradientStrategy } from './strategy.js';
@@ -127,6 +127,8 @@ function counted(
 
 /** Bytes one rollout step of the test drift keeps (compact): 2 pre-activations [16, 16] and the [1, ·] time pieces. */
 const stepCacheBytes = (2 * 16 * 16 + 2 * 16 + 4 * 16) * 4;
+/** Bytes one rollout step of the test drift keeps (full): 2 layer inputs and 2 gate derivatives [16, 16], the time pieces. */
+const fullStepCacheBytes = (4 * 16 * 16 + 2 * 16 + 4 * 16) * 4;
 
 describe('adjointGradients', () => {
   // Same weights, data, grid and noise: the two strategies differ only in float32 rounding (order of
@@ -239,14 +241,16 @@ describe('adjointGradients', () => {
     expect(d.applies).toBe(14); // 2N: x_0 … x_{N−1} forward, x_1 … x_N backward
   });
 
-  it('with a drift that linearises: keeps the rollout’s forward passes within the budget and pulls back through them', () => {
+  it('with a drift that linearises: keeps the rollout’s forward passes within the budget (full caches when all fit, else compact) and pulls back through them', () => {
     const n = 7;
     const grid = fixedGrid(spec(n));
     const reference = run(adjointStrategy({ driftCacheBytes: 0 }), model, grid);
-    for (const [budget, kept] of [
-      [undefined, n], // default 80 MiB: every step
-      [3 * stepCacheBytes + 100, 3], // steps 0, 1, 2; step 3 is linearised, found too big and dropped
-      [stepCacheBytes - 1, 0], // not even one: the one linearised step is dropped, nothing more is tried
+    const grads: Record<string, number[][]> = {};
+    for (const [budget, kept, compact] of [
+      [undefined, n, 0], // default 80 MiB: every step, full caches (all n of them fit)
+      [fullStepCacheBytes + (n - 1) * stepCacheBytes, n, n - 1], // n full ones do not fit: step 0 full, the rest compact
+      [3 * stepCacheBytes + 100, 2, 2], // step 0 full, step 1 compact; step 2 is linearised, found too big and dropped
+      [stepCacheBytes - 1, 0, 0], // not even one: the one (full) linearised step is dropped, nothing more is tried
     ] as const) {
       const d = counted(drift, true, true);
       const s = counted(score, true, true);
@@ -258,15 +262,18 @@ describe('adjointGradients', () => {
         { compact: d.compact, linearizations: d.linearizations, pullbacks: d.pullbacks, vjps: d.vjps, applies: d.applies, scoreLinearizations: s.linearizations },
         `budget ${budget}`,
       ).toEqual({
-        compact: Math.min(kept + 1, n), // the rollout tries one step past the budget (then stops trying)
-        linearizations: Math.min(kept + 1, n) + 1, // … plus F_N's value and pull-back in one pass
+        compact,
+        linearizations: Math.min(kept + 1, n) + 1, // the rollout tries one step past the budget (then stops trying), plus F_N's value and pull-back in one pass
         pullbacks: kept + 1, // cached steps and x_N
         vjps: n - kept, // the other points x_j, j < N: value replayed, pull-back from a fresh forward pass
         applies: n - Math.min(kept + 1, n), // rollout steps after the budget ran out
         scoreLinearizations: n,
       });
       expect(worstGradientError(result, reference), `budget ${budget}`).toBeLessThanOrEqual(1e-5);
+      grads[String(budget)] = Object.values(result.grads).map((g) => Array.from(g));
     }
+    // full and compact caches run the same ops: the same gradients to the bit
+    expect(grads[String(fullStepCacheBytes + (n - 1) * stepCacheBytes)]).toEqual(grads['undefined']);
     expect(() => adjointStrategy({ driftCacheBytes: -1 })).toThrow(/driftCacheBytes must be a number ≥ 0, got -1/);
     expect(() => adjointStrategy({ driftCacheBytes: Number.NaN })).toThrow(/driftCacheBytes must be a number ≥ 0/);
   });
@@ -305,6 +312,35 @@ describe('adjointGradients', () => {
     const adjoint = run(adjointGradients, m, grid);
     expect(Object.keys(adjoint.grads)).toHaveLength(drift.parameters.length);
     expect(worstGradientError(adjoint, run(naiveGradients, m, grid))).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+  });
+
+  it(`sums per-step gradients ${gradientSumSteps} at a time with AddN, which adds in order: the running sum's value to the bit`, () => {
+    // what the backward walk relies on for its gradients to equal the step-by-step sums exactly
+    const steps = Array.from({ length: 2 * gradientSumSteps + 3 }, (_, k) => tf.mul(replayableNormal([16, 16], { seed: 5, purpose: 'sum', iteration: 0, step: k }), 10 ** ((k % 7) - 3)));
+    const running = expectNoLeaks(() => {
+      let acc = tf.clone(steps[0] as tf.Tensor);
+      for (const g of steps.slice(1)) {
+        const next = tf.add(acc, g);
+        acc.dispose();
+        acc = next;
+      }
+      const values = Array.from(acc.dataSync());
+      acc.dispose();
+      return values;
+    });
+    const blocked = expectNoLeaks(() => {
+      let acc: tf.Tensor | null = null;
+      for (let k = 0; k < steps.length; k += gradientSumSteps) {
+        const next: tf.Tensor = tf.addN([...(acc === null ? [] : [acc]), ...steps.slice(k, k + gradientSumSteps)]);
+        acc?.dispose();
+        acc = next;
+      }
+      const values = Array.from((acc as tf.Tensor).dataSync());
+      acc?.dispose();
+      return values;
+    });
+    expect(blocked).toEqual(running);
+    tf.dispose(steps);
   });
 
   it('leaks no tensors after 1 and after 3 calls, for both strategies', () => {

@@ -48,11 +48,13 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  * drift's pull-back and the score's linearisation (forward pass + pull-back). The loss terms δ^B come out of the backward walk.
  *
  * Drift cache: when the drift has its own `linearize` (the Fourier MLP), the rollout keeps the
- * compact forward pass (pre-activations) of F_i for as many steps as {@link AdjointOptions.driftCacheBytes}
- * allows, and the backward walk pulls back through it instead of running the drift forward again:
- * one forward pass fewer per cached step (F_j is then the rollout's own value, not a replay). The
- * memory is bounded by that budget whatever N is; at the last point, F_N's value and pull-back come
- * from one linearisation.
+ * forward pass of F_i for as many steps as {@link AdjointOptions.driftCacheBytes} allows, and the
+ * backward walk pulls back through it instead of running the drift forward again: one forward pass
+ * fewer per cached step (F_j is then the rollout's own value, not a replay). The cache is the full
+ * one (each layer's input and gate derivative) when all N steps of it fit in the budget, else the
+ * compact one (pre-activations, half the bytes; the gates are evaluated again at the pull-back): the
+ * same ops either way, so the same numbers. The memory is bounded by that budget whatever N is; at
+ * the last point, F_N's value and pull-back come from one linearisation.
  */
 export interface AdjointOptions {
   /**
@@ -68,8 +70,9 @@ export interface AdjointOptions {
   /**
    * Most bytes of drift forward passes the rollout may keep for the backward walk (default
    * {@link defaultDriftCacheBytes}; 0 turns the cache off). Steps are cached from the first until
-   * the next one would exceed it. The Fourier MLP 3 × 128 keeps 4 × B × 128 floats a step: all 30
-   * steps at B = 256 take 15.7 MiB.
+   * the next one would exceed it. The Fourier MLP 3 × 128 keeps 8 × B × 128 floats a step (full
+   * cache), or 4 × B × 128 (compact, used when the full cache of all steps does not fit): all 30
+   * steps at B = 256 take 31.5 MiB full, 15.7 MiB compact.
    */
   readonly driftCacheBytes?: number;
 }
@@ -88,6 +91,14 @@ export const defaultDriftCacheBytes = 80 * 2 ** 20;
  * most this many units of x's own rounding to δ^B_{j−1}, whose bracket already carries one.
  */
 export const replayMaxStepRatio = 4;
+
+/**
+ * Steps whose parameter gradients the backward walk holds before summing them, one AddN kernel per
+ * parameter (instead of one Add per parameter and step: ~870 kernels fewer per iteration of the main
+ * job). AddN sums its inputs in order, so the sum is the running sum's to the bit; the memory is this
+ * many copies of both networks' gradients (8 × 2 × 100k floats = 6.4 MB at width 128).
+ */
+export const gradientSumSteps = 8;
 
 /**
  * A stochastic-adjoint gradient strategy.
@@ -150,11 +161,13 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
     return tf.tidy(() => {
       // ---- forward pass (the shared rollout): no tape, drift only; keep x_0 … x_N ----
       let budget = canCache ? cacheBudget : 0;
+      let compact = false; // set after step 0 when the full cache of every step would not fit
       const rollout = forwardRollout(model, x0, grid, noise, {
         keepStates: true,
         driftAt: (i, x) => {
           if (budget <= 0) return applyDrift(x, i);
-          const lin = checkedLinearize(drift, 'drift', x, time(i), i, true);
+          const lin = checkedLinearize(drift, 'drift', x, time(i), i, compact);
+          if (i === 0 && lin.cacheBytes * steps > budget) compact = true;
           if (lin.cacheBytes <= budget) {
             budget -= lin.cacheBytes;
             cached[i] = lin;
@@ -190,10 +203,22 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
       let backward: tf.Tensor = tf.zeros([batch]);
       let adj: tf.Tensor | null = null; // a_{j+1}
       let rho: tf.Tensor | null = null; // ρ_j
-      let driftGrads: tf.Tensor[] | null = null;
-      let scoreGrads: tf.Tensor[] | null = null;
-      const accumulate = (acc: tf.Tensor[] | null, add: readonly tf.Tensor[]): tf.Tensor[] =>
-        acc === null ? [...add] : acc.map((a, k) => tf.add(a, add[k] as tf.Tensor));
+      /** Each field's parameter gradients: the sum so far, and the steps' not yet added (oldest first). */
+      const sums = { drift: { sum: null as tf.Tensor[] | null, pending: [] as (readonly tf.Tensor[])[] }, score: { sum: null as tf.Tensor[] | null, pending: [] as (readonly tf.Tensor[])[] } };
+      /** Adds the pending steps to the sum in order (sum + g_a + g_b + …, one AddN per parameter), freeing them. */
+      const flush = (acc: { sum: tf.Tensor[] | null; pending: (readonly tf.Tensor[])[] }): void => {
+        const terms = [...(acc.sum === null ? [] : [acc.sum]), ...acc.pending];
+        if (terms.length > 1) {
+          const sum = (terms[0] as readonly tf.Tensor[]).map((_, k) => tf.addN(terms.map((g) => g[k] as tf.Tensor)));
+          tf.dispose(terms.flat());
+          acc.sum = sum;
+        } else if (terms.length === 1) acc.sum = [...(terms[0] as readonly tf.Tensor[])];
+        acc.pending = [];
+      };
+      const gather = (acc: { sum: tf.Tensor[] | null; pending: (readonly tf.Tensor[])[] }, grads: readonly tf.Tensor[]): void => {
+        acc.pending.push(grads);
+        if (acc.pending.length >= gradientSumSteps) flush(acc);
+      };
 
       for (let j = steps; j >= 1; j--) {
         const xj = states[j] as tf.Tensor;
@@ -223,29 +248,32 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
           checkFinite(score, 'score', ps.dx, { t: tj, step: j, part: 'pull-back' });
           const direct = adj === null ? tf.mul(priorGrad, -1 / batch) : tf.add(adj, rho as tf.Tensor);
           const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
-          return { a, rhoPrev, energy, df: accumulate(driftGrads, pf.dparams), ds: accumulate(scoreGrads, ps.dparams) };
+          return { a, rhoPrev, energy, df: [...pf.dparams], ds: [...ps.dparams] };
         });
         cached[j]?.value.dispose(); // F_j's value, kept from the rollout (its cache went with the pull-back)
         tf.dispose([backward, ...(adj === null ? [] : [adj]), ...(rho === null ? [] : [rho])]);
-        tf.dispose([...(driftGrads ?? []), ...(scoreGrads ?? [])]);
         if (j < steps) states[j + 1]?.dispose(); // x_{j+1} is no longer needed
         backward = out.energy;
         adj = out.a;
         rho = out.rhoPrev;
-        driftGrads = out.df;
-        scoreGrads = out.ds;
+        gather(sums.drift, out.df);
+        gather(sums.score, out.ds);
       }
       // point 0: only the forward step leaves it; its adjoint a_0 (the data gradient) is not needed
       const a1 = adj as tf.Tensor;
       const own0 = cached[0];
       const first = tf.tidy(() => {
         const cotangent = tf.mul(a1, step(0));
-        if (own0 === undefined) return accumulate(driftGrads, vjp(drift, x0, time(0), cotangent).dparams);
+        if (own0 === undefined) return [...vjp(drift, x0, time(0), cotangent).dparams];
         own0.value.dispose();
-        return accumulate(driftGrads, own0.pullback(cotangent).dparams);
+        return [...own0.pullback(cotangent).dparams];
       });
-      tf.dispose([a1, rho as tf.Tensor, ...(driftGrads ?? [])]);
-      driftGrads = first;
+      tf.dispose([a1, rho as tf.Tensor]);
+      gather(sums.drift, first);
+      flush(sums.drift);
+      flush(sums.score);
+      const driftGrads = sums.drift.sum ?? [];
+      const scoreGrads = sums.score.sum;
 
       const loss = assembleLoss(model, grid, x0.size / batch, terminal, backward as tf.Tensor1D, forward);
       return { loss: { ...loss }, grads: namedGrads([drift, driftGrads], [score, scoreGrads ?? []]) };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DivergenceError } from '@diffflow/training';
 import * as t from 'io-ts';
-import { commands, EXIT_BAD_INPUT, EXIT_DIVERGED, exitStatusOf, printDryRun, runCli, takeDryRun, withHelp } from './cli.js';
+import { commands, EXIT_BAD_INPUT, EXIT_DIVERGED, exitStatusOf, flagCommand, printDryRun, runCli, takeDryRun, withHelp } from './cli.js';
 import { documented, intAtLeast, parseFlags } from './config.js';
 import { configInvalid, ExperimentFailure, fail, formatError, orThrowSync } from './errors.js';
 import { flagsListedIn } from './help.js';
@@ -102,5 +102,30 @@ describe('withHelp', () => {
     expect((unknown as Error).message).toMatch(/^unknown option '--nn'; did you mean '--n'\? \(allowed: --n, --workers\); every option explained: npx nx run demo:sample help$/);
     const stray = await command(['hlep']).catch((e: unknown) => e);
     expect((stray as Error).message).toMatch(/unexpected argument 'hlep'.*; every flag explained: npx nx run demo:sample help$/);
+  });
+});
+
+describe('flagCommand', () => {
+  const Flags = t.exact(t.partial({ n: documented(intAtLeast(1), 'Samples.', '3') }));
+  const ran: unknown[] = [];
+  const command = flagCommand({ target: 'demo:sample', summary: 'Draws samples.', codec: Flags }, async (flags) => void ran.push(flags));
+
+  it('runs with the decoded flags; --dryRun prints them as the target names the command and runs nothing', async () => {
+    await command(['--n=2']);
+    expect(ran).toEqual([{ n: 2 }]);
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0);
+    await command(['--n=4', '--dryRun']);
+    expect(ran).toHaveLength(1);
+    expect(out).toEqual(['{"dryRun":"demo sample","flags":["--n"],"config":{"n":4}}\n']);
+  });
+
+  it('a bad or unknown flag is one error naming it (and the help command), nothing run', async () => {
+    const bad = await command(['--n=0']).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ExperimentFailure);
+    expect((bad as Error).message).toMatch(/--n|n:/);
+    const unknown = await command(['--m=1']).catch((e: unknown) => e);
+    expect((unknown as Error).message).toMatch(/unknown option '--m'.*npx nx run demo:sample help$/);
+    expect(ran).toHaveLength(1);
   });
 });

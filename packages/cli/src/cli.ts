@@ -10,8 +10,8 @@
  * | 1 | anything else: a bug, reported with its stack |
  */
 import { DivergenceError } from '@diffflow/training';
-import { COMMAND_LINE_FIELD, flagsOf, type FieldKind } from './config.js';
-import { configInvalid, ExperimentFailure, fail, type ExperimentError } from './errors.js';
+import { COMMAND_LINE_FIELD, flagsOf, parseFlags, type Codec, type FieldKind } from './config.js';
+import { configInvalid, ExperimentFailure, fail, orThrowSync, type ExperimentError } from './errors.js';
 import { formatHelp, HELP_COMMAND, usageOf, wantsHelp, type CommandHelp } from './help.js';
 import { nxInvocation, nxTakenFlag } from './nx_flags.js';
 
@@ -126,4 +126,20 @@ export function withHelp(help: CommandHelp, run: Command): Command {
       throw e;
     }
   };
+}
+
+/**
+ * A command whose flags are exactly its help's `codec`, decoded strictly (`parseFlags`: every bad
+ * or unknown flag one error naming it), with {@link withHelp}'s help and `--dryRun` (prints the
+ * decoded flags, {@link printDryRun}, as the command named by the target — 'images:eval' →
+ * 'images eval' — and runs nothing).
+ * @param run the command, given the decoded flags
+ */
+export function flagCommand<A>(help: CommandHelp & { readonly codec: Codec<A> }, run: (flags: A) => Promise<void>): Command {
+  return withHelp(help, async (args) => {
+    const { dryRun, argv } = takeDryRun(args);
+    const flags = orThrowSync(parseFlags(argv, help.codec));
+    if (dryRun) return printDryRun(help.target.replace(':', ' '), flags, flagsOf(help.codec));
+    await run(flags);
+  });
 }

@@ -292,6 +292,20 @@ describe('--config files', () => {
     expect(left(await loadConfig(Config, defaults, [`--config=${file}`], fields)())).toMatchObject({ _tag: 'UnknownKey', key: 'modle', source: file });
   });
 
+  it('loadConfig puts a preset layer between the defaults and the file, chosen from the overrides and the file', async () => {
+    const file = join(dir, 'preset.json');
+    await writeFile(file, JSON.stringify({ lr: 0.5 }));
+    const preset = (o: Readonly<Record<string, unknown>>, f: Readonly<Record<string, unknown>> | undefined) =>
+      o['iters'] === 7 || f?.['lr'] === 0.5 ? { source: '--small', value: { iters: 3, lr: 0.125, model: { depth: 9 } } } : undefined;
+    // the file's lr wins over the preset's; the preset's bad value is named by its source
+    const e = left(await loadConfig(Config, defaults, [`--config=${file}`], fields, { preset })());
+    expect(e).toMatchObject({ _tag: 'ConfigInvalid', field: 'model.depth', source: '--small' });
+    const ok = { source: '--small', value: { iters: 3, lr: 0.125 } };
+    expect(right(await loadConfig(Config, defaults, [`--config=${file}`], fields, { preset: () => ok })())).toEqual({ ...defaults, iters: 3, lr: 0.5 });
+    expect(right(await loadConfig(Config, defaults, ['--iters=7'], fields, { preset: () => ok })())).toEqual({ ...defaults, iters: 7, lr: 0.125 });
+    expect(right(await loadConfig(Config, defaults, [], fields, { preset: () => undefined })())).toEqual(defaults);
+  });
+
   it('maps a missing, non-JSON or non-object file to typed errors', async () => {
     expect(left(await readConfigFile(join(dir, 'nope.json'))())).toMatchObject({ _tag: 'FileMissing', path: join(dir, 'nope.json') });
     const bad = join(dir, 'bad.json');

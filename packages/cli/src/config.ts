@@ -654,28 +654,40 @@ export function readConfigFile(path: string): TE.TaskEither<ExperimentError, Rec
   );
 }
 
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  readonly allowedKeys?: readonly string[];
+  /**
+   * A layer between the defaults and the file (e.g. `--quick`'s smaller budgets), chosen from the
+   * command line's overrides and the file's values (undefined without `--config`); undefined for none.
+   */
+  readonly preset?: (overrides: Readonly<Record<string, unknown>>, file: Readonly<Record<string, unknown>> | undefined) => ConfigLayer | undefined;
+}
+
 /**
  * The whole configuration step of a CLI: parse `argv` (`parseCommandLine`), read the
- * `--config` file when given, merge defaults ← file ← command line, and decode strictly.
- * Errors name the source of the offending value (defaults, the file, the command line).
+ * `--config` file when given, merge defaults ← preset (`options.preset`) ← file ← command line,
+ * and decode strictly. Errors name the source of the offending value (defaults, the preset, the
+ * file, the command line).
  */
 export function loadConfig<A>(
   codec: Codec<A>,
   defaults: unknown,
   argv: readonly string[],
   fields: Readonly<Record<string, FieldKind>>,
-  options: { readonly allowedKeys?: readonly string[] } = {},
+  options: LoadConfigOptions = {},
 ): TE.TaskEither<ExperimentError, A> {
   return pipe(
     TE.fromEither(parseCommandLine(argv, fields)),
     TE.chain((cl) =>
       pipe(
-        cl.configPath === undefined ? TE.right<ExperimentError, unknown>(undefined) : readConfigFile(cl.configPath),
+        cl.configPath === undefined ? TE.right<ExperimentError, Record<string, unknown> | undefined>(undefined) : readConfigFile(cl.configPath),
         TE.chainEitherK((file) =>
           resolveLayers(
             codec,
             [
               { source: 'defaults', value: defaults },
+              ...[options.preset?.(cl.overrides, file)].filter((l): l is ConfigLayer => l !== undefined),
               ...(cl.configPath === undefined ? [] : [{ source: cl.configPath, value: file }]),
               { source: 'command line', value: cl.overrides },
             ],

@@ -51,17 +51,19 @@ export {
   flagsOf,
   documented,
 } from './config.js';
-export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions } from './config.js';
+export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions, LoadConfigOptions } from './config.js';
 export { flagHelp, formatHelp, flagsListedIn } from './help.js';
 export type { FlagHelp, CommandHelp } from './help.js';
 export { nxOwnedFlags } from './nx_flags.js';
 
 export { updateFields, optimizerFields, constantGFields, checkpointFields, trainerSettings, constantGTrainerConfig } from './trainer_fields.js';
 export type { OptimizerSettings } from './trainer_fields.js';
+export { heldOutFields, heldOutSettings } from './held_out_fields.js';
+export type { HeldOutSettings } from './held_out_fields.js';
 export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, checkSamplerForModel, learnedDriftSamplerProblem, trainSamplerFlags, takeTrainSamplerSettings, trainSamplerSpec } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings, TrainSamplerSettings } from './sampler_flags.js';
 
-export { runCli, commands, withHelp, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
+export { runCli, commands, withHelp, flagCommand, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';
 
 export { progressBar } from './progress.js';

@@ -16,6 +16,7 @@ export {
   SIERPINSKI_LEVEL,
 } from './toy2d.js';
 export type { ToyName, ToyKey, ToyWithSupport } from './toy2d.js';
+export { toyEntropy } from './toy2d_entropy.js';
 export { POINT_CLOUD_PURPOSE, pointCloud, decodePointCloud, pointCloudSize, samplePointCloud, pointCloudLogDensity } from './toy2d_points.js';
 export type { PointCloud } from './toy2d_points.js';
 export { fitNormalizer, normalizerFromJson, decodeNormalizer, normalizerLogDet, NORMALIZER_MAX_ABS } from './normalizer.js';
@@ -29,7 +30,7 @@ export type { DatasetError, FileNotFound, Truncated, BadMagic, InconsistentCount
 export { readBytes, maybeGunzip, isGzip } from './files.js';
 
 // splits
-export { seededPermutation, splitIndices } from './split.js';
+export { seededPermutation, seededRows, splitIndices } from './split.js';
 export type { SplitIndices } from './split.js';
 
 // images
@@ -51,6 +52,7 @@ export { parseCifar10Batch, loadCifar10Batches, loadCifar10, cifar10FileNames, C
 
 // tabular
 export type { Matrix, Matrix64 } from './tabular/matrix.js';
+export { gatherRows } from './tabular/matrix.js';
 export { parseNpy, npyToMatrix, readNpyMatrix, encodeNpy, encodeNpyArray, decodeNpyArray } from './tabular/npy.js';
 export type { NpyArray, NpyTypedArray, NpyTypedArrayFile } from './tabular/npy.js';
 export { parsePandasPickle } from './tabular/pandas_pickle.js';

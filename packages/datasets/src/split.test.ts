@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededPermutation, splitIndices } from './split.js';
+import { seededPermutation, seededRows, splitIndices } from './split.js';
 
 describe('splits', () => {
   it('seededPermutation is a permutation, reproducible, and seed-dependent', () => {
@@ -19,4 +19,14 @@ describe('splits', () => {
     expect(() => splitIndices(10, { heldOut: 11, seed: 1 })).toThrow(/heldOut must be a count in \[0, 10\]/);
   });
 
+
+  it('seededRows: all rows when k ≥ n, else k distinct sorted rows that depend on the seed', () => {
+    expect(Array.from(seededRows(5, 9, 0, 'p'))).toEqual([0, 1, 2, 3, 4]);
+    const a = Array.from(seededRows(100, 10, 1, 'p'));
+    expect(new Set(a).size).toBe(10);
+    expect(a).toEqual([...a].sort((x, y) => x - y));
+    expect(a).toEqual(Array.from(seededPermutation(100, 1, 'p').slice(0, 10)).sort((x, y) => x - y));
+    expect(Array.from(seededRows(100, 10, 1, 'p'))).toEqual(a);
+    expect(Array.from(seededRows(100, 10, 2, 'p'))).not.toEqual(a);
+  });
 });

@@ -24,6 +24,15 @@ export function seededPermutation(n: number, seed: number, purpose = 'split'): I
   return p;
 }
 
+/**
+ * A seeded subset of `k` of `n` rows (all rows, in order, when k ≥ n), in increasing order: the
+ * first k of {@link seededPermutation}(n, seed, purpose).
+ */
+export function seededRows(n: number, k: number, seed: number, purpose: string): Int32Array {
+  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
+  return seededPermutation(n, seed, purpose).slice(0, k).sort();
+}
+
 /** Indices of a train / held-out split. */
 export interface SplitIndices {
   /** Sorted ascending. */

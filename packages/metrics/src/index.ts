@@ -6,7 +6,8 @@
  * @diffflow/metrics: sample quality of generated images — a LeNet-style classifier on tfjs-core
  * (trained by the project, saved as a versioned artifact), the Fréchet distance between the
  * Gaussians of its penultimate-layer features ("FD-LeNet", float64) and class coverage.
- * FD-LeNet is not Inception FID: its values are not comparable to published FIDs.
+ * FD-LeNet is not Inception FID: its values are not comparable to published FIDs. For point sets
+ * (2-D and tabular samples): two-sample statistics (MMD², energy distance) and neighbour purity.
  */
 export { gaussianStats } from './gaussian_stats.js';
 export type { FeatureMatrix, GaussianStats } from './gaussian_stats.js';
@@ -32,5 +33,7 @@ export {
 export type { ClassifierInfo, ClassifierFileError, ClassifierFileMissing, ClassifierFileMalformed, LoadedClassifier } from './classifier_file.js';
 export { classCoverage } from './coverage.js';
 export type { ClassCoverage } from './coverage.js';
-export { featureStats, sampleQuality } from './sample_quality.js';
-export type { FeatureStats, SampleQuality } from './sample_quality.js';
+export { featureStats, sampleQuality, fdReference, fdLenet, FD_LENET_NOTE } from './sample_quality.js';
+export { twoSample, energyDistance, mmdRbf, medianPairwiseDistance, neighbourPurity, chancePurity } from './point_statistics.js';
+export type { TwoSample } from './point_statistics.js';
+export type { FeatureStats, SampleQuality, FdReference, FdLenetReport } from './sample_quality.js';

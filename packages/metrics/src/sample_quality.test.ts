@@ -5,7 +5,7 @@ import { replayableUniforms } from '@diffflow/sde-core';
 import { loadEmbeddedMnist, resizeImages, seededPermutation, subsetImages, type ImageDataset } from '@diffflow/datasets';
 import { classifierAccuracy } from './classifier_features.js';
 import { lenet, type LeNet, type LeNetArchitecture } from './lenet.js';
-import { featureStats, sampleQuality } from './sample_quality.js';
+import { fdLenet, fdReference, featureStats, sampleQuality } from './sample_quality.js';
 import { trainClassifier } from './train_classifier.js';
 
 /** A small LeNet at 16×16 (MNIST digits shrunk from 28×28), trained here in a few seconds. */
@@ -36,6 +36,7 @@ function noise(ds: ImageDataset): ImageDataset {
 let classifier: LeNet;
 let reference: ImageDataset;
 let clean: ImageDataset;
+let real: ImageDataset;
 
 beforeAll(async () => {
   const loaded = await loadEmbeddedMnist()();
@@ -46,6 +47,7 @@ beforeAll(async () => {
   const train = part(0, 3000);
   reference = part(3000, 3400);
   clean = part(3400, 3800);
+  real = part(0, 400);
   classifier = lenet(small, 0);
   trainClassifier(classifier, train, { epochs: 4, batchSize: 32, lr: 3e-3, seed: 0 });
 });
@@ -83,5 +85,17 @@ describe('sampleQuality (FD-LeNet and class coverage)', () => {
     expect(() => sampleQuality(classifier, big, reference)).toThrow(/sampleQuality: samples are 32×32×1, the classifier takes 16×16×1/);
     expect(() => sampleQuality(classifier, clean, big)).toThrow(/sampleQuality: reference are 32×32×1/);
     expect(() => featureStats(classifier, { n: 1, height: 16, width: 16, channels: 1, images: clean.images.subarray(0, 256) })).toThrow(/featureStats: images must hold at least 2 images/);
+  });
+
+  it('fdLenet: the FD of sampleQuality beside the floor of real images, the reference computed once, tidy-clean', () => {
+    const ref = expectNoLeaks(() => fdReference(classifier, reference, real));
+    expect(ref.floorImages).toBe(400);
+    expect(ref.floor).toBeCloseTo(sampleQuality(classifier, real, reference).fd, 9);
+    expect(ref.floorCoverage).toEqual(sampleQuality(classifier, real, reference).coverage);
+    const r = expectNoLeaks(() => fdLenet(classifier, noise(clean), ref));
+    expect(r.fd).toBeCloseTo(sampleQuality(classifier, noise(clean), reference).fd, 9);
+    expect([r.samples, r.heldOut, r.floor]).toEqual([400, 400, ref.floor]);
+    expect(r.fd).toBeGreaterThan(r.floor);
+    expect(() => fdReference(classifier, reference, { ...real, n: 1, images: real.images.subarray(0, 256) })).toThrow(/at least 2 images/);
   });
 });

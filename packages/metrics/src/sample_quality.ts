@@ -59,6 +59,61 @@ export function sampleQuality(classifier: LeNet, samples: ImagesInput, reference
   return { fd: frechetDistance(s.stats, r), coverage: s.coverage, samples: s.stats.n, reference: r.n, featureDim: r.d };
 }
 
+/** The sentence every FD-LeNet printout and summary carries. */
+export const FD_LENET_NOTE = "FD-LeNet: Fréchet distance between LeNet penultimate-layer features (a classifier trained on this data set's training split); it is not the paper's Inception FID and not comparable to it";
+
+/** The held-out side of FD-LeNet, computed once, with its floor (see {@link fdReference}). */
+export interface FdReference {
+  /** Feature statistics of the held-out images. */
+  readonly heldOut: GaussianStats;
+  /** FD of the real (training) images against the held-out ones: what perfect samples of that count score. */
+  readonly floor: number;
+  /** Class coverage of the real images (what the classifier predicts on real data). */
+  readonly floorCoverage: ClassCoverage;
+  /** Real images the floor was taken over. */
+  readonly floorImages: number;
+}
+
+/**
+ * The reference of FD-LeNet: the feature statistics of the held-out images, and the floor — the FD
+ * of `real` images (training images never held out, as many as the samples to be scored: FD is
+ * biased upwards at small n) against them. Tidy-clean.
+ *
+ * @param heldOut [m, H, W, C], m ≥ 2  @param real [k, H, W, C], k ≥ 2
+ * @throws RangeError naming `heldOut` or `real` (size, fewer than 2 images)
+ */
+export function fdReference(classifier: LeNet, heldOut: ImagesInput, real: ImagesInput): FdReference {
+  checkImagesFor(classifier.architecture, heldOut, 'heldOut', 'fdReference');
+  checkImagesFor(classifier.architecture, real, 'real', 'fdReference');
+  const stats = featureStats(classifier, heldOut).stats;
+  const r = featureStats(classifier, real);
+  return { heldOut: stats, floor: frechetDistance(r.stats, stats), floorCoverage: r.coverage, floorImages: r.stats.n };
+}
+
+/** FD-LeNet of a sample set against the held-out images, with its floor. */
+export interface FdLenetReport {
+  /** FD between the samples' and the held-out images' features. */
+  readonly fd: number;
+  /** The reference's floor ({@link FdReference}). */
+  readonly floor: number;
+  readonly samples: number;
+  readonly heldOut: number;
+  /** Coverage of the classes predicted for the samples. */
+  readonly coverage: ClassCoverage;
+  /** Coverage of the floor's real images. */
+  readonly floorCoverage: ClassCoverage;
+}
+
+/**
+ * FD-LeNet and class coverage of `samples` ([n, H, W, C], n ≥ 2) against a {@link fdReference},
+ * beside the reference's floor. Tidy-clean.
+ * @throws RangeError naming `samples`
+ */
+export function fdLenet(classifier: LeNet, samples: ImagesInput, reference: FdReference): FdLenetReport {
+  const q = sampleQuality(classifier, samples, reference.heldOut);
+  return { fd: q.fd, floor: reference.floor, samples: q.samples, heldOut: q.reference, coverage: q.coverage, floorCoverage: reference.floorCoverage };
+}
+
 function isStats(x: ImagesInput | GaussianStats): x is GaussianStats {
   return !(x instanceof tf.Tensor) && 'covariance' in x;
 }

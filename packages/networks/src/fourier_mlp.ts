@@ -3,6 +3,7 @@ import { replayableUniforms, replayableNormals, requireBackend } from '@diffflow
 import { activation, activationNames, flushedSigmoid, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
+import { asRows, rowsAffine } from './rows_affine.js';
 import { registerPullbacks, type VjpResult, type WithVjp } from './vjp.js';
 
 /** Options of {@link fourierMlp}; defaults are the reference 2-D network. */
@@ -62,8 +63,9 @@ let instances = 0;
  * Besides `apply` (differentiable by tfjs autodiff) it has a tape-free `vjp` (what
  * `vjp(field, …)` of vjp.ts dispatches to) and `linearize` (the forward pass now, one pull-back
  * later). Both equal autodiff through `apply` up to float32 rounding. Tensors held from
- * construction to `dispose()`: the parameters, c, Wᵀ of the input, hidden and output weights, and
- * the copies with the gate slope folded in (see `folded`).
+ * construction to `dispose()`: the parameters, c, Wᵀ of the input, hidden and output weights,
+ * the copies with the gate slope folded in (see `folded`) and [1, in, out] views of the weights (see
+ * `rowWeights`: the tape-free forward passes run each layer as one `_FusedMatMul` kernel).
  *
  * Parameters for D = 2, h = 128, L = 3: 99,714 (as the reference).
  */
@@ -111,26 +113,44 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
   };
 
   /**
-   * Wᵀ of the weights the pull-back multiplies by on the right (dh = dp·Wᵀ), kept between calls:
-   * wasm runs a matMul through XNNPACK only without transpose flags, and packs the right operand
-   * once per tensor, so a cached Wᵀ saves a transpose and a repack on every call. One tensor per
-   * weight from construction to `dispose()` (the tensor count never changes); an entry is rebuilt
-   * when its variable has been assigned (an optimizer step gives it a new data id).
+   * Tensors derived from a variable and kept between calls: one tensor per entry from construction
+   * to `dispose()` (the tensor count never changes); an entry is rebuilt when its variable has been
+   * assigned (an optimizer step gives it a new data id).
    */
-  const transposed = [inW, ...body.map(([w]) => w), outW].map((variable) => ({
+  interface Derived {
+    readonly variable: tf.Variable;
+    readonly make: (v: tf.Variable) => tf.Tensor;
+    of: tf.DataId;
+    value: tf.Tensor;
+  }
+  const derived = (variable: tf.Variable, make: (v: tf.Variable) => tf.Tensor): Derived => ({
     variable,
+    make,
     of: variable.dataId,
-    value: tf.keep(tf.transpose(variable)) as tf.Tensor2D,
-  }));
-  const transposeOf = (k: number): tf.Tensor2D => {
-    const entry = transposed[k] as (typeof transposed)[number];
+    value: tf.keep(tf.tidy(() => make(variable))),
+  });
+  const current = (entry: Derived): tf.Tensor => {
     if (entry.of !== entry.variable.dataId) {
       entry.value.dispose();
-      entry.value = tf.keep(tf.transpose(entry.variable)) as tf.Tensor2D;
+      entry.value = tf.keep(tf.tidy(() => entry.make(entry.variable)));
       entry.of = entry.variable.dataId;
     }
     return entry.value;
   };
+
+  /**
+   * Wᵀ of the weights the pull-back multiplies by on the right (dh = dp·Wᵀ): wasm runs a matMul
+   * through XNNPACK only without transpose flags, and packs the right operand once per tensor, so a
+   * cached Wᵀ saves a transpose and a repack on every call.
+   */
+  const transposed = [inW, ...body.map(([w]) => w), outW].map((variable) => derived(variable, (v) => tf.transpose(v)));
+  const transposeOf = (k: number): tf.Tensor2D => current(transposed[k] as Derived) as tf.Tensor2D;
+  /**
+   * [1, in, out] views of the weights for {@link rowsAffine} (the tape-free forward passes keep their
+   * activations as [1, B, n]: one kernel per layer instead of five). Views share the weights' data.
+   */
+  const rowWeights = new Map([inW, t1W, t2W, ...body.map(([w]) => w), outW].map((variable) => [variable, derived(variable, (v) => asRows(v))]));
+  const rowsOf = (w: tf.Variable): tf.Tensor3D => current(rowWeights.get(w) as Derived) as tf.Tensor3D;
 
   /**
    * The gate slope a folded into the weights, for the forward pass that keeps nothing (`apply`
@@ -138,29 +158,22 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
    * kernel fewer than x·σ(a x), and the scale carries through the layers:
    *   ũ = gate₁(feats·(aW₁) + a b₁),  a e = ũ·W₂ + a b₂,  q̃₀ = x·(aW_in) + a b_in + a e,
    *   q̃_{k+1} = h̃_k·W_k + a b_k,  out = h̃_L·(W_out / a) + b_out   (h̃ = a h).
-   * Kept like the Wᵀ above (one tensor each from construction to `dispose()`, rebuilt when the
-   * variable has been assigned): aW_in, a b_in, aW₁, a b₁, a b₂, a b_k, W_out / a. None for a = 1.
+   * Kept like the Wᵀ above (see {@link Derived}): aW_in, a b_in, aW₁, a b₁, a b₂, a b_k, W_out / a,
+   * the weights as [1, in, out] views for {@link rowsAffine}. None for a = 1.
    */
   const foldInto: [tf.Variable, number][] = [[inW, slope], [inB, slope], [t1W, slope], [t1B, slope], [t2B, slope], ...body.map(([, b]): [tf.Variable, number] => [b, slope]), [outW, 1 / slope]];
-  const folded = (slope === 1 ? [] : foldInto).map(([variable, factor]) => ({ variable, factor, of: variable.dataId, value: tf.keep(tf.mul(variable, factor)) }));
-  const foldedOf = (k: number): tf.Tensor => {
-    const entry = folded[k] as (typeof folded)[number];
-    if (entry.of !== entry.variable.dataId) {
-      entry.value.dispose();
-      entry.value = tf.keep(tf.mul(entry.variable, entry.factor));
-      entry.of = entry.variable.dataId;
-    }
-    return entry.value;
-  };
+  const folded = (slope === 1 ? [] : foldInto).map(([variable, factor]) =>
+    derived(variable, (v) => (v.rank === 2 ? asRows(tf.mul(v, factor)) : tf.mul(v, factor))),
+  );
+  const foldedOf = (k: number): tf.Tensor => current(folded[k] as Derived);
   /** z·σ̃(z) (σ̃: the flushed sigmoid of every gate), freeing z. */
-  const unitGate = (z: tf.Tensor2D): tf.Tensor2D => {
+  const unitGate = (z: tf.Tensor3D): tf.Tensor3D => {
     const sig = flushedSigmoid(z);
-    const out = tf.mul(z, sig) as tf.Tensor2D;
+    const out = tf.mul(z, sig) as tf.Tensor3D;
     tf.dispose([z, sig]);
     return out;
   };
-  const foldedAffine = (m: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D =>
-    tf.fused.matMul({ a: m, b: w as tf.Tensor2D, bias: b as tf.Tensor1D }) as tf.Tensor2D;
+  const foldedAffine = (m: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor): tf.Tensor3D => rowsAffine(m, w as tf.Tensor3D, b as tf.Tensor1D);
   /** The forward pass with the gate slope folded into the weights (see {@link folded}); keeps nothing. */
   const foldedForward = (x: tf.Tensor2D, t: number | tf.Tensor1D): tf.Tensor2D => {
     const a = typeof t === 'number' ? tf.add(tf.mul(coeff, t), phase) : tf.add(tf.mul(tf.reshape(t, [-1, 1]), coeff), phase);
@@ -168,21 +181,21 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const cosA = tf.cos(a);
     const feats = tf.concat([sinA, cosA], 1) as tf.Tensor2D;
     tf.dispose([a, sinA, cosA]);
-    const u = unitGate(foldedAffine(feats, foldedOf(2), foldedOf(3)));
+    const u = unitGate(foldedAffine(asRows(feats), foldedOf(2), foldedOf(3)));
     feats.dispose();
-    const e = foldedAffine(u, t2W, foldedOf(4));
+    const e = foldedAffine(u, rowsOf(t2W), foldedOf(4));
     u.dispose();
-    const p0 = foldedAffine(x, foldedOf(0), foldedOf(1));
-    let h = unitGate(tf.add(p0, e) as tf.Tensor2D);
+    const p0 = foldedAffine(asRows(x), foldedOf(0), foldedOf(1));
+    let h = unitGate(tf.add(p0, e) as tf.Tensor3D);
     tf.dispose([p0, e]);
     body.forEach(([w], k) => {
-      const next = unitGate(foldedAffine(h, w, foldedOf(5 + k)));
+      const next = unitGate(foldedAffine(h, rowsOf(w), foldedOf(5 + k)));
       h.dispose();
       h = next;
     });
     const value = foldedAffine(h, foldedOf(5 + layers), outB);
     h.dispose();
-    return value;
+    return tf.reshape(value, [x.shape[0], dim]) as tf.Tensor2D;
   };
 
   const checkX = (x: tf.Tensor): void => {
@@ -191,15 +204,22 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
 
   const W = (v: tf.Variable): tf.Tensor2D => v as tf.Tensor2D;
   const b1 = (v: tf.Variable): tf.Tensor1D => v as tf.Tensor1D;
-  const affine = (m: tf.Tensor2D, w: tf.Variable, b: tf.Variable): tf.Tensor2D =>
-    tf.fused.matMul({ a: m, b: W(w), bias: b1(b) }) as tf.Tensor2D;
+  /** m·W + b on [1, B, n] activations (see {@link rowsAffine}). */
+  const affine = (m: tf.Tensor3D, w: tf.Variable, b: tf.Variable): tf.Tensor3D => rowsAffine(m, rowsOf(w), b1(b));
+  /** A [B, n] tensor of a [1, B, n] one (a view), freeing the [1, B, n] one; a [B, n] one as it is. */
+  const flat = (m: tf.Tensor): tf.Tensor2D => {
+    if (m.rank === 2) return m as tf.Tensor2D;
+    const out = tf.reshape(m, [-1, m.shape[m.rank - 1] as number]) as tf.Tensor2D;
+    m.dispose();
+    return out;
+  };
 
   /** What the hand-written pull-back reads, kept by the forward pass. */
   interface Cache {
-    /** Inputs of the hidden layers and of the output layer: h_0 … h_L. */
-    readonly inputs: tf.Tensor2D[];
-    /** Gate derivatives at the pre-activations of h_0 … h_L. */
-    readonly slopes: tf.Tensor2D[];
+    /** Inputs of the hidden layers and of the output layer: h_0 … h_L ([B, h] or the forward's [1, B, h]). */
+    readonly inputs: tf.Tensor[];
+    /** Gate derivatives at the pre-activations of h_0 … h_L ([B, h] or [1, B, h]). */
+    readonly slopes: tf.Tensor[];
     /** The time embedding's pieces ([1, ·], shared t only). */
     readonly time: TimeCache;
   }
@@ -207,12 +227,13 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     readonly feats: tf.Tensor2D;
     readonly sinA: tf.Tensor2D;
     readonly cosA: tf.Tensor2D;
-    readonly u: tf.Tensor2D;
-    readonly du: tf.Tensor2D;
+    /** [1, 1, h], as the forward pass made them. */
+    readonly u: tf.Tensor;
+    readonly du: tf.Tensor;
   }
-  /** The compact form of {@link Cache}: the pre-activations q_0 … q_L of h_0 … h_L (h_k = σ(q_k)). */
+  /** The compact form of {@link Cache}: the pre-activations q_0 … q_L of h_0 … h_L (h_k = σ(q_k)), [1, B, h]. */
   interface CompactCache {
-    readonly pre: tf.Tensor2D[];
+    readonly pre: tf.Tensor[];
     readonly time: TimeCache;
   }
   const timeTensors = (c: TimeCache): tf.Tensor[] => [c.feats, c.sinA, c.cosA, c.u, c.du];
@@ -221,10 +242,11 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const inputs: tf.Tensor2D[] = [];
     const slopes: tf.Tensor2D[] = [];
     for (const q of c.pre) {
-      const g = gateWithDerivative(q, slope);
+      const q2 = flat(q);
+      const g = gateWithDerivative(q2, slope);
       inputs.push(g.value);
       slopes.push(g.derivative);
-      q.dispose();
+      q2.dispose();
     }
     return { inputs, slopes, time: c.time };
   };
@@ -238,8 +260,8 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
   function forward(x: tf.Tensor2D, t: number, cache: 'compact'): { value: tf.Tensor2D; compact: CompactCache };
   function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: boolean | 'compact'): { value: tf.Tensor2D; cache?: Cache; compact?: CompactCache } {
     const full = cache === true;
-    const pre: tf.Tensor2D[] = [];
-    const gate = (p: tf.Tensor2D, withDerivative = full): { value: tf.Tensor2D; derivative?: tf.Tensor2D } => {
+    const pre: tf.Tensor3D[] = [];
+    const gate = (p: tf.Tensor3D, withDerivative = full): { value: tf.Tensor3D; derivative?: tf.Tensor3D } => {
       const g = withDerivative ? gateWithDerivative(p, slope) : { value: gateValue(p, slope) };
       if (cache === 'compact' && !withDerivative) pre.push(p);
       else p.dispose();
@@ -250,31 +272,36 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const cosA = tf.cos(a) as tf.Tensor2D;
     a.dispose();
     const feats = tf.concat([sinA, cosA], 1) as tf.Tensor2D; // [1, 2h] (or [B, 2h] for per-row t)
-    const u = gate(affine(feats, t1W, t1B), cache !== false); // [1, h]: its derivative is kept in both cache forms
+    const feats3 = asRows(feats);
+    const u = gate(affine(feats3, t1W, t1B), cache !== false); // [1, 1, h]: its derivative is kept in both cache forms
+    feats3.dispose();
     const e = affine(u.value, t2W, t2B);
-    const inputs: tf.Tensor2D[] = [];
-    const slopes: tf.Tensor2D[] = [];
-    const p0 = affine(x, inW, inB);
-    let h = gate(tf.add(p0, e) as tf.Tensor2D);
-    tf.dispose([p0, e]);
+    const inputs: tf.Tensor3D[] = [];
+    const slopes: tf.Tensor3D[] = [];
+    const x3 = asRows(x);
+    const p0 = affine(x3, inW, inB);
+    let h = gate(tf.add(p0, e) as tf.Tensor3D);
+    tf.dispose([x3, p0, e]);
     for (const [w, b] of body) {
       if (h.derivative !== undefined) slopes.push(h.derivative);
       inputs.push(h.value);
       h = gate(affine(h.value, w, b));
-      if (!full) (inputs.pop() as tf.Tensor2D).dispose();
+      if (!full) (inputs.pop() as tf.Tensor3D).dispose();
     }
-    const value = affine(h.value, outW, outB);
+    const value3 = affine(h.value, outW, outB);
+    const value = tf.reshape(value3, [x.shape[0], dim]) as tf.Tensor2D;
+    value3.dispose();
     if (cache === false) {
       tf.dispose([h.value, sinA, cosA, feats, u.value]);
       return { value };
     }
     if (cache === 'compact') {
       h.value.dispose();
-      return { value, compact: { pre, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor2D } } };
+      return { value, compact: { pre, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor3D } } };
     }
     inputs.push(h.value);
-    slopes.push(h.derivative as tf.Tensor2D);
-    return { value, cache: { inputs, slopes, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor2D } } };
+    slopes.push(h.derivative as tf.Tensor3D);
+    return { value, cache: { inputs, slopes, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor3D } } };
   }
 
   /**
@@ -311,8 +338,12 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
    */
   const pullback = (x2: tf.Tensor2D, cache: Cache, dy2: tf.Tensor2D): { dx: tf.Tensor; dparams: tf.Tensor[] } => {
     const batch = x2.shape[0];
-    const { inputs, slopes } = cache;
-    const { feats, sinA, cosA, u, du } = cache.time;
+    // the forward pass keeps [1, B, h]; the products below are laid out for [B, h]
+    const inputs = cache.inputs.map(flat);
+    const slopes = cache.slopes.map(flat);
+    const { feats, sinA, cosA, u } = cache.time;
+    const du = tf.reshape(cache.time.du, [1, hidden]) as tf.Tensor2D;
+    cache.time.du.dispose();
 
     // ---- backward ----
     // wasm's matMul runs XNNPACK only without transpose flags, and then packs its right operand
@@ -444,7 +475,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     parameters,
     parameterCount: parameters.reduce((n, p) => n + p.variable.size, 0),
     dispose: () => {
-      tf.dispose([...transposed, ...folded].map((e) => e.value));
+      tf.dispose([...transposed, ...folded, ...rowWeights.values()].map((e) => e.value));
       tf.dispose(parameters.map((p) => p.variable));
       coeff.dispose();
     },

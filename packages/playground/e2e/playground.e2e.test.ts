@@ -22,6 +22,7 @@ import { sampleMarginal } from '@diffflow/likelihood';
 import { purposeSeed, namedParameters } from '@diffflow/training';
 import { assignTensors, decodeCheckpoint } from '@diffflow/runs';
 import type { PageState } from '../src/state.js';
+import { drawnShapeDefaults } from '../src/settings.js';
 import { toyModel } from '@diffflow/experiment-toy2d/browser';
 
 /** Debian's chromium (CI installs it in .ci/run), or CHROMIUM_PATH. */
@@ -154,6 +155,36 @@ describe('the built playground in headless Chromium', () => {
     await page.click('#explain summary');
     await page.waitForFunction(() => document.querySelectorAll('#explain-body .katex').length >= 4);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.each([
+    ['the heart (no query; its file fetched by index.html)', ''],
+    ['moons', '?dataset=moons'],
+  ])('%s: shows the pretrained model\'s stored samples before its worker is up, and the worker\'s first samples are the same draw', async (_label, query) => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${inject('isolatedUrl')}${query}`);
+    type Early = { firstSamplesFrom(): string | null; firstSamplesMs(): number | null; liveSamplesMs(): number | null; firstReports(): Record<string, number>; storedSamples(): number[] | null };
+    await page.waitForFunction(() => (window as unknown as { playground?: Early }).playground?.liveSamplesMs() != null, undefined, { timeout: 90_000 });
+    const early = await page.evaluate(() => {
+      const p = (window as unknown as { playground: Early & { state(): PageState } }).playground;
+      return { from: p.firstSamplesFrom(), first: p.firstSamplesMs(), live: p.liveSamplesMs(), worker: p.firstReports()['backend'], stored: p.storedSamples(), samples: Array.from(p.state().visuals?.samples ?? []) };
+    });
+    // the first samples on screen were the stored ones, before the worker's own
+    expect(early.from).toBe('stored');
+    expect(early.first as number).toBeLessThan(early.live as number);
+    // the same model, sampler and seed: the worker's draw equals the stored one (4 decimals, float32 on another machine's wasm)
+    expect(early.stored?.length).toBe(early.samples.length);
+    const diff = early.samples.reduce((m, v, i) => Math.max(m, Math.abs(v - ((early.stored as number[])[i] as number))), 0);
+    expect(diff).toBeLessThan(1e-3);
+    console.log(`[playground e2e] first sight ${query || '(heart)'}: stored samples at ${early.first?.toFixed(0)} ms, worker's backend at ${early.worker?.toFixed(0)} ms, its samples at ${early.live?.toFixed(0)} ms (max difference ${diff.toExponential(1)})`);
+    await page.close();
+  });
+
+  it('does not show stored samples under another sampler than they were drawn with (?sampler=heun)', async () => {
+    const { page } = await open('?sampler=heun');
+    await page.waitForFunction(() => (window as unknown as { playground: { liveSamplesMs(): number | null } }).playground.liveSamplesMs() !== null);
+    expect(await page.evaluate(() => (window as unknown as { playground: { firstSamplesFrom(): string | null } }).playground.firstSamplesFrom())).toBe('worker');
     await page.close();
   });
 
@@ -404,6 +435,9 @@ describe('the built playground in headless Chromium', () => {
     await page.mouse.up();
     const before = await resetAndWait(page);
     expect(before.settings?.dataset).toBe('drawn');
+    // a drawing of the user's gets the drawn-shape defaults (g, learning rate), shown in the form
+    expect(before.settings).toMatchObject(drawnShapeDefaults);
+    expect(Number(await page.inputValue('#g'))).toBe(drawnShapeDefaults.g);
     // The drawn cloud is what the worker trains on: an L inside x₁ < 0, spanning x₂ from about 2 to −2.
     const data = before.visuals?.data as Float32Array;
     const xs = Array.from(data).filter((_, i) => i % 2 === 0);

@@ -3,7 +3,8 @@
  * playwright-core; the site served by `vite preview` with the cross-origin-isolation headers):
  *
  * - `start`: navigation → the first trained samples on screen (the page's own clock,
- *   performance.now() when the samples plot is first drawn with samples), when each kind of the
+ *   performance.now() when the samples plot is first drawn with samples; `from`: the pretrained
+ *   model's stored first sight or the worker's draw; `liveMs`: the worker's first samples), when each kind of the
  *   worker's reports first came, the bytes every response of the visit brought (the worker's
  *   included), with the backend the page picked and why, `rounds` fresh pages;
  * - `learn`: seconds of training until ≥ 80 % of 1000 DiffFlow samples (λ = 1, N steps) lie
@@ -14,7 +15,7 @@
  *   the old worker stopped, and → the model announced on the new backend) while training;
  * - `size`: the built site's bytes (a first visit's are counted by `start`).
  *
- *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [learn: query variants; latency: backends; comma-separated]
+ *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [learn: query variants; latency: backends; comma-separated] [learn: shapes, heart,ring]
  *
  * Prints one JSON line per measurement. WebGL and WebGPU run on SwiftShader (CPU) here.
  */
@@ -38,6 +39,8 @@ const args = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignor
 interface Hooks {
   state(): PageState;
   firstSamplesMs(): number | null;
+  liveSamplesMs?(): number | null;
+  firstSamplesFrom?(): 'stored' | 'worker' | null;
   firstReports(): Record<string, number>;
   pauseLatencies(): number[];
   switchLatencies(): { stopped: number; restored: number }[];
@@ -51,7 +54,8 @@ async function opened(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
-const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
+// PLAYGROUND_DIST: another build to measure (e.g. the previous commit's, for before/after in one run)
+const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 }, ...(process.env['PLAYGROUND_DIST'] === undefined ? {} : { build: { outDir: process.env['PLAYGROUND_DIST'] } }) });
 const base = server.resolvedUrls?.local[0] ?? '';
 const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args });
 try {
@@ -65,19 +69,32 @@ try {
       await page.goto(base);
       await page.waitForFunction(() => (window as unknown as { playground?: Hooks }).playground?.state().visuals != null, undefined, { timeout: 120_000 });
       await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.firstSamplesMs() !== null);
+      // (a build before the first sight has no liveSamplesMs: its first samples are the worker's)
+      await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.liveSamplesMs?.() !== null);
       const s = await read(page, (h) => h.state());
       const ms = await read(page, (h) => h.firstSamplesMs());
+      const liveMs = (await read(page, (h) => h.liveSamplesMs?.())) ?? ms;
+      const from = (await read(page, (h) => h.firstSamplesFrom?.())) ?? 'worker';
       const reports = await read(page, (h) => h.firstReports());
       const nav = await page.evaluate(() => JSON.parse(JSON.stringify(performance.getEntriesByType('navigation')[0])) as { responseEnd: number; domContentLoadedEventEnd: number });
       const firstVisitBytes = loaded.reduce((a, x) => a + x.bytes, 0);
-      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), firstVisitBytes, requests: loaded.length, domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
+      // where the first second goes: when the page's script, the stored first sight and the worker's script arrived
+      const arrivals = await page.evaluate(() =>
+        Object.fromEntries(
+          (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+            .filter((e) => /index-|sight\.json|worker-|\.wasm|pretrained\/.*\.bin/.test(e.name))
+            .map((e) => [e.name.replace(/^.*\//, '').replace(/-[\w-]{8}\.js$/, '.js'), [Math.round(e.startTime), Math.round(e.responseEnd)]]),
+        ),
+      );
+      console.log(JSON.stringify({ measure: 'navigation → trained samples on screen', ms: Math.round(ms as number), from, liveMs: Math.round(liveMs as number), firstVisitBytes, requests: loaded.length, domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), fetchedMs: arrivals, firstReportMs: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, Math.round(v)])), iteration: s.iteration, backend: s.backend?.name, reason: s.backend?.reason }));
       await context.close();
     }
   } else if (what === 'learn') {
     const heart = strokesToPoints(starterShape(), DRAW_SPACING);
     const ring = ringStroke(2.5);
+    const shapeNames = (process.argv[5] ?? 'heart,ring').split(',');
     for (const variant of variants)
-      for (const shape of ['heart', 'ring'] as const) {
+      for (const shape of (['heart', 'ring'] as const).filter((x) => shapeNames.includes(x))) {
         const page = await opened(browser, `${base}?backend=wasm${variant}`);
         const curve = shape === 'heart' ? heart : strokesToPoints([ring], DRAW_SPACING);
         if (shape === 'ring') {
@@ -107,7 +124,8 @@ try {
             return s.visuals !== null && s.visuals.iteration !== v && s.visuals.iteration > 0;
           }, lastVisual, { timeout: 60_000 });
           const s = await read(page, (h) => h.state());
-          const v = s.visuals as NonNullable<PageState['visuals']>;
+          if (s.visuals === null) continue; // a new session was announced in between: its plots follow
+          const v = s.visuals;
           lastVisual = v.iteration;
           share = nearShare(v.samples, curve, 0.3);
           if (share >= 0.8) {

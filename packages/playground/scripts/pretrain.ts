@@ -9,6 +9,11 @@
  *
  *   npx nx run playground:pretrain                     # every toy and the heart, 600 iterations each
  *   npx nx run playground:pretrain --iters=300 --only=moons,heart
+ *   npx nx run playground:pretrain --sights            # only the first-sight files, from the committed checkpoints
+ *
+ * Beside each checkpoint it writes `<name>.sight.json` (first_sight.ts): the samples, data and
+ * log-density map the page's worker first draws of it, computed here by the worker's own code
+ * (`firstSightOf`, wasm), so the page shows the trained model before its worker is up.
  *
  * The runs' folders go to a temporary directory (removed at the end); the page's checkpoint loader
  * reads the files (`sessionFromCheckpoint`), so Train continues from them with Adam's state and the EMA.
@@ -24,12 +29,18 @@ import { playgroundDefaults } from '../src/settings.js';
 import { strokesToPoints } from '../src/draw/drawing.js';
 import { DRAW_SPACING, pretrainedKeys, type PretrainedEntry, type PretrainedManifest } from '../src/pretrained.js';
 import { starterShape } from '../src/draw/starter.js';
+import { selectBackend } from '@diffflow/backend';
+import * as E from 'fp-ts/lib/Either.js';
+import { disposeSession, firstSightOf, HEATMAP_RES, sessionFromCheckpoint } from '../src/worker/model.js';
+import { encodeFirstSight, firstSightFile } from '../src/first_sight.js';
+import { defaultSamplerSettings } from '../src/sampler_menu.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const outDir = fileURLToPath(new URL('../public/pretrained', import.meta.url));
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 const iters = Number(flag('iters') ?? 600);
+const sightsOnly = process.argv.includes('--sights');
 const only = flag('only')?.split(',') ?? [...pretrainedKeys];
 const unknown = only.filter((k) => !(pretrainedKeys as readonly string[]).includes(k));
 if (!Number.isInteger(iters) || iters < 1 || unknown.length > 0) {
@@ -52,8 +63,29 @@ try {
   // a first run
 }
 
+/** Writes `<key>.sight.json` from the pretrained checkpoint `entry.file` (the worker's first plots of it). */
+function writeSight(entry: PretrainedEntry): void {
+  const file = join(outDir, entry.file);
+  const restored = sessionFromCheckpoint(new Uint8Array(readFileSync(file)), entry.file);
+  if (E.isLeft(restored)) throw new Error(restored.left);
+  try {
+    const sight = firstSightOf(restored.right, defaultSamplerSettings(entry.settings.steps, entry.settings.seed), HEATMAP_RES.start);
+    writeFileSync(join(outDir, firstSightFile(entry.file)), encodeFirstSight(sight));
+  } finally {
+    disposeSession(restored.right);
+  }
+  console.log(`[pretrain] ${firstSightFile(entry.file)}: ${statSync(join(outDir, firstSightFile(entry.file))).size} bytes`);
+}
+
+await selectBackend({ prefer: 'wasm', quiet: true });
 try {
   for (const key of only) {
+    if (sightsOnly) {
+      const entry = manifest[key as keyof PretrainedManifest];
+      if (entry === undefined) throw new Error(`--sights: the manifest has no ${key}; train it first`);
+      writeSight(entry);
+      continue;
+    }
     const out = join(work, key);
     const data: string[] = [];
     if (key === 'heart') {
@@ -106,6 +138,7 @@ try {
     manifest = { ...manifest, [key]: entry };
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     console.log(`[pretrain] ${key}: ${entry.bytes} bytes, ${entry.trainedSeconds} s`);
+    writeSight(entry);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -1,12 +1,12 @@
 /**
  * Tunes the defaults for drawn shapes in Node (wasm, one thread): for each variant of the
- * playground's settings (learning rate, width, N, batch), the iterations until ≥ 80 % of 1000
- * DiffFlow samples (EMA, λ = 1, N steps) lie within 0.3 of the drawn curve — the starter heart and a
+ * playground's settings (learning rate, width, N, batch, g, T), the iterations until ≥ 80 % of 1000
+ * DiffFlow samples (EMA, the page's first sampler: euler-maruyama at the default λ, N steps) lie within 0.3 of the drawn curve — the starter heart and a
  * ring of radius 2.5 — checked every `every` iterations, and the median milliseconds per iteration.
  * Variants train in interleaved slices of `every` iterations, so machine load falls on all of them
  * alike; iterations to learn do not depend on load, and seconds = iterations × ms per iteration.
  *
- *   node --conditions=@diffflow/source --import tsx packages/playground/scripts/tune_drawn.ts [budget iterations] [every] [variants, ';'-separated]
+ *   node --conditions=@diffflow/source --import tsx packages/playground/scripts/tune_drawn.ts [budget iterations] [every] [variants, ';'-separated] [shapes: heart,ring]
  *
  * The variant 'from the pretrained heart' starts the ring from public/pretrained/heart.bin's
  * weights (`warmStartSession`: fine-tuning, iteration 0) instead of a fresh initialisation.
@@ -20,6 +20,7 @@ import { playgroundDefaults, type PlaygroundSettings } from '../src/settings.js'
 import { strokesToPoints } from '../src/draw/drawing.js';
 import { starterShape } from '../src/draw/starter.js';
 import { nearShare, ringStroke } from '../src/draw/near_curve.js';
+import { defaultSamplerSettings } from '../src/sampler_menu.js';
 
 const budget = Number(process.argv[2] ?? 300);
 const every = Number(process.argv[3] ?? 10);
@@ -30,6 +31,24 @@ const allVariants: Record<string, Partial<PlaygroundSettings>> = {
   defaults: {},
   'lr 2e-2': { lr: 2e-2 },
   'lr 5e-3': { lr: 5e-3 },
+  'lr 1.5e-2': { lr: 1.5e-2 },
+  'lr 1.5e-2, batch 128': { lr: 1.5e-2, batch: 128 },
+  'lr 1.5e-2, N 6': { lr: 1.5e-2, steps: 6 },
+  'T 0.1': { T: 0.1 },
+  'g 0.5': { g: 0.5 },
+  'g 0.3': { g: 0.3 },
+  'g 1': { g: 1 },
+  'g 0.5, T 0.1': { g: 0.5, T: 0.1 },
+  'g 0.5, lr 1.5e-2': { g: 0.5, lr: 1.5e-2 },
+  'g 0.5, N 6': { g: 0.5, steps: 6 },
+  'g 1, lr 1.5e-2': { g: 1, lr: 1.5e-2 },
+  'g 0.5, lr 2e-2': { g: 0.5, lr: 2e-2 },
+  'g 0.5, lr 1.5e-2, seed 1': { g: 0.5, lr: 1.5e-2, seed: 1 },
+  'seed 1': { seed: 1 },
+  'g 1, lr 1.5e-2, seed 1': { g: 1, lr: 1.5e-2, seed: 1 },
+  'g 1, lr 1.5e-2, seed 2': { g: 1, lr: 1.5e-2, seed: 2 },
+  'g 0.5, lr 1.5e-2, seed 2': { g: 0.5, lr: 1.5e-2, seed: 2 },
+  'seed 2': { seed: 2 },
   'width 32': { hidden: 32 },
   'batch 128': { batch: 128 },
   'N 6': { steps: 6 },
@@ -41,7 +60,9 @@ const variants = Object.fromEntries(Object.entries(allVariants).filter(([k]) => 
 const heartFile = new URL('../public/pretrained/heart.bin', import.meta.url);
 const pretrainedHeart = sessionFromCheckpoint(new Uint8Array(readFileSync(heartFile)), heartFile.pathname);
 if (E.isLeft(pretrainedHeart)) throw new Error(pretrainedHeart.left);
-const shapes = { heart: strokesToPoints(starterShape(), 0.05), ring: strokesToPoints([ringStroke(2.5)], 0.05) };
+const allShapes = { heart: strokesToPoints(starterShape(), 0.05), ring: strokesToPoints([ringStroke(2.5)], 0.05) };
+const shapeNames = (process.argv[5] ?? 'heart,ring').split(',');
+const shapes: Record<string, Float32Array> = Object.fromEntries(Object.entries(allShapes).filter(([k]) => shapeNames.includes(k)));
 
 interface Run {
   shape: string;
@@ -67,10 +88,10 @@ while (runs.some((r) => r.learnedAt === null && r.session.trainer.iteration < bu
     if (r.learnedAt !== null || r.session.trainer.iteration >= budget) continue;
     for (let k = 0; k < every; k++) r.ms.push(r.session.trainer.step().ms);
     const s = r.session.settings;
-    const run = diffflowSamples(r.session, { spec: { name: 'euler-maruyama', settings: { lambda: 1 } }, steps: s.steps, n: 1000, seed: s.seed });
+    const run = diffflowSamples(r.session, defaultSamplerSettings(s.steps, s.seed));
     if (!run.ok) throw new Error(run.problem);
     const { samples } = run.value;
-    r.share = nearShare(samples, shapes[r.shape as keyof typeof shapes], 0.3);
+    r.share = nearShare(samples, shapes[r.shape] as Float32Array, 0.3);
     if (r.share >= 0.8) {
       r.learnedIteration = r.session.trainer.iteration;
       r.learnedAt = (r.learnedIteration * median(r.ms)) / 1000;

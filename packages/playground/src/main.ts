@@ -11,14 +11,15 @@ import { colorBar, figure, heatmap, legend, line, quiver, scatter, trails, type 
 import { DRAW_BOUNDS } from './plot/bounds.js';
 import { initialState, reduce, type PageAction, type PageState } from './state.js';
 import { MIN_DRAWN_POINTS, strokesToPoints, type Stroke } from './draw/drawing.js';
-import { checkSettings, playgroundDefaults, type DatasetChoice, type PlaygroundSettings } from './settings.js';
+import { checkSettings, playgroundDefaults, withKindDefaults, type DatasetChoice, type PlaygroundSettings } from './settings.js';
 import { starterShape } from './draw/starter.js';
 import { DRAW_SPACING, pretrainedFor, sameShape, type PretrainedManifest } from './pretrained.js';
 import { TrainerHost } from './trainer_host.js';
 import { timeView } from './time_view.js';
 import type { Report } from './worker/protocol.js';
 import type { SamplerSettings } from './worker/model.js';
-import { defaultPageSampler, samplerFromQuery, samplerOptions, samplerSpecOf } from './sampler_menu.js';
+import { defaultPageSampler, PLOT_SAMPLES, samplerFromQuery, samplerOptions, samplerSpecOf } from './sampler_menu.js';
+import { decodeFirstSight, firstSightFile, sameSampler, type FirstSight } from './first_sight.js';
 import { defaultLambda } from '@diffflow/sde-core';
 import { isBrowserBackend, type BrowserBackend } from './worker/backend_names.js';
 import manifestJson from '../public/pretrained/manifest.json';
@@ -44,6 +45,16 @@ let lastCheckpoint: { name: string; bytes: Uint8Array } | null = null;
 const parked = new Map<DatasetChoice, Uint8Array>();
 /** Settings waiting for the user's yes (a new model). */
 let pending: PlaygroundSettings | null = null;
+/**
+ * A pretrained model's stored first sight (first_sight.ts), shown while its worker starts: its
+ * samples and data until the worker's first plots of a newer session, its log-density until the
+ * worker's first map. `sessions`: the sessions announced when its model was asked for.
+ */
+let firstSight: { sight: FirstSight; dataset: DatasetChoice; sessions: number; liveSamples: boolean; liveDensity: boolean } | null = null;
+/** The last first sight shown (the tests compare it with the worker's draw). */
+let lastSight: FirstSight | null = null;
+/** Bumped by every model the page asks for, so a late first-sight file of an earlier one is dropped. */
+let modelRequest = 0;
 /** Where each figure was drawn (the tests compare axes and sizes); the density's with the heat-map's iteration. */
 const drawn = new Map<string, { bounds: Bounds; area: Figure['area']; heatIteration?: number; session?: number }>();
 
@@ -104,6 +115,15 @@ function drawnPoints(): Float32Array {
   return strokesToPoints(strokes, DRAW_SPACING);
 }
 
+/**
+ * The form's settings with the defaults of the model's kind where the form has the other kind's
+ * (settings.ts `withKindDefaults`): a drawing of the user's takes the drawn-shape defaults; a toy
+ * and the starter heart the page's, the shape of their pretrained models.
+ */
+function kindDefaults(form: PlaygroundSettings): PlaygroundSettings {
+  return withKindDefaults(form, form.dataset === 'drawn' && !heartDrawing);
+}
+
 /** Checks settings; shows the problem and returns false when they are invalid. */
 function valid(settings: PlaygroundSettings): boolean {
   const problem = checkSettings(settings);
@@ -128,6 +148,8 @@ async function startModel(settings: PlaygroundSettings, fresh = false): Promise<
   }
   const kept = fresh || (settings.dataset === 'drawn' && drawingChanged) ? undefined : parked.get(settings.dataset);
   const entry = fresh ? null : pretrainedFor(manifest, settings, settings.dataset !== 'drawn' || (heartDrawing && !drawingChanged));
+  const request = ++modelRequest;
+  firstSight = null;
   drawingChanged = false;
   if (kept !== undefined && keptShape.get(settings.dataset) !== undefined && sameShape(keptShape.get(settings.dataset) as PlaygroundSettings, settings)) {
     const bytes = kept.slice();
@@ -136,6 +158,7 @@ async function startModel(settings: PlaygroundSettings, fresh = false): Promise<
     return true;
   }
   if (entry !== null) {
+    void showFirstSight(entry.file, settings, request, state.sessions);
     try {
       const response = await fetch(new URL(`pretrained/${entry.file}`, document.baseURI));
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -150,6 +173,37 @@ async function startModel(settings: PlaygroundSettings, fresh = false): Promise<
   host.send({ type: 'reset', settings, points }, points === null ? [] : [points.buffer]);
   return true;
 }
+/**
+ * Fetches a pretrained model's first-sight file and shows it until the worker's own plots come —
+ * unless another model was asked for meanwhile or the page samples differently (then the stored
+ * samples are not the draw the worker will make). A missing or bad file only costs the early view.
+ */
+async function showFirstSight(checkpointFile: string, settings: PlaygroundSettings, request: number, sessions: number): Promise<void> {
+  const file = firstSightFile(checkpointFile);
+  try {
+    // index.html starts the default page's file (the heart's) before this script has loaded
+    const early = (window as { firstSightPrefetch?: { file: string; response: Promise<Response> } }).firstSightPrefetch;
+    delete (window as { firstSightPrefetch?: unknown }).firstSightPrefetch;
+    const response = await (early?.file === file ? early.response : fetch(new URL(`pretrained/${file}`, document.baseURI)));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const decoded = decodeFirstSight(await response.json(), file);
+    if (decoded._tag === 'Left') throw new Error(decoded.left);
+    if (request !== modelRequest || !sameSampler(decoded.right.sampler, { ...sampler(), seed: settings.seed })) return;
+    // the worker's own plots of the model were faster: nothing to show
+    const live = state.sessions > sessions;
+    if (live && state.visuals !== null && heat !== null) return;
+    lastSight = decoded.right;
+    firstSight = { sight: decoded.right, dataset: settings.dataset, sessions, liveSamples: live && state.visuals !== null, liveDensity: live && heat !== null };
+    redraw(['data', 'samples', 'density', 'stats']);
+  } catch (e) {
+    console.warn(`pretrained/${file} could not be shown (${e instanceof Error ? e.message : String(e)}); the worker's plots follow`);
+  }
+}
+/** The first sight's samples and data while they are shown (null once the worker's plots of the model are up). */
+const sightSamples = (): FirstSight | null => (firstSight !== null && !firstSight.liveSamples ? firstSight.sight : null);
+/** The first sight's log-density while it is shown. */
+const sightDensity = (): FirstSight | null => (firstSight !== null && !firstSight.liveDensity ? firstSight.sight : null);
+
 /** The settings of each parked model. */
 const keptShape = new Map<DatasetChoice, PlaygroundSettings>();
 
@@ -186,13 +240,19 @@ function sampler(): SamplerSettings {
   return {
     spec: samplerSpecOf(samplerSelect.value, Number($<HTMLInputElement>('lambda').value)),
     steps: Number($<HTMLInputElement>('sample-steps').value),
-    n: 1000,
+    n: PLOT_SAMPLES,
     seed: state.settings?.seed ?? 0,
   };
 }
 
-/** When the first samples were drawn, ms since navigation started (performance.now()). */
+/** When the first samples were drawn (stored or live), ms since navigation started (performance.now()). */
 let firstSamplesMs: number | null = null;
+/** When the worker's first samples were drawn (ms since navigation), and where the first samples on screen came from. */
+let liveSamplesMs: number | null = null;
+let firstSamplesFrom: 'stored' | 'worker' | null = null;
+/** Samples have been drawn (the first ones' source), the worker's samples have been drawn: stamped at the end of their frame. */
+let samplesDrawn: 'stored' | 'worker' | null = null;
+let liveDrawn = false;
 /** Pause latencies of this page (ms, click → paused), for the tests and the measurements. */
 const pauseLatencies: number[] = [];
 
@@ -206,7 +266,7 @@ $('train').addEventListener('click', async () => {
   }
   const form = readForm();
   if (state.settings === null || drawingChanged || (form.dataset === 'drawn' && state.settings.dataset !== 'drawn')) {
-    if (!(await startModel(form, form.dataset === 'drawn'))) return;
+    if (!(await startModel(kindDefaults(form), form.dataset === 'drawn'))) return;
     await host.settled(); // the new model first: Resume's time limit is for training, not for building it
   }
   const t0 = performance.now();
@@ -215,7 +275,7 @@ $('train').addEventListener('click', async () => {
 });
 /** Resume latencies (ms, click → training), for the tests and the measurements. */
 const resumeLatencies: number[] = [];
-$('reset').addEventListener('click', () => void startModel(readForm(), true));
+$('reset').addEventListener('click', () => void startModel(kindDefaults(readForm()), true));
 
 for (const k of numberFields) $(k).addEventListener('change', () => formChanged());
 $('ddpm').addEventListener('change', () => formChanged());
@@ -255,7 +315,7 @@ datasetSelect.addEventListener('change', () => {
     if (strokes.length === 0 || drawnPoints().length / 2 < MIN_DRAWN_POINTS) return;
   }
   parkCurrent();
-  void startModel(form);
+  void startModel(kindDefaults(form));
 });
 $('clear-drawing').addEventListener('click', () => {
   strokes = [];
@@ -271,10 +331,11 @@ $('starter-drawing').addEventListener('click', () => {
   datasetSelect.value = 'drawn';
   parkCurrent();
   parked.delete('drawn');
-  void startModel(readForm());
+  void startModel(kindDefaults(readForm()));
 });
 samplerSelect.addEventListener('change', () => {
   showSamplerControls();
+  if (firstSight !== null) firstSight.liveSamples = true; // the stored samples are another sampler's
   // a non-shape setting: only the samples are drawn again, training goes on
   if (state.settings !== null) host.send({ type: 'sampler', sampler: sampler() });
 });
@@ -283,6 +344,7 @@ for (const id of ['lambda', 'sample-steps']) {
     $(`${id}-out`).textContent = $<HTMLInputElement>(id).value;
   });
   $(id).addEventListener('change', () => {
+    if (firstSight !== null) firstSight.liveSamples = true;
     if (state.settings !== null) host.send({ type: 'sampler', sampler: sampler() });
   });
 }
@@ -369,26 +431,31 @@ function colorsByPosition(points: Float32Array): string[] {
 
 /** The window of the data-space plots: the session's (the worker's `plotBounds`), the drawing canvas's before one. */
 function dataBounds(): Bounds {
-  return state.visuals?.bounds ?? DRAW_BOUNDS;
+  return sightSamples()?.bounds ?? state.visuals?.bounds ?? DRAW_BOUNDS;
 }
 
 function drawData(): void {
   const drawing = datasetSelect.value === 'drawn';
   const title = drawing ? 'Data: your drawing (drag to draw)' : `Data: ${datasetSelect.value}`;
   drawFigure = plot('draw', { title, xLabel: 'x₁', yLabel: 'x₂', bounds: drawing ? DRAW_BOUNDS : dataBounds() });
+  const sight = sightSamples();
   if (drawing) scatter(drawFigure, drawnPoints(), '#111', 2.2);
+  else if (sight !== null && firstSight?.dataset === datasetSelect.value) scatter(drawFigure, sight.data, '#111');
   else if (state.visuals !== null && state.settings?.dataset === datasetSelect.value) scatter(drawFigure, state.visuals.data, '#111');
 }
 
 function drawSamples(): void {
-  const v = state.visuals;
+  const sight = sightSamples();
+  const v = sight === null ? state.visuals : null;
   const bounds = dataBounds();
-  const s = v?.sampler;
+  const s = sight?.sampler ?? v?.sampler;
   const lambda = s?.spec.settings?.['lambda'];
   const tag = s === undefined ? '' : ` (${s.spec.name}, N = ${s.steps}${lambda === undefined ? '' : `, λ = ${String(lambda)}`})`;
   const f = plot('samples', { title: `DiffFlow samples${tag}`, xLabel: 'x₁', yLabel: 'x₂', bounds });
-  if (v !== null) scatter(f, v.samples, '#1d4ed8');
-  if (v !== null && v.samples.length > 0 && firstSamplesMs === null) firstSamplesMs = performance.now();
+  const shown = sight?.samples ?? v?.samples ?? null;
+  if (shown !== null) scatter(f, shown, '#1d4ed8');
+  if (shown !== null && shown.length > 0) samplesDrawn ??= sight === null ? 'worker' : 'stored';
+  if (v !== null && v.samples.length > 0) liveDrawn = true;
   const ddpmTitle = state.settings?.ddpm === false ? 'DDPM samples (baseline off)' : `DDPM samples${s === undefined ? '' : ` (${s.spec.name}, N = ${s.steps})`}`;
   const g = plot('ddpm-samples', { title: ddpmTitle, xLabel: 'x₁', yLabel: 'x₂', bounds });
   if (v?.ddpmSamples != null) scatter(g, v.ddpmSamples, '#b45309');
@@ -413,16 +480,19 @@ function note(f: Figure, text: string): void {
 }
 
 function drawDensity(): void {
-  if (heat === null) {
+  // the worker's map, or while it is computed the pretrained model's stored one
+  const sight = heat === null ? sightDensity() : null;
+  const map = heat ?? (sight === null ? null : { iteration: sight.iteration, bounds: sight.bounds, res: sight.density.res, logDensity: sight.density.logDensity });
+  if (map === null) {
     plot('density', { title: 'DiffFlow log-density (computing…)', xLabel: 'x₁', yLabel: 'x₂', bounds: dataBounds() });
     return;
   }
   let hi = -Infinity;
-  for (const v of heat.logDensity) if (Number.isFinite(v)) hi = Math.max(hi, v);
-  const f = plot('density', { title: `DiffFlow log p(x), iteration ${heat.iteration}`, xLabel: 'x₁', yLabel: 'x₂', bounds: heat.bounds });
-  heatmap(f, heat.logDensity, heat.res, hi - 8, hi);
+  for (const v of map.logDensity) if (Number.isFinite(v)) hi = Math.max(hi, v);
+  const f = plot('density', { title: `DiffFlow log p(x), iteration ${map.iteration}`, xLabel: 'x₁', yLabel: 'x₂', bounds: map.bounds });
+  heatmap(f, map.logDensity, map.res, hi - 8, hi);
   colorBar(f, hi - 8, hi, 'log p(x)');
-  drawn.set('density', { bounds: f.bounds, area: f.area, heatIteration: heat.iteration, session: state.sessions });
+  if (heat !== null) drawn.set('density', { bounds: f.bounds, area: f.area, heatIteration: heat.iteration, session: state.sessions });
 }
 
 function drawLoss(): void {
@@ -517,7 +587,7 @@ function drawStats(): void {
   $('ddpm-it').textContent = String(s.ddpmIteration);
   $('ddpm-loss').textContent = fmt(s.ddpmCurve.losses.at(-1) ?? Number.NaN, 3);
   $('ddpm-rate').textContent = s.ddpmItPerSec > 0 ? fmt(s.ddpmItPerSec, 1) : '–';
-  const what = s.settings === null ? '' : ` · ${s.settings.dataset}, N = ${s.settings.steps}`;
+  const what = s.settings === null ? (firstSight === null ? '' : ` · opening the pretrained ${firstSight.dataset === 'drawn' ? 'heart' : firstSight.dataset} (its stored samples shown)`) : ` · ${s.settings.dataset}, N = ${s.settings.steps}`;
   const hint = drawingChanged && datasetSelect.value === 'drawn' ? ' · Train learns your drawing (a new model)' : '';
   $('status').textContent = `${s.running ? 'training' : 'paused'}${what} · ${s.tensors} tensors${hint}`;
   $('train').textContent = s.running ? 'Pause' : drawingChanged && datasetSelect.value === 'drawn' ? 'Train on drawing' : s.iteration > 0 ? 'Resume' : 'Train';
@@ -580,6 +650,12 @@ function redraw(parts: readonly Part[] = allParts): void {
     const now = [...dirty];
     dirty.clear();
     for (const p of now) painters[p]();
+    // samples are on screen once the frame that drew them is done
+    if (samplesDrawn !== null && firstSamplesMs === null) {
+      firstSamplesMs = performance.now();
+      firstSamplesFrom = samplesDrawn;
+    }
+    if (liveDrawn && liveSamplesMs === null) liveSamplesMs = performance.now();
   });
 }
 new ResizeObserver(() => redraw()).observe(document.querySelector('main') as HTMLElement);
@@ -595,6 +671,12 @@ const firstReports: Record<string, number> = {};
 
 function onReport(r: Report): void {
   firstReports[r.type] ??= performance.now();
+  // the worker's own plots of a model announced after the first sight was asked for replace it
+  if (firstSight !== null && state.sessions > firstSight.sessions) {
+    if (r.type === 'visuals') firstSight.liveSamples = true;
+    if (r.type === 'heatmap') firstSight.liveDensity = true;
+    if (firstSight.liveSamples && firstSight.liveDensity) firstSight = null;
+  }
   if (r.type === 'heatmap') heat = r;
   if (r.type === 'backend') switchingTo = null;
   if (r.type === 'fewSteps') few = r;
@@ -715,6 +797,9 @@ redraw();
   switchLatencies: () => switchLatencies.map((l) => ({ ...l })),
   drawnPointCount: () => drawnPoints().length / 2,
   firstSamplesMs: () => firstSamplesMs,
+  liveSamplesMs: () => liveSamplesMs,
+  firstSamplesFrom: () => firstSamplesFrom,
+  storedSamples: () => (lastSight === null ? null : Array.from(lastSight.samples)),
   firstReports: () => ({ ...firstReports }),
   fewSteps: () => (few === null ? null : { iteration: few.iteration, steps: few.steps, ddpm: few.ddpm.map((d) => d !== null) }),
 };

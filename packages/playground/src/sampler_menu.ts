@@ -3,6 +3,7 @@
  * worker): its options, the choice a page address names, and the plain `SamplerSpec` that crosses
  * the worker boundary. Only λ is a setting of the page; every other setting is the sampler's default.
  */
+import { defaultLambda } from '@diffflow/sde-core';
 import { checkSamplerSpec, defaultSamplerName, samplerByName, samplerNames, samplerRegistry, type SamplerSpec } from '@diffflow/likelihood';
 
 /** One entry of the `#sampler-kind` menu. */
@@ -25,6 +26,17 @@ export const samplerOptions: readonly SamplerOption[] = Object.freeze(
 
 /** The sampler the page starts with: the registry's default (euler-maruyama). */
 export const defaultPageSampler = defaultSamplerName;
+
+/** How many samples the page's plots draw. */
+export const PLOT_SAMPLES = 1000;
+
+/**
+ * The page's sampler settings before the user changes any (what the first plots of a model with
+ * N = `steps` and `seed` are drawn with): the default sampler at the default λ, N steps, PLOT_SAMPLES samples.
+ */
+export function defaultSamplerSettings(steps: number, seed: number): { readonly spec: SamplerSpec; readonly steps: number; readonly n: number; readonly seed: number } {
+  return { spec: samplerSpecOf(defaultPageSampler, defaultLambda), steps, n: PLOT_SAMPLES, seed };
+}
 
 /**
  * The sampler an address names (`?sampler=heun`): the name when the registry has it, else the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSettings, playgroundDefaults } from './settings.js';
+import { checkSettings, drawnShapeDefaults, playgroundDefaults, withKindDefaults } from './settings.js';
 
 describe('checkSettings', () => {
   it('accepts the defaults and every library toy', () => {
@@ -17,5 +17,22 @@ describe('checkSettings', () => {
     expect(checkSettings({ ...playgroundDefaults, batch: 4 })).toMatch(/^batch/);
     expect(checkSettings({ ...playgroundDefaults, seed: -1 })).toMatch(/^seed/);
     expect(checkSettings({ ...playgroundDefaults, lr: 0 })).toMatch(/^learning rate must be in \(0, 1\], got 0/);
+  });
+});
+
+describe('withKindDefaults', () => {
+  it('a new drawing takes the drawn-shape defaults for fields still at the page defaults; a toy or the heart takes them back', () => {
+    const drawn = withKindDefaults(playgroundDefaults, true);
+    expect(drawn).toEqual({ ...playgroundDefaults, ...drawnShapeDefaults });
+    expect(checkSettings(drawn)).toBeNull();
+    expect(withKindDefaults({ ...drawn, dataset: 'moons' }, false)).toEqual({ ...playgroundDefaults, dataset: 'moons' });
+    // idempotent either way
+    expect(withKindDefaults(drawn, true)).toEqual(drawn);
+    expect(withKindDefaults(playgroundDefaults, false)).toEqual(playgroundDefaults);
+  });
+
+  it('keeps a value the user set', () => {
+    expect(withKindDefaults({ ...playgroundDefaults, g: 0.3 }, true)).toEqual({ ...playgroundDefaults, g: 0.3, lr: drawnShapeDefaults.lr });
+    expect(withKindDefaults({ ...playgroundDefaults, ...drawnShapeDefaults, lr: 0.002 }, false)).toEqual({ ...playgroundDefaults, lr: 0.002 });
   });
 });

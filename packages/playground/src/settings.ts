@@ -32,6 +32,29 @@ export interface PlaygroundSettings {
  */
 export const playgroundDefaults: PlaygroundSettings = { dataset: 'drawn', steps: 10, g: 0.2, T: 0.05, hidden: 64, batch: 256, lr: 1e-2, seed: 0, ddpm: false };
 
+/**
+ * The defaults of a model for a new drawing, where they differ from `playgroundDefaults`: a larger
+ * diffusion g and learning rate learn a drawn shape in about half the iterations (measured with
+ * scripts/tune_drawn.ts: docs/results/playground.md). The toys and the starter heart keep
+ * `playgroundDefaults`, the shape of their pretrained models.
+ */
+export const drawnShapeDefaults = { g: 1, lr: 1.5e-2 } as const satisfies Partial<PlaygroundSettings>;
+
+/**
+ * `s` for a model of the other kind: for a new drawing (`newDrawing`), every field of
+ * `drawnShapeDefaults` still at `playgroundDefaults`' value takes the drawing default; for a toy or
+ * the starter heart, every such field still at the drawing default goes back. A value the user set
+ * stays as it is.
+ */
+export function withKindDefaults(s: PlaygroundSettings, newDrawing: boolean): PlaygroundSettings {
+  const out: Record<string, unknown> = { ...s };
+  for (const k of Object.keys(drawnShapeDefaults) as (keyof typeof drawnShapeDefaults)[]) {
+    const [from, to] = newDrawing ? [playgroundDefaults[k], drawnShapeDefaults[k]] : [drawnShapeDefaults[k], playgroundDefaults[k]];
+    if (s[k] === from) out[k] = to;
+  }
+  return out as unknown as PlaygroundSettings;
+}
+
 /** t_0 of the time grid (the toy2d CLI's default). */
 export const FIXED_T_MIN = 1e-3;
 

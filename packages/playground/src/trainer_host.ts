@@ -4,6 +4,9 @@
  * or resume the worker does not answer within `PAUSE_ANSWER_MS` (a long kernel on a slow backend)
  * and every backend switch replace the worker with a fresh one that restores the last snapshot — the
  * iterations since that snapshot are lost, the model, its optimiser state and loss history are not.
+ * A switch starts the new worker on the new backend at once, while the old one still trains and
+ * sends its freshest snapshot, so the new worker's start (script, backend, wasm threads) overlaps
+ * the wait instead of following it.
  */
 import type { Command, Report } from './worker/protocol.js';
 import type { BrowserBackend } from './worker/backend_names.js';
@@ -50,6 +53,8 @@ export class TrainerHost {
   private inFlight: SessionCommand[] = [];
   /** The last sampler settings sent: a fresh worker gets them too. */
   private sampler: Extract<Command, { type: 'sampler' }> | null = null;
+  /** A worker started for a backend switch, not yet in use, and its reports so far (passed on once it is). */
+  private prepared: { readonly worker: Worker; readonly reports: Report[] } | null = null;
 
   /**
    * @param create makes a new worker (the same script each time)
@@ -108,10 +113,16 @@ export class TrainerHost {
 
   /** Moves the session to another backend in a fresh worker (the freshest snapshot it can get); `run` resumes training there. */
   async switchBackend(name: BrowserBackend, reason: string, run: boolean): Promise<void> {
+    this.prepared?.worker.terminate(); // an earlier switch not yet done
+    const prepared = { worker: this.spawn(), reports: [] as Report[] };
+    this.prepared = prepared;
+    prepared.worker.postMessage({ type: 'init', backend: name, reason } satisfies Command);
     const fresh = this.next((r) => r.type === 'snapshot', SNAPSHOT_WAIT_MS);
     this.send({ type: 'snapshot' });
     await fresh;
-    this.replace({ backend: name, reason, run });
+    if (this.prepared !== prepared) return; // a later switch took over
+    this.prepared = null;
+    this.replace({ backend: name, reason, run }, prepared);
   }
 
   /** Resolves with the first report `match` accepts within `ms`, else null. */
@@ -134,27 +145,40 @@ export class TrainerHost {
   private spawn(): Worker {
     const worker = this.create();
     worker.onmessage = (event: MessageEvent<Report>) => {
-      if (worker !== this.worker) return; // a replaced worker's last words
-      const r = event.data;
-      if (r.type === 'snapshot') this.snapshot = { bytes: r.bytes, iteration: r.iteration };
-      if (r.type === 'backend') this.backend = { name: r.name, reason: r.reason };
-      if (r.type === 'session' || r.type === 'settings' || (r.type === 'error' && answers.has(r.context))) this.inFlight.shift();
-      this.waiters = this.waiters.filter((w) => !w(r));
-      this.onReport(r);
+      if (worker === this.prepared?.worker) this.prepared.reports.push(event.data);
+      else if (worker === this.worker) this.receive(event.data); // else: a replaced worker's last words
     };
     worker.onerror = (e) => {
       if (worker === this.worker) this.onReport({ type: 'error', context: 'worker', message: e.message });
+      else if (worker === this.prepared?.worker) this.prepared.reports.push({ type: 'error', context: 'worker', message: e.message });
     };
     return worker;
   }
 
-  /** Terminates the worker (mid-kernel if need be) and restores the last snapshot in a fresh one. */
-  private replace(r: Restart): void {
+  /** A report of the current worker. */
+  private receive(r: Report): void {
+    if (r.type === 'snapshot') this.snapshot = { bytes: r.bytes, iteration: r.iteration };
+    if (r.type === 'backend') this.backend = { name: r.name, reason: r.reason };
+    if (r.type === 'session' || r.type === 'settings' || (r.type === 'error' && answers.has(r.context))) this.inFlight.shift();
+    this.waiters = this.waiters.filter((w) => !w(r));
+    this.onReport(r);
+  }
+
+  /**
+   * Terminates the worker (mid-kernel if need be) and restores the last snapshot in a fresh one —
+   * `prepared`, already started on `r.backend` (its reports so far are passed on now), or a new one.
+   */
+  private replace(r: Restart, prepared: { readonly worker: Worker; readonly reports: Report[] } | null = null): void {
     const saved = this.snapshot;
     this.worker.terminate();
-    this.worker = this.spawn();
     this.onReport({ type: 'status', running: false });
-    this.send(r.backend === undefined ? { type: 'init' } : { type: 'init', backend: r.backend, reason: r.reason });
+    if (prepared === null) {
+      this.worker = this.spawn();
+      this.send(r.backend === undefined ? { type: 'init' } : { type: 'init', backend: r.backend, reason: r.reason });
+    } else {
+      this.worker = prepared.worker;
+      for (const report of prepared.reports.splice(0)) this.receive(report);
+    }
     if (this.sampler !== null) this.send(this.sampler);
     const again = this.inFlight;
     this.inFlight = [];

@@ -36,5 +36,7 @@ export {
   SUMMARY_FILE,
 } from './run_dir.js';
 export type { RunDir, OpenRunDirOptions } from './run_dir.js';
+export { lastPerIteration, readTrainingHistory, summarizeHistory, median } from './training_history.js';
+export type { TrainingHistory, HistorySummary } from './training_history.js';
 
 export { packageVersions } from './versions.js';

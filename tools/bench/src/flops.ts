@@ -74,7 +74,7 @@ export interface AdjointPath {
 
 /** Network calls of one adjoint pass over `rows` rows (both networks together). */
 export interface AdjointCalls {
-  /** Drift steps whose compact forward pass the rollout keeps (0 … N). */
+  /** Drift steps whose forward pass the rollout keeps (0 … N). */
   readonly cachedSteps: number;
   readonly forwards: number;
   readonly pullbacks: number;
@@ -84,7 +84,9 @@ export interface AdjointCalls {
  * Network calls of `adjointGradients` on one chunk (packages/adjoint/src/adjoint.ts), drift-cache
  * on (the Fourier MLP has `linearize`), replayed drift values (uniform-ish grid):
  *   rollout       N drift forwards, the first c kept (c = steps the budget holds: each keeps the
- *                 L + 1 pre-activations [rows, h] and 6h floats of time embedding)
+ *                 L + 1 layer inputs and gate derivatives [rows, h] and 6h floats of time embedding
+ *                 when all N such steps fit; else step 0 so and the rest compact, the L + 1
+ *                 pre-activations only)
  *   point N       score linearize + drift linearize: 2 forwards, 2 pull-backs
  *   points N−1…1  score linearize (1 forward, 1 pull-back); drift: a cached step 1 pull-back, else
  *                 `vjp` (1 forward, 1 pull-back)
@@ -93,8 +95,10 @@ export interface AdjointCalls {
  * an `apply` then a `vjp` of the drift: 3N + 2 forwards.
  */
 export function adjointCalls(shape: MlpShape, rows: number, steps: number, driftCacheBytes: number): AdjointCalls {
-  const perStep = 4 * ((shape.layers + 1) * rows * shape.hidden + 6 * shape.hidden);
-  const cachedSteps = Math.min(steps, Math.floor(driftCacheBytes / perStep));
+  const compact = 4 * ((shape.layers + 1) * rows * shape.hidden + 6 * shape.hidden);
+  const full = 4 * (2 * (shape.layers + 1) * rows * shape.hidden + 6 * shape.hidden);
+  const cachedSteps =
+    full * steps <= driftCacheBytes ? steps : full > driftCacheBytes ? 0 : Math.min(steps, 1 + Math.floor((driftCacheBytes - full) / compact));
   // with no budget at all the cache is off, and F_N is an `apply` and then a `vjp`: one forward more
   const lastPoint = driftCacheBytes > 0 ? 1 : 2;
   return { cachedSteps, forwards: 3 * steps + lastPoint - cachedSteps, pullbacks: 2 * steps + 1 };

@@ -25,7 +25,8 @@ import { selectBackend } from '@diffflow/backend';
 import { diffusionModel, sde, type VectorField } from '@diffflow/sde-core';
 import type { SamplerSpec } from '@diffflow/likelihood';
 import { orThrow } from '@diffflow/cli';
-import { ddpmSamplingModel, fdLenet, fdReference, loadImagesClassifier, loadImageSplits, loadTrainedRun, runGrid, sampleImages, type ImageModel } from '@diffflow/experiment-images';
+import { fdLenet } from '@diffflow/metrics';
+import { ddpmSamplingModel, loadImagesClassifier, loadImageSplits, loadTrainedRun, runGrid, sampleImages, splitReference, type ImageModel } from '@diffflow/experiment-images';
 
 /** The samplers by a short key (the --samplers list): label and spec. */
 export const imageSamplers: Readonly<Record<string, { readonly label: string; readonly spec: SamplerSpec }>> = {
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   const model = countedModel(base, kind === 'diffflow', tally);
   const classifier = await loadImagesClassifier(config, classifierDir);
   const splits = await orThrow(loadImageSplits(config));
-  const reference = fdReference(classifier.classifier, splits, n, config.seed);
+  const reference = splitReference(classifier.classifier, splits, n, config.seed);
   const batches = Math.ceil(n / 64); // imageSampleRequest's batch size
   const probes = kind === 'ddpm' ? 1 : 2; // the sampler shell's one shape check per learned field and draw
   console.error(

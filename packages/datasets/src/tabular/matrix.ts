@@ -17,6 +17,20 @@ export function sliceRows<T extends Float32Array | Float64Array>(m: Matrix<T>, s
   return { data: m.data.slice(start * m.cols, end * m.cols) as T, rows: end - start, cols: m.cols };
 }
 
+/**
+ * Rows `indices` of a matrix, in that order, as [k, cols] row-major.
+ * @throws RangeError naming a row outside 0…rows − 1
+ */
+export function gatherRows(m: Matrix, indices: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(indices.length * m.cols);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (!(i >= 0 && i < m.rows)) throw new RangeError(`gatherRows: row ${i} is outside 0…${m.rows - 1}`);
+    out.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), k * m.cols);
+  }
+  return out;
+}
+
 /** The matrix without the listed columns. */
 export function dropColumns(m: Matrix64, drop: readonly number[]): Matrix64 {
   const keep: number[] = [];

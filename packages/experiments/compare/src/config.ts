@@ -4,7 +4,7 @@ import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
 import { samplerNames, type SamplerSpec } from '@diffflow/likelihood';
-import { checkpointFields, configInvalid, describedAs, documented, fail, flagsOf, learnedDriftSamplerProblem, samplerSettingFields, samplerSpecFromFlags, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, parseCommandLine, readConfigFile, resolveLayers, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/cli';
+import { checkpointFields, configInvalid, describedAs, documented, fail, flagsOf, learnedDriftSamplerProblem, loadConfig, samplerSettingFields, samplerSpecFromFlags, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/cli';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -278,25 +278,11 @@ export function compareSamplers(c: Pick<CompareConfig, 'diffflow' | 'ddpm'>): Co
   return { diffflow, ddpm: 'ancestral' };
 }
 
-/** Decodes the command line (defaults ← --quick preset ← --config file ← flags) and checks it. */
+/** Decodes the command line (runs' `loadConfig`: defaults ← --quick preset ← --config file ← flags) and checks it. */
 export async function loadCompareConfig(argv: readonly string[]): Promise<E.Either<ExperimentError, CompareConfig>> {
-  const cl = parseCommandLine(argv, compareFlags);
-  if (E.isLeft(cl)) return cl;
-  const { overrides, configPath } = cl.right;
-  let file: Record<string, unknown> | undefined;
-  if (configPath !== undefined) {
-    const read = await readConfigFile(configPath)();
-    if (E.isLeft(read)) return read;
-    file = read.right;
-  }
-  const quick = overrides['quick'] ?? file?.['quick'];
-  const layers: ConfigLayer[] = [
-    { source: 'defaults', value: compareDefaults },
-    ...(quick === true ? [{ source: '--quick', value: compareQuick }] : []),
-    ...(file === undefined || configPath === undefined ? [] : [{ source: configPath, value: file }]),
-    { source: 'command line', value: overrides },
-  ];
-  const decoded = resolveLayers(CompareConfig, layers);
+  const quick = (overrides: Readonly<Record<string, unknown>>, file: Readonly<Record<string, unknown>> | undefined): ConfigLayer | undefined =>
+    (overrides['quick'] ?? file?.['quick']) === true ? { source: '--quick', value: compareQuick } : undefined;
+  const decoded = await loadConfig(CompareConfig, compareDefaults, argv, compareFlags, { preset: quick })();
   if (E.isLeft(decoded)) return decoded;
   const problem = compareConfigProblem(decoded.right);
   return problem === undefined ? decoded : E.left(configInvalid(problem.field, problem.reason));

@@ -4,9 +4,9 @@ import { ddpmAncestralSample, ddpmModel } from '@diffflow/losses';
 import { probabilityFlowNll, sampleWith, summarizeNll } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
 import { type Ema } from '@diffflow/training';
-import { drawSamples } from '@diffflow/experiment-toy2d';
+import { drawSamples, heldOutPoints } from '@diffflow/experiment-toy2d';
 import { compareSamplers, type CompareConfig } from './config.js';
-import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from './metrics.js';
+import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from '@diffflow/metrics';
 import type { TrainedDdpm, TrainedDiffFlow } from './models.js';
 
 /** How close a set of model samples is to held-out data (dataset coordinates). */
@@ -58,9 +58,9 @@ export interface DatasetContext {
 /** The fine-scale MMD² uses the median-heuristic bandwidth divided by this. */
 export const FINE_SCALE = 10;
 
-/** The held-out sets and bandwidth of a dataset (independent of the models). */
+/** The held-out sets and bandwidth of a dataset (independent of the models): toy2d's held-out points of the seed, and a second draw. */
 export function heldOutData(config: CompareConfig, dataset: ToyName): { heldOut: Float32Array; reference: Float32Array; bandwidth: number } {
-  const heldOut = sampleToy(dataset, config.eval.heldOut, { seed: purposeSeed(config.seed, 'test'), iteration: 0 });
+  const heldOut = heldOutPoints(dataset, config.seed, config.eval.heldOut);
   const reference = sampleToy(dataset, config.eval.samples, { seed: purposeSeed(config.seed, 'test-reference'), iteration: 0 });
   return { heldOut, reference, bandwidth: medianPairwiseDistance(heldOut, 2) };
 }

@@ -4,16 +4,15 @@ import { vpSchedule, type DiffusionModel, type VpSchedule, purposeSeed } from '@
 import { ddpmEpsilonNetworkOptions, fourierMlpParameterCount } from '@diffflow/losses';
 import type { Normalizer, ToyName } from '@diffflow/datasets';
 import { trainerSettings } from '@diffflow/cli';
-import { METRICS_FILE, resumeTrainer, runTrainingLoop, type Restorable, type RunDir, type RunTrainable } from '@diffflow/runs';
+import { METRICS_FILE, readTrainingHistory, resumeTrainer, runTrainingLoop, summarizeHistory, type Restorable, type RunDir, type RunTrainable } from '@diffflow/runs';
 import { createDdpmTrainer, createTrainer, disposeModel, type DdpmTrainer, type Trainer, type TrainerConfig } from '@diffflow/training';
 import { toyBatch, toyModel } from '@diffflow/experiment-toy2d';
 import type { CompareConfig } from './config.js';
 import { budgetFor } from './config.js';
-import { readTrainingHistory, summarizeHistory } from './history.js';
 
 /**
  * What one model's training did, over every process that trained it (read back from
- * metrics.jsonl; see history.ts). Losses are nats per sample in the model's normalised coordinates
+ * metrics.jsonl; runs' training_history.ts). Losses are nats per sample in the model's normalised coordinates
  * (DiffFlow: the trajectory bound; DDPM: L_simple).
  */
 export interface TrainingRecord {
@@ -121,7 +120,7 @@ export async function trainingRecord(
   total: number,
   resumedAt: number,
 ): Promise<TrainingRecord> {
-  const history = await readTrainingHistory(run.file(METRICS_FILE), dataset, model, model === 'diffflow' ? 'bound' : 'loss');
+  const history = await readTrainingHistory(run.file(METRICS_FILE), { phase: 'train', dataset, model }, model === 'diffflow' ? 'bound' : 'loss');
   const summary = summarizeHistory(history, total);
   return {
     dataset,

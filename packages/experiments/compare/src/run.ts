@@ -1,5 +1,5 @@
 import type { BackendInfo } from '@diffflow/backend';
-import { hasKnownSupport, toySupportTolerance, type ToyName } from '@diffflow/datasets';
+import { hasKnownSupport, toyEntropy, toySupportTolerance, type ToyName } from '@diffflow/datasets';
 import { orThrow } from '@diffflow/cli';
 import { packageVersions, writeFileAtomic, type RunDir } from '@diffflow/runs';
 import { normalizerLogDet } from '@diffflow/datasets';
@@ -22,7 +22,6 @@ import {
 } from './evaluate.js';
 import { sharpnessFigure, stepsFigure, stepsSamplesFigure, topologyFigure, trainingFigure } from './figures.js';
 import { ddpmPool } from './ddpm_pool.js';
-import { toyEntropy } from './entropy.js';
 import { parameterCounts, trainDdpm, trainDiffFlow, type TrainingRecord } from './models.js';
 import { renderMarkdown, type CompareResults, type SharpnessRecord, type StepsRecord, type TopologyResult } from './report.js';
 

@@ -12,8 +12,7 @@ import * as t from 'io-ts';
 import {
   CLASSIFIER_FILES,
   classifierAccuracy,
-  featureStats,
-  frechetDistance,
+  fdReference,
   lenet,
   lenetArchitecture,
   loadClassifier,
@@ -21,10 +20,8 @@ import {
   trainClassifier,
   type ClassifierFileError,
   type ClassifierInfo,
-  type FeatureStats,
-  type GaussianStats,
+  type FdReference,
   type LeNet,
-  type ClassifierImages,
 } from '@diffflow/metrics';
 import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/cli';
 import { ImagesConfig, imagePresetDefaults, type ImageDataName } from './config.js';
@@ -156,7 +153,7 @@ export const FLOOR_IMAGES = 500;
 
 /** Prints and returns the floor of a classifier on a split. */
 function reportFloor(classifier: LeNet, splits: ImageSplits, seed: number): number {
-  const { floor, floorImages } = fdReference(classifier, splits, FLOOR_IMAGES, seed);
+  const { floor, floorImages } = splitReference(classifier, splits, FLOOR_IMAGES, seed);
   console.error(`[images] FD-LeNet floor: ${floor.toFixed(3)} (${floorImages} training images vs the ${splits.heldOut.n} held-out images: what perfect samples score at images eval's default --fdSamples=${FLOOR_IMAGES})`);
   return floor;
 }
@@ -229,36 +226,10 @@ export async function classifierCommand(flags: ClassifierFlags): Promise<Classif
   }
 }
 
-/** FD-LeNet of a sample set against the held-out images, with its floor. */
-export interface FdLenetReport {
-  /** FD between the samples' and the held-out images' LeNet features. */
-  readonly fd: number;
-  /** FD between as many training images as samples and the same held-out images: what perfect samples of that count would get. */
-  readonly floor: number;
-  readonly samples: number;
-  readonly heldOut: number;
-  readonly coverage: FeatureStats['coverage'];
-  /** Coverage of the floor's training images (what the classifier predicts on real data). */
-  readonly floorCoverage: FeatureStats['coverage'];
-}
-
 /**
- * The held-out reference of FD-LeNet, computed once: the statistics of the held-out images'
- * features, and the floor — the FD of `count` training images (a seeded subset) against them.
+ * FD-LeNet's reference on a split (@diffflow/metrics' `fdReference`): its held-out images, and the
+ * floor over `count` training images (a seeded subset keyed (seed, 'fd/floor')).
  */
-export function fdReference(classifier: LeNet, splits: ImageSplits, count: number, seed: number): { heldOut: GaussianStats; floor: number; floorCoverage: FeatureStats['coverage']; floorImages: number } {
-  const heldOut = featureStats(classifier, splits.heldOut).stats;
-  const real = featureStats(classifier, seededSubset(splits.train, count, seed, 'fd/floor'));
-  return { heldOut, floor: frechetDistance(real.stats, heldOut), floorCoverage: real.coverage, floorImages: real.stats.n };
+export function splitReference(classifier: LeNet, splits: ImageSplits, count: number, seed: number): FdReference {
+  return fdReference(classifier, splits.heldOut, seededSubset(splits.train, count, seed, 'fd/floor'));
 }
-
-/**
- * FD-LeNet and class coverage of samples (bytes [n, H, W, C], n ≥ 2) against a {@link fdReference}.
- */
-export function fdLenet(classifier: LeNet, samples: ClassifierImages, reference: ReturnType<typeof fdReference>): FdLenetReport {
-  const s = featureStats(classifier, samples);
-  return { fd: frechetDistance(s.stats, reference.heldOut), floor: reference.floor, samples: s.stats.n, heldOut: reference.heldOut.n, coverage: s.coverage, floorCoverage: reference.floorCoverage };
-}
-
-/** The sentence every FD-LeNet printout and summary carries. */
-export const FD_LENET_NOTE = "FD-LeNet: Fréchet distance between LeNet penultimate-layer features (a classifier trained on this data set's training split); it is not the paper's Inception FID and not comparable to it";

@@ -6,7 +6,7 @@
  */
 import { selectBackend } from '@diffflow/backend';
 import * as t from 'io-ts';
-import { commands, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/cli';
+import { commands, flagCommand, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/cli';
 import { openRunDir } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
 import { loadImageSplits } from './model.js';
@@ -16,6 +16,14 @@ import { EvalFlags, evalImagesCommand, imagesEvalDefaults } from './eval.js';
 import { ClassifierFlags, classifierCommand, classifierDefaults } from './classifier.js';
 import { checkCompareConfig, compareDefaultsFor, compareFlags, CompareImagesConfig } from './compare_config.js';
 import { runImagesCompare } from './compare.js';
+
+/** A command that selects the tfjs backend before it runs. */
+const withBackend =
+  <A>(run: (flags: A) => Promise<unknown>) =>
+  async (flags: A): Promise<void> => {
+    await selectBackend();
+    await run(flags);
+  };
 
 await runCli(
   commands(
@@ -38,12 +46,11 @@ await runCli(
         if (dryRun) return printDryRun('images train', { ...config, ...settings }, trainFlags);
         const sampler = trainSamplerSpec(config.sampler, settings);
         const splits = await orThrow(loadImageSplits(config));
-        const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(imagesNonIdentityFields as readonly string[]).includes(k)));
         const backend = await selectBackend();
-        const run = await orThrow(openRunDir(config.out, { config: identity, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+        const run = await orThrow(openRunDir(config.out, { config, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
         await trainImages(config, schedule, splits, run, backend, sampler);
       }),
-      sample: withHelp(
+      sample: flagCommand(
         {
           target: 'images:sample',
           summary: 'Draw an image grid from a trained images run with its EMA weights, with the sampler family\'s λ and N of your choice.',
@@ -51,41 +58,26 @@ await runCli(
           defaults: imagesSampleDefaults,
           defaultTexts: { steps: "the run's --sampleSteps" },
         },
-        async (args) => {
-        const { dryRun, argv } = takeDryRun(args);
-        const flags = orThrowSync(parseFlags(argv, SampleFlags));
-        if (dryRun) return printDryRun('images sample', flags, flagsOf(SampleFlags));
-        await selectBackend();
-        await sampleImagesCommand(flags);
-      }),
-      eval: withHelp(
+        withBackend(sampleImagesCommand),
+      ),
+      eval: flagCommand(
         {
           target: 'images:eval',
           summary: 'Bits/dim of a trained images run on its held-out images (probability-flow NLL with Hutchinson traces, and the negative ELBO), and FD-LeNet of its samples.',
           codec: EvalFlags,
           defaults: imagesEvalDefaults,
         },
-        async (args) => {
-        const { dryRun, argv } = takeDryRun(args);
-        const flags = orThrowSync(parseFlags(argv, EvalFlags));
-        if (dryRun) return printDryRun('images eval', flags, flagsOf(EvalFlags));
-        await selectBackend();
-        await evalImagesCommand(flags);
-      }),
-      classifier: withHelp(
+        withBackend(evalImagesCommand),
+      ),
+      classifier: flagCommand(
         {
           target: 'images:classifier',
           summary: 'Train the LeNet classifier of a data split that FD-LeNet and the class coverage use (images:eval, images:compare).',
           codec: ClassifierFlags,
           defaults: classifierDefaults,
         },
-        async (args) => {
-        const { dryRun, argv } = takeDryRun(args);
-        const flags = orThrowSync(parseFlags(argv, ClassifierFlags));
-        if (dryRun) return printDryRun('images classifier', flags, flagsOf(ClassifierFlags));
-        await selectBackend();
-        await classifierCommand(flags);
-      }),
+        withBackend(classifierCommand),
+      ),
       compare: withHelp(
         {
           target: 'images:compare',

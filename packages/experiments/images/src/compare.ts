@@ -37,7 +37,8 @@ import {
 } from '@diffflow/runs';
 import { disposeModel } from '@diffflow/training';
 import { resolveSettings, samplerByName, type SettingValue } from '@diffflow/likelihood';
-import { FD_LENET_NOTE, fdLenet, fdReference, loadImagesClassifier } from './classifier.js';
+import { FD_LENET_NOTE, fdLenet } from '@diffflow/metrics';
+import { loadImagesClassifier, splitReference } from './classifier.js';
 import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from './config.js';
 import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
 import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
@@ -56,11 +57,6 @@ export const COMPARE_TABLE = 'table.txt';
 
 /** The fields of a comparison that change no result (not part of the run's identity). */
 const compareNonIdentity = ['out', 'workers', 'resume'] as const;
-
-/** The identity of an images:train configuration (what cli.ts's train command stores), for its run folder. */
-function trainIdentity(c: ImagesConfig): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(c).filter(([k]) => !(imagesNonIdentityFields as readonly string[]).includes(k)));
-}
 
 /** What summary.json holds. */
 export interface CompareSummary {
@@ -103,7 +99,6 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
   const started = performance.now();
   const { config, sampleSteps } = checked;
   const out = config.out === '' ? defaultCompareOut(config) : config.out;
-  const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(compareNonIdentity as readonly string[]).includes(k)));
   const trainHere = config.diffflowRun === '';
   const diffflowPath = trainHere ? join(out, 'diffflow') : config.diffflowRun;
 
@@ -115,7 +110,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
   // the identity holds the resolved classifier (a --resume that leaves it at its default finds the run) and
   // --diffflowRun as given ('' = trained here, in <out>/diffflow: config.json's diffflowPath)
   const resolved = { classifier: classifier.dir, diffflowPath };
-  const run = await orThrow(openRunDir(out, { config: { ...identity, classifier: classifier.dir }, resume: config.resume, nonIdentity: [...compareNonIdentity], extraExtensions: ['.txt'] }));
+  const run = await orThrow(openRunDir(out, { config: { ...config, classifier: classifier.dir }, resume: config.resume, nonIdentity: [...compareNonIdentity], extraExtensions: ['.txt'] }));
   const cleanup: (() => unknown)[] = [() => classifier.classifier.dispose()];
   try {
     await orThrow(run.writeConfig({ ...config, out, ...resolved, backend, versions: packageVersions() }));
@@ -124,7 +119,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     let diffflowSeconds = 0;
     if (diffflowConfig !== undefined) {
       const { schedule } = orThrowSync(checkImagesConfig(diffflowConfig));
-      const dfRun = await orThrow(openRunDir(diffflowPath, { config: trainIdentity(diffflowConfig), resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+      const dfRun = await orThrow(openRunDir(diffflowPath, { config: diffflowConfig, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
       if (dfRun.resumed && existsSync(dfRun.file(SUMMARY_FILE))) {
         log(`DiffFlow in ${diffflowPath}: trained by the earlier run (its summary.json is there), kept`);
       } else {
@@ -150,7 +145,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
 
     // DDPM: DiffFlow's score warm-up, continued for the whole budget
     const fresh = ddpmTrainConfig(trainConfig, budget.iterations, join(out, 'ddpm'));
-    const ddpmRun = await orThrow(openRunDir(fresh.out, { config: trainIdentity(fresh), resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
+    const ddpmRun = await orThrow(openRunDir(fresh.out, { config: fresh, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
     const ddpmConfig: ImagesConfig = { ...fresh, resume: ddpmRun.resumed && existsSync(ddpmRun.file(CHECKPOINT)) };
     await orThrow(ddpmRun.writeConfig({ ...ddpmConfig, model: 'ddpm', diffflowRun: diffflowPath, budget }));
     const trainPool = await imagesPool(ddpmConfig, channels);
@@ -173,7 +168,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     await orThrow(run.writeConfig({ ...config, out, ...resolved, diffflowConfig: diffflow.config, budget, backend, versions: packageVersions() }));
 
     // sampling and scoring
-    const reference = fdReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
+    const reference = splitReference(classifier.classifier, splits, config.samples, diffflow.config.seed);
     const floor: CompareFloor = { fd: reference.floor, coverage: reference.floorCoverage, images: reference.floorImages, heldOut: reference.heldOut.n };
     log(`floor: FD-LeNet ${floor.fd.toFixed(3)} of ${floor.images} training images vs ${floor.heldOut} held-out images`);
     const rows: CompareRow[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { formatError } from '@diffflow/cli';
-import { ddpmBudget, median, readTrainingCost, trainingCostOf } from './compare_budget.js';
+import { ddpmBudget, readTrainingCost, trainingCostOf } from './compare_budget.js';
 
 const line = (iteration: number, phase: string | undefined, ms: number): string => JSON.stringify({ iteration, ...(phase === undefined ? {} : { phase }), ms, objective: 1 });
 
@@ -28,12 +28,6 @@ describe('trainingCostOf', () => {
       msPerWarmupIterationMedian: 510,
       msPerKlIterationMedian: 6500,
     });
-  });
-
-  it('median: odd, even and empty', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(median([])).toBeNull();
   });
 });
 

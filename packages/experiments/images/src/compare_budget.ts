@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { fileMalformed, fromFsError, type ExperimentError } from '@diffflow/cli';
-import { metricsRecords } from '@diffflow/runs';
+import { lastPerIteration, median, metricsRecords } from '@diffflow/runs';
 
 /** What DiffFlow's training cost, per phase, read back from its run's metrics.jsonl. */
 export interface TrainingCost {
@@ -33,14 +33,9 @@ export interface TrainingCost {
  * checkpoint: the last line of an iteration wins. Lines cut short or without numbers are skipped.
  */
 export function trainingCostOf(text: string): TrainingCost {
-  const byIteration = new Map<number, { warmup: boolean; ms: number }>();
-  for (const r of metricsRecords(text)) {
-    const { iteration, ms, phase } = r;
-    if (typeof iteration !== 'number' || typeof ms !== 'number' || !Number.isFinite(ms)) continue;
-    byIteration.set(iteration, { warmup: phase === 'score-warmup', ms });
-  }
-  const warmup = [...byIteration.values()].filter((v) => v.warmup).map((v) => v.ms);
-  const kl = [...byIteration.values()].filter((v) => !v.warmup).map((v) => v.ms);
+  const rows = lastPerIteration(metricsRecords(text), (r) => typeof r['ms'] === 'number' && Number.isFinite(r['ms']));
+  const warmup = rows.filter((r) => r['phase'] === 'score-warmup').map((r) => r['ms'] as number);
+  const kl = rows.filter((r) => r['phase'] !== 'score-warmup').map((r) => r['ms'] as number);
   const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
   return {
     warmupIterations: warmup.length,
@@ -50,14 +45,6 @@ export function trainingCostOf(text: string): TrainingCost {
     msPerWarmupIterationMedian: median(warmup),
     msPerKlIterationMedian: median(kl),
   };
-}
-
-/** The median of a list (mean of the middle two for an even length), null when empty. */
-export function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** Reads a run's metrics.jsonl into its {@link TrainingCost}: a missing file or one without a warm-up iteration is an error naming it. */

@@ -10,7 +10,8 @@ import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { imagesPool, sampleImagesParallel } from './parallel.js';
 import { sampleImages } from './train.js';
-import { classifierCommandFor, classifierDir, FD_LENET_NOTE, fdLenet, fdReference, hasClassifier, loadImagesClassifier, type FdLenetReport } from './classifier.js';
+import { FD_LENET_NOTE, fdLenet, type FdLenetReport } from '@diffflow/metrics';
+import { classifierCommandFor, classifierDir, hasClassifier, loadImagesClassifier, splitReference } from './classifier.js';
 
 /** The flags of `images eval`, every one optional (defaults: {@link imagesEvalDefaults}, else the run's), each checked against its range. */
 export const EvalFlags = t.exact(
@@ -153,7 +154,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     } finally {
       await pool?.dispose();
     }
-    const reference = fdReference(classifier, loaded.right, fdSamples, seed);
+    const reference = splitReference(classifier, loaded.right, fdSamples, seed);
     const report = fdLenet(classifier, { images: bytes, n: fdSamples, height: config.size, width: config.size, channels: run.channels }, reference);
     classifier.dispose();
     const seconds = (performance.now() - fdStart) / 1000;

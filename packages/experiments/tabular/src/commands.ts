@@ -9,11 +9,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
-import { commands, configInvalid, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp } from '@diffflow/cli';
+import { commands, configInvalid, flagCommand, heldOutSettings, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, takeDryRun, withHelp } from '@diffflow/cli';
 import { openRunDir, writeFileAtomic } from '@diffflow/runs';
 import { defaultOut, TabularConfig, tabularDefaults, tabularFlags, tabularNonIdentityFields } from './config.js';
 import { loadTabularData } from './data.js';
-import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, parseEvalFlags, resultCsv, resultRows, type EvalSettings } from './eval.js';
+import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, resultCsv, resultRows, type EvalSettings } from './eval.js';
 import { disposeModel } from '@diffflow/training';
 import { trainTabular } from './train.js';
 import { SampleFlags, sampleTabular, tabularSampleDefaults } from './sample.js';
@@ -26,17 +26,13 @@ async function train(args: readonly string[]): Promise<void> {
   const config = { ...decoded, out: decoded.out === '' ? defaultOut(decoded) : decoded.out };
   if (dryRun) return printDryRun('tabular train', config, tabularFlags);
   const data = await orThrow(loadTabularData(config.dataset, config.data));
-  const identity = Object.fromEntries(Object.entries(config).filter(([k]) => !(tabularNonIdentityFields as readonly string[]).includes(k)));
   const backend = await selectBackend();
-  const run = await orThrow(openRunDir(config.out, { config: identity, resume: config.resume }));
+  const run = await orThrow(openRunDir(config.out, { config, resume: config.resume, nonIdentity: [...tabularNonIdentityFields] }));
   await trainTabular(config, run, backend, data);
 }
 
-async function evaluate(args: readonly string[]): Promise<void> {
+async function evaluate(flags: EvalFlags): Promise<void> {
   const started = performance.now();
-  const { dryRun, argv } = takeDryRun(args);
-  const flags = orThrowSync(parseEvalFlags(argv));
-  if (dryRun) return printDryRun('tabular eval', flags, flagsOf(EvalFlags));
   const runPath = flags.run ?? defaultOut(tabularDefaults);
   const backend = await selectBackend();
   const loaded = await orThrow(loadEmaRun(runPath));
@@ -46,16 +42,10 @@ async function evaluate(args: readonly string[]): Promise<void> {
     if (data.dataset.dim !== loaded.standardizer.dim)
       orThrowSync(E.left(configInvalid('--data', `the ${config.dataset} files there have D = ${data.dataset.dim}, the run in '${runPath}' was trained with D = ${loaded.standardizer.dim}`)));
     const settings: EvalSettings = {
-      n: Math.min(flags.n ?? data.dataset.test.rows, data.dataset.test.rows),
-      solver: flags.solver ?? evalDefaults.solver,
-      steps: flags.steps ?? config.steps,
-      rtol: flags.rtol ?? evalDefaults.rtol,
-      atol: flags.atol ?? evalDefaults.atol,
+      ...heldOutSettings(flags, evalDefaults, config, Math.min(flags.n ?? data.dataset.test.rows, data.dataset.test.rows)),
       trace: (flags.trace ?? evalDefaults.trace) === 'auto' ? autoTrace(data.dataset.dim) : (flags.trace as 'exact' | 'hutchinson'),
       probes: flags.probes ?? evalDefaults.probes,
-      draws: flags.draws ?? evalDefaults.draws,
       batchSize: flags.batchSize ?? evalDefaults.batchSize,
-      seed: flags.seed ?? config.seed,
     };
     const out = flags.out ?? `${runPath}/${evalFolderName(settings)}`;
     const identity = { run: runPath, dataset: config.dataset, ...settings };
@@ -89,10 +79,7 @@ async function evaluate(args: readonly string[]): Promise<void> {
   }
 }
 
-async function sample(args: readonly string[]): Promise<void> {
-  const { dryRun, argv } = takeDryRun(args);
-  const flags = orThrowSync(parseFlags(argv, SampleFlags));
-  if (dryRun) return printDryRun('tabular sample', flags, flagsOf(SampleFlags));
+async function sample(flags: SampleFlags): Promise<void> {
   await selectBackend();
   await sampleTabular(flags);
 }
@@ -112,7 +99,7 @@ export const tabularMain = commands(
       },
       train,
     ),
-    eval: withHelp(
+    eval: flagCommand(
       {
         target: 'tabular:eval',
         summary: "Test NLL (probability-flow ODE) and negative ELBO of a trained tabular run with its EMA weights, in the dataset's own coordinates; writes eval.json, nll.npy and results.csv and prints the table.",
@@ -121,7 +108,7 @@ export const tabularMain = commands(
       },
       evaluate,
     ),
-    sample: withHelp(
+    sample: flagCommand(
       {
         target: 'tabular:sample',
         summary: "Draw rows from a trained tabular run with its EMA weights by any sampler of the registry (--sampler and its settings), in the dataset's own coordinates; writes samples.npy and summary.json (the rows' mean and std beside the train split's).",

@@ -3,32 +3,13 @@ import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { expectNoLeaks } from '@diffflow/test-utils';
 import { fitStandardizer } from '@diffflow/datasets';
-import { batchSampler, gatherRows, loadTabularData, seededRows } from './data.js';
+import { batchSampler, loadTabularData } from './data.js';
 
 const MAF = fileURLToPath(new URL('../../../../test-data/datasets/maf', import.meta.url));
 
 const matrix = (rows: number[][]) => ({ data: Float32Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
 
-describe('rows and batches', () => {
-  it('seededRows: all rows when k ≥ n, else k distinct sorted rows that depend on the seed', () => {
-    expect(Array.from(seededRows(5, 9, 0, 'p'))).toEqual([0, 1, 2, 3, 4]);
-    const a = Array.from(seededRows(100, 10, 1, 'p'));
-    expect(new Set(a).size).toBe(10);
-    expect(a).toEqual([...a].sort((x, y) => x - y));
-    expect(Array.from(seededRows(100, 10, 1, 'p'))).toEqual(a);
-    expect(Array.from(seededRows(100, 10, 2, 'p'))).not.toEqual(a);
-  });
-
-  it('gatherRows copies the rows asked for and refuses rows outside the matrix', () => {
-    const m = matrix([
-      [0, 1],
-      [2, 3],
-      [4, 5],
-    ]);
-    expect(Array.from(gatherRows(m, [2, 0]))).toEqual([4, 5, 0, 1]);
-    expect(() => gatherRows(m, [3])).toThrow(RangeError);
-  });
-
+describe('batches', () => {
   it('every epoch visits every train row once; a batch depends only on (seed, iteration)', () => {
     const n = 10;
     const m = matrix(Array.from({ length: n }, (_, i) => [i]));

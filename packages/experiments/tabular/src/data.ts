@@ -1,7 +1,7 @@
 /**
  * The data side of the tabular experiment: loading a dataset (MAF release / .npy splits, or the
  * synthetic mixture), the per-coordinate standardisation the model sees, replayable training
- * batches and seeded row subsets.
+ * batches (seeded row subsets and row gathers: datasets' `seededRows`, `gatherRows`).
  *
  * Coordinates. The MAF loaders already apply the release's preprocessing, which standardises
  * POWER, GAS, HEPMASS and MINIBOONE (with train ∪ validation, all-row or train statistics) but
@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { deriveSeed } from '@diffflow/sde-core';
-import { loadTabular, seededPermutation, standardize, syntheticMixture, type DatasetError, type Matrix, type Standardizer, type TabularDataset } from '@diffflow/datasets';
+import { gatherRows, loadTabular, seededPermutation, standardize, syntheticMixture, type DatasetError, type Matrix, type Standardizer, type TabularDataset } from '@diffflow/datasets';
 import type { TabularDatasetName } from './config.js';
 
 /** A loaded dataset; for 'synthetic' also its true density. */
@@ -43,26 +43,6 @@ export function loadTabularData(name: TabularDatasetName, root: string): TE.Task
     });
   }
   return TE.map((dataset: TabularDataset) => ({ dataset }))(loadTabular(name, { root }));
-}
-
-/** Rows `indices` of a matrix, [k, cols]. */
-export function gatherRows(m: Matrix, indices: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(indices.length * m.cols);
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k]!;
-    if (!(i >= 0 && i < m.rows)) throw new RangeError(`gatherRows: row ${i} is outside 0…${m.rows - 1}`);
-    out.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), k * m.cols);
-  }
-  return out;
-}
-
-/**
- * A seeded subset of `k` of `n` rows (all rows, in order, when k ≥ n), in increasing order: the
- * first k of a seeded permutation keyed (seed, purpose).
- */
-export function seededRows(n: number, k: number, seed: number, purpose: string): Int32Array {
-  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  return seededPermutation(n, seed, purpose).slice(0, k).sort();
 }
 
 /**

@@ -16,20 +16,20 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import type { TraceEstimator } from '@diffflow/likelihood';
-import { decodeStandardizer, isTabularName, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
+import { decodeStandardizer, gatherRows, isTabularName, seededRows, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
 import {
   documented,
   fileMalformed,
+  heldOutFields,
   intAtLeast,
-  numberAbove,
   oneOf,
-  parseFlags,
   resolveConfig,
   type ExperimentError,
+  type HeldOutSettings,
 } from '@diffflow/cli';
-import { heldOutLikelihood, loadEmaRun as loadRun, storedConfig, type HeldOutLikelihood } from '@diffflow/runs';
+import { heldOutLikelihood, loadEmaRun as loadRun, storedConfig, type HeldOutLikelihood, type LoadedRun as EmaRun } from '@diffflow/runs';
 import { TabularConfig, tabularDefaults } from './config.js';
-import { gatherRows, seededRows, type TabularData } from './data.js';
+import type { TabularData } from './data.js';
 import { tabularModel } from './model.js';
 
 import { paperRows } from './paper.js';
@@ -44,19 +44,13 @@ export const EXACT_TRACE_MAX_DIM = 8;
 /** The flags as decoded: every one optional, each checked against its allowed range. */
 export const EvalFlags = t.exact(
   t.partial({
-    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "tabular:train's default folder"),
+    /** run, solver, steps, rtol, atol, draws, seed, out: runs' heldOutFields. */
+    ...heldOutFields("tabular:train's default folder"),
     data: documented(t.string, "Where the dataset's files are.", "the run's --data"),
     n: documented(intAtLeast(1), 'Test rows (a seeded subset when fewer than the split).', 'all'),
-    solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL.'),
-    steps: documented(intAtLeast(1), "N of the fixed grid: RK4's steps and the negative ELBO's chain.", "the run's"),
-    rtol: documented(numberAbove(0), 'Relative tolerance of rk45.'),
-    atol: documented(numberAbove(0), 'Absolute tolerance of rk45.'),
     trace: documented(oneOf(['auto', 'exact', 'hutchinson'] as const), `Trace of ∂v/∂x: 'auto' is exact for D ≤ ${EXACT_TRACE_MAX_DIM} and Hutchinson above.`),
     probes: documented(intAtLeast(1), 'Hutchinson probes K per row (Rademacher).'),
-    draws: documented(intAtLeast(1), 'Forward-noise draws K of the negative ELBO.'),
     batchSize: documented(intAtLeast(1), 'Rows per ODE solve.'),
-    seed: documented(intAtLeast(0), 'Seed of the test subset, the probes and the ELBO noise.', "the run's"),
-    out: documented(t.string, 'Output folder.', '<run>/eval-… named by the options'),
   }),
 );
 export type EvalFlags = t.TypeOf<typeof EvalFlags>;
@@ -64,24 +58,11 @@ export type EvalFlags = t.TypeOf<typeof EvalFlags>;
 /** Defaults of the options that do not come from the run. */
 export const evalDefaults = { solver: 'rk45', rtol: 1e-5, atol: 1e-5, trace: 'auto', probes: 1, draws: 1, batchSize: 512 } as const;
 
-/** Parses the command line of `tabular eval`; a bad or unknown flag → one error naming `--flag`. */
-export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentError, EvalFlags> {
-  return parseFlags(argv, EvalFlags);
-}
-
-/** Everything an evaluation depends on, resolved (flags over the run's config). */
-export interface EvalSettings {
-  /** Test rows used (≤ the split's rows). */
-  readonly n: number;
-  readonly solver: 'rk45' | 'rk4';
-  readonly steps: number;
-  readonly rtol: number;
-  readonly atol: number;
+/** Everything an evaluation depends on, resolved (flags over the run's config): runs' shared settings (`n`: test rows, ≤ the split's) and the trace. */
+export interface EvalSettings extends HeldOutSettings {
   readonly trace: 'exact' | 'hutchinson';
   readonly probes: number;
-  readonly draws: number;
   readonly batchSize: number;
-  readonly seed: number;
 }
 
 /** The trace `--trace=auto` picks for dimension D: exact for D ≤ 8, Hutchinson above. */
@@ -99,13 +80,8 @@ export function evalFolderName(s: EvalSettings): string {
 // ---------------------------------------------------------------------------------------------
 // loading a run
 
-/** A run's checkpoint as an evaluable model: EMA weights, its config and its standardiser. */
-export interface LoadedRun {
-  readonly config: TabularConfig;
-  readonly standardizer: Standardizer;
-  readonly model: DiffusionModel;
-  readonly iteration: number | null;
-}
+/** A run's checkpoint as an evaluable model (runs' `LoadedRun`): EMA weights, its config, its standardiser and the iterations it holds. */
+export type LoadedRun = EmaRun<TabularConfig, { readonly model: DiffusionModel; readonly standardizer: Standardizer }>;
 
 /** Loads `<run>/checkpoint.bin` and builds the model with its EMA weights (`ema/drift/…`, `ema/score/…`) and its standardiser (runs' `loadEmaRun`). */
 export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, LoadedRun> {

@@ -6,8 +6,8 @@ import { constantGTrainerConfig, orThrow } from '@diffflow/cli';
 import { packageVersions, resumeTrainer, runTrainingLoop, saveTrainer, type RunDir } from '@diffflow/runs';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { TabularConfig } from './config.js';
-import { fitStandardizer, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
-import { batchSampler, gatherRows, seededRows, type TabularData } from './data.js';
+import { fitStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
+import { batchSampler, type TabularData } from './data.js';
 import { tabularModel } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';

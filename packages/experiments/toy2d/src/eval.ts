@@ -26,22 +26,18 @@ import {
   configInvalid,
   documented,
   fileMalformed,
+  heldOutFields,
+  heldOutSettings,
   intAtLeast,
   intInRange,
-  numberAbove,
   oneOf,
   orThrow,
   orThrowSync,
   parseFlags,
   type ExperimentError,
+  type HeldOutSettings,
 } from '@diffflow/cli';
-import {
-  heldOutLikelihood,
-  loadEmaRun as loadRun,
-  openRunDir,
-  storedConfig,
-  type HeldOutLikelihood,
-} from '@diffflow/runs';
+import { heldOutLikelihood, loadEmaRun as loadRun, openRunDir, storedConfig, type HeldOutLikelihood, type LoadedRun as EmaRun } from '@diffflow/runs';
 import { heatmapPng, panelsPng } from '@diffflow/figures';
 import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
 import { heldOutPoints, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
@@ -54,17 +50,12 @@ import { CHECKPOINT } from './train.js';
 /** The flags as decoded: every one optional, each checked against its allowed range. */
 export const EvalFlags = t.exact(
   t.partial({
-    run: documented(t.string, 'The training run folder (holds checkpoint.bin).', "toy2d:train's default folder for --dataset and --seed"),
+    /** run, steps, rtol, atol, draws, seed, out: runs' heldOutFields. */
+    ...heldOutFields("toy2d:train's default folder for --dataset and --seed"),
+    solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL (and of the heat-map).'),
     dataset: documented(oneOf(toy2dDatasets), "Names the default run folder; must match the checkpoint's dataset when given.", `'${toy2dDefaults.dataset}'`),
     n: documented(intAtLeast(1), 'Held-out points.'),
-    solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL (and of the heat-map).'),
-    steps: documented(intAtLeast(1), "N of the fixed grid: RK4's steps and the negative ELBO's chain.", "the run's"),
-    rtol: documented(numberAbove(0), 'Relative tolerance of rk45.'),
-    atol: documented(numberAbove(0), 'Absolute tolerance of rk45.'),
     resolution: documented(intInRange(2, 1024), 'Heat-map pixels per side.'),
-    draws: documented(intAtLeast(1), 'Forward-noise draws K of the negative ELBO.'),
-    seed: documented(intAtLeast(0), 'Seed of the held-out draw and the ELBO noise.', "the run's"),
-    out: documented(t.string, 'Output folder.', '<run>/eval-… named by the options'),
   }),
 );
 export type EvalFlags = t.TypeOf<typeof EvalFlags>;
@@ -80,17 +71,10 @@ export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentErro
   return parseFlags(argv, EvalFlags);
 }
 
-/** Everything an evaluation depends on, resolved (flags over the run's config). */
-export interface EvalSettings {
+/** Everything an evaluation depends on, resolved (flags over the run's config): runs' shared settings, the run and the heat-map's resolution. */
+export interface EvalSettings extends HeldOutSettings {
   readonly run: string;
-  readonly n: number;
-  readonly solver: 'rk45' | 'rk4';
-  readonly steps: number;
-  readonly rtol: number;
-  readonly atol: number;
   readonly resolution: number;
-  readonly draws: number;
-  readonly seed: number;
 }
 
 /** The default output folder name: every option that changes the numbers, RK45 tolerances only for RK45. */
@@ -102,14 +86,8 @@ export function evalFolderName(s: Omit<EvalSettings, 'run'>): string {
 // ---------------------------------------------------------------------------------------------
 // loading a run
 
-/** A run's checkpoint as an evaluable model: EMA weights, its config and its normaliser. */
-export interface LoadedRun {
-  readonly config: Toy2dConfig;
-  readonly normalizer: Normalizer;
-  readonly model: DiffusionModel;
-  /** Training iterations the checkpoint holds. */
-  readonly iteration: number | null;
-}
+/** A run's checkpoint as an evaluable model (runs' `LoadedRun`): EMA weights, its config, its normaliser and the iterations it holds. */
+export type LoadedRun = EmaRun<Toy2dConfig, { readonly model: DiffusionModel; readonly normalizer: Normalizer }>;
 
 /**
  * Loads `<run>/checkpoint.bin` (written by `toy2d:train` or downloaded from the playground) and
@@ -257,17 +235,7 @@ export async function evalToy2d(flags: EvalFlags, backend: string): Promise<Eval
   try {
     if (flags.dataset !== undefined && flags.dataset !== config.dataset)
       orThrowSync(E.left(configInvalid('--dataset', `the run in '${runPath}' was trained on '${config.dataset}', got '${flags.dataset}'`)));
-    const settings: EvalSettings = {
-      run: runPath,
-      n: flags.n ?? evalDefaults.n,
-      solver: flags.solver ?? evalDefaults.solver,
-      steps: flags.steps ?? config.steps,
-      rtol: flags.rtol ?? evalDefaults.rtol,
-      atol: flags.atol ?? evalDefaults.atol,
-      resolution: flags.resolution ?? evalDefaults.resolution,
-      draws: flags.draws ?? evalDefaults.draws,
-      seed: flags.seed ?? config.seed,
-    };
+    const settings: EvalSettings = { run: runPath, ...heldOutSettings(flags, evalDefaults, config, flags.n ?? evalDefaults.n), resolution: flags.resolution ?? evalDefaults.resolution };
     const out = flags.out ?? `${runPath}/${evalFolderName(settings)}`;
     const dir = await orThrow(openRunDir(out, { config: settings, resume: true }));
     await orThrow(dir.writeConfig(settings));

@@ -8,23 +8,19 @@
  * decoded flags, `help` every flag (`npx nx run toy2d:eval help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { flagsOf, orThrowSync, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/cli';
-import { EvalFlags, evalDefaults, evalToy2d, parseEvalFlags } from './eval.js';
+import { flagCommand, runCli } from '@diffflow/cli';
+import { EvalFlags, evalDefaults, evalToy2d } from './eval.js';
 
 await runCli(
-  withHelp(
+  flagCommand(
     {
       target: 'toy2d:eval',
       summary: 'Held-out NLL (probability-flow ODE, exact trace), negative ELBO and a log-density heat-map of a trained toy2d run, with its EMA weights.',
       codec: EvalFlags,
       defaults: evalDefaults,
     },
-    async (args) => {
-  const { dryRun, argv } = takeDryRun(args);
-  const flags = orThrowSync(parseEvalFlags(argv));
-  if (dryRun) return printDryRun('toy2d eval', flags, flagsOf(EvalFlags));
-  const backend = await selectBackend();
-  await evalToy2d(flags, backend.name);
+    async (flags) => {
+      await evalToy2d(flags, (await selectBackend()).name);
     },
   ),
 );

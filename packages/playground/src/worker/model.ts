@@ -19,6 +19,8 @@ import { decodeNormalizer, type Normalizer } from '@diffflow/datasets/normalizer
 import { checkSettings, FIXED_T_MIN, type DatasetChoice, type PlaygroundSettings } from '../settings.js';
 import { sameShape, shapeFields } from '../pretrained.js';
 import { decodeHistory, emptyHistory, type LossHistory } from '../curve.js';
+import type { FirstSight } from '../first_sight.js';
+import { plotBounds } from '../plot/bounds.js';
 
 export type { DatasetChoice, PlaygroundSettings } from '../settings.js';
 import {
@@ -220,6 +222,9 @@ export function evaluationGrid(s: PlaygroundSettings, steps = s.steps): TimeGrid
 // ---------------------------------------------------------------------------------------------
 // what the page shows
 
+/** The log-density map's resolution: the worker starts at `start` and adapts within [min, max] to its time budget. */
+export const HEATMAP_RES = { min: 12, start: 28, max: 40 } as const;
+
 /** What the page samples with: a registry sampler as plain data (`sampler_menu.ts`), N steps, n samples, the seed. */
 export interface SamplerSettings {
   /** The menu's sampler and its settings (λ for the λ-family; the others at their defaults). */
@@ -356,6 +361,26 @@ export function logDensityPicture(s: Session, bounds: readonly [number, number, 
     }),
   );
   return values.map((v) => v + logDet);
+}
+
+/**
+ * What the page first shows of a session (`FirstSight`, stored beside a pretrained checkpoint):
+ * its samples under `sampler`, its plot data and window, and its log-density map at `res` — the
+ * draw the worker's first plots make (`sendVisuals`, `sendHeatmap`).
+ * @throws Error when `sampler` cannot run DiffFlow
+ */
+export function firstSightOf(s: Session, sampler: SamplerSettings, res: number): FirstSight {
+  const run = diffflowSamples(s, sampler);
+  if (!run.ok) throw new Error(`firstSightOf: ${run.problem}`);
+  const bounds = plotBounds(s.settings.dataset, s.plotData);
+  return {
+    iteration: s.trainer.iteration,
+    sampler: { spec: sampler.spec, steps: sampler.steps, n: sampler.n, seed: sampler.seed },
+    bounds,
+    samples: run.value.samples,
+    data: s.plotData.slice(),
+    density: { res, logDensity: logDensityPicture(s, bounds, res) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

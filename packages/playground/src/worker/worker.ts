@@ -22,6 +22,7 @@ import {
   driftField,
   evaluationGrid,
   forwardStates,
+  HEATMAP_RES,
   logDensityPicture,
   retrain,
   sessionFromCheckpoint,
@@ -30,7 +31,7 @@ import {
 } from './model.js';
 import type { Command, Progress, Report } from './protocol.js';
 import { appendPoint, type LossHistory } from '../curve.js';
-import { defaultPageSampler, samplerSpecOf } from '../sampler_menu.js';
+import { defaultPageSampler, PLOT_SAMPLES, samplerSpecOf } from '../sampler_menu.js';
 import { plotBounds } from '../plot/bounds.js';
 
 /** Least time between refreshes (ms); each is also at most every `COST_FACTOR`× its own cost. */
@@ -40,8 +41,6 @@ const SNAPSHOT_EVERY_MS = 1000;
 const COST_FACTOR = { visuals: 4, heatmap: 4, snapshot: 10 } as const;
 /** The log-density map's time budget: its resolution adapts so one map costs about this much (ms). */
 const HEATMAP_BUDGET_MS = 400;
-const HEATMAP_RES = { min: 12, start: 28, max: 40 } as const;
-const PLOT_SAMPLES = 1000;
 const TRAJECTORY_POINTS = 400;
 
 let backend: BackendReport | null = null;

@@ -1,4 +1,4 @@
-import { SIERPINSKI_LEVEL, type ToyName } from '@diffflow/datasets';
+import { SIERPINSKI_LEVEL, type ToyName } from './toy2d.js';
 
 /** Radial standard deviation of the ring datasets (datasets' toy2d: radius ~ N(1, 0.001²)). */
 const RING_STD = 0.001;

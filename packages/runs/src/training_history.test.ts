@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrainingHistory, summarizeHistory } from './history.js';
+import { lastPerIteration, median, parseTrainingHistory, summarizeHistory } from './training_history.js';
 
 const line = (o: object): string => JSON.stringify({ phase: 'train', ...o });
 
@@ -16,9 +16,9 @@ describe('training history from metrics.jsonl', () => {
       '{"phase":"train","dataset":"olympic","model":"ddpm","itera', // cut short by a crash
       '',
     ].join('\n');
-    const h = parseTrainingHistory(text, 'olympic', 'ddpm', 'loss');
+    const h = parseTrainingHistory(text, { phase: 'train', dataset: 'olympic', model: 'ddpm' }, 'loss');
     expect(h).toEqual({ iterations: [9, 19], losses: [2, 1.25], ms: [10, 20] });
-    expect(parseTrainingHistory(text, 'olympic', 'diffflow', 'bound')).toEqual({ iterations: [0], losses: [3], ms: [900] });
+    expect(parseTrainingHistory(text, { phase: 'train', dataset: 'olympic', model: 'diffflow' }, 'bound')).toEqual({ iterations: [0], losses: [3], ms: [900] });
   });
 
   it('summarises: time = iterations × mean logged ms, median ms, mean of the last 50 losses', () => {
@@ -28,5 +28,14 @@ describe('training history from metrics.jsonl', () => {
     expect(summarizeHistory(long, 60).lossLast50).toBe((10 + 59) / 2);
     expect(summarizeHistory(long, 60).msPerIterationMedian).toBe(5);
     expect(summarizeHistory({ iterations: [], losses: [], ms: [] }, 10)).toEqual({ seconds: null, msPerIterationMedian: null, lossLast50: null, logged: 0 });
+  });
+
+  it('lastPerIteration: the last accepted line of each iteration, in order; median of odd, even and empty lists', () => {
+    const rows = lastPerIteration(
+      [{ iteration: 2, ms: 1 }, { iteration: 1, ms: 2 }, { iteration: 2, ms: 3 }, { iteration: 1, ms: 'x' }, { ms: 9 }],
+      (r) => typeof r['ms'] === 'number',
+    );
+    expect(rows).toEqual([{ iteration: 1, ms: 2 }, { iteration: 2, ms: 3 }]);
+    expect([median([3, 1, 2]), median([4, 1, 3, 2]), median([])]).toEqual([2, 2.5, null]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replayableNormals } from '@diffflow/sde-core';
-import { chancePurity, energyDistance, medianPairwiseDistance, mmdRbf, neighbourPurity, twoSample } from './metrics.js';
+import { chancePurity, energyDistance, medianPairwiseDistance, mmdRbf, neighbourPurity, twoSample } from './point_statistics.js';
 
 /** n points of N(mean, s² I₂), [n, 2] row-major, from a seeded key. */
 function gaussian(n: number, mean: readonly [number, number], s: number, seed: number): Float64Array {

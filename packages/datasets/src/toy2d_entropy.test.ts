@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { replayableUniforms } from '@diffflow/sde-core';
-import { sampleToy, supportMask } from '@diffflow/datasets';
-import { toyEntropy } from './entropy.js';
+import { sampleToy, supportMask } from './toy2d.js';
+import { toyEntropy } from './toy2d_entropy.js';
 
 /** Monte Carlo area of a dataset's support inside a box, from uniform points: (area, standard error). */
 function supportArea(name: 'checkerboard' | 'sierpinski', half: number, n: number): { area: number; se: number } {
