@@ -8,7 +8,8 @@ import { sampleToy, insideSupport } from '@diffflow/datasets';
 import { fixedGrid, forwardNoise, variablesOf } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
 import { runSampler, sampleWith, SamplerModelError, samplerNames } from '@diffflow/likelihood';
-import { dataParallel, modelFromSpec, type ModelSpec } from '@diffflow/adjoint';
+import { modelFromSpec, type ModelSpec } from '@diffflow/networks';
+import { dataParallel } from '@diffflow/parallel';
 import { iterations } from './budget.js';
 import { stochasticHeun, stochasticHeunModule } from './stochastic_heun.js';
 

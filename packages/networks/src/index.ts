@@ -15,3 +15,5 @@ export type { FourierMlpOptions, FourierMlp, Linearization, LinearizeOptions } f
 export { vjp, hasVjp, hasLinearize, linearize, registerPullbacks, autodiffVjp } from './vjp.js';
 export type { VjpResult, WithVjp, FieldLinearization, FieldLinearizeOptions, LinearizeFn, Pullbacks } from './vjp.js';
 export * from './unet_index.js';
+export { modelFromSpec, replicaFromSpec, ddpmSchedule, fieldFromSpec, sdeFromSpec, diffusionFromSpec, fixedSdeFromSpec, eventShape, checkModelSpec, normalizeModelSpec } from './model_spec.js';
+export type { ModelSpec, FieldSpec, SdeNodeSpec, FixedSdeSpec, DiffusionSpec, SpecReplica, SpecNetworks } from './model_spec.js';

@@ -4,7 +4,7 @@
  * picks wasm here by measurement and says why, loads without console errors, trains on wasm and on
  * WebGL (SwiftShader here) with finite, falling loss, learns from a shape drawn with mouse events
  * and draws from touch, keeps the iteration when the DDPM baseline is switched on, pauses within a
- * second on cpu, scrubs time with sampler steps ≠ N, draws the log-density after an upload and a
+ * second on cpu, switches backends within a second into spare workers, scrubs time with sampler steps ≠ N, draws the log-density after an upload and a
  * backend switch on the samples' axes with a colour bar, draws sharp canvases at DPR 2 and lays
  * out from 360 px to 1400 px, downloads a checkpoint that Node's library code loads and samples
  * identically, and refuses a malformed upload without changing anything.
@@ -260,6 +260,53 @@ describe('the built playground in headless Chromium', () => {
     await page.close();
   });
 
+  it('switches backends within a second through spare workers: wasm → cpu → wasm, each into a spare started while idle, training and its iteration kept', async () => {
+    const { page, errors } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=0`);
+    type SwitchHooks = {
+      state(): PageState;
+      spareWorkers(): { backend: string; ready: boolean }[];
+      snapshotIteration(): number | null;
+      switchLatencies(): { stopped: number; restored: number; from: string }[];
+    };
+    const spareUp = (to: string) =>
+      page.waitForFunction((t) => (window as unknown as { playground: SwitchHooks }).playground.spareWorkers().some((w) => w.backend === t && w.ready), to, { timeout: 90_000 });
+    const switchTo = async (to: string, k: number) => {
+      await spareUp(to);
+      const before = (await state(page)).iteration;
+      const snapshotBefore = (await page.evaluate(() => (window as unknown as { playground: SwitchHooks }).playground.snapshotIteration())) ?? 0;
+      await page.selectOption('#backend', to);
+      // the iteration the model is announced with on the new backend
+      const restored = await page.waitForFunction(
+        ([t, n]) => {
+          const p = (window as unknown as { playground: SwitchHooks }).playground;
+          const s = p.state();
+          return s.backend?.name === t && Number.isFinite(p.switchLatencies()[n as number]?.restored) ? s.iteration : false;
+        },
+        [to, k] as const,
+        { timeout: 90_000, polling: 10 },
+      );
+      const atRestore = (await restored.jsonValue()) as number;
+      const latency = (await page.evaluate(() => (window as unknown as { playground: SwitchHooks }).playground.switchLatencies()))[k];
+      console.log(`[playground e2e] switch to ${to}: old worker stopped ${latency?.stopped.toFixed(0)} ms, model back ${latency?.restored.toFixed(0)} ms, into a ${latency?.from} worker`);
+      expect(latency?.from).toBe('spare');
+      // the goal is 1 s (the page's clock, menu → the model announced on the new backend); what
+      // is left after a spare is the snapshot's last ≤ 0.3 s and the restore
+      expect(latency?.restored).toBeLessThan(1000);
+      // the model came along (at least the snapshot the page held at the switch), and training goes on past the switch
+      expect(atRestore).toBeGreaterThanOrEqual(Math.max(1, snapshotBefore));
+      await page.waitForFunction((n) => (window as unknown as { playground: SwitchHooks }).playground.state().iteration > n, before, { timeout: 60_000 });
+    };
+    await page.click('#train');
+    // a snapshot of a trained model (≥ 5 iterations) in the page's memory before the switch
+    await page.waitForFunction(() => ((window as unknown as { playground: SwitchHooks }).playground.snapshotIteration() ?? 0) >= 5, undefined, { timeout: 60_000 });
+    await switchTo('cpu', 0);
+    // the old backend's spare is started again after the new worker's plots, so switching back is as quick
+    await switchTo('wasm', 1);
+    expect((await state(page)).diffflowCurve.iterations.length).toBeGreaterThan(3);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('the sampler menu lists the registry; heun draws samples, dpm-solver says it cannot run DiffFlow (but runs the VP DDPM); training is kept', async () => {
     const { page, errors } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=1`);
     const before = await trainFor(page, 5);
@@ -319,11 +366,13 @@ describe('the built playground in headless Chromium', () => {
     await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.heat() !== null, undefined, { timeout: 60_000 });
     const loaded = await state(page);
     expect(loaded.diffflowCurve.iterations.length).toBeGreaterThanOrEqual(4); // the history came back with the file
+    const beforeSwitch = (await state(page)).sessions;
     await page.selectOption('#backend', 'cpu');
-    await page.waitForFunction(() => {
+    // the model announced again on cpu (a spare worker reports its backend before the model is back), then its map
+    await page.waitForFunction((n) => {
       const p = (window as unknown as { playground: Hooks }).playground;
-      return p.state().backend?.name === 'cpu' && p.heat() !== null && p.state().iteration >= 4;
-    }, undefined, { timeout: 90_000 });
+      return p.state().backend?.name === 'cpu' && p.state().sessions > n && p.heat() !== null && p.state().iteration >= 4;
+    }, beforeSwitch, { timeout: 90_000 });
     // and drawn (on the next animation frame)
     await page.waitForFunction(() => {
       const p = (window as unknown as { playground: Hooks }).playground;

@@ -12,14 +12,17 @@
  *   2.5 drawn with the mouse (Train on drawing), for each variant of the query (e.g. '&lr=0.005');
  *   the samples are read whenever the page's plots refresh (about every 1.5 s);
  * - `latency`: per backend, pause (click → paused, the page's clock) and backend switch (menu →
- *   the old worker stopped, and → the model announced on the new backend) while training;
+ *   the old worker stopped, and → the model announced on the new backend) while training, after
+ *   the page's spare worker for the target backend is up (builds that keep spares), with the
+ *   browser's resident memory (all its processes, /proc) just before the switch;
  * - `size`: the built site's bytes (a first visit's are counted by `start`).
  *
  *   npx nx run playground:build && node --import tsx packages/playground/scripts/measure.ts start|learn|latency|size [rounds or seconds] [learn: query variants; latency: backends; comma-separated] [learn: shapes, heart,ring]
  *
  * Prints one JSON line per measurement. WebGL and WebGPU run on SwiftShader (CPU) here.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview } from 'vite';
@@ -43,9 +46,26 @@ interface Hooks {
   firstSamplesFrom?(): 'stored' | 'worker' | null;
   firstReports(): Record<string, number>;
   pauseLatencies(): number[];
-  switchLatencies(): { stopped: number; restored: number }[];
+  switchLatencies(): { stopped: number; restored: number; from?: string }[];
+  spareWorkers?(): { backend: string; ready: boolean; startedAt: number; readyAt: number | null }[];
 }
 const read = <T>(page: Page, f: (h: Hooks) => T): Promise<T> => page.evaluate(`(${f.toString()})(window.playground)`) as Promise<T>;
+
+/** Resident memory of every process of the browser (kB, /proc's VmRSS; Linux). */
+async function browserRssKB(b: Browser): Promise<number> {
+  const cdp = await b.newBrowserCDPSession();
+  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { id: number }[] };
+  await cdp.detach();
+  let kB = 0;
+  for (const { id } of info.processInfo) {
+    const status = existsSync(`/proc/${id}/status`) ? readFileSync(`/proc/${id}/status`, 'utf8') : '';
+    kB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return kB;
+}
+
+/** The 1-minute load average (`uptime`'s first number). */
+const loadAverage = (): number => Number(loadavg()[0]?.toFixed(1));
 
 async function opened(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -151,13 +171,20 @@ try {
       const pauses = await read(page, (h) => h.pauseLatencies());
       // a switch away from b while training, to wasm (to cpu from wasm)
       const to = b === 'wasm' ? 'cpu' : 'wasm';
+      // (a build without spares has no spareWorkers: it switches to a fresh worker)
+      const spareWait = Date.now();
+      await page.waitForFunction((t) => (window as unknown as { playground: Hooks }).playground.spareWorkers?.().some((w) => w.backend === t && w.ready) ?? true, to, { timeout: 120_000 });
+      const spareWaitMs = Date.now() - spareWait;
+      const spare = (await read(page, (h) => h.spareWorkers?.() ?? [])).find((w) => w.backend === to);
+      const spareStart = spare === undefined ? null : { startedMs: Math.round(spare.startedAt), upAfterMs: Math.round((spare.readyAt ?? Number.NaN) - spare.startedAt) };
       const it0 = (await read(page, (h) => h.state())).iteration;
       await page.click('#train');
       await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().iteration > n, it0, { timeout: 300_000 });
+      const rssMB = Math.round((await browserRssKB(browser)) / 1024);
       await page.selectOption('#backend', to);
       await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.switchLatencies().some((l) => Number.isFinite(l.restored)), undefined, { timeout: 120_000 });
       const [sw] = await read(page, (h) => h.switchLatencies());
-      console.log(JSON.stringify({ measure: 'pause and switch latency (ms, the page clock)', backend: b, pauses: pauses.map((v) => Math.round(v)), switchTo: to, switchStopped: Math.round(sw?.stopped ?? Number.NaN), switchRestored: Math.round(sw?.restored ?? Number.NaN) }));
+      console.log(JSON.stringify({ measure: 'pause and switch latency (ms, the page clock)', backend: b, pauses: pauses.map((v) => Math.round(v)), switchTo: to, switchStopped: Math.round(sw?.stopped ?? Number.NaN), switchRestored: Math.round(sw?.restored ?? Number.NaN), switchFrom: sw?.from ?? 'fresh', spareWaitMs, spareStart, rssMB, load: loadAverage() }));
       await page.close();
     }
   } else if (what === 'size') {

@@ -14,14 +14,14 @@ import { MIN_DRAWN_POINTS, strokesToPoints, type Stroke } from './draw/drawing.j
 import { checkSettings, playgroundDefaults, withKindDefaults, type DatasetChoice, type PlaygroundSettings } from './settings.js';
 import { starterShape } from './draw/starter.js';
 import { DRAW_SPACING, pretrainedFor, sameShape, type PretrainedManifest } from './pretrained.js';
-import { TrainerHost } from './trainer_host.js';
+import { TrainerHost, type SwitchStart } from './trainer_host.js';
 import { timeView } from './time_view.js';
 import type { Report } from './worker/protocol.js';
 import type { SamplerSettings } from './worker/model.js';
 import { defaultPageSampler, PLOT_SAMPLES, samplerFromQuery, samplerOptions, samplerSpecOf } from './sampler_menu.js';
 import { decodeFirstSight, firstSightFile, sameSampler, type FirstSight } from './first_sight.js';
 import { defaultLambda } from '@diffflow/sde-core';
-import { isBrowserBackend, type BrowserBackend } from './worker/backend_names.js';
+import { availableBackends, isBrowserBackend, type BrowserBackend } from './worker/backend_names.js';
 import manifestJson from '../public/pretrained/manifest.json';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -58,7 +58,12 @@ let modelRequest = 0;
 /** Where each figure was drawn (the tests compare axes and sizes); the density's with the heat-map's iteration. */
 const drawn = new Map<string, { bounds: Bounds; area: Figure['area']; heatIteration?: number; session?: number }>();
 
-const host = new TrainerHost(() => new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }), onReport);
+// spare workers on the other backends, started when the page is idle, make a switch a restore only
+const host = new TrainerHost(
+  () => new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }),
+  onReport,
+  (run) => requestIdleCallback(run, { timeout: 2000 }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // form
@@ -353,13 +358,14 @@ $<HTMLSelectElement>('backend').addEventListener('change', (e) => {
   const t0 = performance.now();
   switchStarted = t0;
   switchingTo = name;
-  void host.switchBackend(name, 'chosen in the menu', state.running).then(() => switchLatencies.push({ stopped: performance.now() - t0, restored: Number.NaN }));
+  void host.switchBackend(name, 'chosen in the menu', state.running).then((from) => switchLatencies.push({ stopped: performance.now() - t0, restored: Number.NaN, from }));
 });
 /**
  * Backend-switch latencies (ms from the menu): `stopped` — the old worker gone, a new one starting;
- * `restored` — the model announced again on the new backend (plots follow).
+ * `restored` — the model announced again on the new backend (plots follow); `from` — the new worker
+ * was that backend's spare or a fresh one.
  */
-const switchLatencies: { stopped: number; restored: number }[] = [];
+const switchLatencies: { stopped: number; restored: number; from: SwitchStart }[] = [];
 let switchStarted: number | null = null;
 /** The backend the menu switched to, shown until the new worker reports it (the menu does not jump back). */
 let switchingTo: BrowserBackend | null = null;
@@ -686,6 +692,8 @@ function onReport(r: Report): void {
     // them (the session moves if another is faster)
     probed = true;
     host.send({ type: 'probe', choose: wanted === null || !isBrowserBackend(wanted) });
+    // and the backends that spare workers are kept for (the worker's own list queues behind its work)
+    void availableBackends().then((b) => host.addAvailable(b));
   }
   if (r.type === 'session') {
     if (switchStarted !== null) {
@@ -795,6 +803,8 @@ redraw();
   pauseLatencies: () => [...pauseLatencies],
   resumeLatencies: () => [...resumeLatencies],
   switchLatencies: () => switchLatencies.map((l) => ({ ...l })),
+  spareWorkers: () => host.spareWorkers(),
+  snapshotIteration: () => host.latestSnapshot()?.iteration ?? null,
   drawnPointCount: () => drawnPoints().length / 2,
   firstSamplesMs: () => firstSamplesMs,
   liveSamplesMs: () => liveSamplesMs,

@@ -10,6 +10,8 @@ export const diffflowPackages = [
   '@diffflow/losses',
   '@diffflow/adjoint',
   '@diffflow/likelihood',
+  '@diffflow/parallel',
+  '@diffflow/metrics',
   '@diffflow/datasets',
   '@diffflow/training',
   '@diffflow/cli',

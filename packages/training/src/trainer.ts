@@ -5,7 +5,6 @@ import {
   tapeSafe,
   fixedGrid,
   flexibleGridAt,
-  forwardNoise,
   progressiveSchedule,
   type GridSpec,
   type ProgressiveSpec,
@@ -14,7 +13,7 @@ import {
 } from '@diffflow/sde-core';
 import type { Parameter } from '@diffflow/networks';
 import { trajectoryLossTerms } from '@diffflow/losses';
-import { disposeGradientResult, gradientStrategy, type GradientResult, type GradientStrategyName } from '@diffflow/adjoint';
+import { disposeGradientResult, gradientStrategy, iterationGradients, type GradientResult, type GradientStrategyName, type IterationKey } from '@diffflow/adjoint';
 import type { Ema } from './ema.js';
 import { namedParameters } from './diffflow_parameters.js';
 import { namedOptimizer, type OptimizerConfig, type TrainerState } from './named_optimizer.js';
@@ -40,11 +39,12 @@ export interface TimeConfig {
 export interface TrainerConfig extends OptimizerConfig {
   readonly strategy: GradientStrategyName;
   /**
-   * Where the trajectory-KL gradients come from instead of `strategy` on this thread: e.g. a
-   * data-parallel pool's `gradientsSync` (@diffflow/adjoint), which must run the same strategy with
-   * δ^F from `forwardNoise(key.seed, key.iteration)`. The caller owns the pool.
+   * Where the trajectory-KL gradients come from instead of `iterationGradients(strategy, …)` on
+   * this thread (@diffflow/adjoint, which builds the iteration's noise from `key`): e.g. a
+   * data-parallel pool's `gradientsSync` (@diffflow/parallel), whose shards call the same function.
+   * The caller owns the pool.
    */
-  readonly gradients?: (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: { readonly seed: number; readonly iteration: number }) => GradientResult;
+  readonly gradients?: (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey) => GradientResult;
   readonly time: TimeConfig;
   /** Score matching before the trajectory KL (none by default). */
   readonly warmup?: ScoreWarmup;
@@ -69,7 +69,7 @@ export interface ScoreWarmup {
   readonly loss: (x0: tf.Tensor, iteration: number, seed: number) => tf.Scalar;
   /**
    * Where the warm-up's loss and gradients come from instead of `tf.variableGrads(loss)` on this
-   * thread: e.g. a data-parallel pool's `ddpmGradientsSync` (@diffflow/adjoint), which must compute
+   * thread: e.g. a data-parallel pool's `ddpmGradientsSync` (@diffflow/parallel), which must compute
    * the same loss with the same keys. Returns what `tf.variableGrads` does (the gradients keyed by
    * the score's variable names; the trainer disposes them). The caller owns the pool.
    */
@@ -143,7 +143,8 @@ export function createTrainer(model: DiffusionModel, config: TrainerConfig, data
   const parameters = namedParameters(model);
   const scoreVariables = model.score.parameters.map((p) => p.variable);
   const optimizer = namedOptimizer(parameters, config);
-  const strategy = gradientStrategy(config.strategy);
+  gradientStrategy(config.strategy); // an unknown name fails here, not at the first step
+  const gradients = config.gradients ?? ((m: DiffusionModel, x: tf.Tensor, g: TimeGrid, key: IterationKey) => iterationGradients(config.strategy, m, x, g, key));
   const warmup = config.warmup;
   const warmupIterations = warmup?.iterations ?? 0;
   if (!Number.isInteger(warmupIterations) || warmupIterations < 0) {
@@ -168,7 +169,7 @@ export function createTrainer(model: DiffusionModel, config: TrainerConfig, data
     let result;
     try {
       const seed = attemptSeed(attempt);
-      result = config.gradients === undefined ? strategy(model, x0, grid, forwardNoise(seed, iteration)) : config.gradients(model, x0, grid, { seed, iteration });
+      result = gradients(model, x0, grid, { seed, iteration });
     } finally {
       x0.dispose();
     }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { shardRows } from '@diffflow/adjoint';
+import { shardRows } from '@diffflow/parallel';
 import { fourierMlp } from '@diffflow/networks';
 import { adjointCalls, adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, mlpCallFlops, samplingFlops, splitRows } from './flops.js';
 import { adjointChunk, referenceShape, samplerPath, samplingShard } from './workload.js';

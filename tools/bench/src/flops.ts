@@ -48,7 +48,7 @@ export function mlpCallFlops(shape: MlpShape, rows: number): CallFlops {
   return { forward, pullback: timeBack + rows * (hiddenBack + outputBack + inputBack) };
 }
 
-/** Row shards [start, end) of `rows` split into `parts` nearly equal parts (as `shardRows` of @diffflow/adjoint). */
+/** Row shards [start, end) of `rows` split into `parts` nearly equal parts (as `shardRows` of @diffflow/parallel). */
 export function splitRows(rows: number, parts: number): number[] {
   const sizes: number[] = [];
   for (let k = 0; k < parts; k++) {

@@ -26,7 +26,7 @@ import { diffusionModel, sde, type VectorField } from '@diffflow/sde-core';
 import type { SamplerSpec } from '@diffflow/likelihood';
 import { orThrow } from '@diffflow/cli';
 import { fdLenet } from '@diffflow/metrics';
-import { ddpmSamplingModel, loadImagesClassifier, loadImageSplits, loadTrainedRun, runGrid, sampleImages, splitReference, type ImageModel } from '@diffflow/experiment-images';
+import { ddpmSamplingModel, ddpmSamplingPool, imagesPool, loadImagesClassifier, loadImageSplits, loadTrainedRun, runGrid, sampleImages, splitReference, type ImageModel } from '@diffflow/experiment-images';
 
 /** The samplers by a short key (the --samplers list): label and spec. */
 export const imageSamplers: Readonly<Record<string, { readonly label: string; readonly spec: SamplerSpec }>> = {
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
   const base = kind === 'ddpm' ? ddpmSamplingModel(run.model) : run.model;
   const tally = { calls: 0 };
   const model = countedModel(base, kind === 'diffflow', tally);
+  // one thread: the pool computes in this process with the model it is given (the counted one)
+  const pool = kind === 'ddpm' ? await ddpmSamplingPool(config, channels, 1) : await imagesPool(config, channels, 1);
   const classifier = await loadImagesClassifier(config, classifierDir);
   const splits = await orThrow(loadImageSplits(config));
   const reference = splitReference(classifier.classifier, splits, n, config.seed);
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
     for (const steps of stepsList) {
       const before = tally.calls;
       const t0 = performance.now();
-      const bytes = sampleImages(model, config, runGrid(config, steps), n, seed, spec);
+      const bytes = await sampleImages(pool, model, config, runGrid(config, steps), n, seed, spec);
       const seconds = (performance.now() - t0) / 1000;
       // DiffFlow's drift and score are separate counted calls; a DDPM call is one ε-U-Net
       const evaluations = (tally.calls - before - probes) / batches;
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  await pool.dispose();
   classifier.classifier.dispose();
   console.error(`[samplers_images] done; tensors left: ${tf.memory().numTensors}`);
 }

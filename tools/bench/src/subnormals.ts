@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   const normalizer = toyNormalizer(dataset, config.seed);
   const model = toyModel(config);
   const threads = Number(option('threads', '1'));
-  const pool = threads > 1 ? await toyPool({ ...config, workers: threads }) : undefined;
+  const pool = threads > 1 ? await toyPool(config, threads) : undefined;
   const settings = { ...constantGTrainerConfig(config), ...(pool === undefined ? {} : { gradients: pool.gradientsSync }) };
   const trainer: Trainer = createTrainer(model, settings, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
   if (runPath !== '') await resumeTrainer(trainer, join(runPath, CHECKPOINT));

@@ -58,9 +58,19 @@ interface Tree {
   readonly adjoint: typeof import('@diffflow/adjoint');
   readonly core: typeof import('@diffflow/sde-core');
   readonly likelihood: typeof import('@diffflow/likelihood');
+  /** `modelFromSpec` of the tree: in @diffflow/networks, or in @diffflow/adjoint in trees before @diffflow/parallel. */
+  readonly modelFromSpec: typeof import('@diffflow/networks').modelFromSpec;
 }
 const load = async (label: string, root: string): Promise<Tree> => ({
   label,
+  modelFromSpec: await (async () => {
+    type WithSpec = { readonly modelFromSpec?: typeof import('@diffflow/networks').modelFromSpec };
+    const own = ((await import(resolve(root, 'packages/networks/src/index.ts'))) as WithSpec).modelFromSpec;
+    const old = ((await import(resolve(root, 'packages/adjoint/src/index.ts'))) as WithSpec).modelFromSpec;
+    const found = own ?? old;
+    if (found === undefined) throw new Error(`versus_tree: no modelFromSpec in ${root} (networks or adjoint)`);
+    return found;
+  })(),
   adjoint: await import(resolve(root, 'packages/adjoint/src/index.ts')),
   core: await import(resolve(root, 'packages/sde-core/src/index.ts')),
   likelihood: await import(resolve(root, 'packages/likelihood/src/index.ts')),
@@ -82,7 +92,7 @@ const dataBatch = (tree: Tree, it: number): tf.Tensor2D => {
 
 /** A model of the tree, its grid and one training iteration (gradients, Adam, loss read back). */
 const trainer = (tree: Tree) => {
-  const model = tree.adjoint.modelFromSpec(spec);
+  const model = tree.modelFromSpec(spec);
   const grid = [...tree.core.fixedGrid({ steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 })];
   const optimizer = tf.train.adam(1e-3);
   const gradients = (it: number) => {
@@ -131,7 +141,7 @@ const trees = [base, ours];
 {
   // tfjs variable names are global and each tree numbers its networks from 1 ('drift#1'): one model
   // built and freed in the base tree first keeps the two trees' live names apart
-  const burnt = base.adjoint.modelFromSpec(spec);
+  const burnt = base.modelFromSpec(spec);
   burnt.sde.drift.dispose();
   burnt.score.dispose();
 }

@@ -9,7 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { fixedGrid, forwardNoise, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 import { sampleMarginal } from '@diffflow/likelihood';
-import { adjointStrategy, dataParallel, defaultDriftCacheBytes, disposeGradientResult, gradientStrategy, modelFromSpec } from '@diffflow/adjoint';
+import { adjointStrategy, defaultDriftCacheBytes, disposeGradientResult, gradientStrategy } from '@diffflow/adjoint';
+import { modelFromSpec } from '@diffflow/networks';
+import { dataParallel } from '@diffflow/parallel';
 import type { MlpShape, SamplerPath } from './flops.js';
 
 /** The reference 2-D model at width `hidden` (the anchor's is 128; the toy2d main job's 64). */

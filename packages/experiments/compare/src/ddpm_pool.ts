@@ -1,22 +1,17 @@
 /**
  * Trains the DDPM baselines in a worker thread, on the second core, while the main thread trains
- * DiffFlow. The worker runs exactly `trainDdpm` (same seeds, same backend, so the same weights as
- * in the main thread) and leaves the finished model in the run folder's checkpoint, which the main
- * thread then loads.
+ * DiffFlow. The worker — one of the parallel runtime's (`taskWorker` of @diffflow/parallel) — runs
+ * exactly `trainDdpm` (same seeds, same backend, so the same weights as in the main thread) and
+ * leaves the finished model in the run folder's checkpoint, which the main thread then loads.
  */
-import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '@diffflow/adjoint';
+import { taskWorker } from '@diffflow/parallel';
 import type { ToyName } from '@diffflow/datasets';
 import { DivergenceError } from '@diffflow/training';
-import { ExperimentFailure, type ExperimentError } from '@diffflow/cli';
-import type { CompareConfig } from './config.js';
-import type { TrainingRecord } from './models.js';
-
-export type ToDdpmWorker = { readonly type: 'train'; readonly id: number; readonly dataset: ToyName };
-export type FromDdpmWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly id: number; readonly training: TrainingRecord }
-  | { readonly type: 'error'; readonly id: number; readonly error: WorkerFailure };
+import { ExperimentFailure, orThrow, type ExperimentError } from '@diffflow/cli';
+import { openRunDir } from '@diffflow/runs';
+import { toyNormalizer } from '@diffflow/experiment-toy2d';
+import { compareNonIdentityFields, runIdentity, type CompareConfig } from './config.js';
+import { trainDdpm, type TrainingRecord } from './models.js';
 
 /** A worker's error as plain data (what crosses the thread boundary), rebuilt typed by {@link typedError}. */
 export type WorkerFailure =
@@ -49,53 +44,44 @@ export interface DdpmWorkerData {
   readonly backend: string;
 }
 
+/** A DDPM task's outcome as plain data: its training record, or its error as {@link workerFailure} wrote it. */
+export type DdpmTaskResult = { readonly training: TrainingRecord } | { readonly failure: WorkerFailure };
+
+/**
+ * The task a worker runs (through @diffflow/parallel's `taskWorker`): trains DDPM on `dataset` with
+ * `trainDdpm` into the run folder the main thread opened (opened here as the same run), leaving the
+ * final checkpoint there. Errors come back as data, so the main thread rethrows them typed.
+ */
+export async function trainDdpmTask(config: CompareConfig, dataset: ToyName): Promise<DdpmTaskResult> {
+  try {
+    const run = await orThrow(openRunDir(config.out, { config: runIdentity(config), resume: true, nonIdentity: [...compareNonIdentityFields], extraExtensions: ['.md'] }));
+    const ddpm = await trainDdpm(config, run, dataset, toyNormalizer(dataset, config.seed), { resume: config.resume, progressTty: false });
+    const training = ddpm.training;
+    ddpm.dispose();
+    return { training };
+  } catch (e) {
+    return { failure: workerFailure(e) };
+  }
+}
+
 export interface DdpmPool {
   /** Trains DDPM on `dataset` in the worker; resolves when its final checkpoint is written. */
   train(dataset: ToyName): Promise<TrainingRecord>;
   close(): Promise<void>;
 }
 
+/** A worker thread of the parallel runtime (`taskWorker`, on `data.backend`) that trains the DDPM baselines with {@link trainDdpmTask}, one dataset at a time. */
 export function ddpmPool(data: DdpmWorkerData): DdpmPool {
-  const worker = spawn(data);
-  const pending = new Map<number, { resolve: (r: TrainingRecord) => void; reject: (e: Error) => void }>();
-  let failure: Error | undefined;
-  let nextId = 0;
-  let ready: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (ready = resolve));
-  const failAll = (e: Error): void => {
-    failure ??= e;
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
-    ready();
-  };
-  worker.on('message', (m: FromDdpmWorker) => {
-    if (m.type === 'ready') return ready();
-    const p = pending.get(m.id);
-    if (p === undefined) return;
-    pending.delete(m.id);
-    if (m.type === 'done') p.resolve(m.training);
-    else p.reject(typedError(m.error));
-  });
-  worker.on('error', (e) => failAll(e instanceof Error ? e : new Error(String(e))));
-  worker.on('exit', (code) => failAll(new Error(`the DDPM worker thread exited (code ${code})`)));
+  const worker = taskWorker({ backend: data.backend });
+  worker.catch(() => undefined); // reported by the first train()
   return {
     async train(dataset) {
-      await started;
-      if (failure !== undefined) throw failure;
-      const id = nextId++;
-      return new Promise<TrainingRecord>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ type: 'train', id, dataset } satisfies ToDdpmWorker);
-      });
+      const result = await (await worker).run<DdpmTaskResult>({ module: import.meta.url, name: 'trainDdpmTask' }, data.config, dataset);
+      if ('failure' in result) throw typedError(result.failure);
+      return result.training;
     },
     async close() {
-      worker.removeAllListeners('exit');
-      await worker.terminate();
+      await (await worker.catch(() => undefined))?.dispose();
     },
   };
-}
-
-/** The worker entry next to this module, from dist or (through tsx) from sources: @diffflow/adjoint's `startModuleWorker`. */
-function spawn(workerData: DdpmWorkerData): Worker {
-  return startModuleWorker(import.meta.url, './ddpm_worker', { workerData });
 }

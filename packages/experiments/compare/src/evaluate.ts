@@ -102,7 +102,7 @@ export function diffflowSamples(ctx: DatasetContext, steps: number): Float32Arra
   const key = `diffflow/${steps}`;
   const hit = ctx.cache.get(key);
   if (hit !== undefined) return hit;
-  const out = drawSamples(ctx.diffflow.trainer, ctx.normalizer, ctx.config.eval.samples, ctx.config.seed, steps, compareSamplers(ctx.config).diffflow);
+  const out = drawSamples(ctx.diffflow.pool, ctx.diffflow.trainer, ctx.normalizer, ctx.config.eval.samples, ctx.config.seed, steps, compareSamplers(ctx.config).diffflow);
   ctx.cache.set(key, out);
   return out;
 }

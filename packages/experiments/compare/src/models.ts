@@ -6,7 +6,8 @@ import type { Normalizer, ToyName } from '@diffflow/datasets';
 import { trainerSettings } from '@diffflow/cli';
 import { METRICS_FILE, readTrainingHistory, resumeTrainer, runTrainingLoop, summarizeHistory, type Restorable, type RunDir, type RunTrainable } from '@diffflow/runs';
 import { createDdpmTrainer, createTrainer, disposeModel, type DdpmTrainer, type Trainer, type TrainerConfig } from '@diffflow/training';
-import { toyBatch, toyModel } from '@diffflow/experiment-toy2d';
+import { toyBatch, toyModel, toyPool } from '@diffflow/experiment-toy2d';
+import type { DataParallel } from '@diffflow/parallel';
 import type { CompareConfig } from './config.js';
 import { budgetFor } from './config.js';
 
@@ -140,6 +141,8 @@ export async function trainingRecord(
 export interface TrainedDiffFlow {
   readonly model: DiffusionModel;
   readonly trainer: Trainer;
+  /** Where its samples are drawn: toy2d's pool on one thread (in-process, no worker). */
+  readonly pool: DataParallel;
   readonly training: TrainingRecord;
   dispose(): void;
 }
@@ -151,8 +154,11 @@ export interface TrainedDiffFlow {
  */
 export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset: ToyName, normalizer: Normalizer, options: TrainOptions): Promise<TrainedDiffFlow> {
   const { diffflowIters, diffflowBatch } = budgetFor(config, dataset);
-  const model = toyModel({ hidden: config.diffflow.hidden, layers: config.diffflow.layers, g: config.diffflow.g, seed: config.seed, T: config.diffflow.T });
-  const trainer = createTrainer(model, diffflowTrainerConfig(config), (it) => toyBatch(dataset, normalizer, config.seed, diffflowBatch, it));
+  const shape = { hidden: config.diffflow.hidden, layers: config.diffflow.layers, g: config.diffflow.g, seed: config.seed, T: config.diffflow.T };
+  const model = toyModel(shape);
+  const settings = diffflowTrainerConfig(config);
+  const pool = await toyPool({ ...shape, workers: 1, strategy: settings.strategy }, 1);
+  const trainer = createTrainer(model, settings, (it) => toyBatch(dataset, normalizer, config.seed, diffflowBatch, it));
   const r = await trainModel(config, run, trainer, options, {
     dataset,
     model: 'diffflow',
@@ -164,8 +170,10 @@ export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset:
   return {
     model,
     trainer,
+    pool,
     training: await trainingRecord(run, dataset, 'diffflow', diffflowBatch, model.sde.drift.parameterCount + model.score.parameterCount, diffflowIters, r.resumedAt),
     dispose: () => {
+      void pool.dispose(); // one thread: no worker to wait for
       trainer.dispose();
       disposeModel(model);
     },

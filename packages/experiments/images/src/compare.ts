@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { BackendInfo } from '@diffflow/backend';
-import type { DataParallel } from '@diffflow/adjoint';
+import type { DataParallel } from '@diffflow/parallel';
 import {
   configInvalid,
   fail,
@@ -45,9 +45,8 @@ import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrain
 import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
 import { compareModels, renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareModel, type CompareRow, type FigureSamples } from './compare_report.js';
 import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
-import { imagesPool, sampleImagesParallel } from './parallel.js';
 import { loadTrainedRun, type TrainedRun } from './sample.js';
-import { CHECKPOINT, sampleImages, trainImages } from './train.js';
+import { CHECKPOINT, imagesPool, sampleImages, trainImages } from './train.js';
 
 const log = (message: string): void => void console.error(`[images compare] ${message}`);
 
@@ -149,13 +148,13 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     const ddpmConfig: ImagesConfig = { ...fresh, resume: ddpmRun.resumed && existsSync(ddpmRun.file(CHECKPOINT)) };
     await orThrow(ddpmRun.writeConfig({ ...ddpmConfig, model: 'ddpm', diffflowRun: diffflowPath, budget }));
     const trainPool = await imagesPool(ddpmConfig, channels);
-    const threads = trainPool?.shards ?? 1;
+    const threads = trainPool.shards;
     const t1 = performance.now();
     let ddpm: Awaited<ReturnType<typeof trainDdpm>>;
     try {
       ddpm = await trainDdpm(ddpmConfig, diffflow.schedule, splits.train, ddpmRun, trainPool, 'images compare ddpm');
     } finally {
-      await trainPool?.dispose();
+      await trainPool.dispose();
     }
     const ddpmSeconds = (performance.now() - t1) / 1000;
     const ddpmTrained = ddpm;
@@ -178,7 +177,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     const totalSteps = sampleSteps.reduce((a, b) => a + b, 0);
     const bar = progressBar({ total: compareModels.length * totalSteps, label: 'images compare sampling (steps)' });
     let done = 0;
-    const sampleAll = async (model: CompareModel, imageModel: ImageModel, pool: DataParallel | undefined): Promise<void> => {
+    const sampleAll = async (model: CompareModel, imageModel: ImageModel, pool: DataParallel): Promise<void> => {
       const { size } = diffflow.config;
       const shape = [config.samples, size, size, channels];
       for (const n of sampleSteps) {
@@ -193,10 +192,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
         } else {
           const grid = runGrid(diffflow.config, n);
           const t = performance.now();
-          bytes =
-            pool === undefined
-              ? sampleImages(imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config))
-              : await sampleImagesParallel(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config));
+          bytes = await sampleImages(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config));
           const seconds = (performance.now() - t) / 1000;
           await orThrow(run.writeNpy(name, bytes, shape));
           const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
@@ -214,14 +210,14 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
       try {
         await sampleAll('diffflow', diffflow.model, dfPool);
       } finally {
-        await dfPool?.dispose();
+        await dfPool.dispose();
       }
       const ddpmModel = ddpmSamplingModel(ddpm.model);
       const ddpmPool = await ddpmSamplingPool(ddpmConfig, channels, threads);
       try {
         await ddpm.trainer.ema.withAveragedAsync(() => sampleAll('ddpm', ddpmModel, ddpmPool));
       } finally {
-        await ddpmPool?.dispose();
+        await ddpmPool.dispose();
       }
     } finally {
       bar.stop();

@@ -7,15 +7,15 @@
  * therefore DiffFlow's warm-up, iteration for iteration: the two models differ only in how the rest
  * of the budget is spent.
  */
-import type { DataParallel, ModelSpec } from '@diffflow/adjoint';
-import { dataParallel } from '@diffflow/adjoint';
+import type { ModelSpec } from '@diffflow/networks';
+import { dataParallel, type DataParallel } from '@diffflow/parallel';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmModel } from '@diffflow/losses';
 import { runTrainingLoop, type RunDir } from '@diffflow/runs';
 import type { Trainer } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import type { ImageModel } from './model.js';
-import { imageModelSpec } from './parallel.js';
+import { imageModelSpec } from './model.js';
 import { buildTrainer, CHECKPOINT } from './train.js';
 
 /**
@@ -38,11 +38,11 @@ export interface TrainedDdpm {
 
 /**
  * Trains the DDPM baseline into `run` (checkpoint.bin, metrics.jsonl with one 'score-warmup' line per
- * iteration), with the progress bar of every images training. With a `pool` (`imagesPool` of the
- * same configuration) each iteration's ε-loss gradients are split across its threads, as DiffFlow's
+ * iteration), with the progress bar of every images training. Each iteration's ε-loss gradients come
+ * from `pool` (`imagesPool` of the same configuration), split across its threads as DiffFlow's
  * warm-up is.
  */
-export async function trainDdpm(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, run: RunDir, pool: DataParallel | undefined, label: string): Promise<TrainedDdpm> {
+export async function trainDdpm(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, run: RunDir, pool: DataParallel, label: string): Promise<TrainedDdpm> {
   const path = run.file(CHECKPOINT);
   const { model, trainer } = await buildTrainer(config, schedule, train, path, pool);
   const dim = config.size * config.size * train.channels;
@@ -69,15 +69,14 @@ export function ddpmSamplingModel(trained: ImageModel): ImageModel {
   return { ...ddpmModel(trained.nets.score, trained.vp), nets: trained.nets, vp: trained.vp };
 }
 
-/** The {@link ddpmSamplingModel} as a spec of @diffflow/adjoint, so a pool's workers rebuild it. */
+/** The {@link ddpmSamplingModel} as a spec (@diffflow/networks), so a pool's workers rebuild it. */
 export function ddpmSamplingSpec(config: ImagesConfig, channels: number): ModelSpec {
   const { score } = imageModelSpec(config, channels);
   if (!('kind' in score) || score.kind !== 'scoreFromEpsilon') throw new RangeError(`ddpmSamplingSpec: config.forward must be 'vp' (an ε-parameterised score), got '${config.forward}'`);
   return { sde: { kind: 'vp', betaMin: config.betaMin, betaMax: config.betaMax }, score };
 }
 
-/** A pool of `threads` threads (this one included) that samples the {@link ddpmSamplingModel}; undefined for one thread. */
-export async function ddpmSamplingPool(config: ImagesConfig, channels: number, threads: number): Promise<DataParallel | undefined> {
-  if (threads <= 1) return undefined;
-  return dataParallel({ spec: ddpmSamplingSpec(config, channels), strategy: config.strategy, workers: threads - 1 });
+/** A pool of `threads` threads (this one included; 1: in-process) that samples the {@link ddpmSamplingModel}. */
+export async function ddpmSamplingPool(config: ImagesConfig, channels: number, threads: number): Promise<DataParallel> {
+  return dataParallel({ spec: ddpmSamplingSpec(config, channels), strategy: config.strategy, threads });
 }

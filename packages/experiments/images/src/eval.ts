@@ -8,8 +8,9 @@ import { openRunDir } from '@diffflow/runs';
 import { loadImageSplits, runGrid, seededSubset } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
-import { imagesPool, sampleImagesParallel } from './parallel.js';
-import { sampleImages } from './train.js';
+
+import { poolThreads } from '@diffflow/parallel';
+import { imagesPool, sampleImages } from './train.js';
 import { FD_LENET_NOTE, fdLenet, type FdLenetReport } from '@diffflow/metrics';
 import { classifierCommandFor, classifierDir, hasClassifier, loadImagesClassifier, splitReference } from './classifier.js';
 
@@ -146,13 +147,13 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     const { classifier, info, dir: classifierFolder } = lenetClassifier;
     const fdStart = performance.now();
     const steps = config.sampleSteps;
-    const pool = await imagesPool({ ...config, workers: 0 }, run.channels);
+    const pool = await imagesPool(config, run.channels, poolThreads(0));
     const grid = runGrid(config, steps);
     let bytes: Uint8Array;
     try {
-      bytes = pool === undefined ? sampleImages(run.model, config, grid, fdSamples, seed, { name: config.sampler }) : await sampleImagesParallel(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler });
+      bytes = await sampleImages(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler });
     } finally {
-      await pool?.dispose();
+      await pool.dispose();
     }
     const reference = splitReference(classifier, loaded.right, fdSamples, seed);
     const report = fdLenet(classifier, { images: bytes, n: fdSamples, height: config.size, width: config.size, channels: run.channels }, reference);

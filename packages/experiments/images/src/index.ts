@@ -9,6 +9,6 @@ export { imageModel, loadImageSplits, runGrid } from './model.js';
 export type { ImageModel, ImageSplits } from './model.js';
 export { loadTrainedRun } from './sample.js';
 export type { TrainedRun } from './sample.js';
-export { sampleImages, CHECKPOINT } from './train.js';
-export { ddpmSamplingModel } from './compare_ddpm.js';
+export { sampleImages, imagesPool, CHECKPOINT } from './train.js';
+export { ddpmSamplingModel, ddpmSamplingPool } from './compare_ddpm.js';
 export { loadImagesClassifier, splitReference } from './classifier.js';

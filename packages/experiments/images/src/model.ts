@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, vpBeta, vpSchedule, vpSde, type DiffusionModel, type VpSchedule, purposeSeed } from '@diffflow/sde-core';
-
-import { scoreFromEpsilon, sumFields, unet, type UNetField } from '@diffflow/networks';
+import { fixedGrid, vpBeta, type DiffusionModel, type VpSchedule, purposeSeed } from '@diffflow/sde-core';
+import { replicaFromSpec, type ModelSpec, type UNetField } from '@diffflow/networks';
 import {
   loadCifar10,
   loadEmbeddedMnist,
@@ -33,19 +32,36 @@ export interface ImageModel extends DiffusionModel {
 }
 
 /**
- * Drift and score U-Nets, the time embedding scaled by 1000/T (DDPM's phase range over [0, T]), in
- * the configured forward process (see {@link ImageModel}). Both U-Nets' last convolutions start at
- * zero, so at initialisation 'learned' is dx = g dw and 'vp' is exactly the VP SDE.
+ * The images model of a configuration as plain data (a `ModelSpec` of @diffflow/networks), the one
+ * definition of it that {@link imageModel} builds on this thread and every worker of a pool rebuilds:
+ * two U-Nets named 'drift' and 'score', the time embedding scaled by 1000/T; forward 'learned':
+ * DiffFlow with constant g on [0, T]; forward 'vp': drift `sum` of the VP drift and the U-Net,
+ * g = √β(t), score `scoreFromEpsilon` of the score U-Net.
+ */
+export function imageModelSpec(config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed' | 'forward' | 'betaMin' | 'betaMax'>, channels: number): ModelSpec {
+  const common = { ...imageArchitectures[config.preset], height: config.size, channels, timeScale: 1000 / config.T, seed: config.seed };
+  const drift = { kind: 'unet', options: { ...common, name: 'drift' } } as const;
+  const score = { kind: 'unet', options: { ...common, name: 'score' } } as const;
+  const interval = [0, config.T] as const;
+  if (config.forward !== 'vp') return { sde: { kind: 'diffflow', drift, diffusion: { kind: 'constant', value: config.g }, interval }, score };
+  const vp = { kind: 'vp', betaMin: config.betaMin, betaMax: config.betaMax } as const;
+  return {
+    sde: { kind: 'diffflow', drift: { kind: 'sum', name: 'drift', fields: [{ kind: 'sdeDrift', sde: vp }, drift] }, diffusion: { kind: 'sde', sde: vp }, interval },
+    score: { kind: 'scoreFromEpsilon', name: 'score', epsilon: score, sde: vp },
+  };
+}
+
+/**
+ * The images model of {@link imageModelSpec} on this thread: drift and score U-Nets, the time
+ * embedding scaled by 1000/T (DDPM's phase range over [0, T]), in the configured forward process (see
+ * {@link ImageModel}). Both U-Nets' last convolutions start at zero, so at initialisation 'learned'
+ * is dx = g dw and 'vp' is exactly the VP SDE.
  */
 export function imageModel(config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed' | 'forward' | 'betaMin' | 'betaMax'>, channels: number): ImageModel {
-  const common = { ...imageArchitectures[config.preset], height: config.size, channels, timeScale: 1000 / config.T, seed: config.seed };
-  const nets = { drift: unet({ ...common, name: 'drift' }), score: unet({ ...common, name: 'score' }) };
-  const interval = [0, config.T] as const;
-  if (config.forward !== 'vp') return { ...diffusionModel(diffflowSde({ drift: nets.drift, diffusion: constantDiffusion(config.g), interval }), nets.score), nets };
-  const vp = vpSchedule({ betaMin: config.betaMin, betaMax: config.betaMax });
-  const fixed = vpSde(vp);
-  const sde = diffflowSde({ drift: sumFields([fixed.drift, nets.drift], 'drift'), diffusion: fixed.diffusion, interval });
-  return { ...diffusionModel(sde, scoreFromEpsilon(nets.score, fixed, 'score')), nets, vp };
+  const { model, networks, schedule } = replicaFromSpec(imageModelSpec(config, channels));
+  const { drift, score } = networks.unet;
+  if (drift === undefined || score === undefined) throw new Error("imageModel: the spec built no U-Nets named 'drift' and 'score'");
+  return { ...model, nets: { drift, score }, ...(schedule === undefined ? {} : { vp: schedule }) };
 }
 
 /** The fixed evaluation grid of a run's configuration with N steps. */

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { relativeError } from '@diffflow/test-utils';
 import { forwardNoise, modelFields, type DiffusionModel } from '@diffflow/sde-core';
-import { gradientStrategy, modelFromSpec, type DataParallel } from '@diffflow/adjoint';
+import { gradientStrategy } from '@diffflow/adjoint';
+import { modelFromSpec } from '@diffflow/networks';
+import type { DataParallel } from '@diffflow/parallel';
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { imagePresetDefaults, type ImagesConfig } from './config.js';
-import { imageModel, runGrid } from './model.js';
-import { imageModelSpec, imagesPool, sampleImagesParallel } from './parallel.js';
-import { buildTrainer, sampleImages } from './train.js';
+import { imageModel, imageModelSpec, runGrid } from './model.js';
+import { buildTrainer, imagesPool, sampleImages } from './train.js';
 import { subsetImages, type ImageDataset } from '@diffflow/datasets';
 
 const tiny: ImagesConfig = { ...imagePresetDefaults.tiny, preset: 'tiny' };
@@ -20,12 +21,16 @@ describe('imageModelSpec', () => {
   it.each([
     ['learned', tiny],
     ['vp', vp],
-  ])("rebuilds imageModel's parameters (names, shapes, order) for forward '%s'", (_, config) => {
+  ])("is imageModel as a worker rebuilds it (parameter names, shapes, order; U-Net handles) for forward '%s'", (_, config) => {
     const model = imageModel(config, 1);
     const fromSpec = modelFromSpec(imageModelSpec(config, 1));
     expect(layout(fromSpec)).toEqual(layout(model));
     expect(layout(model).length).toBeGreaterThan(10);
     expect(fromSpec.sde.interval).toEqual(model.sde.interval);
+    // the drift's and the score's parameters are the two U-Nets' own
+    expect(model.nets.drift.parameters.map((p) => p.name)).toEqual(model.sde.drift.parameters.map((p) => p.name));
+    expect(model.nets.score.parameters.map((p) => p.name)).toEqual(model.score.parameters.map((p) => p.name));
+    expect(model.vp === undefined).toBe(config.forward !== 'vp');
     dispose(model);
     dispose(fromSpec);
   });
@@ -42,15 +47,15 @@ describe('the images model on two threads', () => {
     // random weights everywhere (the U-Nets' last convolutions start at zero), so every parameter has a gradient
     for (const f of modelFields(model)) for (const p of f.parameters) p.variable.assign(tf.tidy(() => tf.mul(tf.randomNormal(p.variable.shape, 0, 1, 'float32', 7), 0.1)));
     const pool = await imagesPool({ ...vp, strategy: 'adjoint', workers: 2 }, 1);
-    expect(pool).toBeDefined();
-    pools.push(pool as DataParallel);
-    expect(await imagesPool({ ...vp, strategy: 'adjoint', workers: 1 }, 1)).toBeUndefined();
+    const onePool = await imagesPool({ ...vp, strategy: 'adjoint', workers: 1 }, 1);
+    pools.push(pool, onePool);
+    expect([pool.shards, onePool.shards]).toEqual([2, 1]);
 
     const x0 = tf.tidy(() => tf.tanh(tf.randomNormal([5, 8, 8, 1], 0, 1, 'float32', 3)));
     const grid = runGrid(vp, 3);
     const key = { seed: 4, iteration: 1 };
     const single = gradientStrategy('adjoint')(model, x0, grid, forwardNoise(key.seed, key.iteration));
-    const split = (pool as DataParallel).gradientsSync(model, x0, grid, key);
+    const split = pool.gradientsSync(model, x0, grid, key);
     const read = (r: typeof single): number[] => [
       ...trajectoryLossTerms.map((k) => r.loss[k].dataSync()[0] as number),
       ...Object.keys(single.grads).flatMap((name) => Array.from((r.grads[name] as tf.Tensor).dataSync())),
@@ -59,8 +64,8 @@ describe('the images model on two threads', () => {
     expect(relativeError(read(split), read(single))).toBeLessThan(1e-5);
     tf.dispose([x0, ...Object.values(single.grads), ...Object.values(split.grads), ...Object.values(single.loss), ...Object.values(split.loss)]);
 
-    const one = sampleImages(model, vp, grid, 5, 3, { name: 'euler-maruyama', settings: { lambda: 1, denoise: true } });
-    const two = await sampleImagesParallel(pool as DataParallel, model, vp, grid, 5, 3, { name: 'euler-maruyama', settings: { lambda: 1, denoise: true } });
+    const one = await sampleImages(onePool, model, vp, grid, 5, 3, { name: 'euler-maruyama', settings: { lambda: 1, denoise: true } });
+    const two = await sampleImages(pool, model, vp, grid, 5, 3, { name: 'euler-maruyama', settings: { lambda: 1, denoise: true } });
     expect(Array.from(two)).toEqual(Array.from(one));
     dispose(model);
   }, 120_000);
@@ -69,9 +74,9 @@ describe('the images model on two threads', () => {
     const config: ImagesConfig = { ...vp, batchSize: 4, steps: '3', switchAt: '', warmup: 0 };
     const pixels = new Uint8Array(12 * 64).map((_, i) => (i * 37) % 256);
     const train: ImageDataset = subsetImages({ images: pixels, labels: new Uint8Array(12), n: 12, height: 8, width: 8, channels: 1 } as ImageDataset, [...Array(12).keys()]);
-    const pool = (await imagesPool({ ...config, strategy: 'adjoint', workers: 2 }, 1)) as DataParallel;
-    pools.push(pool);
-    const one = await buildTrainer(config, { steps: [3], switchAt: [] }, train, '/nonexistent');
+    const [pool, onePool] = [await imagesPool({ ...config, strategy: 'adjoint', workers: 2 }, 1), await imagesPool({ ...config, strategy: 'adjoint' }, 1, 1)];
+    pools.push(pool, onePool);
+    const one = await buildTrainer(config, { steps: [3], switchAt: [] }, train, '/nonexistent', onePool);
     const two = await buildTrainer(config, { steps: [3], switchAt: [] }, train, '/nonexistent', pool);
     const objectives = (tr: typeof one.trainer): number[] => [0, 1, 2].map(() => tr.step().objective);
     const [a, b] = [objectives(one.trainer), objectives(two.trainer)];
@@ -91,9 +96,9 @@ describe('the images model on two threads', () => {
   const weights = (m: DiffusionModel): number[] => modelFields(m).flatMap((f) => f.parameters.flatMap((p) => Array.from(p.variable.dataSync())));
 
   it('trains the score warm-up on two threads as on one: the same losses and weights (rel. ≤ 1e-5, float32 summation order), tidy-clean', async () => {
-    const pool = (await imagesPool({ ...warm, strategy: 'adjoint', workers: 2 }, 1)) as DataParallel;
-    pools.push(pool);
-    const one = await buildTrainer(warm, schedule, warmData, '/nonexistent');
+    const [pool, onePool] = [await imagesPool({ ...warm, strategy: 'adjoint', workers: 2 }, 1), await imagesPool({ ...warm, strategy: 'adjoint' }, 1, 1)];
+    pools.push(pool, onePool);
+    const one = await buildTrainer(warm, schedule, warmData, '/nonexistent', onePool);
     const two = await buildTrainer(warm, schedule, warmData, '/nonexistent', pool);
     const initial = weights(one.model);
     const run = (tr: typeof one.trainer): { phase: string; objective: number }[] => [0, 1, 2, 3].map(() => tr.step()).map((m) => ({ phase: m.phase, objective: m.objective }));
@@ -117,7 +122,7 @@ describe('the images model on two threads', () => {
   }, 120_000);
 
   it('resumes bit-identically on two threads: a trainer restored after 2 warm-up iterations runs iterations 2–4 as the uninterrupted one', async () => {
-    const pool = (await imagesPool({ ...warm, strategy: 'adjoint', workers: 2 }, 1)) as DataParallel;
+    const pool = await imagesPool({ ...warm, strategy: 'adjoint', workers: 2 }, 1);
     pools.push(pool);
     const whole = await buildTrainer(warm, schedule, warmData, '/nonexistent', pool);
     const wholeObjectives = [0, 1, 2, 3, 4].map(() => whole.trainer.step().objective);

@@ -5,8 +5,8 @@ import { loadEmaModel, openRunDir, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
-import { CHECKPOINT, gridPng, sampleImages } from './train.js';
-import { imagesPool, sampleImagesParallel } from './parallel.js';
+import { poolThreads } from '@diffflow/parallel';
+import { CHECKPOINT, gridPng, imagesPool, sampleImages } from './train.js';
 
 /**
  * The flags of `images sample`, every one optional (defaults below or from the run), each checked
@@ -83,20 +83,20 @@ export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
   await orThrow(dir.writeConfig(identity));
   // workers are started before the clock: their start-up (a second or two) is not sampling time
-  const pool = n > 1 ? await imagesPool({ ...run.config, workers }, run.channels) : undefined;
+  const pool = await imagesPool(run.config, run.channels, n > 1 ? poolThreads(workers) : 1);
   const started = performance.now();
   const grid = runGrid(run.config, steps);
   let bytes: Uint8Array;
   try {
-    bytes = pool === undefined ? sampleImages(run.model, run.config, grid, n, seed, sampler) : await sampleImagesParallel(pool, run.model, run.config, grid, n, seed, sampler);
+    bytes = await sampleImages(pool, run.model, run.config, grid, n, seed, sampler);
   } finally {
-    await pool?.dispose();
+    await pool.dispose();
   }
   const ms = performance.now() - started;
   const { size } = run.config;
   await orThrow(dir.writeNpy('samples.npy', bytes, [n, size, size, run.channels]));
   await orThrow(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels, `samples, iteration ${run.iteration}, N = ${steps}, ${label}`)));
-  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool?.shards ?? 1 }));
+  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool.shards }));
   disposeModel(run.model);
   console.error(`[images] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}${denoise ? ', Tweedie last step' : ''}` : label}) in ${(ms / 1000).toFixed(1)} s → ${out}/samples.png`);
 }

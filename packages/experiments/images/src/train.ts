@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { purposeSeed } from '@diffflow/sde-core';
-import { sampleWith, type SamplerSpec } from '@diffflow/likelihood';
+import { purposeSeed, type TimeGrid } from '@diffflow/sde-core';
+import { defaultSamplerName, type SampleRequest, type SamplerSpec } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmLoss } from '@diffflow/losses';
@@ -9,9 +9,8 @@ import { packageVersions, resumeTrainer, runTrainingLoop, type RunDir } from '@d
 import { imageGridPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
-import type { DataParallel } from '@diffflow/adjoint';
-import { defaultImageSampler, imageSampleRequest, imagesPool, sampleImagesParallel, takeBytes } from './parallel.js';
-import { batchSource, imageModel, runGrid, seededSubset, vpForwardChain, type ImageModel } from './model.js';
+import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
+import { batchSource, imageModel, imageModelSpec, runGrid, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
@@ -59,11 +58,48 @@ export function parameterLine(model: ImageModel): string {
 }
 
 /**
- * Sample images with the current weights (the caller swaps in the EMA weights) by `sampler` (default
- * euler-maruyama: the backward SDE with the Tweedie last step) on the fixed grid. Returns bytes.
+ * The images model's pool (@diffflow/parallel) on `threads` threads, built from
+ * {@link imageModelSpec}: `threads − 1` workers and this thread; one thread computes in-process
+ * with no worker. The caller disposes it.
+ * @param threads default `poolThreads(config.workers)` (`workers` 0: one per core)
  */
-export function sampleImages(model: ImageModel, config: ImagesConfig, grid: readonly number[], n: number, seed: number, sampler: SamplerSpec = defaultImageSampler): Uint8Array {
-  return takeBytes(sampleWith(sampler, model, imageSampleRequest(model, config, grid, n, seed)).samples);
+export async function imagesPool(
+  config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed' | 'forward' | 'betaMin' | 'betaMax' | 'workers' | 'strategy'>,
+  channels: number,
+  threads = poolThreads(config.workers),
+): Promise<DataParallel> {
+  return dataParallel({ spec: imageModelSpec(config, channels), strategy: config.strategy, threads });
+}
+
+/**
+ * The sampling request of the images commands: `grid`, one sample [size, size, C] per row keyed by
+ * (purposeSeed(seed, 'sample'), row), `batchSize` 64 rows at once.
+ */
+export function imageSampleRequest(model: ImageModel, config: Pick<ImagesConfig, 'size'>, grid: TimeGrid, n: number, seed: number): SampleRequest {
+  return { grid, n, shape: [config.size, config.size, model.nets.drift.options.channels], seed: purposeSeed(seed, 'sample'), batchSize: 64 };
+}
+
+/** The sampler the images commands use when none is named: euler-maruyama with its defaults (sde-core's `defaultLambda`, the Tweedie last step). */
+export const defaultImageSampler: SamplerSpec = Object.freeze({ name: defaultSamplerName });
+
+/**
+ * Sample images with `model`'s current weights (the caller swaps in the EMA weights) by `sampler`
+ * (default euler-maruyama: the backward SDE with the Tweedie last step) on `grid`, split across
+ * `pool`'s threads — each row keyed by its index, so the same bytes on one thread or many.
+ */
+export async function sampleImages(
+  pool: DataParallel,
+  model: ImageModel,
+  config: Pick<ImagesConfig, 'size'>,
+  grid: TimeGrid,
+  n: number,
+  seed: number,
+  sampler: SamplerSpec = defaultImageSampler,
+): Promise<Uint8Array> {
+  const samples = await pool.sample(model, { ...imageSampleRequest(model, config, grid, n, seed), sampler });
+  const values = samples.dataSync() as Float32Array;
+  samples.dispose();
+  return toBytes(values);
 }
 
 /** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 (×4 for small images), with `title` above. */
@@ -73,34 +109,33 @@ export function gridPng(bytes: Uint8Array, n: number, size: number, channels: nu
 
 /**
  * The score warm-up of forward 'vp' (`warmup` > 0): DDPM's ε-loss of the score U-Net, t ~ U(tMin, T),
- * on batches of `warmupBatch`; undefined otherwise. With a `pool` (see `imagesPool`) its gradients
- * are split across the pool's threads (`pool.ddpmGradientsSync`, each shard its rows of the batch's
- * t and ε).
+ * on batches of `warmupBatch`; undefined otherwise. Its gradients are split across the pool's threads
+ * (`pool.ddpmGradientsSync`, each shard its rows of the batch's t and ε; one thread: in-process).
  */
-export function scoreWarmup(model: ImageModel, config: ImagesConfig, train: ImageDataset, pool?: DataParallel): ScoreWarmup | undefined {
+export function scoreWarmup(model: ImageModel, config: ImagesConfig, train: ImageDataset, pool: DataParallel): ScoreWarmup | undefined {
   const vp = model.vp;
   if (config.warmup === 0 || vp === undefined) return undefined;
   const loss = { tMin: config.tMin, tMax: config.T } as const;
   return {
     iterations: config.warmup,
     loss: (x0, iteration, seed) => ddpmLoss(model.nets.score, vp, x0, { seed, iteration, ...loss }),
-    ...(pool === undefined ? {} : { gradients: (x0: tf.Tensor, iteration: number, seed: number) => pool.ddpmGradientsSync(model.nets.score, x0, loss, { seed, iteration }) }),
+    gradients: (x0: tf.Tensor, iteration: number, seed: number) => pool.ddpmGradientsSync(model.nets.score, x0, loss, { seed, iteration }),
     data: batchSource(train, config.warmupBatch, purposeSeed(config.seed, 'warmup')),
     lr: config.warmupLr,
   };
 }
 
 /**
- * Builds the model and trainer, restoring the checkpoint when resuming. With a `pool` (see
- * `imagesPool`) the score warm-up's and the trajectory-KL gradients are split across its threads
- * (`pool.ddpmGradientsSync`, `pool.gradientsSync`).
+ * Builds the model and trainer, restoring the checkpoint when resuming. The score warm-up's and the
+ * trajectory-KL gradients come from `pool` (see {@link imagesPool}: `pool.ddpmGradientsSync`,
+ * `pool.gradientsSync`), split across its threads.
  */
-export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, ckptPath: string, pool?: DataParallel): Promise<{ model: ImageModel; trainer: Trainer }> {
+export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule, train: ImageDataset, ckptPath: string, pool: DataParallel): Promise<{ model: ImageModel; trainer: Trainer }> {
   const model = imageModel(config, train.channels);
   const warmup = scoreWarmup(model, config, train, pool);
   const trainer = createTrainer(
     model,
-    { ...trainerConfig(config, schedule), ...(warmup === undefined ? {} : { warmup }), ...(pool === undefined ? {} : { gradients: pool.gradientsSync }) },
+    { ...trainerConfig(config, schedule), ...(warmup === undefined ? {} : { warmup }), gradients: pool.gradientsSync },
     batchSource(train, config.batchSize, config.seed),
   );
   if (config.resume) {
@@ -129,12 +164,12 @@ export async function trainImages(
   try {
     await trainOn(pool, config, schedule, data, run, backend, sampler);
   } finally {
-    await pool?.dispose();
+    await pool.dispose();
   }
 }
 
 async function trainOn(
-  pool: DataParallel | undefined,
+  pool: DataParallel,
   config: ImagesConfig,
   schedule: StepSchedule,
   data: { train: ImageDataset; heldOut: ImageDataset },
@@ -144,7 +179,7 @@ async function trainOn(
 ): Promise<void> {
   const ckptPath = run.file(CHECKPOINT);
   const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath, pool);
-  const threads = pool?.shards ?? 1;
+  const threads = pool.shards;
   const channels = data.train.channels;
   const parameters = model.sde.drift.parameterCount + model.score.parameterCount;
   console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
@@ -188,10 +223,7 @@ async function trainOn(
   const sampleStart = performance.now();
   const n = config.samples;
   const grid = trainer.evaluationGrid(config.sampleSteps);
-  const bytes =
-    pool === undefined
-      ? trainer.ema.withAveraged(() => sampleImages(model, config, grid, n, config.seed, sampler))
-      : await trainer.ema.withAveragedAsync(() => sampleImagesParallel(pool, model, config, grid, n, config.seed, sampler));
+  const bytes = await trainer.ema.withAveragedAsync(() => sampleImages(pool, model, config, grid, n, config.seed, sampler));
   const sampleMs = performance.now() - sampleStart;
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');

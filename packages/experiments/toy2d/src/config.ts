@@ -37,7 +37,7 @@ export const Toy2dConfig = t.strict({
   /** Adam with StepLR, clip, EMA, gradient strategy, seed: see optimizerFields. */
   ...optimizerFields,
   /**
-   * Threads (`dataParallel` of @diffflow/adjoint: k − 1 worker replicas and this thread, one row
+   * Threads (`dataParallel` of @diffflow/parallel: k − 1 worker replicas and this thread, one row
    * shard each). Every shard gets its rows of the same forward noise, so k changes only the float32
    * summation order of the gradients (samples: the same numbers). Not part of a run's identity.
    */

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { constantDiffusion, diffflowSde, diffusionModel, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
-
-import { fourierMlp } from '@diffflow/networks';
+import { type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
+import { modelFromSpec, type ModelSpec } from '@diffflow/networks';
 import { pointCloud, samplePointCloud, sampleToy, type PointCloud, type ToyKey, type ToyName } from '@diffflow/datasets/toy2d';
 import { fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
 import type { Toy2dConfig } from './config.js';
@@ -31,11 +30,22 @@ export function toy2dDataName(data: Toy2dData): string {
   return typeof data === 'string' ? data : `points (n = ${data.points.length / 2})`;
 }
 
-/** The reference 2-D DiffFlow: two Fourier-time MLPs (drift, score) and a constant g, on [0, T]. */
-export function toyModel(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T'>): DiffusionModel {
+/**
+ * The reference 2-D DiffFlow as plain data: two Fourier-time MLPs named 'drift' and 'score' and a
+ * constant g, on [0, T] — the one definition of the model, built by {@link toyModel} on this thread
+ * and by every worker of a pool (`toyPool`).
+ */
+export function toyModelSpec(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T'>): ModelSpec {
   const common = { dim: 2, hidden: config.hidden, layers: config.layers, seed: config.seed } as const;
-  const drift = fourierMlp({ ...common, name: 'drift' });
-  return diffusionModel(diffflowSde({ drift, diffusion: constantDiffusion(config.g), interval: [0, config.T] }), fourierMlp({ ...common, name: 'score' }));
+  return {
+    sde: { kind: 'diffflow', drift: { kind: 'fourierMlp', options: { ...common, name: 'drift' } }, diffusion: { kind: 'constant', value: config.g }, interval: [0, config.T] },
+    score: { kind: 'fourierMlp', options: { ...common, name: 'score' } },
+  };
+}
+
+/** The reference 2-D DiffFlow, built from {@link toyModelSpec}. */
+export function toyModel(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T'>): DiffusionModel {
+  return modelFromSpec(toyModelSpec(config));
 }
 
 /** The reference normalisation fitted once on 100k points drawn for the purpose 'normalizer'. */

@@ -1,15 +1,14 @@
 import * as t from 'io-ts';
 import { fixedGrid, purposeSeed } from '@diffflow/sde-core';
-import { sampleWith } from '@diffflow/likelihood';
 import { checkSamplerForModel, documented, oneOf, orThrow, samplerFlags, samplerLabel, samplerSettings } from '@diffflow/cli';
 import { openRunDir } from '@diffflow/runs';
 import { scatterPng } from '@diffflow/figures';
+import { poolThreads } from '@diffflow/parallel';
 import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
 import { disposeModel } from '@diffflow/training';
 import { plotBounds, toy2dData } from './model.js';
-import { toyPool } from './parallel.js';
-import { insideFraction } from './train.js';
+import { insideFraction, toyPool } from './train.js';
 
 /** Fewest samples `sample` splits across threads (a worker starts in ≈ 1–2 s; one thread draws 10k points at N = 30 in ≈ 4 s). */
 export const parallelFrom = 2000;
@@ -55,7 +54,7 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
 
   let pool;
   try {
-    pool = n >= parallelFrom ? await toyPool({ ...config, workers }) : undefined;
+    pool = await toyPool(config, n >= parallelFrom ? poolThreads(workers) : 1);
   } catch (e) {
     disposeModel(model);
     throw e;
@@ -64,11 +63,11 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const request = { grid: fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta }), n, shape: [2], seed: purposeSeed(seed, 'sample') };
   let values: Float32Array;
   try {
-    const samples = pool === undefined ? sampleWith(sampler, model, request).samples : await pool.sample(model, { ...request, sampler });
+    const samples = await pool.sample(model, { ...request, sampler });
     values = normalizer.denormalize(samples.dataSync() as Float32Array);
     samples.dispose();
   } finally {
-    await pool?.dispose();
+    await pool.dispose();
   }
   const ms = performance.now() - started;
   const data = toy2dData(config);
@@ -76,7 +75,7 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const bounds = plotBounds(data, config.seed);
   await orThrow(dir.writeNpy('samples.npy', values, [n, 2]));
   await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds, title: `${config.dataset}: samples, N = ${steps}, ${label}`, xLabel: 'x1', yLabel: 'x2' })));
-  await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool?.shards ?? 1, insideSupport: inside }));
+  await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool.shards, insideSupport: inside }));
   disposeModel(model);
   console.error(`[toy2d] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}` : label}) in ${ms.toFixed(0)} ms${inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`} → ${out}`);
 }

@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simulateForward, disposeTrajectory, forwardNoise, purposeSeed } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
-import { defaultSamplerName, sampleWith, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
+import { defaultSamplerName, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
-import type { DataParallel } from '@diffflow/adjoint';
+import type { GradientStrategyName } from '@diffflow/adjoint';
+import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, constantGTrainerConfig } from '@diffflow/cli';
 import { packageVersions, resumeTrainer, runTrainingLoop, type RunDir } from '@diffflow/runs';
 import { panelsPng, scatterPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
-import { heldOutPoints, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyNormalizer, type Toy2dData } from './model.js';
-import { drawSamplesParallel, toyPool } from './parallel.js';
+import { heldOutPoints, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyModelSpec, toyNormalizer, type Toy2dData } from './model.js';
 
 export const CHECKPOINT = 'checkpoint.bin';
 
@@ -26,12 +26,26 @@ export function finalSampler(config: Pick<Toy2dConfig, 'sampler' | 'sampleLambda
 }
 
 /**
- * Samples with the EMA weights by `sampler` (default euler-maruyama: λ = sde-core's `defaultLambda`,
- * the Tweedie last step) on the fixed grid; dataset coordinates.
+ * The toy2d model's pool (@diffflow/parallel) on `threads` threads, built from {@link toyModelSpec}:
+ * `threads − 1` workers and this thread; one thread (`workers` 1) computes in-process with no worker.
+ * The caller disposes it.
+ * @param threads default `poolThreads(config.workers)` (`workers` 0: one per core)
  */
-export function drawSamples(trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number, sampler: SamplerSpec = { name: defaultSamplerName }): Float32Array {
+export async function toyPool(
+  config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T' | 'workers'> & { readonly strategy: GradientStrategyName },
+  threads = poolThreads(config.workers),
+): Promise<DataParallel> {
+  return dataParallel({ spec: toyModelSpec(config), strategy: config.strategy, threads });
+}
+
+/**
+ * Samples with the EMA weights by `sampler` (default euler-maruyama: λ = sde-core's `defaultLambda`,
+ * the Tweedie last step) on the fixed grid, split across `pool`'s threads (each row keyed by
+ * `purposeSeed(seed, 'sample')` and its index: the same samples on one thread or many); dataset coordinates.
+ */
+export function drawSamples(pool: DataParallel, trainer: Trainer, normalizer: Normalizer, n: number, seed: number, steps?: number, sampler: SamplerSpec = { name: defaultSamplerName }): Float32Array {
   return trainer.ema.withAveraged(() => {
-    const { samples } = sampleWith(sampler, trainer.model, { grid: trainer.evaluationGrid(steps), n, shape: [2], seed: purposeSeed(seed, 'sample') });
+    const samples = pool.sampleSync(trainer.model, { grid: trainer.evaluationGrid(steps), n, shape: [2], seed: purposeSeed(seed, 'sample'), sampler });
     const values = samples.dataSync() as Float32Array;
     samples.dispose();
     return normalizer.denormalize(values);
@@ -85,16 +99,15 @@ export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: Back
   try {
     await trainWith(config, run, backend, pool, sampler);
   } finally {
-    await pool?.dispose();
+    await pool.dispose();
   }
 }
 
-async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo, pool: DataParallel | undefined, sampler: SamplerSpec): Promise<void> {
+async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo, pool: DataParallel, sampler: SamplerSpec): Promise<void> {
   const dataset = toy2dData(config);
   const normalizer = toyNormalizer(dataset, config.seed);
   const model = toyModel(config);
-  const gradients = pool === undefined ? {} : { gradients: pool.gradientsSync };
-  const trainer = createTrainer(model, { ...constantGTrainerConfig(config), ...gradients }, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
+  const trainer = createTrainer(model, { ...constantGTrainerConfig(config), gradients: pool.gradientsSync }, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
   const ckptPath = run.file(CHECKPOINT);
   if (config.resume) {
     await resumeTrainer(trainer, ckptPath);
@@ -119,10 +132,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
   });
 
   const sampleStart = performance.now();
-  const samples =
-    pool === undefined
-      ? drawSamples(trainer, normalizer, config.samples, config.seed, undefined, sampler)
-      : await drawSamplesParallel(pool, trainer, normalizer, config.samples, config.seed, sampler);
+  const samples = drawSamples(pool, trainer, normalizer, config.samples, config.seed, undefined, sampler);
   const sampleMs = performance.now() - sampleStart;
   const data = sampleToy2dData(dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
   const bounds = toyBounds(data);
@@ -133,7 +143,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
   const sorted = [...times].sort((a, b) => a - b);
   const inside = insideFraction(dataset, samples);
   const heldOut = heldOutBound(trainer, config, normalizer);
-  const threads = pool === undefined ? 1 : pool.shards;
+  const threads = pool.shards;
   await orThrow(
     run.writeSummary({
       dataset: config.dataset,

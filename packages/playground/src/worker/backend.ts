@@ -14,9 +14,9 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { isSoftwareRenderer, type BackendProbe } from './backend_choice.js';
 
-import type { BrowserBackend } from './backend_names.js';
+import { availableBackends, type BrowserBackend } from './backend_names.js';
 
-export { browserBackends, isBrowserBackend, type BrowserBackend } from './backend_names.js';
+export { availableBackends, browserBackends, isBrowserBackend, type BrowserBackend } from './backend_names.js';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -31,20 +31,6 @@ export interface BackendReport {
   readonly detail: string;
   /** Why this backend: the measurement (`chooseBackend`'s sentence) or the user's choice. */
   readonly reason: string;
-}
-
-/** Backends whose device exists here (WebGPU adapter, a WebGL context, WebAssembly); cpu always. */
-export async function availableBackends(): Promise<BrowserBackend[]> {
-  const out: BrowserBackend[] = [];
-  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (gpu !== undefined && (await gpu.requestAdapter().catch(() => null)) !== null) out.push('webgpu');
-  if (typeof OffscreenCanvas !== 'undefined') {
-    const canvas = new OffscreenCanvas(1, 1);
-    if ((canvas.getContext('webgl2') ?? canvas.getContext('webgl')) !== null) out.push('webgl');
-  }
-  if (typeof WebAssembly === 'object') out.push('wasm');
-  out.push('cpu');
-  return out;
 }
 
 async function detailOf(name: BrowserBackend): Promise<string> {

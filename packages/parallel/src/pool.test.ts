@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, take } from '@diffflow/test-utils';
-import { NonFiniteFieldError, fixedGrid, flexibleGridAt, forwardNoise, replayableNormal, type DiffusionModel } from '@diffflow/sde-core';
-import { trajectoryLossTerms } from '@diffflow/losses';
+import { NonFiniteFieldError, fixedGrid, flexibleGridAt, forwardNoise, replayableNormal, type DiffusionModel, type VpSchedule } from '@diffflow/sde-core';
+import { ddpmLoss, trajectoryLossTerms } from '@diffflow/losses';
 import { runSampler, sampleMarginal, samplerByName } from '@diffflow/likelihood';
 import { availableParallelism } from 'node:os';
-import { dataParallel, modelFromSpec, modelParameters, poolThreads, shardGradients, shardRows, type DataParallel, type ModelSpec } from './data_parallel.js';
-import { gradientStrategy } from './gradient_strategy.js';
-import { disposeGradientResult, type GradientResult, type GradientStrategyName } from './strategy.js';
+import { dataParallel, modelParameters, poolThreads, shardGradients, shardRows, type DataParallel } from './pool.js';
+import { modelFromSpec, replicaFromSpec, variablesOf, type ModelSpec, type VectorField } from '@diffflow/networks';
+import { disposeGradientResult, gradientStrategy, type GradientResult, type GradientStrategyName } from '@diffflow/adjoint';
 
 const spec: ModelSpec = {
   drift: { dim: 2, hidden: 16, layers: 1, seed: 1, name: 'drift' },
@@ -166,6 +166,9 @@ describe('dataParallel (worker threads)', () => {
     expect(relativeError(split, whole)).toBeLessThan(1e-6);
     // rows of a split equal the rows of the whole draw
     expect(take(sampleMarginal(model, { grid, n: 23, shape: [2], seed: 11, rows: [5, 9] }).samples)).toEqual(whole.slice(10, 18));
+    // a synchronous caller gets the same samples, blocking for the workers' replies
+    expect(take(pool.sampleSync(model, options))).toEqual(split);
+    expect(() => pool.sampleSync(model, { ...options, sampler: { name: 'mine', module: 'file:///mine.js' } })).toThrow(/sampleSync: sampler 'mine' comes from module file:\/\/\/mine\.js; use sample\(\)/);
   });
 
   it('runs any registry sampler per shard: the same seed gives the same samples on one and on several threads (euler-maruyama at λ = 0.5, heun)', async () => {
@@ -196,11 +199,12 @@ describe('dataParallel (worker threads)', () => {
 
 describe('dataParallel from a plain tsx script', () => {
   it('starts, computes and lets the process exit even without dispose()', () => {
-    const module = new URL('./data_parallel.ts', import.meta.url).href;
+    const module = new URL('./index.ts', import.meta.url).href;
     const code = `
       import { selectBackend } from '@diffflow/backend';
       const tf = await import('@tensorflow/tfjs-core');
-      const { dataParallel, modelFromSpec } = await import(${JSON.stringify(module)});
+      const { dataParallel } = await import(${JSON.stringify(module)});
+      const { modelFromSpec } = await import('@diffflow/networks');
       await selectBackend({ prefer: 'wasm', quiet: true });
       const spec = ${JSON.stringify(spec)};
       const pool = await dataParallel({ spec, strategy: 'naive', workers: 1 });
@@ -261,19 +265,67 @@ describe('dataParallel options', () => {
     model.score.dispose();
   });
 
-  it('runs with no workers at all (the local shard only) and refuses calls after dispose', async () => {
+  it('threads: 1 runs in-process, no worker: bit-identical to the strategy, the ε-loss and the sampler on the whole batch; refuses calls after dispose', async () => {
+    await expect(dataParallel({ spec, strategy: 'naive', threads: 0 })).rejects.toThrow(/threads must be an integer ≥ 1, got 0/);
+    await expect(dataParallel({ spec, strategy: 'naive', threads: 2, workers: 1 })).rejects.toThrow(/give threads or workers\/localShard, not both/);
     const model = modelFromSpec(spec);
-    const pool = await dataParallel({ spec, strategy: 'naive', workers: 0 });
+    const pool = await dataParallel({ spec, strategy: 'naive', threads: 1 });
     expect(pool.shards).toBe(1);
-    const x0 = replayableNormal([8, 2], { seed: 8, purpose: 'data', iteration: 0, step: 0 });
+    // B = 3000 > chunkRows' default 2048: one thread runs the whole batch at once, as without a pool
+    const x0 = replayableNormal([3000, 2], { seed: 8, purpose: 'data', iteration: 0, step: 0 });
     const single = gradientStrategy('naive')(model, x0, grid, forwardNoise(2, 0));
-    const local = await pool.gradients(model, x0, grid, { seed: 2, iteration: 0 });
-    expect(compare(model, single, local).grads).toBeLessThan(1e-6);
+    for (const local of [await pool.gradients(model, x0, grid, { seed: 2, iteration: 0 }), pool.gradientsSync(model, x0, grid, { seed: 2, iteration: 0 })]) {
+      expect(compare(model, single, local)).toEqual({ loss: 0, grads: 0 });
+      disposeGradientResult(local);
+    }
     disposeGradientResult(single);
-    disposeGradientResult(local);
+    const request = { grid, n: 50, shape: [2], seed: 3 };
+    expect(take(await pool.sample(model, { ...request, sampler: { name: 'heun' } }))).toEqual(take(runSampler(samplerByName('heun'), model, request).samples));
     await pool.dispose();
     await expect(pool.gradients(model, x0, grid, { seed: 2, iteration: 0 })).rejects.toThrow(/disposed/);
     x0.dispose();
     disposeModel(model);
+  });
+
+  it('trains and samples the DDPM model (VP SDE, ε-MLP score) on two threads as on one: ε-loss gradients rel. ≤ 1e-5, the same samples', async () => {
+    const vp = { kind: 'vp', betaMin: 0.1, betaMax: 20 } as const;
+    const ddpmSpec: ModelSpec = { sde: vp, score: { kind: 'scoreFromEpsilon', sde: vp, epsilon: { kind: 'fourierMlp', options: { dim: 2, hidden: 16, layers: 1, seed: 5, name: 'eps' } } } };
+    const replica = replicaFromSpec(ddpmSpec);
+    const epsilon = replica.epsilon as VectorField;
+    const [one, two] = [await dataParallel({ spec: ddpmSpec, strategy: 'naive', threads: 1 }), await dataParallel({ spec: ddpmSpec, strategy: 'naive', threads: 2 })];
+    const x0 = replayableNormal([41, 2], { seed: 9, purpose: 'data', iteration: 0, step: 0 });
+    const key = { seed: 5, iteration: 3 };
+    const a = one.ddpmGradientsSync(epsilon, x0, { tMin: 1e-3 }, key);
+    const b = two.ddpmGradientsSync(epsilon, x0, { tMin: 1e-3 }, key);
+    const c = await two.ddpmGradients(epsilon, x0, { tMin: 1e-3 }, key);
+    const flat = (r: typeof a): number[] => [take(r.value)[0] as number, ...variablesOf(epsilon).flatMap((v) => take(r.grads[v.name] as tf.Tensor))];
+    const [fa, fb, fc] = [flat(a), flat(b), flat(c)]; // take() disposes what it reads
+    expect(relativeError(fb, fa)).toBeLessThan(1e-5);
+    expect(fc).toEqual(fb);
+    const vpGrid = fixedGrid({ steps: 8, tMin: 1e-3, tMax: 1, beta: 1 });
+    expect(take(await two.sample(replica.model, { n: 17, grid: vpGrid, seed: 2 }))).toEqual(take(await one.sample(replica.model, { n: 17, grid: vpGrid, seed: 2 })));
+    await Promise.all([one.dispose(), two.dispose()]);
+    x0.dispose();
+    replica.model.score.dispose();
+  }, 60_000);
+
+  it("threads: 1 computes DDPM's ε-loss exactly as tf.variableGrads of ddpmLoss on this thread", async () => {
+    const vp = { kind: 'vp', betaMin: 0.1, betaMax: 20 } as const;
+    const ddpmSpec: ModelSpec = { sde: vp, score: { kind: 'scoreFromEpsilon', sde: vp, epsilon: { kind: 'fourierMlp', options: { dim: 2, hidden: 16, layers: 1, seed: 5, name: 'eps' } } } };
+    const replica = replicaFromSpec(ddpmSpec);
+    const epsilon = replica.epsilon as VectorField;
+    const pool = await dataParallel({ spec: ddpmSpec, strategy: 'naive', threads: 1 });
+    const x0 = replayableNormal([40, 2], { seed: 8, purpose: 'data', iteration: 0, step: 0 });
+    const key = { seed: 3, iteration: 7 };
+    const before = tf.memory().numTensors;
+    const direct = tf.variableGrads(() => ddpmLoss(epsilon, replica.schedule as VpSchedule, x0, { tMin: 1e-3, ...key }), variablesOf(epsilon));
+    const viaPool = pool.ddpmGradientsSync(epsilon, x0, { tMin: 1e-3 }, key);
+    expect(take(viaPool.value)).toEqual(take(direct.value));
+    for (const [name, g] of Object.entries(direct.grads)) expect(take(viaPool.grads[name] as tf.Tensor), name).toEqual(take(g));
+    tf.dispose([...Object.values(direct.grads), ...Object.values(viaPool.grads)]);
+    expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+    await pool.dispose();
+    x0.dispose();
+    replica.model.score.dispose();
   });
 });

@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 /**
  * Starts a worker thread on the module `entry` that sits next to the calling module, from the same
  * form the caller runs in: the built `entry.js` when `moduleUrl` is a `.js` file (dist), the
- * TypeScript `entry.ts` when it is a `.ts` file (tsx, vitest). What `dataParallel`'s workers and
- * the compare experiment's DDPM worker both start with.
+ * TypeScript `entry.ts` when it is a `.ts` file (tsx, vitest). What every worker of the runtime
+ * (`dataParallel`'s replicas, `taskWorker`) starts with.
  *
  * From sources, Node 20 does not apply `--import tsx` from a worker's `execArgv` before its entry,
  * so a one-line bootstrap registers tsx's loader, then imports the entry; the worker resolves
@@ -17,11 +17,11 @@ import { pathToFileURL } from 'node:url';
  * error messages are unchanged.
  *
  * @param moduleUrl the caller's `import.meta.url`
- * @param entry the worker module's path relative to it, without extension (e.g. './data_parallel_worker')
+ * @param entry the worker module's path relative to it, without extension (e.g. './worker')
  * @param options Node's worker options (`workerData`, `resourceLimits`, …); from sources, `execArgv`
  *   gets the `@diffflow/source` condition in front of what is given
  * @example
- * const worker = startModuleWorker(import.meta.url, './ddpm_worker', { workerData });
+ * const worker = startModuleWorker(import.meta.url, './my_worker', { workerData });
  */
 export function startModuleWorker(moduleUrl: string, entry: string, options: WorkerOptions = {}): Worker {
   if (!/^\.{1,2}\//.test(entry) || /\.[cm]?[jt]s$/.test(entry)) {

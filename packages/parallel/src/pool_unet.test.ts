@@ -6,10 +6,9 @@ import { scoreFromEpsilon, sumFields, unet, variablesOf, type UNetOptions, type 
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { sampleMarginal } from '@diffflow/likelihood';
 import { ddpmLoss } from '@diffflow/losses';
-import { dataParallel, ddpmSchedule, ddpmShardGradients, modelParameters, replicaFromSpec, shardGradients, type DataParallel } from './data_parallel.js';
-import { eventShape, modelFromSpec, type FixedSdeSpec, type ModelSpec } from './model_spec.js';
-import { gradientStrategy } from './gradient_strategy.js';
-import { disposeGradientResult, type GradientResult } from './strategy.js';
+import { dataParallel, ddpmShardGradients, modelParameters, shardGradients, type DataParallel } from './pool.js';
+import { ddpmSchedule, eventShape, modelFromSpec, replicaFromSpec, type FixedSdeSpec, type ModelSpec } from '@diffflow/networks';
+import { disposeGradientResult, gradientStrategy, type GradientResult } from '@diffflow/adjoint';
 
 /*
  * The images experiment's model at toy size: 8×8×1 images, a tiny U-Net (2 levels, 8 channels,
@@ -157,9 +156,9 @@ describe('dataParallel with U-Nets (the images model at 8×8)', () => {
     narrow.dispose();
   }, 60_000);
 
-  it('reports a worker-side error through gradientsSync (a batch of the wrong image size)', () => {
+  it('reports a worker-side error through gradientsSync, naming the worker and its task (a batch of the wrong image size)', () => {
     const bad = tf.zeros([2, 4, 4, 1]);
-    expect(() => remote.gradientsSync(model, bad, grid, { seed: 1, iteration: 0 })).toThrow(/dataParallel worker: /);
+    expect(() => remote.gradientsSync(model, bad, grid, { seed: 1, iteration: 0 })).toThrow(/dataParallel worker \d+, task 'gradients' of rows \[0, 2\): /);
     bad.dispose();
   }, 60_000);
 });

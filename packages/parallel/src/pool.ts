@@ -1,16 +1,12 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGrid, defaultLambda, diffusionModel, forwardNoise, modelFields, NonFiniteFieldError, tapeSafe, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
-import { scoreFromEpsilon, type Parameter } from '@diffflow/networks';
+import { checkGrid, defaultLambda, modelFields, NonFiniteFieldError, tapeSafe, type DiffusionModel, type TimeGrid, type VectorField, type VpSchedule } from '@diffflow/sde-core';
+import { checkModelSpec, ddpmSchedule, eventShape, type ModelSpec, type Parameter } from '@diffflow/networks';
 import { ddpmLoss, trajectoryLossTerms, type DdpmLossOptions, type TrajectoryLoss } from '@diffflow/losses';
-import { defaultSamplerName, loadSampler, resolveSettings, runSampler, type Sampler, type SamplerSpec } from '@diffflow/likelihood';
-import { gradientStrategy } from './gradient_strategy.js';
-import { startModuleWorker } from './data_parallel_spawn.js';
-import { checkModelSpec, eventShape, fieldFromSpec, fixedSdeFromSpec, normalizeModelSpec, sdeFromSpec, type ModelSpec } from './model_spec.js';
-
-export { modelFromSpec, type ModelSpec, type DiffusionSpec, type FixedSdeSpec } from './model_spec.js';
-import { gradientStrategyNames, type GradientResult, type GradientStrategyName } from './strategy.js';
+import { defaultSamplerName, loadSampler, resolveSettings, runSampler, samplerByName, type Sampler, type SamplerSpec } from '@diffflow/likelihood';
+import { gradientStrategyNames, iterationGradients, type GradientResult, type GradientStrategyName, type IterationKey } from '@diffflow/adjoint';
+import { startModuleWorker } from './spawn.js';
 
 /**
  * Data-parallel gradients and sampling: a batch is split into row shards, each computed by a
@@ -19,7 +15,7 @@ import { gradientStrategyNames, type GradientResult, type GradientStrategyName }
  * batch's randomness (replayable keys), and the results are combined with weights rows/B, so the
  * result equals the single-process one up to float32 rounding.
  *
- * The workers rebuild the model from a {@link ModelSpec} (model_spec.ts): any composition of the
+ * The workers rebuild the model from a {@link ModelSpec} (@diffflow/networks' `replicaFromSpec`): any composition of the
  * library's networks (Fourier MLP, U-Net), combinators (sum, constant scale, score from ε), built-in
  * SDEs and g's. Fields built from closures (`vectorField`, `mapTime`, `functionalDiffusion`) have no
  * spec: run their strategy in-process. Weights are copied to the workers on every call in which they
@@ -103,11 +99,7 @@ export function shardSamples(model: DiffusionModel, rows: readonly [number, numb
   return runSampler(sampler, model, { grid, n, seed, shape: [...shape], rows, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }, settings).samples;
 }
 
-/** The randomness of one training iteration: δ^F_i comes from `forwardNoise(seed, iteration)`. */
-export interface IterationKey {
-  readonly seed: number;
-  readonly iteration: number;
-}
+export type { IterationKey };
 
 /**
  * DDPM's ε-loss (`ddpmLoss` of @diffflow/losses) as plain data, for `DataParallel.ddpmGradients`:
@@ -123,43 +115,18 @@ export interface LossGradients {
   readonly grads: tf.NamedTensorMap;
 }
 
-/** A model built from a spec, with a handle on the parts `ddpmGradients` trains. */
-export interface SpecReplica {
-  readonly model: DiffusionModel;
-  /** The score's ε-network when the score is `scoreFromEpsilon` of one (its parameters are the score's). */
-  readonly epsilon?: VectorField;
-  /** The VP schedule of that `scoreFromEpsilon` when its SDE is 'vp'. */
-  readonly schedule?: VpSchedule;
-}
-
-/** The VP schedule of a spec whose score is `scoreFromEpsilon` on a 'vp' SDE; undefined otherwise. */
-export function ddpmSchedule(spec: ModelSpec): VpSchedule | undefined {
-  const score = normalizeModelSpec(spec).score;
-  if (score.kind !== 'scoreFromEpsilon' || score.sde.kind !== 'vp') return undefined;
-  return vpSchedule({ betaMin: score.sde.betaMin, betaMax: score.sde.betaMax });
-}
-
-/**
- * `modelFromSpec(spec)` — the same fields, parameter names, shapes, order and initial weights —
- * keeping the score's ε-network (and its VP schedule) when the score is `scoreFromEpsilon` of one.
- */
-export function replicaFromSpec(spec: ModelSpec): SpecReplica {
-  const general = normalizeModelSpec(spec);
-  const sde = sdeFromSpec(general.sde);
-  const score = general.score;
-  if (score.kind !== 'scoreFromEpsilon') return { model: diffusionModel(sde, fieldFromSpec(score)) };
-  const epsilon = fieldFromSpec(score.epsilon);
-  const model = diffusionModel(sde, scoreFromEpsilon(epsilon, fixedSdeFromSpec(score.sde), ...(score.name === undefined ? [] : [score.name])));
-  const schedule = ddpmSchedule(spec);
-  return { model, epsilon, ...(schedule === undefined ? {} : { schedule }) };
-}
-
 /** Options of {@link dataParallel}. */
 export interface DataParallelOptions {
   /** How each worker builds its replica; the caller's model must have the same parameters. */
   readonly spec: ModelSpec;
   /** The gradient strategy every shard runs. */
   readonly strategy: GradientStrategyName;
+  /**
+   * The threads to compute on, this one included: `threads − 1` workers and a local shard; 1 runs
+   * everything in-process (no worker starts; the same numbers as the library's functions on the
+   * whole batch). Give either `threads` or `workers`/`localShard`.
+   */
+  readonly threads?: number;
   /** Worker threads (default: cores − 1 with a local shard, else cores; at least 1 when there is no local shard). */
   readonly workers?: number;
   /** Whether the calling thread computes a shard itself while the workers run (default true). */
@@ -213,6 +180,12 @@ export interface DataParallel {
    * sampler whose steps treat rows independently (all the registry's but rk45 and predictor-corrector).
    */
   sample(model: DiffusionModel, options: SampleOptions): Promise<tf.Tensor>;
+  /**
+   * {@link DataParallel.sample} for a synchronous caller: the same shards and the same samples; the
+   * calling thread samples its shard, then blocks until each worker has replied (as `gradientsSync`).
+   * Registry samplers only (a sampler from a `module` needs an import: use `sample`).
+   */
+  sampleSync(model: DiffusionModel, options: SampleOptions): tf.Tensor;
   /** Stops the workers and frees their replicas. */
   dispose(): Promise<void>;
 }
@@ -233,7 +206,10 @@ export interface ShardRequest {
 
 /** Messages main → worker. */
 export type ToWorker =
-  | { readonly type: 'init'; readonly spec: ModelSpec; readonly backend: string; readonly syncPort: MessagePort; readonly signal: SharedArrayBuffer }
+  /** Start: select the backend, build the replica of `spec` (none for a task worker, spec null). */
+  | { readonly type: 'init'; readonly spec: ModelSpec | null; readonly backend: string; readonly syncPort: MessagePort; readonly signal: SharedArrayBuffer }
+  /** A task (see tasks.ts): call the function `name` that `module` exports with `args` (plain data). */
+  | { readonly type: 'call'; readonly id: number; readonly module: string; readonly name: string; readonly args: readonly unknown[] }
   /** The trajectory KL (all the model's weights). */
   | (ShardRequest & { readonly type: 'gradients'; readonly grid: TimeGrid; readonly strategy: GradientStrategyName; readonly chunkRows: number })
   /** DDPM's ε-loss (the ε-network's weights only). */
@@ -245,6 +221,8 @@ export type ToWorker =
       readonly rows: readonly [number, number];
       readonly shape: readonly number[];
       readonly options: SampleOptions;
+      /** Reply on the synchronous port (see `DataParallel.sampleSync`). */
+      readonly sync?: boolean;
     }
   | { readonly type: 'dispose' };
 
@@ -259,6 +237,7 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly layout: readonly ParameterLayout[]; readonly epsilonLayout: readonly ParameterLayout[] | null }
   | { readonly type: 'gradients'; readonly id: number; readonly grads: Float32Array; readonly loss: readonly number[] }
   | { readonly type: 'samples'; readonly id: number; readonly values: Float32Array }
+  | { readonly type: 'result'; readonly id: number; readonly value: unknown }
   | { readonly type: 'error'; readonly id: number; readonly message: string; readonly nonFinite?: NonFiniteFields };
 
 /** A worker's NonFiniteFieldError, as it crosses the thread boundary (structured clone keeps NaN). */
@@ -281,11 +260,12 @@ export function nonFiniteFields(error: unknown): NonFiniteFields | undefined {
 
 /**
  * The error a worker's 'error' reply stands for: its NonFiniteFieldError rebuilt (so a trainer's
- * retry sees it as a non-finite iteration, as on one thread), else an Error with its message.
+ * retry sees it as a non-finite iteration, as on one thread), else an Error naming the worker and
+ * the task, with the worker's message.
  */
-function workerError(m: { readonly message: string; readonly nonFinite?: NonFiniteFields }): Error {
+function workerError(m: { readonly message: string; readonly nonFinite?: NonFiniteFields }, where: string): Error {
   const n = m.nonFinite;
-  if (n === undefined) return new Error(`dataParallel worker: ${m.message}`);
+  if (n === undefined) return new Error(`${where}: ${m.message}`);
   return new NonFiniteFieldError(n.field, n.role, { t: n.t, ...(n.step === undefined ? {} : { step: n.step }), part: n.part }, n.value, n.row);
 }
 
@@ -316,13 +296,12 @@ export function shardGradients(
   chunkRows = Number.POSITIVE_INFINITY,
 ): [number[], Float32Array] {
   const params = modelParameters(model);
-  const run = gradientStrategy(strategy);
   const [start, end] = rows;
   if (x.shape[0] !== end - start) throw new RangeError(`dataParallel: x has ${x.shape[0]} rows for rows [${start}, ${end})`);
   const one = (from: number, to: number): [number[], Float32Array] => {
     const list = tf.tidy(() => {
       const xs = from === start && to === end ? x : tf.slice(x, from - start, to - from);
-      const r = run(model, xs, grid, forwardNoise(key.seed, key.iteration, [from, to]));
+      const r = iterationGradients(strategy, model, xs, grid, key, [from, to]);
       return [...trajectoryLossTerms.map((k) => r.loss[k]), ...params.map((p) => r.grads[p.variable.name] ?? tf.zerosLike(p.variable))];
     });
     const n = trajectoryLossTerms.length;
@@ -389,18 +368,33 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 /** The worker entry next to this module (from dist or, through tsx, from sources). */
 function spawn(): Worker {
-  return startModuleWorker(import.meta.url, './data_parallel_worker', { workerData: null, resourceLimits: WORKER_LIMITS });
+  return startModuleWorker(import.meta.url, './worker', { workerData: null, resourceLimits: WORKER_LIMITS });
 }
 
 interface Pending {
   resolve: (message: FromWorker) => void;
   reject: (error: Error) => void;
+  /** The request, as error messages name it (see {@link taskOf}). */
+  task: string;
 }
 
-/** One worker and its request/reply bookkeeping. */
-class Replica {
+/** A request as error messages name it: its kind and rows, e.g. "'gradients' of rows [3, 6)". */
+export function taskOf(message: ToWorker): string {
+  if (message.type === 'call') return `'${message.name}' of ${message.module}`;
+  return 'rows' in message ? `'${message.type}' of rows [${message.rows[0]}, ${message.rows[1]})` : `'${message.type}'`;
+}
+
+/**
+ * One worker thread of the runtime (worker.ts, started by {@link startModuleWorker}) and its
+ * request/reply bookkeeping: a pool's replica of a spec's model, or a task worker (spec null).
+ */
+export class Replica {
   readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
+  /** The task of each request whose reply comes on the synchronous port. */
+  private readonly syncTasks = new Map<number, string>();
+  /** Resolves when the thread has gone (disposed, terminated, or dead of its own accord). */
+  readonly exited: Promise<void>;
   private ready: Promise<FromWorker & { type: 'ready' }>;
   private failure: Error | null = null;
   /** The data id of each variable's weights last sent to this worker. */
@@ -409,8 +403,9 @@ class Replica {
   private readonly syncPort: MessagePort;
   private readonly signal: Int32Array;
 
-  constructor(spec: ModelSpec, backend: string) {
+  constructor(spec: ModelSpec | null, backend: string) {
     this.worker = spawn();
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     const channel = new MessageChannel();
     this.syncPort = channel.port1;
     const shared = new SharedArrayBuffer(4);
@@ -428,54 +423,70 @@ class Replica {
       if (m.type === 'ready') {
         this.worker.unref();
         onReady(m);
-      } else if (m.type === 'error' && m.id < 0) onReadyError(new Error(`dataParallel worker: ${m.message}`));
+      } else if (m.type === 'error' && m.id < 0) onReadyError(new Error(`dataParallel worker ${this.worker.threadId}, task 'init': ${m.message}`));
       else {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         if (this.pending.size === 0) this.worker.unref();
         if (p === undefined) return;
-        if (m.type === 'error') p.reject(workerError(m));
+        if (m.type === 'error') p.reject(workerError(m, `dataParallel worker ${this.worker.threadId}, task ${p.task}`));
         else p.resolve(m);
       }
     });
-    const fail = (error: Error): void => {
-      this.failure = error;
-      onReadyError(error);
-      for (const p of this.pending.values()) p.reject(error);
+    const threadId = this.worker.threadId;
+    const fail = (what: string): void => {
+      this.failure ??= new Error(`dataParallel worker ${threadId} ${what}`);
+      onReadyError(this.failure);
+      for (const p of this.pending.values()) p.reject(new Error(`dataParallel worker ${threadId} ${what} during task ${p.task}`));
       this.pending.clear();
     };
-    this.worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
-    this.worker.on('exit', (code) => fail(new Error(`dataParallel worker exited (code ${code})`)));
+    this.worker.on('error', (e) => fail(`failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.worker.on('exit', (code) => fail(`exited (code ${code})`));
     this.worker.postMessage({ type: 'init', spec, backend, syncPort: channel.port2, signal: shared } satisfies ToWorker, [channel.port2]);
   }
 
   /** Posts a request whose reply comes on the synchronous port; {@link waitSync} collects it. */
   postSync(message: ToWorker, transfer: ArrayBuffer[]): void {
     if (this.failure !== null) throw this.failure;
+    if ('id' in message) this.syncTasks.set(message.id, taskOf(message));
     this.post(message, transfer);
   }
 
   /** Blocks until the reply to request `id` is on the synchronous port. */
   waitSync(id: number, timeoutMs: number): FromWorker {
     const deadline = performance.now() + timeoutMs;
+    const task = this.syncTasks.get(id) ?? `#${id}`;
+    this.syncTasks.delete(id);
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       const got = receiveMessageOnPort(this.syncPort);
       if (got !== undefined) {
         const m = got.message as FromWorker;
         if (!('id' in m) || m.id !== id) continue; // a stale reply of an abandoned request
-        if (m.type === 'error') throw workerError(m);
+        if (m.type === 'error') throw workerError(m, `dataParallel worker ${this.worker.threadId}, task ${task}`);
         return m;
       }
       const left = deadline - performance.now();
       if (left <= 0 || Atomics.wait(this.signal, 0, seen, left) === 'timed-out') {
-        throw new Error(`dataParallel: no reply from worker ${this.worker.threadId} within ${timeoutMs} ms (it may have died; see its error above)`);
+        throw new Error(`dataParallel: no reply from worker ${this.worker.threadId} to task ${task} within ${timeoutMs} ms (it may have died; see its error above)`);
       }
     }
   }
 
   layout(): Promise<FromWorker & { type: 'ready' }> {
     return this.ready;
+  }
+
+  /**
+   * Ends the thread: asks it to stop after its current request, terminates it after 5 s. A thread
+   * that already died has exited (its promise is settled) and is not waited for.
+   */
+  close(): Promise<void> {
+    this.worker.ref(); // keep the process alive until the worker has gone
+    this.post({ type: 'dispose' });
+    const kill = setTimeout(() => void this.worker.terminate(), 5_000);
+    kill.unref();
+    return this.exited.finally(() => clearTimeout(kill));
   }
 
   post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
@@ -485,7 +496,7 @@ class Replica {
   request(id: number, message: ToWorker, transfer: ArrayBuffer[]): Promise<FromWorker> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, task: taskOf(message) });
       this.worker.ref();
       this.post(message, transfer);
     });
@@ -495,8 +506,8 @@ class Replica {
 /**
  * Starts a pool of model replicas in worker threads.
  * @example
- * const model = modelFromSpec(spec);
- * const pool = await dataParallel({ spec, strategy: 'adjoint' });
+ * const model = modelFromSpec(spec); // @diffflow/networks
+ * const pool = await dataParallel({ spec, strategy: 'adjoint', threads: 2 });
  * const { loss, grads } = await pool.gradients(model, x0, grid, { seed, iteration });
  * optimizer.applyGradients(grads);
  * await pool.dispose();
@@ -506,9 +517,14 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
   if (!(gradientStrategyNames as readonly string[]).includes(strategy)) {
     throw new RangeError(`dataParallel: strategy must be one of ${gradientStrategyNames.join(', ')}, got '${String(strategy)}'`);
   }
+  const { threads } = options;
+  if (threads !== undefined) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`dataParallel: threads must be an integer ≥ 1, got ${threads}`);
+    if (options.workers !== undefined || options.localShard !== undefined) throw new RangeError('dataParallel: give threads or workers/localShard, not both');
+  }
   const local = options.localShard ?? true;
   const cores = availableParallelism();
-  const workers = options.workers ?? Math.max(local ? cores - 1 : cores, local ? 0 : 1);
+  const workers = threads !== undefined ? threads - 1 : (options.workers ?? Math.max(local ? cores - 1 : cores, local ? 0 : 1));
   if (!Number.isInteger(workers) || workers < 0 || (!local && workers < 1)) {
     throw new RangeError(`dataParallel: workers must be an integer ≥ ${local ? 0 : 1}${local ? '' : ' without a local shard'}, got ${workers}`);
   }
@@ -696,69 +712,112 @@ export async function dataParallel(options: DataParallelOptions): Promise<DataPa
     return result(split.params, started.batch, finishSync(started));
   };
 
-  const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> =>
-    run(trajectorySplit(model, grid, key), x0, trajectoryResult);
-  const gradientsSync = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult =>
-    runSync(trajectorySplit(model, grid, key), x0, trajectoryResult);
-  const ddpmGradients = async (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): Promise<LossGradients> =>
-    run(ddpmSplit(epsilon, loss, key), x0, ddpmResult);
-  const ddpmGradientsSync = (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients =>
-    runSync(ddpmSplit(epsilon, loss, key), x0, ddpmResult);
+  /*
+   * No workers (one thread): the whole batch in-process, exactly what a caller without a pool
+   * computes — the strategy on the whole batch, or tf.variableGrads of the whole batch's ε-loss —
+   * with no chunks, no copies and no merge.
+   */
+  const checkBatch = (x0: tf.Tensor): void => {
+    if (x0.rank < 2 || (x0.shape[0] ?? 0) < 1) throw new RangeError(`dataParallel: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
+  };
+  const inProcess = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult => {
+    trajectorySplit(model, grid, key); // the same checks
+    checkBatch(x0);
+    return iterationGradients(strategy, model, x0, grid, key);
+  };
+  const ddpmInProcess = (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients => {
+    ddpmSplit(epsilon, loss, key); // the same checks
+    checkBatch(x0);
+    const variables = epsilon.parameters.map((p) => p.variable);
+    return tapeSafe(() => tf.variableGrads(() => ddpmLoss(epsilon, schedule as VpSchedule, x0, { ...loss, seed: key.seed, iteration: key.iteration }), variables));
+  };
+  const single = replicas.length === 0 && local;
 
-  const sample = async (model: DiffusionModel, opts: SampleOptions): Promise<tf.Tensor> => {
+  const gradients = async (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): Promise<GradientResult> =>
+    single ? inProcess(model, x0, grid, key) : run(trajectorySplit(model, grid, key), x0, trajectoryResult);
+  const gradientsSync = (model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, key: IterationKey): GradientResult =>
+    single ? inProcess(model, x0, grid, key) : runSync(trajectorySplit(model, grid, key), x0, trajectoryResult);
+  const ddpmGradients = async (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): Promise<LossGradients> =>
+    single ? ddpmInProcess(epsilon, x0, loss, key) : run(ddpmSplit(epsilon, loss, key), x0, ddpmResult);
+  const ddpmGradientsSync = (epsilon: VectorField, x0: tf.Tensor, loss: DdpmLossSpec, key: IterationKey): LossGradients =>
+    single ? ddpmInProcess(epsilon, x0, loss, key) : runSync(ddpmSplit(epsilon, loss, key), x0, ddpmResult);
+
+  type SamplePlan = { sampler: Sampler; settings: SamplerSpec['settings']; sent: SampleOptions; shape: readonly number[] };
+  /** Checks a sampling request; the sampler spec with its settings resolved (a bad setting fails here, not in a worker). */
+  const samplePlan = (model: DiffusionModel, opts: SampleOptions, sampler: Sampler, spec: SamplerSpec): SamplePlan & { params: Parameter[] } => {
     const params = checkModel(model);
     if (!Number.isInteger(opts.n) || opts.n < 1) throw new RangeError(`dataParallel.sample: n must be an integer ≥ 1, got ${opts.n}`);
     checkGrid(opts.grid, 'dataParallel.sample: grid');
     const shape = opts.shape ?? specShape;
     if (shape === undefined) throw new RangeError('dataParallel.sample: shape is needed (no network of the spec fixes the sample shape)');
-    const spec = samplerSpecOf(opts);
-    const sampler = await loadSampler(spec);
-    const settings = resolveSettings(sampler, spec.settings) as SamplerSpec['settings']; // a bad setting fails here, not in a worker
+    const settings = resolveSettings(sampler, spec.settings) as SamplerSpec['settings'];
     const sent: SampleOptions = { n: opts.n, grid: opts.grid, seed: opts.seed, sampler: { ...spec, settings }, ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }) };
-    const dim = shape.reduce((a, b) => a * b, 1);
+    return { params, sampler, settings, sent, shape };
+  };
+  type Piece = { rows: readonly [number, number]; values: Float32Array };
+  /** Sends each worker its rows (async replies or on the synchronous port), samples the local shard meanwhile. */
+  const startSample = (model: DiffusionModel, plan: SamplePlan & { params: Parameter[] }, sync: boolean): { pieces: Piece[]; remote: InFlight[] } => {
+    const { params, sent, shape } = plan;
     let flat: Float32Array | null = null;
     const weights = (): Float32Array => (flat ??= flatten(params.map((p) => p.variable)));
-    const plan = assign(opts.n);
-    const remote = plan.flatMap(({ replica, rows }) => {
+    const shards = assign(sent.n);
+    const remote = shards.flatMap(({ replica, rows }): InFlight[] => {
       if (replica === null) return [];
       const w = weightsFor(replica, params, weights);
       const id = nextId++;
-      return [{ rows, reply: replica.request(id, { type: 'sample', id, weights: w, rows, shape, options: sent }, w === null ? [] : [w.buffer as ArrayBuffer]) }];
+      const message: ToWorker = { type: 'sample', id, weights: w, rows, shape, options: sent, sync };
+      const transfer = w === null ? [] : [w.buffer as ArrayBuffer];
+      if (sync) {
+        replica.postSync(message, transfer);
+        return [{ replica, id, rows, reply: null }];
+      }
+      const reply = replica.request(id, message, transfer);
+      reply.catch(() => undefined); // awaited later
+      return [{ replica, id, rows, reply }];
     });
-    remote.forEach((r) => r.reply.catch(() => undefined));
-    const pieces: { rows: readonly [number, number]; values: Float32Array }[] = [];
-    const mine = plan.find((p) => p.replica === null);
+    const pieces: Piece[] = [];
+    const mine = shards.find((p) => p.replica === null);
     if (mine !== undefined) {
-      const x = shardSamples(model, mine.rows, shape, sent, sampler, settings);
+      const x = shardSamples(model, mine.rows, shape, sent, plan.sampler, plan.settings);
       pieces.push({ rows: mine.rows, values: x.dataSync() as Float32Array });
       x.dispose();
     }
-    for (const r of remote) {
-      const m = await r.reply;
-      if (m.type !== 'samples') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
-      pieces.push({ rows: r.rows, values: m.values });
-    }
+    return { pieces, remote };
+  };
+  const toPiece = (rows: readonly [number, number], m: FromWorker): Piece => {
+    if (m.type !== 'samples') throw new Error(`dataParallel: unexpected reply '${m.type}'`);
+    return { rows, values: m.values };
+  };
+  /** The pieces in row order, as one tensor [n, ...shape]. */
+  const joinSamples = (n: number, shape: readonly number[], pieces: Piece[]): tf.Tensor => {
+    const dim = shape.reduce((a, b) => a * b, 1);
     pieces.sort((a, b) => a.rows[0] - b.rows[0]);
-    const out = new Float32Array(opts.n * dim);
+    const out = new Float32Array(n * dim);
     for (const p of pieces) out.set(p.values, p.rows[0] * dim);
-    return tf.tensor(out, [opts.n, ...shape], 'float32');
+    return tf.tensor(out, [n, ...shape], 'float32');
+  };
+
+  const sample = async (model: DiffusionModel, opts: SampleOptions): Promise<tf.Tensor> => {
+    const spec = samplerSpecOf(opts);
+    const plan = samplePlan(model, opts, await loadSampler(spec), spec);
+    const { pieces, remote } = startSample(model, plan, false);
+    for (const r of remote) pieces.push(toPiece(r.rows, await (r.reply as Promise<FromWorker>)));
+    return joinSamples(opts.n, plan.shape, pieces);
+  };
+  const sampleSync = (model: DiffusionModel, opts: SampleOptions): tf.Tensor => {
+    const spec = samplerSpecOf(opts);
+    if (spec.module !== undefined) throw new RangeError(`dataParallel.sampleSync: sampler '${spec.name}' comes from module ${spec.module}; use sample(), which can import it`);
+    const plan = samplePlan(model, opts, samplerByName(spec.name), spec);
+    const { pieces, remote } = startSample(model, plan, true);
+    for (const r of remote) pieces.push(toPiece(r.rows, r.replica.waitSync(r.id, syncTimeoutMs)));
+    return joinSamples(opts.n, plan.shape, pieces);
   };
 
   const dispose = async (): Promise<void> => {
     if (disposed) return;
     disposed = true;
-    await Promise.all(
-      replicas.map(
-        (r) =>
-          new Promise<void>((resolve) => {
-            r.worker.once('exit', () => resolve());
-            r.worker.ref(); // keep the process alive until the worker has gone
-            r.post({ type: 'dispose' });
-            setTimeout(() => void r.worker.terminate(), 5_000).unref();
-          }),
-      ),
-    );
+    await Promise.all(replicas.map((r) => r.close()));
   };
 
-  return { shards, gradients, gradientsSync, ddpmGradients, ddpmGradientsSync, sample, dispose };
+  return { shards, gradients, gradientsSync, ddpmGradients, ddpmGradientsSync, sample, sampleSync, dispose };
 }

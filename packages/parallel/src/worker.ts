@@ -1,15 +1,16 @@
 /**
- * Worker entry of {@link dataParallel} (data_parallel.ts): holds one replica of the model on its own
- * tfjs backend and runs the requests of the pool, one at a time. Not imported by anything else.
+ * The runtime's one worker entry: on its own tfjs backend it holds one replica of a spec's model and
+ * runs a pool's requests (pool.ts), or runs tasks — exported functions of modules (tasks.ts) — one
+ * at a time, in order. Not imported by anything else.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import type { Parameter } from '@diffflow/networks';
+import { replicaFromSpec, type Parameter, type SpecReplica } from '@diffflow/networks';
 import { loadSampler } from '@diffflow/likelihood';
-import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, replicaFromSpec, shardGradients, shardSamples, type FromWorker, type SpecReplica, type ToWorker } from './data_parallel.js';
+import { assignFlat, ddpmShardGradients, modelParameters, nonFiniteFields, shardGradients, shardSamples, type FromWorker, type ToWorker } from './pool.js';
 
-if (parentPort === null) throw new Error('data_parallel_worker: must run as a worker thread (see dataParallel)');
+if (parentPort === null) throw new Error('parallel worker: must run as a worker thread (see dataParallel)');
 const port = parentPort;
 
 let replica: SpecReplica | null = null;
@@ -27,7 +28,7 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message)).catch((error: unknown) => {
     const id = 'id' in message ? message.id : -1;
-    const onSync = (message.type === 'gradients' || message.type === 'ddpmGradients') && message.sync === true;
+    const onSync = (message.type === 'gradients' || message.type === 'ddpmGradients' || message.type === 'sample') && message.sync === true;
     const nonFinite = nonFiniteFields(error);
     reply({ type: 'error', id, message: error instanceof Error ? error.message : String(error), ...(nonFinite === undefined ? {} : { nonFinite }) }, [], onSync);
   });
@@ -38,10 +39,17 @@ async function handle(message: ToWorker): Promise<void> {
     case 'init': {
       sync = { port: message.syncPort, signal: new Int32Array(message.signal) };
       await selectBackend({ prefer: message.backend, quiet: true });
-      replica = replicaFromSpec(message.spec);
+      replica = message.spec === null ? null : replicaFromSpec(message.spec);
       const layout = (params: readonly Parameter[]) => params.map((p) => ({ name: p.name, shape: p.variable.shape }));
-      const epsilon = replica.epsilon === undefined ? null : layout(replica.epsilon.parameters);
-      reply({ type: 'ready', layout: layout(modelParameters(replica.model)), epsilonLayout: epsilon });
+      const epsilon = replica?.epsilon === undefined ? null : layout(replica.epsilon.parameters);
+      reply({ type: 'ready', layout: replica === null ? [] : layout(modelParameters(replica.model)), epsilonLayout: epsilon });
+      return;
+    }
+    case 'call': {
+      const exports = (await import(/* @vite-ignore */ message.module)) as Record<string, unknown>;
+      const task = exports[message.name];
+      if (typeof task !== 'function') throw new Error(`${message.module} exports no function '${message.name}'`);
+      reply({ type: 'result', id: message.id, value: await (task as (...args: readonly unknown[]) => unknown)(...message.args) });
       return;
     }
     case 'gradients': {
@@ -71,11 +79,11 @@ async function handle(message: ToWorker): Promise<void> {
       const m = ready().model;
       if (message.weights !== null) assignFlat(modelParameters(m), message.weights);
       const spec = message.options.sampler;
-      if (spec === undefined) throw new Error('data_parallel_worker: a sample request carries its sampler spec');
+      if (spec === undefined) throw new Error('parallel worker: a sample request carries its sampler spec');
       const x = shardSamples(m, message.rows, message.shape, message.options, await loadSampler(spec), spec.settings);
       const values = (x.dataSync() as Float32Array).slice();
       x.dispose();
-      reply({ type: 'samples', id: message.id, values }, [values.buffer as ArrayBuffer]);
+      reply({ type: 'samples', id: message.id, values }, [values.buffer as ArrayBuffer], message.sync === true);
       return;
     }
     case 'dispose': {
@@ -92,6 +100,6 @@ async function handle(message: ToWorker): Promise<void> {
 }
 
 function ready(): SpecReplica {
-  if (replica === null) throw new Error('data_parallel_worker: no model (init first)');
+  if (replica === null) throw new Error('parallel worker: no model (init first)');
   return replica;
 }

@@ -11,12 +11,16 @@ import {
   type DiffusionModel,
   type Sde,
   type VectorField,
+  type VpSchedule,
 } from '@diffflow/sde-core';
-import { fourierMlp, scaleField, scoreFromEpsilon, sumFields, unet, type FourierMlpOptions, type UNetOptions } from '@diffflow/networks';
+import { fourierMlp, type FourierMlp, type FourierMlpOptions } from './fourier_mlp.js';
+import { unet, type UNetField, type UNetOptions } from './unet.js';
+import { scaleField, scoreFromEpsilon, sumFields } from './combinators.js';
 
 /**
- * A model as plain data, for threads that cannot share functions: the worker of `dataParallel`
- * rebuilds the identical model (same fields, same parameter names and shapes, in the same order)
+ * A model as plain data, for threads that cannot share functions: an experiment defines its model
+ * once as a spec, builds it on its own thread with {@link replicaFromSpec} / {@link modelFromSpec},
+ * and the workers of `dataParallel` (@diffflow/parallel) rebuild the identical model (same fields, same parameter names and shapes, in the same order)
  * from it with {@link modelFromSpec}, and the weights travel separately. A spec is a tree of the
  * library's parts: networks (`fourierMlp`, `unet`), combinators (`sumFields`, `scaleField`,
  * `scoreFromEpsilon`), a built-in SDE's own drift, and an SDE (DiffFlow with a learned drift, or
@@ -85,21 +89,44 @@ export function diffusionFromSpec(spec: DiffusionSpec): Diffusion {
   return fail('diffusion.kind', (spec as { kind: unknown }).kind);
 }
 
+/** The networks a spec built, by kind and by their `name` option (the network's own name). */
+export interface SpecNetworks {
+  readonly fourierMlp: Readonly<Record<string, FourierMlp>>;
+  readonly unet: Readonly<Record<string, UNetField>>;
+}
+
+/** Records each network as it is built (a field spec names no network twice in a sane model; the last wins). */
+interface NetworkLog {
+  fourierMlp: Record<string, FourierMlp>;
+  unet: Record<string, UNetField>;
+}
+
 /** The field of a {@link FieldSpec} (new variables, initialised from the spec's seeds). */
 export function fieldFromSpec(spec: FieldSpec): VectorField {
+  return buildField(spec, undefined);
+}
+
+function buildField(spec: FieldSpec, log: NetworkLog | undefined): VectorField {
+  const name = spec.kind === 'sum' || spec.kind === 'scale' || spec.kind === 'scoreFromEpsilon' ? (spec.name === undefined ? [] : [spec.name]) : [];
   switch (spec.kind) {
-    case 'fourierMlp':
-      return fourierMlp(spec.options);
-    case 'unet':
-      return unet(spec.options);
+    case 'fourierMlp': {
+      const net = fourierMlp(spec.options);
+      if (log !== undefined) log.fourierMlp[spec.options.name ?? 'mlp'] = net;
+      return net;
+    }
+    case 'unet': {
+      const net = unet(spec.options);
+      if (log !== undefined) log.unet[spec.options.name ?? 'unet'] = net;
+      return net;
+    }
     case 'sdeDrift':
       return fixedSdeFromSpec(spec.sde).drift;
     case 'sum':
-      return sumFields(spec.fields.map(fieldFromSpec), ...(spec.name === undefined ? [] : [spec.name]));
+      return sumFields(spec.fields.map((f) => buildField(f, log)), ...name);
     case 'scale':
-      return scaleField(fieldFromSpec(spec.field), spec.factor, ...(spec.name === undefined ? [] : [spec.name]));
+      return scaleField(buildField(spec.field, log), spec.factor, ...name);
     case 'scoreFromEpsilon':
-      return scoreFromEpsilon(fieldFromSpec(spec.epsilon), fixedSdeFromSpec(spec.sde), ...(spec.name === undefined ? [] : [spec.name]));
+      return scoreFromEpsilon(buildField(spec.epsilon, log), fixedSdeFromSpec(spec.sde), ...name);
     default:
       return fail('field.kind', (spec as { kind: unknown }).kind);
   }
@@ -107,8 +134,12 @@ export function fieldFromSpec(spec: FieldSpec): VectorField {
 
 /** The SDE of a {@link SdeNodeSpec}. */
 export function sdeFromSpec(spec: SdeNodeSpec): Sde {
+  return buildSde(spec, undefined);
+}
+
+function buildSde(spec: SdeNodeSpec, log: NetworkLog | undefined): Sde {
   if (spec.kind !== 'diffflow') return fixedSdeFromSpec(spec);
-  return diffflowSde({ drift: fieldFromSpec(spec.drift), diffusion: diffusionFromSpec(spec.diffusion), ...(spec.interval === undefined ? {} : { interval: spec.interval }) });
+  return diffflowSde({ drift: buildField(spec.drift, log), diffusion: diffusionFromSpec(spec.diffusion), ...(spec.interval === undefined ? {} : { interval: spec.interval }) });
 }
 
 /** A spec in its general form (the deprecated shorthands rewritten). */
@@ -177,6 +208,40 @@ export function eventShape(spec: ModelSpec): readonly number[] | undefined {
 
 /** The model a spec describes (what each worker builds; build the caller's model with it too, or compose the same parts). */
 export function modelFromSpec(spec: ModelSpec): DiffusionModel {
+  return replicaFromSpec(spec).model;
+}
+
+/** A model built from a spec, with handles on its parts. */
+export interface SpecReplica {
+  readonly model: DiffusionModel;
+  /** Every Fourier MLP and U-Net the spec built, by name (e.g. an experiment's `drift` and `score` networks). */
+  readonly networks: SpecNetworks;
+  /** The score's ε-network when the score is `scoreFromEpsilon` of one (its parameters are the score's). */
+  readonly epsilon?: VectorField;
+  /** The VP schedule of that `scoreFromEpsilon` when its SDE is 'vp' (what DDPM's ε-loss needs). */
+  readonly schedule?: VpSchedule;
+}
+
+/** The VP schedule of a spec whose score is `scoreFromEpsilon` on a 'vp' SDE; undefined otherwise. */
+export function ddpmSchedule(spec: ModelSpec): VpSchedule | undefined {
+  const score = normalizeModelSpec(spec).score;
+  if (score.kind !== 'scoreFromEpsilon' || score.sde.kind !== 'vp') return undefined;
+  return vpSchedule({ betaMin: score.sde.betaMin, betaMax: score.sde.betaMax });
+}
+
+/**
+ * The model a spec describes — the same fields, parameter names, shapes, order and initial weights
+ * on every thread that builds it — with its networks by name, and the score's ε-network (and its VP
+ * schedule) when the score is `scoreFromEpsilon` of one.
+ */
+export function replicaFromSpec(spec: ModelSpec): SpecReplica {
   const general = normalizeModelSpec(spec);
-  return diffusionModel(sdeFromSpec(general.sde), fieldFromSpec(general.score));
+  const log: NetworkLog = { fourierMlp: {}, unet: {} };
+  const sde = buildSde(general.sde, log);
+  const score = general.score;
+  if (score.kind !== 'scoreFromEpsilon') return { model: diffusionModel(sde, buildField(score, log)), networks: log };
+  const epsilon = buildField(score.epsilon, log);
+  const model = diffusionModel(sde, scoreFromEpsilon(epsilon, fixedSdeFromSpec(score.sde), ...(score.name === undefined ? [] : [score.name])));
+  const schedule = ddpmSchedule(spec);
+  return { model, networks: log, epsilon, ...(schedule === undefined ? {} : { schedule }) };
 }
