@@ -60,8 +60,8 @@ export { updateFields, optimizerFields, constantGFields, checkpointFields, train
 export type { OptimizerSettings } from './trainer_fields.js';
 export { heldOutFields, heldOutSettings } from './held_out_fields.js';
 export type { HeldOutSettings } from './held_out_fields.js';
-export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, checkSamplerForModel, learnedDriftSamplerProblem } from './sampler_flags.js';
-export type { SamplerFlags, SamplerSettings } from './sampler_flags.js';
+export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, checkSamplerForModel, learnedDriftSamplerProblem, trainSamplerFlags, takeTrainSamplerSettings, trainSamplerSpec } from './sampler_flags.js';
+export type { SamplerFlags, SamplerSettings, TrainSamplerSettings } from './sampler_flags.js';
 
 export { runCli, commands, withHelp, flagCommand, exitStatusOf, takeDryRun, printDryRun, DRY_RUN_FLAG, EXIT_BAD_INPUT, EXIT_DIVERGED } from './cli.js';
 export type { Command } from './cli.js';

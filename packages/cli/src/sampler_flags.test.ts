@@ -1,10 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import { flagsOf, parseFlags } from './config.js';
+import { flagsOf, parseFlags, parseOverrides } from './config.js';
 import { defaultLambda } from '@diffflow/sde-core';
 import { ExperimentFailure, formatError } from './errors.js';
-import { samplerFlags, samplerLabel, samplerSettingFields, samplerSettingFlags, samplerSettings, samplerSpecFromFlags } from './sampler_flags.js';
+import { samplerFlags, samplerLabel, samplerSettingFields, samplerSettingFlags, samplerSettings, samplerSpecFromFlags, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec } from './sampler_flags.js';
 
 /** A sampling command's flags as the experiments build them: its own --run, then the fragment. */
 const Flags = t.exact(t.partial({ run: t.string, ...samplerFlags }));
@@ -110,5 +110,34 @@ describe('samplerSettingFields', () => {
       "option '--diffflow.snr': is not a setting of sampler 'heun' (its settings: none)",
     );
     expect(() => samplerSpecFromFlags({ order: 2 }, undefined, 'ddpm.')).toThrow("option '--ddpm.order': is not a setting of sampler 'euler-maruyama' (its settings: --ddpm.lambda, --ddpm.denoise)");
+  });
+});
+
+describe('trainSamplerFlags / takeTrainSamplerSettings / trainSamplerSpec', () => {
+  /** A train command's own flags, as toy2d:train has them (its λ under a name of its own). */
+  const own = { iters: 'int', sampler: 'string', sampleLambda: 'number' } as const;
+  const parse = (argv: string[]) => {
+    const overrides = parseOverrides(argv, { ...own, ...trainSamplerFlags(['lambda']) });
+    if (E.isLeft(overrides)) throw new Error(formatError(overrides.left));
+    return takeTrainSamplerSettings(overrides.right, ['lambda']);
+  };
+  it('are every registry setting but those excepted, with the kinds of samplerSettingFlags', () => {
+    expect(trainSamplerFlags(['lambda'])).toEqual(Object.fromEntries(Object.entries(flagsOf(t.partial(samplerSettingFlags))).filter(([k]) => k !== 'lambda')));
+    expect(Object.keys(trainSamplerFlags())).toEqual(Object.keys(samplerSettingFlags));
+  });
+  it("split the settings given from the configuration's own overrides, decoded", () => {
+    const r = parse(['--iters=3', '--sampler=predictor-corrector', '--snr=0.2', '--correctorSteps=2', '--denoise=false']);
+    expect(E.isRight(r) && r.right).toEqual({ overrides: { iters: 3, sampler: 'predictor-corrector' }, settings: { snr: 0.2, correctorSteps: 2, denoise: false } });
+    expect(E.isRight(parse(['--iters=3'])) && parse(['--iters=3'])).toEqual(E.right({ overrides: { iters: 3 }, settings: {} }));
+  });
+  it('refuse a setting out of range with one line naming the flag and what it allows', () => {
+    const r = parse(['--order=4']);
+    expect(E.isLeft(r) && formatError(r.left)).toMatch(/^option '--order': .*4/);
+  });
+  it("build the final samples' spec, refusing another sampler's setting naming the flag and the sampler's own", () => {
+    expect(trainSamplerSpec('dpm-solver', { order: 2 })).toEqual({ name: 'dpm-solver', settings: { order: 2 } });
+    expect(trainSamplerSpec('heun', {})).toEqual({ name: 'heun', settings: {} });
+    expect(() => trainSamplerSpec('heun', { snr: 0.2 })).toThrow("option '--snr': is not a setting of sampler 'heun' (its settings: none)");
+    expect(() => trainSamplerSpec('heun', { snr: 0.2 })).toThrow(ExperimentFailure);
   });
 });

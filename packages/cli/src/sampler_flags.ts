@@ -1,8 +1,9 @@
+import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { constantDiffusion, defaultLambda, diffflowSde, diffusionModel, linearDrift, type DiffusionModel } from '@diffflow/sde-core';
 import { defaultSamplerName, resolveSettings, samplerByName, samplerNames, samplerRegistry, type SamplerSetting, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
-import { documented, intAtLeast, intInRange, numberAbove, numberAtLeast, numberInRange, oneOf } from './config.js';
-import { configInvalid, fail } from './errors.js';
+import { documented, flagsOf, intAtLeast, intInRange, numberAbove, numberAtLeast, numberInRange, oneOf, resolveConfig, type FieldKind } from './config.js';
+import { configInvalid, fail, type ExperimentError } from './errors.js';
 
 /** The io-ts codec of one sampler setting: its kind and range, as a command-line flag. */
 export function settingCodec(setting: SamplerSetting): t.Type<SettingValue, SettingValue, unknown> {
@@ -55,6 +56,54 @@ const { lambda, denoise, ...otherSettings } = samplerSettingFlags;
  */
 export function samplerSettingFields(except: readonly string[] = []): t.PartialC<Record<string, t.Mixed>> {
   return t.partial(Object.fromEntries(Object.entries(samplerSettingFlags).filter(([k]) => !except.includes(k))));
+}
+
+/**
+ * The setting flags of a train command's final samples (`toy2d:train`, `images:train`): every
+ * registry setting ({@link samplerSettingFields}) but `except` — those its configuration already
+ * holds under a name of its own (toy2d's `--sampleLambda`) — with the kinds the command line
+ * converts. A train command parses them beside its configuration's flags and takes them out again
+ * with {@link takeTrainSamplerSettings}, so its configuration (config.json, the checkpoint) keeps
+ * its schema; they change no result of the training, only the final samples.
+ */
+export function trainSamplerFlags(except: readonly string[] = []): Readonly<Record<string, FieldKind>> {
+  return flagsOf(samplerSettingFields(except));
+}
+
+/** A train command's command-line overrides split by {@link takeTrainSamplerSettings}. */
+export interface TrainSamplerSettings {
+  /** The overrides of the configuration's own flags (every key but the setting flags). */
+  readonly overrides: Readonly<Record<string, unknown>>;
+  /** The setting flags given, decoded and range-checked, by name. */
+  readonly settings: Readonly<Record<string, SettingValue>>;
+}
+
+/**
+ * Splits a train command's overrides (`parseOverrides` over its configuration's flags and
+ * {@link trainSamplerFlags}`(except)`) into the configuration's own and the sampler settings,
+ * decoding each setting against its range.
+ * @returns Left with one error naming `--<setting>` and what it allows
+ */
+export function takeTrainSamplerSettings(overrides: Readonly<Record<string, unknown>>, except: readonly string[] = []): E.Either<ExperimentError, TrainSamplerSettings> {
+  const keys = Object.keys(trainSamplerFlags(except));
+  const own = Object.fromEntries(Object.entries(overrides).filter(([k]) => !keys.includes(k)));
+  const given = Object.fromEntries(Object.entries(overrides).filter(([k]) => keys.includes(k)));
+  const decoded = resolveConfig(samplerSettingFields(except), {}, given);
+  if (E.isLeft(decoded)) {
+    const e = decoded.left;
+    return E.left(e._tag === 'ConfigInvalid' && !e.field.startsWith('-') ? configInvalid(`--${e.field}`, e.reason) : e);
+  }
+  const settings = Object.fromEntries(Object.entries(decoded.right).filter(([, v]) => v !== undefined)) as Record<string, SettingValue>;
+  return E.right({ overrides: own, settings });
+}
+
+/**
+ * The sampler spec of a train command's final samples: its configuration's `sampler` and the
+ * setting flags given ({@link takeTrainSamplerSettings}), each of which must be that sampler's.
+ * @throws ExperimentFailure (exit 2) naming the flag and the sampler's settings, before anything is written
+ */
+export function trainSamplerSpec(sampler: string, settings: Readonly<Record<string, SettingValue>>): SamplerSpec {
+  return samplerSpecFromFlags({ ...settings, sampler }, Object.keys(settings));
 }
 
 /**

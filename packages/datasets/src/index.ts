@@ -20,7 +20,7 @@ export { toyEntropy } from './toy2d_entropy.js';
 export { POINT_CLOUD_PURPOSE, pointCloud, decodePointCloud, pointCloudSize, samplePointCloud, pointCloudLogDensity } from './toy2d_points.js';
 export type { PointCloud } from './toy2d_points.js';
 export { fitNormalizer, normalizerFromJson, decodeNormalizer, normalizerLogDet, NORMALIZER_MAX_ABS } from './normalizer.js';
-export { standardizeRows, standardizationLogDet, fitStandardizer, standardize, standardizerLogDet, decodeStandardizer } from './standardizer.js';
+export { standardizeRows, standardizationLogDet, fitStandardizer, standardize, destandardize, standardizerLogDet, decodeStandardizer } from './standardizer.js';
 export type { Standardizer } from './standardizer.js';
 export type { Normalizer, NormalizerJson } from './normalizer.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitNormalizer, normalizerLogDet } from './normalizer.js';
-import { decodeStandardizer, fitStandardizer, standardizationLogDet, standardize, standardizeColumns, standardizeRows, standardizerLogDet } from './standardizer.js';
+import { decodeStandardizer, destandardize, fitStandardizer, standardizationLogDet, standardize, standardizeColumns, standardizeRows, standardizerLogDet } from './standardizer.js';
 
 const matrix = (rows: number[][]) => ({ data: Float32Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
 
@@ -37,6 +37,15 @@ describe('standardisation', () => {
     }
     expect(standardizerLogDet(s)).toBeCloseTo(logDet, 5);
     expect(standardizerLogDet(s)).toBeCloseTo(-0.5 * Math.log(5 * 18), 12);
+  });
+
+  it('destandardize inverts standardize (x = y·σ + μ) and refuses rows of another width', () => {
+    const s = fitStandardizer(m);
+    const x = Float32Array.from(m.data);
+    const back = destandardize(s, standardize(s, x));
+    for (let i = 0; i < x.length; i++) expect(back[i]).toBeCloseTo(x[i]!, 5);
+    expect(Array.from(destandardize({ dim: 2, mean: [1, -2], std: [2, 0.5] }, [0, 0, 1, 2]))).toEqual([1, -2, 3, -1]);
+    expect(() => destandardize(s, [1, 2, 3])).toThrow(/destandardize: y must be \[n, 2\]/);
   });
 
   it('a constant column gets std 1 instead of a division by zero', () => {

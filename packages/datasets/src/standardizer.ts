@@ -54,6 +54,20 @@ export function standardize(s: Standardizer, x: Float32Array): Float32Array {
   return standardizeRows(x, s.mean, s.std, new Float32Array(x.length));
 }
 
+/**
+ * x = y·σ + μ, the inverse of {@link standardize}: model coordinates (samples of a tabular run) back
+ * to the dataset's own, y: [n, dim] row-major (float32 out, arithmetic in float64).
+ */
+export function destandardize(s: Standardizer, y: ArrayLike<number>): Float32Array {
+  if (y.length % s.dim !== 0) throw new RangeError(`destandardize: y must be [n, ${s.dim}] row-major, got length ${y.length}`);
+  const out = new Float32Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    const j = i % s.dim;
+    out[i] = y[i]! * s.std[j]! + s.mean[j]!;
+  }
+  return out;
+}
+
 /** log|det ∂y/∂x| = −Σ_j log σ_j of a {@link Standardizer}: NLL_x = NLL_y − standardizerLogDet. */
 export function standardizerLogDet(s: Standardizer): number {
   return standardizationLogDet(s.std);

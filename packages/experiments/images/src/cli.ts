@@ -5,7 +5,8 @@
  * every flag (`npx nx run images:train help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { commands, flagCommand, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, runCli, takeDryRun, withHelp } from '@diffflow/cli';
+import * as t from 'io-ts';
+import { commands, flagCommand, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/cli';
 import { openRunDir } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
 import { loadImageSplits } from './model.js';
@@ -31,20 +32,23 @@ await runCli(
         {
           target: 'images:train',
           summary: 'Train DiffFlow (a U-Net drift and score) on images; writes config.json, metrics, checkpoint.bin and a sample grid to --out. The defaults shown are the cpu preset\'s; --preset=paper|tiny swaps them under the other flags.',
-          codec: ImagesConfig,
+          // the configuration and the final samples' sampler settings (--snr, --order, …: not stored in the run's configuration)
+          codec: t.intersection([ImagesConfig, samplerSettingFields()]),
           defaults: defaultsFor({}),
         },
         async (args) => {
         const { dryRun, argv } = takeDryRun(args);
-        const overrides = orThrowSync(parseOverrides(argv, imagesFlags));
+        const trainFlags = { ...imagesFlags, ...trainSamplerFlags() };
+        const { overrides, settings } = orThrowSync(takeTrainSamplerSettings(orThrowSync(parseOverrides(argv, trainFlags))));
         const decoded = orThrowSync(resolveConfig(ImagesConfig, defaultsFor(overrides), overrides));
         const { config: checked, schedule } = orThrowSync(checkImagesConfig(decoded));
         const config = { ...checked, out: checked.out === '' ? defaultOut(checked) : checked.out };
-        if (dryRun) return printDryRun('images train', config, imagesFlags);
+        if (dryRun) return printDryRun('images train', { ...config, ...settings }, trainFlags);
+        const sampler = trainSamplerSpec(config.sampler, settings);
         const splits = await orThrow(loadImageSplits(config));
         const backend = await selectBackend();
         const run = await orThrow(openRunDir(config.out, { config, resume: config.resume, nonIdentity: [...imagesNonIdentityFields] }));
-        await trainImages(config, schedule, splits, run, backend);
+        await trainImages(config, schedule, splits, run, backend, sampler);
       }),
       sample: flagCommand(
         {

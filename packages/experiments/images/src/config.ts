@@ -80,7 +80,7 @@ export const ImagesConfig = t.strict({
   ...optimizerFields,
   samples: documented(intAtLeast(1), 'Images in the sample grid drawn at the end of training.'),
   sampleSteps: documented(intAtLeast(1), 'N of the sampler of that grid (paper MNIST: 30).'),
-  sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of those images and of eval's FD-LeNet samples, by its name in @diffflow/likelihood's registry (its default settings)."),
+  sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of those images and of eval's FD-LeNet samples, by its name in @diffflow/likelihood's registry; images:train takes its settings as flags of their own (--snr, --order, …), eval its defaults."),
   /** checkpointEvery, maxRetries: see checkpointFields. */
   ...checkpointFields,
   maxSeconds: documented(numberAtLeast(0), 'Stop after this many seconds of training (0 = no limit); the run then ends as if --iters were reached.'),

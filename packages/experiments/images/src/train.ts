@@ -148,13 +148,21 @@ export async function buildTrainer(config: ImagesConfig, schedule: StepSchedule,
 /**
  * Trains DiffFlow on images and writes the run folder: config.json, metrics.jsonl (one line per
  * iteration), checkpoint.bin (atomic, every `checkpointEvery` iterations and at the end),
- * samples.png (EMA weights, N = sampleSteps, Tweedie last step), data.png, summary.json.
+ * samples.png (EMA weights, N = sampleSteps, by `sampler`: default `config.sampler` with its default
+ * settings), data.png, summary.json.
  */
-export async function trainImages(config: ImagesConfig, schedule: StepSchedule, data: { train: ImageDataset; heldOut: ImageDataset }, run: RunDir, backend: BackendInfo): Promise<void> {
+export async function trainImages(
+  config: ImagesConfig,
+  schedule: StepSchedule,
+  data: { train: ImageDataset; heldOut: ImageDataset },
+  run: RunDir,
+  backend: BackendInfo,
+  sampler: SamplerSpec = { name: config.sampler },
+): Promise<void> {
   // --workers: the score warm-up's and the trajectory-KL gradients and the final samples split across threads (one per core by default)
   const pool = await imagesPool(config, data.train.channels);
   try {
-    await trainOn(pool, config, schedule, data, run, backend);
+    await trainOn(pool, config, schedule, data, run, backend, sampler);
   } finally {
     await pool.dispose();
   }
@@ -167,6 +175,7 @@ async function trainOn(
   data: { train: ImageDataset; heldOut: ImageDataset },
   run: RunDir,
   backend: BackendInfo,
+  sampler: SamplerSpec,
 ): Promise<void> {
   const ckptPath = run.file(CHECKPOINT);
   const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath, pool);
@@ -214,7 +223,7 @@ async function trainOn(
   const sampleStart = performance.now();
   const n = config.samples;
   const grid = trainer.evaluationGrid(config.sampleSteps);
-  const bytes = await trainer.ema.withAveragedAsync(() => sampleImages(pool, model, config, grid, n, config.seed, { name: config.sampler }));
+  const bytes = await trainer.ema.withAveragedAsync(() => sampleImages(pool, model, config, grid, n, config.seed, sampler));
   const sampleMs = performance.now() - sampleStart;
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
@@ -240,6 +249,7 @@ async function trainOn(
         'ms medians over this process\'s iterations (a resumed run counts only its own)',
       samples: n,
       sampleSteps: config.sampleSteps,
+      sampler,
       samplingMs: sampleMs,
       threads,
     }),

@@ -117,6 +117,41 @@ describe('tabular command line (end to end, tiny budget)', () => {
     expect((b.meta['validation'] as { iteration: number }[]).map((v) => v.iteration)).toEqual([2, 4]);
   });
 
+  it('`sample` draws rows by the sampler named, in dataset coordinates; a bad sampler flag is one line, exit 2, nothing written', async () => {
+    const run = join(dir, 'straight'); // trained by the test above
+    const heun = join(dir, 'sample-heun');
+    const r = await runCli(['sample', `--run=${run}`, '--sampler=heun', '--n=50', '--steps=4', `--out=${heun}`]);
+    expect(r.status, r.stderr).toBe(0);
+    const npy = decodeNpyArray(readFileSync(join(heun, 'samples.npy')), 'samples.npy');
+    if (E.isLeft(npy)) throw new Error('samples.npy');
+    expect(npy.right.shape).toEqual([50, 6]);
+    const summary = json(join(heun, 'summary.json'));
+    expect(summary).toMatchObject({ dataset: 'synthetic', n: 50, dim: 6, steps: 4, seed: 0, checkpointIteration: 4, sampler: { name: 'heun' } });
+    expect(summary.train.mean).toHaveLength(6);
+    // the default sampler (euler-maruyama), by default into <run>/sample-…: other rows than heun's
+    const em = await runCli(['sample', `--run=${run}`, '--n=50', '--steps=4']);
+    expect(em.status, em.stderr).toBe(0);
+    const emDir = join(run, 'sample-n50-N4-lambda0-seed0');
+    expect(readFileSync(join(emDir, 'samples.npy')).equals(readFileSync(join(heun, 'samples.npy')))).toBe(false);
+    for (const [args, pattern] of [
+      [['--sampler=heun', '--snr=0.2'], /^error: option '--snr': is not a setting of sampler 'heun'/],
+      [['--sampler=bogus'], /^error: option '--sampler'.*euler-maruyama/],
+      [['--order=9', '--sampler=dpm-solver'], /^error: option '--order': must be an integer from 1 to 3/],
+      [['--sampler=dpm-solver'], /^error: option '--sampler'.*dpm-solver/],
+      [['--workers=2'], /^error: .*--workers/],
+    ] as const) {
+      const target = join(dir, `bad-sample-${readdirSync(dir).length}`);
+      const bad = await runCli(['sample', `--run=${run}`, ...args, `--out=${target}`]);
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(errorLines(bad.stderr), args.join(' ')).toHaveLength(1);
+      expect(errorLines(bad.stderr)[0], args.join(' ')).toMatch(pattern);
+      expect(existsSync(target), args.join(' ')).toBe(false);
+    }
+    const noRun = await runCli(['sample', `--run=${join(dir, 'nothing')}`]);
+    expect(noRun.status).toBe(2);
+    expect(errorLines(noRun.stderr)[0]).toMatch(/no trained run in .*nothing.*tabular:train/);
+  });
+
   it('POWER from the MAF release fixture through --data: train, then eval beside Table 1', async () => {
     const out = join(dir, 'power');
     const r = await runCli(['train', '--dataset=power', `--data=${MAF}`, ...tiny, `--out=${out}`]);

@@ -5,6 +5,7 @@
  *   folder, train (train.ts).
  * - `eval`: load a run's EMA weights and its data, compute the test NLL and the results table
  *   (eval.ts), write eval.json, nll.npy and results.csv into `<run>/eval-…` and print the table.
+ * - `sample`: draw rows from a run's EMA weights by a sampler of the registry (sample.ts).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '@diffflow/backend';
@@ -15,6 +16,7 @@ import { loadTabularData } from './data.js';
 import { autoTrace, EvalFlags, evalDefaults, evalFolderName, evaluateTabular, formatResultTable, loadEmaRun, resultCsv, resultRows, type EvalSettings } from './eval.js';
 import { disposeModel } from '@diffflow/training';
 import { trainTabular } from './train.js';
+import { SampleFlags, sampleTabular, tabularSampleDefaults } from './sample.js';
 
 
 async function train(args: readonly string[]): Promise<void> {
@@ -77,8 +79,13 @@ async function evaluate(flags: EvalFlags): Promise<void> {
   }
 }
 
+async function sample(flags: SampleFlags): Promise<void> {
+  await selectBackend();
+  await sampleTabular(flags);
+}
+
 /**
- * The whole command line of `tabular`: `train` or `eval` and their flags. Errors are thrown typed;
+ * The whole command line of `tabular`: `train`, `eval` or `sample` and their flags. Errors are thrown typed;
  * the runs package's `runCli` turns them into one `error:` line and exit code 2 (divergence: 3).
  */
 export const tabularMain = commands(
@@ -100,6 +107,16 @@ export const tabularMain = commands(
         defaults: evalDefaults,
       },
       evaluate,
+    ),
+    sample: flagCommand(
+      {
+        target: 'tabular:sample',
+        summary: "Draw rows from a trained tabular run with its EMA weights by any sampler of the registry (--sampler and its settings), in the dataset's own coordinates; writes samples.npy and summary.json (the rows' mean and std beside the train split's).",
+        codec: SampleFlags,
+        defaults: tabularSampleDefaults,
+        defaultTexts: { steps: "the run's --steps" },
+      },
+      sample,
     ),
   },
   'tabular',

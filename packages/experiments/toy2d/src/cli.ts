@@ -5,11 +5,15 @@
  * every flag (`npx nx run toy2d:train help`).
  */
 import { selectBackend } from '@diffflow/backend';
-import { commands, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, runCli, takeDryRun, withHelp } from '@diffflow/cli';
+import * as t from 'io-ts';
+import { commands, flagsOf, orThrow, orThrowSync, parseFlags, parseOverrides, printDryRun, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/cli';
 import { openRunDir } from '@diffflow/runs';
 import { defaultOut, readPointsFlag, resolveToy2dConfig, Toy2dConfig, toy2dDefaults, toy2dFlags, toy2dIdentity } from './config.js';
-import { trainToy2d } from './train.js';
+import { finalSampler, trainToy2d } from './train.js';
 import { sampleToy2d, SampleFlags } from './sample.js';
+
+/** The registry setting toy2d:train holds under a name of its own: euler-maruyama's λ is --sampleLambda. */
+const FINAL_LAMBDA = ['lambda'] as const;
 
 await runCli(
   commands(
@@ -18,18 +22,22 @@ await runCli(
         {
           target: 'toy2d:train',
           summary: 'Train DiffFlow on a 2-D distribution (a library toy or your own point cloud) and draw samples from it; writes config.json, metrics, checkpoint.bin, samples.npy and samples.png to --out.',
-          codec: Toy2dConfig,
+          // the configuration and the final samples' sampler settings (--snr, --order, …; λ is --sampleLambda), which are not stored in it
+          codec: t.intersection([Toy2dConfig, samplerSettingFields(FINAL_LAMBDA)]),
           defaults: toy2dDefaults,
         },
         async (args) => {
         const { dryRun, argv } = takeDryRun(args);
-        const overrides = await orThrow(readPointsFlag(orThrowSync(parseOverrides(argv, toy2dFlags))));
+        const trainFlags = { ...toy2dFlags, ...trainSamplerFlags(FINAL_LAMBDA) };
+        const { overrides: own, settings } = orThrowSync(takeTrainSamplerSettings(orThrowSync(parseOverrides(argv, trainFlags)), FINAL_LAMBDA));
+        const overrides = await orThrow(readPointsFlag(own));
         const decoded = orThrowSync(resolveToy2dConfig(overrides));
         const config = { ...decoded, out: decoded.out === '' ? defaultOut(decoded) : decoded.out };
-        if (dryRun) return printDryRun('toy2d train', config, toy2dFlags);
+        if (dryRun) return printDryRun('toy2d train', { ...config, ...settings }, trainFlags);
+        const sampler = finalSampler(config, trainSamplerSpec(config.sampler, settings).settings);
         const backend = await selectBackend();
         const run = await orThrow(openRunDir(config.out, { config: toy2dIdentity(config), resume: config.resume }));
-        await trainToy2d(config, run, backend);
+        await trainToy2d(config, run, backend, sampler);
       }),
       sample: withHelp(
         {

@@ -46,7 +46,7 @@ export const Toy2dConfig = t.strict({
     "Threads each iteration's gradients and the final samples are split across: 0 = one per core, 1 = this thread only. Changes only the float32 summation order of the gradients; the samples are the same.",
   ),
   samples: documented(intAtLeast(1), 'Samples drawn at the end (samples.npy, samples.png).'),
-  sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of those samples, by its name in @diffflow/likelihood's registry (its default settings; toy2d:sample takes every setting)."),
+  sampler: documented(oneOf(samplerNames as readonly string[]), "The sampler of those samples, by its name in @diffflow/likelihood's registry; its settings are flags of their own (--snr, --order, …; λ is --sampleLambda)."),
   sampleLambda: documented(numberAtLeast(0), 'λ of euler-maruyama for those samples: 0 the probability-flow ODE (sde-core\'s defaultLambda) … 1 the backward SDE.'),
   /** checkpointEvery, maxRetries: see checkpointFields. */
   ...checkpointFields,

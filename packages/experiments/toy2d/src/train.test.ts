@@ -92,6 +92,8 @@ describe('toy2d command line (end to end, tiny budget)', () => {
     [['--batchSize=0'], /batch/],
     [['--iters=abc'], /iters/],
     [['--bogus=1'], /bogus/],
+    [['--sampler=heun', '--snr=0.2'], /option '--snr': is not a setting of sampler 'heun'/],
+    [['--order=4'], /option '--order': must be an integer from 1 to 3/],
   ])('rejects %s with one clear line, exit 2, nothing written', (args, pattern) => {
     const target = join(dir, `bad-${readdirSync(dir).length}`);
     const r = toy2d(['train', ...tiny, ...args, `--out=${target}`]);
@@ -100,6 +102,21 @@ describe('toy2d command line (end to end, tiny budget)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(pattern);
     expect(existsSync(target)).toBe(false);
+  });
+
+  it("draws its final samples with the sampler settings given as flags: the same bytes as toy2d:sample with those settings", () => {
+    const run = join(dir, 'settings');
+    const r = toy2d(['train', ...tiny, '--sampleLambda=1', '--denoise=false', `--out=${run}`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')).sampler).toEqual({ name: 'euler-maruyama', settings: { denoise: false, lambda: 1 } });
+    const again = join(dir, 'settings-sample');
+    const s = toy2d(['sample', `--run=${run}`, '--lambda=1', '--denoise=false', `--out=${again}`]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(readFileSync(join(again, 'samples.npy')).equals(readFileSync(join(run, 'samples.npy')))).toBe(true);
+    // with the Tweedie step (the default) the samples differ: the flag arrived
+    const tweedie = join(dir, 'settings-tweedie');
+    expect(toy2d(['sample', `--run=${run}`, '--lambda=1', `--out=${tweedie}`]).status).toBe(0);
+    expect(readFileSync(join(tweedie, 'samples.npy')).equals(readFileSync(join(run, 'samples.npy')))).toBe(false);
   });
 
   it('refuses an output folder holding files that are not a run', () => {

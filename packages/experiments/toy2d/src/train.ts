@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simulateForward, disposeTrajectory, forwardNoise, purposeSeed } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
-import { defaultSamplerName, type SamplerSpec } from '@diffflow/likelihood';
+import { defaultSamplerName, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { GradientStrategyName } from '@diffflow/adjoint';
 import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
@@ -17,9 +17,12 @@ export const CHECKPOINT = 'checkpoint.bin';
 
 export { toyBounds };
 
-/** The sampler of a run's final samples: `config.sampler`, euler-maruyama with λ = `config.sampleLambda`. */
-export function finalSampler(config: Pick<Toy2dConfig, 'sampler' | 'sampleLambda'>): SamplerSpec {
-  return config.sampler === defaultSamplerName ? { name: config.sampler, settings: { lambda: config.sampleLambda } } : { name: config.sampler };
+/**
+ * The sampler of a run's final samples: `config.sampler` with `settings` (toy2d:train's setting flags,
+ * checked against that sampler by the command line), euler-maruyama with λ = `config.sampleLambda`.
+ */
+export function finalSampler(config: Pick<Toy2dConfig, 'sampler' | 'sampleLambda'>, settings: Readonly<Record<string, SettingValue>> = {}): SamplerSpec {
+  return config.sampler === defaultSamplerName ? { name: config.sampler, settings: { ...settings, lambda: config.sampleLambda } } : { name: config.sampler, settings };
 }
 
 /**
@@ -88,19 +91,19 @@ export function insideFraction(data: Toy2dData, samples: Float32Array): number |
 
 /**
  * Trains DiffFlow on a 2-D distribution and writes the run folder: config.json, metrics.jsonl,
- * checkpoint.bin, summary.json, samples.npy (dataset coordinates), samples.png, data.png,
- * trajectory.png.
+ * checkpoint.bin, summary.json, samples.npy (dataset coordinates, by `sampler`: default
+ * {@link finalSampler} of the configuration), samples.png, data.png, trajectory.png.
  */
-export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: BackendInfo): Promise<void> {
+export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: BackendInfo, sampler: SamplerSpec = finalSampler(config)): Promise<void> {
   const pool = await toyPool(config);
   try {
-    await trainWith(config, run, backend, pool);
+    await trainWith(config, run, backend, pool, sampler);
   } finally {
     await pool.dispose();
   }
 }
 
-async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo, pool: DataParallel): Promise<void> {
+async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo, pool: DataParallel, sampler: SamplerSpec): Promise<void> {
   const dataset = toy2dData(config);
   const normalizer = toyNormalizer(dataset, config.seed);
   const model = toyModel(config);
@@ -129,7 +132,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
   });
 
   const sampleStart = performance.now();
-  const samples = drawSamples(pool, trainer, normalizer, config.samples, config.seed, undefined, finalSampler(config));
+  const samples = drawSamples(pool, trainer, normalizer, config.samples, config.seed, undefined, sampler);
   const sampleMs = performance.now() - sampleStart;
   const data = sampleToy2dData(dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
   const bounds = toyBounds(data);
@@ -153,7 +156,7 @@ async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo,
       units: 'nats per sample, in the dataset coordinates (negative ELBO, fixed grid, EMA weights)',
       samples: config.samples,
       samplingMs: sampleMs,
-      sampler: finalSampler(config),
+      sampler,
       sampleLambda: config.sampleLambda,
       insideSupport: inside,
       threads,
