@@ -22,7 +22,7 @@ import { sampleMarginal } from '@diffflow/likelihood';
 import { purposeSeed, namedParameters } from '@diffflow/training';
 import { assignTensors, decodeCheckpoint } from '@diffflow/runs';
 import type { PageState } from '../src/state.js';
-import { drawnShapeDefaults } from '../src/settings.js';
+import { drawnShapeDefaults, playgroundDefaults } from '../src/settings.js';
 import { toyModel } from '@diffflow/experiment-toy2d/browser';
 
 /** Debian's chromium (CI installs it in .ci/run), or CHROMIUM_PATH. */
@@ -154,6 +154,12 @@ describe('the built playground in headless Chromium', () => {
     // the explanation typesets its equations when opened
     await page.click('#explain summary');
     await page.waitForFunction(() => document.querySelectorAll('#explain-body .katex').length >= 4);
+    // the pretrained heart keeps the page's settings; a new model of it (Reset) takes the drawn-shape
+    // defaults, which learn it in about half the iterations (docs/results/playground.md)
+    expect(s.settings?.g).toBe(playgroundDefaults.g);
+    const fresh = await resetAndWait(page);
+    expect(fresh.iteration).toBe(0);
+    expect(fresh.settings).toMatchObject(drawnShapeDefaults);
     expect(errors).toEqual([]);
     await page.close();
   });

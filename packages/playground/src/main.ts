@@ -122,11 +122,12 @@ function drawnPoints(): Float32Array {
 
 /**
  * The form's settings with the defaults of the model's kind where the form has the other kind's
- * (settings.ts `withKindDefaults`): a drawing of the user's takes the drawn-shape defaults; a toy
- * and the starter heart the page's, the shape of their pretrained models.
+ * (settings.ts `withKindDefaults`): a drawing of the user's, and a new model of the starter heart
+ * (`fresh`: Reset), take the drawn-shape defaults; a toy and the pretrained starter heart the
+ * page's, the shape of their pretrained models.
  */
-function kindDefaults(form: PlaygroundSettings): PlaygroundSettings {
-  return withKindDefaults(form, form.dataset === 'drawn' && !heartDrawing);
+function kindDefaults(form: PlaygroundSettings, fresh = false): PlaygroundSettings {
+  return withKindDefaults(form, form.dataset === 'drawn' && (!heartDrawing || fresh));
 }
 
 /** Checks settings; shows the problem and returns false when they are invalid. */
@@ -280,7 +281,7 @@ $('train').addEventListener('click', async () => {
 });
 /** Resume latencies (ms, click → training), for the tests and the measurements. */
 const resumeLatencies: number[] = [];
-$('reset').addEventListener('click', () => void startModel(kindDefaults(readForm()), true));
+$('reset').addEventListener('click', () => void startModel(kindDefaults(readForm(), true), true));
 
 for (const k of numberFields) $(k).addEventListener('change', () => formChanged());
 $('ddpm').addEventListener('change', () => formChanged());

@@ -35,8 +35,9 @@ export const playgroundDefaults: PlaygroundSettings = { dataset: 'drawn', steps:
 /**
  * The defaults of a model for a new drawing, where they differ from `playgroundDefaults`: a larger
  * diffusion g and learning rate learn a drawn shape in about half the iterations (measured with
- * scripts/tune_drawn.ts: docs/results/playground.md). The toys and the starter heart keep
- * `playgroundDefaults`, the shape of their pretrained models.
+ * scripts/tune_drawn.ts: docs/results/playground.md). So does a new model of the starter heart
+ * (Reset); the toys and the pretrained starter heart keep `playgroundDefaults`, the shape of their
+ * pretrained models.
  */
 export const drawnShapeDefaults = { g: 1, lr: 1.5e-2 } as const satisfies Partial<PlaygroundSettings>;
 
