@@ -51,7 +51,12 @@ export function parseTrainingHistory(text: string, where: Readonly<Record<string
   };
 }
 
-/** {@link parseTrainingHistory} of the file at `path`; a missing file is an empty history (nothing logged yet). */
+/**
+ * The training history in the metrics.jsonl file at `path`: the lines whose fields equal every entry
+ * of `where` (e.g. `{ phase: 'train', dataset, model }`) and that carry a numeric `iteration` and
+ * `ms`, the last line per iteration; a missing or non-numeric `lossKey` reads as NaN, lines cut short
+ * by a crash are skipped, and a missing file is an empty history (nothing logged yet).
+ */
 export async function readTrainingHistory(path: string, where: Readonly<Record<string, unknown>>, lossKey: string): Promise<TrainingHistory> {
   let text = '';
   try {
