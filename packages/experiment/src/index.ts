@@ -3,5 +3,9 @@
  * lower packages (cli, runs, figures, parallel, training, likelihood, datasets, networks, sde-core).
  * @module @diffflow/experiment
  */
+export { trainRun, CHECKPOINT_FILE } from './training.js';
+export type { RunSettings, TrainRunOptions, TrainedRun } from './training.js';
+export { withPool, poolSamples, sampleOnPool } from './pooled_samples.js';
+export type { PooledSamples } from './pooled_samples.js';
 export { openSampleDir, defaultSampleOut } from './sample_dir.js';
 export type { SampleDir } from './sample_dir.js';

@@ -1,12 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { checkSamplerForModel, documented, fileMalformed, orThrow, resolveConfig, samplerFlags, samplerLabel, samplerSettings } from '@diffflow/cli';
-import { loadEmaModel, openRunDir, storedConfig } from '@diffflow/runs';
+import { checkSamplerForModel, documented, fileMalformed, orThrow, resolveConfig, samplerFlags, samplerSettings } from '@diffflow/cli';
+import { CHECKPOINT_FILE, openSampleDir, sampleOnPool } from '@diffflow/experiment';
+import { loadEmaModel, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
-import { imageModel, runGrid, type ImageModel } from './model.js';
+import { imageModel, runGrid, toBytes, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { poolThreads } from '@diffflow/parallel';
-import { CHECKPOINT, gridPng, imagesPool, sampleImages } from './train.js';
+import { gridPng, imageSampleRequest, imagesPoolOptions } from './train.js';
 
 /**
  * The flags of `images sample`, every one optional (defaults below or from the run), each checked
@@ -46,7 +47,7 @@ export function runPathOf(flags: { readonly run?: string }): string {
  * assigns the EMA weights. A missing or bad file exits with one line naming it.
  */
 export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
-  const ckptPath = `${runPath}/${CHECKPOINT}`;
+  const ckptPath = `${runPath}/${CHECKPOINT_FILE}`;
   const loaded = await orThrow(
     loadEmaModel(
       ckptPath,
@@ -75,28 +76,18 @@ export async function loadTrainedRun(runPath: string): Promise<TrainedRun> {
 export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const runPath = runPathOf(flags);
   const run = await loadTrainedRun(runPath);
-  const { n, steps, lambda, seed, denoise, workers, sampler } = samplerSettings(flags, { n: imagesSampleDefaults.n, steps: run.config.sampleSteps, seed: run.config.seed });
-  const label = samplerLabel(sampler);
-  const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-${label}-seed${seed}`;
-  const identity = { run: runPath, iteration: run.iteration, n, steps, lambda, seed, denoise, sampler };
+  const settings = samplerSettings(flags, { n: imagesSampleDefaults.n, steps: run.config.sampleSteps, seed: run.config.seed });
+  const { n, steps, lambda, seed, denoise, workers, sampler } = settings;
   checkSamplerForModel(sampler, run.model);
-  const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
-  await orThrow(dir.writeConfig(identity));
-  // workers are started before the clock: their start-up (a second or two) is not sampling time
-  const pool = await imagesPool(run.config, run.channels, n > 1 ? poolThreads(workers) : 1);
-  const started = performance.now();
-  const grid = runGrid(run.config, steps);
-  let bytes: Uint8Array;
-  try {
-    bytes = await sampleImages(pool, run.model, run.config, grid, n, seed, sampler);
-  } finally {
-    await pool.dispose();
-  }
-  const ms = performance.now() - started;
+  const { dir, label } = await openSampleDir(runPath, flags.out, settings, { iteration: run.iteration });
+  const pool = imagesPoolOptions(run.config, run.channels, n > 1 ? poolThreads(workers) : 1);
+  const request = { ...imageSampleRequest(run.model, run.config, runGrid(run.config, steps), n, seed), sampler };
+  const { values, ms, threads } = await sampleOnPool(pool, run.model, request);
+  const bytes = toBytes(values);
   const { size } = run.config;
   await orThrow(dir.writeNpy('samples.npy', bytes, [n, size, size, run.channels]));
   await orThrow(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels, `samples, iteration ${run.iteration}, N = ${steps}, ${label}`)));
-  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool.shards }));
+  await orThrow(dir.writeSummary({ iteration: run.iteration, forward: run.config.forward, n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads }));
   disposeModel(run.model);
-  console.error(`[images] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}${denoise ? ', Tweedie last step' : ''}` : label}) in ${(ms / 1000).toFixed(1)} s → ${out}/samples.png`);
+  console.error(`[images] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}${denoise ? ', Tweedie last step' : ''}` : label}) in ${(ms / 1000).toFixed(1)} s → ${dir.path}/samples.png`);
 }

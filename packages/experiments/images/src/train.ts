@@ -5,14 +5,15 @@ import type { BackendInfo } from '@diffflow/backend';
 import type { ImageDataset } from '@diffflow/datasets';
 import { ddpmLoss } from '@diffflow/losses';
 import { orThrow, trainerSettings } from '@diffflow/cli';
-import { packageVersions, resumeTrainer, runTrainingLoop, type RunDir } from '@diffflow/runs';
+import { resumeTrainer, type RunDir } from '@diffflow/runs';
+import { CHECKPOINT_FILE, poolSamples, trainRun, withPool } from '@diffflow/experiment';
 import { imageGridPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
-import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
+import { dataParallel, poolThreads, type DataParallel, type DataParallelOptions } from '@diffflow/parallel';
 import { batchSource, imageModel, imageModelSpec, runGrid, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
 
-export const CHECKPOINT = 'checkpoint.bin';
+export { CHECKPOINT_FILE as CHECKPOINT } from '@diffflow/experiment';
 
 /** The trainer settings of an images configuration: progressive N on flexible (or fixed) grids. */
 export function trainerConfig(c: ImagesConfig, schedule: StepSchedule): TrainerConfig {
@@ -58,18 +59,21 @@ export function parameterLine(model: ImageModel): string {
 }
 
 /**
- * The images model's pool (@diffflow/parallel) on `threads` threads, built from
+ * The options of the images model's pool (@diffflow/parallel) on `threads` threads, built from
  * {@link imageModelSpec}: `threads − 1` workers and this thread; one thread computes in-process
- * with no worker. The caller disposes it.
+ * with no worker.
  * @param threads default `poolThreads(config.workers)` (`workers` 0: one per core)
  */
-export async function imagesPool(
+export function imagesPoolOptions(
   config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 'g' | 'seed' | 'forward' | 'betaMin' | 'betaMax' | 'workers' | 'strategy'>,
   channels: number,
   threads = poolThreads(config.workers),
-): Promise<DataParallel> {
-  return dataParallel({ spec: imageModelSpec(config, channels), strategy: config.strategy, threads });
+): DataParallelOptions {
+  return { spec: imageModelSpec(config, channels), strategy: config.strategy, threads };
 }
+
+/** The pool of {@link imagesPoolOptions}, started; the caller disposes it. */
+export const imagesPool = (...args: Parameters<typeof imagesPoolOptions>): Promise<DataParallel> => dataParallel(imagesPoolOptions(...args));
 
 /**
  * The sampling request of the images commands: `grid`, one sample [size, size, C] per row keyed by
@@ -96,10 +100,7 @@ export async function sampleImages(
   seed: number,
   sampler: SamplerSpec = defaultImageSampler,
 ): Promise<Uint8Array> {
-  const samples = await pool.sample(model, { ...imageSampleRequest(model, config, grid, n, seed), sampler });
-  const values = samples.dataSync() as Float32Array;
-  samples.dispose();
-  return toBytes(values);
+  return toBytes(await poolSamples(pool, model, { ...imageSampleRequest(model, config, grid, n, seed), sampler }));
 }
 
 /** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 (×4 for small images), with `title` above. */
@@ -160,12 +161,7 @@ export async function trainImages(
   sampler: SamplerSpec = { name: config.sampler },
 ): Promise<void> {
   // --workers: the score warm-up's and the trajectory-KL gradients and the final samples split across threads (one per core by default)
-  const pool = await imagesPool(config, data.train.channels);
-  try {
-    await trainOn(pool, config, schedule, data, run, backend, sampler);
-  } finally {
-    await pool.dispose();
-  }
+  await withPool(imagesPoolOptions(config, data.train.channels), (pool) => trainOn(pool, config, schedule, data, run, backend, sampler));
 }
 
 async function trainOn(
@@ -177,11 +173,10 @@ async function trainOn(
   backend: BackendInfo,
   sampler: SamplerSpec,
 ): Promise<void> {
-  const ckptPath = run.file(CHECKPOINT);
-  const { model, trainer } = await buildTrainer(config, schedule, data.train, ckptPath, pool);
+  // trainRun resumes (and logs it), not buildTrainer
+  const { model, trainer } = await buildTrainer({ ...config, resume: false }, schedule, data.train, run.file(CHECKPOINT_FILE), pool);
   const threads = pool.shards;
   const channels = data.train.channels;
-  const parameters = model.sde.drift.parameterCount + model.score.parameterCount;
   console.error(`[images] ${config.data} ${config.size}×${config.size}×${channels}: ${data.train.n} train, ${data.heldOut.n} held out; preset ${config.preset}`);
   console.error(`[images] U-Net (each of drift, score):\n${model.nets.drift.describe()}`);
   console.error(`[images] ${parameterLine(model)}`);
@@ -189,36 +184,24 @@ async function trainOn(
   console.error(`[images] ${forwardLine(model, config)}`);
   const note = vpGridNote(model, config, schedule);
   if (note !== undefined) console.error(`[images] ${note}`);
-  await orThrow(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters, trainImages: data.train.n, heldOutImages: data.heldOut.n }));
   if (config.warmup > 0) {
     console.error(
       `[images] score warm-up: iterations 0…${config.warmup - 1} train the score alone (DDPM ε-loss, batch ${config.warmupBatch}, Adam ${config.warmupLr}), ` +
         `then the trajectory KL (batch ${config.batchSize}, Adam ${config.lr})`,
     );
   }
-  const times: number[] = [];
-  const warmupTimes: number[] = [];
-  const recent: number[] = [];
   const dim = config.size * config.size * channels;
-  const { trainSeconds, stoppedByTime } = await runTrainingLoop(trainer, {
-    run,
-    iters: config.iters,
-    checkpointEvery: config.checkpointEvery,
-    maxSeconds: config.maxSeconds,
+  const done = await trainRun(trainer, {
+    name: 'images',
     label: `images ${config.data}`,
-    checkpoint: { path: ckptPath, meta: () => ({ config, channels, backend: backend.name }) },
-    record: (m) => {
-      if (m.phase === 'score-warmup') {
-        warmupTimes.push(m.ms);
-        return { line: m, loss: m.objective / dim };
-      }
-      times.push(m.ms);
-      recent.push(m.boundPerDim);
-      if (recent.length > 20) recent.shift();
-      return { line: m, loss: m.boundPerDim };
-    },
+    run,
+    config,
+    backend,
+    configExtra: { trainImages: data.train.n, heldOutImages: data.heldOut.n },
+    meta: () => ({ config, channels, backend: backend.name }),
+    record: (m) => ({ line: m, loss: m.phase === 'score-warmup' ? m.objective / dim : m.boundPerDim }),
   });
-  if (stoppedByTime) console.error(`[images] stopped at iteration ${trainer.iteration} after maxSeconds = ${config.maxSeconds}`);
+  if (done.stoppedByTime) console.error(`[images] stopped at iteration ${trainer.iteration} after maxSeconds = ${config.maxSeconds}`);
 
   const sampleStart = performance.now();
   const n = config.samples;
@@ -228,22 +211,21 @@ async function trainOn(
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
   const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
   await orThrow(run.writePng('data.png', gridPng(shown.images, shown.n, config.size, channels, `${config.data}: data`)));
-  const median = (xs: number[]): number | null => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null;
   await orThrow(
     run.writeSummary({
       data: config.data,
       preset: config.preset,
       forward: config.forward,
-      parameters,
+      parameters: done.parameters,
       iterations: trainer.iteration,
-      stoppedByTime,
+      stoppedByTime: done.stoppedByTime,
       stepsAtEnd: trainer.stepsAt(Math.max(0, trainer.iteration - 1)),
       backend: backend.name,
-      trainSeconds,
+      trainSeconds: done.trainSeconds,
       warmup: config.warmup,
-      msPerWarmupIterationMedian: median(warmupTimes),
-      msPerIterationMedian: median(times),
-      trainBoundPerDimLast20: recent.length === 0 ? null : recent.reduce((a, b) => a + b, 0) / recent.length,
+      msPerWarmupIterationMedian: done.msMedian('score-warmup'),
+      msPerIterationMedian: done.msMedian('trajectory-kl'),
+      trainBoundPerDimLast20: done.lossMean(20, 'trajectory-kl'),
       units:
         'trainBoundPerDimLast20: negative ELBO per dimension in nats, model coordinates [−1, 1], no dequantisation (training batches, trajectory-KL iterations); ' +
         'ms medians over this process\'s iterations (a resumed run counts only its own)',

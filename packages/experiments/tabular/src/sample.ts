@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fixedGrid, purposeSeed, type DiffusionModel } from '@diffflow/sde-core';
 import { sampleWith, type SamplerSpec } from '@diffflow/likelihood';
 import { destandardize, type Standardizer } from '@diffflow/datasets';
-import { checkSamplerForModel, documented, orThrow, samplerFlags, samplerLabel, samplerSettings } from '@diffflow/cli';
-import { openRunDir } from '@diffflow/runs';
+import { checkSamplerForModel, documented, orThrow, samplerFlags, samplerSettings } from '@diffflow/cli';
+import { openSampleDir } from '@diffflow/experiment';
 import { disposeModel } from '@diffflow/training';
 import { defaultOut, tabularDefaults, type TabularConfig } from './config.js';
 import { loadEmaRun } from './eval.js';
@@ -78,13 +78,10 @@ export async function sampleTabular(flags: SampleFlags): Promise<void> {
   const loaded = await orThrow(loadEmaRun(runPath));
   try {
     const { config, standardizer, model } = loaded;
-    const { n, steps, lambda, seed, denoise, sampler } = samplerSettings(flags, { n: tabularSampleDefaults.n, steps: config.steps, seed: config.seed });
+    const settings = samplerSettings(flags, { n: tabularSampleDefaults.n, steps: config.steps, seed: config.seed });
+    const { n, steps, lambda, seed, denoise, sampler } = settings;
     checkSamplerForModel(sampler, model);
-    const label = samplerLabel(sampler);
-    const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-${label}-seed${seed}`;
-    const identity = { run: runPath, n, steps, lambda, seed, denoise, sampler };
-    const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
-    await orThrow(dir.writeConfig(identity));
+    const { dir, label } = await openSampleDir(runPath, flags.out, settings);
     const started = performance.now();
     const values = drawTabularSamples(loaded, sampler, n, steps, seed);
     const ms = performance.now() - started;
@@ -110,7 +107,7 @@ export async function sampleTabular(flags: SampleFlags): Promise<void> {
       }),
     );
     const worst = Math.max(...moments.mean.map((m, j) => Math.abs(m - standardizer.mean[j]!) / standardizer.std[j]!));
-    console.error(`[tabular] ${n} rows of ${config.dataset} (D = ${standardizer.dim}, N = ${steps}, ${label}) in ${(ms / 1000).toFixed(1)} s; largest |mean − train mean| ${worst.toFixed(3)} train σ → ${out}`);
+    console.error(`[tabular] ${n} rows of ${config.dataset} (D = ${standardizer.dim}, N = ${steps}, ${label}) in ${(ms / 1000).toFixed(1)} s; largest |mean − train mean| ${worst.toFixed(3)} train σ → ${dir.path}`);
   } finally {
     disposeModel(loaded.model);
   }

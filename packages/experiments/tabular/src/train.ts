@@ -3,14 +3,15 @@ import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core'
 import { negativeElbo } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
 import { constantGTrainerConfig, orThrow } from '@diffflow/cli';
-import { packageVersions, resumeTrainer, runTrainingLoop, saveTrainer, type RunDir } from '@diffflow/runs';
+import { saveTrainer, type RunDir } from '@diffflow/runs';
+import { trainRun, type TrainedRun } from '@diffflow/experiment';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { TabularConfig } from './config.js';
 import { fitStandardizer, gatherRows, seededRows, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
 import { batchSampler, type TabularData } from './data.js';
 import { tabularModel } from './model.js';
 
-export const CHECKPOINT = 'checkpoint.bin';
+export { CHECKPOINT_FILE as CHECKPOINT } from '@diffflow/experiment';
 
 /** The validation rows a run's bound uses, standardised: [k, D] (k = min(validRows, split rows)). */
 export function validationInput(data: TabularData, standardizer: Standardizer, config: Pick<TabularConfig, 'seed' | 'validRows'>): tf.Tensor2D {
@@ -48,26 +49,13 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
   const logDet = standardizerLogDet(standardizer);
   const model = tabularModel(config, dataset.dim);
   const trainer: Trainer = createTrainer(model, constantGTrainerConfig(config), batchSampler(dataset.train, standardizer, config.seed, config.batchSize));
-  const ckptPath = run.file(CHECKPOINT);
   const validation: ValidationPoint[] = [];
-  if (config.resume) {
-    const ckpt = await resumeTrainer(trainer, ckptPath);
-    const earlier = ckpt.meta['validation'];
-    if (Array.isArray(earlier)) validation.push(...(earlier as ValidationPoint[]));
-    console.error(`[tabular] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
-  }
+  const meta = () => ({ config, dataset: config.dataset, dim: dataset.dim, standardizer, backend: backend.name, validation });
   const parameters = model.sde.drift.parameterCount + model.score.parameterCount;
-  await orThrow(
-    run.writeConfig({
-      ...config,
-      backend,
-      versions: packageVersions(),
-      parameters,
-      dim: dataset.dim,
-      rows: { train: dataset.train.rows, validation: dataset.validation.rows, test: dataset.test.rows },
-    }),
+  console.error(
+    `[tabular] ${config.dataset}: D = ${dataset.dim}, train/validation/test = ${dataset.train.rows}/${dataset.validation.rows}/${dataset.test.rows} rows, ` +
+      `${parameters} parameters, log|det ∂y/∂x| = ${logDet.toFixed(4)}`,
   );
-  const checkpoint = { path: ckptPath, meta: () => ({ config, dataset: config.dataset, dim: dataset.dim, standardizer, backend: backend.name, validation }) };
   const yValid = validationInput(data, standardizer, config);
   const validate = (): ValidationPoint => {
     const started = performance.now();
@@ -76,35 +64,34 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
     validation.push(point);
     return point;
   };
-
-  console.error(
-    `[tabular] ${config.dataset}: D = ${dataset.dim}, train/validation/test = ${dataset.train.rows}/${dataset.validation.rows}/${dataset.test.rows} rows, ` +
-      `${parameters} parameters, log|det ∂y/∂x| = ${logDet.toFixed(4)}`,
-  );
-  const times: number[] = [];
-  const recent: number[] = [];
-  const { trainSeconds } = await runTrainingLoop(trainer, {
-    run,
-    iters: config.iters,
-    checkpointEvery: config.checkpointEvery,
-    label: `tabular ${config.dataset}`,
-    checkpoint,
-    record: (m) => {
-      times.push(m.ms);
-      const bound = m.bound - logDet;
-      recent.push(bound);
-      if (recent.length > 50) recent.shift();
-      const due = config.validEvery > 0 && trainer.iteration % config.validEvery === 0 && trainer.iteration < config.iters;
-      const v = due ? validate() : undefined;
-      return { line: { ...m, boundDataset: bound, ...(v === undefined ? {} : { validation: v }) }, loss: bound };
-    },
-    onDivergence: () => yValid.dispose(),
-  });
-  const last = validation.at(-1);
-  const final = last !== undefined && last.iteration === trainer.iteration ? last : validate();
-  yValid.dispose();
-  if (final !== last) await saveTrainer(trainer, checkpoint.path, checkpoint.meta()); // the checkpoint's history ends with the final validation
-  const sorted = [...times].sort((a, b) => a - b);
+  let done: TrainedRun;
+  let final: ValidationPoint;
+  try {
+    done = await trainRun(trainer, {
+      name: 'tabular',
+      label: `tabular ${config.dataset}`,
+      run,
+      config,
+      backend,
+      configExtra: { dim: dataset.dim, rows: { train: dataset.train.rows, validation: dataset.validation.rows, test: dataset.test.rows } },
+      meta,
+      onResume: (ckpt) => {
+        const earlier = ckpt.meta['validation'];
+        if (Array.isArray(earlier)) validation.push(...(earlier as ValidationPoint[]));
+      },
+      record: (m) => {
+        const bound = m.bound - logDet;
+        const due = config.validEvery > 0 && trainer.iteration % config.validEvery === 0 && trainer.iteration < config.iters;
+        const v = due ? validate() : undefined;
+        return { line: { ...m, boundDataset: bound, ...(v === undefined ? {} : { validation: v }) }, loss: bound };
+      },
+    });
+    const last = validation.at(-1);
+    final = last !== undefined && last.iteration === trainer.iteration ? last : validate();
+    if (final !== last) await saveTrainer(trainer, done.checkpoint, meta()); // the checkpoint's history ends with the final validation
+  } finally {
+    yValid.dispose();
+  }
   const best = validation.reduce<ValidationPoint | undefined>((b, p) => (b === undefined || p.negativeElbo < b.negativeElbo ? p : b), undefined);
   await orThrow(
     run.writeSummary({
@@ -113,9 +100,9 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
       iterations: trainer.iteration,
       parameters,
       backend: backend.name,
-      trainSeconds,
-      msPerIterationMedian: sorted[Math.floor(sorted.length / 2)] ?? null,
-      trainBoundLast50: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
+      trainSeconds: done.trainSeconds,
+      msPerIterationMedian: done.msMedian(),
+      trainBoundLast50: done.lossMean(50),
       validationNegativeElbo: final.negativeElbo,
       bestValidation: best ?? null,
       validationRows: Math.min(config.validRows, dataset.validation.rows),
@@ -125,5 +112,5 @@ export async function trainTabular(config: TabularConfig, run: RunDir, backend: 
   );
   trainer.dispose();
   disposeModel(model);
-  console.error(`[tabular] done: ${run.path} (validation −ELBO ${final.negativeElbo.toFixed(4)} nats, ${trainSeconds.toFixed(0)} s)`);
+  console.error(`[tabular] done: ${run.path} (validation −ELBO ${final.negativeElbo.toFixed(4)} nats, ${done.trainSeconds.toFixed(0)} s)`);
 }

@@ -1,14 +1,14 @@
 import * as t from 'io-ts';
 import { fixedGrid, purposeSeed } from '@diffflow/sde-core';
-import { checkSamplerForModel, documented, oneOf, orThrow, samplerFlags, samplerLabel, samplerSettings } from '@diffflow/cli';
-import { openRunDir } from '@diffflow/runs';
+import { checkSamplerForModel, documented, oneOf, orThrow, samplerFlags, samplerSettings } from '@diffflow/cli';
+import { openSampleDir, sampleOnPool } from '@diffflow/experiment';
 import { scatterPng } from '@diffflow/figures';
 import { poolThreads } from '@diffflow/parallel';
 import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
 import { disposeModel } from '@diffflow/training';
 import { plotBounds, toy2dData } from './model.js';
-import { insideFraction, toyPool } from './train.js';
+import { insideFraction, toyPoolOptions } from './train.js';
 
 /** Fewest samples `sample` splits across threads (a worker starts in ≈ 1–2 s; one thread draws 10k points at N = 30 in ≈ 4 s). */
 export const parallelFrom = 2000;
@@ -38,44 +38,22 @@ export type SampleFlags = t.TypeOf<typeof SampleFlags>;
 export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const runPath = flags.run ?? defaultOut({ dataset: flags.dataset ?? toy2dDefaults.dataset, seed: 0 });
   const { config, normalizer, model } = await orThrow(loadEmaRun(runPath));
-  const { n, steps, lambda, seed, denoise, workers, sampler } = samplerSettings(flags, { n: config.samples, steps: config.steps, seed: config.seed });
-  const label = samplerLabel(sampler);
-  const out = flags.out ?? `${runPath}/sample-n${n}-N${steps}-${label}-seed${seed}`;
-  const identity = { run: runPath, n, steps, lambda, seed, denoise, sampler };
-  let dir;
   try {
+    const settings = samplerSettings(flags, { n: config.samples, steps: config.steps, seed: config.seed });
+    const { n, steps, lambda, seed, denoise, workers, sampler } = settings;
     checkSamplerForModel(sampler, model);
-    dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
-    await orThrow(dir.writeConfig(identity));
-  } catch (e) {
-    disposeModel(model);
-    throw e;
-  }
-
-  let pool;
-  try {
-    pool = await toyPool(config, n >= parallelFrom ? poolThreads(workers) : 1);
-  } catch (e) {
-    disposeModel(model);
-    throw e;
-  }
-  const started = performance.now();
-  const request = { grid: fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta }), n, shape: [2], seed: purposeSeed(seed, 'sample') };
-  let values: Float32Array;
-  try {
-    const samples = await pool.sample(model, { ...request, sampler });
-    values = normalizer.denormalize(samples.dataSync() as Float32Array);
-    samples.dispose();
+    const { dir, label } = await openSampleDir(runPath, flags.out, settings);
+    const grid = fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
+    const pool = toyPoolOptions(config, n >= parallelFrom ? poolThreads(workers) : 1);
+    const { values: drawn, ms, threads } = await sampleOnPool(pool, model, { grid, n, shape: [2], seed: purposeSeed(seed, 'sample'), sampler });
+    const values = normalizer.denormalize(drawn);
+    const data = toy2dData(config);
+    const inside = insideFraction(data, values);
+    await orThrow(dir.writeNpy('samples.npy', values, [n, 2]));
+    await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds: plotBounds(data, config.seed), title: `${config.dataset}: samples, N = ${steps}, ${label}`, xLabel: 'x1', yLabel: 'x2' })));
+    await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads, insideSupport: inside }));
+    console.error(`[toy2d] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}` : label}) in ${ms.toFixed(0)} ms${inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`} → ${dir.path}`);
   } finally {
-    await pool.dispose();
+    disposeModel(model);
   }
-  const ms = performance.now() - started;
-  const data = toy2dData(config);
-  const inside = insideFraction(data, values);
-  const bounds = plotBounds(data, config.seed);
-  await orThrow(dir.writeNpy('samples.npy', values, [n, 2]));
-  await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds, title: `${config.dataset}: samples, N = ${steps}, ${label}`, xLabel: 'x1', yLabel: 'x2' })));
-  await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads: pool.shards, insideSupport: inside }));
-  disposeModel(model);
-  console.error(`[toy2d] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}` : label}) in ${ms.toFixed(0)} ms${inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`} → ${out}`);
 }

@@ -4,16 +4,17 @@ import { trajectoryKl } from '@diffflow/losses';
 import { defaultSamplerName, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
 import type { GradientStrategyName } from '@diffflow/adjoint';
-import { dataParallel, poolThreads, type DataParallel } from '@diffflow/parallel';
+import { dataParallel, poolThreads, type DataParallel, type DataParallelOptions } from '@diffflow/parallel';
+import { trainRun, withPool } from '@diffflow/experiment';
 import type { BackendInfo } from '@diffflow/backend';
 import { orThrow, constantGTrainerConfig } from '@diffflow/cli';
-import { packageVersions, resumeTrainer, runTrainingLoop, type RunDir } from '@diffflow/runs';
+import type { RunDir } from '@diffflow/runs';
 import { panelsPng, scatterPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type Trainer } from '@diffflow/training';
 import type { Toy2dConfig } from './config.js';
 import { heldOutPoints, sampleToy2dData, toy2dData, toy2dDataName, toyBatch, toyBounds, toyModel, toyModelSpec, toyNormalizer, type Toy2dData } from './model.js';
 
-export const CHECKPOINT = 'checkpoint.bin';
+export { CHECKPOINT_FILE as CHECKPOINT } from '@diffflow/experiment';
 
 export { toyBounds };
 
@@ -26,17 +27,17 @@ export function finalSampler(config: Pick<Toy2dConfig, 'sampler' | 'sampleLambda
 }
 
 /**
- * The toy2d model's pool (@diffflow/parallel) on `threads` threads, built from {@link toyModelSpec}:
- * `threads − 1` workers and this thread; one thread (`workers` 1) computes in-process with no worker.
- * The caller disposes it.
+ * The options of the toy2d model's pool (@diffflow/parallel) on `threads` threads, built from
+ * {@link toyModelSpec}: `threads − 1` workers and this thread; one thread (`workers` 1) computes
+ * in-process with no worker.
  * @param threads default `poolThreads(config.workers)` (`workers` 0: one per core)
  */
-export async function toyPool(
-  config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T' | 'workers'> & { readonly strategy: GradientStrategyName },
-  threads = poolThreads(config.workers),
-): Promise<DataParallel> {
-  return dataParallel({ spec: toyModelSpec(config), strategy: config.strategy, threads });
+export function toyPoolOptions(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T' | 'workers'> & { readonly strategy: GradientStrategyName }, threads = poolThreads(config.workers)): DataParallelOptions {
+  return { spec: toyModelSpec(config), strategy: config.strategy, threads };
 }
+
+/** The pool of {@link toyPoolOptions}, started; the caller disposes it. */
+export const toyPool = (...args: Parameters<typeof toyPoolOptions>): Promise<DataParallel> => dataParallel(toyPoolOptions(...args));
 
 /**
  * Samples with the EMA weights by `sampler` (default euler-maruyama: λ = sde-core's `defaultLambda`,
@@ -95,81 +96,40 @@ export function insideFraction(data: Toy2dData, samples: Float32Array): number |
  * {@link finalSampler} of the configuration), samples.png, data.png, trajectory.png.
  */
 export async function trainToy2d(config: Toy2dConfig, run: RunDir, backend: BackendInfo, sampler: SamplerSpec = finalSampler(config)): Promise<void> {
-  const pool = await toyPool(config);
-  try {
-    await trainWith(config, run, backend, pool, sampler);
-  } finally {
-    await pool.dispose();
-  }
-}
+  await withPool(toyPoolOptions(config), async (pool) => {
+    const dataset = toy2dData(config);
+    const normalizer = toyNormalizer(dataset, config.seed);
+    const model = toyModel(config);
+    const trainer = createTrainer(model, { ...constantGTrainerConfig(config), gradients: pool.gradientsSync }, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
+    const meta = () => ({ config, normalizer: normalizer.toJSON(), backend: backend.name });
+    const { trainSeconds, msMedian, lossMean } = await trainRun(trainer, { name: 'toy2d', label: `toy2d ${toy2dDataName(dataset)}`, run, config, backend, meta });
 
-async function trainWith(config: Toy2dConfig, run: RunDir, backend: BackendInfo, pool: DataParallel, sampler: SamplerSpec): Promise<void> {
-  const dataset = toy2dData(config);
-  const normalizer = toyNormalizer(dataset, config.seed);
-  const model = toyModel(config);
-  const trainer = createTrainer(model, { ...constantGTrainerConfig(config), gradients: pool.gradientsSync }, (it) => toyBatch(dataset, normalizer, config.seed, config.batchSize, it));
-  const ckptPath = run.file(CHECKPOINT);
-  if (config.resume) {
-    await resumeTrainer(trainer, ckptPath);
-    console.error(`[toy2d] resumed from ${ckptPath} at iteration ${trainer.iteration}`);
-  }
-  await orThrow(run.writeConfig({ ...config, backend, versions: packageVersions(), parameters: model.sde.drift.parameterCount + model.score.parameterCount }));
-
-  const times: number[] = [];
-  const recent: number[] = [];
-  const { trainSeconds } = await runTrainingLoop(trainer, {
-    run,
-    iters: config.iters,
-    checkpointEvery: config.checkpointEvery,
-    label: `toy2d ${toy2dDataName(dataset)}`,
-    checkpoint: { path: ckptPath, meta: () => ({ config, normalizer: normalizer.toJSON(), backend: backend.name }) },
-    record: (m) => {
-      times.push(m.ms);
-      recent.push(m.bound);
-      if (recent.length > 50) recent.shift();
-      return { line: m, loss: m.bound };
-    },
+    const sampleStart = performance.now();
+    const samples = drawSamples(pool, trainer, normalizer, config.samples, config.seed, undefined, sampler);
+    const samplingMs = performance.now() - sampleStart;
+    const data = sampleToy2dData(dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
+    const bounds = toyBounds(data);
+    await orThrow(run.writeNpy('samples.npy', samples, [config.samples, 2]));
+    await orThrow(run.writePng('samples.png', scatterPng(samples, { size: 480, bounds, title: `${config.dataset}: samples (EMA model)`, xLabel: 'x1', yLabel: 'x2' })));
+    await orThrow(run.writePng('data.png', scatterPng(data, { size: 480, bounds, title: `${config.dataset}: data`, xLabel: 'x1', yLabel: 'x2' })));
+    await orThrow(run.writePng('trajectory.png', trajectoryStrip(trainer, config, normalizer)));
+    const insideSupport = insideFraction(dataset, samples);
+    const heldOutNegativeElbo = heldOutBound(trainer, config, normalizer);
+    const [threads, msPerIterationMedian, iterations] = [pool.shards, msMedian(), trainer.iteration];
+    await orThrow(
+      run.writeSummary({
+        dataset: config.dataset, iterations, backend: backend.name, trainSeconds, msPerIterationMedian, trainBoundLast50: lossMean(50), heldOutNegativeElbo,
+        units: 'nats per sample, in the dataset coordinates (negative ELBO, fixed grid, EMA weights)',
+        samples: config.samples, samplingMs, sampler, sampleLambda: config.sampleLambda, insideSupport, threads,
+      }),
+    );
+    console.error(
+      `[toy2d] ${iterations} iterations in ${trainSeconds.toFixed(0)} s (median ${msPerIterationMedian?.toFixed(0) ?? '–'} ms on ${threads} thread${threads > 1 ? 's' : ''}); ` +
+        `held-out −ELBO ${heldOutNegativeElbo.toFixed(4)} nats; ${config.samples} samples (${config.sampler === defaultSamplerName ? `λ = ${config.sampleLambda}` : config.sampler}) in ${(samplingMs / 1000).toFixed(1)} s` +
+        (insideSupport === null ? '' : `, ${(100 * insideSupport).toFixed(1)} % inside the support`),
+    );
+    trainer.dispose();
+    disposeModel(model);
+    console.error(`[toy2d] done: ${run.path}`);
   });
-
-  const sampleStart = performance.now();
-  const samples = drawSamples(pool, trainer, normalizer, config.samples, config.seed, undefined, sampler);
-  const sampleMs = performance.now() - sampleStart;
-  const data = sampleToy2dData(dataset, config.samples, { seed: purposeSeed(config.seed, 'plot-data'), iteration: 0 });
-  const bounds = toyBounds(data);
-  await orThrow(run.writeNpy('samples.npy', samples, [config.samples, 2]));
-  await orThrow(run.writePng('samples.png', scatterPng(samples, { size: 480, bounds, title: `${config.dataset}: samples (EMA model)`, xLabel: 'x1', yLabel: 'x2' })));
-  await orThrow(run.writePng('data.png', scatterPng(data, { size: 480, bounds, title: `${config.dataset}: data`, xLabel: 'x1', yLabel: 'x2' })));
-  await orThrow(run.writePng('trajectory.png', trajectoryStrip(trainer, config, normalizer)));
-  const sorted = [...times].sort((a, b) => a - b);
-  const inside = insideFraction(dataset, samples);
-  const heldOut = heldOutBound(trainer, config, normalizer);
-  const threads = pool.shards;
-  await orThrow(
-    run.writeSummary({
-      dataset: config.dataset,
-      iterations: trainer.iteration,
-      backend: backend.name,
-      trainSeconds,
-      msPerIterationMedian: sorted[Math.floor(sorted.length / 2)] ?? null,
-      trainBoundLast50: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
-      heldOutNegativeElbo: heldOut,
-      units: 'nats per sample, in the dataset coordinates (negative ELBO, fixed grid, EMA weights)',
-      samples: config.samples,
-      samplingMs: sampleMs,
-      sampler,
-      sampleLambda: config.sampleLambda,
-      insideSupport: inside,
-      threads,
-    }),
-  );
-  const median = sorted[Math.floor(sorted.length / 2)];
-  console.error(
-    `[toy2d] ${trainer.iteration} iterations in ${trainSeconds.toFixed(0)} s (median ${median === undefined ? '–' : median.toFixed(0)} ms on ${threads} thread${threads > 1 ? 's' : ''}); ` +
-      `held-out −ELBO ${heldOut.toFixed(4)} nats; ${config.samples} samples (${config.sampler === defaultSamplerName ? `λ = ${config.sampleLambda}` : config.sampler}) in ${(sampleMs / 1000).toFixed(1)} s` +
-      (inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`),
-  );
-  trainer.dispose();
-  disposeModel(model);
-  console.error(`[toy2d] done: ${run.path}`);
 }
-
