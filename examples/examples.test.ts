@@ -48,9 +48,9 @@ describe("the root README's example", () => {
 });
 
 describe('07_own_experiment', () => {
-  it('leaves a run folder: config.json, metrics.jsonl with one line per iteration, samples, summary', () => {
+  it('leaves a run folder: config.json, metrics.jsonl with one line per iteration, the checkpoint, samples, summary', () => {
     const dir = join(out, 'own-experiment');
-    expect(readdirSync(dir).sort()).toEqual(['config.json', 'metrics.jsonl', 'samples.npy', 'samples.png', 'summary.json']);
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint.bin', 'config.json', 'metrics.jsonl', 'samples.npy', 'samples.png', 'summary.json']);
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({ dataset: 'moons', iters: 2 });
   });
