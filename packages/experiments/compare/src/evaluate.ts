@@ -8,6 +8,7 @@ import { drawSamples, heldOutPoints } from '@diffflow/experiment-toy2d';
 import { compareSamplers, type CompareConfig } from './config.js';
 import { chancePurity, finiteRows, medianPairwiseDistance, neighbourPurity, twoSample } from '@diffflow/metrics';
 import type { TrainedDdpm, TrainedDiffFlow } from './models.js';
+import type { CompareModel } from '@diffflow/experiment';
 
 /** How close a set of model samples is to held-out data (dataset coordinates). */
 export interface SampleQuality {
@@ -162,7 +163,7 @@ export function ddpmNll(ctx: DatasetContext): NllRecord {
 
 /** Forward snapshots of one process, in the normalised coordinates the models work in. */
 export interface ForwardSnapshots {
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   /** The times shown, t_0 … T. */
   readonly times: readonly number[];
   /** [points, 2] at each time. */
@@ -200,7 +201,7 @@ export function ddpmForward(ctx: DatasetContext, x0: Float32Array): ForwardSnaps
 }
 
 function forward(
-  model: 'diffflow' | 'ddpm',
+  model: CompareModel,
   f: (x: tf.Tensor, t: number) => tf.Tensor,
   g: (t: number) => number,
   x0: Float32Array,
@@ -220,7 +221,7 @@ function forward(
 /** How the rings' identity survives along a forward trajectory. */
 export interface TopologyRecord {
   readonly dataset: ToyName;
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   readonly times: readonly number[];
   /** k-NN label purity at each snapshot (1: rings stay apart; `chance`: fully mixed). */
   readonly purity: readonly number[];

@@ -8,6 +8,7 @@ import { METRICS_FILE, readTrainingHistory, resumeTrainer, runTrainingLoop, summ
 import { createDdpmTrainer, createTrainer, disposeModel, type DdpmTrainer, type Trainer, type TrainerConfig } from '@diffflow/training';
 import { toyBatch, toyModel, toyPool } from '@diffflow/experiment-toy2d';
 import type { DataParallel } from '@diffflow/parallel';
+import type { CompareModel } from '@diffflow/experiment';
 import { budgetFor, type CompareConfig } from './config.js';
 
 /**
@@ -17,7 +18,7 @@ import { budgetFor, type CompareConfig } from './config.js';
  */
 export interface TrainingRecord extends HistorySummary {
   readonly dataset: ToyName;
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   readonly iterations: number;
   readonly batch: number;
   /** Iterations run in this process (fewer than `iterations` when resumed from a checkpoint). */
@@ -50,7 +51,7 @@ export interface TrainOptions {
 /** One model of the comparison to train: its trainer and what its record and metrics lines hold. */
 interface ModelRun<M> {
   readonly dataset: ToyName;
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   readonly iters: number;
   readonly batch: number;
   readonly parameters: number;
