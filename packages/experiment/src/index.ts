@@ -9,3 +9,5 @@ export { withPool, poolSamples, sampleOnPool } from './pooled_samples.js';
 export type { PooledSamples } from './pooled_samples.js';
 export { openSampleDir, defaultSampleOut } from './sample_dir.js';
 export type { SampleDir } from './sample_dir.js';
+export { compareModels, modelTitles, compareColours } from './compare.js';
+export type { CompareModel } from './compare.js';
