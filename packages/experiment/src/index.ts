@@ -13,3 +13,5 @@ export { withEmaRun, openHeldOutDir, writeHeldOutReport } from './held_out_repor
 export type { HeldOutReport } from './held_out_report.js';
 export { textTable } from './held_out_table.js';
 export type { ColumnAlign } from './held_out_table.js';
+export { compareModels, modelTitles, compareColours } from './compare.js';
+export type { CompareModel } from './compare.js';
