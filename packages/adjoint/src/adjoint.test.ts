@@ -343,6 +343,35 @@ describe('adjointGradients', () => {
     tf.dispose(steps);
   });
 
+  it('with time tables (the default) gives the loss terms and every gradient outside the time embedding of timeTables: false bit for bit, and the time embedding’s within 1e-5', () => {
+    const grid = fixedGrid(spec(9));
+    const timeParameters = ['time.phase', 'time.0.weight', 'time.0.bias', 'time.1.weight'];
+    for (const options of [{}, { driftCacheBytes: 0 }, { driftValues: 'recompute' as const }, { driftCacheBytes: 3 * stepCacheBytes }]) {
+      const before = tf.memory().numTensors;
+      const tabled = run(adjointStrategy(options), model, grid);
+      const plain = run(adjointStrategy({ ...options, timeTables: false }), model, grid);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(tabled.loss, JSON.stringify(options)).toEqual(plain.loss);
+      expect(Object.keys(tabled.grads).sort()).toEqual(Object.keys(plain.grads).sort());
+      for (const [name, g] of Object.entries(plain.grads)) {
+        const ours = tabled.grads[name] as Float32Array;
+        if (timeParameters.some((p) => name.endsWith(`/${p}`))) expect(relativeError(ours, g), name).toBeLessThanOrEqual(1e-5);
+        else expect(Array.from(ours), name).toEqual(Array.from(g));
+      }
+    }
+    expect(() => adjointStrategy({ timeTables: 'yes' as unknown as boolean })).toThrow(/timeTables must be true or false/);
+  });
+
+  it('with time tables runs fewer kernels: the time embedding once per field and call, not per network evaluation', async () => {
+    const grid = fixedGrid(spec(9));
+    const kernels = async (timeTables: boolean): Promise<number> =>
+      (await tf.profile(() => disposeGradientResult(adjointStrategy({ timeTables })(asModel(model), x0, grid, forwardNoise(7, 0))))).kernels.length;
+    const tabled = await kernels(true);
+    const plain = await kernels(false);
+    // 2N + 1 = 19 forward passes and pull-backs of the time embedding: ~30 kernels each, against ~60 for the two tables
+    expect(plain - tabled).toBeGreaterThan(19 * 20);
+  });
+
   it('leaks no tensors after 1 and after 3 calls, for both strategies', () => {
     const grid = flexibleGridAt(spec(3), 5, 0);
     for (const strategy of [adjointGradients, naiveGradients]) {

@@ -209,6 +209,76 @@ describe('fourierMlp', () => {
     });
   });
 
+  describe('time table: the time embedding at every time of a grid at once', () => {
+    const times = [0.001, 0.0123, 0.02, 0.035, 0.05];
+    // a time pulled back twice (its cotangents add) and one never pulled back (a zero row)
+    const calls = [0.05, 0.035, 0.02, 0.0123, 0.035];
+    for (const compact of [false, true]) {
+      it(`gives linearize's value, dx and non-time gradients bit for bit, and the time gradients summed over the pull-backs (≤ 1e-5 relative), without leaks${compact ? ' (compact)' : ''}`, () => {
+        const f = make({ dim: 2, hidden: 32, layers: 2, seed: 21 });
+        const x = tf.randomNormal([9, 2], 0, 1, 'float32', 8);
+        const dys = calls.map((_, k) => tf.randomNormal([9, 2], 0, 1, 'float32', 30 + k));
+        const plain = expectNoLeaks(() =>
+          calls.map((t, k) => {
+            const lin = f.linearize(x, t, { compact });
+            const r = lin.pullback(dys[k] as tf.Tensor);
+            return { value: take(lin.value), dx: take(r.dx), dparams: r.dparams.map(take) };
+          }),
+        );
+        const tabled = expectNoLeaks(() => {
+          const table = f.timeTable(times);
+          expect(table.collected.map((k) => f.parameters[k]?.name)).toEqual(['time.phase', 'time.0.weight', 'time.0.bias', 'time.1.weight']);
+          const steps = calls.map((t, k) => {
+            const lin = table.linearize(x, t, { compact });
+            const r = lin.pullback(dys[k] as tf.Tensor);
+            table.collected.forEach((i) => expect(r.dparams[i]).toBeUndefined());
+            return { value: take(lin.value), dx: take(r.dx), dparams: r.dparams.map((g) => (g === undefined ? null : take(g))) };
+          });
+          return { steps, collected: table.gradients().map(take) };
+        });
+        tabled.steps.forEach((step, k) => {
+          const ref = plain[k] as (typeof plain)[number];
+          expect(step.value).toEqual(ref.value);
+          expect(step.dx).toEqual(ref.dx);
+          step.dparams.forEach((g, i) => {
+            if (g !== null) expect(g, f.parameters[i]?.name).toEqual(ref.dparams[i]);
+          });
+        });
+        const collectedIdx = ['time.phase', 'time.0.weight', 'time.0.bias', 'time.1.weight'].map((n) => f.parameters.findIndex((p) => p.name === n));
+        collectedIdx.forEach((i, c) => {
+          const sum = (plain[0] as (typeof plain)[number]).dparams[i]!.map((_, e) => plain.reduce((acc, step) => acc + (step.dparams[i]![e] as number), 0));
+          expect(relativeError(tabled.collected[c] as number[], sum), f.parameters[i]?.name).toBeLessThan(1e-5);
+        });
+        tf.dispose([x, ...dys]);
+      });
+    }
+
+    it('rejects a time not in the table, stale weights and a second use, without leaks', () => {
+      const f = make({ dim: 2, hidden: 8, layers: 1, seed: 22 });
+      const x = tf.ones([3, 2]);
+      expect(() => f.timeTable([])).toThrow(/non-empty array of finite times/);
+      expect(() => f.timeTable([0.1, Number.NaN])).toThrow(/non-empty array of finite times/);
+      expectNoLeaks(() => {
+        const table = f.timeTable(times);
+        expect(() => table.linearize(x, 0.3)).toThrow(/t = 0.3 is not one of this time table's 5 times/);
+        table.gradients().forEach((g) => g.dispose()); // no pull-backs: zeros
+        expect(() => table.linearize(x, 0.02)).toThrow(/has been used/);
+        expect(() => table.gradients()).toThrow(/has been used/);
+        table.dispose(); // no-op
+      });
+      expectNoLeaks(() => {
+        const table = f.timeTable(times);
+        const phase = f.parameters.find((p) => p.name === 'time.phase')?.variable as tf.Variable;
+        const moved = tf.add(phase, 0.5);
+        phase.assign(moved); // an optimizer step
+        moved.dispose();
+        expect(() => table.linearize(x, 0.02)).toThrow(/weights changed since this time table was made/);
+        table.dispose();
+      });
+      x.dispose();
+    });
+  });
+
   it('rejects wrong shapes with a message naming the shape', () => {
     const f = make({ dim: 2, hidden: 4 });
     const x = tf.ones([3, 5]);

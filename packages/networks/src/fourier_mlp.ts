@@ -4,7 +4,7 @@ import { activation, activationNames, flushedSigmoid, gateScale, gateValue, gate
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
 import { asRows, rowsAffine } from './rows_affine.js';
-import { registerPullbacks, type VjpResult, type WithVjp } from './vjp.js';
+import { registerPullbacks, type TableLinearization, type TimeTable, type VjpResult, type WithVjp } from './vjp.js';
 
 /** Options of {@link fourierMlp}; defaults are the reference 2-D network. */
 export interface FourierMlpOptions {
@@ -49,6 +49,8 @@ export type FourierMlp = VectorField &
   WithVjp & {
     /** The forward pass once now, its pull-back later (see {@link linearize} of the package). */
     linearize(x: tf.Tensor, t: number, options?: LinearizeOptions): Linearization;
+    /** The time embedding at many times at once, pulled back once (see {@link TimeTable} of the package). */
+    timeTable(times: readonly number[]): TimeTable;
   };
 
 let instances = 0;
@@ -58,7 +60,8 @@ let instances = 0;
  *   a = c ⊙ t + φ  (c = linspace(0.1, 100, h) fixed, φ trainable),
  *   e = W₂ σ(W₁ [sin a, cos a] + b₁) + b₂,
  *   h₀ = σ(W_in x + b_in + e),  h_{k+1} = σ(W_k h_k + b_k),  out = W_out h_L + b_out.
- * The time embedding is computed once per call on [1, h] when t is shared by the batch.
+ * The time embedding is computed once per call on [1, h] when t is shared by the batch, or once for
+ * many times by `timeTable` (a caller that evaluates the network at a fixed set of times: the adjoint).
  *
  * Besides `apply` (differentiable by tfjs autodiff) it has a tape-free `vjp` (what
  * `vjp(field, …)` of vjp.ts dispatches to) and `linearize` (the forward pass now, one pull-back
@@ -220,8 +223,8 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     readonly inputs: tf.Tensor[];
     /** Gate derivatives at the pre-activations of h_0 … h_L ([B, h] or [1, B, h]). */
     readonly slopes: tf.Tensor[];
-    /** The time embedding's pieces ([1, ·], shared t only). */
-    readonly time: TimeCache;
+    /** The time embedding's pieces ([1, ·], shared t only), or its row of a time table. */
+    readonly time: TimeCache | TableRow;
   }
   interface TimeCache {
     readonly feats: tf.Tensor2D;
@@ -231,12 +234,21 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     readonly u: tf.Tensor;
     readonly du: tf.Tensor;
   }
+  /** A time's row of a {@link TimeTable}: its embedding e, and where its pull-back's cotangent de goes. */
+  interface TableRow {
+    /** e(t): [h], held by the table. */
+    readonly e: tf.Tensor;
+    /** Hands the table de = Σ_rows dp₀ ([1, h]) of one pull-back. */
+    readonly add: (de: tf.Tensor) => void;
+  }
   /** The compact form of {@link Cache}: the pre-activations q_0 … q_L of h_0 … h_L (h_k = σ(q_k)), [1, B, h]. */
   interface CompactCache {
     readonly pre: tf.Tensor[];
-    readonly time: TimeCache;
+    readonly time: TimeCache | TableRow;
   }
-  const timeTensors = (c: TimeCache): tf.Tensor[] => [c.feats, c.sinA, c.cosA, c.u, c.du];
+  const isRow = (c: TimeCache | TableRow): c is TableRow => 'add' in c;
+  /** The tensors a cache holds for its time embedding (none for a table's row: the table holds them). */
+  const timeTensors = (c: TimeCache | TableRow): tf.Tensor[] => (isRow(c) ? [] : [c.feats, c.sinA, c.cosA, c.u, c.du]);
   /** The full cache of a compact one (gates and derivatives recomputed); frees the compact one. */
   const expand = (c: CompactCache): Cache => {
     const inputs: tf.Tensor2D[] = [];
@@ -256,9 +268,9 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
    * intermediate freed as soon as the next layer has read it. With `cache`, keeps what `vjp` reads.
    */
   function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: false): { value: tf.Tensor2D };
-  function forward(x: tf.Tensor2D, t: number, cache: true): { value: tf.Tensor2D; cache: Cache };
-  function forward(x: tf.Tensor2D, t: number, cache: 'compact'): { value: tf.Tensor2D; compact: CompactCache };
-  function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: boolean | 'compact'): { value: tf.Tensor2D; cache?: Cache; compact?: CompactCache } {
+  function forward(x: tf.Tensor2D, t: number, cache: true, row?: TableRow): { value: tf.Tensor2D; cache: Cache };
+  function forward(x: tf.Tensor2D, t: number, cache: 'compact', row?: TableRow): { value: tf.Tensor2D; compact: CompactCache };
+  function forward(x: tf.Tensor2D, t: number | tf.Tensor1D, cache: boolean | 'compact', row?: TableRow): { value: tf.Tensor2D; cache?: Cache; compact?: CompactCache } {
     const full = cache === true;
     const pre: tf.Tensor3D[] = [];
     const gate = (p: tf.Tensor3D, withDerivative = full): { value: tf.Tensor3D; derivative?: tf.Tensor3D } => {
@@ -267,21 +279,32 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       else p.dispose();
       return g;
     };
-    const a = typeof t === 'number' ? tf.add(tf.mul(coeff, t), phase) : tf.add(tf.mul(tf.reshape(t, [-1, 1]), coeff), phase);
-    const sinA = tf.sin(a) as tf.Tensor2D;
-    const cosA = tf.cos(a) as tf.Tensor2D;
-    a.dispose();
-    const feats = tf.concat([sinA, cosA], 1) as tf.Tensor2D; // [1, 2h] (or [B, 2h] for per-row t)
-    const feats3 = asRows(feats);
-    const u = gate(affine(feats3, t1W, t1B), cache !== false); // [1, 1, h]: its derivative is kept in both cache forms
-    feats3.dispose();
-    const e = affine(u.value, t2W, t2B);
+    // the time embedding: t's row of a table, or computed here
+    let time: TimeCache | TableRow;
+    let e: tf.Tensor;
+    if (row !== undefined) {
+      time = row;
+      e = row.e;
+    } else {
+      const a = typeof t === 'number' ? tf.add(tf.mul(coeff, t), phase) : tf.add(tf.mul(tf.reshape(t, [-1, 1]), coeff), phase);
+      const sinA = tf.sin(a) as tf.Tensor2D;
+      const cosA = tf.cos(a) as tf.Tensor2D;
+      a.dispose();
+      const feats = tf.concat([sinA, cosA], 1) as tf.Tensor2D; // [1, 2h] (or [B, 2h] for per-row t)
+      const feats3 = asRows(feats);
+      const u = gate(affine(feats3, t1W, t1B), cache !== false); // [1, 1, h]: its derivative is kept in both cache forms
+      feats3.dispose();
+      e = affine(u.value, t2W, t2B);
+      time = { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor3D };
+      if (cache === false) tf.dispose([sinA, cosA, feats, u.value]);
+    }
     const inputs: tf.Tensor3D[] = [];
     const slopes: tf.Tensor3D[] = [];
     const x3 = asRows(x);
     const p0 = affine(x3, inW, inB);
     let h = gate(tf.add(p0, e) as tf.Tensor3D);
-    tf.dispose([x3, p0, e]);
+    tf.dispose([x3, p0]);
+    if (row === undefined) e.dispose();
     for (const [w, b] of body) {
       if (h.derivative !== undefined) slopes.push(h.derivative);
       inputs.push(h.value);
@@ -292,16 +315,16 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const value = tf.reshape(value3, [x.shape[0], dim]) as tf.Tensor2D;
     value3.dispose();
     if (cache === false) {
-      tf.dispose([h.value, sinA, cosA, feats, u.value]);
+      h.value.dispose();
       return { value };
     }
     if (cache === 'compact') {
       h.value.dispose();
-      return { value, compact: { pre, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor3D } } };
+      return { value, compact: { pre, time } };
     }
     inputs.push(h.value);
     slopes.push(h.derivative as tf.Tensor3D);
-    return { value, cache: { inputs, slopes, time: { feats, sinA, cosA, u: u.value, du: u.derivative as tf.Tensor3D } } };
+    return { value, cache: { inputs, slopes, time } };
   }
 
   /**
@@ -334,16 +357,14 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
 
   /**
    * The backward pass through a forward cache, which it consumes (every cached tensor is freed as
-   * soon as it has been read). Call inside a tidy.
+   * soon as it has been read). Call inside a tidy. With a time table's row in the cache it hands the
+   * table the embedding's cotangent and leaves the table's four gradients undefined.
    */
-  const pullback = (x2: tf.Tensor2D, cache: Cache, dy2: tf.Tensor2D): { dx: tf.Tensor; dparams: tf.Tensor[] } => {
+  const pullback = (x2: tf.Tensor2D, cache: Cache, dy2: tf.Tensor2D): { dx: tf.Tensor; dparams: (tf.Tensor | undefined)[] } => {
     const batch = x2.shape[0];
     // the forward pass keeps [1, B, h]; the products below are laid out for [B, h]
     const inputs = cache.inputs.map(flat);
     const slopes = cache.slopes.map(flat);
-    const { feats, sinA, cosA, u } = cache.time;
-    const du = tf.reshape(cache.time.du, [1, hidden]) as tf.Tensor2D;
-    cache.time.du.dispose();
 
     // ---- backward ----
     // wasm's matMul runs XNNPACK only without transpose flags, and then packs its right operand
@@ -373,6 +394,14 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     dp0.dispose();
     // time embedding, all [1, ·]: the embedding's cotangent is the input bias's, de = Σ_rows dp0
     const de = tf.reshape(dInB, [1, hidden]) as tf.Tensor2D;
+    if (isRow(cache.time)) {
+      // the table pulls every de back through the embedding at once; time.1.bias's gradient is de itself
+      cache.time.add(de);
+      return { dx, dparams: named({ 'input.weight': dInW, 'input.bias': dInB, 'time.1.bias': dInB, 'output.weight': dOutW, 'output.bias': dOutB }, dBody) };
+    }
+    const { feats, sinA, cosA, u } = cache.time;
+    const du = tf.reshape(cache.time.du, [1, hidden]) as tf.Tensor2D;
+    cache.time.du.dispose();
     const dT2W = tf.matMul(tf.reshape(u, [hidden, 1]), de);
     const du1 = tf.mul(tf.matMul(de, W(t2W), false, true), du); // [1, h]·W₂ᵀ (tiny: the flag beats a transpose)
     const dT1W = tf.matMul(tf.reshape(feats, [2 * hidden, 1]), du1);
@@ -380,31 +409,42 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     // d(sin a, cos a)/da = (cos a, −sin a); sum the two halves
     const dPhase = tf.matMul(tf.ones([1, 2]), tf.reshape(tf.mul(dFeats, tf.concat([cosA, tf.neg(sinA)], 1)), [2, hidden]));
 
-    const byName: Record<string, tf.Tensor> = {
-      'time.phase': dPhase,
-      'input.weight': dInW,
-      'input.bias': dInB,
-      'time.0.weight': dT1W,
-      'time.0.bias': tf.reshape(du1, [hidden]),
-      'time.1.weight': dT2W,
-      'time.1.bias': dInB,
-      'output.weight': dOutW,
-      'output.bias': dOutB,
-    };
+    const dparams = named(
+      {
+        'time.phase': dPhase,
+        'input.weight': dInW,
+        'input.bias': dInB,
+        'time.0.weight': dT1W,
+        'time.0.bias': tf.reshape(du1, [hidden]),
+        'time.1.weight': dT2W,
+        'time.1.bias': dInB,
+        'output.weight': dOutW,
+        'output.bias': dOutB,
+      },
+      dBody,
+    );
+    tf.dispose([feats, sinA, cosA, u, du]);
+    return { dx, dparams };
+  };
+
+  /**
+   * The gradients in `parameters` order from those named (`undefined` where none is: the time
+   * embedding's, which a table sums) and the hidden layers' (weight, bias, weight, …). A gradient
+   * shared by two parameters (input.bias = time.1.bias) is handed out as distinct tensors.
+   */
+  const named = (byName: Record<string, tf.Tensor>, dBody: readonly tf.Tensor[]): (tf.Tensor | undefined)[] => {
     body.forEach((_, k) => {
       byName[`hidden.${k}.weight`] = dBody[2 * k] as tf.Tensor;
       byName[`hidden.${k}.bias`] = dBody[2 * k + 1] as tf.Tensor;
     });
-    // a parameter's gradient may be shared (input.bias = time.1.bias): hand out distinct tensors
     const seen = new Set<tf.Tensor>();
-    const dparams = parameters.map((p) => {
-      const g = byName[p.name] as tf.Tensor;
+    return parameters.map((p) => {
+      const g = byName[p.name];
+      if (g === undefined) return undefined;
       if (seen.has(g)) return tf.clone(g);
       seen.add(g);
       return g;
     });
-    tf.dispose([feats, sinA, cosA, u, du]);
-    return { dx, dparams };
   };
 
   /**
@@ -420,7 +460,8 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       checkCotangent(x, dy);
       checkTime(t);
       const { value, cache } = forward(x as tf.Tensor2D, t, true);
-      return { value, ...pullback(x as tf.Tensor2D, cache, dy as tf.Tensor2D) };
+      const { dx, dparams } = pullback(x as tf.Tensor2D, cache, dy as tf.Tensor2D);
+      return { value, dx, dparams: dparams as tf.Tensor[] }; // no time table: every gradient is there
     });
 
   /**
@@ -430,7 +471,9 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
    * alive until then. The cache is freed by `pullback` (callable once) or by `dispose`; inside a
    * `tf.tidy` it is also freed at the end of the scope.
    */
-  const linearize = (x: tf.Tensor, t: number, options: LinearizeOptions = {}): Linearization => {
+  const linearize = (x: tf.Tensor, t: number, options: LinearizeOptions = {}): Linearization => linearizeAt(x, t, options) as Linearization;
+  /** {@link linearize}, with t's row of a time table when `row` is given (the pull-back then leaves the table's parameters undefined). */
+  const linearizeAt = (x: tf.Tensor, t: number, options: LinearizeOptions, row?: TableRow): TableLinearization => {
     checkX(x);
     checkTime(t);
     const x2 = x as tf.Tensor2D;
@@ -439,7 +482,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const heldBy = (c: Cache | CompactCache): tf.Tensor[] =>
       'pre' in c ? [...c.pre, ...timeTensors(c.time)] : [...c.inputs, ...c.slopes, ...timeTensors(c.time)];
     const value = tf.tidy(() => {
-      const r = compact ? forward(x2, t, 'compact') : forward(x2, t, true);
+      const r = compact ? forward(x2, t, 'compact', row) : forward(x2, t, true, row);
       const c: Cache | CompactCache = 'compact' in r ? r.compact : r.cache;
       heldBy(c).forEach((k) => tf.keep(k));
       cache = c;
@@ -469,6 +512,87 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     };
   };
 
+  /** The parameters a time table sums the gradients of, and their indices in `parameters`. */
+  const tableNames = ['time.phase', 'time.0.weight', 'time.0.bias', 'time.1.weight'] as const;
+  const collected = tableNames.map((n) => parameters.findIndex((p) => p.name === n));
+  const timeVariables = [phase, t1W, t1B, t2W, t2B];
+
+  /**
+   * The time embedding at M times at once (see {@link TimeTable}): one forward pass on [M, ·] rows
+   * (the same ops as M separate ones; each row's e is bit-identical to the one computed alone,
+   * tested), and at the end one backward pass for the cotangents de of all pull-backs, stacked
+   * DE = [M, h] (de summed per time): ∂W₂ = Uᵀ·DE, dU = (DE·W₂ᵀ) ⊙ U′, ∂b₁ = Σ_rows dU,
+   * ∂W₁ = featsᵀ·dU, ∂φ = Σ_rows Σ_halves (dU·W₁ᵀ) ⊙ (cos a, −sin a). Those four gradients are sums
+   * over the pull-backs in a different order than adding the pull-backs' own (float32 rounding:
+   * tested ≤ 1e-5 relative); every other gradient, dx and the value are those of {@link linearize}
+   * bit for bit (∂b₂ = de is the input bias's gradient, which the pull-back still returns).
+   */
+  const timeTable = (times: readonly number[]): TimeTable => {
+    if (!Array.isArray(times) || times.length < 1 || times.some((t) => typeof t !== 'number' || !Number.isFinite(t))) {
+      throw new RangeError(`${name}: timeTable needs a non-empty array of finite times, got [${String(times)}]`);
+    }
+    const m = times.length;
+    const made = timeVariables.map((v) => v.dataId);
+    const table = tf.tidy(() => {
+      const a = tf.add(tf.mul(tf.reshape(tf.tensor1d([...times], 'float32'), [m, 1]), coeff), phase); // [M, h]
+      const sinA = tf.sin(a) as tf.Tensor2D;
+      const cosA = tf.cos(a) as tf.Tensor2D;
+      const feats = tf.concat([sinA, cosA], 1) as tf.Tensor2D; // [M, 2h]
+      const u = gateWithDerivative(affine(asRows(feats), t1W, t1B), slope); // [1, M, h]
+      const e = tf.unstack(tf.reshape(affine(u.value, t2W, t2B), [m, hidden])); // M × [h]
+      const kept = { sinA, cosA, feats, u: u.value, du: u.derivative, e };
+      [sinA, cosA, feats, u.value, u.derivative, ...e].forEach((k) => tf.keep(k));
+      return kept;
+    });
+    const held = (): tf.Tensor[] => [table.sinA, table.cosA, table.feats, table.u, table.du, ...table.e, ...pending.flat()];
+    /** The cotangents de ([1, h]) handed back by the pull-backs, per time. */
+    const pending: tf.Tensor[][] = times.map(() => []);
+    let open = true;
+    const check = (what: string): void => {
+      if (!open) throw new Error(`${name}: this time table has been used (gradients or dispose)`);
+      if (timeVariables.some((v, k) => v.dataId !== made[k])) throw new Error(`${name}: the weights changed since this time table was made (${what}): make a new one`);
+    };
+    const rows = times.map((_, k): TableRow => ({ e: table.e[k] as tf.Tensor, add: (de) => (pending[k] as tf.Tensor[]).push(tf.keep(de)) }));
+    return {
+      times: [...times],
+      collected,
+      linearize: (x, t, options = {}) => {
+        check('linearize');
+        const k = times.indexOf(t);
+        if (k < 0) throw new RangeError(`${name}: t = ${t} is not one of this time table's ${m} times`);
+        return linearizeAt(x, t, options, rows[k]);
+      },
+      gradients: () => {
+        check('gradients');
+        open = false;
+        try {
+          return tf.tidy(() => {
+            const zero = tf.zeros([1, hidden]);
+            const de = tf.concat(pending.map((list) => (list.length === 0 ? zero : list.length === 1 ? (list[0] as tf.Tensor) : tf.addN(list))), 0) as tf.Tensor2D; // [M, h]
+            const u = tf.reshape(table.u, [m, hidden]) as tf.Tensor2D;
+            const du = tf.reshape(table.du, [m, hidden]) as tf.Tensor2D;
+            const onesRow = tf.ones([1, m]) as tf.Tensor2D;
+            const dT2W = tf.matMul(tf.transpose(u), de);
+            const du1 = tf.mul(tf.matMul(de, W(t2W), false, true), du) as tf.Tensor2D; // [M, h]
+            const dT1B = tf.reshape(tf.matMul(onesRow, du1), [hidden]);
+            const dT1W = tf.matMul(tf.transpose(table.feats), du1);
+            const dFeats = tf.matMul(du1, W(t1W), false, true); // [M, 2h]
+            const dPhase = tf.matMul(tf.ones([1, 2]), tf.reshape(tf.matMul(onesRow, tf.mul(dFeats, tf.concat([table.cosA, tf.neg(table.sinA)], 1))), [2, hidden]));
+            const byName: Record<(typeof tableNames)[number], tf.Tensor> = { 'time.phase': dPhase, 'time.0.weight': dT1W, 'time.0.bias': dT1B, 'time.1.weight': dT2W };
+            return tableNames.map((n) => byName[n]);
+          });
+        } finally {
+          tf.dispose(held());
+        }
+      },
+      dispose: () => {
+        if (!open) return;
+        open = false;
+        tf.dispose(held());
+      },
+    };
+  };
+
   const field = {
     name,
     apply,
@@ -482,6 +606,10 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
   };
   // The pull-backs are this object's own: registered by identity (what `vjp`/`linearize` of vjp.ts
   // dispatch on) and non-enumerable, so a spread copy `{ ...mlp, apply: … }` carries neither.
-  Object.defineProperties(field, { vjp: { value: vjp, enumerable: false }, linearize: { value: linearize, enumerable: false } });
-  return registerPullbacks(field as unknown as FourierMlp, { vjp, linearize });
+  Object.defineProperties(field, {
+    vjp: { value: vjp, enumerable: false },
+    linearize: { value: linearize, enumerable: false },
+    timeTable: { value: timeTable, enumerable: false },
+  });
+  return registerPullbacks(field as unknown as FourierMlp, { vjp, linearize, timeTable });
 }

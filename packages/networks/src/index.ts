@@ -12,8 +12,8 @@ export { activation, activationNames, flushedSigmoid, GATE_FLUSH } from './activ
 export type { ActivationName } from './activation.js';
 export { fourierMlp } from './fourier_mlp.js';
 export type { FourierMlpOptions, FourierMlp, Linearization, LinearizeOptions } from './fourier_mlp.js';
-export { vjp, hasVjp, hasLinearize, linearize, registerPullbacks, autodiffVjp } from './vjp.js';
-export type { VjpResult, WithVjp, FieldLinearization, FieldLinearizeOptions, LinearizeFn, Pullbacks } from './vjp.js';
+export { vjp, hasVjp, hasLinearize, linearize, registerPullbacks, autodiffVjp, timeTable } from './vjp.js';
+export type { VjpResult, WithVjp, FieldLinearization, FieldLinearizeOptions, LinearizeFn, Pullbacks, TableLinearization, TimeTable, TimeTableFn } from './vjp.js';
 export * from './unet_index.js';
 export { modelFromSpec, replicaFromSpec, ddpmSchedule, fieldFromSpec, sdeFromSpec, diffusionFromSpec, fixedSdeFromSpec, eventShape, checkModelSpec, normalizeModelSpec } from './model_spec.js';
 export type { ModelSpec, FieldSpec, SdeNodeSpec, FixedSdeSpec, DiffusionSpec, SpecReplica, SpecNetworks } from './model_spec.js';

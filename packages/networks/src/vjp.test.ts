@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, relativeError, take } from '@diffflow/test-utils';
 import { fourierMlp } from './fourier_mlp.js';
-import { vjp } from './vjp.js';
+import { timeTable, vjp } from './vjp.js';
+import { scaleField } from './combinators.js';
 import { variablesOf } from './vector_field.js';
 
 describe('vjp', () => {
@@ -21,5 +22,17 @@ describe('vjp', () => {
     f.parameters.forEach((p, k) => expect(relativeError(out.dparams[k]!, take(grads[p.variable.name]!)), p.name).toBeLessThan(1e-6));
     tf.dispose([x, dy]);
     f.dispose();
+  });
+
+  it('timeTable: the Fourier MLP has one, a field without its own (a wrapper) gets undefined', () => {
+    const f = fourierMlp({ dim: 2, hidden: 8, layers: 1, seed: 6 });
+    const wrapped = scaleField(f, 2);
+    expectNoLeaks(() => {
+      expect(timeTable(wrapped, [0.01, 0.02])).toBeUndefined();
+      const table = timeTable(f, [0.01, 0.02]);
+      expect(table?.times).toEqual([0.01, 0.02]);
+      table?.dispose();
+    });
+    wrapped.dispose(); // and f inside it
   });
 });

@@ -39,11 +39,54 @@ export interface FieldLinearizeOptions {
 /** A field's own linearisation: its forward pass once, the pull-back later. */
 export type LinearizeFn = (x: tf.Tensor, t: number, options?: FieldLinearizeOptions) => FieldLinearization;
 
+/**
+ * A linearization made through a {@link TimeTable}: as {@link FieldLinearization}, but its pull-back
+ * leaves the gradients of the table's collected parameters `undefined` (the table sums them).
+ */
+export interface TableLinearization {
+  /** v(x, t): [B, ...D]. The caller disposes it. */
+  readonly value: tf.Tensor;
+  /** dyᵀ∂v/∂x and dyᵀ∂v/∂θ in `parameters` order, `undefined` at the table's `collected` indices. Once only. */
+  pullback(dy: tf.Tensor): { readonly dx: tf.Tensor; readonly dparams: readonly (tf.Tensor | undefined)[] };
+  /** Frees what the pull-back would have needed (no-op after `pullback`). */
+  dispose(): void;
+  /** Bytes of tensor data held for the pull-back until it runs or `dispose`. */
+  readonly cacheBytes: number;
+}
+
+/**
+ * A field's time conditioning evaluated at a fixed set of times at once, for a caller that evaluates
+ * and pulls back the field at those times many times over (the adjoint: every grid time of an
+ * iteration). Linearizations made through it read their time's row instead of computing it, and
+ * their pull-backs hand the time conditioning's cotangent to the table, which pulls all of them back
+ * through the time conditioning in one pass: {@link TimeTable.gradients} gives
+ * Σ_pull-backs dyᵀ∂v/∂θ_k for the `collected` parameters θ_k. The table belongs to the weights it
+ * was made with: using it after they change throws. Its tensors are held until `gradients` or
+ * `dispose`.
+ */
+export interface TimeTable {
+  /** The times, as given (a linearization's t must be one of them). */
+  readonly times: readonly number[];
+  /** Indices into `field.parameters` of the parameters whose gradients the table sums. */
+  readonly collected: readonly number[];
+  /** {@link linearize} at (x, t) with t's row of the table. */
+  linearize(x: tf.Tensor, t: number, options?: FieldLinearizeOptions): TableLinearization;
+  /** Σ over this table's pull-backs of the collected parameters' gradients, in `collected` order; frees the table. Once only. */
+  gradients(): tf.Tensor[];
+  /** Frees the table (no-op after `gradients`). */
+  dispose(): void;
+}
+
+/** A field's own time table (see {@link TimeTable}). */
+export type TimeTableFn = (times: readonly number[]) => TimeTable;
+
 /** The fast pull-backs a field was built with (see {@link registerPullbacks}). */
 export interface Pullbacks {
   /** A tape-free vector–Jacobian product (see {@link WithVjp}). */
   readonly vjp?: WithVjp['vjp'];
   readonly linearize?: LinearizeFn;
+  /** Its time conditioning at many times at once (see {@link TimeTable}). */
+  readonly timeTable?: TimeTableFn;
 }
 
 /**
@@ -59,7 +102,7 @@ const registry = new WeakMap<object, Pullbacks>();
  * @returns `field`
  */
 export function registerPullbacks<F extends VectorField>(field: F, pullbacks: Pullbacks): F {
-  if (pullbacks.vjp !== undefined || pullbacks.linearize !== undefined) registry.set(field, pullbacks);
+  if (pullbacks.vjp !== undefined || pullbacks.linearize !== undefined || pullbacks.timeTable !== undefined) registry.set(field, pullbacks);
   return field;
 }
 
@@ -126,4 +169,13 @@ export function linearize(field: VectorField, x: tf.Tensor, t: number, options?:
     },
     cacheBytes: 0,
   };
+}
+
+/**
+ * The field's time conditioning at `times` at once (see {@link TimeTable}), or `undefined` for a
+ * field that has no table of its own (every field but the Fourier MLP): then evaluate it with
+ * {@link linearize} and {@link vjp} as usual.
+ */
+export function timeTable(field: VectorField, times: readonly number[]): TimeTable | undefined {
+  return registry.get(field)?.timeTable?.(times);
 }

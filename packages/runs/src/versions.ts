@@ -17,6 +17,7 @@ export const diffflowPackages = [
   '@diffflow/cli',
   '@diffflow/runs',
   '@diffflow/figures',
+  '@diffflow/experiment',
 ] as const;
 
 /** tfjs core and the backends a run may use (recorded when installed). */

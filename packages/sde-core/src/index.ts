@@ -4,6 +4,8 @@
  */
 export { fixedGrid, flexibleGrid, flexibleGridAt, stepSizes, checkGrid, checkGridSpec } from './grid.js';
 export type { TimeGrid, GridSpec } from './grid.js';
+export { logSnrGrid } from './log_snr_grid.js';
+export type { LogSnrGridSpec } from './log_snr_grid.js';
 export { progressiveSchedule } from './progressive.js';
 export type { ProgressiveSpec, ProgressiveSchedule } from './progressive.js';
 export { constantDiffusion, piecewiseDiffusion, functionalDiffusion } from './diffusion.js';

@@ -4,10 +4,11 @@
  * score each count one, DDPM's ε-network one — and ms for `--timeRows` points).
  *
  *   node --conditions=@diffflow/source --import tsx tools/bench/src/samplers.ts \
- *     --diffflow=<toy2d:train run> --ddpm=<toy2d:compare run> [--n=4000] [--steps=1,2,3,5,10,30,100] [--timeRows=10000] [--timeSteps=10]
+ *     --diffflow=<toy2d:train run> --ddpm=<toy2d:compare run> [--n=4000] [--steps=1,2,3,5,10,30,100] [--timeRows=10000] [--timeSteps=10] [--grid=log-snr]
  *
  * DiffFlow: the run's EMA model on its fixed grid (uniform in t^β over [tMin, T]). DDPM: the compare
- * run's ε-network (EMA) read as the VP model `ddpmModel` on a grid uniform in t over [1e-3, 1], plus
+ * run's ε-network (EMA) read as the VP model `ddpmModel` on a grid uniform in t over [1e-3, 1] (with
+ * `--grid=log-snr`: uniform in the VP SDE's half log-SNR, sde-core's `logSnrGrid`), plus
  * the discrete ancestral chain of @diffflow/losses (strided to N of K) for reference. rk45 runs on the
  * two-point grid [t_0, T] at a few tolerances (its N is its own). Timings: interleaved rounds, median.
  * Prints markdown tables.
@@ -18,7 +19,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
 import { decodeNormalizer, insideSupport, type Normalizer } from '@diffflow/datasets';
-import { diffusionModel, fixedGrid, sde, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField } from '@diffflow/sde-core';
+import { diffusionModel, fixedGrid, logSnrGrid, sde, vpSchedule, type DiffusionModel, type TimeGrid, type VectorField } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
 import { ddpmAncestralSample, ddpmEpsilonNetworkOptions, ddpmModel } from '@diffflow/losses';
 import { sampleWith, type SamplerSpec } from '@diffflow/likelihood';
@@ -98,12 +99,12 @@ async function ddpmSubject(run: string): Promise<Subject> {
   const tally = { calls: 0 };
   const model = ddpmModel(counted(network, tally), schedule);
   return {
-    label: `DDPM (${run}, iteration ${trainer.iteration})`,
+    label: `DDPM (${run}, iteration ${trainer.iteration}, grid ${args['grid'] === 'log-snr' ? 'uniform in log-SNR' : 'uniform in t'})`,
     model,
     normalizer: normalizer.right,
     tally,
     probes: 1,
-    grid: (steps) => fixedGrid({ steps, tMin: 1e-3, tMax: 1, beta: 1 }),
+    grid: (steps) => (args['grid'] === 'log-snr' ? logSnrGrid(model.sde, { steps, tMin: 1e-3, tMax: 1 }) : fixedGrid({ steps, tMin: 1e-3, tMax: 1, beta: 1 })),
     withEma: (f) => trainer.ema.withAveraged(f),
     samplers: [
       ...common,

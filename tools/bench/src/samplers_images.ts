@@ -6,6 +6,7 @@
  *   node --conditions=@diffflow/source --import tsx tools/bench/src/samplers_images.ts \
  *     --run=<images:train run> --model=ddpm|diffflow --classifier=<images:classifier folder> \
  *     [--samplers=em1,em0,heun,pc,dpm1,dpm2,dpm3,ancestral,rk45,rk45loose] [--steps=5,10,20,50] [--n=500] [--seed=S] [--out=rows.jsonl]
+ *     [--grid=run|log-snr]   (log-snr: N steps uniform in the SDE's half log-SNR over [tMin, T], sde-core's `logSnrGrid`; fixed-drift SDEs only)
  *
  * `--model=diffflow` samples the run's model as it is (learned drift f_θ and score: two U-Nets per
  * drift evaluation). `--model=ddpm` reads the run's ε-U-Net as images:compare's DDPM baseline does
@@ -22,7 +23,7 @@
 import { appendFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@diffflow/backend';
-import { diffusionModel, sde, type VectorField } from '@diffflow/sde-core';
+import { diffusionModel, logSnrGrid, sde, type VectorField } from '@diffflow/sde-core';
 import type { SamplerSpec } from '@diffflow/likelihood';
 import { orThrow } from '@diffflow/cli';
 import { fdLenet } from '@diffflow/metrics';
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   const n = Number(args['n'] ?? 500);
   const out = args['out'];
   const seedArg = args['seed'];
+  const gridKind = args['grid'] ?? 'run';
+  if (gridKind !== 'run' && gridKind !== 'log-snr') throw new Error(`--grid must be 'run' or 'log-snr', got '${gridKind}'`);
 
   const backend = await selectBackend();
   const run = await loadTrainedRun(runPath);
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
   const probes = kind === 'ddpm' ? 1 : 2; // the sampler shell's one shape check per learned field and draw
   console.error(
     `[samplers_images] ${kind} reading of ${runPath} (iteration ${run.iteration}), ${config.data} ${config.size}×${config.size}×${channels}, ${n} samples per cell, seed ${seed}, ` +
-      `backend ${backend.name}, one thread; floor (FD of ${reference.floorImages} training images): ${reference.floor.toFixed(3)}`,
+      `grid ${gridKind === 'log-snr' ? 'uniform in log-SNR' : "the run's"}, backend ${backend.name}, one thread; floor (FD of ${reference.floorImages} training images): ${reference.floor.toFixed(3)}`,
   );
   console.log('| sampler | N | FD-LeNet | coverage (entropy / log 10, classes) | U-Net evaluations per image | s for the samples |');
   console.log('|---|---:|---:|---|---:|---:|');
@@ -95,7 +98,8 @@ async function main(): Promise<void> {
     for (const steps of stepsList) {
       const before = tally.calls;
       const t0 = performance.now();
-      const bytes = await sampleImages(pool, model, config, runGrid(config, steps), n, seed, spec);
+      const grid = gridKind === 'log-snr' ? logSnrGrid(model.sde, { steps, tMin: config.tMin, tMax: config.T }) : runGrid(config, steps);
+      const bytes = await sampleImages(pool, model, config, grid, n, seed, spec);
       const seconds = (performance.now() - t0) / 1000;
       // DiffFlow's drift and score are separate counted calls; a DDPM call is one ε-U-Net
       const evaluations = (tally.calls - before - probes) / batches;
@@ -105,7 +109,7 @@ async function main(): Promise<void> {
       if (out !== undefined) {
         appendFileSync(
           out,
-          `${JSON.stringify({ run: runPath, iteration: run.iteration, model: kind, sampler: key, label, spec, steps, n, seed, fd: q.fd, floor: q.floor, coverage: q.coverage.entropyFraction, classes, evaluations, seconds, date: new Date().toISOString() })}\n`,
+          `${JSON.stringify({ run: runPath, iteration: run.iteration, model: kind, sampler: key, label, spec, steps, grid: gridKind, n, seed, fd: q.fd, floor: q.floor, coverage: q.coverage.entropyFraction, classes, evaluations, seconds, date: new Date().toISOString() })}\n`,
         );
       }
     }

@@ -7,6 +7,11 @@
  *   … --hidden 64 --batch 512 --steps 30 --rounds 8          # the main job's configuration (defaults)
  *   … --batch 256 --steps 10                                   # the playground's
  *
+ * `--threads 2` runs each tree's training iterations on its own `dataParallel` pool of that many
+ * threads (its workers start from that tree's sources; the main job's two threads): then the
+ * exactness rows compare the pooled gradients, the kernel table counts the calling thread's shard
+ * only, and CPU time is the whole process's (all threads).
+ *
  * `--this <dir>` compares another checkout instead of this one. `--base` is a checkout of the other commit (`git archive <commit> | tar -x -C dir`) whose
  * node_modules links every package of this checkout's node_modules except @diffflow/*, which link
  * its own packages (same tfjs modules, its own library).
@@ -49,6 +54,7 @@ const batch = positive('batch', 512);
 const steps = positive('steps', 30);
 const rounds = positive('rounds', 8);
 const samplePoints = positive('sample', 1000);
+const threads = Math.max(1, positive('threads', 1));
 /** The checkout compared against the base: this one, or `--this <dir>` (e.g. to A/B two intermediate commits). */
 const here = args.this === undefined ? resolve(fileURLToPath(import.meta.url), '../../../..') : resolve(args.this);
 
@@ -58,6 +64,7 @@ interface Tree {
   readonly adjoint: typeof import('@diffflow/adjoint');
   readonly core: typeof import('@diffflow/sde-core');
   readonly likelihood: typeof import('@diffflow/likelihood');
+  readonly parallel: typeof import('@diffflow/parallel');
   /** `modelFromSpec` of the tree: in @diffflow/networks, or in @diffflow/adjoint in trees before @diffflow/parallel. */
   readonly modelFromSpec: typeof import('@diffflow/networks').modelFromSpec;
 }
@@ -74,6 +81,7 @@ const load = async (label: string, root: string): Promise<Tree> => ({
   adjoint: await import(resolve(root, 'packages/adjoint/src/index.ts')),
   core: await import(resolve(root, 'packages/sde-core/src/index.ts')),
   likelihood: await import(resolve(root, 'packages/likelihood/src/index.ts')),
+  parallel: await import(resolve(root, 'packages/parallel/src/index.ts')),
 });
 
 /** The bench's reference model at width `hidden` (the name seeds the initial weights: the same in both trees). */
@@ -90,14 +98,18 @@ const dataBatch = (tree: Tree, it: number): tf.Tensor2D => {
   return tf.tensor2d(Float32Array.from(normal, (z, i) => 0.5 * z + ((corner[i] as number) < 0.5 ? -1 : 1)), [batch, 2]);
 };
 
-/** A model of the tree, its grid and one training iteration (gradients, Adam, loss read back). */
-const trainer = (tree: Tree) => {
+/**
+ * A model of the tree, its grid and one training iteration (gradients, Adam, loss read back); with
+ * `--threads` > 1 the gradients come from the tree's own pool.
+ */
+const trainer = async (tree: Tree) => {
   const model = tree.modelFromSpec(spec);
   const grid = [...tree.core.fixedGrid({ steps, tMin: 1e-3, tMax: 0.05, beta: 0.9 })];
   const optimizer = tf.train.adam(1e-3);
+  const pool = threads > 1 ? await tree.parallel.dataParallel({ spec, strategy: 'adjoint', threads }) : null;
   const gradients = (it: number) => {
     const x0 = dataBatch(tree, it);
-    const r = tree.adjoint.gradientStrategy('adjoint')(model, x0, grid, tree.core.forwardNoise(0, it));
+    const r = pool === null ? tree.adjoint.gradientStrategy('adjoint')(model, x0, grid, tree.core.forwardNoise(0, it)) : pool.gradientsSync(model, x0, grid, { seed: 0, iteration: it });
     x0.dispose();
     return r;
   };
@@ -108,7 +120,8 @@ const trainer = (tree: Tree) => {
     tree.adjoint.disposeGradientResult(r);
     return loss;
   };
-  const dispose = (): void => {
+  const dispose = async (): Promise<void> => {
+    await pool?.dispose();
     optimizer.dispose();
     model.sde.drift.dispose();
     model.score.dispose();
@@ -146,11 +159,12 @@ const trees = [base, ours];
   burnt.score.dispose();
 }
 const loadAt = (): string => (loadavg()[0] as number).toFixed(1);
-console.log(`versus_tree: ${info.name}, width ${hidden}, B = ${batch}, N = ${steps}, one thread; base = ${resolve(args.base)}, this = ${here}; load ${loadAt()}`);
+console.log(`versus_tree: ${info.name}, width ${hidden}, B = ${batch}, N = ${steps}, ${threads === 1 ? 'one thread' : `${threads} threads (dataParallel)`}; base = ${resolve(args.base)}, this = ${here}; load ${loadAt()}`);
 
 // ---- 1. exactness ----
 {
-  const [a, b] = trees.map(trainer) as [ReturnType<typeof trainer>, ReturnType<typeof trainer>];
+  type Trainer = Awaited<ReturnType<typeof trainer>>;
+  const [a, b] = [await trainer(base), await trainer(ours)];
   const ra = a.gradients(0);
   const rb = b.gradients(0);
   console.log('\n| compared | entries | bitwise equal | largest |difference| | relative L2 |\n|---|---:|---:|---:|---:|');
@@ -166,7 +180,7 @@ console.log(`versus_tree: ${info.name}, width ${hidden}, B = ${batch}, N = ${ste
   ours.adjoint.disposeGradientResult(rb);
   if (samplePoints > 0) {
     for (const lambda of [1, 0]) {
-      const draw = (tree: Tree, t: ReturnType<typeof trainer>): Float32Array => {
+      const draw = (tree: Tree, t: Trainer): Float32Array => {
         const s = tree.likelihood.sampleMarginal(t.model, { n: samplePoints, grid: t.grid, seed: 3, shape: [2], lambda }).samples;
         const v = s.dataSync() as Float32Array;
         s.dispose();
@@ -175,12 +189,13 @@ console.log(`versus_tree: ${info.name}, width ${hidden}, B = ${batch}, N = ${ste
       row(`samples λ = ${lambda} (${samplePoints} points)`, draw(base, a), draw(ours, b));
     }
   }
-  a.dispose();
-  b.dispose();
+  await a.dispose();
+  await b.dispose();
 }
 
 // ---- 2. kernels per iteration, 3. interleaved speed ----
-const runs = trees.map(trainer);
+type Trainer = Awaited<ReturnType<typeof trainer>>;
+const runs: Trainer[] = [await trainer(base), await trainer(ours)];
 runs.forEach((r) => r.iteration(0)); // warm-up: backend kernels, derived-weight caches
 console.log('\n| tree | kernels / iteration | op wrappers (`…__op`) | Σ kernel ms (profiled) |\n|---|---:|---:|---:|');
 for (const [k, r] of runs.entries()) {
@@ -193,7 +208,7 @@ for (const [k, r] of runs.entries()) {
   console.log(`| ${(trees[k] as Tree).label} | ${kernels.length} | ${p.kernels.length - kernels.length} | ${ms.toFixed(0)} |`);
 }
 if (rounds === 0) {
-  runs.forEach((r) => r.dispose());
+  for (const r of runs) await r.dispose();
   process.exit(0);
 }
 const loadStart = loadAt();
@@ -224,14 +239,14 @@ const report = (what: string, m: { wall: number[][]; cpu: number[][] }): void =>
   trees.forEach((t, k) => console.log(`| ${t.label} | ${fmt(m.wall[k] as number[])} | ${fmt(m.cpu[k] as number[])} |`));
   console.log(`this ÷ base, median of the rounds' ratios (min–max): wall ${ratio(m.wall)}, CPU ${ratio(m.cpu)}`);
 };
-report('training iteration', interleave((k, round) => (runs[k] as ReturnType<typeof trainer>).iteration(2 + round)));
+report('training iteration', interleave((k, round) => (runs[k] as Trainer).iteration(2 + round)));
 if (samplePoints > 0) {
   const draw = (k: number, round: number): void => {
-    const r = runs[k] as ReturnType<typeof trainer>;
+    const r = runs[k] as Trainer;
     tf.dispose((trees[k] as Tree).likelihood.sampleMarginal(r.model, { n: samplePoints, grid: r.grid, seed: 10 + round, shape: [2], lambda: 0 }).samples);
   };
   draw(0, -1);
   draw(1, -1);
   report(`sampling ${samplePoints} points (λ = 0)`, interleave(draw));
 }
-runs.forEach((r) => r.dispose());
+for (const r of runs) await r.dispose();
