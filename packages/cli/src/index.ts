@@ -52,6 +52,10 @@ export {
   documented,
 } from './config.js';
 export type { Codec, ConfigLayer, FieldKind, FieldHelp, CommandLine, ResolveOptions, LoadConfigOptions } from './config.js';
+export { commaList, nameIn } from './list_codec.js';
+export type { CommaListOptions } from './list_codec.js';
+export { errorToData, errorFromData, outcomeOf, valueOf } from './error_data.js';
+export type { ErrorData, Outcome } from './error_data.js';
 export { flagHelp, formatHelp, flagsListedIn } from './help.js';
 export type { FlagHelp, CommandHelp } from './help.js';
 export { nxOwnedFlags } from './nx_flags.js';

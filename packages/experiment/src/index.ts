@@ -5,3 +5,5 @@
  */
 export { openSampleDir, defaultSampleOut } from './sample_dir.js';
 export type { SampleDir } from './sample_dir.js';
+export { compareModels, modelTitles, compareColours } from './compare.js';
+export type { CompareModel } from './compare.js';

@@ -4,7 +4,7 @@ import { toyNames, type ToyName } from '@diffflow/datasets';
 import { gradientStrategyNames } from '@diffflow/adjoint';
 import { ddpmVariances } from '@diffflow/losses';
 import { samplerNames, type SamplerSpec } from '@diffflow/likelihood';
-import { checkpointFields, configInvalid, describedAs, documented, fail, flagsOf, learnedDriftSamplerProblem, loadConfig, samplerSettingFields, samplerSpecFromFlags, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/cli';
+import { checkpointFields, commaList, configInvalid, documented, fail, flagsOf, learnedDriftSamplerProblem, loadConfig, nameIn, samplerSettingFields, samplerSpecFromFlags, intAtLeast, numberAbove, numberAtLeast, numberInRange, oneOf, updateFields, type ConfigLayer, type ExperimentError } from '@diffflow/cli';
 
 /**
  * Configuration of `toy2d:compare`: DiffFlow vs DDPM on 2-D data (sharpness, topology, steps).
@@ -12,47 +12,10 @@ import { checkpointFields, configInvalid, describedAs, documented, fail, flagsOf
  * Lists are written comma-separated on the command line (`--sharpness=checkerboard,olympic`).
  */
 
-/** A list codec that also accepts a comma-separated string (the command-line form). */
-function listOf<A>(name: string, description: string, item: (s: string) => A | undefined): t.Type<A[], A[], unknown> {
-  const parse = (u: unknown): A[] | undefined => {
-    const parts = typeof u === 'string' ? u.split(',').map((s) => s.trim()) : Array.isArray(u) ? u : undefined;
-    if (parts === undefined || parts.length === 0) return undefined;
-    const out: A[] = [];
-    for (const p of parts) {
-      const v = typeof p === 'string' ? item(p) : typeof p === 'number' ? item(String(p)) : undefined;
-      if (v === undefined) return undefined;
-      if (!out.includes(v)) out.push(v);
-    }
-    return out;
-  };
-  return describedAs(
-    new t.Type<A[], A[], unknown>(
-      name,
-      (u): u is A[] => Array.isArray(u) && parse(u) !== undefined,
-      (u, c) => {
-        const v = parse(u);
-        return v === undefined ? t.failure(u, c, `must be ${description}`) : t.success(v);
-      },
-      t.identity,
-    ),
-    description,
-  );
-}
-
-const toyList = listOf<ToyName>('ToyList', `a non-empty comma-separated list of toy datasets (${toyNames.join(', ')})`, (s) =>
-  (toyNames as readonly string[]).includes(s) ? (s as ToyName) : undefined,
-);
-/** An empty list is allowed (the experiment is skipped), written '' or 'none'. */
-const toyListOrNone = describedAs(
-  new t.Type<ToyName[], ToyName[], unknown>(
-    'ToyListOrNone',
-    (u): u is ToyName[] => Array.isArray(u) && (u.length === 0 || toyList.is(u)),
-    (u, c) => (u === '' || u === 'none' || (Array.isArray(u) && u.length === 0) ? t.success([]) : toyList.validate(u, c)),
-    t.identity,
-  ),
-  `'none' or a comma-separated list of toy datasets (${toyNames.join(', ')})`,
-);
-const stepList = listOf<number>('StepList', 'a non-empty comma-separated list of integers >= 1 (numbers of sampling steps N)', (s) => {
+const toyListOrNone = commaList<ToyName>('ToyList', `a non-empty comma-separated list of toy datasets (${toyNames.join(', ')})`, nameIn(toyNames), {
+  orNone: `'none' or a comma-separated list of toy datasets (${toyNames.join(', ')})`,
+});
+const stepList = commaList<number>('StepList', 'a non-empty comma-separated list of integers >= 1 (numbers of sampling steps N)', (s) => {
   const n = Number(s);
   return s !== '' && Number.isInteger(n) && n >= 1 ? n : undefined;
 });

@@ -6,8 +6,9 @@ import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportToleran
 import { type Ema } from '@diffflow/training';
 import { drawSamples, heldOutPoints } from '@diffflow/experiment-toy2d';
 import { compareSamplers, type CompareConfig } from './config.js';
-import { chancePurity, medianPairwiseDistance, neighbourPurity, twoSample } from '@diffflow/metrics';
+import { chancePurity, finiteRows, medianPairwiseDistance, neighbourPurity, twoSample } from '@diffflow/metrics';
 import type { TrainedDdpm, TrainedDiffFlow } from './models.js';
+import type { CompareModel } from '@diffflow/experiment';
 
 /** How close a set of model samples is to held-out data (dataset coordinates). */
 export interface SampleQuality {
@@ -65,22 +66,9 @@ export function heldOutData(config: CompareConfig, dataset: ToyName): { heldOut:
   return { heldOut, reference, bandwidth: medianPairwiseDistance(heldOut, 2) };
 }
 
-/** Finite rows of [n, 2] points, and how many were dropped. */
-function finiteRows(points: Float32Array): { points: Float32Array; dropped: number } {
-  const keep: number[] = [];
-  for (let i = 0; i < points.length; i += 2) if (Number.isFinite(points[i] as number) && Number.isFinite(points[i + 1] as number)) keep.push(i);
-  if (keep.length * 2 === points.length) return { points, dropped: 0 };
-  const out = new Float32Array(keep.length * 2);
-  keep.forEach((i, k) => {
-    out[2 * k] = points[i] as number;
-    out[2 * k + 1] = points[i + 1] as number;
-  });
-  return { points: out, dropped: points.length / 2 - keep.length };
-}
-
 /** MMD², energy distance and support fraction of `samples` against the held-out set. */
 export function sampleQuality(ctx: Pick<DatasetContext, 'config' | 'dataset' | 'heldOut' | 'bandwidth'>, samples: Float32Array): SampleQuality {
-  const { points, dropped } = finiteRows(samples);
+  const { points, dropped } = finiteRows(samples, 2);
   const n = points.length / 2;
   // non-finite points count as outside
   const known = hasKnownSupport(ctx.dataset);
@@ -158,22 +146,16 @@ export function odeNll(ctx: DatasetContext, model: DiffusionModel, average: Ema,
   }
 }
 
-/** The ODE grid of DiffFlow's NLL: its own time range and warping, `diffflowNllSteps` steps. */
-export function diffflowNllGrid(c: CompareConfig): TimeGrid {
-  return fixedGrid({ steps: c.eval.diffflowNllSteps, tMin: c.diffflow.tMin, tMax: c.diffflow.T, beta: c.diffflow.beta });
-}
-
-/** The ODE grid of DDPM's NLL: [ddpmNllTMin, 1], uniform in √t (fine steps near the data). */
-export function ddpmNllGrid(c: CompareConfig): TimeGrid {
-  return fixedGrid({ steps: c.eval.ddpmNllSteps, tMin: c.eval.ddpmNllTMin, tMax: 1, beta: 0.5 });
-}
-
+/** DiffFlow's test NLL: the ODE on its own time range and warping, `diffflowNllSteps` steps. */
 export function diffflowNll(ctx: DatasetContext): NllRecord {
-  return odeNll(ctx, ctx.diffflow.model, ctx.diffflow.trainer.ema, diffflowNllGrid(ctx.config));
+  const { diffflow: d, eval: e } = ctx.config;
+  return odeNll(ctx, ctx.diffflow.model, ctx.diffflow.trainer.ema, fixedGrid({ steps: e.diffflowNllSteps, tMin: d.tMin, tMax: d.T, beta: d.beta }));
 }
 
+/** DDPM's test NLL: the ODE of `ddpmModel` over [ddpmNllTMin, 1], `ddpmNllSteps` steps uniform in √t (fine steps near the data). */
 export function ddpmNll(ctx: DatasetContext): NllRecord {
-  return odeNll(ctx, ddpmModel(ctx.ddpm.network, ctx.ddpm.schedule), ctx.ddpm.trainer.ema, ddpmNllGrid(ctx.config));
+  const e = ctx.config.eval;
+  return odeNll(ctx, ddpmModel(ctx.ddpm.network, ctx.ddpm.schedule), ctx.ddpm.trainer.ema, fixedGrid({ steps: e.ddpmNllSteps, tMin: e.ddpmNllTMin, tMax: 1, beta: 0.5 }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,7 +163,7 @@ export function ddpmNll(ctx: DatasetContext): NllRecord {
 
 /** Forward snapshots of one process, in the normalised coordinates the models work in. */
 export interface ForwardSnapshots {
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   /** The times shown, t_0 … T. */
   readonly times: readonly number[];
   /** [points, 2] at each time. */
@@ -219,7 +201,7 @@ export function ddpmForward(ctx: DatasetContext, x0: Float32Array): ForwardSnaps
 }
 
 function forward(
-  model: 'diffflow' | 'ddpm',
+  model: CompareModel,
   f: (x: tf.Tensor, t: number) => tf.Tensor,
   g: (t: number) => number,
   x0: Float32Array,
@@ -239,7 +221,7 @@ function forward(
 /** How the rings' identity survives along a forward trajectory. */
 export interface TopologyRecord {
   readonly dataset: ToyName;
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   readonly times: readonly number[];
   /** k-NN label purity at each snapshot (1: rings stay apart; `chance`: fully mixed). */
   readonly purity: readonly number[];
@@ -254,13 +236,13 @@ export function topologyRecord(ctx: DatasetContext, snaps: ForwardSnapshots, lab
   const k = ctx.config.eval.purityK;
   const last = snaps.states[snaps.states.length - 1] as Float32Array;
   const prior = replayableNormals(last.length, { seed: ctx.config.seed, purpose: 'compare/prior-reference', iteration: 0, step: 0 });
-  const finite = finiteRows(last).points;
+  const finite = finiteRows(last, 2).points;
   const toPrior = finite.length >= 4 ? twoSample(finite, prior, 2, [medianPairwiseDistance(prior, 2) / FINE_SCALE]) : undefined;
   return {
     dataset: ctx.dataset,
     model: snaps.model,
     times: snaps.times,
-    purity: snaps.states.map((s) => (finiteRows(s).dropped === 0 ? neighbourPurity(s, labels, 2, k) : Number.NaN)),
+    purity: snaps.states.map((s) => (finiteRows(s, 2).dropped === 0 ? neighbourPurity(s, labels, 2, k) : Number.NaN)),
     chance: chancePurity(labels),
     energyToPrior: toPrior?.energy ?? Number.NaN,
     mmd2FineToPrior: toPrior?.mmd2[0] ?? Number.NaN,

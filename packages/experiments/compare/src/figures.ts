@@ -3,12 +3,9 @@
  * the colours is in results.md). Colours: DiffFlow is categorical colour 0 (blue), DDPM colour 1
  * (orange), the data-vs-data floor grey.
  */
-import { categoricalPalette, linePlotImage, panelsPng, scatterImage, type Bounds, type RgbaImage } from '@diffflow/figures';
+import { linePlotImage, panelsPng, scatterImage, type Bounds, type RgbaImage } from '@diffflow/figures';
+import { compareColours as COLOURS, modelTitles, type CompareModel } from '@diffflow/experiment';
 import type { ForwardSnapshots } from './evaluate.js';
-
-const DIFFFLOW = categoricalPalette[0]!;
-const DDPM = categoricalPalette[1]!;
-const FLOOR = categoricalPalette[7]!;
 
 /** A titled panel of points ([n, 2] row-major). */
 export interface TitledPoints {
@@ -18,8 +15,6 @@ export interface TitledPoints {
 
 /** Axis labels of the 2-D scatters. */
 const PLANE = { xLabel: 'x1', yLabel: 'x2' } as const;
-
-const MODEL_NAME = { diffflow: 'DiffFlow', ddpm: 'DDPM' } as const;
 
 /** data | DiffFlow | DDPM at N | DDPM at K, one titled density scatter each, on the data's bounds. */
 export function sharpnessFigure(panels: readonly TitledPoints[], bounds: Bounds, size = 320): Buffer {
@@ -33,7 +28,7 @@ export function sharpnessFigure(panels: readonly TitledPoints[], bounds: Bounds,
 export function topologyFigure(rows: readonly ForwardSnapshots[], labels: Int32Array, size = 200): Buffer {
   const columns = Math.max(...rows.map((r) => r.states.length));
   const images: RgbaImage[] = rows.flatMap((r) =>
-    r.states.map((s, i) => scatterImage(s, { size, bounds: [-4, 4, -4, 4], labels, title: `${MODEL_NAME[r.model]}, t = ${Number((r.times[i] ?? Number.NaN).toPrecision(2))}`, ...PLANE })),
+    r.states.map((s, i) => scatterImage(s, { size, bounds: [-4, 4, -4, 4], labels, title: `${modelTitles[r.model]}, t = ${Number((r.times[i] ?? Number.NaN).toPrecision(2))}`, ...PLANE })),
   );
   return panelsPng(images, { columns, gap: 6 });
 }
@@ -43,9 +38,9 @@ export function stepsFigure(steps: readonly number[], metrics: readonly { name: 
   const plots = metrics.map((m) =>
     linePlotImage(
       [
-        { x: [...steps], y: m.diffflow.map((v) => v ?? Number.NaN), color: DIFFFLOW },
-        { x: [...steps], y: m.ddpm.map((v) => v ?? Number.NaN), color: DDPM },
-        { x: [steps[0]!, steps[steps.length - 1]!], y: [m.floor, m.floor], color: FLOOR },
+        { x: [...steps], y: m.diffflow.map((v) => v ?? Number.NaN), color: COLOURS.diffflow },
+        { x: [...steps], y: m.ddpm.map((v) => v ?? Number.NaN), color: COLOURS.ddpm },
+        { x: [steps[0]!, steps[steps.length - 1]!], y: [m.floor, m.floor], color: COLOURS.floor },
       ],
       { logX: steps.length > 1 && steps[0]! > 0, width: 420, height: 300, title: m.name, xLabel: 'N (steps)', yLabel: m.name },
     ),
@@ -55,7 +50,7 @@ export function stepsFigure(steps: readonly number[], metrics: readonly { name: 
 
 /** Samples at each N of `steps`: row 1 DiffFlow, row 2 DDPM. */
 export function stepsSamplesFigure(steps: readonly number[], diffflow: readonly Float32Array[], ddpm: readonly Float32Array[], bounds: Bounds, size = 180): Buffer {
-  const title = (model: 'diffflow' | 'ddpm', i: number) => `${MODEL_NAME[model]}, N = ${steps[i] ?? '?'}`;
+  const title = (model: CompareModel, i: number) => `${modelTitles[model]}, N = ${steps[i] ?? '?'}`;
   const images = [...diffflow.map((p, i) => scatterImage(p, { size, bounds, title: title('diffflow', i), ...PLANE })), ...ddpm.map((p, i) => scatterImage(p, { size, bounds, title: title('ddpm', i), ...PLANE }))];
   return panelsPng(images, { columns: diffflow.length, gap: 4 });
 }
@@ -80,8 +75,8 @@ export function trainingFigure(diffflow: LossCurve, ddpm: LossCurve): Buffer | u
     return { x: c.iterations.map((i) => i + 1), y };
   };
   const plots = [
-    { c: diffflow, color: DIFFFLOW, title: 'DiffFlow: loss bound' },
-    { c: ddpm, color: DDPM, title: 'DDPM: L_simple' },
+    { c: diffflow, color: COLOURS.diffflow, title: 'DiffFlow: loss bound' },
+    { c: ddpm, color: COLOURS.ddpm, title: 'DDPM: L_simple' },
   ]
     .filter((p) => p.c.losses.length >= 2)
     .map((p) => linePlotImage([{ ...smooth(p.c), color: p.color }], { width: 420, height: 300, title: p.title, xLabel: 'iteration', yLabel: 'loss (mean of 20)' }));

@@ -4,49 +4,28 @@ import { vpSchedule, type DiffusionModel, type VpSchedule, purposeSeed } from '@
 import { ddpmEpsilonNetworkOptions, fourierMlpParameterCount } from '@diffflow/losses';
 import type { Normalizer, ToyName } from '@diffflow/datasets';
 import { trainerSettings } from '@diffflow/cli';
-import { METRICS_FILE, readTrainingHistory, resumeTrainer, runTrainingLoop, summarizeHistory, type Restorable, type RunDir, type RunTrainable } from '@diffflow/runs';
+import { METRICS_FILE, readTrainingHistory, resumeTrainer, runTrainingLoop, summarizeHistory, type HistorySummary, type Restorable, type RunDir, type RunTrainable } from '@diffflow/runs';
 import { createDdpmTrainer, createTrainer, disposeModel, type DdpmTrainer, type Trainer, type TrainerConfig } from '@diffflow/training';
 import { toyBatch, toyModel, toyPool } from '@diffflow/experiment-toy2d';
 import type { DataParallel } from '@diffflow/parallel';
-import type { CompareConfig } from './config.js';
-import { budgetFor } from './config.js';
+import type { CompareModel } from '@diffflow/experiment';
+import { budgetFor, type CompareConfig } from './config.js';
 
 /**
  * What one model's training did, over every process that trained it (read back from
- * metrics.jsonl; runs' training_history.ts). Losses are nats per sample in the model's normalised coordinates
- * (DiffFlow: the trajectory bound; DDPM: L_simple).
+ * metrics.jsonl: runs' `summarizeHistory`, `lossLast50` the mean of the last 50 logged iterations).
+ * Losses are nats per sample in the model's normalised coordinates (DiffFlow: the trajectory bound; DDPM: L_simple).
  */
-export interface TrainingRecord {
+export interface TrainingRecord extends HistorySummary {
   readonly dataset: ToyName;
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   readonly iterations: number;
   readonly batch: number;
   /** Iterations run in this process (fewer than `iterations` when resumed from a checkpoint). */
   readonly iterationsThisRun: number;
-  /** Training time: iterations × the mean logged time of an iteration (checkpoints and logging not included). */
-  readonly seconds: number | null;
-  readonly msPerIterationMedian: number | null;
-  /** Mean loss of the last 50 logged iterations. */
-  readonly lossLast50: number | null;
-  /** Iterations logged (DiffFlow: every one; DDPM: every 10th). */
-  readonly logged: number;
   readonly parameters: number;
-  /** The logged losses, for the training-curve figure. */
+  /** The logged losses (DiffFlow: every iteration; DDPM: every 10th), for the training-curve figure. */
   readonly curve: { readonly iterations: readonly number[]; readonly losses: readonly number[] };
-}
-
-/** The DiffFlow trainer settings of a comparison (the toy2d mapping, fixed grid). */
-export function diffflowTrainerConfig(c: CompareConfig): TrainerConfig {
-  const d = c.diffflow;
-  return {
-    ...trainerSettings({ ...d, seed: c.seed, maxRetries: c.maxRetries }),
-    time: { tMin: d.tMin, tMax: d.T, beta: d.beta, steps: d.trainSteps, flexible: false },
-  };
-}
-
-/** The VP schedule of the DDPM baseline. */
-export function ddpmScheduleOf(c: CompareConfig): VpSchedule {
-  return vpSchedule({ betaMin: c.ddpm.betaMin, betaMax: c.ddpm.betaMax, steps: c.ddpm.K });
 }
 
 /** Parameter counts: DiffFlow's two networks together, and the DDPM ε-network sized to match. */
@@ -69,75 +48,71 @@ export interface TrainOptions {
   readonly announce?: boolean;
 }
 
+/** One model of the comparison to train: its trainer and what its record and metrics lines hold. */
+interface ModelRun<M> {
+  readonly dataset: ToyName;
+  readonly model: CompareModel;
+  readonly iters: number;
+  readonly batch: number;
+  readonly parameters: number;
+  readonly logEvery: number;
+  /** The metrics line's fields after phase/dataset/model, and the loss the bar shows (and the record's curve reads, by `lossKey`). */
+  readonly lossKey: 'bound' | 'loss';
+  readonly line: (m: M) => object;
+}
+
 /**
- * Trains one model of the comparison with the shared loop (`runTrainingLoop`): resumes from its
- * checkpoint when asked and one exists, logs every `logEvery`-th iteration tagged with the
- * dataset and model, checkpoints every `checkpointEvery` iterations and at the end.
+ * Trains one model of the comparison with the shared loop (`runTrainingLoop`) into
+ * models/<dataset>-<model>.bin — resumed from there when asked and it exists, lines tagged with the
+ * dataset and model, checkpoints every `checkpointEvery` iterations and at the end — and returns
+ * its record, read back from the run's whole metrics.jsonl.
  */
 async function trainModel<M extends { readonly ms: number }>(
   config: CompareConfig,
   run: RunDir,
   trainer: RunTrainable<M> & Restorable,
+  normalizer: Normalizer,
   options: TrainOptions,
-  spec: {
-    readonly dataset: ToyName;
-    readonly model: 'diffflow' | 'ddpm';
-    readonly total: number;
-    readonly logEvery: number;
-    readonly normalizer: Normalizer;
-    readonly record: (m: M) => { readonly line: object; readonly loss: number };
-  },
-): Promise<{ resumedAt: number }> {
-  const label = `${spec.dataset} ${spec.model}`;
-  const path = run.file(`models/${spec.dataset}-${spec.model}.bin`);
+  spec: ModelRun<M>,
+): Promise<TrainingRecord> {
+  const { dataset, model } = spec;
+  const path = run.file(`models/${dataset}-${model}.bin`);
   if (options.resume && existsSync(path)) {
     await resumeTrainer(trainer, path);
-    if (options.announce !== false) console.error(`[compare] ${label}: resumed from ${path} at iteration ${trainer.iteration}`);
+    if (options.announce !== false) console.error(`[compare] ${dataset} ${model}: resumed from ${path} at iteration ${trainer.iteration}`);
   }
   const resumedAt = trainer.iteration;
   await runTrainingLoop(trainer, {
     run,
-    iters: spec.total,
+    iters: spec.iters,
     checkpointEvery: config.checkpointEvery,
     logEvery: spec.logEvery,
-    label: `compare ${label}`,
+    label: `compare ${dataset} ${model}`,
     ...(options.progressTty === undefined ? {} : { progressTty: options.progressTty }),
-    checkpoint: { path, meta: () => ({ dataset: spec.dataset, model: spec.model, normalizer: spec.normalizer.toJSON() }) },
+    checkpoint: { path, meta: () => ({ dataset, model, normalizer: normalizer.toJSON() }) },
     record: (m) => {
-      const { line, loss } = spec.record(m);
-      return { line: { phase: 'train', dataset: spec.dataset, model: spec.model, ...line }, loss };
+      const line = spec.line(m) as Record<string, number>;
+      return { line: { phase: 'train', dataset, model, ...line }, loss: line[spec.lossKey] as number };
     },
   });
-  return { resumedAt };
-}
-
-/** The training record of a model, from its whole history in the run's metrics.jsonl. */
-export async function trainingRecord(
-  run: RunDir,
-  dataset: ToyName,
-  model: 'diffflow' | 'ddpm',
-  batch: number,
-  parameters: number,
-  total: number,
-  resumedAt: number,
-): Promise<TrainingRecord> {
-  const history = await readTrainingHistory(run.file(METRICS_FILE), { phase: 'train', dataset, model }, model === 'diffflow' ? 'bound' : 'loss');
-  const summary = summarizeHistory(history, total);
+  const history = await readTrainingHistory(run.file(METRICS_FILE), { phase: 'train', dataset, model }, spec.lossKey);
+  const summary = summarizeHistory(history, spec.iters);
   return {
     dataset,
     model,
-    iterations: total,
-    batch,
-    iterationsThisRun: total - resumedAt,
+    iterations: spec.iters,
+    batch: spec.batch,
+    iterationsThisRun: spec.iters - resumedAt,
     seconds: summary.seconds,
     msPerIterationMedian: summary.msPerIterationMedian,
     lossLast50: summary.lossLast50,
     logged: summary.logged,
-    parameters,
+    parameters: spec.parameters,
     curve: { iterations: history.iterations, losses: history.losses },
   };
 }
 
+/** A trained DiffFlow of the comparison. */
 export interface TrainedDiffFlow {
   readonly model: DiffusionModel;
   readonly trainer: Trainer;
@@ -154,24 +129,30 @@ export interface TrainedDiffFlow {
  */
 export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset: ToyName, normalizer: Normalizer, options: TrainOptions): Promise<TrainedDiffFlow> {
   const { diffflowIters, diffflowBatch } = budgetFor(config, dataset);
-  const shape = { hidden: config.diffflow.hidden, layers: config.diffflow.layers, g: config.diffflow.g, seed: config.seed, T: config.diffflow.T };
+  const d = config.diffflow;
+  const shape = { hidden: d.hidden, layers: d.layers, g: d.g, seed: config.seed, T: d.T };
   const model = toyModel(shape);
-  const settings = diffflowTrainerConfig(config);
+  const settings: TrainerConfig = {
+    ...trainerSettings({ ...d, seed: config.seed, maxRetries: config.maxRetries }),
+    time: { tMin: d.tMin, tMax: d.T, beta: d.beta, steps: d.trainSteps, flexible: false },
+  };
   const pool = await toyPool({ ...shape, workers: 1, strategy: settings.strategy }, 1);
   const trainer = createTrainer(model, settings, (it) => toyBatch(dataset, normalizer, config.seed, diffflowBatch, it));
-  const r = await trainModel(config, run, trainer, options, {
+  const training = await trainModel(config, run, trainer, normalizer, options, {
     dataset,
     model: 'diffflow',
-    total: diffflowIters,
+    iters: diffflowIters,
+    batch: diffflowBatch,
+    parameters: model.sde.drift.parameterCount + model.score.parameterCount,
     logEvery: 1,
-    normalizer,
-    record: (m) => ({ loss: m.bound, line: { iteration: m.iteration, bound: m.bound, gradNorm: m.gradNorm, lr: m.lr, retries: m.retries, ms: m.ms } }),
+    lossKey: 'bound',
+    line: (m) => ({ iteration: m.iteration, bound: m.bound, gradNorm: m.gradNorm, lr: m.lr, retries: m.retries, ms: m.ms }),
   });
   return {
     model,
     trainer,
     pool,
-    training: await trainingRecord(run, dataset, 'diffflow', diffflowBatch, model.sde.drift.parameterCount + model.score.parameterCount, diffflowIters, r.resumedAt),
+    training,
     dispose: () => {
       void pool.dispose(); // one thread: no worker to wait for
       trainer.dispose();
@@ -180,6 +161,7 @@ export async function trainDiffFlow(config: CompareConfig, run: RunDir, dataset:
   };
 }
 
+/** A trained DDPM baseline of the comparison. */
 export interface TrainedDdpm {
   readonly network: VectorField;
   readonly schedule: VpSchedule;
@@ -190,43 +172,33 @@ export interface TrainedDdpm {
 
 /**
  * Trains the DDPM baseline on one dataset: an ε-network with DiffFlow's parameter budget
- * (`ddpmEpsilonNetworkOptions`), L_simple on the VP SDE, the same data stream as DiffFlow
- * (toyBatch with the root seed), checkpointing to models/<dataset>-ddpm.bin.
+ * (`ddpmEpsilonNetworkOptions`), L_simple on the VP SDE (β ∈ [betaMin, betaMax], K steps), the
+ * same data stream as DiffFlow (toyBatch with the root seed), checkpointing to models/<dataset>-ddpm.bin.
  */
 export async function trainDdpm(config: CompareConfig, run: RunDir, dataset: ToyName, normalizer: Normalizer, options: TrainOptions): Promise<TrainedDdpm> {
   const { ddpmIters, ddpmBatch } = budgetFor(config, dataset);
-  const schedule = ddpmScheduleOf(config);
-  const network = fourierMlp({ ...ddpmEpsilonNetworkOptions({ dim: 2, hidden: config.diffflow.hidden, layers: config.diffflow.layers }), seed: config.seed });
   const d = config.ddpm;
-  const trainer = createDdpmTrainer(
-    network,
-    schedule,
-    {
-      seed: purposeSeed(config.seed, 'ddpm/loss'),
-      lr: d.lr,
-      lrDecay: d.lrDecay,
-      lrDecayEvery: d.lrDecayEvery,
-      clip: d.clip,
-      emaDecay: d.ema,
-      tMin: d.lossTMin,
-      time: 'continuous',
-      maxRetries: config.maxRetries,
-    },
-    (it) => toyBatch(dataset, normalizer, config.seed, ddpmBatch, it),
+  const schedule = vpSchedule({ betaMin: d.betaMin, betaMax: d.betaMax, steps: d.K });
+  const network = fourierMlp({ ...ddpmEpsilonNetworkOptions({ dim: 2, hidden: config.diffflow.hidden, layers: config.diffflow.layers }), seed: config.seed });
+  const settings = { seed: purposeSeed(config.seed, 'ddpm/loss'), lr: d.lr, lrDecay: d.lrDecay, lrDecayEvery: d.lrDecayEvery, clip: d.clip, emaDecay: d.ema };
+  const trainer = createDdpmTrainer(network, schedule, { ...settings, tMin: d.lossTMin, time: 'continuous', maxRetries: config.maxRetries }, (it) =>
+    toyBatch(dataset, normalizer, config.seed, ddpmBatch, it),
   );
-  const r = await trainModel(config, run, trainer, options, {
+  const training = await trainModel(config, run, trainer, normalizer, options, {
     dataset,
     model: 'ddpm',
-    total: ddpmIters,
+    iters: ddpmIters,
+    batch: ddpmBatch,
+    parameters: network.parameterCount,
     logEvery: 10,
-    normalizer,
-    record: (m) => ({ loss: m.loss, line: { iteration: m.iteration, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, retries: m.retries, ms: m.ms } }),
+    lossKey: 'loss',
+    line: (m) => ({ iteration: m.iteration, loss: m.loss, gradNorm: m.gradNorm, lr: m.lr, retries: m.retries, ms: m.ms }),
   });
   return {
     network,
     schedule,
     trainer,
-    training: await trainingRecord(run, dataset, 'ddpm', ddpmBatch, network.parameterCount, ddpmIters, r.resumedAt),
+    training,
     dispose: () => {
       trainer.dispose();
       network.dispose();

@@ -4,10 +4,11 @@ import type { CompareConfig, DatasetBudget } from './config.js';
 import { FINE_SCALE, type NllRecord, type SampleQuality, type TopologyRecord } from './evaluate.js';
 import type { TrainingRecord } from './models.js';
 import { defaultLambda } from '@diffflow/sde-core';
+import { modelTitles, type CompareModel } from '@diffflow/experiment';
 
 /** One row of the sharpness table: a model and the sampler used for its samples. */
 export interface SharpnessRow {
-  readonly model: 'diffflow' | 'ddpm';
+  readonly model: CompareModel;
   /** Sampling steps N. */
   readonly steps: number;
   readonly sampler: string;
@@ -80,7 +81,6 @@ const settingsText = (r: Readonly<Record<string, unknown>>): string => {
   const given = Object.keys(samplerSettingFlags).filter((k) => r[k] !== undefined).map((k) => `${k} = ${String(r[k])}`);
   return given.length === 0 ? 'its default settings' : given.join(', ');
 };
-const label = (m: 'diffflow' | 'ddpm'): string => (m === 'diffflow' ? 'DiffFlow' : 'DDPM');
 const duration = (s: number): string => (s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
 
 /** results.md: the budgets, then one table per experiment, with what each column means. */
@@ -118,7 +118,7 @@ export function renderMarkdown(r: CompareResults): string {
   );
   L.push('| dataset | DiffFlow iters × batch | DiffFlow time | DDPM iters × batch | DDPM time |', '|---|---|---|---|---|');
   for (const [dataset, b] of Object.entries(r.budgets)) {
-    const tr = (m: 'diffflow' | 'ddpm'): string => {
+    const tr = (m: CompareModel): string => {
       const t = r.training.find((x) => x.dataset === dataset && x.model === m);
       if (t === undefined) return '—';
       const resumed = t.iterationsThisRun < t.iterations ? ` (${t.iterationsThisRun} this run)` : '';
@@ -145,11 +145,11 @@ export function renderMarkdown(r: CompareResults): string {
     L.push(`| dataset | model | sampler | NLL (nats) | inside | inside (relaxed) | MMD² (ℓ) | MMD² (ℓ/${FINE_SCALE}) | energy |`, '|---|---|---|---|---|---|---|---|---|');
     for (const s of r.sharpness) {
       const q = (x: SampleQuality): string => `${pct(x.support)} | ${pct(x.supportRelaxed)} | ${sci(x.mmd2)} | ${sci(x.mmd2Fine)} | ${sci(x.energy)}`;
-      for (const row of s.rows) L.push(`| ${s.dataset} | ${label(row.model)} | ${row.sampler} | ${nll(row.nll)} | ${q(row.quality)} |`);
+      for (const row of s.rows) L.push(`| ${s.dataset} | ${modelTitles[row.model]} | ${row.sampler} | ${nll(row.nll)} | ${q(row.quality)} |`);
       L.push(`| ${s.dataset} | data | held-out vs held-out | ${s.entropy === null ? '—' : `H = ${fmt(s.entropy)}`} | ${q(s.floor)} |`);
     }
     L.push('');
-    const bad = r.sharpness.flatMap((s) => s.rows.filter((x) => x.quality.nonFinite > 0).map((x) => `${s.dataset} ${label(x.model)} N = ${x.steps}: ${x.quality.nonFinite}`));
+    const bad = r.sharpness.flatMap((s) => s.rows.filter((x) => x.quality.nonFinite > 0).map((x) => `${s.dataset} ${modelTitles[x.model]} N = ${x.steps}: ${x.quality.nonFinite}`));
     if (bad.length > 0) L.push(`Non-finite samples (left out of MMD²/energy, counted outside the support): ${bad.join('; ')}.`, '');
     L.push(
       `Per dataset (dataset coordinates): ${r.sharpness
@@ -176,7 +176,7 @@ export function renderMarkdown(r: CompareResults): string {
     for (const t of r.topology) {
       for (const x of t.records) {
         const cells = Array.from({ length: cols }, (_, i) => (x.times[i] === undefined ? '' : `${fmt(x.purity[i])} (t = ${sci(x.times[i])})`));
-        L.push(`| ${t.dataset} | ${label(x.model)} | ${cells.join(' | ')} | ${fmt(x.chance)} | ${sci(x.energyToPrior)} | ${sci(x.mmd2FineToPrior)} |`);
+        L.push(`| ${t.dataset} | ${modelTitles[x.model]} | ${cells.join(' | ')} | ${fmt(x.chance)} | ${sci(x.energyToPrior)} | ${sci(x.mmd2FineToPrior)} |`);
       }
     }
     L.push('', 'Figures `topology-<dataset>.png`: top row DiffFlow, bottom row DDPM, t_0 → T left to right, on [−4, 4]² in normalised coordinates.', '');

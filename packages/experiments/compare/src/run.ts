@@ -46,7 +46,7 @@ export async function runCompare(config: CompareConfig, run: RunDir, backend: Ba
   const steps: StepsRecord[] = [];
   const topology: TopologyResult[] = [];
   let trainingSeconds = 0;
-  const pool = config.ddpmWorker ? ddpmPool({ config, backend: backend.name }) : undefined;
+  const pool = config.ddpmWorker ? ddpmPool(config, backend.name) : undefined;
   // plain progress lines when two threads train at once (live bars would overwrite each other)
   const progressTty = pool === undefined ? undefined : false;
 
@@ -61,7 +61,7 @@ export async function runCompare(config: CompareConfig, run: RunDir, backend: Ba
       const ddpm =
         job === undefined
           ? await trainDdpm(config, run, dataset, normalizer, { resume: config.resume })
-          : // a worker's error arrives typed (ddpm_pool.ts): divergence → exit 3, bad input → 2
+          : // a worker's error arrives typed (ddpm_pool.ts)
             await job.then(async (record) => ({ ...(await trainDdpm(config, run, dataset, normalizer, { resume: true, announce: false })), training: record }));
       trainingSeconds += (performance.now() - trainStart) / 1000;
       for (const t of [diffflow.training, ddpm.training]) {

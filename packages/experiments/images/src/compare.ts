@@ -17,24 +17,9 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { BackendInfo } from '@diffflow/backend';
 import type { DataParallel } from '@diffflow/parallel';
-import {
-  configInvalid,
-  fail,
-  fromFsError,
-  orThrow,
-  orThrowSync,
-  progressBar,
-  samplerLabel,
-} from '@diffflow/cli';
-import {
-  METRICS_FILE,
-  metricsRecords,
-  openRunDir,
-  packageVersions,
-  readNpy,
-  SUMMARY_FILE,
-  writeFileAtomic,
-} from '@diffflow/runs';
+import { configInvalid, fail, fromFsError, orThrow, orThrowSync, progressBar, samplerLabel } from '@diffflow/cli';
+import { METRICS_FILE, metricsRecords, openRunDir, packageVersions, readNpy, SUMMARY_FILE, writeFileAtomic } from '@diffflow/runs';
+import { compareModels, type CompareModel } from '@diffflow/experiment';
 import { disposeModel } from '@diffflow/training';
 import { resolveSettings, samplerByName, type SettingValue } from '@diffflow/likelihood';
 import { FD_LENET_NOTE, fdLenet } from '@diffflow/metrics';
@@ -43,7 +28,7 @@ import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from '.
 import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
 import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
 import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
-import { compareModels, renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareModel, type CompareRow, type FigureSamples } from './compare_report.js';
+import { renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareRow, type FigureSamples } from './compare_report.js';
 import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
 import { loadTrainedRun, type TrainedRun } from './sample.js';
 import { CHECKPOINT, imagesPool, sampleImages, trainImages } from './train.js';
@@ -97,6 +82,7 @@ export const BUDGET_DEFINITION =
 export async function runImagesCompare(checked: CheckedCompare, backend: BackendInfo): Promise<CompareSummary> {
   const started = performance.now();
   const { config, sampleSteps } = checked;
+  const sampler = compareSampler(config);
   const out = config.out === '' ? defaultCompareOut(config) : config.out;
   const trainHere = config.diffflowRun === '';
   const diffflowPath = trainHere ? join(out, 'diffflow') : config.diffflowRun;
@@ -150,17 +136,11 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     const trainPool = await imagesPool(ddpmConfig, channels);
     const threads = trainPool.shards;
     const t1 = performance.now();
-    let ddpm: Awaited<ReturnType<typeof trainDdpm>>;
-    try {
-      ddpm = await trainDdpm(ddpmConfig, diffflow.schedule, splits.train, ddpmRun, trainPool, 'images compare ddpm');
-    } finally {
-      await trainPool.dispose();
-    }
+    const ddpm = await trainDdpm(ddpmConfig, diffflow.schedule, splits.train, ddpmRun, trainPool, 'images compare ddpm').finally(() => trainPool.dispose());
     const ddpmSeconds = (performance.now() - t1) / 1000;
-    const ddpmTrained = ddpm;
     cleanup.push(() => {
-      ddpmTrained.trainer.dispose();
-      disposeModel(ddpmTrained.model);
+      ddpm.trainer.dispose();
+      disposeModel(ddpm.model);
     });
     const ddpmCost = await orThrow(readTrainingCost(ddpmRun.file(METRICS_FILE)));
 
@@ -192,7 +172,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
         } else {
           const grid = runGrid(diffflow.config, n);
           const t = performance.now();
-          bytes = await sampleImages(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, compareSampler(config));
+          bytes = await sampleImages(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, sampler);
           const seconds = (performance.now() - t) / 1000;
           await orThrow(run.writeNpy(name, bytes, shape));
           const q = fdLenet(classifier.classifier, { images: bytes, n: config.samples, height: size, width: size, channels }, reference);
@@ -207,25 +187,17 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
     };
     try {
       const dfPool = await imagesPool(trainConfig, channels);
-      try {
-        await sampleAll('diffflow', diffflow.model, dfPool);
-      } finally {
-        await dfPool.dispose();
-      }
+      await sampleAll('diffflow', diffflow.model, dfPool).finally(() => dfPool.dispose());
       const ddpmModel = ddpmSamplingModel(ddpm.model);
       const ddpmPool = await ddpmSamplingPool(ddpmConfig, channels, threads);
-      try {
-        await ddpm.trainer.ema.withAveragedAsync(() => sampleAll('ddpm', ddpmModel, ddpmPool));
-      } finally {
-        await ddpmPool.dispose();
-      }
+      await ddpm.trainer.ema.withAveragedAsync(() => sampleAll('ddpm', ddpmModel, ddpmPool)).finally(() => ddpmPool.dispose());
     } finally {
       bar.stop();
     }
     const samplingSeconds = (performance.now() - samplingStart) / 1000;
 
     const { size, data } = diffflow.config;
-    const title = `${data}: samples per N, DiffFlow vs DDPM (${samplerLabel(compareSampler(config))})`;
+    const title = `${data}: samples per N, DiffFlow vs DDPM (${samplerLabel(sampler)})`;
     await orThrow(run.writePng(COMPARE_FIGURE, samplesPerStepsFigure(sampleSteps, figure, size, channels, title)));
     const table = renderCompareTable(sampleSteps, rows, floor, `Table 4 on ${data}: FD-LeNet (lower is better) and class coverage, ${config.samples} samples per model and N`);
     await orThrow(writeFileAtomic(run.file(COMPARE_TABLE), `${table}\n${FD_LENET_NOTE}\n`));
@@ -247,7 +219,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
         diffflow: { ...cost, iterations: cost.warmupIterations + cost.klIterations },
         ddpm: { ...budget, measuredSeconds: ddpmCost.warmupSeconds },
       },
-      sampler: { name: config.sampler, settings: resolveSettings(samplerByName(config.sampler), compareSampler(config).settings), grid: `fixed, uniform in t^${diffflow.config.beta} on [${diffflow.config.tMin}, ${diffflow.config.T}], the same for both models`, samples: config.samples },
+      sampler: { name: config.sampler, settings: resolveSettings(samplerByName(config.sampler), sampler.settings), grid: `fixed, uniform in t^${diffflow.config.beta} on [${diffflow.config.tMin}, ${diffflow.config.T}], the same for both models`, samples: config.samples },
       sampleSteps,
       floor,
       rows,

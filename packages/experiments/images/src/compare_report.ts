@@ -4,13 +4,8 @@
  */
 import type { ClassCoverage } from '@diffflow/metrics';
 import { blankImage, drawText, encodePng, imageGridImage, panelsImage, textWidth } from '@diffflow/figures';
+import { compareModels, modelTitles, type CompareModel } from '@diffflow/experiment';
 
-/** The two models of the comparison, in the order they are shown. */
-export const compareModels = ['diffflow', 'ddpm'] as const;
-export type CompareModel = (typeof compareModels)[number];
-
-/** How a model is named in tables and figures. */
-export const modelTitles: Record<CompareModel, string> = { diffflow: 'DiffFlow', ddpm: 'DDPM' };
 
 /** One cell of Table 4: a model sampled with N steps. */
 export interface CompareRow {
