@@ -62,8 +62,6 @@ export { nxOwnedFlags } from './nx_flags.js';
 
 export { updateFields, optimizerFields, constantGFields, checkpointFields, trainerSettings, constantGTrainerConfig } from './trainer_fields.js';
 export type { OptimizerSettings } from './trainer_fields.js';
-export { heldOutFields, heldOutSettings } from './held_out_fields.js';
-export type { HeldOutSettings } from './held_out_fields.js';
 export { samplerFlags, samplerSettings, samplerSettingFlags, samplerSettingFields, samplerSpecFromFlags, samplerLabel, checkSamplerForModel, learnedDriftSamplerProblem, trainSamplerFlags, takeTrainSamplerSettings, trainSamplerSpec } from './sampler_flags.js';
 export type { SamplerFlags, SamplerSettings, TrainSamplerSettings } from './sampler_flags.js';
 

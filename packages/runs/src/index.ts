@@ -23,8 +23,8 @@ export type { NamedVariable, AssignOptions } from './checkpoint.js';
 
 export { checkpointFromState, stateFromCheckpoint, resumeTrainer, saveTrainer, loadEmaModel, storedConfig } from './trainer_checkpoint.js';
 export type { Restorable, EmaModel } from './trainer_checkpoint.js';
-export { loadEmaRun, heldOutLikelihood, natsReport } from './held_out.js';
-export type { LoadedRun, LoadRunOptions, NatsReport, HeldOutOptions, HeldOutLikelihood } from './held_out.js';
+export { loadEmaRun } from './ema_run.js';
+export type { LoadedRun, LoadRunOptions } from './ema_run.js';
 export { runTrainingLoop } from './training_run.js';
 export type { RunTrainable, TrainingLoop } from './training_run.js';
 

@@ -1,14 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { purposeSeed } from '@diffflow/sde-core';
 import * as t from 'io-ts';
-import { defaultLambda } from '@diffflow/sde-core';
+import { defaultLambda, purposeSeed } from '@diffflow/sde-core';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, documented, fail, intAtLeast, numberAbove, oneOf, orThrow } from '@diffflow/cli';
-import { openRunDir } from '@diffflow/runs';
+import { openHeldOutDir } from '@diffflow/experiment';
 import { loadImageSplits, runGrid, seededSubset } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
-
 import { poolThreads } from '@diffflow/parallel';
 import { imagesPool, sampleImages } from './train.js';
 import { FD_LENET_NOTE, fdLenet, type FdLenetReport } from '@diffflow/metrics';
@@ -72,15 +70,7 @@ export interface ImagesEvalResult {
  */
 export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
   const runPath = runPathOf(flags);
-  const solver = flags.solver ?? imagesEvalDefaults.solver;
-  const n = flags.n ?? imagesEvalDefaults.n;
-  const probes = flags.probes ?? imagesEvalDefaults.probes;
-  const repeats = flags.repeats ?? imagesEvalDefaults.repeats;
-  const elboDraws = flags.elboDraws ?? imagesEvalDefaults.elboDraws;
-  const batch = flags.batchSize ?? imagesEvalDefaults.batchSize;
-  const rtol = flags.rtol ?? imagesEvalDefaults.rtol;
-  const atol = flags.atol ?? imagesEvalDefaults.atol;
-  const fdSamples = flags.fdSamples ?? imagesEvalDefaults.fdSamples;
+  const { solver, n, probes, repeats, elboDraws, batchSize: batch, rtol, atol, fdSamples } = { ...imagesEvalDefaults, ...flags };
   if (fdSamples === 1) return fail(configInvalid('--fdSamples', 'must be 0 (skip FD-LeNet) or at least 2 (a covariance needs two samples), got 1'));
   const run = await loadTrainedRun(runPath);
   const { config } = run;
@@ -101,11 +91,8 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
   const grid = (steps: number): readonly number[] => runGrid({ ...config, beta: gridBeta }, steps);
   const gridTag = gridBeta === config.beta ? '' : `-beta${gridBeta}`;
   const solverTag = solver === 'rk4' ? `rk4-N${odeSteps}` : `rk45-rtol${rtol}-atol${atol}`;
-  const out = flags.out ?? `${runPath}/eval-n${n}-${solverTag}${gridTag}-K${probes}-seed${seed}`;
   const identity = { run: runPath, iteration: run.iteration, n, solver, odeSteps, rtol, atol, probes, repeats, elboSteps, elboDraws, gridBeta, seed };
-  const dir = await orThrow(openRunDir(out, { config: identity, resume: true }));
-  await orThrow(dir.writeConfig(identity));
-
+  const dir = await openHeldOutDir(flags.out ?? `${runPath}/eval-n${n}-${solverTag}${gridTag}-K${probes}-seed${seed}`, identity);
   const loaded = await loadImageSplits(config)();
   if (E.isLeft(loaded)) {
     disposeModel(run.model);

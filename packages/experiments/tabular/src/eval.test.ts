@@ -124,8 +124,8 @@ describe('trace choice and the results table', () => {
     expect(rows.find((r) => r.model === 'DiffFlow (ODE)')?.nll).toBe(-1.04);
     expect(rows.find((r) => r.model === 'NAF')?.nll).toBe(-0.62);
     expect(resultRows('bsds300', { ...fake, perSampleNll: new Float32Array(10) }).find((r) => r.model === 'FFJORD')?.nll).toBe(-157.4);
-    const table = formatResultTable(rows, 'header');
-    expect(table.split('\n')).toHaveLength(3 + rows.length);
+    const table = formatResultTable(rows);
+    expect(table.split('\n')).toHaveLength(2 + rows.length);
     expect(table).toMatch(/DiffFlow-TS \(ODE\)\s+-0\.5000 ± 0\.0100/);
     const csv = resultCsv('power', rows).trim().split('\n');
     expect(csv[0]).toBe('dataset,source,model,nll_nats,standard_error,note');

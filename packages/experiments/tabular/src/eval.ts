@@ -10,28 +10,17 @@
  * or, for the synthetic stand-in, next to the true density's NLL on the same test rows and the
  * population entropy (with the paired standard error of the gap).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
-import type { TraceEstimator } from '@diffflow/likelihood';
+import { type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
 import { decodeStandardizer, gatherRows, isTabularName, seededRows, standardize, standardizerLogDet, type Standardizer } from '@diffflow/datasets';
-import {
-  documented,
-  fileMalformed,
-  heldOutFields,
-  intAtLeast,
-  oneOf,
-  resolveConfig,
-  type ExperimentError,
-  type HeldOutSettings,
-} from '@diffflow/cli';
-import { heldOutLikelihood, loadEmaRun as loadRun, storedConfig, type HeldOutLikelihood, type LoadedRun as EmaRun } from '@diffflow/runs';
-import { TabularConfig, tabularDefaults } from './config.js';
-import type { TabularData } from './data.js';
+import { configInvalid, documented, fail, fileMalformed, intAtLeast, oneOf, orThrow, resolveConfig, type ExperimentError } from '@diffflow/cli';
+import { loadEmaRun as loadRun, storedConfig, writeFileAtomic, type LoadedRun as EmaRun } from '@diffflow/runs';
+import { evaluateHeldOut, heldOutFields, heldOutSettings, openHeldOutDir, textTable, withEmaRun, writeHeldOutReport, type HeldOutLikelihood, type HeldOutSettings } from '@diffflow/experiment';
+import { defaultOut, TabularConfig, tabularDefaults } from './config.js';
+import { loadTabularData, type TabularData } from './data.js';
 import { tabularModel } from './model.js';
-
 import { paperRows } from './paper.js';
 import { CHECKPOINT } from './train.js';
 
@@ -44,7 +33,7 @@ export const EXACT_TRACE_MAX_DIM = 8;
 /** The flags as decoded: every one optional, each checked against its allowed range. */
 export const EvalFlags = t.exact(
   t.partial({
-    /** run, solver, steps, rtol, atol, draws, seed, out: runs' heldOutFields. */
+    /** run, solver, steps, rtol, atol, draws, seed, out: the shared held-out flags. */
     ...heldOutFields("tabular:train's default folder"),
     data: documented(t.string, "Where the dataset's files are.", "the run's --data"),
     n: documented(intAtLeast(1), 'Test rows (a seeded subset when fewer than the split).', 'all'),
@@ -58,7 +47,7 @@ export type EvalFlags = t.TypeOf<typeof EvalFlags>;
 /** Defaults of the options that do not come from the run. */
 export const evalDefaults = { solver: 'rk45', rtol: 1e-5, atol: 1e-5, trace: 'auto', probes: 1, draws: 1, batchSize: 512 } as const;
 
-/** Everything an evaluation depends on, resolved (flags over the run's config): runs' shared settings (`n`: test rows, ≤ the split's) and the trace. */
+/** Everything an evaluation depends on, resolved (flags over the run's config): the shared held-out settings (`n`: test rows, ≤ the split's) and the trace. */
 export interface EvalSettings extends HeldOutSettings {
   readonly trace: 'exact' | 'hutchinson';
   readonly probes: number;
@@ -102,7 +91,7 @@ export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, Load
 // the evaluation
 
 /**
- * The test NLL and negative ELBO (runs' `HeldOutLikelihood`: nats in the dataset's coordinates,
+ * The test NLL and negative ELBO (`HeldOutLikelihood`: nats in the dataset's coordinates,
  * standard errors, NFE, per-row NLL) and, for the synthetic stand-in, the truth beside them.
  */
 export interface TabularEvalResult extends Omit<HeldOutLikelihood, 'logDet'> {
@@ -132,45 +121,30 @@ export function evaluateTabular(run: Omit<LoadedRun, 'iteration'>, data: Tabular
   const dim = standardizer.dim;
   if (data.dataset.dim !== dim) throw new RangeError(`evaluateTabular: the data have D = ${data.dataset.dim}, the run was trained with D = ${dim}`);
   const logDet = standardizerLogDet(standardizer);
-  const grid = fixedGrid({ steps: s.steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
-  const rows = testRows(data, s.n, s.seed);
-  const x = gatherRows(data.dataset.test, rows);
-  const y = tf.tensor2d(standardize(standardizer, x), [rows.length, dim]);
-  const trace: TraceEstimator = s.trace === 'exact' ? { kind: 'exact' } : { kind: 'hutchinson', probes: s.probes, seed: purposeSeed(s.seed, 'probes') };
-  try {
-    const { logDet: _echo, ...held } = heldOutLikelihood(model, y, {
-      grid,
-      solver: s.solver,
-      rtol: s.rtol,
-      atol: s.atol,
-      trace,
-      batchSize: s.batchSize,
-      elbo: { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws, batchSize: 1024 },
-      logDet,
-    });
-    const { perSampleNll } = held;
-
-    let truth: TabularEvalResult['truth'] = null;
-    if (data.logDensity !== undefined && data.truth !== undefined) {
-      const lp = data.logDensity(x);
-      let sumTrue = 0;
-      let sumGap = 0;
-      let sumGap2 = 0;
-      for (let i = 0; i < lp.length; i++) {
-        sumTrue -= lp[i]!;
-        const d = perSampleNll[i]! + lp[i]!;
-        sumGap += d;
-        sumGap2 += d * d;
-      }
-      const m = lp.length;
-      const gap = sumGap / m;
-      const gapSd = m > 1 ? Math.sqrt(Math.max(0, (sumGap2 - m * gap * gap) / (m - 1))) : Number.NaN;
-      truth = { testNll: sumTrue / m, entropy: data.truth.entropy, entropyStandardError: data.truth.entropyStandardError, gap, gapStandardError: gapSd / Math.sqrt(m) };
+  const x = gatherRows(data.dataset.test, testRows(data, s.n, s.seed));
+  const { logDet: _echo, ...held } = evaluateHeldOut(model, config, { x, dim, toModel: (v) => standardize(standardizer, v), logDet }, s, {
+    trace: s.trace === 'exact' ? { kind: 'exact' } : { kind: 'hutchinson', probes: s.probes, seed: purposeSeed(s.seed, 'probes') },
+    batchSize: s.batchSize,
+    elboBatchSize: 1024,
+  });
+  let truth: TabularEvalResult['truth'] = null;
+  if (data.logDensity !== undefined && data.truth !== undefined) {
+    const lp = data.logDensity(x);
+    let sumTrue = 0;
+    let sumGap = 0;
+    let sumGap2 = 0;
+    for (let i = 0; i < lp.length; i++) {
+      sumTrue -= lp[i]!;
+      const d = held.perSampleNll[i]! + lp[i]!;
+      sumGap += d;
+      sumGap2 += d * d;
     }
-    return { ...held, standardizerLogDet: logDet, truth };
-  } finally {
-    y.dispose();
+    const m = lp.length;
+    const gap = sumGap / m;
+    const gapSd = m > 1 ? Math.sqrt(Math.max(0, (sumGap2 - m * gap * gap) / (m - 1))) : Number.NaN;
+    truth = { testNll: sumTrue / m, entropy: data.truth.entropy, entropyStandardError: data.truth.entropyStandardError, gap, gapStandardError: gapSd / Math.sqrt(m) };
   }
+  return { ...held, standardizerLogDet: logDet, truth };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,18 +189,60 @@ function fmt(v: number): string {
 }
 
 /** The table for stdout. */
-export function formatResultTable(rows: readonly ResultRow[], header: string): string {
-  const cells: string[][] = [
-    ['source', 'model', 'test NLL (nats)', 'note'],
-    ...rows.map((r) => [r.source, r.model, `${r.nll.toFixed(4)}${r.standardError === null ? '' : ` ± ${r.standardError.toFixed(4)}`}`, r.note]),
-  ];
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...cells.map((row) => row[c]!.length)));
-  const line = (row: readonly string[]): string => row.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-  return [header, line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+export function formatResultTable(rows: readonly ResultRow[]): string {
+  const cells = rows.map((r) => [r.source, r.model, `${r.nll.toFixed(4)}${r.standardError === null ? '' : ` ± ${r.standardError.toFixed(4)}`}`, r.note]);
+  return textTable([['source', 'model', 'test NLL (nats)', 'note'], ...cells], ['left', 'left', 'right', 'left']);
 }
 
 /** The same table as CSV (results.csv). */
 export function resultCsv(dataset: string, rows: readonly ResultRow[]): string {
   const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   return ['dataset,source,model,nll_nats,standard_error,note', ...rows.map((r) => [dataset, r.source, r.model, String(r.nll), r.standardError === null ? '' : String(r.standardError), r.note].map(q).join(','))].join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// the command
+
+/**
+ * `tabular eval [--run=DIR] [--data] [--n] [--solver] [--steps] [--rtol] [--atol] [--trace] [--probes]
+ * [--draws] [--batchSize] [--seed] [--out]`: loads the run's EMA weights and its data (a dimension
+ * other than the run's is `ConfigInvalid` naming --data), writes eval.json, nll.npy (per-row NLL,
+ * dataset coordinates) and results.csv into the output folder and prints the table to stdout.
+ */
+export async function evalTabular(flags: EvalFlags, backend: string): Promise<TabularEvalResult> {
+  const started = performance.now();
+  const runPath = flags.run ?? defaultOut(tabularDefaults);
+  return withEmaRun(loadEmaRun(runPath), async (loaded) => {
+    const { config } = loaded;
+    const data = await orThrow(loadTabularData(config.dataset, flags.data ?? config.data));
+    const { dim, test } = data.dataset;
+    if (dim !== loaded.standardizer.dim) fail(configInvalid('--data', `the ${config.dataset} files there have D = ${dim}, the run in '${runPath}' was trained with D = ${loaded.standardizer.dim}`));
+    const settings: EvalSettings = {
+      ...heldOutSettings(flags, evalDefaults, config, Math.min(flags.n ?? test.rows, test.rows)),
+      trace: (flags.trace ?? evalDefaults.trace) === 'auto' ? autoTrace(dim) : (flags.trace as 'exact' | 'hutchinson'),
+      probes: flags.probes ?? evalDefaults.probes,
+      batchSize: flags.batchSize ?? evalDefaults.batchSize,
+    };
+    const dir = await openHeldOutDir(flags.out ?? `${runPath}/${evalFolderName(settings)}`, { run: runPath, dataset: config.dataset, ...settings });
+
+    const r = evaluateTabular(loaded, data, settings);
+    const rows = resultRows(config.dataset, r);
+    await orThrow(writeFileAtomic(dir.file('results.csv'), resultCsv(config.dataset, rows)));
+    const { perSampleNll: _perSample, ...numbers } = r;
+    await writeHeldOutReport(dir, {
+      started,
+      command: 'tabular eval',
+      run: runPath,
+      dataset: config.dataset,
+      iteration: loaded.iteration,
+      backend,
+      settings,
+      result: r,
+      points: 'test rows',
+      fields: { units: "nats per sample in the dataset's own coordinates (NLL_x = NLL_y − log|det ∂y/∂x|, y = train-standardised x)", ...numbers, table: rows },
+      table: formatResultTable(rows),
+      timings: `NLL ${(r.nll.ms / 1000).toFixed(1)} s, −ELBO ${(r.negativeElbo.ms / 1000).toFixed(1)} s, `,
+    });
+    return r;
+  });
 }

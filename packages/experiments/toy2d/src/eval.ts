@@ -14,34 +14,19 @@
  * point cloud, whose density is known in closed form, the cloud's own NLL of the same points is
  * reported beside the model's (`pointCloudLogDensity`).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import { fixedGrid, type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
+import type { DiffusionModel } from '@diffflow/sde-core';
 import { logDensityGrid } from '@diffflow/likelihood';
 import { decodeNormalizer, normalizerLogDet, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
-import {
-  configInvalid,
-  documented,
-  fileMalformed,
-  heldOutFields,
-  heldOutSettings,
-  intAtLeast,
-  intInRange,
-  oneOf,
-  orThrow,
-  orThrowSync,
-  parseFlags,
-  type ExperimentError,
-  type HeldOutSettings,
-} from '@diffflow/cli';
-import { heldOutLikelihood, loadEmaRun as loadRun, openRunDir, storedConfig, type HeldOutLikelihood, type LoadedRun as EmaRun } from '@diffflow/runs';
+import { configInvalid, documented, fail, fileMalformed, intAtLeast, intInRange, oneOf, orThrow, parseFlags, type ExperimentError } from '@diffflow/cli';
+import { loadEmaRun as loadRun, storedConfig, type LoadedRun as EmaRun } from '@diffflow/runs';
 import { heatmapPng, panelsPng } from '@diffflow/figures';
+import { evaluateHeldOut, heldOutFields, heldOutGrid, heldOutSettings, openHeldOutDir, textTable, withEmaRun, writeHeldOutReport, type HeldOutLikelihood, type HeldOutSettings } from '@diffflow/experiment';
 import { defaultOut, resolveToy2dConfig, toy2dDatasets, toy2dDefaults, type Toy2dConfig } from './config.js';
 import { heldOutPoints, plotBounds, toy2dData, toy2dDataName, toyModel } from './model.js';
-import { disposeModel } from '@diffflow/training';
 import { CHECKPOINT } from './train.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -50,7 +35,7 @@ import { CHECKPOINT } from './train.js';
 /** The flags as decoded: every one optional, each checked against its allowed range. */
 export const EvalFlags = t.exact(
   t.partial({
-    /** run, steps, rtol, atol, draws, seed, out: runs' heldOutFields. */
+    /** run, steps, rtol, atol, draws, seed, out: the shared held-out flags. */
     ...heldOutFields("toy2d:train's default folder for --dataset and --seed"),
     solver: documented(oneOf(['rk45', 'rk4'] as const), 'ODE solver of the NLL (and of the heat-map).'),
     dataset: documented(oneOf(toy2dDatasets), "Names the default run folder; must match the checkpoint's dataset when given.", `'${toy2dDefaults.dataset}'`),
@@ -71,7 +56,7 @@ export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentErro
   return parseFlags(argv, EvalFlags);
 }
 
-/** Everything an evaluation depends on, resolved (flags over the run's config): runs' shared settings, the run and the heat-map's resolution. */
+/** Everything an evaluation depends on, resolved (flags over the run's config): the shared held-out settings, the run and the heat-map's resolution. */
 export interface EvalSettings extends HeldOutSettings {
   readonly run: string;
   readonly resolution: number;
@@ -112,7 +97,7 @@ export function loadEmaRun(runPath: string): TE.TaskEither<ExperimentError, Load
 // the evaluation
 
 /**
- * The held-out NLL and negative ELBO (runs' `HeldOutLikelihood`: nats in the dataset's coordinates,
+ * The held-out NLL and negative ELBO (`HeldOutLikelihood`: nats in the dataset's coordinates,
  * standard errors, NFE, per-point NLL), the data's own NLL where it is known, and the heat-map.
  */
 export interface EvalResult extends Omit<HeldOutLikelihood, 'logDet'> {
@@ -141,48 +126,33 @@ export interface EvalResult extends Omit<HeldOutLikelihood, 'logDet'> {
  */
 export function evaluateToy2d(run: Omit<LoadedRun, 'iteration'>, s: Omit<EvalSettings, 'run'>): EvalResult {
   const { config, normalizer, model } = run;
-  const dim = normalizer.dim;
   const logDet = normalizerLogDet(normalizer);
-  const grid = fixedGrid({ steps: s.steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
   const data = toy2dData(config);
   const x = heldOutPoints(data, s.seed, s.n);
-  const y = tf.tensor2d(normalizer.normalize(x), [s.n, dim]);
-  try {
-    const { logDet: _echo, ...held } = heldOutLikelihood(model, y, {
-      grid,
-      solver: s.solver,
-      rtol: s.rtol,
-      atol: s.atol,
-      trace: { kind: 'exact' },
-      elbo: { seed: purposeSeed(s.seed, 'test-noise'), draws: s.draws },
-      logDet,
-    });
-    const dataNll = typeof data === 'string' ? null : -pointCloudLogDensity(data, x).reduce((a, v) => a + v, 0) / s.n;
+  const { logDet: _echo, ...held } = evaluateHeldOut(model, config, { x, dim: normalizer.dim, toModel: (v) => normalizer.normalize(v), logDet }, s);
+  const dataNll = typeof data === 'string' ? null : -pointCloudLogDensity(data, x).reduce((a, v) => a + v, 0) / s.n;
 
-    const started = performance.now();
-    const bounds = plotBounds(data, config.seed);
-    const [x0, x1, y0, y1] = bounds;
-    // The normalisation is affine per coordinate with positive slope, so the box maps to a box and
-    // pixel centres to pixel centres: log p_x = log p_y(normalize(x)) + log|det ∂y/∂x|.
-    const corners = normalizer.normalize(Float32Array.of(x0, y0, x1, y1));
-    const logDensity = logDensityGrid(model, {
-      xRange: [corners[0] as number, corners[2] as number],
-      yRange: [corners[1] as number, corners[3] as number],
-      resolution: s.resolution,
-      grid,
-      solver: s.solver,
-      rtol: s.rtol,
-      atol: s.atol,
-    }).map((v) => v + logDet);
-    const pixelArea = ((x1 - x0) / s.resolution) * ((y1 - y0) / s.resolution);
-    let massInBox = 0;
-    for (const v of logDensity) massInBox += Math.exp(v) * pixelArea;
-    const heatmapMs = performance.now() - started;
+  const started = performance.now();
+  const bounds = plotBounds(data, config.seed);
+  const [x0, x1, y0, y1] = bounds;
+  // The normalisation is affine per coordinate with positive slope, so the box maps to a box and
+  // pixel centres to pixel centres: log p_x = log p_y(normalize(x)) + log|det ∂y/∂x|.
+  const corners = normalizer.normalize(Float32Array.of(x0, y0, x1, y1));
+  const logDensity = logDensityGrid(model, {
+    xRange: [corners[0] as number, corners[2] as number],
+    yRange: [corners[1] as number, corners[3] as number],
+    resolution: s.resolution,
+    grid: heldOutGrid(config, s.steps),
+    solver: s.solver,
+    rtol: s.rtol,
+    atol: s.atol,
+  }).map((v) => v + logDet);
+  const pixelArea = ((x1 - x0) / s.resolution) * ((y1 - y0) / s.resolution);
+  let massInBox = 0;
+  for (const v of logDensity) massInBox += Math.exp(v) * pixelArea;
+  const heatmapMs = performance.now() - started;
 
-    return { ...held, normalizerLogDet: logDet, dataNll, heatmap: { resolution: s.resolution, bounds, logDensity, massInBox, ms: heatmapMs } };
-  } finally {
-    y.dispose();
-  }
+  return { ...held, normalizerLogDet: logDet, dataNll, heatmap: { resolution: s.resolution, bounds, logDensity, massInBox, ms: heatmapMs } };
 }
 
 /**
@@ -197,25 +167,20 @@ export function logDensityPng(logDensity: Float32Array, resolution: number, boun
   return heatmapPng(clipped, resolution, resolution, { colormap: 'viridis', range: Number.isFinite(hi) ? [lo, hi] : undefined, scale: Math.max(1, Math.floor(480 / resolution)), bounds, title, xLabel: 'x1', yLabel: 'x2' });
 }
 
-/** The stdout table. */
-export function formatTable(r: EvalResult, header: string): string {
+/** The stdout table: NLL, −ELBO, the cloud's own NLL when known, and the heat-map's mass. */
+export function formatTable(r: EvalResult): string {
   const se = (v: number | null): string => (v === null ? '' : ` ± ${v.toFixed(3)}`);
-  const rows: [string, string, string, string, string][] = [
-    ['quantity', 'nats/sample', 'bits/dim', 'NFE', 'time'],
-    [`NLL (ODE, ${r.nll.solver}, exact trace)`, `${r.nll.nats.toFixed(4)}${se(r.nll.standardError)}`, r.nll.bitsPerDim.toFixed(4), String(r.nll.nfe), `${(r.nll.ms / 1000).toFixed(2)} s`],
+  const { nll, negativeElbo: elbo } = r;
+  return textTable(
     [
-      `−ELBO (N = ${r.negativeElbo.steps}, K = ${r.negativeElbo.draws})`,
-      `${r.negativeElbo.nats.toFixed(4)}${se(r.negativeElbo.standardError)}`,
-      r.negativeElbo.bitsPerDim.toFixed(4),
-      '-',
-      `${(r.negativeElbo.ms / 1000).toFixed(2)} s`,
+      ['quantity', 'nats/sample', 'bits/dim', 'NFE', 'time'],
+      [`NLL (ODE, ${nll.solver}, exact trace)`, `${nll.nats.toFixed(4)}${se(nll.standardError)}`, nll.bitsPerDim.toFixed(4), String(nll.nfe), `${(nll.ms / 1000).toFixed(2)} s`],
+      [`−ELBO (N = ${elbo.steps}, K = ${elbo.draws})`, `${elbo.nats.toFixed(4)}${se(elbo.standardError)}`, elbo.bitsPerDim.toFixed(4), '-', `${(elbo.ms / 1000).toFixed(2)} s`],
+      ...(r.dataNll === null ? [] : [['NLL of the cloud itself (its density)', r.dataNll.toFixed(4), (r.dataNll / (r.dim * Math.LN2)).toFixed(4), '-', '-']]),
+      [`log-density map ${r.heatmap.resolution}², mass in box ${r.heatmap.massInBox.toFixed(3)}`, '', '', '', `${(r.heatmap.ms / 1000).toFixed(2)} s`],
     ],
-    ...(r.dataNll === null ? [] : [['NLL of the cloud itself (its density)', r.dataNll.toFixed(4), (r.dataNll / (r.dim * Math.LN2)).toFixed(4), '-', '-'] as [string, string, string, string, string]]),
-    [`log-density map ${r.heatmap.resolution}², mass in box ${r.heatmap.massInBox.toFixed(3)}`, '', '', '', `${(r.heatmap.ms / 1000).toFixed(2)} s`],
-  ];
-  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: readonly string[]): string => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  return [header, line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
+    ['left', 'right', 'right', 'right', 'right'],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,32 +195,31 @@ export function formatTable(r: EvalResult, header: string): string {
 export async function evalToy2d(flags: EvalFlags, backend: string): Promise<EvalResult> {
   const started = performance.now();
   const runPath = flags.run ?? defaultOut({ dataset: flags.dataset ?? toy2dDefaults.dataset, seed: flags.seed ?? 0 });
-  const loaded = await orThrow(loadEmaRun(runPath));
-  const { config } = loaded;
-  try {
-    if (flags.dataset !== undefined && flags.dataset !== config.dataset)
-      orThrowSync(E.left(configInvalid('--dataset', `the run in '${runPath}' was trained on '${config.dataset}', got '${flags.dataset}'`)));
+  return withEmaRun(loadEmaRun(runPath), async (loaded) => {
+    const { config } = loaded;
+    if (flags.dataset !== undefined && flags.dataset !== config.dataset) fail(configInvalid('--dataset', `the run in '${runPath}' was trained on '${config.dataset}', got '${flags.dataset}'`));
     const settings: EvalSettings = { run: runPath, ...heldOutSettings(flags, evalDefaults, config, flags.n ?? evalDefaults.n), resolution: flags.resolution ?? evalDefaults.resolution };
-    const out = flags.out ?? `${runPath}/${evalFolderName(settings)}`;
-    const dir = await orThrow(openRunDir(out, { config: settings, resume: true }));
-    await orThrow(dir.writeConfig(settings));
+    const dir = await openHeldOutDir(flags.out ?? `${runPath}/${evalFolderName(settings)}`, settings);
 
     const r = evaluateToy2d(loaded, settings);
     const data = toy2dData(config);
     const png = logDensityPng(r.heatmap.logDensity, settings.resolution, r.heatmap.bounds, `${config.dataset}: model log density (clipped at max - 12)`);
-    await orThrow(dir.writeNpy('nll.npy', r.perSampleNll, [settings.n]));
     await orThrow(dir.writePng('logdensity.png', png));
-    const samplesPng = await readIfPresent(`${runPath}/samples.png`);
+    const samplesPng = await readFile(`${runPath}/samples.png`).catch(() => undefined);
     if (samplesPng !== undefined) await orThrow(dir.writePng('samples_logdensity.png', panelsPng([samplesPng, png], { columns: 2, gap: 6 })));
-    const totalMs = performance.now() - started;
-    await orThrow(
-      dir.writeJson('eval.json', {
-        run: runPath,
-        dataset: config.dataset,
-        checkpointIteration: loaded.iteration,
-        weights: 'ema',
-        backend,
-        settings,
+    const { resolution, bounds, massInBox, logDensity } = r.heatmap;
+    await writeHeldOutReport(dir, {
+      started,
+      command: 'toy2d eval',
+      run: runPath,
+      dataset: config.dataset,
+      dataName: toy2dDataName(data),
+      iteration: loaded.iteration,
+      backend,
+      settings,
+      result: r,
+      points: 'held-out points',
+      fields: {
         heldOut: {
           n: settings.n,
           seed: settings.seed,
@@ -268,29 +232,10 @@ export async function evalToy2d(flags: EvalFlags, backend: string): Promise<Eval
         nll: r.nll,
         negativeElbo: r.negativeElbo,
         dataNll: r.dataNll,
-        heatmap: {
-          file: 'logdensity.png',
-          resolution: r.heatmap.resolution,
-          bounds: r.heatmap.bounds,
-          massInBox: r.heatmap.massInBox,
-          logDensityMax: r.heatmap.logDensity.reduce((a, v) => Math.max(a, v), -Infinity),
-          ms: r.heatmap.ms,
-        },
-        totalMs,
-      }),
-    );
-    const header = `toy2d eval: ${toy2dDataName(data)}, ${runPath} (iteration ${loaded.iteration ?? '?'}, EMA weights), ${settings.n} held-out points, D = ${r.dim}`;
-    process.stdout.write(`${formatTable(r, header)}\ntotal ${(totalMs / 1000).toFixed(2)} s → ${out}\n`);
+        heatmap: { file: 'logdensity.png', resolution, bounds, massInBox, logDensityMax: logDensity.reduce((a, v) => Math.max(a, v), -Infinity), ms: r.heatmap.ms },
+      },
+      table: formatTable(r),
+    });
     return r;
-  } finally {
-    disposeModel(loaded.model);
-  }
-}
-
-async function readIfPresent(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch {
-    return undefined;
-  }
+  });
 }

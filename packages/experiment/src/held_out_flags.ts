@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { documented, intAtLeast, numberAbove, oneOf } from './config.js';
+import { documented, intAtLeast, numberAbove, oneOf } from '@diffflow/cli';
 
 /**
  * The flags of a held-out evaluation that every experiment's `eval` command shares (toy2d,
@@ -20,7 +20,7 @@ export function heldOutFields(runDefault: string) {
   };
 }
 
-/** The settings of a held-out evaluation that every experiment shares, resolved (see `heldOutLikelihood`). */
+/** The settings of a held-out evaluation that every experiment shares, resolved (see `evaluateHeldOut`). */
 export interface HeldOutSettings {
   /** Held-out points. */
   readonly n: number;

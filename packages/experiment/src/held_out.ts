@@ -1,55 +1,20 @@
 /**
- * Held-out evaluation of a trained run, the steps every experiment's `eval` shares: the run's
- * checkpoint as a model with its EMA weights ({@link loadEmaRun}), then the held-out points' NLL
- * by the probability-flow ODE and the negative ELBO of the discretised chain
- * ({@link heldOutLikelihood}), each reported in the dataset's own coordinates ({@link natsReport}).
+ * The held-out likelihood of a trained model, as every experiment's `eval` computes it: the NLL of
+ * held-out points by the probability-flow ODE and the negative ELBO of the discretised chain
+ * ({@link heldOutLikelihood}), each reported in the dataset's own coordinates ({@link natsReport});
+ * and the same on a run's fixed grid ({@link heldOutGrid}) for points given in the dataset's
+ * coordinates, the ELBO's forward noise keyed from `purposeSeed(seed, 'test-noise')`, a purpose
+ * training never uses ({@link evaluateHeldOut}).
  *
  * Coordinates: the model sees y = T(x), an affine map of the data x (a normaliser, a
  * standardiser) with log|det ∂y/∂x| = `logDet`, so p_x(x) = p_y(y)·|det ∂y/∂x| and
  *
  *   NLL_x = NLL_y − logDet   (per sample, and for every mean and bound).
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import * as TE from 'fp-ts/lib/TaskEither.js';
-import type * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import type { DiffusionModel, TimeGrid } from '@diffflow/sde-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { fixedGrid, purposeSeed, type DiffusionModel, type TimeGrid } from '@diffflow/sde-core';
 import { negativeElbo, probabilityFlowNll, summarizeNll, type TraceEstimator } from '@diffflow/likelihood';
-import type { Checkpoint } from './checkpoint_codec.js';
-import type { ExperimentError } from '@diffflow/cli';
-import { loadEmaModel, type EmaModel } from './trainer_checkpoint.js';
-
-// ---------------------------------------------------------------------------------------------
-// loading a run
-
-/** A run loaded for evaluation: the model with the EMA weights, its decoded config, the iteration, and what `build` added. */
-export type LoadedRun<C, B extends { readonly model: DiffusionModel }> = Omit<EmaModel<C> & B, 'checkpoint'>;
-
-/** How {@link loadEmaRun} finds, decodes and builds a run. */
-export interface LoadRunOptions<C, B extends { readonly model: DiffusionModel }> {
-  /** The checkpoint's file name inside the run folder, e.g. 'checkpoint.bin'. */
-  readonly checkpoint: string;
-  /** Decodes the configuration the checkpoint stored (its error becomes "its config is invalid: …"). */
-  readonly decode: (ckpt: Checkpoint) => E.Either<ExperimentError, C>;
-  /** Builds the model (and e.g. the normaliser read from the meta); `path` names the checkpoint in errors. */
-  readonly build: (config: C, ckpt: Checkpoint, path: string) => E.Either<ExperimentError, B>;
-  /** The command that trains such a run, for the hint of a missing checkpoint, e.g. 'toy2d:train'. */
-  readonly train: string;
-}
-
-/**
- * Loads `<runPath>/<checkpoint>` as an evaluable model with its EMA weights (`loadEmaModel`),
- * keeping the config, the iteration and what `build` returned, not the checkpoint's bytes. A
- * missing checkpoint is `FileMissing` with the hint "no trained run in '<runPath>'; train one with
- * <train> or pass --run=<folder>"; on any error the model is released.
- */
-export function loadEmaRun<C, B extends { readonly model: DiffusionModel }>(runPath: string, options: LoadRunOptions<C, B>): TE.TaskEither<ExperimentError, LoadedRun<C, B>> {
-  const path = `${runPath}/${options.checkpoint}`;
-  return pipe(
-    loadEmaModel(path, options.decode, (config, ckpt) => options.build(config, ckpt, path), `no trained run in '${runPath}'; train one with ${options.train} or pass --run=<folder>`),
-    TE.map(({ checkpoint: _bytes, ...run }) => run as LoadedRun<C, B>),
-  );
-}
+import type { HeldOutSettings } from './held_out_flags.js';
 
 // ---------------------------------------------------------------------------------------------
 // reporting
@@ -148,7 +113,7 @@ const mean = (a: Float32Array): number => a.reduce((acc, v) => acc + v, 0) / a.l
 
 /**
  * The held-out likelihood of `model` (which must carry the weights to evaluate, e.g. the EMA
- * weights from {@link loadEmaRun}): −log p by the probability-flow ODE (`probabilityFlowNll` of
+ * weights of runs' `loadEmaRun`): −log p by the probability-flow ODE (`probabilityFlowNll` of
  * @diffflow/likelihood, per point) and the negative ELBO of the chain on `grid` (`negativeElbo`,
  * forward noise keyed per row from `elbo.seed`), both moved to the dataset's coordinates by
  * `logDet`. Frees every tensor it makes.
@@ -192,4 +157,83 @@ export function heldOutLikelihood(model: DiffusionModel, y: tf.Tensor2D, options
     },
     perSampleNll: Float32Array.from(ode.nll, (v) => v - logDet),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// on a run's grid, from the dataset's coordinates
+
+/** The parts of a run's configuration its fixed grid needs: t_0, T and the grid exponent β. */
+export interface HeldOutGridConfig {
+  readonly tMin: number;
+  readonly T: number;
+  readonly beta: number;
+}
+
+/**
+ * The run's fixed grid with `steps` intervals, t_0 = `config.tMin` … t_N = `config.T`, uniform in
+ * t^β (`fixedGrid`): RK4's steps and the negative ELBO's chain.
+ */
+export function heldOutGrid(config: HeldOutGridConfig, steps: number): TimeGrid {
+  return fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
+}
+
+/** Held-out points in the dataset's coordinates and the affine map through which the model sees them. */
+export interface HeldOutSet {
+  /** x: [n, D] row-major, the dataset's coordinates. */
+  readonly x: Float32Array;
+  /** D ≥ 1. */
+  readonly dim: number;
+  /** y = T(x): [n, D] → [n, D], the model's coordinates (e.g. a normaliser's `normalize`). */
+  readonly toModel: (x: Float32Array) => Float32Array;
+  /** log|det ∂y/∂x| of T; 0 when the model sees the data as they are. */
+  readonly logDet: number;
+}
+
+/** What {@link evaluateHeldOut} needs beyond the shared settings (all optional). */
+export interface HeldOutEvalOptions {
+  /** Trace of ∂v/∂x (default: exact). */
+  readonly trace?: TraceEstimator;
+  /** Rows per ODE solve (default: `probabilityFlowNll`'s, 512). */
+  readonly batchSize?: number;
+  /** Rows per negative-ELBO trajectory (default: `negativeElbo`'s, 512). */
+  readonly elboBatchSize?: number;
+}
+
+/**
+ * The held-out NLL and negative ELBO of `model` (which must carry the weights to evaluate, e.g.
+ * the EMA weights of runs' `loadEmaRun`) on `set`, in the dataset's coordinates: the grid is the
+ * run's with `settings.steps` intervals, the solver and tolerances are the settings', the ELBO's
+ * K = `settings.draws` forward-noise draws are keyed from `purposeSeed(settings.seed, 'test-noise')`.
+ * `settings.n` is not read: n is `set.x.length / set.dim`. Frees every tensor it makes.
+ * @throws RangeError when `set.dim` is not an integer ≥ 1, `set.x` is empty or not a whole number
+ * of rows, or `set.toModel` returns another length
+ */
+export function evaluateHeldOut(
+  model: DiffusionModel,
+  config: HeldOutGridConfig,
+  set: HeldOutSet,
+  settings: Omit<HeldOutSettings, 'n'>,
+  options: HeldOutEvalOptions = {},
+): HeldOutLikelihood {
+  const { x, dim } = set;
+  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`evaluateHeldOut: set.dim must be an integer ≥ 1; got ${dim}`);
+  if (x.length === 0 || x.length % dim !== 0) throw new RangeError(`evaluateHeldOut: set.x must hold n ≥ 1 rows of D = ${dim}; got ${x.length} numbers`);
+  const n = x.length / dim;
+  const moved = set.toModel(x);
+  if (moved.length !== x.length) throw new RangeError(`evaluateHeldOut: set.toModel must keep the shape [${n}, ${dim}]; it returned ${moved.length} numbers`);
+  const y = tf.tensor2d(moved, [n, dim]);
+  try {
+    return heldOutLikelihood(model, y, {
+      grid: heldOutGrid(config, settings.steps),
+      solver: settings.solver,
+      rtol: settings.rtol,
+      atol: settings.atol,
+      trace: options.trace ?? { kind: 'exact' },
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      elbo: { seed: purposeSeed(settings.seed, 'test-noise'), draws: settings.draws, ...(options.elboBatchSize === undefined ? {} : { batchSize: options.elboBatchSize }) },
+      logDet: set.logDet,
+    });
+  } finally {
+    y.dispose();
+  }
 }
