@@ -28,6 +28,8 @@ export {
 export type { NoiseKey, NoiseSource, ReplayableNoise } from './noise.js';
 export { simulateForward, disposeTrajectory, eulerMaruyamaRollout } from './trajectory.js';
 export type { TimeField, Trajectory, Rollout, RolloutOptions } from './trajectory.js';
+export { forwardSnapshots, snapshotIndices } from './forward_snapshots.js';
+export type { TrajectorySnapshots } from './forward_snapshots.js';
 export { variablesOf, applyField, checkFieldOutput, checkFinite, setFiniteChecks, NonFiniteFieldError } from './vector_field.js';
 export type { VectorField, Parameter, FieldCall, NonFinitePart } from './vector_field.js';
 export { gaussianPrior, standardNormalPrior, priorNoisePurpose } from './prior.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeTrajectory, fixedGrid, forwardNoise, replayableNormals, simulateForward, vpSde, type DiffusionModel, type TimeGrid, purposeSeed } from '@diffflow/sde-core';
+import { fixedGrid, forwardNoise, forwardSnapshots, replayableNormals, vpSde, type Diffusion, type DiffusionModel, type TimeField, type TimeGrid, type TrajectorySnapshots, purposeSeed } from '@diffflow/sde-core';
 import { ddpmAncestralSample, ddpmModel } from '@diffflow/losses';
 import { probabilityFlowNll, sampleWith, summarizeNll } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
@@ -161,18 +161,9 @@ export function ddpmNll(ctx: DatasetContext): NllRecord {
 // ---------------------------------------------------------------------------------------------
 // topology: forward trajectories
 
-/** Forward snapshots of one process, in the normalised coordinates the models work in. */
-export interface ForwardSnapshots {
+/** Forward snapshots of one process (sde-core's `forwardSnapshots`: t_0 … T; [points, 2] at each), in the normalised coordinates the models work in. */
+export interface ForwardSnapshots extends TrajectorySnapshots {
   readonly model: CompareModel;
-  /** The times shown, t_0 … T. */
-  readonly times: readonly number[];
-  /** [points, 2] at each time. */
-  readonly states: readonly Float32Array[];
-}
-
-/** Indices of `count` snapshots evenly spaced over a grid of N steps (0 and N included). */
-export function snapshotIndices(steps: number, count: number): number[] {
-  return [...new Set(Array.from({ length: count }, (_, k) => Math.round((k * steps) / (count - 1))))];
 }
 
 /** The points of the trajectory strips (dataset coordinates) and their ring labels. */
@@ -200,22 +191,13 @@ export function ddpmForward(ctx: DatasetContext, x0: Float32Array): ForwardSnaps
   return forward('ddpm', (x, t) => sde.drift.apply(x, t), sde.diffusion, x0, grid, c);
 }
 
-function forward(
-  model: CompareModel,
-  f: (x: tf.Tensor, t: number) => tf.Tensor,
-  g: (t: number) => number,
-  x0: Float32Array,
-  grid: TimeGrid,
-  c: CompareConfig,
-): ForwardSnapshots {
-  const n = x0.length / 2;
-  const start = tf.tensor2d(x0, [n, 2]);
-  const traj = simulateForward(f, g, start, grid, forwardNoise(purposeSeed(c.seed, `strip/${model}`), 0));
-  start.dispose();
-  const picks = snapshotIndices(grid.length - 1, c.eval.snapshots);
-  const states = picks.map((i) => Float32Array.from(traj.states[i]!.dataSync() as Float32Array));
-  disposeTrajectory(traj);
-  return { model, times: picks.map((i) => grid[i] as number), states };
+function forward(model: CompareModel, f: TimeField, g: Diffusion, x0: Float32Array, grid: TimeGrid, c: CompareConfig): ForwardSnapshots {
+  const start = tf.tensor2d(x0, [x0.length / 2, 2]);
+  try {
+    return { model, ...forwardSnapshots(f, g, start, grid, forwardNoise(purposeSeed(c.seed, `strip/${model}`), 0), c.eval.snapshots) };
+  } finally {
+    start.dispose();
+  }
 }
 
 /** How the rings' identity survives along a forward trajectory. */

@@ -128,15 +128,13 @@ async function sharpnessOf(ctx: DatasetContext, run: RunDir): Promise<SharpnessR
   const b = ddpmSamples(ctx, n);
   const c = ddpmSamples(ctx, k);
   const figure = `sharpness-${dataset}.png`;
-  await orThrow(run.writePng(figure, sharpnessFigure(
-        [
-          { title: 'data (held out)', points: ctx.heldOut },
-          { title: `DiffFlow, N = ${n}`, points: a },
-          { title: `DDPM, N = ${n} of ${k}`, points: b },
-          { title: `DDPM, N = ${k}`, points: c },
-        ],
-        toyBounds(ctx.heldOut),
-      )));
+  const panels = [
+    { title: 'data (held out)', points: ctx.heldOut },
+    { title: `DiffFlow, N = ${n}`, points: a },
+    { title: `DDPM, N = ${n} of ${k}`, points: b },
+    { title: `DDPM, N = ${k}`, points: c },
+  ];
+  await orThrow(run.writePng(figure, sharpnessFigure(panels, toyBounds(ctx.heldOut))));
   return {
     dataset,
     bandwidth: ctx.bandwidth,
@@ -163,16 +161,13 @@ async function stepsOf(ctx: DatasetContext, run: RunDir): Promise<StepsRecord> {
   const floor = sampleQuality(ctx, ctx.reference);
   const figure = `steps-${dataset}.png`;
   const samplesFigure = `steps-samples-${dataset}.png`;
-  await orThrow(
-    run.writePng(
-      figure,
-      stepsFigure(config.stepsList, [
-        { name: 'energy distance', diffflow: diffflow.map((q) => q.energy), ddpm: ddpm.map((q) => q.energy), floor: floor.energy ?? 0 },
-        { name: 'MMD^2', diffflow: diffflow.map((q) => q.mmd2), ddpm: ddpm.map((q) => q.mmd2), floor: floor.mmd2 ?? 0 },
-        { name: 'MMD^2, fine bandwidth', diffflow: diffflow.map((q) => q.mmd2Fine), ddpm: ddpm.map((q) => q.mmd2Fine), floor: floor.mmd2Fine ?? 0 },
-      ]),
-    ),
-  );
+  const metrics = ([['energy distance', 'energy'], ['MMD^2', 'mmd2'], ['MMD^2, fine bandwidth', 'mmd2Fine']] as const).map(([name, key]) => ({
+    name,
+    diffflow: diffflow.map((q) => q[key]),
+    ddpm: ddpm.map((q) => q[key]),
+    floor: floor[key] ?? 0,
+  }));
+  await orThrow(run.writePng(figure, stepsFigure(config.stepsList, metrics)));
   await orThrow(run.writePng(samplesFigure, stepsSamplesFigure(config.stepsList, a, b, toyBounds(ctx.heldOut))));
   return { dataset, steps: config.stepsList, diffflow, ddpm, floor, figure, samplesFigure };
 }
