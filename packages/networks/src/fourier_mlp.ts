@@ -4,6 +4,7 @@ import { activation, activationNames, flushedSigmoid, gateScale, gateValue, gate
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
 import { asRows, rowsAffine } from './rows_affine.js';
+import { transpose2d } from './transpose2d.js';
 import { registerPullbacks, type TableLinearization, type TimeTable, type VjpResult, type WithVjp } from './vjp.js';
 
 /** Options of {@link fourierMlp}; defaults are the reference 2-D network. */
@@ -379,7 +380,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const dBody: tf.Tensor[] = [];
     for (let k = layers - 1; k >= 0; k--) {
       const dp = tf.mul(dh, slopes[k + 1] as tf.Tensor2D) as tf.Tensor2D;
-      const inputT = tf.transpose(inputs[k] as tf.Tensor2D);
+      const inputT = transpose2d(inputs[k] as tf.Tensor2D);
       // [h, B]·[B, h]: the explicit transpose and XNNPACK beat the flagged loop ~8× here
       dBody.unshift(tf.matMul(inputT, dp), colSum(dp));
       tf.dispose([dh, inputT, slopes[k + 1] as tf.Tensor2D, inputs[k + 1] as tf.Tensor2D]);

@@ -4,7 +4,8 @@
  * picks wasm here by measurement and says why, loads without console errors, trains on wasm and on
  * WebGL (SwiftShader here) with finite, falling loss, learns from a shape drawn with mouse events
  * and draws from touch, keeps the iteration when the DDPM baseline is switched on, pauses within a
- * second on cpu, switches backends within a second into spare workers, scrubs time with sampler steps ≠ N, draws the log-density after an upload and a
+ * second on cpu, switches backends within a second into spare workers, scrubs time with sampler steps ≠ N, keeps a new model's density map
+ * back during its first seconds of training, draws the log-density after an upload and a
  * backend switch on the samples' axes with a colour bar, draws sharp canvases at DPR 2 and lays
  * out from 360 px to 1400 px, downloads a checkpoint that Node's library code loads and samples
  * identically, and refuses a malformed upload without changing anything.
@@ -357,6 +358,29 @@ describe('the built playground in headless Chromium', () => {
     await page.locator('#time').fill('0');
     await page.locator('#time').dispatchEvent('input');
     expect(await hooks(page, (h) => h.time())).toMatchObject({ index: 0, forward: 0, backward: 0 });
+    await page.close();
+  });
+
+  it('a new model: its density map comes after a second idle, then waits while its first seconds train (samples refreshing), then follows', async () => {
+    const { page, errors } = await open(`?backend=wasm&${SMALL}&ddpm=0`);
+    await resetAndWait(page);
+    // left idle, the new model's map is drawn (iteration 0)
+    await page.waitForFunction(() => (window as unknown as { playground: Hooks }).playground.heat()?.iteration === 0, undefined, { timeout: 60_000 });
+    await page.click('#train');
+    // three refreshes of the samples while training (≈ 1.5 s apart), and no map of the trained model
+    // yet: the map waits for NEW_MODEL_MAP_WAIT_MS (10 s) of training (worker/refresh_schedule.ts);
+    // without the wait a map would come 4 s after the idle one, before the third refresh
+    let seen = 0;
+    for (let k = 0; k < 3; k++) {
+      await page.waitForFunction((v) => ((window as unknown as { playground: Hooks }).playground.state().visuals?.iteration ?? 0) > v, seen, { timeout: 60_000 });
+      seen = (await state(page)).visuals?.iteration ?? 0;
+      expect((await hooks(page, (h) => h.heat()))?.iteration).toBe(0);
+    }
+    expect(await page.evaluate(() => (window as unknown as { playground: Hooks }).playground.state().running)).toBe(true);
+    // then the trained model's map follows on its own
+    await page.waitForFunction(() => ((window as unknown as { playground: Hooks }).playground.heat()?.iteration ?? 0) > 0, undefined, { timeout: 120_000 });
+    await page.click('#train'); // pause
+    expect(errors).toEqual([]);
     await page.close();
   });
 

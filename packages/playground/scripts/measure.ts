@@ -10,7 +10,10 @@
  * - `learn`: seconds of training until ≥ 80 % of 1000 DiffFlow samples (λ = 1, N steps) lie
  *   within 0.3 of the drawn curve, on wasm: the starter heart from a new model, and a ring of radius
  *   2.5 drawn with the mouse (Train on drawing), for each variant of the query (e.g. '&lr=0.005');
- *   the samples are read whenever the page's plots refresh (about every 1.5 s);
+ *   the samples are read whenever the page's plots refresh (about every 1.5 s). Also: when the page
+ *   first showed the iteration whose samples met it (`reachedSeconds`; the rest is the wait for the
+ *   next plot), and the browser's CPU seconds over the same time (all its processes, the CDP's
+ *   SystemInfo: a cost that a loaded machine inflates far less than the wall clock);
  * - `latency`: per backend, pause (click → paused, the page's clock) and backend switch (menu →
  *   the old worker stopped, and → the model announced on the new backend) while training, after
  *   the page's spare worker for the target backend is up (builds that keep spares), with the
@@ -62,6 +65,14 @@ async function browserRssKB(b: Browser): Promise<number> {
     kB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
   return kB;
+}
+
+/** CPU seconds of every process of the browser so far (the CDP's SystemInfo.getProcessInfo). */
+async function browserCpuSeconds(b: Browser): Promise<number> {
+  const cdp = await b.newBrowserCDPSession();
+  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { cpuTime: number }[] };
+  await cdp.detach();
+  return info.processInfo.reduce((a, p) => a + p.cpuTime, 0);
 }
 
 /** The 1-minute load average (`uptime`'s first number). */
@@ -134,6 +145,20 @@ try {
         await page.click('#train');
         await page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().sessions >= n, sessions);
         const started = Date.now();
+        const cpu0 = await browserCpuSeconds(browser);
+        // the page's iteration by its clock, every animation frame (when it first showed each; two
+        // iterations within one frame leave the first unseen, so 'reached k' is the first seen ≥ k)
+        // (a string: tsx would name the inner function with a helper the page does not have)
+        await page.evaluate(`(() => {
+          window.shownAt = {};
+          const t0 = performance.now();
+          const tick = () => {
+            window.shownAt[window.playground.state().iteration] ??= performance.now() - t0;
+            requestAnimationFrame(tick);
+          };
+          tick();
+        })()`);
+        let cpuSeconds: number | null = null;
         let learnedAt: number | null = null;
         let learnedIteration: number | null = null;
         let lastVisual = -1;
@@ -151,10 +176,12 @@ try {
           if (share >= 0.8) {
             learnedAt = (Date.now() - started) / 1000;
             learnedIteration = v.iteration;
+            cpuSeconds = (await browserCpuSeconds(browser)) - cpu0;
           }
         }
+        const shownMs = learnedIteration === null ? null : await page.evaluate(`Math.min(...Object.entries(window.shownAt).filter(([i]) => Number(i) >= ${learnedIteration}).map(([, ms]) => ms))`) as number;
         const s = await read(page, (h) => h.state());
-        console.log(JSON.stringify({ measure: 'seconds until ≥ 80 % of samples within 0.3 of the curve', shape, query: `?backend=wasm${variant}`, learnedAfterSeconds: learnedAt === null ? null : Number(learnedAt.toFixed(1)), learnedAtIteration: learnedIteration, lastShare: Number(share.toFixed(3)), iterations: s.iteration, itPerSec: Number(s.itPerSec.toFixed(1)), settings: s.settings }));
+        console.log(JSON.stringify({ measure: 'seconds until ≥ 80 % of samples within 0.3 of the curve', shape, query: `?backend=wasm${variant}`, learnedAfterSeconds: learnedAt === null ? null : Number(learnedAt.toFixed(1)), learnedAtIteration: learnedIteration, reachedSeconds: shownMs === null || !Number.isFinite(shownMs) ? null : Number((shownMs / 1000).toFixed(1)), cpuSeconds: cpuSeconds === null ? null : Number(cpuSeconds.toFixed(1)), load: loadAverage(), lastShare: Number(share.toFixed(3)), iterations: s.iteration, itPerSec: Number(s.itPerSec.toFixed(1)), settings: s.settings }));
         await page.close();
       }
   } else if (what === 'latency') {

@@ -8,6 +8,9 @@
  *
  *   node --conditions=@diffflow/source --import tsx packages/playground/scripts/tune_drawn.ts [budget iterations] [every] [variants, ';'-separated] [shapes: heart,ring]
  *
+ * A variant not in the list below is read as settings, e.g. 'g=1,lr=0.02,seed=1' (fields of
+ * `PlaygroundSettings`, numbers).
+ *
  * The variant 'from the pretrained heart' starts the ring from public/pretrained/heart.bin's
  * weights (`warmStartSession`: fine-tuning, iteration 0) instead of a fresh initialisation.
  * Prints one JSON line per (shape, variant).
@@ -56,7 +59,20 @@ const allVariants: Record<string, Partial<PlaygroundSettings>> = {
   'from the pretrained heart': {},
   'from the pretrained heart, batch 128': { batch: 128 },
 };
-const variants = Object.fromEntries(Object.entries(allVariants).filter(([k]) => only === undefined || only.includes(k)));
+/** A variant written as settings, 'g=1,lr=0.02' (numeric fields of `PlaygroundSettings`). */
+function parsedVariant(text: string): Partial<PlaygroundSettings> {
+  const out: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const [key, value] = pair.split('=');
+    if (key === undefined || value === undefined || !(key in playgroundDefaults) || key === 'dataset' || key === 'ddpm' || !Number.isFinite(Number(value))) {
+      console.error(`tune_drawn.ts: variant '${text}' is neither a named variant nor 'field=number,…' with fields among ${Object.keys(playgroundDefaults).filter((k) => k !== 'dataset' && k !== 'ddpm').join(', ')}`);
+      process.exit(2);
+    }
+    out[key] = Number(value);
+  }
+  return out as Partial<PlaygroundSettings>;
+}
+const variants = only === undefined ? allVariants : Object.fromEntries(only.map((k) => [k, allVariants[k] ?? parsedVariant(k)]));
 const heartFile = new URL('../public/pretrained/heart.bin', import.meta.url);
 const pretrainedHeart = sessionFromCheckpoint(new Uint8Array(readFileSync(heartFile)), heartFile.pathname);
 if (E.isLeft(pretrainedHeart)) throw new Error(pretrainedHeart.left);

@@ -491,7 +491,9 @@ function drawDensity(): void {
   const sight = heat === null ? sightDensity() : null;
   const map = heat ?? (sight === null ? null : { iteration: sight.iteration, bounds: sight.bounds, res: sight.density.res, logDensity: sight.density.logDensity });
   if (map === null) {
-    plot('density', { title: 'DiffFlow log-density (computing…)', xLabel: 'x₁', yLabel: 'x₂', bounds: dataBounds() });
+    // a new model trains its first seconds before its map is drawn (worker/refresh_schedule.ts)
+    const title = state.running ? 'DiffFlow log-density (after the first seconds of training)' : 'DiffFlow log-density (computing…)';
+    plot('density', { title, xLabel: 'x₁', yLabel: 'x₂', bounds: dataBounds() });
     return;
   }
   let hi = -Infinity;
@@ -633,7 +635,7 @@ const allParts = Object.keys(painters) as Part[];
 /** What each report changes on screen. */
 const partsOf: Partial<Record<PageAction['type'], Part[]>> = {
   progress: ['stats', 'loss'],
-  status: ['stats'],
+  status: ['stats', 'density'],
   backend: ['stats'],
   error: ['stats'],
   pageError: ['stats'],

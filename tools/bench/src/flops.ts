@@ -48,6 +48,28 @@ export function mlpCallFlops(shape: MlpShape, rows: number): CallFlops {
   return { forward, pullback: timeBack + rows * (hiddenBack + outputBack + inputBack) };
 }
 
+/**
+ * Flops of a Fourier-time MLP's time table at `times` times (`timeTable`, what the adjoint builds per
+ * network and iteration) and of a call through it, whose time embedding the table does:
+ *   table     forward on [M, ·]: [M,2h]·[2h,h] and [M,h]·[h,h]; gradients: ∂W₂ = Uᵀ·DE ([h,M]·[M,h]),
+ *             DE·W₂ᵀ ([M,h]·[h,h]), ∂b₁ ([1,M]·[M,h]), ∂W₁ ([2h,M]·[M,h]), ∂feats ([M,h]·[h,2h]),
+ *             ∂φ ([1,M]·[M,2h] and [1,2]·[2,h])
+ *   call      {@link mlpCallFlops} less its [1, ·] time embedding, forward and pull-back.
+ */
+export function timeTableFlops(shape: MlpShape, times: number): { readonly table: number; readonly call: (rows: number) => CallFlops } {
+  const h = shape.hidden;
+  const forward = times * (2 * (2 * h) * h + 2 * h * h);
+  const gradients = times * (2 * h * h + 2 * h * h + 2 * h + 2 * (2 * h) * h + 2 * h * (2 * h) + 2 * (2 * h)) + 2 * 2 * h;
+  const plain = mlpCallFlops(shape, 0); // the rows-independent part: the time embedding
+  return {
+    table: forward + gradients,
+    call: (rows) => {
+      const f = mlpCallFlops(shape, rows);
+      return { forward: f.forward - plain.forward, pullback: f.pullback - plain.pullback };
+    },
+  };
+}
+
 /** Row shards [start, end) of `rows` split into `parts` nearly equal parts (as `shardRows` of @diffflow/parallel). */
 export function splitRows(rows: number, parts: number): number[] {
   const sizes: number[] = [];
@@ -77,6 +99,8 @@ export interface AdjointCalls {
   /** Drift steps whose forward pass the rollout keeps (0 … N). */
   readonly cachedSteps: number;
   readonly forwards: number;
+  /** Of the forwards, those that are a plain `apply` (their own time embedding, not the table's). */
+  readonly applies: number;
   readonly pullbacks: number;
 }
 
@@ -84,24 +108,27 @@ export interface AdjointCalls {
  * Network calls of `adjointGradients` on one chunk (packages/adjoint/src/adjoint.ts), drift-cache
  * on (the Fourier MLP has `linearize`), replayed drift values (uniform-ish grid):
  *   rollout       N drift forwards, the first c kept (c = steps the budget holds: each keeps the
- *                 L + 1 layer inputs and gate derivatives [rows, h] and 6h floats of time embedding
- *                 when all N such steps fit; else step 0 so and the rest compact, the L + 1
- *                 pre-activations only)
+ *                 L + 1 layer inputs and gate derivatives [rows, h] when all N such steps fit; else
+ *                 step 0 so and the rest compact, the L + 1 pre-activations only; the time
+ *                 embedding is the time table's)
  *   point N       score linearize + drift linearize: 2 forwards, 2 pull-backs
  *   points N−1…1  score linearize (1 forward, 1 pull-back); drift: a cached step 1 pull-back, else
  *                 `vjp` (1 forward, 1 pull-back)
  *   point 0       drift: cached 1 pull-back, else `vjp`
  * so forwards = 3N + 1 − c and pull-backs = 2N + 1. With a budget of 0 (cache off) point N is
- * an `apply` then a `vjp` of the drift: 3N + 2 forwards.
+ * an `apply` then a `vjp` of the drift: 3N + 2 forwards. Every forward goes through the network's
+ * time table except the plain `apply`s: the rollout's steps after the one found too big for the
+ * budget (N − min(c + 1, N)), or with the cache off all N and point N's.
  */
 export function adjointCalls(shape: MlpShape, rows: number, steps: number, driftCacheBytes: number): AdjointCalls {
-  const compact = 4 * ((shape.layers + 1) * rows * shape.hidden + 6 * shape.hidden);
-  const full = 4 * (2 * (shape.layers + 1) * rows * shape.hidden + 6 * shape.hidden);
+  const compact = 4 * (shape.layers + 1) * rows * shape.hidden;
+  const full = 4 * 2 * (shape.layers + 1) * rows * shape.hidden;
   const cachedSteps =
     full * steps <= driftCacheBytes ? steps : full > driftCacheBytes ? 0 : Math.min(steps, 1 + Math.floor((driftCacheBytes - full) / compact));
   // with no budget at all the cache is off, and F_N is an `apply` and then a `vjp`: one forward more
   const lastPoint = driftCacheBytes > 0 ? 1 : 2;
-  return { cachedSteps, forwards: 3 * steps + lastPoint - cachedSteps, pullbacks: 2 * steps + 1 };
+  const applies = driftCacheBytes > 0 ? steps - Math.min(cachedSteps + 1, steps) : steps + 1;
+  return { cachedSteps, forwards: 3 * steps + lastPoint - cachedSteps, applies, pullbacks: 2 * steps + 1 };
 }
 
 /** The chunks (row counts) an iteration's rows run in: shards, then chunks of at most chunkRows. */
@@ -109,12 +136,18 @@ export function adjointChunks(path: AdjointPath): number[] {
   return splitRows(path.batch, path.shards).flatMap((rows) => splitRows(rows, Math.max(1, Math.ceil(rows / path.chunkRows))));
 }
 
-/** matMul flops of one training iteration with the stochastic adjoint (drift and score share `shape`). */
+/**
+ * matMul flops of one training iteration with the stochastic adjoint (drift and score share `shape`):
+ * per chunk the network calls of {@link adjointCalls} through each network's time table at the
+ * N + 1 grid times, and the two tables.
+ */
 export function adjointIterationFlops(shape: MlpShape, path: AdjointPath): number {
+  const tables = timeTableFlops(shape, path.steps + 1);
   return adjointChunks(path).reduce((sum, rows) => {
     const calls = adjointCalls(shape, rows, path.steps, path.driftCacheBytes);
-    const f = mlpCallFlops(shape, rows);
-    return sum + calls.forwards * f.forward + calls.pullbacks * f.pullback;
+    const f = tables.call(rows);
+    const plain = mlpCallFlops(shape, rows).forward;
+    return sum + 2 * tables.table + (calls.forwards - calls.applies) * f.forward + calls.applies * plain + calls.pullbacks * f.pullback;
   }, 0);
 }
 

@@ -47,7 +47,7 @@ export function kernelCategory(k: ProfiledKernel, rowCounts: ReadonlySet<number>
     if (a[0] === h && isRows(a[1]) && out[0] === h && out[1] === h) return 'matMul: ∂W [h,B]·[B,h]';
     return 'matMul: thin (input/output layer, ∂W_in, ∂W_out, ∂x)';
   }
-  if (k.name === 'Transpose') return 'transposes (for ∂W)';
+  if (k.name === 'Transpose' || k.name === 'DiffflowTranspose2d') return 'transposes (for ∂W)'; // the latter: networks' transpose2d on wasm
   if (shapes.some((s) => s.length === 2 && isRows(s[0]) && s[1] === h)) {
     if (k.name === 'Multiply' && k.inputShapes.some((x) => x != null && x.length === 0)) return 'Multiply [B,h] by a scalar (gate slope 1.702, step sizes)';
     return k.name === 'Sigmoid' || k.name === 'Multiply' ? `gates [B,h]: ${k.name}` : `other elementwise [B,h]: ${k.name}`;

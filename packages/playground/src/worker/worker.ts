@@ -3,7 +3,8 @@
  * iteration, then DDPM iterations until DDPM has had the same wall-clock time), and reports
  * progress after every iteration. Plots, the log-density map and in-memory checkpoints
  * ("snapshots", which let the page restore the session in a fresh worker) each run on a time
- * budget that adapts to their cost, so slow backends keep training. Between iterations it yields
+ * budget that adapts to their cost (`RefreshSchedule`), so slow backends keep training; a new
+ * model trains its first seconds without the density map. Between iterations it yields
  * to its message queue, so pause, setting and sampler changes and saves are handled at once; the
  * page terminates a worker that does not answer in time and restores its last snapshot elsewhere
  * (main.ts), so no control waits on a long kernel.
@@ -33,12 +34,11 @@ import type { Command, Progress, Report } from './protocol.js';
 import { appendPoint, type LossHistory } from '../curve.js';
 import { defaultPageSampler, PLOT_SAMPLES, samplerSpecOf } from '../sampler_menu.js';
 import { plotBounds } from '../plot/bounds.js';
+import { RefreshSchedule, type Refresh } from './refresh_schedule.js';
+import { yieldToMessages } from './yield_to_messages.js';
 
-/** Least time between refreshes (ms); each is also at most every `COST_FACTOR`× its own cost. */
-const VISUAL_EVERY_MS = 1500;
-const HEATMAP_EVERY_MS = 4000;
-const SNAPSHOT_EVERY_MS = 1000;
-const COST_FACTOR = { visuals: 4, heatmap: 4, snapshot: 10 } as const;
+/** A new model left idle gets its density map after this long (ms); one that trains waits for `NEW_MODEL_MAP_WAIT_MS` of training. */
+const NEW_MODEL_IDLE_MAP_MS = 1000;
 /** The log-density map's time budget: its resolution adapts so one map costs about this much (ms). */
 const HEATMAP_BUDGET_MS = 400;
 const TRAJECTORY_POINTS = 400;
@@ -51,9 +51,7 @@ let running = false;
 let generation = 0;
 let sampler: SamplerSettings = { spec: samplerSpecOf(defaultPageSampler, defaultLambda), steps: 10, n: PLOT_SAMPLES, seed: 0 };
 let heatmapRes: number = HEATMAP_RES.start;
-/** When each refresh last ran and what it cost (ms). */
-const last = { visuals: 0, heatmap: 0, snapshot: 0 };
-const cost = { visuals: 0, heatmap: 0, snapshot: 0 };
+const schedule = new RefreshSchedule();
 /** Time DiffFlow and DDPM have trained (ms), so DDPM gets the same share. */
 let diffflowMs = 0;
 let ddpmMs = 0;
@@ -76,7 +74,8 @@ function resetClocks(): void {
   recent.ddpm = [];
 }
 
-function replaceSession(next: Session): void {
+/** Makes `next` the session; `fresh`: a new model (Reset, a new drawing), whose density map waits for its first seconds of training. */
+function replaceSession(next: Session, fresh = false): void {
   if (session !== null) disposeSession(session);
   session = next;
   history = next.history;
@@ -91,10 +90,18 @@ function replaceSession(next: Session): void {
     parameters: next.model.sde.drift.parameterCount + next.model.score.parameterCount,
     history,
   });
-  // A new or restored model is drawn at once and kept in the page's memory; its density map follows.
+  // A new or restored model is drawn at once and kept in the page's memory; a restored one's
+  // density map follows, a new one's once it has trained a few seconds (or sat idle a second).
   sendSnapshot();
   sendVisuals();
-  heatmapSoon();
+  if (!fresh) {
+    heatmapSoon();
+    return;
+  }
+  schedule.newModel();
+  setTimeout(() => {
+    if (!running && session === next && schedule.mapWaiting) sendHeatmap();
+  }, NEW_MODEL_IDLE_MAP_MS);
 }
 
 /**
@@ -102,18 +109,17 @@ function replaceSession(next: Session): void {
  * not held up by it): at once when idle, else in the training loop's next round (it is overdue).
  */
 function heatmapSoon(): void {
-  last.heatmap = -Infinity;
+  schedule.mapNow();
   const s = session;
   setTimeout(() => {
-    if (!running && session === s && last.heatmap === -Infinity) sendHeatmap();
+    if (!running && session === s && schedule.overdue('heatmap', performance.now()) === Infinity) sendHeatmap();
   }, 0);
 }
 
-function timed(kind: keyof typeof last, work: () => void): void {
+function timed(kind: Refresh, work: () => void): void {
   const started = performance.now();
   work();
-  last[kind] = performance.now();
-  cost[kind] = last[kind] - started;
+  schedule.ran(kind, started, performance.now());
 }
 
 function sendVisuals(): void {
@@ -174,11 +180,6 @@ function sendSnapshot(): void {
   });
 }
 
-/** How overdue a refresh is: ≥ 1 when due (its period is the larger of its floor and its cost × factor). */
-function overdue(kind: keyof typeof last, floor: number, now: number): number {
-  return (now - last[kind]) / Math.max(floor, COST_FACTOR[kind] * cost[kind]);
-}
-
 /** One round of training: a DiffFlow iteration, then DDPM iterations up to the same time. */
 function trainRound(s: Session): void {
   const m = s.trainer.step();
@@ -203,9 +204,6 @@ function trainRound(s: Session): void {
   post({ type: 'progress', diffflow, ddpm, tensors: tf.memory().numTensors });
 }
 
-/** Gives the message queue a turn (a macrotask) between iterations. */
-const yieldToMessages = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
 function start(): void {
   running = true;
   generation += 1;
@@ -222,16 +220,16 @@ function stop(): void {
 async function loop(mine: number): Promise<void> {
   while (running && mine === generation && session !== null) {
     try {
+      const started = performance.now();
       trainRound(session);
       // a pause or a setting waiting since the iteration goes first, before any refresh
       await yieldToMessages();
       if (!running || mine !== generation || session === null) return;
-      const now = performance.now();
-      const v = overdue('visuals', VISUAL_EVERY_MS, now);
-      const h = overdue('heatmap', HEATMAP_EVERY_MS, now);
-      // one refresh per round at most, the more overdue first, so neither starves the other
-      if (Math.max(v, h) >= 1) (h > v ? sendHeatmap : sendVisuals)();
-      if (overdue('snapshot', SNAPSHOT_EVERY_MS, performance.now()) >= 1) sendSnapshot();
+      // one plot per round at most, the more overdue first, so neither starves the other
+      const plot = schedule.plotDue(performance.now());
+      if (plot !== null) (plot === 'heatmap' ? sendHeatmap : sendVisuals)();
+      if (schedule.overdue('snapshot', performance.now()) >= 1) sendSnapshot();
+      schedule.trained(performance.now() - started);
     } catch (e) {
       stop();
       fail('training', e);
@@ -302,7 +300,7 @@ async function handle(c: Command): Promise<void> {
       return;
     case 'reset':
       stop();
-      replaceSession(createSession(c.settings, c.points));
+      replaceSession(createSession(c.settings, c.points), true);
       return;
     case 'configure': {
       if (session === null) return;
