@@ -53,7 +53,7 @@ describe('samplerFlags', () => {
     expect(errorOf(['--workers=-1'])).toBe("option '--workers': must be an integer >= 0, got -1");
     expect(errorOf(['--lambda=abc'])).toMatch(/'--lambda'.*must be a number, got 'abc'/);
     expect(errorOf(['--sample=3'])).toMatch(/^unknown option '--sample'.*allowed: --run, --n, --steps, --lambda, --seed, --denoise, --out, --workers, --sampler, --snr/);
-    expect(errorOf(['--sampler=euler'])).toBe("option '--sampler': must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45', got 'euler'");
+    expect(errorOf(['--sampler=euler'])).toBe("option '--sampler': must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'dpm-solver-sde', 'ddpm-ancestral', 'rk45', got 'euler'");
     expect(errorOf(['--order=4'])).toBe("option '--order': must be an integer from 1 to 3, got 4");
     expect(errorOf(['--snr=0'])).toBe("option '--snr': must be a number > 0, got 0");
   });

@@ -28,6 +28,6 @@ export type { SamplerSpec } from './samplers/registry.js';
 export { eulerMaruyama } from './samplers/euler_maruyama.js';
 export { heun } from './samplers/heun.js';
 export { predictorCorrector, correctorNoisePurpose } from './samplers/predictor_corrector.js';
-export { dpmSolver } from './samplers/dpm_solver.js';
+export { dpmSolver, dpmSolverSde } from './samplers/dpm_solver.js';
 export { rk45 } from './samplers/rk45.js';
 export { ddpmAncestral } from './samplers/ddpm_ancestral.js';

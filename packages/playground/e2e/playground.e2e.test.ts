@@ -318,7 +318,7 @@ describe('the built playground in headless Chromium', () => {
     const { page, errors } = await open(`?backend=wasm&dataset=moons&${SMALL}&ddpm=1`);
     const before = await trainFor(page, 5);
     const options = await page.locator('#sampler-kind option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).title]));
-    expect(options.map(([name]) => name)).toEqual(['euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45']);
+    expect(options.map(([name]) => name)).toEqual(['euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'dpm-solver-sde', 'ddpm-ancestral', 'rk45']);
     expect(options.every(([, title]) => (title ?? '').length > 10)).toBe(true);
     expect(await page.locator('#lambda-row').isVisible()).toBe(true);
     const chosen = (name: string) => page.waitForFunction((n) => (window as unknown as { playground: Hooks }).playground.state().visuals?.sampler.spec.name === n, name, { timeout: 30_000 });

@@ -109,6 +109,7 @@ async function ddpmSubject(run: string): Promise<Subject> {
     samplers: [
       ...common,
       ...[1, 2, 3].map((order) => ({ label: `dpm-solver order ${order}`, spec: { name: 'dpm-solver', settings: { order } } })),
+      { label: 'dpm-solver-sde (2M)', spec: { name: 'dpm-solver-sde' } },
       { label: 'ddpm-ancestral (registry, on the grid)', spec: { name: 'ddpm-ancestral' } },
     ],
     extra: {

@@ -5,7 +5,7 @@
  *
  *   node --conditions=@diffflow/source --import tsx tools/bench/src/samplers_images.ts \
  *     --run=<images:train run> --model=ddpm|diffflow --classifier=<images:classifier folder> \
- *     [--samplers=em1,em0,heun,pc,dpm1,dpm2,dpm3,ancestral,rk45,rk45loose] [--steps=5,10,20,50] [--n=500] [--seed=S] [--out=rows.jsonl]
+ *     [--samplers=em1,em0,heun,pc,dpm1,dpm2,dpm3,sde,ancestral,rk45,rk45loose] [--steps=5,10,20,50] [--n=500] [--seed=S] [--out=rows.jsonl]
  *     [--grid=run|log-snr]   (log-snr: N steps uniform in the SDE's half log-SNR over [tMin, T], sde-core's `logSnrGrid`; fixed-drift SDEs only)
  *
  * `--model=diffflow` samples the run's model as it is (learned drift f_θ and score: two U-Nets per
@@ -39,6 +39,7 @@ export const imageSamplers: Readonly<Record<string, { readonly label: string; re
   dpm2: { label: 'dpm-solver order 2', spec: { name: 'dpm-solver', settings: { order: 2 } } },
   dpm3: { label: 'dpm-solver order 3', spec: { name: 'dpm-solver', settings: { order: 3 } } },
   ancestral: { label: 'ddpm-ancestral', spec: { name: 'ddpm-ancestral' } },
+  sde: { label: 'dpm-solver-sde (2M)', spec: { name: 'dpm-solver-sde' } },
   // one adaptive solve of the probability-flow ODE: give it --steps=1 (the grid [tMin, T]); its own steps are its evaluations
   rk45: { label: 'rk45 rtol = atol = 1e-3', spec: { name: 'rk45', settings: { rtol: 1e-3, atol: 1e-3 } } },
   rk45loose: { label: 'rk45 rtol = atol = 1e-2', spec: { name: 'rk45', settings: { rtol: 1e-2, atol: 1e-2 } } },

@@ -96,7 +96,7 @@ describe('toy2d:compare configuration', () => {
     [['--budget.olympic.ddpmIters=abc'], /budget\.olympic\.ddpmIters/],
     [['--budget.nope.ddpmIters=5'], /budget\.nope\.ddpmIters/],
     [['--sharpness=none', '--topology=none', '--stepsDatasets=none'], /nothing to compare/],
-    [['--diffflow.sampler=euler'], /diffflow\.sampler.*must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45'/],
+    [['--diffflow.sampler=euler'], /diffflow\.sampler.*must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'dpm-solver-sde', 'ddpm-ancestral', 'rk45'/],
     [['--ddpm.sampler=ddim'], /ddpm\.sampler.*must be one of 'ancestral', 'euler-maruyama'/],
     [['--diffflow.sampler=dpm-solver'], /diffflow\.sampler.*sampler 'dpm-solver' needs an SDE with a fixed linear drift/],
   ])('rejects %s naming the field', async (argv, pattern) => {

@@ -78,7 +78,7 @@ describe('images command line (end to end, tiny budget)', () => {
     expect(ok.status, ok.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'heun2', 'summary.json'), 'utf8')).sampler).toEqual({ name: 'heun', settings: {} });
     for (const [flags, message] of [
-      [['--sampler=euler'], "error: option '--sampler': must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45', got 'euler'"],
+      [['--sampler=euler'], "error: option '--sampler': must be one of 'euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'dpm-solver-sde', 'ddpm-ancestral', 'rk45', got 'euler'"],
       [['--sampler=heun', '--lambda=0'], "error: option '--lambda': is not a setting of sampler 'heun' (its settings: none)"],
       [['--order=5'], "error: option '--order': must be an integer from 1 to 3, got 5"],
     ] as const) {

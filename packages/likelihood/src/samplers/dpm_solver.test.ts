@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks, take } from '@diffflow/test-utils';
-import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, linearDrift, subVpSde, veSde, vpSchedule } from '@diffflow/sde-core';
-import { exactFlow, gaussianData, gaussianVp, momentError } from './gaussian.fixture.js';
-import { dpmSolver } from './dpm_solver.js';
-import { runSampler, SamplerModelError } from './sampler.js';
+import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, linearDrift, rowNormals, subVpSde, veSde, vpSchedule } from '@diffflow/sde-core';
+import { exactFlow, exactMoments, gaussianData, gaussianVp, momentError, moments } from './gaussian.fixture.js';
+import { dpmSolver, dpmSolverSde } from './dpm_solver.js';
+import { runSampler, SamplerModelError, samplerNoisePurpose } from './sampler.js';
 
 describe('dpm-solver', () => {
   it('has order k for k = 1, 2, 3: on Gaussian data with the exact score, halving the step divides the moment error by ≈ 2^k', () => {
@@ -48,5 +48,48 @@ describe('dpm-solver', () => {
       expect(run).toThrow(/sampler 'dpm-solver' needs an SDE with a fixed linear drift and a closed-form marginal \(VP, sub-VP, VE\); 'DiffFlow.*' has none .* use heun, rk45/);
     });
     expect(() => runSampler(dpmSolver, gaussianVp, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 }, { order: 4 })).toThrow(/setting 'order' must be an integer in \[1, 3\], got 4/);
+  });
+});
+
+describe('dpm-solver-sde', () => {
+  const n = 4000;
+  const [t0, T] = [0.05, 1];
+
+  it('samples the data on Gaussian data with the exact score: mean and std within 4.5 standard errors plus the discretisation (0.02) at N = 64, and closer at N = 64 than at N = 4', () => {
+    const exact = exactMoments(t0);
+    const worst = (steps: number): number => {
+      const got = moments(expectNoLeaks(() => take(runSampler(dpmSolverSde, gaussianVp, { grid: fixedGrid({ steps, tMin: t0, tMax: T, beta: 1 }), n, shape: [2], seed: 2 }).samples)));
+      return Math.max(...[0, 1].map((j) => Math.max(Math.abs(got.mean[j]! - exact.mean[j]!), Math.abs(got.std[j]! - exact.std[j]!) / exact.std[j]!)));
+    };
+    const fine = worst(64);
+    expect(fine).toBeLessThan(4.5 * (Math.sqrt(2) / Math.sqrt(n)) + 0.02);
+    expect(fine).toBeLessThan(worst(4));
+  });
+
+  it('its first step (one x̂_0: order 1) is the DDPM posterior step: x_t = (σ_t/σ_s) e^{−h} x_s + α_t (1 − e^{−2h}) x̂_0 + σ_t √(1 − e^{−2h}) δ, with δ the keyed noise of the step', () => {
+    const grid = [0.2, 0.6];
+    const prior = gaussianVp.sde.prior.sample([0, 3], [2], 5);
+    const got = take(runSampler(dpmSolverSde, gaussianVp, { grid, n: 3, shape: [2], seed: 4, prior }).samples);
+    const at = (t: number) => {
+      const m = gaussianVp.sde.marginal!(t);
+      return { alpha: m.meanScale, sigma: m.std, lambda: Math.log(m.meanScale / m.std) };
+    };
+    const [t, s] = [at(0.2), at(0.6)];
+    const h = t.lambda - s.lambda;
+    const x = prior.dataSync();
+    const score = take(gaussianVp.score.apply(prior, 0.6));
+    const delta = rowNormals(4, samplerNoisePurpose, [0, 3], 2, 0);
+    const want = Array.from(x, (xi, k) => {
+      const x0 = (xi + s.sigma * s.sigma * score[k]!) / s.alpha;
+      return (t.sigma / s.sigma) * Math.exp(-h) * xi + t.alpha * -Math.expm1(-2 * h) * x0 + t.sigma * Math.sqrt(-Math.expm1(-2 * h)) * delta[k]!;
+    });
+    got.forEach((g, k) => expect(g).toBeCloseTo(want[k]!, 5));
+    prior.dispose();
+  });
+
+  it('refuses a setting it does not have and a learned drift, naming them', () => {
+    expect(() => runSampler(dpmSolverSde, gaussianVp, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 }, { order: 3 })).toThrow(/sampler 'dpm-solver-sde' has no setting 'order' \(its settings: lowerOrderFinal\)/);
+    const learned = diffusionModel(diffflowSde({ drift: linearDrift(() => -1, 'drift'), diffusion: constantDiffusion(1) }), linearDrift(() => -1, 'score'));
+    expect(() => runSampler(dpmSolverSde, learned, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 })).toThrow(/sampler 'dpm-solver-sde' needs an SDE with a fixed linear drift/);
   });
 });

@@ -8,7 +8,7 @@ import { defineSampler, describeSetting, resolveSettings, runSampler, SamplerSet
 
 describe('the sampler registry', () => {
   it('lists the library samplers by name, each with a description and settings whose defaults it allows', () => {
-    expect(samplerNames).toEqual(['euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'ddpm-ancestral', 'rk45']);
+    expect(samplerNames).toEqual(['euler-maruyama', 'heun', 'predictor-corrector', 'dpm-solver', 'dpm-solver-sde', 'ddpm-ancestral', 'rk45']);
     expect(defaultSamplerName).toBe('euler-maruyama');
     for (const name of samplerNames) {
       const s = samplerByName(name);
@@ -23,7 +23,7 @@ describe('the sampler registry', () => {
 
   it('names a bad sampler name or setting and what is allowed, in one error', () => {
     expect(() => samplerByName('euler')).toThrow(UnknownSamplerError);
-    expect(() => samplerByName('euler')).toThrow("unknown sampler 'euler'; the samplers are euler-maruyama, heun, predictor-corrector, dpm-solver, ddpm-ancestral, rk45");
+    expect(() => samplerByName('euler')).toThrow("unknown sampler 'euler'; the samplers are euler-maruyama, heun, predictor-corrector, dpm-solver, dpm-solver-sde, ddpm-ancestral, rk45");
     expect(() => samplerByName('toString')).toThrow(UnknownSamplerError);
     expect(() => checkSamplerSpec({ name: 'heun', settings: { lambda: 0 } })).toThrow("sampler 'heun' has no setting 'lambda' (its settings: none)");
     expect(() => checkSamplerSpec({ name: 'rk45', settings: { rtol: 0 } })).toThrow(SamplerSettingError);
@@ -68,7 +68,7 @@ describe('the sampler registry', () => {
 
   it('every sampler but rk45 and predictor-corrector gives the same rows whatever the chunks and the row shards', () => {
     const grid = fixedGrid({ steps: 4, tMin: 0.05, tMax: 1, beta: 1 });
-    for (const name of ['euler-maruyama', 'heun', 'dpm-solver', 'ddpm-ancestral']) {
+    for (const name of ['euler-maruyama', 'heun', 'dpm-solver', 'dpm-solver-sde', 'ddpm-ancestral']) {
       const whole = take(sampleWith({ name }, gaussianVp, { grid, n: 6, shape: [2], seed: 4 }).samples);
       const parts = [
         ...take(sampleWith({ name }, gaussianVp, { grid, n: 6, shape: [2], seed: 4, rows: [0, 2] }).samples),

@@ -1,6 +1,6 @@
 import type { DiffusionModel } from '@diffflow/sde-core';
 import { ddpmAncestral } from './ddpm_ancestral.js';
-import { dpmSolver } from './dpm_solver.js';
+import { dpmSolver, dpmSolverSde } from './dpm_solver.js';
 import { eulerMaruyama } from './euler_maruyama.js';
 import { heun } from './heun.js';
 import { predictorCorrector } from './predictor_corrector.js';
@@ -12,7 +12,7 @@ import { runSampler, SamplerSettingError, resolveSettings, type SampleRequest, t
  * is its file plus a line here. Browser-safe (no Node imports).
  */
 export const samplerRegistry: Readonly<Record<string, Sampler>> = Object.freeze(
-  Object.fromEntries(([eulerMaruyama, heun, predictorCorrector, dpmSolver, ddpmAncestral, rk45] as Sampler[]).map((s) => [s.name, s])),
+  Object.fromEntries(([eulerMaruyama, heun, predictorCorrector, dpmSolver, dpmSolverSde, ddpmAncestral, rk45] as Sampler[]).map((s) => [s.name, s])),
 );
 
 /** The registry's names, in menu order. */

@@ -255,7 +255,7 @@ function sampledOrProblem<T>(run: () => T): Sampled<T> {
  * on the fixed grid, seed purposeSeed(seed, 'sample') (euler-maruyama at λ with its Tweedie last
  * step is `sampleMarginal`'s draw bit for bit). Data coordinates, [n, 2]. With `trajectory`, also
  * every state x_N … x_0 in model coordinates. A sampler that cannot run DiffFlow's learned drift
- * (dpm-solver, ddpm-ancestral) gives its message instead.
+ * (dpm-solver, dpm-solver-sde, ddpm-ancestral) gives its message instead.
  */
 export function diffflowSamples(s: Session, o: SamplerSettings, trajectory = false): Sampled<{ samples: Float32Array; states: Float32Array[] }> {
   return sampledOrProblem(() =>
