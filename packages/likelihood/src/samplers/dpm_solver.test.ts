@@ -66,10 +66,11 @@ describe('dpm-solver-sde', () => {
     expect(fine).toBeLessThan(worst(4));
   });
 
-  it('its first step (one x̂_0: order 1) is the DDPM posterior step: x_t = (σ_t/σ_s) e^{−h} x_s + α_t (1 − e^{−2h}) x̂_0 + σ_t √(1 − e^{−2h}) δ, with δ the keyed noise of the step', () => {
+  it('its first step (one x̂_0: order 1) is the DDPM posterior step, without the noise on the last step by default: x_t = (σ_t/σ_s) e^{−h} x_s + α_t (1 − e^{−2h}) x̂_0 + σ_t √(1 − e^{−2h}) δ, with δ the keyed noise of the step', () => {
     const grid = [0.2, 0.6];
     const prior = gaussianVp.sde.prior.sample([0, 3], [2], 5);
-    const got = take(runSampler(dpmSolverSde, gaussianVp, { grid, n: 3, shape: [2], seed: 4, prior }).samples);
+    const got = take(runSampler(dpmSolverSde, gaussianVp, { grid, n: 3, shape: [2], seed: 4, prior }, { denoise: false }).samples);
+    const mean = take(runSampler(dpmSolverSde, gaussianVp, { grid, n: 3, shape: [2], seed: 4, prior }).samples); // denoise: the step without its noise
     const at = (t: number) => {
       const m = gaussianVp.sde.marginal!(t);
       return { alpha: m.meanScale, sigma: m.std, lambda: Math.log(m.meanScale / m.std) };
@@ -81,14 +82,15 @@ describe('dpm-solver-sde', () => {
     const delta = rowNormals(4, samplerNoisePurpose, [0, 3], 2, 0);
     const want = Array.from(x, (xi, k) => {
       const x0 = (xi + s.sigma * s.sigma * score[k]!) / s.alpha;
-      return (t.sigma / s.sigma) * Math.exp(-h) * xi + t.alpha * -Math.expm1(-2 * h) * x0 + t.sigma * Math.sqrt(-Math.expm1(-2 * h)) * delta[k]!;
+      return (t.sigma / s.sigma) * Math.exp(-h) * xi + t.alpha * -Math.expm1(-2 * h) * x0;
     });
-    got.forEach((g, k) => expect(g).toBeCloseTo(want[k]!, 5));
+    got.forEach((g, k) => expect(g).toBeCloseTo(want[k]! + t.sigma * Math.sqrt(-Math.expm1(-2 * h)) * delta[k]!, 5));
+    mean.forEach((g, k) => expect(g).toBeCloseTo(want[k]!, 5));
     prior.dispose();
   });
 
   it('refuses a setting it does not have and a learned drift, naming them', () => {
-    expect(() => runSampler(dpmSolverSde, gaussianVp, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 }, { order: 3 })).toThrow(/sampler 'dpm-solver-sde' has no setting 'order' \(its settings: lowerOrderFinal\)/);
+    expect(() => runSampler(dpmSolverSde, gaussianVp, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 }, { order: 3 })).toThrow(/sampler 'dpm-solver-sde' has no setting 'order' \(its settings: lowerOrderFinal, denoise\)/);
     const learned = diffusionModel(diffflowSde({ drift: linearDrift(() => -1, 'drift'), diffusion: constantDiffusion(1) }), linearDrift(() => -1, 'score'));
     expect(() => runSampler(dpmSolverSde, learned, { grid: [0.1, 0.5], n: 2, shape: [2], seed: 1 })).toThrow(/sampler 'dpm-solver-sde' needs an SDE with a fixed linear drift/);
   });

@@ -22,7 +22,8 @@ import { defineSampler, SamplerModelError, type SamplerChunk, type SamplerSteppe
  * + σ_t √(1 − e^{−2h}) δ, so
  *   x_t = (σ_t/σ_s) e^{−h} x_s + α_t (1 − e^{−2h}) x̂_0 + α_t (h − ½(1 − e^{−2h})) x̂_0′ + σ_t √(1 − e^{−2h}) δ
  * (the x̂_0′ term at order 2). Order 1 is the DDPM posterior step q(x_t | x_s, x̂_0). δ is the chunk's
- * keyed noise of step i; the SDE's noise corrects errors of the score that the ODE carries to the end.
+ * keyed noise of step i (none on the last step with `denoise`, its default); the SDE's noise corrects
+ * errors of the score that the ODE carries to the end.
  */
 export const dpmSolver = defineSampler({
   name: 'dpm-solver',
@@ -46,9 +47,10 @@ export const dpmSolverSde = defineSampler({
   description: 'SDE-DPM-Solver++(2M): the backward SDE with its linear part and noise exact, second order, for VP, sub-VP, VE and DDPM; 1 evaluation per step',
   settings: {
     lowerOrderFinal: { kind: 'boolean', default: true, description: 'lower the order on the last steps of a grid with fewer than 15 steps' },
+    denoise: { kind: 'boolean', default: true, description: "the last step without its noise (the step's mean, as DDPM's chain ends)" },
   },
   checkModel: (model) => checkLinearMarginal('dpm-solver-sde', model),
-  start: (chunk) => multistepRule(true, { ...chunk, settings: { order: 2, lowerOrderFinal: chunk.settings.lowerOrderFinal } }),
+  start: (chunk) => multistepRule(true, { ...chunk, settings: { order: 2, lowerOrderFinal: chunk.settings.lowerOrderFinal } }, chunk.settings.denoise),
 });
 
 function checkLinearMarginal(name: string, model: DiffusionModel): void {
@@ -62,7 +64,7 @@ function checkLinearMarginal(name: string, model: DiffusionModel): void {
 }
 
 /** The multistep rule of both samplers: the ODE (`stochastic` false) or the backward SDE. */
-function multistepRule(stochastic: boolean, { model, settings, grid, normal }: SamplerChunk<{ readonly order: number; readonly lowerOrderFinal: boolean }>): SamplerStepper {
+function multistepRule(stochastic: boolean, { model, settings, grid, normal }: SamplerChunk<{ readonly order: number; readonly lowerOrderFinal: boolean }>, denoise = false): SamplerStepper {
   const marginal = model.sde.marginal;
   if (marginal === undefined) throw new SamplerModelError('dpm-solver', model.sde.name, `sampler 'dpm-solver': '${model.sde.name}' has no closed-form marginal`);
   const steps = grid.length - 1;
@@ -90,7 +92,7 @@ function multistepRule(stochastic: boolean, { model, settings, grid, normal }: S
       const h = t.lambda - s.lambda;
       if (stochastic) {
         const keep = -Math.expm1(-2 * h); // 1 − e^{−2h}
-        const noise = normal(i);
+        const noise = i === 0 && denoise ? null : normal(i);
         try {
           return tf.tidy(() => {
             let out = tf.add(tf.mul(x, (t.sigma / s.sigma) * Math.exp(-h)), tf.mul(x0, t.alpha * keep));
@@ -99,10 +101,10 @@ function multistepRule(stochastic: boolean, { model, settings, grid, normal }: S
               const slope = tf.div(tf.sub(p0.x0, p1.x0), p0.lambda - p1.lambda); // x̂_0′ by the last two values
               out = tf.add(out, tf.mul(slope, t.alpha * (h - 0.5 * keep)));
             }
-            return tf.add(out, tf.mul(noise, t.sigma * Math.sqrt(keep)));
+            return noise === null ? out : tf.add(out, tf.mul(noise, t.sigma * Math.sqrt(keep)));
           });
         } finally {
-          noise.dispose();
+          noise?.dispose();
         }
       }
       const phi1 = Math.expm1(-h);
