@@ -33,7 +33,7 @@ export const dpmSolver = defineSampler({
     lowerOrderFinal: { kind: 'boolean', default: true, description: 'lower the order on the last steps of a grid with fewer than 15 steps' },
   },
   checkModel: (model) => checkLinearMarginal('dpm-solver', model),
-  start: (chunk) => multistepRule(false, chunk),
+  start: (chunk) => multistepRule({ name: 'dpm-solver', stochastic: false, denoise: false }, chunk),
 });
 
 /**
@@ -50,7 +50,7 @@ export const dpmSolverSde = defineSampler({
     denoise: { kind: 'boolean', default: true, description: "the last step without its noise (the step's mean, as DDPM's chain ends)" },
   },
   checkModel: (model) => checkLinearMarginal('dpm-solver-sde', model),
-  start: (chunk) => multistepRule(true, { ...chunk, settings: { order: 2, lowerOrderFinal: chunk.settings.lowerOrderFinal } }, chunk.settings.denoise),
+  start: (chunk) => multistepRule({ name: 'dpm-solver-sde', stochastic: true, denoise: chunk.settings.denoise }, { ...chunk, settings: { order: 2, lowerOrderFinal: chunk.settings.lowerOrderFinal } }),
 });
 
 function checkLinearMarginal(name: string, model: DiffusionModel): void {
@@ -63,10 +63,17 @@ function checkLinearMarginal(name: string, model: DiffusionModel): void {
   }
 }
 
-/** The multistep rule of both samplers: the ODE (`stochastic` false) or the backward SDE. */
-function multistepRule(stochastic: boolean, { model, settings, grid, normal }: SamplerChunk<{ readonly order: number; readonly lowerOrderFinal: boolean }>, denoise = false): SamplerStepper {
+/**
+ * The multistep rule of both samplers, named by `rule.name` in its errors: the ODE (`stochastic`
+ * false) or the backward SDE (with `denoise`, no noise on the last step).
+ */
+function multistepRule(
+  rule: { readonly name: string; readonly stochastic: boolean; readonly denoise: boolean },
+  { model, settings, grid, normal }: SamplerChunk<{ readonly order: number; readonly lowerOrderFinal: boolean }>,
+): SamplerStepper {
+  const { name, stochastic, denoise } = rule;
   const marginal = model.sde.marginal;
-  if (marginal === undefined) throw new SamplerModelError('dpm-solver', model.sde.name, `sampler 'dpm-solver': '${model.sde.name}' has no closed-form marginal`);
+  if (marginal === undefined) throw new SamplerModelError(name, model.sde.name, `sampler '${name}': '${model.sde.name}' has no closed-form marginal`);
   const steps = grid.length - 1;
   const at = (t: number): { alpha: number; sigma: number; lambda: number } => {
     const { meanScale: alpha, std: sigma } = marginal(t);
@@ -82,7 +89,7 @@ function multistepRule(stochastic: boolean, { model, settings, grid, normal }: S
     step: (x, i) => {
       const s = at(grid[i + 1] as number);
       const t = at(grid[i] as number);
-      if (!(s.sigma > 0 && s.alpha > 0)) throw new RangeError(`sampler 'dpm-solver': needs σ(t) > 0 and α(t) > 0 above t_0, got σ = ${s.sigma}, α = ${s.alpha} at t = ${grid[i + 1]}`);
+      if (!(s.sigma > 0 && s.alpha > 0)) throw new RangeError(`sampler '${name}': needs σ(t) > 0 and α(t) > 0 above t_0, got σ = ${s.sigma}, α = ${s.alpha} at t = ${grid[i + 1]}`);
       const x0 = tf.tidy(() => tf.div(tf.add(x, tf.mul(applyField(model.score, 'score', x, grid[i + 1] as number), s.sigma * s.sigma)), s.alpha));
       history.unshift({ lambda: s.lambda, x0 });
       if (history.length > 3) tf.dispose(history.pop()?.x0);
