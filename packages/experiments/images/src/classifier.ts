@@ -24,8 +24,8 @@ import {
   type LeNet,
 } from '@diffflow/metrics';
 import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/cli';
-import { ImagesConfig, imagePresetDefaults, type ImageDataName } from './config.js';
-import { loadImageSplits, seededSubset, type ImageSplits } from './model.js';
+import { loadImageSplits, seededImages, type ImageDataName, type ImageSplits } from '@diffflow/datasets';
+import { ImagesConfig, imagePresetDefaults } from './config.js';
 
 /** The fields of an images configuration that fix its data and held-out split (what a classifier must share with a run). */
 export type ClassifierSplit = Pick<ImagesConfig, 'data' | 'dataDir' | 'size' | 'fit' | 'heldOut' | 'seed'>;
@@ -201,7 +201,7 @@ export async function classifierCommand(flags: ClassifierFlags): Promise<Classif
       onEpoch: (e) => console.error(`[images] classifier epoch ${e.epoch + 1}/${epochs}: cross-entropy ${e.loss.toFixed(4)} nats, ${e.seconds.toFixed(0)} s`),
     });
     const heldOutAccuracy = classifierAccuracy(classifier, heldOut);
-    const trainAccuracy = classifierAccuracy(classifier, seededSubset(train, heldOut.n, split.seed, 'classifier/train-accuracy'));
+    const trainAccuracy = classifierAccuracy(classifier, seededImages(train, heldOut.n, split.seed, 'classifier/train-accuracy'));
     const info = {
       purpose: "FD-LeNet features for the images experiment (not Inception FID; not comparable to the paper's FID)",
       split: { data: split.data, dataDir: split.dataDir, size: split.size, fit: split.fit, heldOut: split.heldOut, seed: split.seed },
@@ -231,5 +231,5 @@ export async function classifierCommand(flags: ClassifierFlags): Promise<Classif
  * floor over `count` training images (a seeded subset keyed (seed, 'fd/floor')).
  */
 export function splitReference(classifier: LeNet, splits: ImageSplits, count: number, seed: number): FdReference {
-  return fdReference(classifier, splits.heldOut, seededSubset(splits.train, count, seed, 'fd/floor'));
+  return fdReference(classifier, splits.heldOut, seededImages(splits.train, count, seed, 'fd/floor'));
 }

@@ -29,7 +29,8 @@ import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from
 import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
 import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
 import { renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareRow, type FigureSamples } from './compare_report.js';
-import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
+import { loadImageSplits, type ImageSplits } from '@diffflow/datasets';
+import { runGrid, type ImageModel } from './model.js';
 import { loadTrainedRun, type TrainedRun } from './sample.js';
 import { CHECKPOINT, imagesPool, sampleImages, trainImages } from './train.js';
 

@@ -4,7 +4,8 @@ import { defaultLambda, purposeSeed } from '@diffflow/sde-core';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, documented, fail, intAtLeast, numberAbove, oneOf, orThrow } from '@diffflow/cli';
 import { openHeldOutDir } from '@diffflow/experiment';
-import { loadImageSplits, runGrid, seededSubset } from './model.js';
+import { loadImageSplits, seededImages } from '@diffflow/datasets';
+import { runGrid } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { poolThreads } from '@diffflow/parallel';
@@ -100,7 +101,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     return fail(loaded.left);
   }
   // a seeded subset of the held-out split (the embedded MNIST digits are grouped by class)
-  const heldOut = seededSubset(loaded.right.heldOut, n, seed, 'eval/images');
+  const heldOut = seededImages(loaded.right.heldOut, n, seed, 'eval/images');
   const count = heldOut.n;
   const images = { pixels: heldOut.images, shape: [config.size, config.size, heldOut.channels] };
 

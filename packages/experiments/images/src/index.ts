@@ -5,8 +5,8 @@
  */
 export { ImagesConfig, defaultOut } from './config.js';
 export type { StepSchedule } from './config.js';
-export { imageModel, loadImageSplits, runGrid } from './model.js';
-export type { ImageModel, ImageSplits } from './model.js';
+export { imageModel, runGrid } from './model.js';
+export type { ImageModel } from './model.js';
 export { loadTrainedRun } from './sample.js';
 export type { TrainedRun } from './sample.js';
 export { sampleImages, imagesPool, CHECKPOINT } from './train.js';
