@@ -10,8 +10,8 @@ import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { poolThreads } from '@diffflow/parallel';
 import { imagesPool, sampleImages } from './train.js';
-import { FD_LENET_NOTE, fdLenet, type FdLenetReport } from '@diffflow/metrics';
-import { classifierCommandFor, classifierDir, hasClassifier, loadImagesClassifier, splitReference } from './classifier.js';
+import { FD_LENET_NOTE, fdLenet, splitReference, type FdLenetReport } from '@diffflow/metrics';
+import { classifierCommandFor, classifierDir, hasClassifier, loadImagesClassifier } from './classifier.js';
 
 /** The flags of `images eval`, every one optional (defaults: {@link imagesEvalDefaults}, else the run's), each checked against its range. */
 export const EvalFlags = t.exact(
