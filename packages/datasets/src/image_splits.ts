@@ -15,10 +15,12 @@ import { seededRows } from './split.js';
 
 /** Where the images come from: the embedded 10k MNIST digits, Fashion-MNIST, any IDX folder, CIFAR-10 binary batches. */
 export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
+/** One of {@link imageDataNames}. */
 export type ImageDataName = (typeof imageDataNames)[number];
 
 /** How images reach size × size: 'auto' pads (centred, black) when they fit, else resizes. */
 export const imageFitNames = ['auto', 'pad', 'resize'] as const;
+/** One of {@link imageFitNames}. */
 export type ImageFit = (typeof imageFitNames)[number];
 
 /** What fixes an image split: the data, where its files lie, the size, the fit, the held-out count and the seed. */

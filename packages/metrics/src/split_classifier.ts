@@ -25,6 +25,7 @@ export interface SplitClassifierTraining {
   readonly lr: number;
   /** What the classifier is for, stored as the info's `purpose`. */
   readonly purpose: string;
+  /** Called after each epoch (e.g. to log its loss). */
   readonly onEpoch?: (report: EpochReport) => void;
 }
 
