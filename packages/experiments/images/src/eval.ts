@@ -3,13 +3,13 @@ import * as t from 'io-ts';
 import { defaultLambda, purposeSeed } from '@diffflow/sde-core';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, documented, fail, intAtLeast, numberAbove, oneOf, orThrow } from '@diffflow/cli';
-import { openHeldOutDir } from '@diffflow/experiment';
+import { openHeldOutDir, withPool } from '@diffflow/experiment';
 import { loadImageSplits, seededImages } from '@diffflow/datasets';
 import { runGrid } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { poolThreads } from '@diffflow/parallel';
-import { imagesPool, sampleImages } from './train.js';
+import { imagesPoolOptions, sampleImages } from './train.js';
 import { FD_LENET_NOTE, fdLenet, splitReference, type FdLenetReport } from '@diffflow/metrics';
 import { classifierCommandFor, classifierDir, hasClassifier, loadImagesClassifier } from './classifier.js';
 
@@ -135,14 +135,8 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     const { classifier, info, dir: classifierFolder } = lenetClassifier;
     const fdStart = performance.now();
     const steps = config.sampleSteps;
-    const pool = await imagesPool(config, run.channels, poolThreads(0));
     const grid = runGrid(config, steps);
-    let bytes: Uint8Array;
-    try {
-      bytes = await sampleImages(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler });
-    } finally {
-      await pool.dispose();
-    }
+    const bytes = await withPool(imagesPoolOptions(config, run.channels, poolThreads(0)), (pool) => sampleImages(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler }));
     const reference = splitReference(classifier, loaded.right, fdSamples, seed);
     const report = fdLenet(classifier, { images: bytes, n: fdSamples, height: config.size, width: config.size, channels: run.channels }, reference);
     classifier.dispose();
