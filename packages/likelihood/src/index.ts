@@ -21,6 +21,8 @@ export { imageBitsPerDim, imageNegativeElboBitsPerDim } from './image_bits_per_d
 export type { ImageBitsPerDimOptions, ImageBitsPerDimResult, ImageElboOptions, ImageElboResult } from './image_bits_per_dim.js';
 export { logDensityGrid, logDensityGridPoints } from './log_density_grid.js';
 export type { LogDensityGridOptions } from './log_density_grid.js';
+export { dataLogDensityGrid } from './data_log_density_grid.js';
+export type { DataLogDensityGridOptions } from './data_log_density_grid.js';
 export { defineSampler, runSampler, resolveSettings, describeSetting, SamplerSettingError, SamplerModelError } from './samplers/sampler.js';
 export type { Sampler, SamplerSetting, SettingsSchema, SettingsOf, SettingValue, SamplerChunk, SamplerStepper, SampleRequest, SampleResult } from './samplers/sampler.js';
 export { samplerRegistry, samplerNames, defaultSamplerName, samplerByName, checkSamplerSpec, loadSampler, sampleWith, UnknownSamplerError } from './samplers/registry.js';

@@ -19,7 +19,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import type { DiffusionModel } from '@diffflow/sde-core';
-import { logDensityGrid } from '@diffflow/likelihood';
+import { dataLogDensityGrid } from '@diffflow/likelihood';
 import { decodeNormalizer, normalizerLogDet, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
 import { configInvalid, documented, fail, fileMalformed, intAtLeast, intInRange, oneOf, orThrow, parseFlags, type ExperimentError } from '@diffflow/cli';
 import { loadEmaRun as loadRun, storedConfig, type LoadedRun as EmaRun } from '@diffflow/runs';
@@ -135,18 +135,16 @@ export function evaluateToy2d(run: Omit<LoadedRun, 'iteration'>, s: Omit<EvalSet
   const started = performance.now();
   const bounds = plotBounds(data, config.seed);
   const [x0, x1, y0, y1] = bounds;
-  // The normalisation is affine per coordinate with positive slope, so the box maps to a box and
-  // pixel centres to pixel centres: log p_x = log p_y(normalize(x)) + log|det ∂y/∂x|.
-  const corners = normalizer.normalize(Float32Array.of(x0, y0, x1, y1));
-  const logDensity = logDensityGrid(model, {
-    xRange: [corners[0] as number, corners[2] as number],
-    yRange: [corners[1] as number, corners[3] as number],
+  const logDensity = dataLogDensityGrid(model, {
+    bounds,
+    toModel: (v) => normalizer.normalize(v),
+    logDet,
     resolution: s.resolution,
     grid: heldOutGrid(config, s.steps),
     solver: s.solver,
     rtol: s.rtol,
     atol: s.atol,
-  }).map((v) => v + logDet);
+  });
   const pixelArea = ((x1 - x0) / s.resolution) * ((y1 - y0) / s.resolution);
   let massInBox = 0;
   for (const v of logDensity) massInBox += Math.exp(v) * pixelArea;

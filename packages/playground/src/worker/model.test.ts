@@ -11,7 +11,7 @@ import { pointCloud, pointCloudLogDensity, samplePointCloud } from '@diffflow/da
 import { purposeSeed } from '@diffflow/training';
 import { normalizerLogDet, resolveToy2dConfig, toy2dDefaults } from '@diffflow/experiment-toy2d';
 import { repoRoot, runScriptAsync } from '@diffflow/test-utils';
-import { checkpointBytes, createSession, ddpmSamples, diffflowSamples, disposeSession, DRAWN_JITTER, retrain, sessionFromCheckpoint, warmStartSession, toy2dConfigOf, type PlaygroundSettings } from './model.js';
+import { checkpointBytes, createSession, ddpmSamples, diffflowSamples, disposeSession, DRAWN_JITTER, logDensityPicture, retrain, sessionFromCheckpoint, warmStartSession, toy2dConfigOf, type PlaygroundSettings } from './model.js';
 
 const small: PlaygroundSettings = { dataset: 'moons', steps: 3, g: 0.2, T: 0.05, hidden: 8, batch: 16, lr: 1e-2, seed: 4, ddpm: true };
 const sampler = { spec: { name: 'euler-maruyama', settings: { lambda: 1 } }, steps: 3, n: 64, seed: 4 };
@@ -256,6 +256,14 @@ describe("a drawn set's checkpoint evaluated by toy2d:eval", () => {
       expect(Math.abs(report.normalizerLogDet - logDet)).toBeLessThan(1e-6);
       const dataNll = -pointCloudLogDensity(cloud, x).reduce((a, v) => a + v, 0) / n;
       expect(report.dataNll).toBeCloseTo(dataNll, 10);
+
+      // the page's heat-map of the CLI's box is the CLI's (likelihood's dataLogDensityGrid both, RK4 on the same grid):
+      // its maximum and its mass in the box Σ p_x · pixel area
+      const { bounds, resolution, logDensityMax, massInBox } = report.heatmap as { bounds: [number, number, number, number]; resolution: number; logDensityMax: number; massInBox: number };
+      const picture = logDensityPicture(session, bounds, resolution);
+      const pixelArea = ((bounds[1] - bounds[0]) / resolution) * ((bounds[3] - bounds[2]) / resolution);
+      expect(Math.abs(picture.reduce((a, v) => Math.max(a, v), -Infinity) - logDensityMax)).toBeLessThan(1e-4);
+      expect(Math.abs(picture.reduce((a, v) => a + Math.exp(v) * pixelArea, 0) - massInBox)).toBeLessThan(1e-4 * massInBox);
     } finally {
       disposeSession(session);
     }

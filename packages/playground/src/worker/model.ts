@@ -13,9 +13,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { disposeTrajectory, fixedGrid, forwardNoise, simulateForward, vpSchedule, type DiffusionModel, type TimeGrid, type VpSchedule } from '@diffflow/sde-core';
 import { fourierMlp } from '@diffflow/networks';
 import { ddpmEpsilonNetworkOptions, ddpmModel } from '@diffflow/losses';
-import { logDensityGrid, sampleWith, SamplerModelError, type SamplerSpec } from '@diffflow/likelihood';
+import { dataLogDensityGrid, sampleWith, SamplerModelError, type SamplerSpec } from '@diffflow/likelihood';
 import { pointCloud } from '@diffflow/datasets/toy2d';
-import { decodeNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
+import { decodeNormalizer, normalizerLogDet, type Normalizer } from '@diffflow/datasets/normalizer';
 import { checkSettings, FIXED_T_MIN, type DatasetChoice, type PlaygroundSettings } from '../settings.js';
 import { sameShape, shapeFields } from '../pretrained.js';
 import { decodeHistory, emptyHistory, type LossHistory } from '../curve.js';
@@ -344,23 +344,20 @@ export function driftField(s: Session, side: number, extent: number): { points: 
 
 /**
  * log p_x of DiffFlow (EMA weights) on a res × res picture of `bounds` in data coordinates, by the
- * probability-flow ODE (RK4 on the fixed grid, exact trace); row 0 at the top.
+ * probability-flow ODE (RK4 on the fixed grid, exact trace) through the normaliser (likelihood's
+ * `dataLogDensityGrid`, as toy2d:eval draws its heat-map); row 0 at the top.
  */
 export function logDensityPicture(s: Session, bounds: readonly [number, number, number, number], res: number): Float32Array {
-  const [x0, x1, y0, y1] = bounds;
-  const lo = s.normalizer.normalize(Float32Array.from([x0, y0]));
-  const hi = s.normalizer.normalize(Float32Array.from([x1, y1]));
-  const logDet = Math.log(Math.abs(((hi[0] as number) - (lo[0] as number)) / (x1 - x0))) + Math.log(Math.abs(((hi[1] as number) - (lo[1] as number)) / (y1 - y0)));
-  const values = s.trainer.ema.withAveraged(() =>
-    logDensityGrid(s.model, {
-      xRange: [lo[0] as number, hi[0] as number],
-      yRange: [lo[1] as number, hi[1] as number],
+  return s.trainer.ema.withAveraged(() =>
+    dataLogDensityGrid(s.model, {
+      bounds,
+      toModel: (x) => s.normalizer.normalize(x),
+      logDet: normalizerLogDet(s.normalizer),
       resolution: res,
       grid: evaluationGrid(s.settings),
       solver: 'rk4',
     }),
   );
-  return values.map((v) => v + logDet);
 }
 
 /**
