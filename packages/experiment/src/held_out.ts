@@ -171,7 +171,7 @@ export interface HeldOutGridConfig {
 
 /**
  * The run's fixed grid with `steps` intervals, t_0 = `config.tMin` … t_N = `config.T`, uniform in
- * t^β (`fixedGrid`): RK4's steps and the negative ELBO's chain.
+ * t^β (`fixedGrid`): RK4's steps and the negative ELBO's chain (and images' sampling and VP chain).
  */
 export function heldOutGrid(config: HeldOutGridConfig, steps: number): TimeGrid {
   return fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta });

@@ -27,8 +27,9 @@ import { diffusionModel, logSnrGrid, sde, type VectorField } from '@diffflow/sde
 import type { SamplerSpec } from '@diffflow/likelihood';
 import { orThrow } from '@diffflow/cli';
 import { fdLenet, splitReference } from '@diffflow/metrics';
-import { ddpmSamplingModel, ddpmSamplingPool, imagesPool, loadImagesClassifier, loadTrainedRun, runGrid, sampleImages, type ImageModel } from '@diffflow/experiment-images';
+import { ddpmSamplingModel, ddpmSamplingPool, imagesPool, loadImagesClassifier, loadTrainedRun, sampleImages, type ImageModel } from '@diffflow/experiment-images';
 import { loadImageSplits } from '@diffflow/datasets';
+import { heldOutGrid } from '@diffflow/experiment';
 
 /** The samplers by a short key (the --samplers list): label and spec. */
 export const imageSamplers: Readonly<Record<string, { readonly label: string; readonly spec: SamplerSpec }>> = {
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     for (const steps of stepsList) {
       const before = tally.calls;
       const t0 = performance.now();
-      const grid = gridKind === 'log-snr' ? logSnrGrid(model.sde, { steps, tMin: config.tMin, tMax: config.T }) : runGrid(config, steps);
+      const grid = gridKind === 'log-snr' ? logSnrGrid(model.sde, { steps, tMin: config.tMin, tMax: config.T }) : heldOutGrid(config, steps);
       const bytes = await sampleImages(pool, model, config, grid, n, seed, spec);
       const seconds = (performance.now() - t0) / 1000;
       // DiffFlow's drift and score are separate counted calls; a DDPM call is one ε-U-Net

@@ -19,7 +19,7 @@ import type { BackendInfo } from '@diffflow/backend';
 import type { DataParallel } from '@diffflow/parallel';
 import { configInvalid, fail, fromFsError, orThrow, orThrowSync, progressBar, samplerLabel } from '@diffflow/cli';
 import { METRICS_FILE, metricsRecords, openRunDir, packageVersions, readNpy, SUMMARY_FILE, writeFileAtomic } from '@diffflow/runs';
-import { compareModels, type CompareModel } from '@diffflow/experiment';
+import { compareModels, heldOutGrid, type CompareModel } from '@diffflow/experiment';
 import { disposeModel } from '@diffflow/training';
 import { resolveSettings, samplerByName, type SettingValue } from '@diffflow/likelihood';
 import { FD_LENET_NOTE, fdLenet, splitReference } from '@diffflow/metrics';
@@ -30,7 +30,7 @@ import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrain
 import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
 import { renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareRow, type FigureSamples } from './compare_report.js';
 import { loadImageSplits, type ImageSplits } from '@diffflow/datasets';
-import { runGrid, type ImageModel } from './model.js';
+import type { ImageModel } from './model.js';
 import { loadTrainedRun, type TrainedRun } from './sample.js';
 import { CHECKPOINT, imagesPool, sampleImages, trainImages } from './train.js';
 
@@ -171,7 +171,7 @@ export async function runImagesCompare(checked: CheckedCompare, backend: Backend
           [row, bytes] = [kept, keptBytes];
           log(`${model} at N = ${n}: kept from the earlier run (FD-LeNet ${row.fd.toFixed(3)})`);
         } else {
-          const grid = runGrid(diffflow.config, n);
+          const grid = heldOutGrid(diffflow.config, n);
           const t = performance.now();
           bytes = await sampleImages(pool, imageModel, diffflow.config, grid, config.samples, diffflow.config.seed, sampler);
           const seconds = (performance.now() - t) / 1000;

@@ -3,9 +3,8 @@ import * as t from 'io-ts';
 import { defaultLambda, purposeSeed } from '@diffflow/sde-core';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, documented, fail, intAtLeast, numberAbove, oneOf, orThrow } from '@diffflow/cli';
-import { openHeldOutDir, withPool } from '@diffflow/experiment';
+import { heldOutGrid, openHeldOutDir, withPool } from '@diffflow/experiment';
 import { loadImageSplits, seededImages } from '@diffflow/datasets';
-import { runGrid } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { poolThreads } from '@diffflow/parallel';
@@ -89,7 +88,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
   const elboSteps = flags.elboSteps ?? finalSteps;
   const seed = flags.seed ?? config.seed;
   const gridBeta = flags.gridBeta ?? config.beta;
-  const grid = (steps: number): readonly number[] => runGrid({ ...config, beta: gridBeta }, steps);
+  const grid = (steps: number): readonly number[] => heldOutGrid({ ...config, beta: gridBeta }, steps);
   const gridTag = gridBeta === config.beta ? '' : `-beta${gridBeta}`;
   const solverTag = solver === 'rk4' ? `rk4-N${odeSteps}` : `rk45-rtol${rtol}-atol${atol}`;
   const identity = { run: runPath, iteration: run.iteration, n, solver, odeSteps, rtol, atol, probes, repeats, elboSteps, elboDraws, gridBeta, seed };
@@ -135,7 +134,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     const { classifier, info, dir: classifierFolder } = lenetClassifier;
     const fdStart = performance.now();
     const steps = config.sampleSteps;
-    const grid = runGrid(config, steps);
+    const grid = heldOutGrid(config, steps);
     const bytes = await withPool(imagesPoolOptions(config, run.channels, poolThreads(0)), (pool) => sampleImages(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler }));
     const reference = splitReference(classifier, loaded.right, fdSamples, seed);
     const report = fdLenet(classifier, { images: bytes, n: fdSamples, height: config.size, width: config.size, channels: run.channels }, reference);

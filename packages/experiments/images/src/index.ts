@@ -5,7 +5,7 @@
  */
 export { ImagesConfig, defaultOut } from './config.js';
 export type { StepSchedule } from './config.js';
-export { imageModel, runGrid } from './model.js';
+export { imageModel } from './model.js';
 export type { ImageModel } from './model.js';
 export { loadTrainedRun } from './sample.js';
 export type { TrainedRun } from './sample.js';

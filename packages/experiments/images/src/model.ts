@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { fixedGrid, type DiffusionModel, type VpSchedule, purposeSeed } from '@diffflow/sde-core';
+import { type DiffusionModel, type VpSchedule, purposeSeed } from '@diffflow/sde-core';
 import { replicaFromSpec, type ModelSpec, type UNetField } from '@diffflow/networks';
 import { epochBatchRows, seededPermutation, type ImageDataset } from '@diffflow/datasets';
 import { imageRows } from '@diffflow/metrics';
@@ -50,11 +50,6 @@ export function imageModel(config: Pick<ImagesConfig, 'preset' | 'size' | 'T' | 
   const { drift, score } = networks.unet;
   if (drift === undefined || score === undefined) throw new Error("imageModel: the spec built no U-Nets named 'drift' and 'score'");
   return { ...model, nets: { drift, score }, ...(schedule === undefined ? {} : { vp: schedule }) };
-}
-
-/** The fixed evaluation grid of a run's configuration with N steps. */
-export function runGrid(config: ImagesConfig, steps: number): readonly number[] {
-  return fixedGrid({ steps, tMin: config.tMin, tMax: config.T, beta: config.beta });
 }
 
 /**

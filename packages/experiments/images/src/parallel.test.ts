@@ -7,7 +7,8 @@ import { modelFromSpec } from '@diffflow/networks';
 import type { DataParallel } from '@diffflow/parallel';
 import { trajectoryLossTerms } from '@diffflow/losses';
 import { imagePresetDefaults, type ImagesConfig } from './config.js';
-import { imageModel, imageModelSpec, runGrid } from './model.js';
+import { heldOutGrid } from '@diffflow/experiment';
+import { imageModel, imageModelSpec } from './model.js';
 import { buildTrainer, imagesPool, sampleImages } from './train.js';
 import { subsetImages, type ImageDataset } from '@diffflow/datasets';
 
@@ -52,7 +53,7 @@ describe('the images model on two threads', () => {
     expect([pool.shards, onePool.shards]).toEqual([2, 1]);
 
     const x0 = tf.tidy(() => tf.tanh(tf.randomNormal([5, 8, 8, 1], 0, 1, 'float32', 3)));
-    const grid = runGrid(vp, 3);
+    const grid = heldOutGrid(vp, 3);
     const key = { seed: 4, iteration: 1 };
     const single = gradientStrategy('adjoint')(model, x0, grid, forwardNoise(key.seed, key.iteration));
     const split = pool.gradientsSync(model, x0, grid, key);

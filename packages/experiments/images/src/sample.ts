@@ -1,11 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { checkSamplerForModel, documented, fileMalformed, orThrow, resolveConfig, samplerFlags, samplerSettings } from '@diffflow/cli';
-import { CHECKPOINT_FILE, openSampleDir, sampleOnPool } from '@diffflow/experiment';
+import { CHECKPOINT_FILE, heldOutGrid, openSampleDir, sampleOnPool } from '@diffflow/experiment';
 import { loadEmaModel, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
 import { toImageBytes } from '@diffflow/datasets';
-import { imageModel, runGrid, type ImageModel } from './model.js';
+import { imageModel, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { poolThreads } from '@diffflow/parallel';
 import { gridPng, imageSampleRequest, imagesPoolOptions } from './train.js';
@@ -82,7 +82,7 @@ export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   checkSamplerForModel(sampler, run.model);
   const { dir, label } = await openSampleDir(runPath, flags.out, settings, { iteration: run.iteration });
   const pool = imagesPoolOptions(run.config, run.channels, n > 1 ? poolThreads(workers) : 1);
-  const request = { ...imageSampleRequest(run.model, run.config, runGrid(run.config, steps), n, seed), sampler };
+  const request = { ...imageSampleRequest(run.model, run.config, heldOutGrid(run.config, steps), n, seed), sampler };
   const { values, ms, threads } = await sampleOnPool(pool, run.model, request);
   const bytes = toImageBytes(values);
   const { size } = run.config;

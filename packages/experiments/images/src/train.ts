@@ -6,12 +6,12 @@ import { seededImages, toImageBytes, type ImageDataset } from '@diffflow/dataset
 import { ddpmLoss } from '@diffflow/losses';
 import { orThrow, trainerSettings } from '@diffflow/cli';
 import { resumeTrainer, type RunDir } from '@diffflow/runs';
-import { CHECKPOINT_FILE, poolSamples, trainRun, withPool } from '@diffflow/experiment';
+import { CHECKPOINT_FILE, heldOutGrid, poolSamples, trainRun, withPool } from '@diffflow/experiment';
 import { imageGridPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import { dataParallel, poolThreads, type DataParallel, type DataParallelOptions } from '@diffflow/parallel';
-import { batchSource, imageModel, imageModelSpec, runGrid, type ImageModel } from './model.js';
+import { batchSource, imageModel, imageModelSpec, type ImageModel } from './model.js';
 
 export { CHECKPOINT_FILE as CHECKPOINT } from '@diffflow/experiment';
 
@@ -43,7 +43,7 @@ export function forwardLine(model: ImageModel, config: ImagesConfig): string {
 export function vpGridNote(model: ImageModel, config: ImagesConfig, schedule: StepSchedule): string | undefined {
   if (model.vp === undefined) return undefined;
   const steps = Math.min(...schedule.steps);
-  const chain = vpForwardChain(model.vp, runGrid(config, steps));
+  const chain = vpForwardChain(model.vp, heldOutGrid(config, steps));
   if (chain.maxStepVariance <= 1) return undefined;
   return (
     `note: on the fixed N = ${steps} grid, Euler–Maruyama step ${chain.maxStep} of the VP SDE adds variance β(t)Δt = ${chain.maxStepVariance.toFixed(2)} > 1, ` +
