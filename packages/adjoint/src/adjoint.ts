@@ -59,6 +59,19 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  * Time tables: a field with its own {@link TimeTable} (the Fourier MLP) evaluates its time
  * conditioning at all grid times once per call instead of once per network call, and pulls all the
  * steps' cotangents back through it at the end (see {@link AdjointOptions.timeTables}).
+ *
+ * Batched score passes: in the walk above, nothing at the score depends on the adjoint. S_j needs
+ * x_j; ρ_{j−1} = δ^B_{j−1}/(B g_j √Δt_{j−1}) needs x_{j−1}, x_j, F_j (cached or replayed) and S_j;
+ * σ_j = −g_j² Δt_{j−1} ρ_{j−1} needs ρ_{j−1}. So for C consecutive points lo … hi the score runs as
+ * one linearisation on [C·B, D] rows (x_lo; …; x_hi, block k at t_{lo+k}: the time table's
+ * `linearizeBlocks`), then δ^B_{j−1}, ρ_{j−1}, σ_j per point, then one pull-back with
+ * [σ_lo; …; σ_hi], whose dx rows are the points' J_S(x_j)ᵀσ_j and whose parameter gradients are
+ * Σ_{j=lo}^{hi} ∂S_j/∂θᵀσ_j. The walk does this when it reaches hi (with F_N's drift linearisation
+ * made first at hi = N, so that F_N comes from it) and then, point by point, only pulls back the
+ * drift and adds the kept rows: a_j = a_{j+1} + ρ_j − ρ_{j−1} + J_F(x_j)ᵀφ_j + [J_Sᵀσ_j]. Per point
+ * the same ops on the same rows, so S_j, δ^B, ρ, the loss terms, dL/dx and every drift gradient are
+ * the per-point walk's bit for bit; the score's gradients are its sums in another order. C is set by
+ * {@link AdjointOptions.batchedScoreBytes}.
  */
 export interface AdjointOptions {
   /**
