@@ -403,14 +403,14 @@ describe('adjointGradients', () => {
       }
     });
 
-    it('by default runs 8 points a pass of the main job’s score (width 64) at B = 512, 16 at a two-thread shard’s 256 rows', () => {
+    it('by default runs 4 points a pass of the main job’s score (width 64) at B = 512, 8 at a two-thread shard’s 256 rows', () => {
       const mainScore = fourierMlp({ dim: 2, hidden: 64, layers: 3, seed: 4, name: 'main-score' });
       const table = mainScore.timeTable([0.01]);
       const perRow = table.cacheBytesPerRow();
       table.dispose();
       mainScore.dispose();
-      expect(Math.floor(defaultBatchedScoreBytes / (512 * perRow))).toBe(8);
-      expect(Math.floor(defaultBatchedScoreBytes / (256 * perRow))).toBe(16);
+      expect(Math.floor(defaultBatchedScoreBytes / (512 * perRow))).toBe(4);
+      expect(Math.floor(defaultBatchedScoreBytes / (256 * perRow))).toBe(8);
     });
 
     it('matches naive backprop and central finite differences (the same noise) with all points in one pass', () => {

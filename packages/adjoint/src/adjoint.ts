@@ -125,12 +125,14 @@ export interface AdjointOptions {
 export const defaultDriftCacheBytes = 80 * 2 ** 20;
 
 /**
- * Default of {@link AdjointOptions.batchedScoreBytes}: 8 MiB, 8 points a pass of the main job's
- * score (width 64, 2,048 bytes per row) at B = 512 on one thread, 16 points of a 256-row shard on
- * two. Passes of [C·B, 64] tensors much beyond that outgrow the caches: all 30 points at B = 512 in
- * one pass cost more CPU than one linearisation per point (docs/results/main-job-speed.md).
+ * Default of {@link AdjointOptions.batchedScoreBytes}: 4 MiB, 2,048 rows a pass of the main job's
+ * score (width 64, 2,048 bytes per row): 4 points at B = 512 on one thread, 8 points of a 256-row
+ * shard on two, the playground's 10 (B = 256) in 8 + 2 on one thread. Two [2,048, 64] operands fill
+ * the 1 MiB L2 of the machine measured; passes much larger outgrow the caches: all 30 points at
+ * B = 512 in one pass cost more CPU than one linearisation per point, 4,096 rows a pass about the
+ * same as 2,048 (docs/results/main-job-speed.md).
  */
-export const defaultBatchedScoreBytes = 8 * 2 ** 20;
+export const defaultBatchedScoreBytes = 4 * 2 ** 20;
 
 /**
  * Largest Δt_{j−1}/Δt_j at which F_j is replayed rather than recomputed. The replayed value adds at
