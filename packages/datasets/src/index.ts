@@ -52,7 +52,7 @@ export { parseCifar10Batch, loadCifar10Batches, loadCifar10, cifar10FileNames, C
 
 // tabular
 export type { Matrix, Matrix64 } from './tabular/matrix.js';
-export { gatherRows } from './tabular/matrix.js';
+export { gatherRows, columnMeans, columnStds } from './tabular/matrix.js';
 export { parseNpy, npyToMatrix, readNpyMatrix, encodeNpy, encodeNpyArray, decodeNpyArray } from './tabular/npy.js';
 export type { NpyArray, NpyTypedArray, NpyTypedArrayFile } from './tabular/npy.js';
 export { parsePandasPickle } from './tabular/pandas_pickle.js';
