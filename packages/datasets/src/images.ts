@@ -147,6 +147,20 @@ export function toModelInput(ds: ImageDataset, options: ResizeOptions): ModelIma
 }
 
 /**
+ * Model output → 8-bit pixels, the inverse of {@link toModelInput}'s map: v = round((x + 1)·127.5),
+ * clamped to 0…255 (NaN → 0), for PNGs and `samples.npy`.
+ * @param x values in model space, about [−1, 1]
+ */
+export function toImageBytes(x: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.round(((x[i] as number) + 1) * 127.5);
+    out[i] = Number.isNaN(v) ? 0 : Math.min(255, Math.max(0, v));
+  }
+  return out;
+}
+
+/**
  * The images at the given indices, in that order.
  * @param indices [k] row indices in [0, n)
  */

@@ -32,9 +32,10 @@ export { readBytes, maybeGunzip, isGzip } from './files.js';
 // splits
 export { seededPermutation, seededRows, splitIndices } from './split.js';
 export type { SplitIndices } from './split.js';
+export { epochBatchRows } from './epoch_batches.js';
 
 // images
-export { checkImageDataset, resizeImages, toModelInput, subsetImages, splitImages, concatImages } from './images.js';
+export { checkImageDataset, resizeImages, toModelInput, toImageBytes, subsetImages, splitImages, concatImages } from './images.js';
 export type { ImageDataset, ResizeOptions, ModelImages } from './images.js';
 export { parseIdx, decodeIdx, readIdx } from './idx.js';
 export type { IdxArray } from './idx.js';
@@ -49,6 +50,8 @@ export {
 } from './mnist.js';
 export type { IdxSplit } from './mnist.js';
 export { parseCifar10Batch, loadCifar10Batches, loadCifar10, cifar10FileNames, CIFAR10_RECORD_BYTES } from './cifar10.js';
+export { imageDataNames, imageFitNames, loadImageSplits, fitImages, seededImages } from './image_splits.js';
+export type { ImageDataName, ImageFit, ImageSplitOptions, ImageSplits } from './image_splits.js';
 
 // tabular
 export type { Matrix, Matrix64 } from './tabular/matrix.js';

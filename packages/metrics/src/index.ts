@@ -36,6 +36,8 @@ export type { ClassCoverage } from './coverage.js';
 export { featureStats, sampleQuality, fdReference, fdLenet, FD_LENET_NOTE } from './sample_quality.js';
 export { twoSample, energyDistance, mmdRbf, medianPairwiseDistance, neighbourPurity, chancePurity } from './point_statistics.js';
 export type { TwoSample } from './point_statistics.js';
+export { CLASSIFIER_SPLIT_FIELDS, trainSplitClassifier, loadSplitClassifier, splitReference } from './split_classifier.js';
+export type { SplitClassifierTraining, SplitClassifierReport } from './split_classifier.js';
 export { finiteRows } from './finite_rows.js';
 export type { FiniteRows } from './finite_rows.js';
 export type { FeatureStats, SampleQuality, FdReference, FdLenetReport } from './sample_quality.js';

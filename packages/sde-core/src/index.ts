@@ -40,6 +40,8 @@ export { diffflowSde } from './diffflow_sde.js';
 export type { DiffFlowSdeSpec } from './diffflow_sde.js';
 export { vpSde, subVpSde, vpSchedule, checkVpSchedule, defaultVpSchedule, vpBeta, vpIntegratedBeta, vpMarginal } from './vp_sde.js';
 export type { VpSchedule, VpMarginal } from './vp_sde.js';
+export { vpForwardChain } from './vp_forward_chain.js';
+export type { VpForwardChain } from './vp_forward_chain.js';
 export { veSde } from './ve_sde.js';
 export type { VeSchedule } from './ve_sde.js';
 export { diffusionModel, modelFields } from './model.js';

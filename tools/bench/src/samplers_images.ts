@@ -26,8 +26,9 @@ import { selectBackend } from '@diffflow/backend';
 import { diffusionModel, logSnrGrid, sde, type VectorField } from '@diffflow/sde-core';
 import type { SamplerSpec } from '@diffflow/likelihood';
 import { orThrow } from '@diffflow/cli';
-import { fdLenet } from '@diffflow/metrics';
-import { ddpmSamplingModel, ddpmSamplingPool, imagesPool, loadImagesClassifier, loadImageSplits, loadTrainedRun, runGrid, sampleImages, splitReference, type ImageModel } from '@diffflow/experiment-images';
+import { fdLenet, splitReference } from '@diffflow/metrics';
+import { ddpmSamplingModel, ddpmSamplingPool, imagesPool, loadImagesClassifier, loadTrainedRun, runGrid, sampleImages, type ImageModel } from '@diffflow/experiment-images';
+import { loadImageSplits } from '@diffflow/datasets';
 
 /** The samplers by a short key (the --samplers list): label and spec. */
 export const imageSamplers: Readonly<Record<string, { readonly label: string; readonly spec: SamplerSpec }>> = {

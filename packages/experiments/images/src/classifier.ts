@@ -9,23 +9,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import {
-  CLASSIFIER_FILES,
-  classifierAccuracy,
-  fdReference,
-  lenet,
-  lenetArchitecture,
-  loadClassifier,
-  saveClassifier,
-  trainClassifier,
-  type ClassifierFileError,
-  type ClassifierInfo,
-  type FdReference,
-  type LeNet,
-} from '@diffflow/metrics';
-import { documented, fail, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/cli';
-import { ImagesConfig, imagePresetDefaults, type ImageDataName } from './config.js';
-import { loadImageSplits, seededSubset, type ImageSplits } from './model.js';
+import { CLASSIFIER_FILES, lenet, lenetArchitecture, loadSplitClassifier, saveClassifier, splitReference, trainSplitClassifier, type ClassifierFileError, type ClassifierInfo, type LeNet } from '@diffflow/metrics';
+import { documented, fileMalformed, fileMissing, intAtLeast, numberAbove, orThrow, type ExperimentError } from '@diffflow/cli';
+import { loadImageSplits, type ImageDataName, type ImageSplits } from '@diffflow/datasets';
+import { ImagesConfig, imagePresetDefaults } from './config.js';
 
 /** The fields of an images configuration that fix its data and held-out split (what a classifier must share with a run). */
 export type ClassifierSplit = Pick<ImagesConfig, 'data' | 'dataDir' | 'size' | 'fit' | 'heldOut' | 'seed'>;
@@ -94,15 +81,6 @@ export function defaultClassifierEpochs(data: ImageDataName): number {
   return data === 'mnist' ? 8 : 3;
 }
 
-/** The split a stored classifier was trained on, as its info records it. */
-function storedSplit(info: ClassifierInfo): Record<string, unknown> {
-  const s = info['split'];
-  return typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {};
-}
-
-/** The split fields a classifier and a run must agree on (dataDir may differ: the same files can lie elsewhere). */
-const SPLIT_FIELDS = ['data', 'size', 'fit', 'heldOut', 'seed'] as const;
-
 function toExperimentError(e: ClassifierFileError): ExperimentError {
   return e._tag === 'ClassifierFileMissing' ? fileMissing(e.path, e.hint) : fileMalformed(e.path, e.reason);
 }
@@ -113,21 +91,7 @@ function toExperimentError(e: ClassifierFileError): ExperimentError {
  * a classifier of another split or image size, fails with one line naming the file (exit 2).
  */
 export async function loadImagesClassifier(split: ClassifierSplit, dir = classifierDir(split)): Promise<{ classifier: LeNet; info: ClassifierInfo; dir: string }> {
-  const loaded = await orThrow(TE.mapLeft(toExperimentError)(loadClassifier(dir, `make it with: ${classifierCommandFor(split)}`)));
-  const stored = storedSplit(loaded.info);
-  const differing = SPLIT_FIELDS.filter((k) => stored[k] !== split[k]);
-  const arch = loaded.classifier.architecture;
-  if (differing.length > 0 || arch.height !== split.size || arch.width !== split.size) {
-    loaded.classifier.dispose();
-    const show = (o: Record<string, unknown>): string => SPLIT_FIELDS.map((k) => `${k}=${String(o[k])}`).join(' ');
-    return fail(
-      fileMalformed(
-        join(dir, CLASSIFIER_FILES.meta),
-        `the classifier was trained on the split ${show(stored)}, the run uses ${show(split)} (it may have seen the run's held-out images); make one with: ${classifierCommandFor(split)}`,
-      ),
-    );
-  }
-  return { ...loaded, dir };
+  return { ...(await orThrow(TE.mapLeft(toExperimentError)(loadSplitClassifier(dir, split, classifierCommandFor(split))))), dir };
 }
 
 /** Whether a folder holds a classifier artifact (its lenet.json). */
@@ -187,49 +151,25 @@ export async function classifierCommand(flags: ClassifierFlags): Promise<Classif
   const epochs = flags.epochs ?? defaultClassifierEpochs(split.data);
   const batchSize = flags.batchSize ?? classifierDefaults.batchSize;
   const lr = flags.lr ?? classifierDefaults.lr;
-  const architecture = lenetArchitecture({ height: train.height, width: train.width, channels: train.channels });
-  const classifier = lenet(architecture, split.seed);
+  const classifier = lenet(lenetArchitecture({ height: train.height, width: train.width, channels: train.channels }), split.seed);
   console.error(
     `[images] classifier: LeNet (${classifier.parameterCount.toLocaleString('en-US')} parameters) on ${train.n.toLocaleString('en-US')} ${split.data} training images ${train.height}×${train.width}×${train.channels} (loaded in ${loadSeconds.toFixed(1)} s), ${epochs} epochs of batch ${batchSize}, Adam ${lr}; ${heldOut.n} held-out images never seen`,
   );
   try {
-    const result = trainClassifier(classifier, train, {
+    const r = trainSplitClassifier(classifier, splits, split, {
       epochs,
       batchSize,
       lr,
-      seed: split.seed,
+      purpose: "FD-LeNet features for the images experiment (not Inception FID; not comparable to the paper's FID)",
       onEpoch: (e) => console.error(`[images] classifier epoch ${e.epoch + 1}/${epochs}: cross-entropy ${e.loss.toFixed(4)} nats, ${e.seconds.toFixed(0)} s`),
     });
-    const heldOutAccuracy = classifierAccuracy(classifier, heldOut);
-    const trainAccuracy = classifierAccuracy(classifier, seededSubset(train, heldOut.n, split.seed, 'classifier/train-accuracy'));
-    const info = {
-      purpose: "FD-LeNet features for the images experiment (not Inception FID; not comparable to the paper's FID)",
-      split: { data: split.data, dataDir: split.dataDir, size: split.size, fit: split.fit, heldOut: split.heldOut, seed: split.seed },
-      trainImages: train.n,
-      heldOutImages: heldOut.n,
-      heldOutAccuracy,
-      trainAccuracy,
-      epochs,
-      batchSize,
-      lr,
-      losses: result.epochs.map((e) => e.loss),
-      trainSeconds: result.seconds,
-    };
-    await orThrow(TE.mapLeft(toExperimentError)(saveClassifier(dir, classifier, info)));
+    await orThrow(TE.mapLeft(toExperimentError)(saveClassifier(dir, classifier, r.info)));
     console.error(
-      `[images] classifier held-out accuracy ${(100 * heldOutAccuracy).toFixed(2)} % on ${heldOut.n} images (train subset ${(100 * trainAccuracy).toFixed(2)} %), trained in ${result.seconds.toFixed(0)} s → ${dir}`,
+      `[images] classifier held-out accuracy ${(100 * r.heldOutAccuracy).toFixed(2)} % on ${heldOut.n} images (train subset ${(100 * r.trainAccuracy).toFixed(2)} %), trained in ${r.seconds.toFixed(0)} s → ${dir}`,
     );
     const floor = reportFloor(classifier, splits, split.seed);
-    return { dir, heldOutAccuracy, trainImages: train.n, heldOutImages: heldOut.n, trainSeconds: result.seconds, reused: false, floor };
+    return { dir, heldOutAccuracy: r.heldOutAccuracy, trainImages: train.n, heldOutImages: heldOut.n, trainSeconds: r.seconds, reused: false, floor };
   } finally {
     classifier.dispose();
   }
-}
-
-/**
- * FD-LeNet's reference on a split (@diffflow/metrics' `fdReference`): its held-out images, and the
- * floor over `count` training images (a seeded subset keyed (seed, 'fd/floor')).
- */
-export function splitReference(classifier: LeNet, splits: ImageSplits, count: number, seed: number): FdReference {
-  return fdReference(classifier, splits.heldOut, seededSubset(splits.train, count, seed, 'fd/floor'));
 }

@@ -9,7 +9,7 @@ import * as t from 'io-ts';
 import { commands, flagCommand, orThrow, orThrowSync, parseOverrides, printDryRun, resolveConfig, runCli, samplerSettingFields, takeDryRun, takeTrainSamplerSettings, trainSamplerFlags, trainSamplerSpec, withHelp } from '@diffflow/cli';
 import { openRunDir } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, defaultsFor, ImagesConfig, imagesFlags, imagesNonIdentityFields } from './config.js';
-import { loadImageSplits } from './model.js';
+import { loadImageSplits } from '@diffflow/datasets';
 import { trainImages } from './train.js';
 import { imagesSampleDefaults, SampleFlags, sampleImagesCommand } from './sample.js';
 import { EvalFlags, evalImagesCommand, imagesEvalDefaults } from './eval.js';

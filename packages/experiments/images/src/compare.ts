@@ -22,14 +22,15 @@ import { METRICS_FILE, metricsRecords, openRunDir, packageVersions, readNpy, SUM
 import { compareModels, type CompareModel } from '@diffflow/experiment';
 import { disposeModel } from '@diffflow/training';
 import { resolveSettings, samplerByName, type SettingValue } from '@diffflow/likelihood';
-import { FD_LENET_NOTE, fdLenet } from '@diffflow/metrics';
-import { loadImagesClassifier, splitReference } from './classifier.js';
+import { FD_LENET_NOTE, fdLenet, splitReference } from '@diffflow/metrics';
+import { loadImagesClassifier } from './classifier.js';
 import { checkImagesConfig, imagesNonIdentityFields, type ImagesConfig } from './config.js';
 import { ddpmBudget, readTrainingCost, type DdpmBudget, type TrainingCost } from './compare_budget.js';
 import { compareSampler, defaultCompareOut, diffflowRecipeProblem, diffflowTrainConfig, type CheckedCompare } from './compare_config.js';
 import { ddpmSamplingModel, ddpmSamplingPool, ddpmTrainConfig, trainDdpm } from './compare_ddpm.js';
 import { renderCompareTable, samplesPerStepsFigure, type CompareFloor, type CompareRow, type FigureSamples } from './compare_report.js';
-import { loadImageSplits, runGrid, type ImageModel, type ImageSplits } from './model.js';
+import { loadImageSplits, type ImageSplits } from '@diffflow/datasets';
+import { runGrid, type ImageModel } from './model.js';
 import { loadTrainedRun, type TrainedRun } from './sample.js';
 import { CHECKPOINT, imagesPool, sampleImages, trainImages } from './train.js';
 

@@ -2,11 +2,8 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { unetPresets, type UNetArchitecture } from '@diffflow/networks';
 import { samplerNames } from '@diffflow/likelihood';
+import { imageDataNames, imageFitNames } from '@diffflow/datasets';
 import { checkpointFields, configInvalid, documented, flagsOf, intAtLeast, learnedDriftSamplerProblem, numberAbove, numberAtLeast, oneOf, optimizerFields, type ExperimentError } from '@diffflow/cli';
-
-/** Where the images come from. */
-export const imageDataNames = ['mnist', 'fashion', 'idx', 'cifar10'] as const;
-export type ImageDataName = (typeof imageDataNames)[number];
 
 /**
  * Named configurations: `cpu` (default) trains on a 2-core CPU in about an hour, `paper` has the
@@ -25,9 +22,6 @@ export type ImagePresetName = (typeof imagePresetNames)[number];
  */
 export const forwardNames = ['learned', 'vp'] as const;
 export type ImagesForward = (typeof forwardNames)[number];
-
-/** How images reach `size` × `size`: 'auto' pads (centred, black) when they fit, else resizes. */
-export const fitNames = ['auto', 'pad', 'resize'] as const;
 
 /** A comma-separated list of integers ≥ 1, e.g. "5,10,20,30" (a CLI flag and a JSON string). */
 export const intList = new t.Type<string, string, unknown>(
@@ -54,7 +48,7 @@ export const ImagesConfig = t.strict({
   data: documented(oneOf(imageDataNames), 'Data set: the embedded 10k MNIST digits, Fashion-MNIST, any IDX folder, CIFAR-10 binary batches.'),
   dataDir: documented(t.string, "Folder of the files ('' = the default place for fashion; required for idx and cifar10)."),
   size: documented(intAtLeast(4), 'Image side after padding / resizing (32 for the paper; small values for tests).'),
-  fit: documented(oneOf(fitNames), "How images reach size × size: 'auto' pads (centred, black) when they fit, else resizes."),
+  fit: documented(oneOf(imageFitNames), "How images reach size × size: 'auto' pads (centred, black) when they fit, else resizes."),
   heldOut: documented(intAtLeast(1), 'Held-out images (never trained on): bits/dim is measured on them.'),
   preset: documented(oneOf(imagePresetNames), 'Named configuration (U-Net size and the defaults of every other flag): cpu trains on a 2-core CPU in about an hour, paper has the published sizes, tiny is the tests\' network.'),
   iters: documented(intAtLeast(1), 'Training iterations.'),

@@ -3,14 +3,15 @@ import * as t from 'io-ts';
 import { defaultLambda, purposeSeed } from '@diffflow/sde-core';
 import { imageBitsPerDim, imageNegativeElboBitsPerDim } from '@diffflow/likelihood';
 import { configInvalid, documented, fail, intAtLeast, numberAbove, oneOf, orThrow } from '@diffflow/cli';
-import { openHeldOutDir } from '@diffflow/experiment';
-import { loadImageSplits, runGrid, seededSubset } from './model.js';
+import { openHeldOutDir, withPool } from '@diffflow/experiment';
+import { loadImageSplits, seededImages } from '@diffflow/datasets';
+import { runGrid } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { loadTrainedRun, runPathOf } from './sample.js';
 import { poolThreads } from '@diffflow/parallel';
-import { imagesPool, sampleImages } from './train.js';
-import { FD_LENET_NOTE, fdLenet, type FdLenetReport } from '@diffflow/metrics';
-import { classifierCommandFor, classifierDir, hasClassifier, loadImagesClassifier, splitReference } from './classifier.js';
+import { imagesPoolOptions, sampleImages } from './train.js';
+import { FD_LENET_NOTE, fdLenet, splitReference, type FdLenetReport } from '@diffflow/metrics';
+import { classifierCommandFor, classifierDir, hasClassifier, loadImagesClassifier } from './classifier.js';
 
 /** The flags of `images eval`, every one optional (defaults: {@link imagesEvalDefaults}, else the run's), each checked against its range. */
 export const EvalFlags = t.exact(
@@ -100,7 +101,7 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     return fail(loaded.left);
   }
   // a seeded subset of the held-out split (the embedded MNIST digits are grouped by class)
-  const heldOut = seededSubset(loaded.right.heldOut, n, seed, 'eval/images');
+  const heldOut = seededImages(loaded.right.heldOut, n, seed, 'eval/images');
   const count = heldOut.n;
   const images = { pixels: heldOut.images, shape: [config.size, config.size, heldOut.channels] };
 
@@ -134,14 +135,8 @@ export async function evalImagesCommand(flags: EvalFlags): Promise<void> {
     const { classifier, info, dir: classifierFolder } = lenetClassifier;
     const fdStart = performance.now();
     const steps = config.sampleSteps;
-    const pool = await imagesPool(config, run.channels, poolThreads(0));
     const grid = runGrid(config, steps);
-    let bytes: Uint8Array;
-    try {
-      bytes = await sampleImages(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler });
-    } finally {
-      await pool.dispose();
-    }
+    const bytes = await withPool(imagesPoolOptions(config, run.channels, poolThreads(0)), (pool) => sampleImages(pool, run.model, config, grid, fdSamples, seed, { name: config.sampler }));
     const reference = splitReference(classifier, loaded.right, fdSamples, seed);
     const report = fdLenet(classifier, { images: bytes, n: fdSamples, height: config.size, width: config.size, channels: run.channels }, reference);
     classifier.dispose();

@@ -4,7 +4,8 @@ import { checkSamplerForModel, documented, fileMalformed, orThrow, resolveConfig
 import { CHECKPOINT_FILE, openSampleDir, sampleOnPool } from '@diffflow/experiment';
 import { loadEmaModel, storedConfig } from '@diffflow/runs';
 import { checkImagesConfig, defaultOut, ImagesConfig, storedDefaultsFor, type StepSchedule } from './config.js';
-import { imageModel, runGrid, toBytes, type ImageModel } from './model.js';
+import { toImageBytes } from '@diffflow/datasets';
+import { imageModel, runGrid, type ImageModel } from './model.js';
 import { disposeModel } from '@diffflow/training';
 import { poolThreads } from '@diffflow/parallel';
 import { gridPng, imageSampleRequest, imagesPoolOptions } from './train.js';
@@ -83,7 +84,7 @@ export async function sampleImagesCommand(flags: SampleFlags): Promise<void> {
   const pool = imagesPoolOptions(run.config, run.channels, n > 1 ? poolThreads(workers) : 1);
   const request = { ...imageSampleRequest(run.model, run.config, runGrid(run.config, steps), n, seed), sampler };
   const { values, ms, threads } = await sampleOnPool(pool, run.model, request);
-  const bytes = toBytes(values);
+  const bytes = toImageBytes(values);
   const { size } = run.config;
   await orThrow(dir.writeNpy('samples.npy', bytes, [n, size, size, run.channels]));
   await orThrow(dir.writePng('samples.png', gridPng(bytes, n, size, run.channels, `samples, iteration ${run.iteration}, N = ${steps}, ${label}`)));

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { purposeSeed, type TimeGrid } from '@diffflow/sde-core';
+import { purposeSeed, vpForwardChain, type TimeGrid } from '@diffflow/sde-core';
 import { defaultSamplerName, type SampleRequest, type SamplerSpec } from '@diffflow/likelihood';
 import type { BackendInfo } from '@diffflow/backend';
-import type { ImageDataset } from '@diffflow/datasets';
+import { seededImages, toImageBytes, type ImageDataset } from '@diffflow/datasets';
 import { ddpmLoss } from '@diffflow/losses';
 import { orThrow, trainerSettings } from '@diffflow/cli';
 import { resumeTrainer, type RunDir } from '@diffflow/runs';
@@ -11,7 +11,7 @@ import { imageGridPng } from '@diffflow/figures';
 import { createTrainer, disposeModel, type ScoreWarmup, type Trainer, type TrainerConfig } from '@diffflow/training';
 import type { ImagesConfig, StepSchedule } from './config.js';
 import { dataParallel, poolThreads, type DataParallel, type DataParallelOptions } from '@diffflow/parallel';
-import { batchSource, imageModel, imageModelSpec, runGrid, seededSubset, toBytes, vpForwardChain, type ImageModel } from './model.js';
+import { batchSource, imageModel, imageModelSpec, runGrid, type ImageModel } from './model.js';
 
 export { CHECKPOINT_FILE as CHECKPOINT } from '@diffflow/experiment';
 
@@ -100,7 +100,7 @@ export async function sampleImages(
   seed: number,
   sampler: SamplerSpec = defaultImageSampler,
 ): Promise<Uint8Array> {
-  return toBytes(await poolSamples(pool, model, { ...imageSampleRequest(model, config, grid, n, seed), sampler }));
+  return toImageBytes(await poolSamples(pool, model, { ...imageSampleRequest(model, config, grid, n, seed), sampler }));
 }
 
 /** The grid PNG of `n` images [n, h, w, c] (bytes), upscaled ×2 (×4 for small images), with `title` above. */
@@ -209,7 +209,7 @@ async function trainOn(
   const bytes = await trainer.ema.withAveragedAsync(() => sampleImages(pool, model, config, grid, n, config.seed, sampler));
   const sampleMs = performance.now() - sampleStart;
   await orThrow(run.writePng('samples.png', gridPng(bytes, n, config.size, channels, `${config.data}: samples, iteration ${trainer.iteration}`)));
-  const shown = seededSubset(data.heldOut, n, config.seed, 'plot/data');
+  const shown = seededImages(data.heldOut, n, config.seed, 'plot/data');
   await orThrow(run.writePng('data.png', gridPng(shown.images, shown.n, config.size, channels, `${config.data}: data`)));
   await orThrow(
     run.writeSummary({
