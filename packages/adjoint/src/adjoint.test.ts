@@ -17,8 +17,9 @@ import {
 } from '@diffflow/sde-core';
 import { fourierMlp, linearize, registerPullbacks, variablesOf, vjp, type FieldLinearization, type FieldLinearizeOptions, type VectorField, type VjpResult } from '@diffflow/networks';
 import { trajectoryKl, trajectoryLossTerms } from '@diffflow/losses';
+import { NonFiniteFieldError } from '@diffflow/sde-core';
 import { centralDifference, expectNoLeaks, relativeError } from '@diffflow/test-utils';
-import { adjointGradients, adjointStrategy, defaultDriftCacheBytes, gradientSumSteps } from './adjoint.js';
+import { adjointGradients, adjointStrategy, defaultBatchedScoreBytes, defaultDriftCacheBytes, gradientSumSteps } from './adjoint.js';
 import { naiveGradients } from './naive.js';
 import { gradientStrategy } from './gradient_strategy.js';
 import { disposeGradientResult, type GradientResult, type GradientStrategy } from './strategy.js';
@@ -348,7 +349,8 @@ describe('adjointGradients', () => {
     const timeParameters = ['time.phase', 'time.0.weight', 'time.0.bias', 'time.1.weight'];
     for (const options of [{}, { driftCacheBytes: 0 }, { driftValues: 'recompute' as const }, { driftCacheBytes: 3 * stepCacheBytes }]) {
       const before = tf.memory().numTensors;
-      const tabled = run(adjointStrategy(options), model, grid);
+      // one score linearisation per point, as without tables (the batched score pass reorders the score's sums: tested below)
+      const tabled = run(adjointStrategy({ ...options, batchedScoreBytes: 0 }), model, grid);
       const plain = run(adjointStrategy({ ...options, timeTables: false }), model, grid);
       expect(tf.memory().numTensors).toBe(before);
       expect(tabled.loss, JSON.stringify(options)).toEqual(plain.loss);
@@ -370,6 +372,97 @@ describe('adjointGradients', () => {
     const plain = await kernels(false);
     // 2N + 1 = 19 forward passes and pull-backs of the time embedding: ~30 kernels each, against ~60 for the two tables
     expect(plain - tabled).toBeGreaterThan(19 * 20);
+  });
+
+  describe('batched score passes (batchedScoreBytes)', () => {
+    const n = 9;
+    const grid = fixedGrid(spec(n));
+    /** Bytes of one point's score pass: B = 16 rows × 2 (layer input, gate derivative) × 2 gated layers × 16 floats. */
+    const pointBytes = 16 * 2 * 2 * 16 * 4;
+    const isScore = (name: string): boolean => name.startsWith(score.parameters[0]?.variable.name.split('/')[0] ?? '?');
+    const driftOptions = [{}, { driftCacheBytes: 0 }, { driftValues: 'recompute' as const }, { driftCacheBytes: 3 * stepCacheBytes }];
+
+    it('gives the per-point walk’s loss terms and drift gradients bit for bit and the score’s within 1e-5 relative, all points in one pass or in chunks, without leaks', () => {
+      for (const options of driftOptions) {
+        const before = tf.memory().numTensors;
+        const perPoint = run(adjointStrategy({ ...options, batchedScoreBytes: 0 }), model, grid);
+        // all 9 points, chunks of 4 + 4 + 1, of 2, and of 1 point (which is the per-point walk's arithmetic: bit for bit)
+        for (const points of [n, 4, 2, 1]) {
+          const batched = run(adjointStrategy({ ...options, batchedScoreBytes: points * pointBytes + 100 }), model, grid);
+          const what = `${JSON.stringify(options)}, ${points} points a pass`;
+          expect(batched.loss, what).toEqual(perPoint.loss);
+          expect(Object.keys(batched.grads).sort()).toEqual(Object.keys(perPoint.grads).sort());
+          for (const [name, g] of Object.entries(perPoint.grads)) {
+            const ours = batched.grads[name] as Float32Array;
+            // the score's gradients are sums over points and rows in another order (float32: observed ≤ 1e-6)
+            if (isScore(name) && points > 1) expect(relativeError(ours, g), `${what}: ${name}`).toBeLessThanOrEqual(1e-5);
+            else expect(Array.from(ours), `${what}: ${name}`).toEqual(Array.from(g));
+          }
+        }
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    });
+
+    it('by default runs 4 points a pass of the main job’s score (width 64) at B = 512, 8 at a two-thread shard’s 256 rows', () => {
+      const mainScore = fourierMlp({ dim: 2, hidden: 64, layers: 3, seed: 4, name: 'main-score' });
+      const table = mainScore.timeTable([0.01]);
+      const perRow = table.cacheBytesPerRow();
+      table.dispose();
+      mainScore.dispose();
+      expect(Math.floor(defaultBatchedScoreBytes / (512 * perRow))).toBe(4);
+      expect(Math.floor(defaultBatchedScoreBytes / (256 * perRow))).toBe(8);
+    });
+
+    it('matches naive backprop and central finite differences (the same noise) with all points in one pass', () => {
+      const batched = run(adjointStrategy({ batchedScoreBytes: n * pointBytes }), model, grid);
+      expect(worstGradientError(batched, run(naiveGradients, model, grid))).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+      // as in the finite-difference test above: ε = 0.05, tolerance 1e-2·|g| + 1e-5, the score's largest entries
+      const noise = forwardNoise(7, 0);
+      const loss = (): number => tf.tidy(() => trajectoryKl(asModel(model), x0, grid, noise).objective.dataSync()[0] as number);
+      for (const pname of ['output.bias', 'output.weight', 'hidden.0.weight', 'input.weight']) {
+        const variable = (score.parameters.find((p) => p.name === pname) as { variable: tf.Variable }).variable;
+        const g = batched.grads[variable.name] as Float32Array;
+        let k = 0;
+        for (let i = 1; i < g.length; i++) if (Math.abs(g[i] as number) > Math.abs(g[k] as number)) k = i;
+        const exact = g[k] as number;
+        expect(Math.abs(exact), `${variable.name}[${k}] too small to check`).toBeGreaterThan(1e-3);
+        const numeric = centralDifference(loss, variable, k, 0.05);
+        expect(Math.abs(numeric - exact), `${variable.name}[${k}]: adjoint ${exact}, finite difference ${numeric}`).toBeLessThanOrEqual(1e-2 * Math.abs(exact) + 1e-5);
+      }
+    });
+
+    it('runs fewer kernels than one score linearisation per point', async () => {
+      const kernels = async (batchedScoreBytes: number): Promise<number> =>
+        (await tf.profile(() => disposeGradientResult(adjointStrategy({ batchedScoreBytes })(asModel(model), x0, grid, forwardNoise(7, 0))))).kernels.length;
+      const batched = await kernels(n * pointBytes);
+      const perPoint = await kernels(0);
+      // per point ~20 forward and ~25 pull-back kernels of the score; the pass adds a few splits and concatenations
+      expect(perPoint - batched).toBeGreaterThan(8 * 30);
+    });
+
+    it('names the point of a non-finite score as the per-point walk does, without leaks', () => {
+      const bad = fourierMlp({ dim: 2, hidden: 16, layers: 1, seed: 2, name: 'nan-score' });
+      const bias = bad.parameters.find((p) => p.name === 'output.bias')?.variable as tf.Variable;
+      bias.assign(tf.fill([2], Number.NaN));
+      const m: Parts = { drift, score: bad, diffusion: piecewise };
+      const messages = [0, n * pointBytes, 2 * pointBytes].map((batchedScoreBytes) => {
+        const before = tf.memory().numTensors;
+        let caught: unknown;
+        try {
+          adjointStrategy({ batchedScoreBytes })(asModel(m), x0, grid, forwardNoise(7, 0));
+        } catch (e) {
+          caught = e;
+        }
+        expect(tf.memory().numTensors, `batchedScoreBytes ${batchedScoreBytes}`).toBe(before);
+        expect(caught).toBeInstanceOf(NonFiniteFieldError);
+        return (caught as Error).message;
+      });
+      expect(messages[0]).toMatch(/step 9/);
+      expect(messages[1]).toBe(messages[0]);
+      expect(messages[2]).toBe(messages[0]);
+      bad.dispose();
+      expect(() => adjointStrategy({ batchedScoreBytes: -1 })).toThrow(/batchedScoreBytes must be a number ≥ 0, got -1/);
+    });
   });
 
   it('leaks no tensors after 1 and after 3 calls, for both strategies', () => {

@@ -59,6 +59,19 @@ import type { GradientResult, GradientStrategy } from './strategy.js';
  * Time tables: a field with its own {@link TimeTable} (the Fourier MLP) evaluates its time
  * conditioning at all grid times once per call instead of once per network call, and pulls all the
  * steps' cotangents back through it at the end (see {@link AdjointOptions.timeTables}).
+ *
+ * Batched score passes: in the walk above, nothing at the score depends on the adjoint. S_j needs
+ * x_j; ρ_{j−1} = δ^B_{j−1}/(B g_j √Δt_{j−1}) needs x_{j−1}, x_j, F_j (cached or replayed) and S_j;
+ * σ_j = −g_j² Δt_{j−1} ρ_{j−1} needs ρ_{j−1}. So for C consecutive points lo … hi the score runs as
+ * one linearisation on [C·B, D] rows (x_lo; …; x_hi, block k at t_{lo+k}: the time table's
+ * `linearizeBlocks`), then δ^B_{j−1}, ρ_{j−1}, σ_j per point, then one pull-back with
+ * [σ_lo; …; σ_hi], whose dx rows are the points' J_S(x_j)ᵀσ_j and whose parameter gradients are
+ * Σ_{j=lo}^{hi} ∂S_j/∂θᵀσ_j. The walk does this when it reaches hi (with F_N's drift linearisation
+ * made first at hi = N, so that F_N comes from it) and then, point by point, only pulls back the
+ * drift and adds the kept rows: a_j = a_{j+1} + ρ_j − ρ_{j−1} + J_F(x_j)ᵀφ_j + [J_Sᵀσ_j]. Per point
+ * the same ops on the same rows, so S_j, δ^B, ρ, the loss terms, dL/dx and every drift gradient are
+ * the per-point walk's bit for bit; the score's gradients are its sums in another order. C is set by
+ * {@link AdjointOptions.batchedScoreBytes}.
  */
 export interface AdjointOptions {
   /**
@@ -88,6 +101,18 @@ export interface AdjointOptions {
    * (float32 rounding, tested ≤ 1e-5 relative). `false`: one embedding per call, as before.
    */
   readonly timeTables?: boolean;
+  /**
+   * Most bytes of score forward passes one batched score pass may keep (default
+   * {@link defaultBatchedScoreBytes}; 0: one score linearisation per point, as before). Needs a
+   * score with a time table (the Fourier MLP, with {@link timeTables} on); any other score takes the
+   * per-point walk. Nothing in S_j or its cotangent σ_j = −g_j² Δt_{j−1} ρ_{j−1} depends on the
+   * adjoint, so the scores and their pull-backs of C consecutive points run as ONE linearisation on
+   * [C·B, D] rows (`TimeTable.linearizeBlocks`), C as large as the budget allows (all N points when
+   * they fit): C·B × the score's cache bytes per row. The loss terms, S_j and J_Sᵀσ_j are those of the
+   * per-point walk bit for bit; the score's parameter gradients are the same sums over points and
+   * rows in another order (float32 rounding, tested ≤ 1e-5 relative).
+   */
+  readonly batchedScoreBytes?: number;
 }
 
 /**
@@ -98,6 +123,16 @@ export interface AdjointOptions {
  * use only what they need.
  */
 export const defaultDriftCacheBytes = 80 * 2 ** 20;
+
+/**
+ * Default of {@link AdjointOptions.batchedScoreBytes}: 4 MiB, 2,048 rows a pass of the main job's
+ * score (width 64, 2,048 bytes per row): 4 points at B = 512 on one thread, 8 points of a 256-row
+ * shard on two, the playground's 10 (B = 256) in 8 + 2 on one thread. Two [2,048, 64] operands fill
+ * the 1 MiB L2 of the machine measured; passes much larger outgrow the caches: all 30 points at
+ * B = 512 in one pass cost more CPU than one linearisation per point, 4,096 rows a pass about the
+ * same as 2,048 (docs/results/main-job-speed.md).
+ */
+export const defaultBatchedScoreBytes = 4 * 2 ** 20;
 
 /**
  * Largest Δt_{j−1}/Δt_j at which F_j is replayed rather than recomputed. The replayed value adds at
@@ -128,16 +163,27 @@ export function adjointStrategy(options: AdjointOptions = {}): GradientStrategy 
   if (!(cacheBytes >= 0)) throw new RangeError(`adjointStrategy: driftCacheBytes must be a number ≥ 0, got ${String(options.driftCacheBytes)}`);
   const tables = options.timeTables ?? true;
   if (typeof tables !== 'boolean') throw new RangeError(`adjointStrategy: timeTables must be true or false, got ${String(options.timeTables)}`);
+  const scoreBytes = options.batchedScoreBytes ?? defaultBatchedScoreBytes;
+  if (!(scoreBytes >= 0)) throw new RangeError(`adjointStrategy: batchedScoreBytes must be a number ≥ 0, got ${String(options.batchedScoreBytes)}`);
   return (model, x0, grid, noise) => {
     requireGradients('adjoint');
-    return adjoint(model, x0, grid, noise, driftValues === 'replay', cacheBytes, tables);
+    return adjoint(model, x0, grid, noise, driftValues === 'replay', cacheBytes, tables, scoreBytes);
   };
 }
 
 /** The stochastic adjoint with the default options: see {@link adjointStrategy}. */
 export const adjointGradients: GradientStrategy = adjointStrategy();
 
-function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: ReplayableNoise, replay: boolean, cacheBudget: number, useTables: boolean): GradientResult {
+function adjoint(
+  model: DiffusionModel,
+  x0: tf.Tensor,
+  grid: TimeGrid,
+  noise: ReplayableNoise,
+  replay: boolean,
+  cacheBudget: number,
+  useTables: boolean,
+  scoreBudget: number,
+): GradientResult {
   checkSdeGrid(model.sde, grid, 'adjoint: grid');
   if (x0.rank < 2 || (x0.shape[0] ?? 0) < 1) throw new RangeError(`adjoint: x0 must be [B, ...D] with B ≥ 1, got [${x0.shape.join(', ')}]`);
   // the backward walk regenerates δ^F: a source that does not replay would give wrong gradients silently
@@ -158,6 +204,8 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
    * {@link AdjointOptions.timeTables}); none when drift and score are one field object.
    */
   const tables = new Map<VectorField, TimeTable>();
+  /** Linearisations kept outside the tidy scopes across points (F_N, a batched score pass): freed after an error. */
+  const held = new Set<TableLinearization>();
   try {
     if (useTables && drift !== score) {
       for (const field of [drift, score]) {
@@ -168,6 +216,7 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
     return run();
   } finally {
     for (const lin of cached) lin?.dispose(); // after an error; a no-op for those already pulled back
+    for (const lin of held) lin.dispose();
     for (const table of tables.values()) table.dispose(); // a no-op for those whose gradients were taken
   }
 
@@ -265,44 +314,126 @@ function adjoint(model: DiffusionModel, x0: tf.Tensor, grid: TimeGrid, noise: Re
         if (acc.pending.length >= gradientSumSteps) flush(acc);
       };
 
+      // ---- batched score passes (see AdjointOptions.batchedScoreBytes) ----
+      const scoreTable = tables.get(score);
+      /** Points per batched score pass (0: one linearisation per point, in the walk). */
+      const chunk = scoreTable === undefined || scoreBudget <= 0 ? 0 : Math.min(steps, Math.floor(scoreBudget / (batch * scoreTable.cacheBytesPerRow())));
+      /** What a batched score pass gives point j: δ^B_{j−1}, ρ_{j−1} and J_S(x_j)ᵀσ_j. */
+      const scored = new Map<number, { delta: tf.Tensor; rhoPrev: tf.Tensor; dx: tf.Tensor }>();
+      /** F_N's drift linearisation, made before the score pass that covers point N (with the drift cache). */
+      let lastN: TableLinearization | undefined;
+      /**
+       * The score at points lo … hi (lo = max(1, hi − chunk + 1)) as one linearisation on [C·B, ...D]
+       * rows, and its one pull-back with the cotangents σ_j: everything the walk needs from the score
+       * at those points, none of which depends on the adjoint. Per point the same ops as the walk's own
+       * (δ^B, ρ, σ), so the same numbers; the parameter gradients go to the score's sums at once.
+       */
+      const scorePass = (table: TimeTable, hi: number): void => {
+        const lo = Math.max(1, hi - chunk + 1);
+        const points = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+        const xs = points.map((j) => states[j] as tf.Tensor);
+        const pass = tf.tidy(() => {
+          const x = tf.concat(xs, 0);
+          const lin = table.linearizeBlocks(x, points.map(time));
+          held.add(lin);
+          checkFieldOutput(score, 'score', x, lin.value); // the shape of the whole pass; finiteness below, one read-back
+          const values = tf.split(lin.value, points.length, 0);
+          checkPoints(lin.value, points, (k, j) => checkFieldOutput(score, 'score', xs[k] as tf.Tensor, values[k] as tf.Tensor, { t: time(j), step: j }));
+          const delta = points.map((j, k) =>
+            stepBackwardNoise(model, grid, j - 1, states[j - 1] as tf.Tensor, xs[k] as tf.Tensor, j === steps && lastN !== undefined ? lastN.value : driftAt(j), values[k] as tf.Tensor),
+          );
+          const rhoPrev = points.map((j, k) => tf.mul(delta[k] as tf.Tensor, 1 / (batch * g(time(j)) * Math.sqrt(step(j - 1)))));
+          const sigma = tf.concat(
+            points.map((j, k) => {
+              const gj = g(time(j));
+              return tf.mul(rhoPrev[k] as tf.Tensor, -gj * gj * step(j - 1));
+            }),
+            0,
+          );
+          const ps = lin.pullback(sigma);
+          held.delete(lin);
+          const dx = tf.split(ps.dx, points.length, 0);
+          checkPoints(ps.dx, points, (k, j) => checkFinite(score, 'score', dx[k] as tf.Tensor, { t: time(j), step: j, part: 'pull-back' }));
+          return { delta, rhoPrev, dx, ds: [...ps.dparams] };
+        });
+        points.forEach((j, k) => scored.set(j, { delta: pass.delta[k] as tf.Tensor, rhoPrev: pass.rhoPrev[k] as tf.Tensor, dx: pass.dx[k] as tf.Tensor }));
+        gather(sums.score, pass.ds);
+      };
+      /**
+       * Finiteness of a batched pass's output at once (one read-back); when it fails, `each` checks the
+       * points from the top down, naming the first bad one as the per-point walk would have.
+       */
+      const checkPoints = (whole: tf.Tensor, points: readonly number[], each: (k: number, j: number) => void): void => {
+        const top = points[points.length - 1] as number;
+        try {
+          checkFinite(score, 'score', whole, { t: time(top), step: top });
+        } catch (e) {
+          for (let k = points.length - 1; k >= 0; k--) each(k, points[k] as number);
+          throw e;
+        }
+      };
+
       for (let j = steps; j >= 1; j--) {
         const xj = states[j] as tf.Tensor;
         const tj = time(j);
         const h = step(j - 1);
         const gj = g(tj);
+        if (scoreTable !== undefined && chunk > 0 && !scored.has(j)) {
+          if (j === steps && canCache) {
+            lastN = checkedLinearize(drift, 'drift', xj, tj, j);
+            held.add(lastN);
+          }
+          scorePass(scoreTable, j);
+        }
+        const pre = scored.get(j);
         const out = tf.tidy(() => {
-          const scoreAt = checkedLinearize(score, 'score', xj, tj, j); // s(x_j) now, its pull-back below: one forward pass
-          // F_N: value and pull-back from one forward pass (the rollout never evaluates the drift at x_N)
+          let scoreAt: TableLinearization | undefined;
           let last: TableLinearization | undefined;
           let delta: tf.Tensor;
-          try {
-            last = j === steps && canCache ? checkedLinearize(drift, 'drift', xj, tj, j) : undefined;
-            delta = stepBackwardNoise(model, grid, j - 1, states[j - 1] as tf.Tensor, xj, last === undefined ? driftAt(j) : last.value, scoreAt.value);
-          } catch (e) {
-            scoreAt.dispose(); // its cache is kept outside the tidy scope
-            last?.dispose();
-            throw e;
+          if (pre !== undefined) {
+            last = j === steps ? lastN : undefined;
+            delta = pre.delta;
+          } else {
+            const lin = checkedLinearize(score, 'score', xj, tj, j); // s(x_j) now, its pull-back below: one forward pass
+            scoreAt = lin;
+            // F_N: value and pull-back from one forward pass (the rollout never evaluates the drift at x_N)
+            try {
+              last = j === steps && canCache ? checkedLinearize(drift, 'drift', xj, tj, j) : undefined;
+              delta = stepBackwardNoise(model, grid, j - 1, states[j - 1] as tf.Tensor, xj, last === undefined ? driftAt(j) : last.value, lin.value);
+            } catch (e) {
+              lin.dispose(); // its cache is kept outside the tidy scope
+              last?.dispose();
+              throw e;
+            }
           }
           const energy = tf.add(backward, halfSquaredNorm(delta));
-          const rhoPrev = tf.mul(delta, 1 / (batch * gj * Math.sqrt(h))); // ρ_{j−1}
+          const rhoPrev = pre?.rhoPrev ?? tf.mul(delta, 1 / (batch * gj * Math.sqrt(h))); // ρ_{j−1}
           const phi = adj === null ? tf.mul(rhoPrev, h) : tf.add(tf.mul(adj, step(j)), tf.mul(rhoPrev, h));
           const own = last ?? cached[j];
           const pf = own === undefined ? pullbackAt(drift, xj, tj, phi) : own.pullback(phi);
-          const ps = scoreAt.pullback(tf.mul(rhoPrev, -gj * gj * h));
+          const ps = scoreAt?.pullback(tf.mul(rhoPrev, -gj * gj * h));
           checkFinite(drift, 'drift', pf.dx, { t: tj, step: j, part: 'pull-back' });
-          checkFinite(score, 'score', ps.dx, { t: tj, step: j, part: 'pull-back' });
+          if (ps !== undefined) checkFinite(score, 'score', ps.dx, { t: tj, step: j, part: 'pull-back' });
           const direct = adj === null ? tf.mul(priorGrad, -1 / batch) : tf.add(adj, rho as tf.Tensor);
-          const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps.dx));
-          return { a, rhoPrev, energy, df: [...pf.dparams], ds: [...ps.dparams] };
+          const a = tf.add(tf.sub(direct, rhoPrev), tf.add(pf.dx, ps?.dx ?? (pre as { dx: tf.Tensor }).dx));
+          return { a, rhoPrev, energy, df: [...pf.dparams], ds: ps === undefined ? undefined : [...ps.dparams] };
         });
         cached[j]?.value.dispose(); // F_j's value, kept from the rollout (its cache went with the pull-back)
+        if (pre !== undefined) {
+          tf.dispose([pre.delta, pre.dx]); // its ρ_{j−1} goes on as `rho`
+          scored.delete(j);
+        }
+        if (j === steps && lastN !== undefined) {
+          lastN.value.dispose();
+          held.delete(lastN);
+        }
         tf.dispose([backward, ...(adj === null ? [] : [adj]), ...(rho === null ? [] : [rho])]);
         if (j < steps) states[j + 1]?.dispose(); // x_{j+1} is no longer needed
         backward = out.energy;
         adj = out.a;
         rho = out.rhoPrev;
         gather(sums.drift, out.df);
-        gather(sums.score, out.ds);
+        if (out.ds !== undefined) gather(sums.score, out.ds);
       }
       // point 0: only the forward step leaves it; its adjoint a_0 (the data gradient) is not needed
       const a1 = adj as tf.Tensor;

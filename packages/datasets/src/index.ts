@@ -55,7 +55,7 @@ export type { ImageDataName, ImageFit, ImageSplitOptions, ImageSplits } from './
 
 // tabular
 export type { Matrix, Matrix64 } from './tabular/matrix.js';
-export { gatherRows } from './tabular/matrix.js';
+export { gatherRows, columnMeans, columnStds } from './tabular/matrix.js';
 export { parseNpy, npyToMatrix, readNpyMatrix, encodeNpy, encodeNpyArray, decodeNpyArray } from './tabular/npy.js';
 export type { NpyArray, NpyTypedArray, NpyTypedArrayFile } from './tabular/npy.js';
 export { parsePandasPickle } from './tabular/pandas_pickle.js';

@@ -4,7 +4,7 @@ import { constantDiffusion, diffflowSde, diffusionModel, fixedGrid, purposeSeed,
 import { negativeElbo } from '@diffflow/likelihood';
 import { disposeModel } from '@diffflow/training';
 import { expectNoLeaks } from '@diffflow/test-utils';
-import { evaluateHeldOut, heldOutGrid, heldOutLikelihood, natsReport, type HeldOutSet } from './held_out.js';
+import { evaluateHeldOut, heldOutGrid, heldOutLikelihood, heldOutNll, natsReport, type HeldOutSet } from './held_out.js';
 
 /** A field x ↦ a·x without weights. */
 function linearField(name: string, a: number): VectorField {
@@ -87,8 +87,30 @@ describe('heldOutLikelihood', () => {
     const model = linearModel(0);
     const y = tf.tensor2d(data, [4, 2]);
     expect(() => heldOutLikelihood(model, y, { grid, solver: 'rk4', rtol: 1e-5, atol: 1e-5, trace: { kind: 'exact' }, elbo: { seed: 0, draws: 1 }, logDet: Number.NaN })).toThrow(/logDet must be finite/);
+    expect(() => heldOutNll(model, y, { grid, solver: 'rk4', rtol: 1e-5, atol: 1e-5, trace: { kind: 'exact' }, logDet: Number.POSITIVE_INFINITY })).toThrow(/heldOutNll: logDet must be finite/);
     y.dispose();
     disposeModel(model);
+  });
+});
+
+describe('heldOutNll', () => {
+  const grid = fixedGrid({ steps: 8, tMin: 1e-3, tMax: 1, beta: 1 });
+  const data = [0.3, -1.2, 1.5, 0.4, -0.7, 0.9, 0, 2];
+
+  it("is heldOutLikelihood's NLL half, bit for bit (per point and the mean, dataset coordinates); leak-free", () => {
+    const model = linearModel(0.4);
+    const y = tf.tensor2d(data, [4, 2]);
+    try {
+      const options = { grid, solver: 'rk4', rtol: 1e-5, atol: 1e-5, trace: { kind: 'exact' }, logDet: 0.75 } as const;
+      const half = expectNoLeaks(() => heldOutNll(model, y, options));
+      const whole = heldOutLikelihood(model, y, { ...options, elbo: { seed: 3, draws: 2 } });
+      expect(Array.from(half.perSampleNll)).toEqual(Array.from(whole.perSampleNll));
+      expect({ ...half.nll, ms: 0 }).toEqual({ ...whole.nll, ms: 0 });
+      expect(half.nll.nats).toBeCloseTo(half.nll.modelNats - 0.75, 12);
+    } finally {
+      y.dispose();
+      disposeModel(model);
+    }
   });
 });
 

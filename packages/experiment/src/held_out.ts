@@ -111,35 +111,26 @@ export interface HeldOutLikelihood {
 
 const mean = (a: Float32Array): number => a.reduce((acc, v) => acc + v, 0) / a.length;
 
+/** What {@link heldOutNll} returns: the NLL part of a {@link HeldOutLikelihood}. */
+export type HeldOutNll = Pick<HeldOutLikelihood, 'nll' | 'perSampleNll'>;
+
 /**
- * The held-out likelihood of `model` (which must carry the weights to evaluate, e.g. the EMA
- * weights of runs' `loadEmaRun`): −log p by the probability-flow ODE (`probabilityFlowNll` of
- * @diffflow/likelihood, per point) and the negative ELBO of the chain on `grid` (`negativeElbo`,
- * forward noise keyed per row from `elbo.seed`), both moved to the dataset's coordinates by
- * `logDet`. Frees every tensor it makes.
+ * The NLL half of {@link heldOutLikelihood}: −log p of held-out points y by the probability-flow
+ * ODE (`probabilityFlowNll` of @diffflow/likelihood), per point and its mean, moved to the dataset's
+ * coordinates by `logDet` (NLL_x = NLL_y − logDet). Frees every tensor it makes.
  * @param y held-out points in the model's coordinates: [n, D] (not disposed)
+ * @throws RangeError when `logDet` is not finite, or what probabilityFlowNll and summarizeNll throw (a non-finite NLL)
  */
-export function heldOutLikelihood(model: DiffusionModel, y: tf.Tensor2D, options: HeldOutOptions): HeldOutLikelihood {
+export function heldOutNll(model: DiffusionModel, y: tf.Tensor2D, options: Omit<HeldOutOptions, 'elbo'>): HeldOutNll {
   const { grid, solver, rtol, atol, trace, logDet } = options;
-  const [n, dim] = y.shape;
-  if (!Number.isFinite(logDet)) throw new RangeError(`heldOutLikelihood: logDet must be finite; got ${logDet}`);
-
-  let started = performance.now();
+  if (!Number.isFinite(logDet)) throw new RangeError(`heldOutNll: logDet must be finite; got ${logDet}`);
+  const started = performance.now();
   const ode = probabilityFlowNll(model, y, { grid, solver, rtol, atol, trace, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) });
-  const nllMs = performance.now() - started;
-  const summary = summarizeNll(ode.nll, dim);
-
-  started = performance.now();
-  const { seed, draws, batchSize: elboBatch } = options.elbo;
-  const elbo = negativeElbo(model, y, grid, { seed, draws, ...(elboBatch === undefined ? {} : { batchSize: elboBatch }) });
-  const elboMs = performance.now() - started;
-
+  const ms = performance.now() - started;
+  const summary = summarizeNll(ode.nll, y.shape[1]);
   return {
-    dim,
-    n,
-    logDet,
     nll: {
-      ...natsReport(summary.nats, summary.standardError, logDet, dim, nllMs),
+      ...natsReport(summary.nats, summary.standardError, logDet, y.shape[1], ms),
       solver,
       trace: trace.kind,
       probes: trace.kind === 'hutchinson' ? trace.probes : null,
@@ -149,13 +140,40 @@ export function heldOutLikelihood(model: DiffusionModel, y: tf.Tensor2D, options
       priorLogp: mean(ode.priorLogp),
       traceIntegral: mean(ode.traceIntegral),
     },
+    perSampleNll: Float32Array.from(ode.nll, (v) => v - logDet),
+  };
+}
+
+/**
+ * The held-out likelihood of `model` (which must carry the weights to evaluate, e.g. the EMA
+ * weights of runs' `loadEmaRun`): −log p by the probability-flow ODE ({@link heldOutNll}, per
+ * point) and the negative ELBO of the chain on `grid` (`negativeElbo`, forward noise keyed per row
+ * from `elbo.seed`), both moved to the dataset's coordinates by `logDet`. Frees every tensor it makes.
+ * @param y held-out points in the model's coordinates: [n, D] (not disposed)
+ */
+export function heldOutLikelihood(model: DiffusionModel, y: tf.Tensor2D, options: HeldOutOptions): HeldOutLikelihood {
+  const { grid, logDet } = options;
+  const [n, dim] = y.shape;
+  if (!Number.isFinite(logDet)) throw new RangeError(`heldOutLikelihood: logDet must be finite; got ${logDet}`);
+  const { nll, perSampleNll } = heldOutNll(model, y, options);
+
+  const started = performance.now();
+  const { seed, draws, batchSize: elboBatch } = options.elbo;
+  const elbo = negativeElbo(model, y, grid, { seed, draws, ...(elboBatch === undefined ? {} : { batchSize: elboBatch }) });
+  const elboMs = performance.now() - started;
+
+  return {
+    dim,
+    n,
+    logDet,
+    nll,
     negativeElbo: {
       ...natsReport(elbo.nats, elbo.standardError, logDet, dim, elboMs),
       steps: grid.length - 1,
       draws,
       perDraw: elbo.perDraw.map((v) => v - logDet),
     },
-    perSampleNll: Float32Array.from(ode.nll, (v) => v - logDet),
+    perSampleNll,
   };
 }
 

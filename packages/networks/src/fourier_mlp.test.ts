@@ -253,6 +253,73 @@ describe('fourierMlp', () => {
       });
     }
 
+    for (const compact of [false, true]) {
+      it(`linearizeBlocks: the blocks' values and dx are the per-block linearizations' bit for bit, the gradients their sums (≤ 1e-5 relative), mixed with per-time pull-backs, without leaks${compact ? ' (compact)' : ''}`, () => {
+        const f = make({ dim: 2, hidden: 32, layers: 2, seed: 23 });
+        const rows = 7;
+        // three blocks (one time twice), and one more per-time pull-back at a time of the blocks
+        const blockTimes = [0.05, 0.0123, 0.05];
+        const xs = blockTimes.map((_, k) => tf.randomNormal([rows, 2], 0, 1, 'float32', 40 + k));
+        const dys = blockTimes.map((_, k) => tf.randomNormal([rows, 2], 0, 1, 'float32', 50 + k));
+        const x1 = tf.randomNormal([rows, 2], 0, 1, 'float32', 60);
+        const dy1 = tf.randomNormal([rows, 2], 0, 1, 'float32', 61);
+        const run = (blocked: boolean) =>
+          expectNoLeaks(() => {
+            const table = f.timeTable(times);
+            let values: number[];
+            let dx: number[];
+            let dparams: (number[] | null)[];
+            if (blocked) {
+              const x = tf.concat(xs, 0);
+              const dy = tf.concat(dys, 0);
+              const lin = table.linearizeBlocks(x, blockTimes, { compact });
+              expect(lin.cacheBytes).toBe(blockTimes.length * rows * table.cacheBytesPerRow({ compact }));
+              const r = lin.pullback(dy);
+              values = take(lin.value);
+              dx = take(r.dx);
+              dparams = r.dparams.map((g) => (g === undefined ? null : take(g)));
+              tf.dispose([x, dy]);
+            } else {
+              const parts = blockTimes.map((t, k) => {
+                const lin = table.linearize(xs[k] as tf.Tensor, t, { compact });
+                const r = lin.pullback(dys[k] as tf.Tensor);
+                return { value: take(lin.value), dx: take(r.dx), dparams: r.dparams.map((g) => (g === undefined ? null : take(g))) };
+              });
+              values = parts.flatMap((q) => q.value);
+              dx = parts.flatMap((q) => q.dx);
+              dparams = (parts[0] as (typeof parts)[number]).dparams.map((g, i) => (g === null ? null : g.map((_, e) => parts.reduce((acc, q) => acc + (q.dparams[i] as number[])[e]!, 0))));
+            }
+            const one = table.linearize(x1, 0.0123);
+            const r1 = one.pullback(dy1);
+            tf.dispose([one.value, r1.dx, ...r1.dparams.filter((g): g is tf.Tensor => g !== undefined)]);
+            return { values, dx, dparams, collected: table.gradients().map(take) };
+          });
+        const blocked = run(true);
+        const plain = run(false);
+        expect(blocked.values).toEqual(plain.values);
+        expect(blocked.dx).toEqual(plain.dx);
+        blocked.dparams.forEach((g, i) => {
+          expect(g === null, f.parameters[i]?.name).toBe(plain.dparams[i] === null);
+          if (g !== null) expect(relativeError(g, plain.dparams[i] as number[]), f.parameters[i]?.name).toBeLessThan(1e-5);
+        });
+        blocked.collected.forEach((g, c) => expect(relativeError(g, plain.collected[c] as number[])).toBeLessThan(1e-5));
+        tf.dispose([...xs, ...dys, x1, dy1]);
+      });
+    }
+
+    it('linearizeBlocks rejects rows that do not split into the blocks, no blocks and a time not in the table, without leaks', () => {
+      const f = make({ dim: 2, hidden: 8, layers: 1, seed: 24 });
+      const x = tf.ones([6, 2]);
+      expectNoLeaks(() => {
+        const table = f.timeTable(times);
+        expect(() => table.linearizeBlocks(x, [0.02, 0.05, 0.001, 0.0123])).toThrow(/x's 6 rows do not split into 4 equal blocks/);
+        expect(() => table.linearizeBlocks(x, [])).toThrow(/non-empty array of block times/);
+        expect(() => table.linearizeBlocks(x, [0.02, 0.3])).toThrow(/t = 0.3 is not one of this time table's 5 times/);
+        table.dispose();
+      });
+      x.dispose();
+    });
+
     it('rejects a time not in the table, stale weights and a second use, without leaks', () => {
       const f = make({ dim: 2, hidden: 8, layers: 1, seed: 22 });
       const x = tf.ones([3, 2]);

@@ -235,11 +235,16 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     readonly u: tf.Tensor;
     readonly du: tf.Tensor;
   }
-  /** A time's row of a {@link TimeTable}: its embedding e, and where its pull-back's cotangent de goes. */
+  /**
+   * A time's row of a {@link TimeTable}, or K times' rows for K blocks of rows (`linearizeBlocks`):
+   * the embedding, and where the pull-back's cotangent goes.
+   */
   interface TableRow {
-    /** e(t): [h], held by the table. */
+    /** e(t): [h] (one time, held by the table), or [K, 1, h] (block k's e(t_k), held by the caller). */
     readonly e: tf.Tensor;
-    /** Hands the table de = Σ_rows dp₀ ([1, h]) of one pull-back. */
+    /** Number of blocks K (1 for one time). */
+    readonly blocks: number;
+    /** Hands the table de = Σ_rows of each block dp₀ ([K, h]) of one pull-back. */
     readonly add: (de: tf.Tensor) => void;
   }
   /** The compact form of {@link Cache}: the pre-activations q_0 … q_L of h_0 … h_L (h_k = σ(q_k)), [1, B, h]. */
@@ -262,6 +267,16 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       q2.dispose();
     }
     return { inputs, slopes, time: c.time };
+  };
+
+  /** p + e on K blocks of rows: p [1, K·B, h], e [K, 1, h] (block k gets e_k; the same sums as K separate adds). */
+  const blockAdd = (p: tf.Tensor3D, e: tf.Tensor, blocks: number): tf.Tensor3D => {
+    const rows = p.shape[1] / blocks;
+    const p3 = tf.reshape(p, [blocks, rows, hidden]);
+    const sum = tf.add(p3, e);
+    const out = tf.reshape(sum, [1, blocks * rows, hidden]) as tf.Tensor3D;
+    tf.dispose([p3, sum]);
+    return out;
   };
 
   /**
@@ -303,7 +318,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const slopes: tf.Tensor3D[] = [];
     const x3 = asRows(x);
     const p0 = affine(x3, inW, inB);
-    let h = gate(tf.add(p0, e) as tf.Tensor3D);
+    let h = gate(row === undefined || row.blocks === 1 ? (tf.add(p0, e) as tf.Tensor3D) : blockAdd(p0, e, row.blocks));
     tf.dispose([x3, p0]);
     if (row === undefined) e.dispose();
     for (const [w, b] of body) {
@@ -390,11 +405,15 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const dp0 = tf.mul(dh, slopes[0] as tf.Tensor2D) as tf.Tensor2D;
     tf.dispose([dh, slopes[0] as tf.Tensor2D, inputs[0] as tf.Tensor2D]);
     const dInW = tf.matMul(x2, dp0, true, false);
-    const dInB = colSum(dp0);
+    const blocks = isRow(cache.time) ? cache.time.blocks : 1;
+    // K blocks of rows: each block's column sum de_k (one batched product), and ∂b_in = Σ_k de_k
+    const deBlocks =
+      blocks === 1 ? undefined : (tf.reshape(tf.matMul(tf.ones([blocks, batch / blocks, 1]), tf.reshape(dp0, [blocks, batch / blocks, hidden]), true, false), [blocks, hidden]) as tf.Tensor2D);
+    const dInB = deBlocks === undefined ? colSum(dp0) : (tf.reshape(tf.matMul(tf.ones([1, blocks]), deBlocks), [hidden]) as tf.Tensor1D);
     const dx = tf.matMul(dp0, transposeOf(0));
     dp0.dispose();
     // time embedding, all [1, ·]: the embedding's cotangent is the input bias's, de = Σ_rows dp0
-    const de = tf.reshape(dInB, [1, hidden]) as tf.Tensor2D;
+    const de = deBlocks ?? (tf.reshape(dInB, [1, hidden]) as tf.Tensor2D);
     if (isRow(cache.time)) {
       // the table pulls every de back through the embedding at once; time.1.bias's gradient is de itself
       cache.time.add(de);
@@ -545,7 +564,7 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       [sinA, cosA, feats, u.value, u.derivative, ...e].forEach((k) => tf.keep(k));
       return kept;
     });
-    const held = (): tf.Tensor[] => [table.sinA, table.cosA, table.feats, table.u, table.du, ...table.e, ...pending.flat()];
+    const held = (): tf.Tensor[] => [table.sinA, table.cosA, table.feats, table.u, table.du, ...table.e, ...pending.flat(), ...pendingBlocks.map((b) => b.de)];
     /** The cotangents de ([1, h]) handed back by the pull-backs, per time. */
     const pending: tf.Tensor[][] = times.map(() => []);
     let open = true;
@@ -553,15 +572,39 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
       if (!open) throw new Error(`${name}: this time table has been used (gradients or dispose)`);
       if (timeVariables.some((v, k) => v.dataId !== made[k])) throw new Error(`${name}: the weights changed since this time table was made (${what}): make a new one`);
     };
-    const rows = times.map((_, k): TableRow => ({ e: table.e[k] as tf.Tensor, add: (de) => (pending[k] as tf.Tensor[]).push(tf.keep(de)) }));
+    const rows = times.map((_, k): TableRow => ({ e: table.e[k] as tf.Tensor, blocks: 1, add: (de) => (pending[k] as tf.Tensor[]).push(tf.keep(de)) }));
+    /** The cotangents of `linearizeBlocks` pull-backs: [K, h] each, block k at times[indices[k]]. */
+    const pendingBlocks: { readonly indices: readonly number[]; readonly de: tf.Tensor }[] = [];
+    const indexOf = (t: number): number => {
+      const k = times.indexOf(t);
+      if (k < 0) throw new RangeError(`${name}: t = ${t} is not one of this time table's ${m} times`);
+      return k;
+    };
     return {
       times: [...times],
       collected,
       linearize: (x, t, options = {}) => {
         check('linearize');
-        const k = times.indexOf(t);
-        if (k < 0) throw new RangeError(`${name}: t = ${t} is not one of this time table's ${m} times`);
-        return linearizeAt(x, t, options, rows[k]);
+        return linearizeAt(x, t, options, rows[indexOf(t)]);
+      },
+      // full: each gated layer's input and gate derivative; compact: its pre-activation (see LinearizeOptions)
+      cacheBytesPerRow: (options = {}) => (options.compact === true ? 1 : 2) * (layers + 1) * hidden * 4,
+      linearizeBlocks: (x, blockTimes, options = {}) => {
+        check('linearizeBlocks');
+        checkX(x);
+        const k = Array.isArray(blockTimes) ? blockTimes.length : 0;
+        if (k < 1) throw new RangeError(`${name}: linearizeBlocks needs a non-empty array of block times, got [${String(blockTimes)}]`);
+        const rowsIn = x.shape[0] as number;
+        if (rowsIn % k !== 0) throw new RangeError(`${name}: linearizeBlocks: x's ${rowsIn} rows do not split into ${k} equal blocks`);
+        const indices = blockTimes.map(indexOf);
+        if (k === 1) return linearizeAt(x, blockTimes[0] as number, options, rows[indices[0] as number]);
+        const e = tf.tidy(() => tf.reshape(tf.stack(indices.map((i) => table.e[i] as tf.Tensor)), [k, 1, hidden]));
+        const row: TableRow = { e, blocks: k, add: (de) => pendingBlocks.push({ indices, de: tf.keep(de) }) };
+        try {
+          return linearizeAt(x, blockTimes[0] as number, options, row);
+        } finally {
+          e.dispose(); // the forward pass has read it; the pull-back does not
+        }
       },
       gradients: () => {
         check('gradients');
@@ -569,7 +612,16 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
         try {
           return tf.tidy(() => {
             const zero = tf.zeros([1, hidden]);
-            const de = tf.concat(pending.map((list) => (list.length === 0 ? zero : list.length === 1 ? (list[0] as tf.Tensor) : tf.addN(list))), 0) as tf.Tensor2D; // [M, h]
+            const perTime = tf.concat(pending.map((list) => (list.length === 0 ? zero : list.length === 1 ? (list[0] as tf.Tensor) : tf.addN(list))), 0); // [M, h]
+            // each block pull-back's [K, h] placed at its times' rows: Pᵀ·DE_blocks with P [K, M] one-hot (exact)
+            const placed = pendingBlocks.map(({ indices, de }) => {
+              const onehot = new Float32Array(indices.length * m);
+              indices.forEach((i, k) => {
+                onehot[k * m + i] = 1;
+              });
+              return tf.matMul(tf.tensor2d(onehot, [indices.length, m]), de, true, false);
+            });
+            const de = (placed.length === 0 ? perTime : tf.addN([perTime, ...placed])) as tf.Tensor2D; // [M, h]
             const u = tf.reshape(table.u, [m, hidden]) as tf.Tensor2D;
             const du = tf.reshape(table.du, [m, hidden]) as tf.Tensor2D;
             const onesRow = tf.ones([1, m]) as tf.Tensor2D;

@@ -16,4 +16,6 @@ export { vjp, hasVjp, hasLinearize, linearize, registerPullbacks, autodiffVjp, t
 export type { VjpResult, WithVjp, FieldLinearization, FieldLinearizeOptions, LinearizeFn, Pullbacks, TableLinearization, TimeTable, TimeTableFn } from './vjp.js';
 export * from './unet_index.js';
 export { modelFromSpec, replicaFromSpec, ddpmSchedule, fieldFromSpec, sdeFromSpec, diffusionFromSpec, fixedSdeFromSpec, eventShape, checkModelSpec, normalizeModelSpec } from './model_spec.js';
+export { fourierDiffFlowSpec } from './fourier_diffflow_spec.js';
+export type { FourierDiffFlowOptions } from './fourier_diffflow_spec.js';
 export type { ModelSpec, FieldSpec, SdeNodeSpec, FixedSdeSpec, DiffusionSpec, SpecReplica, SpecNetworks } from './model_spec.js';

@@ -71,6 +71,18 @@ export interface TimeTable {
   readonly collected: readonly number[];
   /** {@link linearize} at (x, t) with t's row of the table. */
   linearize(x: tf.Tensor, t: number, options?: FieldLinearizeOptions): TableLinearization;
+  /**
+   * One linearization of K blocks of rows at once: x = [x⁽¹⁾; …; x⁽ᴷ⁾] ([K·B, ...D], K equal blocks
+   * of B rows), block k at `blockTimes[k]` (each one of the table's times). Its value is the K
+   * values of {@link TimeTable.linearize} stacked (bit for bit: the same per-row arithmetic), and its
+   * pull-back of dy = [dy⁽¹⁾; …; dy⁽ᴷ⁾] gives the K dx stacked and the parameters' gradients summed
+   * over all rows (the weight products run once on K·B rows: the same sums in another order), each
+   * block's time-conditioning cotangent handed to the table. For a caller that has all K points
+   * before it needs any pull-back (the adjoint's score: fewer, larger kernels).
+   */
+  linearizeBlocks(x: tf.Tensor, blockTimes: readonly number[], options?: FieldLinearizeOptions): TableLinearization;
+  /** Bytes of tensor data a linearization through this table keeps per row of x until its pull-back (full or compact cache). */
+  cacheBytesPerRow(options?: FieldLinearizeOptions): number;
   /** Σ over this table's pull-backs of the collected parameters' gradients, in `collected` order; frees the table. Once only. */
   gradients(): tf.Tensor[];
   /** Frees the table (no-op after `gradients`). */

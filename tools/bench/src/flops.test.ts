@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { shardRows } from '@diffflow/parallel';
 import { fourierMlp } from '@diffflow/networks';
-import { adjointCalls, adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, mlpCallFlops, samplingFlops, splitRows } from './flops.js';
+import { adjointCalls, adjointChunks, adjointIterationFlops, matMulFlopsOfKernels, mlpCallFlops, samplingFlops, scorePasses, splitRows } from './flops.js';
 import { adjointChunk, referenceShape, samplerPath, samplingShard } from './workload.js';
 
 /** matMul flops tf.profile sees while `f` runs. */
@@ -63,6 +63,24 @@ describe('adjointIterationFlops', () => {
       const before = tf.memory().numTensors;
       expect(await profiledFlops(() => piece.run()), `budget for ${cached} steps`).toBe(derived);
       expect(tf.memory().numTensors).toBe(before);
+      piece.dispose();
+    }
+  });
+
+  it('equals the profiled adjoint with the score in one pass, in passes of 3 + 1 points and one point at a time', async () => {
+    const rows = 6;
+    const steps = 4;
+    const pointBytes = rows * 2 * (referenceShape.layers + 1) * referenceShape.hidden * 4;
+    for (const [scoreBytes, passes] of [
+      [4 * pointBytes, [4]],
+      [3 * pointBytes + 1, [3, 1]],
+      [pointBytes, [1, 1, 1, 1]],
+      [0, []],
+    ] as const) {
+      expect(scorePasses(referenceShape, rows, steps, scoreBytes)).toEqual(passes);
+      const derived = adjointIterationFlops(referenceShape, { batch: rows, steps, shards: 1, chunkRows: Infinity, driftCacheBytes: 0, batchedScoreBytes: scoreBytes });
+      const piece = adjointChunk(rows, steps, 0, 0, referenceShape.hidden, scoreBytes);
+      expect(await profiledFlops(() => piece.run()), `score budget for ${passes.join(' + ')} points`).toBe(derived);
       piece.dispose();
     }
   });

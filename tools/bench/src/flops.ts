@@ -11,6 +11,8 @@
  * `npm run train-step -- --check yes` and flops.test.ts compare the two.
  */
 
+import { defaultBatchedScoreBytes } from '@diffflow/adjoint';
+
 /** The parts of a Fourier-time MLP's shape that set its flops (`fourierMlp` options). */
 export interface MlpShape {
   /** Data dimension D. */
@@ -92,6 +94,8 @@ export interface AdjointPath {
   readonly chunkRows: number;
   /** The adjoint's drift-cache budget in bytes (`adjointStrategy({ driftCacheBytes })`). */
   readonly driftCacheBytes: number;
+  /** The adjoint's batched-score budget in bytes (`adjointStrategy({ batchedScoreBytes })`; default the adjoint's default). */
+  readonly batchedScoreBytes?: number;
 }
 
 /** Network calls of one adjoint pass over `rows` rows (both networks together). */
@@ -131,6 +135,28 @@ export function adjointCalls(shape: MlpShape, rows: number, steps: number, drift
   return { cachedSteps, forwards: 3 * steps + lastPoint - cachedSteps, applies, pullbacks: 2 * steps + 1 };
 }
 
+/**
+ * The points of each batched score pass of the adjoint on one chunk (`batchedScoreBytes`): C =
+ * min(N, ⌊budget / (rows · 2(L + 1)h · 4)⌋) points a pass from point N down, the last pass the rest;
+ * [] when not even one point fits (one score linearisation per point in the walk).
+ */
+export function scorePasses(shape: MlpShape, rows: number, steps: number, batchedScoreBytes: number): number[] {
+  const chunk = Math.min(steps, Math.floor(batchedScoreBytes / (rows * 2 * (shape.layers + 1) * shape.hidden * 4)));
+  if (chunk < 1) return [];
+  const passes: number[] = [];
+  for (let hi = steps; hi >= 1; hi -= chunk) passes.push(Math.min(chunk, hi));
+  return passes;
+}
+
+/**
+ * matMul flops a batched score pass of K > 1 points adds to its K per-point calls (the same products
+ * on K·rows rows otherwise): ∂b_in = 1ᵀ·DE ([1,K]·[K,h]), and the table placing the pass's [K, h]
+ * embedding cotangents at its M = N + 1 times ([M,K]·[K,h]). A one-point pass is a per-point call.
+ */
+export function scorePassExtraFlops(shape: MlpShape, points: number, steps: number): number {
+  return points > 1 ? 2 * points * shape.hidden * (1 + steps + 1) : 0;
+}
+
 /** The chunks (row counts) an iteration's rows run in: shards, then chunks of at most chunkRows. */
 export function adjointChunks(path: AdjointPath): number[] {
   return splitRows(path.batch, path.shards).flatMap((rows) => splitRows(rows, Math.max(1, Math.ceil(rows / path.chunkRows))));
@@ -139,7 +165,7 @@ export function adjointChunks(path: AdjointPath): number[] {
 /**
  * matMul flops of one training iteration with the stochastic adjoint (drift and score share `shape`):
  * per chunk the network calls of {@link adjointCalls} through each network's time table at the
- * N + 1 grid times, and the two tables.
+ * N + 1 grid times, the two tables, and what the batched score passes add ({@link scorePassExtraFlops}).
  */
 export function adjointIterationFlops(shape: MlpShape, path: AdjointPath): number {
   const tables = timeTableFlops(shape, path.steps + 1);
@@ -147,7 +173,9 @@ export function adjointIterationFlops(shape: MlpShape, path: AdjointPath): numbe
     const calls = adjointCalls(shape, rows, path.steps, path.driftCacheBytes);
     const f = tables.call(rows);
     const plain = mlpCallFlops(shape, rows).forward;
-    return sum + 2 * tables.table + (calls.forwards - calls.applies) * f.forward + calls.applies * plain + calls.pullbacks * f.pullback;
+    const passes = scorePasses(shape, rows, path.steps, path.batchedScoreBytes ?? defaultBatchedScoreBytes);
+    const extra = passes.reduce((n, points) => n + scorePassExtraFlops(shape, points, path.steps), 0);
+    return sum + 2 * tables.table + (calls.forwards - calls.applies) * f.forward + calls.applies * plain + calls.pullbacks * f.pullback + extra;
   }, 0);
 }
 

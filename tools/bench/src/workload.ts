@@ -135,13 +135,17 @@ export interface Piece {
 
 /**
  * The adjoint on `rows` rows on this thread, with what a chunk of a shard gets: its rows of the
- * batch's forward noise (rows [offset, offset + rows)). `cacheBytes` overrides the drift-cache budget.
+ * batch's forward noise (rows [offset, offset + rows)). `cacheBytes` overrides the drift-cache budget,
+ * `scoreBytes` the batched-score budget.
  */
-export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes?: number, hidden = 128): Piece {
+export function adjointChunk(rows: number, steps: number, offset = 0, cacheBytes?: number, hidden = 128, scoreBytes?: number): Piece {
   const model = modelFromSpec(specOf(hidden));
   const grid = referenceGrid(steps);
   const x0 = anchorBatch(rows, 1);
-  const strategy = cacheBytes === undefined ? gradientStrategy('adjoint') : adjointStrategy({ driftCacheBytes: cacheBytes });
+  const strategy =
+    cacheBytes === undefined && scoreBytes === undefined
+      ? gradientStrategy('adjoint')
+      : adjointStrategy({ ...(cacheBytes === undefined ? {} : { driftCacheBytes: cacheBytes }), ...(scoreBytes === undefined ? {} : { batchedScoreBytes: scoreBytes }) });
   return {
     run: () => disposeGradientResult(strategy(model, x0, grid, forwardNoise(0, 1, [offset, offset + rows]))),
     dispose: () => {

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fixedGrid, forwardNoise, forwardSnapshots, replayableNormals, vpSde, type Diffusion, type DiffusionModel, type TimeField, type TimeGrid, type TrajectorySnapshots, purposeSeed } from '@diffflow/sde-core';
 import { ddpmAncestralSample, ddpmModel } from '@diffflow/losses';
-import { probabilityFlowNll, sampleWith, summarizeNll } from '@diffflow/likelihood';
+import { sampleWith } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, sampleToy, toyLabels, toySupportTolerance, type Normalizer, type ToyName } from '@diffflow/datasets';
 import { type Ema } from '@diffflow/training';
 import { drawSamples, heldOutPoints } from '@diffflow/experiment-toy2d';
 import { compareSamplers, type CompareConfig } from './config.js';
 import { chancePurity, finiteRows, medianPairwiseDistance, neighbourPurity, twoSample } from '@diffflow/metrics';
 import type { TrainedDdpm, TrainedDiffFlow } from './models.js';
-import type { CompareModel } from '@diffflow/experiment';
+import { heldOutNll, type CompareModel } from '@diffflow/experiment';
 
 /** How close a set of model samples is to held-out data (dataset coordinates). */
 export interface SampleQuality {
@@ -119,25 +119,16 @@ export function ddpmSamples(ctx: DatasetContext, steps: number): Float32Array {
 
 /**
  * Test NLL by the probability-flow ODE with the exact trace, in nats in the dataset's own
- * coordinates (the ODE runs in the normalised coordinates y; NLL_x = NLL_y − log|det ∂y/∂x|).
+ * coordinates (@diffflow/experiment's `heldOutNll`: the ODE runs in the normalised coordinates y;
+ * NLL_x = NLL_y − log|det ∂y/∂x|); a failure is recorded with its message, not thrown.
  */
 export function odeNll(ctx: DatasetContext, model: DiffusionModel, average: Ema, grid: TimeGrid): NllRecord {
-  const { config } = ctx;
-  const points = config.eval.nllPoints;
+  const { nllPoints: points, nllSolver: solver, tolerance } = ctx.config.eval;
   const started = performance.now();
   const x = tf.tensor2d(ctx.normalizer.normalize(ctx.heldOut.subarray(0, 2 * points)), [points, 2]);
   try {
-    const r = average.withAveraged(() =>
-      probabilityFlowNll(model, x, {
-        grid,
-        solver: config.eval.nllSolver,
-        rtol: config.eval.tolerance,
-        atol: config.eval.tolerance,
-        trace: { kind: 'exact' },
-      }),
-    );
-    const s = summarizeNll(r.nll, r.dim);
-    return { nats: s.nats - ctx.logDet, standardError: s.standardError, points, nfe: r.nfe, seconds: (performance.now() - started) / 1000 };
+    const { nll } = average.withAveraged(() => heldOutNll(model, x, { grid, solver, rtol: tolerance, atol: tolerance, trace: { kind: 'exact' }, logDet: ctx.logDet }));
+    return { nats: nll.nats, standardError: nll.standardError, points, nfe: nll.nfe, seconds: (performance.now() - started) / 1000 };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     return { nats: null, standardError: null, points, nfe: null, seconds: (performance.now() - started) / 1000, error };

@@ -96,17 +96,13 @@ async function trainModel<M extends { readonly ms: number }>(
     },
   });
   const history = await readTrainingHistory(run.file(METRICS_FILE), { phase: 'train', dataset, model }, spec.lossKey);
-  const summary = summarizeHistory(history, spec.iters);
   return {
     dataset,
     model,
     iterations: spec.iters,
     batch: spec.batch,
     iterationsThisRun: spec.iters - resumedAt,
-    seconds: summary.seconds,
-    msPerIterationMedian: summary.msPerIterationMedian,
-    lossLast50: summary.lossLast50,
-    logged: summary.logged,
+    ...summarizeHistory(history, spec.iters), // seconds, msPerIterationMedian, lossLast50, logged: results.json's order
     parameters: spec.parameters,
     curve: { iterations: history.iterations, losses: history.losses },
   };

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { deriveSeed } from '@diffflow/sde-core';
-import { gatherRows, loadTabular, seededPermutation, standardize, syntheticMixture, type DatasetError, type Matrix, type Standardizer, type TabularDataset } from '@diffflow/datasets';
+import { epochBatchRows, gatherRows, loadTabular, seededPermutation, standardize, syntheticMixture, type DatasetError, type Matrix, type Standardizer, type TabularDataset } from '@diffflow/datasets';
 import type { TabularDatasetName } from './config.js';
 
 /** A loaded dataset; for 'synthetic' also its true density. */
@@ -47,28 +47,12 @@ export function loadTabularData(name: TabularDatasetName, root: string): TE.Task
 
 /**
  * Training batches: epoch e is a seeded permutation of the train rows (key (seed, 'tabular/epoch/e')),
- * read in order; batch `it` is rows it·B … it·B + B − 1 of the concatenated epochs. So every epoch
- * sees every row once, and a batch depends only on (seed, iteration): runs replay and resume exactly.
+ * read in order; batch `it` is rows it·B … it·B + B − 1 of the concatenated epochs (datasets'
+ * `epochBatchRows`). So every epoch sees every row once, and a batch depends only on (seed,
+ * iteration): runs replay and resume exactly.
  */
 export function batchSampler(train: Matrix, standardizer: Standardizer, seed: number, batch: number): (iteration: number) => tf.Tensor2D {
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batchSampler: batch must be an integer ≥ 1, got ${batch}`);
-  const n = train.rows;
-  const cache = new Map<number, Int32Array>();
-  const permutation = (epoch: number): Int32Array => {
-    let p = cache.get(epoch);
-    if (p === undefined) {
-      p = seededPermutation(n, deriveSeed({ seed, purpose: 'tabular/epoch', iteration: epoch, step: 0 }), 'tabular/epoch');
-      cache.set(epoch, p);
-      for (const k of cache.keys()) if (k < epoch - 1) cache.delete(k);
-    }
-    return p;
-  };
-  return (iteration) => {
-    const indices = new Int32Array(batch);
-    for (let j = 0; j < batch; j++) {
-      const position = iteration * batch + j;
-      indices[j] = permutation(Math.floor(position / n))[position % n]!;
-    }
-    return tf.tensor2d(standardize(standardizer, gatherRows(train, indices)), [batch, train.cols]);
-  };
+  const permutationOf = (epoch: number): Int32Array => seededPermutation(train.rows, deriveSeed({ seed, purpose: 'tabular/epoch', iteration: epoch, step: 0 }), 'tabular/epoch');
+  const rows = epochBatchRows(train.rows, batch, permutationOf);
+  return (iteration) => tf.tensor2d(standardize(standardizer, gatherRows(train, rows(iteration))), [batch, train.cols]);
 }

@@ -19,12 +19,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { expectNoLeaks, repoRoot, runScriptAsync, type Ran } from '@diffflow/test-utils';
-import { formatError } from '@diffflow/cli';
+import { formatError, parseFlags } from '@diffflow/cli';
 import { loadCheckpoint } from '@diffflow/runs';
 import { decodePng } from '@diffflow/figures';
 import { decodeNpyArray, encodeNpyArray, pointCloudLogDensity } from '@diffflow/datasets';
 import { disposeModel } from '@diffflow/training';
-import { evaluateToy2d, evalFolderName, loadEmaRun, parseEvalFlags, type LoadedRun } from './eval.js';
+import { EvalFlags, evaluateToy2d, evalFolderName, loadEmaRun, type LoadedRun } from './eval.js';
 import { heldOutPoints, toy2dData } from './model.js';
 
 const cli = join(repoRoot, 'packages/experiments/toy2d/src/cli.ts');
@@ -45,7 +45,7 @@ describe('toy2d eval (end to end on a tiny CLI-trained run)', () => {
 
   beforeAll(async () => {
     // Flag errors need no trained run: run them while the run trains (the other flags are checked
-    // in-process through parseEvalFlags, which is all the command line does before exiting).
+    // in-process through parseFlags with EvalFlags, which is all the command line does before exiting).
     const [trained, n0, missing] = await Promise.all([
       run(cli, ['train', ...tiny, `--out=${runDir}`]),
       run(evalCli, [`--run=${runDir}`, '--n=0', `--out=${join(dir, 'bad-n')}`]),
@@ -199,7 +199,7 @@ describe('toy2d eval (end to end on a tiny CLI-trained run)', () => {
     [['--step=3'], /did you mean '--steps'/],
     [['stray'], /unexpected argument 'stray'/],
   ])('parses %s into one error naming the flag', (args, pattern) => {
-    const r = parseEvalFlags(args);
+    const r = parseFlags(args, EvalFlags);
     expect(E.isLeft(r)).toBe(true);
     if (E.isLeft(r)) expect(formatError(r.left)).toMatch(pattern);
   });
@@ -208,7 +208,7 @@ describe('toy2d eval (end to end on a tiny CLI-trained run)', () => {
     const s = { n: 5000, solver: 'rk45', steps: 30, rtol: 1e-5, atol: 1e-6, resolution: 128, draws: 4, seed: 0 } as const;
     expect(evalFolderName(s)).toBe('eval-n5000-rk45-rtol0.00001-atol0.000001-N30-K4-res128-seed0');
     expect(evalFolderName({ ...s, solver: 'rk4' })).toBe('eval-n5000-rk4-N30-K4-res128-seed0');
-    const ok = parseEvalFlags(['--n=10', '--solver=rk4', '--rtol', '1e-3']);
+    const ok = parseFlags(['--n=10', '--solver=rk4', '--rtol', '1e-3'], EvalFlags);
     expect(ok).toEqual(E.right({ n: 10, solver: 'rk4', rtol: 1e-3 }));
   });
 });

@@ -21,7 +21,7 @@ import * as t from 'io-ts';
 import type { DiffusionModel } from '@diffflow/sde-core';
 import { dataLogDensityGrid } from '@diffflow/likelihood';
 import { decodeNormalizer, normalizerLogDet, pointCloudLogDensity, type Normalizer } from '@diffflow/datasets';
-import { configInvalid, documented, fail, fileMalformed, intAtLeast, intInRange, oneOf, orThrow, parseFlags, type ExperimentError } from '@diffflow/cli';
+import { configInvalid, documented, fail, fileMalformed, intAtLeast, intInRange, oneOf, orThrow, type ExperimentError } from '@diffflow/cli';
 import { loadEmaRun as loadRun, storedConfig, type LoadedRun as EmaRun } from '@diffflow/runs';
 import { heatmapPng, panelsPng } from '@diffflow/figures';
 import { evaluateHeldOut, heldOutFields, heldOutGrid, heldOutSettings, openHeldOutDir, textTable, withEmaRun, writeHeldOutReport, type HeldOutLikelihood, type HeldOutSettings } from '@diffflow/experiment';
@@ -47,14 +47,6 @@ export type EvalFlags = t.TypeOf<typeof EvalFlags>;
 
 /** Defaults of the options that do not come from the run. */
 export const evalDefaults = { n: 5000, solver: 'rk45', rtol: 1e-5, atol: 1e-5, resolution: 128, draws: 4 } as const;
-
-/**
- * Parses the command line of `toy2d eval`. A bad or unknown flag → `ConfigInvalid` / `UnknownKey`
- * naming `--flag` (formatted as one line by `formatError`).
- */
-export function parseEvalFlags(argv: readonly string[]): E.Either<ExperimentError, EvalFlags> {
-  return parseFlags(argv, EvalFlags);
-}
 
 /** Everything an evaluation depends on, resolved (flags over the run's config): the shared held-out settings, the run and the heat-map's resolution. */
 export interface EvalSettings extends HeldOutSettings {

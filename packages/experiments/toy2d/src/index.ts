@@ -10,5 +10,5 @@ export { toyModel, toyModelSpec, toyBatch, toyNormalizer, toy2dData, sampleToy2d
 export { normalizerLogDet } from '@diffflow/datasets';
 export type { Toy2dData } from './model.js';
 export { drawSamples, heldOutBound, toyPool, CHECKPOINT } from './train.js';
-export { loadEmaRun, evaluateToy2d, evalToy2d, parseEvalFlags, evalDefaults, evalFolderName } from './eval.js';
+export { loadEmaRun, evaluateToy2d, evalToy2d, evalDefaults, evalFolderName } from './eval.js';
 export type { LoadedRun, EvalResult, EvalSettings, EvalFlags } from './eval.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type DiffusionModel, purposeSeed } from '@diffflow/sde-core';
-import { modelFromSpec, type ModelSpec } from '@diffflow/networks';
+import { fourierDiffFlowSpec, modelFromSpec, type ModelSpec } from '@diffflow/networks';
 import { pointCloud, samplePointCloud, sampleToy, type PointCloud, type ToyKey, type ToyName } from '@diffflow/datasets/toy2d';
 import { fitNormalizer, type Normalizer } from '@diffflow/datasets/normalizer';
 import type { Toy2dConfig } from './config.js';
@@ -31,16 +31,12 @@ export function toy2dDataName(data: Toy2dData): string {
 }
 
 /**
- * The reference 2-D DiffFlow as plain data: two Fourier-time MLPs named 'drift' and 'score' and a
- * constant g, on [0, T] — the one definition of the model, built by {@link toyModel} on this thread
- * and by every worker of a pool (`toyPool`).
+ * The reference 2-D DiffFlow as plain data (networks' `fourierDiffFlowSpec`: two Fourier-time MLPs
+ * named 'drift' and 'score' and a constant g, on [0, T]) — the one definition of the model, built by
+ * {@link toyModel} on this thread and by every worker of a pool (`toyPool`).
  */
 export function toyModelSpec(config: Pick<Toy2dConfig, 'hidden' | 'layers' | 'g' | 'seed' | 'T'>): ModelSpec {
-  const common = { dim: 2, hidden: config.hidden, layers: config.layers, seed: config.seed } as const;
-  return {
-    sde: { kind: 'diffflow', drift: { kind: 'fourierMlp', options: { ...common, name: 'drift' } }, diffusion: { kind: 'constant', value: config.g }, interval: [0, config.T] },
-    score: { kind: 'fourierMlp', options: { ...common, name: 'score' } },
-  };
+  return fourierDiffFlowSpec({ dim: 2, hidden: config.hidden, layers: config.layers, seed: config.seed, g: config.g, T: config.T });
 }
 
 /** The reference 2-D DiffFlow, built from {@link toyModelSpec}. */

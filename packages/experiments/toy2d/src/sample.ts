@@ -1,12 +1,11 @@
 import * as t from 'io-ts';
 import { fixedGrid, purposeSeed } from '@diffflow/sde-core';
 import { checkSamplerForModel, documented, oneOf, orThrow, samplerFlags, samplerSettings } from '@diffflow/cli';
-import { openSampleDir, sampleOnPool } from '@diffflow/experiment';
+import { openSampleDir, sampleOnPool, withEmaRun } from '@diffflow/experiment';
 import { scatterPng } from '@diffflow/figures';
 import { poolThreads } from '@diffflow/parallel';
 import { defaultOut, toy2dDatasets, toy2dDefaults } from './config.js';
 import { loadEmaRun } from './eval.js';
-import { disposeModel } from '@diffflow/training';
 import { plotBounds, toy2dData } from './model.js';
 import { insideFraction, toyPoolOptions } from './train.js';
 
@@ -37,8 +36,7 @@ export type SampleFlags = t.TypeOf<typeof SampleFlags>;
  */
 export async function sampleToy2d(flags: SampleFlags): Promise<void> {
   const runPath = flags.run ?? defaultOut({ dataset: flags.dataset ?? toy2dDefaults.dataset, seed: 0 });
-  const { config, normalizer, model } = await orThrow(loadEmaRun(runPath));
-  try {
+  await withEmaRun(loadEmaRun(runPath), async ({ config, normalizer, model }) => {
     const settings = samplerSettings(flags, { n: config.samples, steps: config.steps, seed: config.seed });
     const { n, steps, lambda, seed, denoise, workers, sampler } = settings;
     checkSamplerForModel(sampler, model);
@@ -53,7 +51,5 @@ export async function sampleToy2d(flags: SampleFlags): Promise<void> {
     await orThrow(dir.writePng('samples.png', scatterPng(values, { size: 480, bounds: plotBounds(data, config.seed), title: `${config.dataset}: samples, N = ${steps}, ${label}`, xLabel: 'x1', yLabel: 'x2' })));
     await orThrow(dir.writeSummary({ n, steps, lambda, seed, denoise, sampler, samplingMs: ms, threads, insideSupport: inside }));
     console.error(`[toy2d] ${n} samples (N = ${steps}, ${sampler.name === 'euler-maruyama' ? `λ = ${lambda}` : label}) in ${ms.toFixed(0)} ms${inside === null ? '' : `, ${(100 * inside).toFixed(1)} % inside the support`} → ${dir.path}`);
-  } finally {
-    disposeModel(model);
-  }
+  });
 }

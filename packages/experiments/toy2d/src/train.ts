@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { simulateForward, disposeTrajectory, forwardNoise, purposeSeed } from '@diffflow/sde-core';
+import { forwardNoise, forwardSnapshots, purposeSeed } from '@diffflow/sde-core';
 import { trajectoryKl } from '@diffflow/losses';
 import { defaultSamplerName, type SamplerSpec, type SettingValue } from '@diffflow/likelihood';
 import { hasKnownSupport, insideSupport, normalizerLogDet, toyLabels, type Normalizer } from '@diffflow/datasets';
@@ -53,24 +53,24 @@ export function drawSamples(pool: DataParallel, trainer: Trainer, normalizer: No
   });
 }
 
-/** Forward trajectory strip (data → noise) at 5 times, points coloured by mode (a toy's components; a cloud in one colour), in model coordinates. */
+/** Forward trajectory strip (data → noise) at 5 times (sde-core's `forwardSnapshots`, EMA drift), points coloured by mode (a toy's components; a cloud in one colour), in model coordinates. */
 export function trajectoryStrip(trainer: Trainer, config: Toy2dConfig, normalizer: Normalizer): Buffer {
   const data = toy2dData(config);
   const raw = sampleToy2dData(data, 2000, { seed: purposeSeed(config.seed, 'strip'), iteration: 0 });
   const labels = typeof data === 'string' ? toyLabels(data, raw) : undefined;
-  return trainer.ema.withAveraged(() => {
+  const { sde } = trainer.model;
+  const snaps = trainer.ema.withAveraged(() => {
     const x0 = tf.tensor2d(normalizer.normalize(raw), [2000, 2]);
-    const grid = trainer.evaluationGrid();
-    const traj = simulateForward((x, t) => trainer.model.sde.drift.apply(x, t), trainer.model.sde.diffusion, x0, grid, forwardNoise(purposeSeed(config.seed, 'strip'), 0));
-    const n = grid.length - 1;
-    const picks = [...new Set([0, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n])];
-    const panels = picks.map((i) =>
-      scatterPng(traj.states[i]!.dataSync() as Float32Array, { size: 240, bounds: [-4, 4, -4, 4], ...(labels === undefined ? {} : { labels }), title: `forward, t = ${Number((grid[i] ?? Number.NaN).toPrecision(2))}`, xLabel: 'x1 (normalised)', yLabel: 'x2' }),
-    );
-    disposeTrajectory(traj);
-    x0.dispose();
-    return panelsPng(panels, { columns: panels.length, gap: 6 });
+    try {
+      return forwardSnapshots((x, t) => sde.drift.apply(x, t), sde.diffusion, x0, trainer.evaluationGrid(), forwardNoise(purposeSeed(config.seed, 'strip'), 0), 5);
+    } finally {
+      x0.dispose();
+    }
   });
+  const panels = snaps.states.map((s, i) =>
+    scatterPng(s, { size: 240, bounds: [-4, 4, -4, 4], ...(labels === undefined ? {} : { labels }), title: `forward, t = ${Number((snaps.times[i] ?? Number.NaN).toPrecision(2))}`, xLabel: 'x1 (normalised)', yLabel: 'x2' }),
+  );
+  return panelsPng(panels, { columns: panels.length, gap: 6 });
 }
 
 /** Negative ELBO (nats per sample) of held-out points under the EMA model, fixed grid. */
