@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '@diffflow/test-utils';
 import { fixedGrid } from '@diffflow/sde-core';
-import { ouMixture } from './ou_mixture.fixture.js';
+import { twoGaussians2d } from './ou_mixture.fixture.js';
 import { logDensityGrid, logDensityGridPoints } from './log_density_grid.js';
 import { dataLogDensityGrid } from './data_log_density_grid.js';
 
-const mixture = ouMixture({
-  rate: 1,
-  g: Math.SQRT2,
-  components: [
-    { weight: 0.6, mean: [1, 0.5], cov: [[0.2, 0.05], [0.05, 0.3]] },
-    { weight: 0.4, mean: [-1, -0.5], cov: [[0.25, -0.1], [-0.1, 0.2]] },
-  ],
-});
+const mixture = twoGaussians2d();
 
 // A normaliser-like map y = (x·s − m) / σ per coordinate, in float32 like datasets' `normalize`.
 const scale = 0.4;

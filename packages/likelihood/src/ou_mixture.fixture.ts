@@ -276,3 +276,19 @@ export function threeGaussians2d(): OuMixture {
     ],
   });
 }
+
+/**
+ * A 2-D mixture of two Gaussians (weights 0.6 / 0.4, correlated covariances of both signs) under
+ * the OU process dx = −x dt + √2 dw: the heat-map case shared by logDensityGrid's and
+ * dataLogDensityGrid's tests.
+ */
+export function twoGaussians2d(): OuMixture {
+  return ouMixture({
+    rate: 1,
+    g: Math.SQRT2,
+    components: [
+      { weight: 0.6, mean: [1, 0.5], cov: [[0.2, 0.05], [0.05, 0.3]] },
+      { weight: 0.4, mean: [-1, -0.5], cov: [[0.25, -0.1], [-0.1, 0.2]] },
+    ],
+  });
+}
