@@ -76,6 +76,29 @@ function worstGradientError(a: Plain, b: Plain): number {
 }
 
 /**
+ * Checks the largest-gradient entry of each (field, parameter) in `result` against a central finite
+ * difference of the loss (the same noise as the gradients), ε = 0.05, tolerance 1e-2·|g| + 1e-5:
+ * the loss (≈ 7) is float32, its rounding ulp(7) ≈ 4.8e-7 makes a quantum of ulp / 2ε ≈ 4.8e-6 in
+ * the difference quotient; the curvature error at that ε was measured ≤ 1e-2 relative; entries of
+ * |∂L/∂θ| > 1e-3 stand well above that quantum.
+ */
+function expectFiniteDifferences(result: Plain, checked: readonly (readonly [VectorField, string])[], grid: TimeGrid): void {
+  const eps = 0.05;
+  const noise = forwardNoise(7, 0);
+  const loss = (): number => tf.tidy(() => trajectoryKl(asModel(model), x0, grid, noise).objective.dataSync()[0] as number);
+  for (const [field, pname] of checked) {
+    const variable = (field.parameters.find((p) => p.name === pname) as { variable: tf.Variable }).variable;
+    const g = result.grads[variable.name] as Float32Array;
+    let k = 0;
+    for (let i = 1; i < g.length; i++) if (Math.abs(g[i] as number) > Math.abs(g[k] as number)) k = i;
+    const exact = g[k] as number;
+    expect(Math.abs(exact), `${variable.name}[${k}] too small to check`).toBeGreaterThan(1e-3);
+    const numeric = centralDifference(loss, variable, k, eps);
+    expect(Math.abs(numeric - exact), `${variable.name}[${k}]: adjoint ${exact}, finite difference ${numeric}`).toBeLessThanOrEqual(1e-2 * Math.abs(exact) + 1e-5);
+  }
+}
+
+/**
  * Wraps a field, counting evaluations and pull-backs; with `ownVjp` it takes the custom-vjp path of
  * `vjp`, with `ownLinearize` also the inner field's `linearize` (counting full and compact ones).
  */
@@ -189,35 +212,18 @@ describe('adjointGradients', () => {
   });
 
   it('agrees with central finite differences of the loss on scalar parameters', () => {
-    // The loss (≈ 7) is float32: its rounding, ulp(7) ≈ 4.8e-7, makes a quantum of
-    // ulp / 2ε ≈ 4.8e-6 in the difference quotient at ε = 0.05; the curvature error at that ε was
-    // measured ≤ 1e-2 relative. Entries: the largest-gradient entry of six tensors, so the signal
-    // (|∂L/∂θ| ≥ 2e-3) stands well above that quantum. Tolerance: 1e-2·|g| + 1e-5.
-    const eps = 0.05;
+    // the largest-gradient entry of six tensors (|∂L/∂θ| ≥ 2e-3); ε and tolerance: expectFiniteDifferences
     const grid = fixedGrid(spec(7));
-    const noise = forwardNoise(7, 0);
     const adjoint = run(adjointGradients, model, grid);
-    const loss = (): number => tf.tidy(() => trajectoryKl(asModel(model), x0, grid, noise).objective.dataSync()[0] as number);
-    const checked: [VectorField, string][] = [
+    const checked = [
       [drift, 'output.bias'],
       [drift, 'output.weight'],
       [drift, 'input.weight'],
       [score, 'output.bias'],
       [score, 'hidden.0.weight'],
       [score, 'input.weight'],
-    ];
-    for (const [field, pname] of checked) {
-      const variable = (field.parameters.find((p) => p.name === pname) as { variable: tf.Variable }).variable;
-      const g = adjoint.grads[variable.name] as Float32Array;
-      let k = 0;
-      for (let i = 1; i < g.length; i++) if (Math.abs(g[i] as number) > Math.abs(g[k] as number)) k = i;
-      const exact = g[k] as number;
-      expect(Math.abs(exact), `${variable.name}[${k}] too small to check`).toBeGreaterThan(1e-3);
-      const numeric = centralDifference(loss, variable, k, eps);
-      expect(Math.abs(numeric - exact), `${variable.name}[${k}]: adjoint ${exact}, finite difference ${numeric}`).toBeLessThanOrEqual(
-        1e-2 * Math.abs(exact) + 1e-5,
-      );
-    }
+    ] as const;
+    expectFiniteDifferences(adjoint, checked, grid);
   });
 
   it('evaluates each network once per point per pass: drift N + 1, score N, N + 1 and N pull-backs', () => {
@@ -416,19 +422,7 @@ describe('adjointGradients', () => {
     it('matches naive backprop and central finite differences (the same noise) with all points in one pass', () => {
       const batched = run(adjointStrategy({ batchedScoreBytes: n * pointBytes }), model, grid);
       expect(worstGradientError(batched, run(naiveGradients, model, grid))).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
-      // as in the finite-difference test above: ε = 0.05, tolerance 1e-2·|g| + 1e-5, the score's largest entries
-      const noise = forwardNoise(7, 0);
-      const loss = (): number => tf.tidy(() => trajectoryKl(asModel(model), x0, grid, noise).objective.dataSync()[0] as number);
-      for (const pname of ['output.bias', 'output.weight', 'hidden.0.weight', 'input.weight']) {
-        const variable = (score.parameters.find((p) => p.name === pname) as { variable: tf.Variable }).variable;
-        const g = batched.grads[variable.name] as Float32Array;
-        let k = 0;
-        for (let i = 1; i < g.length; i++) if (Math.abs(g[i] as number) > Math.abs(g[k] as number)) k = i;
-        const exact = g[k] as number;
-        expect(Math.abs(exact), `${variable.name}[${k}] too small to check`).toBeGreaterThan(1e-3);
-        const numeric = centralDifference(loss, variable, k, 0.05);
-        expect(Math.abs(numeric - exact), `${variable.name}[${k}]: adjoint ${exact}, finite difference ${numeric}`).toBeLessThanOrEqual(1e-2 * Math.abs(exact) + 1e-5);
-      }
+      expectFiniteDifferences(batched, ['output.bias', 'output.weight', 'hidden.0.weight', 'input.weight'].map((p) => [score, p] as const), grid);
     });
 
     it('runs fewer kernels than one score linearisation per point', async () => {
