@@ -327,12 +327,12 @@ describe('the built playground in headless Chromium', () => {
     await chosen('heun');
     expect(await page.locator('#lambda-row').isVisible()).toBe(false); // heun has no λ
     await waitForInk(page, 'samples', 0.002);
-    expect(await page.locator('#sampler-problem').isVisible()).toBe(false);
+    const problem = page.locator('#sampler-problem');
+    await problem.waitFor({ state: 'hidden', timeout: 30_000 }); // the menu's note follows the state on the next paint
 
     await page.selectOption('#sampler-kind', 'dpm-solver');
     await chosen('dpm-solver');
-    const problem = page.locator('#sampler-problem');
-    expect(await problem.isVisible()).toBe(true);
+    await problem.waitFor({ state: 'visible', timeout: 30_000 });
     expect(await problem.textContent()).toMatch(/DiffFlow: sampler 'dpm-solver' needs an SDE with a fixed linear drift/);
     const s = await state(page);
     expect(s.visuals?.samples.length).toBe(0);
