@@ -9,8 +9,9 @@ import type { Toy2dConfig } from './config.js';
 /**
  * Defaults: the reference 2-D configuration (two Fourier MLPs with 3 hidden layers, N = 30 on a
  * grid uniform in t^0.9 over [1e-3, 0.05], g = 0.2, Adam 1e-2 with StepLR, clip 1, EMA) scaled to
- * train in under 10 minutes on a 2-core CPU: width 64 instead of 128, batch 512 instead of 5000,
- * 2400 iterations instead of 3000 (StepLR ×½ every 800), EMA 0.995 instead of 0.999; every
+ * train in about four minutes on a 2-core CPU: width 64 instead of 128, batch 512 instead of 5000,
+ * 2000 iterations instead of 3000 with StepLR ×½ every 500 (as sharp as 2400 halved every 800,
+ * docs/results/toy2d-defaults.md), EMA 0.995 instead of 0.999; every
  * iteration split across all cores (`workers` 0: one thread per core, `dataParallel`), and the
  * final samples drawn with the library's one default λ (sde-core's `defaultLambda`, 1: the backward
  * SDE; `--sampleLambda=0` the probability-flow ODE, measured sharper on one checkpoint, toy2d README). `--hidden=128` gives the reference network. A cloud of
@@ -20,7 +21,7 @@ export const toy2dDefaults: Omit<Toy2dConfig, 'out'> & { out: string } = {
   dataset: 'checkerboard',
   points: [],
   jitter: 0.04,
-  iters: 2400,
+  iters: 2000,
   batchSize: 512,
   steps: 30,
   tMin: 1e-3,
@@ -32,7 +33,7 @@ export const toy2dDefaults: Omit<Toy2dConfig, 'out'> & { out: string } = {
   layers: 3,
   lr: 1e-2,
   lrDecay: 0.5,
-  lrDecayEvery: 800,
+  lrDecayEvery: 500,
   clip: 1,
   ema: 0.995,
   strategy: 'adjoint',
