@@ -2,7 +2,8 @@
  * Regenerates the page's pretrained models with our own CLI: one `toy2d:train` run per built-in toy
  * and one for the starter heart (toy2d's dataset 'points', its cloud as `--points=<file.npy>`), each
  * at the playground's model shape and training settings (`playgroundDefaults`: width, N, g, T,
- * batch, learning rate, seed; naive gradients as the page's), on one thread (`--workers=1`). Each
+ * batch, learning rate, seed; naive gradients, as the page's were when the committed files were made —
+ * the page now trains with the adjoint, the same gradients up to float rounding), on one thread (`--workers=1`). Each
  * run's `checkpoint.bin` becomes `public/pretrained/<name>.bin`, served beside the page, and
  * `public/pretrained/manifest.json` records what each file holds (settings, iteration, bytes, the
  * run's held-out −ELBO and, for the toys with a known support, the inside fraction).

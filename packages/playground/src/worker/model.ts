@@ -39,12 +39,13 @@ import { sampleToy2dData, toy2dDefaults, toyBatch, toyModel, toyNormalizer, type
 // settings
 
 /**
- * The toy2d CLI's settings the page does not expose: its defaults (`toy2dDefaults`), except the
- * gradient strategy, naive backprop (the adjoint's memory saving does not matter at this size, and
- * backprop is faster), and t₀, which the settings check against (`FIXED_T_MIN`, the default's value).
+ * The toy2d CLI's settings the page does not expose: its defaults (`toy2dDefaults`, the stochastic
+ * adjoint among them: at the page's size, width 64, B = 256, N = 10, one iteration takes 47 ms against
+ * naive backprop's 75 ms on wasm since its time tables and batched score passes,
+ * docs/results/playground.md), and t₀, which the settings check against (`FIXED_T_MIN`, the default's value).
  */
-const { beta, flexible, layers, lr, lrDecay, lrDecayEvery, clip, ema, samples, checkpointEvery, maxRetries } = toy2dDefaults;
-const fixed = { tMin: FIXED_T_MIN, beta, flexible, layers, lr, lrDecay, lrDecayEvery, clip, ema, strategy: 'naive', samples, checkpointEvery, maxRetries } as const;
+const { beta, flexible, layers, lr, lrDecay, lrDecayEvery, clip, ema, strategy, samples, checkpointEvery, maxRetries } = toy2dDefaults;
+const fixed = { tMin: FIXED_T_MIN, beta, flexible, layers, lr, lrDecay, lrDecayEvery, clip, ema, strategy, samples, checkpointEvery, maxRetries } as const;
 
 /** The DDPM baseline's settings (those of `toy2d:compare`). */
 const ddpmFixed = { betaMin: 0.1, betaMax: 20, K: 1000, lossTMin: 1e-5, lr: 2e-3, lrDecay: 0.5, lrDecayEvery: 2000, clip: 1, ema: 0.995 } as const;
