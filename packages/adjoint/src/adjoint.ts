@@ -318,6 +318,13 @@ function adjoint(
       const scoreTable = tables.get(score);
       /** Points per batched score pass (0: one linearisation per point, in the walk). */
       const chunk = scoreTable === undefined || scoreBudget <= 0 ? 0 : Math.min(steps, Math.floor(scoreBudget / (batch * scoreTable.cacheBytesPerRow())));
+      /** ρ_{j−1} = δ^B_{j−1} / (B g_j √Δt_{j−1}), the cotangent of r_{j−1}: one expression for the walk and the score passes. */
+      const rhoAt = (j: number, delta: tf.Tensor): tf.Tensor => tf.mul(delta, 1 / (batch * g(time(j)) * Math.sqrt(step(j - 1))));
+      /** σ_j = −g_j² Δt_{j−1} ρ_{j−1}, the score's cotangent at point j. */
+      const sigmaAt = (j: number, rhoPrev: tf.Tensor): tf.Tensor => {
+        const gj = g(time(j));
+        return tf.mul(rhoPrev, -gj * gj * step(j - 1));
+      };
       /** What a batched score pass gives point j: δ^B_{j−1}, ρ_{j−1} and J_S(x_j)ᵀσ_j. */
       const scored = new Map<number, { delta: tf.Tensor; rhoPrev: tf.Tensor; dx: tf.Tensor }>();
       /** F_N's drift linearisation, made before the score pass that covers point N (with the drift cache). */
@@ -342,12 +349,9 @@ function adjoint(
           const delta = points.map((j, k) =>
             stepBackwardNoise(model, grid, j - 1, states[j - 1] as tf.Tensor, xs[k] as tf.Tensor, j === steps && lastN !== undefined ? lastN.value : driftAt(j), values[k] as tf.Tensor),
           );
-          const rhoPrev = points.map((j, k) => tf.mul(delta[k] as tf.Tensor, 1 / (batch * g(time(j)) * Math.sqrt(step(j - 1)))));
+          const rhoPrev = points.map((j, k) => rhoAt(j, delta[k] as tf.Tensor));
           const sigma = tf.concat(
-            points.map((j, k) => {
-              const gj = g(time(j));
-              return tf.mul(rhoPrev[k] as tf.Tensor, -gj * gj * step(j - 1));
-            }),
+            points.map((j, k) => sigmaAt(j, rhoPrev[k] as tf.Tensor)),
             0,
           );
           const ps = lin.pullback(sigma);
@@ -377,7 +381,6 @@ function adjoint(
         const xj = states[j] as tf.Tensor;
         const tj = time(j);
         const h = step(j - 1);
-        const gj = g(tj);
         if (scoreTable !== undefined && chunk > 0 && !scored.has(j)) {
           if (j === steps && canCache) {
             lastN = checkedLinearize(drift, 'drift', xj, tj, j);
@@ -407,11 +410,11 @@ function adjoint(
             }
           }
           const energy = tf.add(backward, halfSquaredNorm(delta));
-          const rhoPrev = pre?.rhoPrev ?? tf.mul(delta, 1 / (batch * gj * Math.sqrt(h))); // ρ_{j−1}
+          const rhoPrev = pre?.rhoPrev ?? rhoAt(j, delta); // ρ_{j−1}
           const phi = adj === null ? tf.mul(rhoPrev, h) : tf.add(tf.mul(adj, step(j)), tf.mul(rhoPrev, h));
           const own = last ?? cached[j];
           const pf = own === undefined ? pullbackAt(drift, xj, tj, phi) : own.pullback(phi);
-          const ps = scoreAt?.pullback(tf.mul(rhoPrev, -gj * gj * h));
+          const ps = scoreAt?.pullback(sigmaAt(j, rhoPrev));
           checkFinite(drift, 'drift', pf.dx, { t: tj, step: j, part: 'pull-back' });
           if (ps !== undefined) checkFinite(score, 'score', ps.dx, { t: tj, step: j, part: 'pull-back' });
           const direct = adj === null ? tf.mul(priorGrad, -1 / batch) : tf.add(adj, rho as tf.Tensor);
