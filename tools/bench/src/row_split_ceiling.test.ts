@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCeilingOptions, formatCeiling, halves, parseCeilingOptions, summariseRounds, unitOrder, type Round } from './row_split_ceiling.js';
 
-const round = (whole: number, pool: number, pairHalves: [number, number], half: number, halfIndex: 0 | 1 = 0): Round => ({
+/** A round whose CPU times equal its wall times unless given. */
+const round = (whole: number, pool: number, pairHalves: [number, number], half: number, halfIndex: 0 | 1 = 0, cpu?: Round['cpu']): Round => ({
   whole,
   pool,
   pair: Math.max(...pairHalves),
   pairHalves,
   half,
   halfIndex,
+  cpu: cpu ?? { whole, pool, pairHalves, half },
   load: [1, 1.5],
 });
 
@@ -63,6 +65,17 @@ describe('row_split_ceiling', () => {
     expect(s.contention.median * s.halfOverWhole.median).toBeCloseTo(1 / s.ceilingSpeedup.median, 12);
   });
 
+  it('compares CPU times of the same half in the pair and alone, and both halves with the whole', () => {
+    // half 1 ran alone: its CPU in the pair (66) against alone (60); the pair waited for cores (wall 120)
+    const r = round(200, 130, [120, 120], 70, 1, { whole: 180, pool: 260, pairHalves: [64, 66], half: 60 });
+    const s = summariseRounds([r, { ...r, halfIndex: 0 }]);
+    expect(s.contentionCpu.max).toBeCloseTo(66 / 60, 12);
+    expect(s.contentionCpu.min).toBeCloseTo(64 / 60, 12);
+    expect(s.splitWorkCpu.median).toBeCloseTo(130 / 180, 12);
+    expect(s.cpu.pair.median).toBe(130);
+    expect(s.contention.median).toBeCloseTo(120 / 70, 12); // wall time counts the waiting
+  });
+
   it('refuses to summarise nothing', () => {
     expect(() => summariseRounds([])).toThrow(RangeError);
   });
@@ -71,7 +84,8 @@ describe('row_split_ceiling', () => {
     const lines = formatCeiling(defaultCeilingOptions, [round(200, 125, [110, 100], 100), round(180, 120, [100, 95], 90, 1)], [0.5, 1.25]);
     const text = lines.join('\n');
     expect(lines[0]).toMatch(/width 64, B = 512, N = 30: 2 interleaved rounds .* load 0\.50 → 1\.25/);
-    expect(text).toContain('| (i) one thread, B = 512 | 190 (180–200) |');
+    expect(text).toContain('| (i) one thread, B = 512 | 190 (180–200) | 190 (180–200) |');
+    expect(text).toContain('| work of the split, CPU: both halves ÷ whole | **1.07** (1.05–1.08) |');
     expect(text).toContain('rows [0, 256) and [256, 512)');
     expect(text).toContain('| ceiling speed-up (i)/(iii) | **1.81** (1.80–1.82) |');
     expect(text).toContain('| 2 | pool, pair, half, whole | 180 | 120 | 100 · 95 → 100 | 90 (half 1) | 1.0 → 1.5 |');

@@ -19,13 +19,16 @@
  * `--iterations` timed iterations of: (i) whole; (ii) pool; (iii) the pair: half 0 and half 1 told
  * to start each iteration at the same moment (one line each, then both replies awaited), the
  * iteration's time the slower of the two — the best a row split into two independent halves can do,
- * with no synchronisation at all; (iv) one half alone (half 0 in even rounds, half 1 in odd). All
+ * with no synchronisation at all; (iv) one half alone (half 0 in rounds 1, 3, …, half 1 in 2, 4, …). All
  * units of a round run the same iteration indices (the same batches). A round's figure for a unit is
  * the median of its timed iterations, as each child times them (no pipe latency inside).
  *
  * Printed: each unit's median over rounds (min–max), the medians of the per-round ratios — pool
  * speed-up (i)/(ii), ceiling speed-up (i)/(iii), pool ÷ ceiling (iii)/(ii), half ÷ whole (iv)/(i),
  * contention (iii)/(iv) — every round's figures, and the 1-minute load average before and after.
+ * Each child also reports its CPU time (all its threads): the contention in CPU time (a half in the
+ * pair ÷ alone) leaves out the time a process waits for a core while other jobs run, and both
+ * halves' CPU ÷ the whole's is the work a split into two takes.
  * Bad flags: one line naming the flag, exit 2. No child outlives the run (killed on every exit).
  */
 import { loadavg } from 'node:os';
@@ -97,6 +100,8 @@ export interface Round {
   readonly half: number;
   /** Which half ran alone (0 or 1). */
   readonly halfIndex: 0 | 1;
+  /** CPU ms per iteration (median; all of the process's threads): the same units, each half of the pair its own. */
+  readonly cpu: { readonly whole: number; readonly pool: number; readonly pairHalves: readonly [number, number]; readonly half: number };
   /** 1-minute load average at the start and at the end of the round. */
   readonly load: readonly [number, number];
 }
@@ -126,6 +131,15 @@ export interface CeilingSummary {
   readonly halfOverWhole: Spread;
   /** (iii)/(iv): how much two halves at once slow each other (1 if they did not). */
   readonly contention: Spread;
+  /** CPU ms per iteration of each unit over rounds (the pair: both halves together). */
+  readonly cpu: { readonly whole: Spread; readonly pool: Spread; readonly pair: Spread; readonly half: Spread };
+  /**
+   * The CPU time of the half that also ran alone, in the pair ÷ alone: the contention without the
+   * time a process waits for a core (which wall time counts when other jobs run).
+   */
+  readonly contentionCpu: Spread;
+  /** Both halves' CPU in the pair ÷ one thread's on the whole batch: the work a split into two takes. */
+  readonly splitWorkCpu: Spread;
 }
 
 /** Summarises rounds (at least one): medians over rounds and medians of the per-round ratios. */
@@ -142,6 +156,9 @@ export function summariseRounds(rounds: readonly Round[]): CeilingSummary {
     poolOverCeiling: of((r) => r.pair / r.pool),
     halfOverWhole: of((r) => r.half / r.whole),
     contention: of((r) => r.pair / r.half),
+    cpu: { whole: of((r) => r.cpu.whole), pool: of((r) => r.cpu.pool), pair: of((r) => r.cpu.pairHalves[0] + r.cpu.pairHalves[1]), half: of((r) => r.cpu.half) },
+    contentionCpu: of((r) => r.cpu.pairHalves[r.halfIndex] / r.cpu.half),
+    splitWorkCpu: of((r) => (r.cpu.pairHalves[0] + r.cpu.pairHalves[1]) / r.cpu.whole),
   };
 }
 
@@ -166,12 +183,12 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
   return [
     `row-split ceiling, ${config}: ${rounds.length} interleaved rounds of ${options.warmup} untimed + ${options.iterations} timed iterations per unit (gradients + Adam + loss read back); 1-minute load ${load[0].toFixed(2)} → ${load[1].toFixed(2)}`,
     '',
-    '| unit | ms per iteration, median over rounds (min–max) |',
-    '|---|---:|',
-    `| (i) one thread, B = ${options.batch} | ${ms(s.whole)} |`,
-    `| (ii) pool, two threads (dataParallel, one worker + this thread) | ${ms(s.pool)} |`,
-    `| (iii) ceiling: two one-thread processes at once, rows [${h0[0]}, ${h0[1]}) and [${h1[0]}, ${h1[1]}), the slower | ${ms(s.pair)} |`,
-    `| (iv) one half alone, B = ${h0[1] - h0[0]} | ${ms(s.half)} |`,
+    '| unit | ms per iteration, median over rounds (min–max) | CPU ms per iteration (all threads; the pair: both) |',
+    '|---|---:|---:|',
+    `| (i) one thread, B = ${options.batch} | ${ms(s.whole)} | ${ms(s.cpu.whole)} |`,
+    `| (ii) pool, two threads (dataParallel, one worker + this thread) | ${ms(s.pool)} | ${ms(s.cpu.pool)} |`,
+    `| (iii) ceiling: two one-thread processes at once, rows [${h0[0]}, ${h0[1]}) and [${h1[0]}, ${h1[1]}), the slower | ${ms(s.pair)} | ${ms(s.cpu.pair)} |`,
+    `| (iv) one half alone, B = ${h0[1] - h0[0]} | ${ms(s.half)} | ${ms(s.cpu.half)} |`,
     '',
     '| ratio (median of per-round ratios, min–max) | value |',
     '|---|---:|',
@@ -180,6 +197,8 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
     `| pool ÷ ceiling (iii)/(ii) | ${ratio(s.poolOverCeiling)} |`,
     `| half ÷ whole (iv)/(i) | ${ratio(s.halfOverWhole)} |`,
     `| contention (iii)/(iv) | ${ratio(s.contention)} |`,
+    `| contention, CPU: the lone half's CPU in the pair ÷ alone | ${ratio(s.contentionCpu)} |`,
+    `| work of the split, CPU: both halves ÷ whole | ${ratio(s.splitWorkCpu)} |`,
     '',
     '| round | order | (i) whole | (ii) pool | (iii) pair: half 0 · half 1 → slower | (iv) half alone | load |',
     '|---:|---|---:|---:|---|---:|---|',
@@ -188,6 +207,12 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
         `| ${k + 1} | ${unitOrder(k).join(', ')} | ${r.whole.toFixed(0)} | ${r.pool.toFixed(0)} | ${r.pairHalves[0].toFixed(0)} · ${r.pairHalves[1].toFixed(0)} → ${r.pair.toFixed(0)} | ${r.half.toFixed(0)} (half ${r.halfIndex}) | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`,
     ),
   ];
+}
+
+/** One iteration as its child timed it. */
+interface Timed {
+  readonly wall: number;
+  readonly cpu: number;
 }
 
 // ---------------------------------------------------------------- children
@@ -206,9 +231,12 @@ async function childMain(job: WorkloadJob): Promise<void> {
     async (line) => {
       const m = /^run (\d+)$/.exec(line);
       if (m === null) throw new Error(`row-split-ceiling child: unknown request '${line}'`);
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await workload.iteration(Number(m[1]));
-      return (performance.now() - t0).toFixed(3);
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      return `${wall.toFixed(3)} ${((c.user + c.system) / 1000).toFixed(3)}`;
     },
     () => workload.dispose(),
   );
@@ -228,8 +256,13 @@ async function startChild(name: string, job: WorkloadJob): Promise<Started> {
   return { child, shards: Number(m[1]) };
 }
 
-/** One timed iteration of a child: its own wall ms. */
-const runOnce = async (child: LineChild, iteration: number): Promise<number> => Number(await child.ask(`run ${iteration}`));
+/** One timed iteration of a child: its own wall and CPU ms. */
+async function runOnce(child: LineChild, iteration: number): Promise<Timed> {
+  const reply = await child.ask(`run ${iteration}`);
+  const [wall, cpu] = reply.split(' ').map(Number);
+  if (wall === undefined || cpu === undefined || !Number.isFinite(wall) || !Number.isFinite(cpu)) throw new Error(`expected 'wall cpu', got '${reply}'`);
+  return { wall, cpu };
+}
 
 async function measure(options: CeilingOptions): Promise<Round[]> {
   const base = { what: 'adjoint', batch: options.batch, steps: options.steps, hidden: options.hidden, workers: null, chunkRows: null } as const;
@@ -252,8 +285,8 @@ async function measure(options: CeilingOptions): Promise<Round[]> {
     for (let r = 0; r < options.rounds; r++) {
       const load0 = loadavg()[0] as number;
       const first = 2 + r * perRound; // the same iteration indices (batches) for every unit of the round
-      const times = async (once: (it: number) => Promise<number>): Promise<number[]> => {
-        const out: number[] = [];
+      const times = async <T>(once: (it: number) => Promise<T>): Promise<T[]> => {
+        const out: T[] = [];
         for (let j = 0; j < perRound; j++) {
           const t = await once(first + j);
           if (j >= options.warmup) out.push(t);
@@ -261,31 +294,32 @@ async function measure(options: CeilingOptions): Promise<Round[]> {
         return out;
       };
       const halfIndex = (r % 2) as 0 | 1;
-      const figures: Partial<Record<Unit, number>> = {};
+      const wall: Partial<Record<Unit, number>> = {};
+      const cpu: Partial<Record<Unit, number>> = {};
       let pairHalves: [number, number] = [0, 0];
+      let pairHalvesCpu: [number, number] = [0, 0];
       for (const unit of unitOrder(r)) {
         if (unit === 'pair') {
-          const both: [number, number][] = [];
-          const slower = await times(async (it) => {
-            const pair = (await Promise.all([runOnce(half0.child, it), runOnce(half1.child, it)])) as [number, number];
-            both.push(pair);
-            return Math.max(...pair);
-          });
-          const timed = both.slice(options.warmup);
-          pairHalves = [median(timed.map((p) => p[0])), median(timed.map((p) => p[1]))];
-          figures.pair = median(slower);
+          // both told at once; the iteration lasts until the slower one is done
+          const timed = await times(async (it) => (await Promise.all([runOnce(half0.child, it), runOnce(half1.child, it)])) as [Timed, Timed]);
+          wall.pair = median(timed.map(([a, b]) => Math.max(a.wall, b.wall)));
+          pairHalves = [median(timed.map((p) => p[0].wall)), median(timed.map((p) => p[1].wall))];
+          pairHalvesCpu = [median(timed.map((p) => p[0].cpu)), median(timed.map((p) => p[1].cpu))];
         } else {
           const child = unit === 'whole' ? whole.child : unit === 'pool' ? pool.child : (halfIndex === 0 ? half0 : half1).child;
-          figures[unit] = median(await times((it) => runOnce(child, it)));
+          const timed = await times((it) => runOnce(child, it));
+          wall[unit] = median(timed.map((t) => t.wall));
+          cpu[unit] = median(timed.map((t) => t.cpu));
         }
       }
       const round: Round = {
-        whole: figures.whole as number,
-        pool: figures.pool as number,
-        pair: figures.pair as number,
+        whole: wall.whole as number,
+        pool: wall.pool as number,
+        pair: wall.pair as number,
         pairHalves,
-        half: figures.half as number,
+        half: wall.half as number,
         halfIndex,
+        cpu: { whole: cpu.whole as number, pool: cpu.pool as number, pairHalves: pairHalvesCpu, half: cpu.half as number },
         load: [load0, loadavg()[0] as number],
       };
       rounds.push(round);
