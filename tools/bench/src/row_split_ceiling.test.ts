@@ -74,6 +74,8 @@ describe('row_split_ceiling', () => {
     expect(s.splitWorkCpu.median).toBeCloseTo(130 / 180, 12);
     expect(s.cpu.pair.median).toBe(130);
     expect(s.contention.median).toBeCloseTo(120 / 70, 12); // wall time counts the waiting
+    expect(s.ceilingSpeedupCpu.median).toBeCloseTo(180 / 66, 12); // the slower half in CPU time
+    expect(s.ceilingSpeedup.median).toBeCloseTo(200 / 120, 12);
   });
 
   it('refuses to summarise nothing', () => {

@@ -140,6 +140,12 @@ export interface CeilingSummary {
   readonly contentionCpu: Spread;
   /** Both halves' CPU in the pair ÷ one thread's on the whole batch: the work a split into two takes. */
   readonly splitWorkCpu: Spread;
+  /**
+   * (i)'s CPU ÷ the slower half's CPU in the pair: the ceiling if each half had a core to itself.
+   * On a quiet machine (CPU ≈ wall) it equals the ceiling speed-up; while other jobs take a core it
+   * is what wall time cannot show.
+   */
+  readonly ceilingSpeedupCpu: Spread;
 }
 
 /** Summarises rounds (at least one): medians over rounds and medians of the per-round ratios. */
@@ -159,6 +165,7 @@ export function summariseRounds(rounds: readonly Round[]): CeilingSummary {
     cpu: { whole: of((r) => r.cpu.whole), pool: of((r) => r.cpu.pool), pair: of((r) => r.cpu.pairHalves[0] + r.cpu.pairHalves[1]), half: of((r) => r.cpu.half) },
     contentionCpu: of((r) => r.cpu.pairHalves[r.halfIndex] / r.cpu.half),
     splitWorkCpu: of((r) => (r.cpu.pairHalves[0] + r.cpu.pairHalves[1]) / r.cpu.whole),
+    ceilingSpeedupCpu: of((r) => r.cpu.whole / Math.max(...r.cpu.pairHalves)),
   };
 }
 
@@ -199,6 +206,7 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
     `| contention (iii)/(iv) | ${ratio(s.contention)} |`,
     `| contention, CPU: the lone half's CPU in the pair ÷ alone | ${ratio(s.contentionCpu)} |`,
     `| work of the split, CPU: both halves ÷ whole | ${ratio(s.splitWorkCpu)} |`,
+    `| ceiling speed-up, CPU: (i)'s CPU ÷ the slower half's CPU in the pair (a core each) | ${ratio(s.ceilingSpeedupCpu)} |`,
     '',
     '| round | order | (i) whole | (ii) pool | (iii) pair: half 0 · half 1 → slower | (iv) half alone | load |',
     '|---:|---|---:|---:|---|---:|---|',
