@@ -7,6 +7,7 @@ const round = (whole: number, pool: number, pairHalves: [number, number], half: 
   pool,
   pair: Math.max(...pairHalves),
   pairHalves,
+  pairSkew: 0.25,
   half,
   halfIndex,
   cpu: cpu ?? { whole, pool, pairHalves, half },
@@ -90,6 +91,7 @@ describe('row_split_ceiling', () => {
     expect(text).toContain('| work of the split, CPU: both halves ÷ whole | **1.07** (1.05–1.08) |');
     expect(text).toContain('rows [0, 256) and [256, 512)');
     expect(text).toContain('| ceiling speed-up (i)/(iii) | **1.81** (1.80–1.82) |');
+    expect(text).toContain('within 0.25 ms of each other');
     expect(text).toContain('| 2 | pool, pair, half, whole | 180 | 120 | 100 · 95 → 100 | 90 (half 1) | 1.0 → 1.5 |');
   });
 });

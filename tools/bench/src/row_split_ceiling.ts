@@ -17,8 +17,9 @@
  *
  * Each round measures, in an order rotated from round to round, `--warmup` untimed then
  * `--iterations` timed iterations of: (i) whole; (ii) pool; (iii) the pair: half 0 and half 1 told
- * to start each iteration at the same moment (one line each, then both replies awaited), the
- * iteration's time the slower of the two — the best a row split into two independent halves can do,
+ * to start each iteration at the same moment (one line each, then both replies awaited; the start skew
+ * is reported), the iteration's time from the first half's start to the last half's end, on the
+ * machine's monotonic clock — the best a row split into two independent halves can do,
  * with no synchronisation at all; (iv) one half alone (half 0 in rounds 1, 3, …, half 1 in 2, 4, …). All
  * units of a round run the same iteration indices (the same batches). A round's figure for a unit is
  * the median of its timed iterations, as each child times them (no pipe latency inside).
@@ -92,10 +93,12 @@ export interface Round {
   readonly whole: number;
   /** (ii) the pool on two threads. */
   readonly pool: number;
-  /** (iii) the pair: per iteration the slower half, median over iterations. */
+  /** (iii) the pair: per iteration the first start to the last end, median over iterations. */
   readonly pair: number;
   /** Each half's own median within the pair (rows [0, B/2), [B/2, B)). */
   readonly pairHalves: readonly [number, number];
+  /** How far apart the two halves of the pair started an iteration (ms; median over the round's). */
+  readonly pairSkew: number;
   /** (iv) one half alone. */
   readonly half: number;
   /** Which half ran alone (0 or 1). */
@@ -146,6 +149,8 @@ export interface CeilingSummary {
    * is what wall time cannot show.
    */
   readonly ceilingSpeedupCpu: Spread;
+  /** The pair's start skew (ms) over rounds. */
+  readonly pairSkew: Spread;
 }
 
 /** Summarises rounds (at least one): medians over rounds and medians of the per-round ratios. */
@@ -166,6 +171,7 @@ export function summariseRounds(rounds: readonly Round[]): CeilingSummary {
     contentionCpu: of((r) => r.cpu.pairHalves[r.halfIndex] / r.cpu.half),
     splitWorkCpu: of((r) => (r.cpu.pairHalves[0] + r.cpu.pairHalves[1]) / r.cpu.whole),
     ceilingSpeedupCpu: of((r) => r.cpu.whole / Math.max(...r.cpu.pairHalves)),
+    pairSkew: of((r) => r.pairSkew),
   };
 }
 
@@ -194,7 +200,7 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
     '|---|---:|---:|',
     `| (i) one thread, B = ${options.batch} | ${ms(s.whole)} | ${ms(s.cpu.whole)} |`,
     `| (ii) pool, two threads (dataParallel, one worker + this thread) | ${ms(s.pool)} | ${ms(s.cpu.pool)} |`,
-    `| (iii) ceiling: two one-thread processes at once, rows [${h0[0]}, ${h0[1]}) and [${h1[0]}, ${h1[1]}), the slower | ${ms(s.pair)} | ${ms(s.cpu.pair)} |`,
+    `| (iii) ceiling: two one-thread processes at once, rows [${h0[0]}, ${h0[1]}) and [${h1[0]}, ${h1[1]}), first start to last end | ${ms(s.pair)} | ${ms(s.cpu.pair)} |`,
     `| (iv) one half alone, B = ${h0[1] - h0[0]} | ${ms(s.half)} | ${ms(s.cpu.half)} |`,
     '',
     '| ratio (median of per-round ratios, min–max) | value |',
@@ -208,7 +214,9 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
     `| work of the split, CPU: both halves ÷ whole | ${ratio(s.splitWorkCpu)} |`,
     `| ceiling speed-up, CPU: (i)'s CPU ÷ the slower half's CPU in the pair (a core each) | ${ratio(s.ceilingSpeedupCpu)} |`,
     '',
-    '| round | order | (i) whole | (ii) pool | (iii) pair: half 0 · half 1 → slower | (iv) half alone | load |',
+    `The pair's halves started each iteration within ${s.pairSkew.median.toFixed(2)} ms of each other (median over rounds; the worst round's median ${s.pairSkew.max.toFixed(2)} ms).`,
+    '',
+    '| round | order | (i) whole | (ii) pool | (iii) pair: half 0 · half 1 → first start to last end | (iv) half alone | load |',
     '|---:|---|---:|---:|---|---:|---|',
     ...rounds.map(
       (r, k) =>
@@ -221,12 +229,17 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
 interface Timed {
   readonly wall: number;
   readonly cpu: number;
+  /** When it started: ms on the system's monotonic clock (`process.hrtime`), the same in every process. */
+  readonly start: number;
 }
 
 // ---------------------------------------------------------------- children
 
 const TAG = '@ceiling';
 const here = fileURLToPath(import.meta.url);
+
+/** Milliseconds on CLOCK_MONOTONIC: one clock for all processes of the machine (µs precision kept). */
+const monotonicMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 /** A child: starts its workload, warms it up, announces itself, then runs `run <iteration>` lines. */
 async function childMain(job: WorkloadJob): Promise<void> {
@@ -240,11 +253,11 @@ async function childMain(job: WorkloadJob): Promise<void> {
       const m = /^run (\d+)$/.exec(line);
       if (m === null) throw new Error(`row-split-ceiling child: unknown request '${line}'`);
       const c0 = process.cpuUsage();
-      const t0 = performance.now();
+      const t0 = monotonicMs();
       await workload.iteration(Number(m[1]));
-      const wall = performance.now() - t0;
+      const wall = monotonicMs() - t0;
       const c = process.cpuUsage(c0);
-      return `${wall.toFixed(3)} ${((c.user + c.system) / 1000).toFixed(3)}`;
+      return `${wall.toFixed(3)} ${((c.user + c.system) / 1000).toFixed(3)} ${t0.toFixed(3)}`;
     },
     () => workload.dispose(),
   );
@@ -267,9 +280,9 @@ async function startChild(name: string, job: WorkloadJob): Promise<Started> {
 /** One timed iteration of a child: its own wall and CPU ms. */
 async function runOnce(child: LineChild, iteration: number): Promise<Timed> {
   const reply = await child.ask(`run ${iteration}`);
-  const [wall, cpu] = reply.split(' ').map(Number);
-  if (wall === undefined || cpu === undefined || !Number.isFinite(wall) || !Number.isFinite(cpu)) throw new Error(`expected 'wall cpu', got '${reply}'`);
-  return { wall, cpu };
+  const [wall, cpu, start] = reply.split(' ').map(Number);
+  if (wall === undefined || cpu === undefined || start === undefined || ![wall, cpu, start].every(Number.isFinite)) throw new Error(`expected 'wall cpu start', got '${reply}'`);
+  return { wall, cpu, start };
 }
 
 async function measure(options: CeilingOptions): Promise<Round[]> {
@@ -305,13 +318,16 @@ async function measure(options: CeilingOptions): Promise<Round[]> {
       const wall: Partial<Record<Unit, number>> = {};
       const cpu: Partial<Record<Unit, number>> = {};
       let pairHalves: [number, number] = [0, 0];
+      let pairSkew = 0;
       let pairHalvesCpu: [number, number] = [0, 0];
       for (const unit of unitOrder(r)) {
         if (unit === 'pair') {
-          // both told at once; the iteration lasts until the slower one is done
+          // both told at once
           const timed = await times(async (it) => (await Promise.all([runOnce(half0.child, it), runOnce(half1.child, it)])) as [Timed, Timed]);
-          wall.pair = median(timed.map(([a, b]) => Math.max(a.wall, b.wall)));
+          // from the first start to the last end: a late start (a busy core, the pipe) counts, as a pool's would
+          wall.pair = median(timed.map(([a, b]) => Math.max(a.start + a.wall, b.start + b.wall) - Math.min(a.start, b.start)));
           pairHalves = [median(timed.map((p) => p[0].wall)), median(timed.map((p) => p[1].wall))];
+          pairSkew = median(timed.map(([a, b]) => Math.abs(a.start - b.start)));
           pairHalvesCpu = [median(timed.map((p) => p[0].cpu)), median(timed.map((p) => p[1].cpu))];
         } else {
           const child = unit === 'whole' ? whole.child : unit === 'pool' ? pool.child : (halfIndex === 0 ? half0 : half1).child;
@@ -325,6 +341,7 @@ async function measure(options: CeilingOptions): Promise<Round[]> {
         pool: wall.pool as number,
         pair: wall.pair as number,
         pairHalves,
+        pairSkew,
         half: wall.half as number,
         halfIndex,
         cpu: { whole: cpu.whole as number, pool: cpu.pool as number, pairHalves: pairHalvesCpu, half: cpu.half as number },
