@@ -6,7 +6,7 @@
  *   node dist/row_split_ceiling.js --batch 256 --steps 10            # the playground's
  *   node dist/row_split_ceiling.js --rounds 16 --iterations 5 --warmup 1 --hidden 64
  *
- * Five child processes, each started once and warmed up (two iterations), then driven by lines on
+ * Four child processes, each started once and warmed up (two iterations), then driven by lines on
  * stdin/stdout (line_child.ts):
  *   whole  one thread, the whole batch (the workload's one-thread iteration);
  *   pool   `dataParallel` on two threads (one worker and the calling thread's shard; the workload's
@@ -15,21 +15,25 @@
  *          x_0 and of the batch's forward noise, as a shard gets them.
  * Every timed unit is a whole training iteration: gradients + Adam + the loss read back.
  *
- * Each round measures, in an order rotated from round to round, `--warmup` untimed then
- * `--iterations` timed iterations of: (i) whole; (ii) pool; (iii) the pair: half 0 and half 1 told
- * to start each iteration at the same moment (one line each, then both replies awaited; the start skew
- * is reported), the iteration's time from the first half's start to the last half's end, on the
- * machine's monotonic clock — the best a row split into two independent halves can do,
- * with no synchronisation at all; (iv) one half alone (half 0 in rounds 1, 3, …, half 1 in 2, 4, …). All
- * units of a round run the same iteration indices (the same batches). A round's figure for a unit is
- * the median of its timed iterations, as each child times them (no pipe latency inside).
+ * Each round runs the four units below in an order rotated from round to round; each unit runs
+ * `--warmup` untimed, then `--iterations` timed iterations, on the same iteration indices (the same
+ * batches) as the other units of the round:
+ *   (i) whole;
+ *   (ii) pool;
+ *   (iii) the pair: half 0 and half 1 are told to start each iteration at the same moment (one line
+ *        each, then both replies awaited). An iteration's time runs from the first half's start to
+ *        the last half's end, on the machine's monotonic clock; the start skew is reported. This is
+ *        the best a row split into two independent halves can do, with no synchronisation at all;
+ *   (iv) one half alone (half 0 in rounds 1, 3, …, half 1 in 2, 4, …).
+ * A round's figure for a unit is the median of its timed iterations, as the children time them (no
+ * pipe latency inside).
  *
- * Printed: each unit's median over rounds (min–max), the medians of the per-round ratios — pool
+ * Printed: each unit's median over rounds (min–max); the medians of the per-round ratios (pool
  * speed-up (i)/(ii), ceiling speed-up (i)/(iii), pool ÷ ceiling (iii)/(ii), half ÷ whole (iv)/(i),
- * contention (iii)/(iv) — every round's figures, and the 1-minute load average before and after.
- * Each child also reports its CPU time (all its threads): the contention in CPU time (a half in the
- * pair ÷ alone) leaves out the time a process waits for a core while other jobs run, and both
- * halves' CPU ÷ the whole's is the work a split into two takes.
+ * contention (iii)/(iv)); every round's figures; and the 1-minute load average before and after.
+ * Each child also reports its CPU time (all its threads). The contention in CPU time (a half in the
+ * pair ÷ alone) leaves out the time a process waits for a core while other jobs run. Both halves'
+ * CPU ÷ the whole's is the work a split into two takes.
  * Bad flags: one line naming the flag, exit 2. No child outlives the run (killed on every exit).
  */
 import { loadavg } from 'node:os';
