@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runningChildren, startLineChild } from './line_child.js';
 
@@ -39,6 +40,32 @@ describe('line_child', () => {
     expect(alive(child.pid)).toBe(false);
     await child.kill(); // already ended: resolves
   });
+
+  /** A child serving lines with serveLines (this file's sources, through tsx): `fail` throws, anything else is echoed; its close() says 'closed'. */
+  const server = (): ReturnType<typeof startLineChild> => {
+    const module = fileURLToPath(new URL('./line_child.ts', import.meta.url));
+    const body = `const { serveLines } = await import(${JSON.stringify(module)});
+process.stdout.write('@s ready\\n');
+serveLines('@s', async (l) => { if (l === 'fail') throw new Error('refused ' + l); return l; }, async () => { process.stdout.write('@s closed\\n'); });`;
+    return startLineChild(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', body], '@s', 'server');
+  };
+
+  it('serveLines answers in order and ends by itself, closing first, when its stdin closes (the parent gone)', async () => {
+    const child = server();
+    expect(await child.ask(null)).toBe('ready');
+    expect(await child.ask('a')).toBe('a');
+    expect(await child.ask('b c')).toBe('b c');
+    expect(await child.end()).toBe(0);
+    expect(await child.ask(null)).toBe('closed'); // written by its close() before it exited
+    expect(alive(child.pid)).toBe(false);
+  }, 30_000);
+
+  it('serveLines closes and ends with code 1 and the message when a request throws', async () => {
+    const child = server();
+    await child.ask(null);
+    expect(await child.ask('fail')).toBe('closed'); // its close() ran, then it exited
+    await expect(child.ask(null)).rejects.toThrow(/server \(pid \d+\) exited with 1: refused fail/);
+  }, 30_000);
 
   it('refuses a tag that is not one word', () => {
     expect(() => startLineChild(process.execPath, ['-e', ''], 'two words', 'x')).toThrow(RangeError);

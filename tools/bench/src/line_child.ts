@@ -19,6 +19,8 @@ export interface LineChild {
   ask(line: string | null): Promise<string>;
   /** Kills the child (SIGKILL) unless it has ended; resolves when it has. */
   kill(): Promise<void>;
+  /** Closes the child's stdin and resolves with its exit code (or signal) once it has ended by itself. */
+  end(): Promise<number | string>;
 }
 
 /** Children started by {@link startLineChild} and not yet ended: killed when this process exits. */
@@ -57,13 +59,13 @@ export function startLineChild(command: string, args: readonly string[], tag: st
   let waiting: { resolve: (s: string) => void; reject: (e: Error) => void } | null = null;
   let lastErr = '';
   let ended: string | null = null;
-  const ends = new Promise<void>((resolve) => {
+  const ends = new Promise<number | string>((resolve) => {
     child.on('close', (code, signal) => {
       running.delete(child);
       ended = `${name} (pid ${child.pid}) exited with ${code ?? signal}${lastErr === '' ? '' : `: ${lastErr}`}`;
       waiting?.reject(new Error(ended));
       waiting = null;
-      resolve();
+      resolve(code ?? (signal as string));
     });
   });
   child.stdin.on('error', () => undefined); // a write after the child died: the 'close' handler reports it
@@ -95,7 +97,11 @@ export function startLineChild(command: string, args: readonly string[], tag: st
     if (ended === null) child.kill('SIGKILL');
     await ends;
   };
-  return { pid: child.pid as number, ask, kill };
+  const end = (): Promise<number | string> => {
+    child.stdin.end();
+    return ends;
+  };
+  return { pid: child.pid as number, ask, kill, end };
 }
 
 /**
