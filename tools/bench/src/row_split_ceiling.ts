@@ -148,9 +148,9 @@ export interface CeilingSummary {
   /** Both halves' CPU in the pair ÷ one thread's on the whole batch: the work a split into two takes. */
   readonly splitWorkCpu: Spread;
   /**
-   * (i)'s CPU ÷ the slower half's CPU in the pair: the ceiling if each half had a core to itself.
-   * On a quiet machine (CPU ≈ wall) it equals the ceiling speed-up; while other jobs take a core it
-   * is what wall time cannot show.
+   * (i)'s CPU ÷ the slower half's CPU in the pair: the split's ratio of work, which changes little
+   * while other jobs take a core. Not a wall-clock speed-up: a one-thread process alone also uses
+   * some of the second core (V8's background threads), which this counts as work.
    */
   readonly ceilingSpeedupCpu: Spread;
   /** The pair's start skew (ms) over rounds. */
@@ -216,7 +216,7 @@ export function formatCeiling(options: CeilingOptions, rounds: readonly Round[],
     `| contention (iii)/(iv) | ${ratio(s.contention)} |`,
     `| contention, CPU: the lone half's CPU in the pair ÷ alone | ${ratio(s.contentionCpu)} |`,
     `| work of the split, CPU: both halves ÷ whole | ${ratio(s.splitWorkCpu)} |`,
-    `| ceiling speed-up, CPU: (i)'s CPU ÷ the slower half's CPU in the pair (a core each) | ${ratio(s.ceilingSpeedupCpu)} |`,
+    `| ceiling speed-up, CPU: (i)'s CPU ÷ the slower half's CPU in the pair (work, not wall time) | ${ratio(s.ceilingSpeedupCpu)} |`,
     '',
     `The pair's halves started each iteration within ${s.pairSkew.median.toFixed(2)} ms of each other (median over rounds; the worst round's median ${s.pairSkew.max.toFixed(2)} ms).`,
     '',
