@@ -1,20 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Gradient-norm clipping: with n = √(Σ_k ‖g_k‖²) over all tensors, every gradient is scaled by
- * min(1, maxNorm / n). Returns the new gradients (the inputs are disposed) and n.
+ * Gradient-norm clipping on the gradients laid end to end as one vector g [P] (the global norm of
+ * several tensors is the norm of their concatenation — `FlatLayout.flatten`): with n = ‖g‖₂, g is
+ * scaled by min(1, maxNorm / n) (maxNorm 0 = off). Returns n and the clipped vector: `g` itself
+ * when nothing is scaled (n ≤ maxNorm, clipping off, or n not finite), otherwise a new tensor, and
+ * `g` is disposed. n is one float32 sum of squares in index order (3 kernels and one read).
  */
-export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): { grads: tf.NamedTensorMap; norm: number } {
-  const names = Object.keys(grads);
-  const normTensor = tf.tidy(() => tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k] as tf.Tensor))))));
+export function clipByGlobalNorm(g: tf.Tensor, maxNorm: number): { grad: tf.Tensor; norm: number } {
+  const normTensor = tf.tidy(() => tf.sqrt(tf.sum(tf.square(g))));
   const norm = normTensor.dataSync()[0] as number;
   normTensor.dispose();
-  if (!(maxNorm > 0) || !Number.isFinite(norm) || norm <= maxNorm) return { grads, norm };
-  const scale = maxNorm / norm;
-  const clipped: tf.NamedTensorMap = {};
-  for (const k of names) {
-    clipped[k] = tf.mul(grads[k] as tf.Tensor, scale);
-    (grads[k] as tf.Tensor).dispose();
-  }
-  return { grads: clipped, norm };
+  if (!(maxNorm > 0) || !Number.isFinite(norm) || norm <= maxNorm) return { grad: g, norm };
+  const clipped = tf.mul(g, maxNorm / norm);
+  g.dispose();
+  return { grad: clipped, norm };
 }
