@@ -43,7 +43,7 @@ export function flatLayout(variables: readonly tf.Variable[]): FlatLayout {
   }
   const size = sizes.reduce((a, b) => a + b, 0);
   const joined = (pieces: tf.Tensor[]): tf.Tensor1D =>
-    tf.tidy(() => (pieces.length === 0 ? tf.zeros([0]) : tf.concat(pieces.map((p) => tf.reshape(p, [-1])))) as tf.Tensor1D);
+    tf.tidy(() => (pieces.length === 0 ? tf.zeros([0]) : tf.concat(pieces.map((p) => (p.rank === 1 ? p : tf.reshape(p, [-1]))))) as tf.Tensor1D);
   const check = (byName: tf.NamedTensorMap): void => {
     for (const [name, t] of Object.entries(byName)) {
       const k = index.get(name);
@@ -57,7 +57,12 @@ export function flatLayout(variables: readonly tf.Variable[]): FlatLayout {
   const split = (flat: tf.Tensor): tf.Tensor[] => {
     requireSize(flat);
     if (variables.length === 0) return [];
-    return tf.tidy(() => tf.split(tf.reshape(flat, [-1]), [...sizes]).map((piece, k) => tf.reshape(piece, (variables[k] as tf.Variable).shape)));
+    return tf.tidy(() =>
+      tf.split(flat.rank === 1 ? flat : tf.reshape(flat, [-1]), [...sizes]).map((piece, k) => {
+        const shape = (variables[k] as tf.Variable).shape;
+        return shape.length === 1 ? piece : tf.reshape(piece, shape);
+      }),
+    );
   };
   return {
     names,
