@@ -5,6 +5,7 @@
  *
  *   node --conditions=@diffflow/source --import tsx tools/bench/src/optimizer_step.ts --base /tmp/base
  *   … --rounds 16 --updates 40 --threads 1,2
+ *   … --model images --threads ''        # (1) and (2) on the images cpu preset's two U-Nets (MNIST, 28×28)
  *
  * `--base` is a checkout of the other commit with its node_modules linked as for `versus_tree.ts`
  * (tools/bench/README.md); `--this <dir>` compares another checkout instead of this one.
@@ -15,7 +16,8 @@
  *    Adam moment and EMA shadow compared entry by entry (bitwise equal entries, largest difference).
  * 2. The update alone: kernels and op wrappers of one `tf.profile`d update, then `--updates`
  *    interleaved rounds of one update each (wall and CPU ms, medians, the per-round ratio).
- * 3. The trainer's whole iteration for each thread count of `--threads`: toy2d's `createTrainer`
+ *    Also with gradients for the score's parameters only (the score warm-up's update).
+ * 3. The trainer's whole iteration for each thread count of `--threads` (toy2d only): toy2d's `createTrainer`
  *    with the tree's own `dataParallel` pool (as toy2d:train builds it); kernels of one profiled
  *    iteration (calling thread), `--rounds` interleaved rounds, and the trained parameters compared.
  */
@@ -43,7 +45,12 @@ if (args.base === undefined) {
 }
 const rounds = count('rounds', 12);
 const updates = count('updates', 30);
-const threadCounts = (args.threads ?? '1,2').split(',').map(Number);
+const modelName = args.model ?? 'toy2d';
+if (modelName !== 'toy2d' && modelName !== 'images') {
+  console.error(`optimizer_step: --model must be toy2d or images, got '${modelName}'`);
+  process.exit(2);
+}
+const threadCounts = (args.threads ?? '1,2').split(',').filter((t) => t !== '').map(Number);
 if (threadCounts.some((t) => !Number.isInteger(t) || t < 1)) {
   console.error(`optimizer_step: --threads must be a comma-separated list of integers ≥ 1, got '${args.threads}'`);
   process.exit(2);
@@ -58,6 +65,10 @@ interface Tree {
   readonly parallel: typeof import('@diffflow/parallel');
   readonly cli: typeof import('@diffflow/cli');
   readonly toy2d: typeof import('@diffflow/experiment-toy2d');
+  readonly images: {
+    readonly config: { readonly imagePresetDefaults: { readonly cpu: Omit<import('@diffflow/experiment-images').ImagesConfig, 'preset'> } };
+    readonly model: Pick<typeof import('@diffflow/experiment-images'), 'imageModel'>;
+  };
 }
 const load = async (label: string, root: string): Promise<Tree> => ({
   label,
@@ -66,6 +77,10 @@ const load = async (label: string, root: string): Promise<Tree> => ({
   parallel: await import(resolve(root, 'packages/parallel/src/index.ts')),
   cli: await import(resolve(root, 'packages/cli/src/index.ts')),
   toy2d: await import(resolve(root, 'packages/experiments/toy2d/src/index.ts')),
+  images: {
+    config: await import(resolve(root, 'packages/experiments/images/src/config.ts')),
+    model: await import(resolve(root, 'packages/experiments/images/src/model.ts')),
+  },
 });
 
 const { selectBackend } = await import('@diffflow/backend');
@@ -82,11 +97,21 @@ const config = configOf(ours);
 if (JSON.stringify(configOf(base)) !== JSON.stringify(config)) console.log('note: the two trees have different toy2d defaults; each tree uses its own');
 // tfjs variable names are global and each tree numbers its networks from 1: models built and
 // freed in the base tree first keep the two trees' live names apart (this run builds 1 + threads models a tree)
-for (let k = 0; k < 1 + threadCounts.length; k++) base.training.disposeModel(base.toy2d.toyModel(configOf(base)));
+/** The model of part (1) and (2) and its optimiser settings: toy2d's defaults, or the images cpu preset on MNIST's 28×28×1. */
+const optimizerModel = (tree: Tree) => {
+  if (modelName === 'toy2d') return { model: tree.toy2d.toyModel(configOf(tree)), options: tree.cli.constantGTrainerConfig(configOf(tree)), lr: configOf(tree).lr };
+  const c = { ...tree.images.config.imagePresetDefaults.cpu, preset: 'cpu' as const };
+  return { model: tree.images.model.imageModel(c, 1), options: tree.cli.trainerSettings(c), lr: c.lr };
+};
+for (let k = 0; k < 1 + threadCounts.length; k++) base.training.disposeModel(optimizerModel(base).model);
 
 const loadAt = (): string => (loadavg()[0] as number).toFixed(1);
+const what =
+  modelName === 'toy2d'
+    ? `toy2d defaults (width ${config.hidden}, ${config.layers} layers, B = ${config.batchSize}, N = ${config.steps}, clip ${config.clip})`
+    : `the images cpu preset's U-Nets on 28×28×1 (clip ${base.images.config.imagePresetDefaults.cpu.clip})`;
 console.log(
-  `optimizer_step: ${info.name}, toy2d defaults (width ${config.hidden}, ${config.layers} layers, B = ${config.batchSize}, N = ${config.steps}, clip ${config.clip}); ` +
+  `optimizer_step: ${info.name}, ${what}; ` +
     `base = ${resolve(args.base)}, this = ${here}; load ${loadAt()}`,
 );
 
@@ -151,42 +176,47 @@ const profiled = async (fn: () => void): Promise<string> => {
 // ---- 1. exactness and 2. the update alone ----
 {
   const setups = trees.map((tree) => {
-    const model = tree.toy2d.toyModel(configOf(tree));
+    const { model, options, lr } = optimizerModel(tree);
     const parameters = tree.training.namedParameters(model);
-    const optimizer = tree.training.namedOptimizer(parameters, tree.cli.constantGTrainerConfig(configOf(tree)));
-    /** Seeded gradients of size `scale` per entry, keyed by this tree's variable names (the same values in both trees). */
-    const gradients = (iteration: number, scale: number): tf.NamedTensorMap =>
+    const optimizer = tree.training.namedOptimizer(parameters, options);
+    /** Seeded gradients of size `scale` per entry, keyed by this tree's variable names (the same values in both trees); `scoreOnly`: the score's parameters only. */
+    const gradients = (iteration: number, scale: number, scoreOnly = false): tf.NamedTensorMap =>
       Object.fromEntries(
-        parameters.map((p, k) => [
+        parameters.flatMap((p, k) => (scoreOnly && !p.name.startsWith('score/') ? [] : [[
           p.variable.name,
           tf.tidy(() => tf.mul(tree.core.replayableNormal(p.variable.shape, { seed: 5, purpose: 'optimizer-bench', iteration, step: k }), scale)),
-        ]),
+        ]])),
       );
-    return { tree, model, optimizer, gradients };
+    return { tree, model, optimizer, gradients, lr };
   });
   const first = setups[0] as (typeof setups)[0];
   const size = flatState(first.optimizer.state(0)).length;
-  console.log(`\n${first.model.sde.drift.parameters.length + first.model.score.parameters.length} parameters; ${size} entries of parameters, moments and shadows compared`);
+  const count = first.model.sde.drift.parameters.length + first.model.score.parameters.length;
+  console.log(`\n${modelName}: ${count} parameters; ${size} entries of parameters, moments and shadows compared`);
+  // 1e-4 an entry: norm ≈ 1e-4·√P < 1 (inactive) up to P = 10⁸; the active scale puts the norm near 2
+  const active = 2 / Math.sqrt(size / 4);
   console.log('\n| after | clip | bitwise equal entries | largest |difference| |\n|---|---|---:|---:|');
-  // 1e-4 a parameter: norm ≈ 1e-4·√P < 1 (inactive); 1e-2: norm ≈ 1.4 > 1 (active)
-  for (const [it, scale] of [[0, 1e-4], [1, 1e-4], [2, 1e-4], [3, 1e-2], [4, 1e-2], [5, 1e-2]] as const) {
+  for (const [it, scale, scoreOnly] of [[0, 1e-4, false], [1, 1e-4, true], [2, 1e-4, false], [3, active, false], [4, active, true], [5, active, false]] as const) {
     const norms = setups.map((s) => {
-      const u = s.optimizer.update(s.gradients(it, scale), configOf(s.tree).lr, it);
+      const u = s.optimizer.update(s.gradients(it, scale, scoreOnly), s.lr, it);
       return 'gradNorm' in u ? u.gradNorm : Number.NaN;
     });
     const [a, b] = setups.map((s) => flatState(s.optimizer.state(it + 1)));
     const c = compare(a as Float32Array, b as Float32Array);
-    console.log(`| update ${it + 1} | ${(norms[0] as number) > config.clip ? `active (norm ${(norms[0] as number).toFixed(3)})` : `inactive (norm ${(norms[0] as number).toFixed(4)})`} | ${c.equal} of ${size} | ${c.maxAbs.toExponential(2)} |`);
+    console.log(`| update ${it + 1}${scoreOnly ? ' (score only)' : ''} | ${(norms[0] as number) > config.clip ? `active (norm ${(norms[0] as number).toFixed(3)})` : `inactive (norm ${(norms[0] as number).toFixed(4)})`} | ${c.equal} of ${size} | ${c.maxAbs.toExponential(2)} |`);
   }
-  console.log('\n| tree | kernels / update | op wrappers | Σ kernel ms (profiled) |\n|---|---:|---:|---:|');
-  for (const s of setups) {
-    const g = s.gradients(6, 1e-2);
-    console.log(`| ${s.tree.label} | ${await profiled(() => void s.optimizer.update(g, configOf(s.tree).lr, 6))} |`);
-  }
-  if (updates > 0) {
-    const loadStart = loadAt();
-    const prepared = setups.map((s) => Array.from({ length: updates }, (_, r) => s.gradients(7 + r, 1e-2)));
-    report('the optimiser step alone (clip active)', updates, loadStart, interleave(updates, (k, r) => void setups[k]?.optimizer.update(prepared[k]?.[r] as tf.NamedTensorMap, config.lr, 7 + r)));
+  for (const scoreOnly of [false, true]) {
+    const which = scoreOnly ? 'gradients of the score only' : 'every parameter with a gradient';
+    console.log(`\n${which}:\n\n| tree | kernels / update | op wrappers | Σ kernel ms (profiled) |\n|---|---:|---:|---:|`);
+    for (const s of setups) {
+      const g = s.gradients(6, active, scoreOnly);
+      console.log(`| ${s.tree.label} | ${await profiled(() => void s.optimizer.update(g, s.lr, 6))} |`);
+    }
+    if (updates > 0) {
+      const loadStart = loadAt();
+      const prepared = setups.map((s) => Array.from({ length: updates }, (_, r) => s.gradients(7 + r, active, scoreOnly)));
+      report(`the optimiser step alone (clip active, ${which})`, updates, loadStart, interleave(updates, (k, r) => void setups[k]?.optimizer.update(prepared[k]?.[r] as tf.NamedTensorMap, setups[k]?.lr ?? 0, 7 + r)));
+    }
   }
   for (const s of setups) {
     s.optimizer.dispose();
