@@ -51,6 +51,16 @@ describe('flatLayout', () => {
     cleanup.push(...Object.values(byName));
     expect(entriesOf(() => layout.flatten(byName))).toEqual([0, 0, 0, 0, 0, 0, -1, -2]);
     expect(layout.present(byName)).toEqual([false, true]);
+    // runs of missing variables at the start, in the middle and at the end
+    const c = tf.variable(tf.tensor1d([9]));
+    const d = tf.variable(tf.tensor1d([10, 11]));
+    cleanup.push(c, d);
+    const four = flatLayout([w, c, b, d]);
+    expect(entriesOf(() => four.flatten(byName))).toEqual([0, 0, 0, 0, 0, 0, 0, -1, -2, 0, 0]);
+    const onlyW = { [w.name]: tf.ones([2, 3]) };
+    cleanup.push(...Object.values(onlyW));
+    expect(entriesOf(() => four.flatten(onlyW))).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(four.present(onlyW)).toEqual([true, false, false, false]);
   });
 
   it('assign writes every variable from one vector', () => {

@@ -89,7 +89,23 @@ export function flatLayout(variables: readonly tf.Variable[]): FlatLayout {
     size,
     flatten(byName) {
       check(byName);
-      return tf.tidy(() => joined(variables.map((v) => byName[v.name] ?? tf.zeros([v.size]))));
+      return tf.tidy(() => {
+        // a run of variables without an entry (the drift's, in the score warm-up) is one zeros piece
+        const pieces: tf.Tensor[] = [];
+        let missing = 0;
+        for (const v of variables) {
+          const t = byName[v.name];
+          if (t === undefined) {
+            missing += v.size;
+            continue;
+          }
+          if (missing > 0) pieces.push(tf.zeros([missing]));
+          missing = 0;
+          pieces.push(t);
+        }
+        if (missing > 0) pieces.push(tf.zeros([missing]));
+        return joined(pieces);
+      });
     },
     present(byName) {
       check(byName);
