@@ -5,7 +5,7 @@
  *
  *   node --conditions=@diffflow/source --import tsx tools/bench/src/optimizer_step.ts --base /tmp/base
  *   … --rounds 16 --updates 40 --threads 1,2
- *   … --model images --threads ''        # (1) and (2) on the images cpu preset's two U-Nets (MNIST, 28×28)
+ *   … --model images --threads 2 --rounds 30   # the images cpu preset's two U-Nets (MNIST, 28×28): score warm-up iterations
  *
  * `--base` is a checkout of the other commit with its node_modules linked as for `versus_tree.ts`
  * (tools/bench/README.md); `--this <dir>` compares another checkout instead of this one.
@@ -17,15 +17,21 @@
  * 2. The update alone: kernels and op wrappers of one `tf.profile`d update, then `--updates`
  *    interleaved rounds of one update each (wall and CPU ms, medians, the per-round ratio).
  *    Also with gradients for the score's parameters only (the score warm-up's update).
- * 3. The trainer's whole iteration for each thread count of `--threads` (toy2d only): toy2d's `createTrainer`
- *    with the tree's own `dataParallel` pool (as toy2d:train builds it); kernels of one profiled
- *    iteration (calling thread), `--rounds` interleaved rounds, and the trained parameters compared.
+ * 3. The trainer's whole iteration for each thread count of `--threads` (none: `--threads ''`),
+ *    built as toy2d:train (or images:train) builds it, with the tree's own `dataParallel` pool;
+ *    kernels of one profiled iteration (calling thread), `--rounds` interleaved rounds, and the
+ *    trained state (parameters, moments, shadows) compared entry by entry.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuUsage } from 'node:process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ImageDataset } from '@diffflow/datasets';
+import type { ImagesConfig, StepSchedule } from '@diffflow/experiment-images';
+import type { DataParallel } from '@diffflow/parallel';
+import type { DiffusionModel } from '@diffflow/sde-core';
+import type { Trainer } from '@diffflow/training';
 import { median } from './stats.js';
 
 type Args = Record<string, string>;
@@ -65,9 +71,16 @@ interface Tree {
   readonly parallel: typeof import('@diffflow/parallel');
   readonly cli: typeof import('@diffflow/cli');
   readonly toy2d: typeof import('@diffflow/experiment-toy2d');
+  readonly datasets: typeof import('@diffflow/datasets');
   readonly images: {
-    readonly config: { readonly imagePresetDefaults: { readonly cpu: Omit<import('@diffflow/experiment-images').ImagesConfig, 'preset'> } };
-    readonly model: Pick<typeof import('@diffflow/experiment-images'), 'imageModel'>;
+    readonly config: {
+      readonly imagePresetDefaults: { readonly cpu: Omit<ImagesConfig, 'preset'> };
+      checkImagesConfig(c: ImagesConfig): { _tag: 'Left' } | { _tag: 'Right'; right: { config: ImagesConfig; schedule: StepSchedule } };
+    };
+    readonly model: Pick<typeof import('@diffflow/experiment-images'), 'imageModel' | 'imagesPool'>;
+    readonly train: {
+      buildTrainer(c: ImagesConfig, s: StepSchedule, train: ImageDataset, ckpt: string, pool: DataParallel): Promise<{ model: DiffusionModel; trainer: Trainer }>;
+    };
   };
 }
 const load = async (label: string, root: string): Promise<Tree> => ({
@@ -77,9 +90,11 @@ const load = async (label: string, root: string): Promise<Tree> => ({
   parallel: await import(resolve(root, 'packages/parallel/src/index.ts')),
   cli: await import(resolve(root, 'packages/cli/src/index.ts')),
   toy2d: await import(resolve(root, 'packages/experiments/toy2d/src/index.ts')),
+  datasets: await import(resolve(root, 'packages/datasets/src/index.ts')),
   images: {
     config: await import(resolve(root, 'packages/experiments/images/src/config.ts')),
-    model: await import(resolve(root, 'packages/experiments/images/src/model.ts')),
+    model: await import(resolve(root, 'packages/experiments/images/src/index.ts')),
+    train: await import(resolve(root, 'packages/experiments/images/src/train.ts')),
   },
 });
 
@@ -97,10 +112,16 @@ const config = configOf(ours);
 if (JSON.stringify(configOf(base)) !== JSON.stringify(config)) console.log('note: the two trees have different toy2d defaults; each tree uses its own');
 // tfjs variable names are global and each tree numbers its networks from 1: models built and
 // freed in the base tree first keep the two trees' live names apart (this run builds 1 + threads models a tree)
+/** The images cpu preset's configuration (MNIST 28×28) and step schedule in `tree`. */
+const imagesConfigOf = (tree: Tree): { config: ImagesConfig; schedule: StepSchedule } => {
+  const checked = tree.images.config.checkImagesConfig({ ...tree.images.config.imagePresetDefaults.cpu, preset: 'cpu' });
+  if (checked._tag === 'Left') throw new Error(`optimizer_step: ${tree.label}'s images cpu preset does not check`);
+  return checked.right;
+};
 /** The model of part (1) and (2) and its optimiser settings: toy2d's defaults, or the images cpu preset on MNIST's 28×28×1. */
 const optimizerModel = (tree: Tree) => {
   if (modelName === 'toy2d') return { model: tree.toy2d.toyModel(configOf(tree)), options: tree.cli.constantGTrainerConfig(configOf(tree)), lr: configOf(tree).lr };
-  const c = { ...tree.images.config.imagePresetDefaults.cpu, preset: 'cpu' as const };
+  const { config: c } = imagesConfigOf(tree);
   return { model: tree.images.model.imageModel(c, 1), options: tree.cli.trainerSettings(c), lr: c.lr };
 };
 for (let k = 0; k < 1 + threadCounts.length; k++) base.training.disposeModel(optimizerModel(base).model);
@@ -225,22 +246,30 @@ const profiled = async (fn: () => void): Promise<string> => {
 }
 
 // ---- 3. the trainer's iteration ----
-for (const threads of threadCounts) {
-  const runs = await Promise.all(
-    trees.map(async (tree) => {
-      const c = configOf(tree);
-      const pool = await tree.parallel.dataParallel({ spec: tree.toy2d.toyModelSpec(c), strategy: c.strategy, threads });
-      const dataset = tree.toy2d.toy2dData(c);
-      const normalizer = tree.toy2d.toyNormalizer(dataset, c.seed);
-      const model = tree.toy2d.toyModel(c);
-      const trainer = tree.training.createTrainer(model, { ...tree.cli.constantGTrainerConfig(c), gradients: pool.gradientsSync }, (it) =>
-        tree.toy2d.toyBatch(dataset, normalizer, c.seed, c.batchSize, it),
-      );
-      return { tree, pool, model, trainer };
-    }),
+/** The trainer as toy2d:train builds it (toy2d's defaults), or images:train (the cpu preset on MNIST: its first iterations are the score warm-up's). */
+const trainerOf = async (tree: Tree, threads: number): Promise<{ pool: DataParallel; model: DiffusionModel; trainer: Trainer }> => {
+  if (modelName === 'images') {
+    const { config: c, schedule } = imagesConfigOf(tree);
+    const splits = await tree.datasets.loadImageSplits(c)();
+    if (splits._tag === 'Left') throw new Error(`optimizer_step: no MNIST in ${tree.label}: ${JSON.stringify(splits.left)}`);
+    const pool = await tree.images.model.imagesPool(c, splits.right.train.channels, threads);
+    return { pool, ...(await tree.images.train.buildTrainer(c, schedule, splits.right.train, '', pool)) };
+  }
+  const c = configOf(tree);
+  const pool = await tree.parallel.dataParallel({ spec: tree.toy2d.toyModelSpec(c), strategy: c.strategy, threads });
+  const dataset = tree.toy2d.toy2dData(c);
+  const normalizer = tree.toy2d.toyNormalizer(dataset, c.seed);
+  const model = tree.toy2d.toyModel(c);
+  const trainer = tree.training.createTrainer(model, { ...tree.cli.constantGTrainerConfig(c), gradients: pool.gradientsSync }, (it) =>
+    tree.toy2d.toyBatch(dataset, normalizer, c.seed, c.batchSize, it),
   );
+  return { pool, model, trainer };
+};
+for (const threads of threadCounts) {
+  const runs = await Promise.all(trees.map(async (tree) => ({ tree, ...(await trainerOf(tree, threads)) })));
   for (const r of runs) r.trainer.step(); // warm-up: backend kernels, caches
-  console.log(`\n### ${threads} thread${threads > 1 ? 's' : ''}\n\n| tree | kernels / iteration (this thread) | op wrappers | Σ kernel ms (profiled) |\n|---|---:|---:|---:|`);
+  const phase = (runs[0] as (typeof runs)[0]).trainer.phaseAt(1);
+  console.log(`\n### ${threads} thread${threads > 1 ? 's' : ''} (${phase})\n\n| tree | kernels / iteration (this thread) | op wrappers | Σ kernel ms (profiled) |\n|---|---:|---:|---:|`);
   for (const r of runs) console.log(`| ${r.tree.label} | ${await profiled(() => void r.trainer.step())} |`);
   if (rounds > 0) {
     const loadStart = loadAt();
