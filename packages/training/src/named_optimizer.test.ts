@@ -217,7 +217,7 @@ describe('namedOptimizer on one flat vector', () => {
     for (const [mine, ref] of norms) expect(Math.abs(mine! - ref!) / ref!).toBeLessThan(1e-6);
   });
 
-  it('with clipping active the scale comes from one sum in another order: every entry within 1e-5 relative of the per-variable step', () => {
+  it('with clipping active the scale comes from the float64 norm instead of float32 sums: every entry within 1e-5 relative of the per-variable step', () => {
     const plan = [
       { scale: 5, which: all },
       { scale: 10, which: all },

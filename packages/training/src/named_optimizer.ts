@@ -26,8 +26,8 @@ export interface NamedOptimizer {
    * at lr = baseLr · lrDecay^⌊iteration / lrDecayEvery⌋ (StepLR) and one EMA update. A non-finite
    * norm changes nothing and names the first bad gradient. A parameter without a gradient keeps its
    * value and Adam moments (its EMA still moves toward it). All of it runs on the parameters laid
-   * end to end as one vector [P]: one concatenation of the gradients, the clip norm (3 kernels, one
-   * read), Adam (~13 kernels), the EMA (3 kernels) and one split back into the variables.
+   * end to end as one vector [P]: one concatenation of the gradients, the clip norm (summed in float64
+   * from one read of it), Adam (~13 kernels), the EMA (3 kernels) and one split back into the variables.
    * @throws RangeError for a gradient keyed by no parameter's variable (the gradients are disposed)
    */
   update(grads: tf.NamedTensorMap, baseLr: number, iteration: number): { lr: number; gradNorm: number } | { failed: string };
