@@ -228,13 +228,20 @@ describe('namedOptimizer on one flat vector', () => {
     flat.forEach((entries, i) => expect(relativeError(Float32Array.from(entries), Float32Array.from(reference[i]!))).toBeLessThan(1e-5));
   });
 
-  it('a non-finite gradient is named and leaks nothing; a gradient of no parameter throws and leaks nothing', () => {
+  it('a non-finite gradient is named (not a huge finite one) and leaks nothing; a gradient of no parameter throws and leaks nothing', () => {
     const ps = params();
     const o = optimizer(ps);
     const grads = gradsOf(ps, 1);
     (grads[ps[0]!.variable.name] as tf.Tensor).dispose();
     grads[ps[0]!.variable.name] = tf.tensor2d([0, 0, Number.POSITIVE_INFINITY, 0, 0, 0], [2, 3]);
     expect(consuming(grads, () => o.update(grads, 0.1, 0))).toEqual({ failed: "gradient of 'net/w'" });
+    // a huge but finite gradient (its float32 sum overflows) before the bad one is not the one named
+    const huge = gradsOf(ps, 1);
+    (huge[ps[0]!.variable.name] as tf.Tensor).dispose();
+    (huge[ps[1]!.variable.name] as tf.Tensor).dispose();
+    huge[ps[0]!.variable.name] = tf.fill([2, 3], 3e38);
+    huge[ps[1]!.variable.name] = tf.tensor1d([0, Number.NaN, 0]);
+    expect(consuming(huge, () => o.update(huge, 0.1, 0))).toEqual({ failed: "gradient of 'net/b'" });
     const stray = { ...gradsOf(ps, 1), elsewhere: tf.zeros([2]) };
     consuming(stray, () => expect(() => o.update(stray, 0.1, 0)).toThrow("flatLayout: 'elsewhere' is not one of the 2 variables"));
     const s = o.state(0);

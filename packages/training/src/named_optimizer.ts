@@ -88,7 +88,7 @@ export function namedOptimizer(parameters: readonly Parameter[], options: NamedO
       const { grad, norm } = clipByGlobalNorm(flat, options.clip);
       if (!Number.isFinite(norm)) {
         grad.dispose();
-        const bad = Object.entries(raw).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g).dataSync()[0] as number)));
+        const bad = Object.entries(raw).find(([, g]) => (g.dataSync() as Float32Array).some((x) => !Number.isFinite(x)));
         tf.dispose(Object.values(raw));
         return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
       }
