@@ -65,6 +65,12 @@ export interface WorkloadJob {
   readonly chunkRows: number | null;
   /** Width of both networks (default 128, the reference). */
   readonly hidden?: number;
+  /**
+   * Rows [start, end) of the batch only, on this thread (training, not parallel): x_0's rows and
+   * those rows of the batch's forward noise, what one shard of a row split computes, then Adam.
+   * Default: the whole batch.
+   */
+  readonly rows?: readonly [number, number];
 }
 
 /** A started workload: its iteration and what it runs on. */
@@ -87,6 +93,14 @@ function anchorBatch(batch: number, iteration: number): tf.Tensor2D {
 
 /** Starts the backend (`selectBackend`), the model and, for a parallel job, the worker pool. */
 export async function startWorkload(job: WorkloadJob): Promise<Workload> {
+  const rows = job.rows ?? null;
+  if (rows !== null) {
+    const [start, end] = rows;
+    if (job.what === 'sample' || job.parallel) throw new RangeError(`startWorkload: rows are for one-thread training, not a ${job.parallel ? 'parallel ' : ''}'${job.what}' job`);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start || end > job.batch) {
+      throw new RangeError(`startWorkload: rows must be integers with 0 ≤ start < end ≤ batch (${job.batch}), got [${start}, ${end})`);
+    }
+  }
   const info = await selectBackend({ quiet: true });
   const spec = specOf(job.hidden ?? 128);
   const model = modelFromSpec(spec);
@@ -109,8 +123,11 @@ export async function startWorkload(job: WorkloadJob): Promise<Workload> {
       x.dispose();
       return v;
     }
-    const x0 = anchorBatch(job.batch, it);
-    const result = pool === null ? gradientStrategy(strategy)(model, x0, grid, forwardNoise(0, it)) : await pool.gradients(model, x0, grid, { seed: 0, iteration: it });
+    const x0 = rows === null ? anchorBatch(job.batch, it) : tf.tidy(() => tf.slice(anchorBatch(job.batch, it), rows[0], rows[1] - rows[0]));
+    const result =
+      pool === null
+        ? gradientStrategy(strategy)(model, x0, grid, rows === null ? forwardNoise(0, it) : forwardNoise(0, it, rows))
+        : await pool.gradients(model, x0, grid, { seed: 0, iteration: it });
     optimizer.applyGradients(Object.entries(result.grads).map(([name, tensor]) => ({ name, tensor })));
     const loss = result.loss.bound.dataSync()[0] as number;
     disposeGradientResult(result);
