@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { relativeError } from '@diffflow/test-utils';
+import { expectNoLeaks, relativeError } from '@diffflow/test-utils';
 import { adam } from './adam.js';
-import { clipByGlobalNorm } from './clip.js';
-import { ema } from './ema.js';
 
 describe('adam', () => {
   it('follows tfjs AdamOptimizer step for step (float32 tolerance 1e-5)', () => {
@@ -40,31 +38,42 @@ describe('adam', () => {
     opt.dispose();
     other.dispose();
   });
-});
 
-describe('ema', () => {
-  it('averages with the warm-up decay min(d, (1 + k)/(10 + k)) and swaps weights in and out', () => {
-    const v = tf.variable(tf.scalar(0), true, 'ema-test');
-    const avg = ema([v], 0.999);
-    v.assign(tf.scalar(10));
-    avg.update(); // k = 1: d = 2/11 → 2/11·0 + 9/11·10
-    expect(avg.withAveraged(() => v.dataSync()[0])).toBeCloseTo(90 / 11, 4);
-    expect(v.dataSync()[0]).toBe(10);
-    avg.dispose();
-    v.dispose();
+  it('a variable without a gradient keeps its value and moments; the step count still advances', () => {
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    const b = tf.variable(tf.tensor1d([3]));
+    const opt = adam([a, b]);
+    const g = { [a.name]: tf.tensor1d([1, -1]), [b.name]: tf.tensor1d([2]) };
+    opt.apply(g, 0.1);
+    const before = opt.state();
+    const bBefore = Array.from(b.dataSync());
+    expectNoLeaks(() => opt.apply({ [a.name]: g[a.name] as tf.Tensor }, 0.1));
+    const after = opt.state();
+    expect(opt.step).toBe(2);
+    expect(Array.from(b.dataSync())).toEqual(bBefore);
+    for (const key of [`m/${b.name}`, `v/${b.name}`]) expect(Array.from(after.slots.get(key)!.dataSync())).toEqual(Array.from(before.slots.get(key)!.dataSync()));
+    expect(Array.from(after.slots.get(`m/${a.name}`)!.dataSync())).not.toEqual(Array.from(before.slots.get(`m/${a.name}`)!.dataSync()));
+    tf.dispose([a, b, ...Object.values(g), ...before.slots.values(), ...after.slots.values()]);
+    opt.dispose();
   });
-});
 
-describe('clipByGlobalNorm', () => {
-  it('scales every gradient by maxNorm / ‖g‖ when the norm is larger, and reports the norm', () => {
-    const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
-    const { grads: out, norm } = clipByGlobalNorm(grads, 1);
-    expect(norm).toBeCloseTo(5, 5);
-    expect(Array.from(out['a']!.dataSync())[0]).toBeCloseTo(0.6, 5);
-    expect(Array.from(out['b']!.dataSync())[1]).toBeCloseTo(0.8, 5);
-    tf.dispose(Object.values(out));
-    const small = { a: tf.tensor1d([0.3]) };
-    expect(clipByGlobalNorm(small, 1).grads).toBe(small);
-    small.a.dispose();
+  it('is loud about a gradient of no variable and a flat vector of the wrong size, and leaks nothing then', () => {
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    const opt = adam([a]);
+    const g = { nope: tf.tensor1d([1, 1]) };
+    const short = tf.zeros([3]);
+    const right = tf.zeros([2]);
+    expectNoLeaks(() => {
+      expect(() => opt.apply(g, 0.1)).toThrow("flatLayout: 'nope' is not one of the 1 variables");
+    });
+    expectNoLeaks(() => {
+      expect(() => opt.applyFlat(short, 0.1)).toThrow('adam.applyFlat: g must have P = 2 entries, got shape [3]');
+    });
+    expectNoLeaks(() => {
+      expect(() => opt.applyFlat(right, 0.1, [true, false])).toThrow('adam.applyFlat: present must hold one flag per variable (1), got 2');
+    });
+    expect(opt.step).toBe(0);
+    tf.dispose([a, g.nope, short, right]);
+    opt.dispose();
   });
 });

@@ -12,6 +12,8 @@
 export { adam } from './adam.js';
 export type { Adam, AdamOptions } from './adam.js';
 export { clipByGlobalNorm } from './clip.js';
+export { flatLayout } from './flat_layout.js';
+export type { FlatLayout } from './flat_layout.js';
 export { ema } from './ema.js';
 export type { Ema } from './ema.js';
 export { namedOptimizer } from './named_optimizer.js';

@@ -24,7 +24,11 @@ export interface NamedOptimizer {
   /**
    * Clips `grads` (keyed by variable name; disposed), then, when their norm is finite, one Adam step
    * at lr = baseLr · lrDecay^⌊iteration / lrDecayEvery⌋ (StepLR) and one EMA update. A non-finite
-   * norm changes nothing and names the first bad gradient.
+   * norm changes nothing and names the first bad gradient. A parameter without a gradient keeps its
+   * value and Adam moments (its EMA still moves toward it). All of it runs on the parameters laid
+   * end to end as one vector [P]: one concatenation of the gradients, the clip norm (summed in float64
+   * from one read of it), Adam (~13 kernels), the EMA (3 kernels) and one split back into the variables.
+   * @throws RangeError for a gradient keyed by no parameter's variable (the gradients are disposed)
    */
   update(grads: tf.NamedTensorMap, baseLr: number, iteration: number): { lr: number; gradNorm: number } | { failed: string };
   /** Adam from zero moments and step 0 (the EMA runs on). */
@@ -72,16 +76,28 @@ export function namedOptimizer(parameters: readonly Parameter[], options: NamedO
   return {
     ema: average,
     update(raw, baseLr, iteration) {
-      const { grads, norm } = clipByGlobalNorm(raw, options.clip);
+      let flat: tf.Tensor;
+      let present: boolean[];
+      try {
+        present = optimizer.layout.present(raw);
+        flat = optimizer.layout.flatten(raw);
+      } catch (e) {
+        tf.dispose(Object.values(raw));
+        throw e;
+      }
+      const { grad, norm } = clipByGlobalNorm(flat, options.clip);
       if (!Number.isFinite(norm)) {
-        const bad = Object.entries(grads).find(([, g]) => !Number.isFinite(tf.tidy(() => tf.sum(g)).dataSync()[0] as number));
-        tf.dispose(Object.values(grads));
+        grad.dispose();
+        const bad = Object.entries(raw).find(([, g]) => (g.dataSync() as Float32Array).some((x) => !Number.isFinite(x)));
+        tf.dispose(Object.values(raw));
         return { failed: `gradient of '${bad === undefined ? '?' : (stableName.get(bad[0]) ?? bad[0])}'` };
       }
+      tf.dispose(Object.values(raw));
       const lr = baseLr * options.lrDecay ** Math.floor(iteration / options.lrDecayEvery);
-      optimizer.apply(grads, lr);
-      tf.dispose(Object.values(grads));
-      average.update();
+      const theta = optimizer.applyFlat(grad, lr, present);
+      grad.dispose();
+      average.update(theta);
+      theta.dispose();
       return { lr, gradNorm: norm };
     },
     restartAdam() {
