@@ -48,6 +48,15 @@ describe('namedOptimizer', () => {
     expect(o.state(1).adamStep).toBe(1);
   });
 
+  it('refuses two parameters under one stable name (snapshots are keyed by it), naming it', () => {
+    const [w] = params();
+    const other = { name: 'net/w', variable: tf.variable(tf.zeros([4])) };
+    cleanup.push(() => other.variable.dispose());
+    const before = tf.memory().numTensors;
+    expect(() => namedOptimizer([w as Parameter, other], { clip: 1, emaDecay: 0.9, lrDecay: 0.5, lrDecayEvery: 10 })).toThrow(/two parameters are named 'net\/w'/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('StepLR: the learning rate is baseLr × lrDecay per lrDecayEvery iterations', () => {
     const ps = params();
     const o = optimizer(ps);

@@ -66,8 +66,19 @@ export interface OptimizerConfig extends NamedOptimizerOptions {
   readonly maxRetries: number;
 }
 
-/** Adam, gradient clipping, StepLR and an EMA over named parameters: the update every trainer shares. */
+/**
+ * Adam, gradient clipping, StepLR and an EMA over named parameters: the update every trainer shares.
+ * @throws RangeError when two parameters share a stable name (snapshots are keyed by it)
+ */
 export function namedOptimizer(parameters: readonly Parameter[], options: NamedOptimizerOptions): NamedOptimizer {
+  // snapshots are keyed by the stable names: two parameters under one name would restore into one another
+  const seen = new Set<string>();
+  for (const p of parameters) {
+    if (seen.has(p.name)) {
+      throw new RangeError(`namedOptimizer: two parameters are named '${p.name}'; stable names must be unique (a model's two networks: namedParameters(model) names them 'drift/…' and 'score/…')`);
+    }
+    seen.add(p.name);
+  }
   const variables = parameters.map((p) => p.variable);
   let optimizer: Adam = adam(variables);
   const average = ema(variables, options.emaDecay);
