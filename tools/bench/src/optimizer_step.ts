@@ -32,23 +32,13 @@ import type { ImagesConfig, StepSchedule } from '@diffflow/experiment-images';
 import type { DataParallel } from '@diffflow/parallel';
 import type { DiffusionModel } from '@diffflow/sde-core';
 import type { Trainer } from '@diffflow/training';
+import { pairFlags } from './pair_flags.js';
 import { median } from './stats.js';
 
-type Args = Record<string, string>;
-const args: Args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[(process.argv[i] as string).replace(/^--/, '')] = process.argv[i + 1] as string;
-const count = (name: string, fallback: number): number => {
-  const v = args[name] === undefined ? fallback : Number(args[name]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`optimizer_step: --${name} must be an integer ≥ 0, got '${args[name]}'`);
-    process.exit(2);
-  }
-  return v;
-};
-if (args.base === undefined) {
-  console.error('optimizer_step: --base <dir> (a checkout of the other commit) is required');
-  process.exit(2);
-}
+const flags = pairFlags('optimizer_step');
+const args = flags.raw;
+const count = (name: string, fallback: number): number => flags.integer(name, fallback);
+const baseDir = flags.required('base', 'dir: a checkout of the other commit');
 const rounds = count('rounds', 12);
 const updates = count('updates', 30);
 const modelName = args.model ?? 'toy2d';
@@ -100,7 +90,7 @@ const load = async (label: string, root: string): Promise<Tree> => ({
 
 const { selectBackend } = await import('@diffflow/backend');
 const info = await selectBackend({ quiet: true });
-const base = await load('base', resolve(args.base));
+const base = await load('base', resolve(baseDir));
 const ours = await load('this', here);
 const trees = [base, ours] as const;
 const configOf = (tree: Tree) => {
@@ -133,7 +123,7 @@ const what =
     : `the images cpu preset's U-Nets on 28×28×1 (clip ${base.images.config.imagePresetDefaults.cpu.clip})`;
 console.log(
   `optimizer_step: ${info.name}, ${what}; ` +
-    `base = ${resolve(args.base)}, this = ${here}; load ${loadAt()}`,
+    `base = ${resolve(baseDir)}, this = ${here}; load ${loadAt()}`,
 );
 
 /** Entry-by-entry comparison of two equally long arrays. */

@@ -17,18 +17,12 @@ import { selectBackend } from '@diffflow/backend';
 import { adjointStrategy, disposeGradientResult } from '@diffflow/adjoint';
 import { fixedGrid, forwardNoise, replayableNormals, replayableUniforms } from '@diffflow/sde-core';
 import { modelFromSpec, timeTable } from '@diffflow/networks';
+import { pairFlags } from './pair_flags.js';
 import { median } from './stats.js';
 
-const args: Record<string, string> = {};
-for (let i = 2; i < process.argv.length; i += 2) args[(process.argv[i] as string).replace(/^--/, '')] = process.argv[i + 1] as string;
-const integer = (name: string, fallback: number): number => {
-  const v = args[name] === undefined ? fallback : Number(args[name]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`score_pass: --${name} must be an integer ≥ 0, got '${args[name]}'`);
-    process.exit(2);
-  }
-  return v;
-};
+const flags = pairFlags('score_pass');
+const args = flags.raw;
+const integer = (name: string, fallback: number): number => flags.integer(name, fallback);
 const hidden = integer('hidden', 64);
 const batch = integer('batch', 512);
 const steps = integer('steps', 30);

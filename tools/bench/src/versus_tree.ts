@@ -32,23 +32,13 @@ import { cpuUsage } from 'node:process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pairFlags } from './pair_flags.js';
 import { median } from './stats.js';
 
-type Args = Record<string, string>;
-const args: Args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[(process.argv[i] as string).replace(/^--/, '')] = process.argv[i + 1] as string;
-const positive = (name: string, fallback: number): number => {
-  const v = args[name] === undefined ? fallback : Number(args[name]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`versus_tree: --${name} must be an integer ≥ 0, got '${args[name]}'`);
-    process.exit(2);
-  }
-  return v;
-};
-if (args.base === undefined) {
-  console.error('versus_tree: --base <dir> (a checkout of the other commit) is required');
-  process.exit(2);
-}
+const flags = pairFlags('versus_tree');
+const args = flags.raw;
+const positive = (name: string, fallback: number): number => flags.integer(name, fallback);
+const baseDir = flags.required('base', 'dir: a checkout of the other commit');
 const hidden = positive('hidden', 64);
 const batch = positive('batch', 512);
 const steps = positive('steps', 30);
@@ -148,7 +138,7 @@ const compare = (a: ArrayLike<number>, b: ArrayLike<number>): { equal: number; m
 
 const { selectBackend } = await import('@diffflow/backend');
 const info = await selectBackend({ quiet: true });
-const base = await load('base', resolve(args.base));
+const base = await load('base', resolve(baseDir));
 const ours = await load('this', here);
 const trees = [base, ours];
 {
@@ -159,7 +149,7 @@ const trees = [base, ours];
   burnt.score.dispose();
 }
 const loadAt = (): string => (loadavg()[0] as number).toFixed(1);
-console.log(`versus_tree: ${info.name}, width ${hidden}, B = ${batch}, N = ${steps}, ${threads === 1 ? 'one thread' : `${threads} threads (dataParallel)`}; base = ${resolve(args.base)}, this = ${here}; load ${loadAt()}`);
+console.log(`versus_tree: ${info.name}, width ${hidden}, B = ${batch}, N = ${steps}, ${threads === 1 ? 'one thread' : `${threads} threads (dataParallel)`}; base = ${resolve(baseDir)}, this = ${here}; load ${loadAt()}`);
 
 // ---- 1. exactness ----
 {

@@ -18,19 +18,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { cpuUsage } from 'node:process';
 import { loadavg } from 'node:os';
 import { replayableNormal } from '@diffflow/sde-core';
+import { pairFlags } from './pair_flags.js';
 import { median } from './stats.js';
 import { startBackend } from './workload.js';
 
-const args: Record<string, string> = {};
-for (let i = 2; i < process.argv.length; i += 2) args[(process.argv[i] as string).replace(/^--/, '')] = process.argv[i + 1] as string;
-const positive = (name: string, fallback: number): number => {
-  const v = args[name] === undefined ? fallback : Number(args[name]);
-  if (!Number.isInteger(v) || v < 1) {
-    console.error(`weight_gradients: --${name} must be an integer ≥ 1, got '${args[name]}'`);
-    process.exit(2);
-  }
-  return v;
-};
+const flags = pairFlags('weight_gradients');
+const positive = (name: string, fallback: number): number => flags.integer(name, fallback, 1);
 const batch = positive('batch', 256);
 const hidden = positive('hidden', 64);
 const steps = positive('steps', 30);
