@@ -23,7 +23,6 @@
  *    trained state (parameters, moments, shadows) compared entry by entry.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuUsage } from 'node:process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +31,8 @@ import type { ImagesConfig, StepSchedule } from '@diffflow/experiment-images';
 import type { DataParallel } from '@diffflow/parallel';
 import type { DiffusionModel } from '@diffflow/sde-core';
 import type { Trainer } from '@diffflow/training';
+import { interleavedAb, roundRatios, spread, type AbTimes } from './ab_rounds.js';
 import { pairFlags } from './pair_flags.js';
-import { median } from './stats.js';
 
 const flags = pairFlags('optimizer_step');
 const args = flags.raw;
@@ -149,28 +148,11 @@ const flatState = (state: { tensors: Map<string, tf.Tensor> }): Float32Array => 
   }
   return out;
 };
-const fmt = (xs: number[]): string => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-const ratio = (xs: number[][]): string => {
-  const r = (xs[1] as number[]).map((t, i) => t / ((xs[0] as number[])[i] as number));
-  return `${median(r).toFixed(3)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
-};
+const fmt = (xs: number[]): string => spread(xs, 2);
+const ratio = (xs: AbTimes['wall']): string => spread(roundRatios(xs), 3, 2);
 /** Wall and CPU ms of each tree's unit per round, the order alternating. */
-const interleave = (n: number, unit: (k: number, round: number) => void): { wall: number[][]; cpu: number[][] } => {
-  const wall: number[][] = [[], []];
-  const cpu: number[][] = [[], []];
-  for (let round = 0; round < n; round++) {
-    for (const k of round % 2 === 0 ? [0, 1] : [1, 0]) {
-      const c0 = cpuUsage();
-      const t0 = performance.now();
-      unit(k, round);
-      wall[k]?.push(performance.now() - t0);
-      const c = cpuUsage(c0);
-      cpu[k]?.push((c.user + c.system) / 1000);
-    }
-  }
-  return { wall, cpu };
-};
-const report = (what: string, n: number, loadStart: string, m: { wall: number[][]; cpu: number[][] }): void => {
+const interleave = interleavedAb;
+const report = (what: string, n: number, loadStart: string, m: AbTimes): void => {
   console.log(`\n${what}: ${n} interleaved rounds, load ${loadStart} → ${loadAt()}`);
   console.log('| tree | wall ms, median (min–max) | CPU ms, median (min–max) |\n|---|---:|---:|');
   trees.forEach((t, k) => console.log(`| ${t.label} | ${fmt(m.wall[k] as number[])} | ${fmt(m.cpu[k] as number[])} |`));

@@ -28,12 +28,11 @@
  *    Median wall and CPU ms (min–max), the medians of the per-round ratios, the 1-minute load.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuUsage } from 'node:process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { interleavedAb, roundRatios, spread, type AbTimes } from './ab_rounds.js';
 import { pairFlags } from './pair_flags.js';
-import { median } from './stats.js';
 
 const flags = pairFlags('versus_tree');
 const args = flags.raw;
@@ -203,27 +202,10 @@ if (rounds === 0) {
 }
 const loadStart = loadAt();
 /** Wall and CPU ms of each tree's unit per round, the order alternating. */
-const interleave = (unit: (k: number, round: number) => void): { wall: number[][]; cpu: number[][] } => {
-  const wall: number[][] = [[], []];
-  const cpu: number[][] = [[], []];
-  for (let round = 0; round < rounds; round++) {
-    for (const k of round % 2 === 0 ? [0, 1] : [1, 0]) {
-      const c0 = cpuUsage();
-      const t0 = performance.now();
-      unit(k, round);
-      wall[k]?.push(performance.now() - t0);
-      const c = cpuUsage(c0);
-      cpu[k]?.push((c.user + c.system) / 1000);
-    }
-  }
-  return { wall, cpu };
-};
-const fmt = (xs: number[]): string => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
-const ratio = (xs: number[][]): string => {
-  const r = (xs[1] as number[]).map((t, i) => t / ((xs[0] as number[])[i] as number));
-  return `${median(r).toFixed(3)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
-};
-const report = (what: string, m: { wall: number[][]; cpu: number[][] }): void => {
+const interleave = (unit: (k: number, round: number) => void): AbTimes => interleavedAb(rounds, unit);
+const fmt = (xs: number[]): string => spread(xs, 0);
+const ratio = (xs: AbTimes['wall']): string => spread(roundRatios(xs), 3, 2);
+const report = (what: string, m: AbTimes): void => {
   console.log(`\n${what}: ${rounds} interleaved rounds, load ${loadStart} → ${loadAt()}`);
   console.log('| tree | wall ms, median (min–max) | CPU ms, median (min–max) |\n|---|---:|---:|');
   trees.forEach((t, k) => console.log(`| ${t.label} | ${fmt(m.wall[k] as number[])} | ${fmt(m.cpu[k] as number[])} |`));

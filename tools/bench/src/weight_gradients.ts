@@ -15,11 +15,10 @@
  * runs, and how far the two sums differ (float32 summation order: relative L2).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuUsage } from 'node:process';
 import { loadavg } from 'node:os';
 import { replayableNormal } from '@diffflow/sde-core';
+import { interleavedAb, roundRatios, spread, type AbTimes } from './ab_rounds.js';
 import { pairFlags } from './pair_flags.js';
-import { median } from './stats.js';
 import { startBackend } from './workload.js';
 
 const flags = pairFlags('weight_gradients');
@@ -97,25 +96,13 @@ const kernels: number[] = [];
 for (const w of ways) kernels.push((await tf.profile(() => tf.dispose(w.run()))).kernels.length);
 
 const load0 = (loadavg()[0] as number).toFixed(1);
-const wall: number[][] = [[], []];
-const cpu: number[][] = [[], []];
-for (let r = 0; r < rounds; r++) {
-  for (const k of r % 2 === 0 ? [0, 1] : [1, 0]) {
-    const c0 = cpuUsage();
-    const t0 = performance.now();
-    const out = (ways[k] as (typeof ways)[number]).run();
-    (out[0] as tf.Tensor).dataSync();
-    wall[k]?.push(performance.now() - t0);
-    const c = cpuUsage(c0);
-    cpu[k]?.push((c.user + c.system) / 1000);
-    tf.dispose(out);
-  }
-}
-const fmt = (xs: number[]): string => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
-const ratio = (xs: number[][]): string => {
-  const r = (xs[1] as number[]).map((t, i) => t / ((xs[0] as number[])[i] as number));
-  return `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
-};
+const { wall, cpu } = interleavedAb(rounds, (k) => {
+  const out = (ways[k] as (typeof ways)[number]).run();
+  (out[0] as tf.Tensor).dataSync();
+  return () => tf.dispose(out); // freed after the timing
+});
+const fmt = (xs: number[]): string => spread(xs, 1);
+const ratio = (xs: AbTimes['wall']): string => spread(roundRatios(xs), 2);
 console.log(`weight_gradients: ${backend}, B = ${batch}, h = ${hidden}, N = ${steps}, ${layers} layers; ${rounds} interleaved rounds, load ${load0} → ${(loadavg()[0] as number).toFixed(1)}`);
 console.log('| way | kernels | wall ms, median (min–max) | CPU ms, median (min–max) |\n|---|---:|---:|---:|');
 ways.forEach((w, k) => console.log(`| ${w.label} | ${kernels[k]} | ${fmt(wall[k] as number[])} | ${fmt(cpu[k] as number[])} |`));
