@@ -430,8 +430,9 @@ describe('adjointGradients', () => {
         (await tf.profile(() => disposeGradientResult(adjointStrategy({ batchedScoreBytes })(asModel(model), x0, grid, forwardNoise(7, 0))))).kernels.length;
       const batched = await kernels(n * pointBytes);
       const perPoint = await kernels(0);
-      // per point ~20 forward and ~25 pull-back kernels of the score; the pass adds a few splits and concatenations
-      expect(perPoint - batched).toBeGreaterThan(8 * 30);
+      // a score linearisation per point runs ~30 kernels on wasm (its gates and hidden pull-backs are one
+      // kernel each there; ~45 with tfjs's ops); the pass adds a few splits and concatenations
+      expect(perPoint - batched).toBeGreaterThan(200);
     });
 
     it('names the point of a non-finite score as the per-point walk does, without leaks', () => {

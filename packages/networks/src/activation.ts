@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { heapOffset, wasmKernelsOf, type WasmHeapBackend, type WasmKernels } from './wasm_kernels.js';
 
 /** Names of the smooth activations on offer (see {@link activation}). */
 export const activationNames = ['gelu', 'silu'] as const;
@@ -70,18 +71,72 @@ export function gateScale(name: ActivationName): number {
   return scales[name];
 }
 
-/** The gate x·σ̃(a x) with plain ops, no custom gradient (tape-free forward passes; same ops as {@link activation}). */
+/**
+ * Name of the kernel behind {@link gateValue} and {@link gateWithDerivative} on the wasm backend,
+ * registered by this module: the `gate` of the wasm kernels (wasm_kernels.ts), one SIMD pass that
+ * reads x once and writes the gate and (attribute `withDerivative`) its derivative, where tfjs runs
+ * 5 or 9 kernels.
+ */
+export const GATE_KERNEL = 'DiffflowGate';
+
+tf.registerKernel({
+  kernelName: GATE_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const heap = backend as unknown as WasmHeapBackend;
+    const { x } = inputs as { x: tf.TensorInfo };
+    const { slope, withDerivative } = attrs as unknown as { slope: number; withDerivative: boolean };
+    const kernels = wasmKernelsOf(backend) as WasmKernels; // the callers run this kernel only where it is
+    const n = x.shape.reduce((p, d) => p * d, 1);
+    const value = heap.makeOutput([...x.shape], 'float32');
+    const derivative = withDerivative ? heap.makeOutput([...x.shape], 'float32') : null;
+    if (n >= 4) {
+      kernels.gate(heapOffset(heap, x), heapOffset(heap, value), derivative === null ? 0 : heapOffset(heap, derivative), n, slope);
+    } else if (n > 0) {
+      // the kernel runs on ≥ 4 floats: pad to four lanes in a scratch tensor [x, value, derivative] (same numbers per lane)
+      const scratch = heap.makeOutput([12], 'float32');
+      const at = heapOffset(heap, scratch);
+      const lanes = heap.typedArrayFromHeap(scratch);
+      lanes.fill(0);
+      lanes.set(heap.typedArrayFromHeap(x));
+      kernels.gate(at, at + 16, derivative === null ? 0 : at + 32, 4, slope);
+      heap.typedArrayFromHeap(value).set(lanes.subarray(4, 4 + n));
+      if (derivative !== null) heap.typedArrayFromHeap(derivative).set(lanes.subarray(8, 8 + n));
+      (backend as unknown as { disposeData(id: tf.DataId): void }).disposeData(scratch.dataId);
+    }
+    return derivative === null ? [value] : [value, derivative];
+  },
+});
+
+/** The fused gate kernel applies to x here: float32 on wasm with the kernels available, no gradient tape. */
+const fusedGate = (x: tf.Tensor): boolean =>
+  x.dtype === 'float32' && tf.getBackend() === 'wasm' && tf.engine().state.gradientDepth === 0 && wasmKernelsOf(tf.backend()) !== null;
+
+/**
+ * The gate x·σ̃(a x), no custom gradient (tape-free forward passes). On wasm one kernel
+ * ({@link GATE_KERNEL}); elsewhere, and under a gradient tape, the same ops as {@link activation}.
+ * The two differ by float32 rounding only: the kernel's σ is its own exp (Cody–Waite reduction and
+ * Cephes' polynomial) where tfjs calls XNNPACK's sigmoid; tested to ≤ 1e-6·(|x·σ̃| + |x|·2⁻⁴⁰) on the
+ * gate and ≤ 2e-6·(1 + |a x|) on its derivative against the ops, over −100 ≤ a x ≤ 100, ±∞ and NaN
+ * alike; dead units (σ̃ = 0) stay exact zeros.
+ */
 export function gateValue<T extends tf.Tensor>(x: T, a: number): T {
+  if (fusedGate(x)) return (tf.engine().runKernel(GATE_KERNEL, { x }, { slope: a, withDerivative: false }) as tf.Tensor[])[0] as T;
   return tf.tidy(() => tf.mul(x, flushedSigmoid(a === 1 ? x : tf.mul(x, a))) as T);
 }
 
 /**
  * The gate x·σ̃(a x) and its derivative σ̃(a x)·(1 + a x (1 − σ̃(a x))) (σ̃: {@link flushedSigmoid}),
- * with plain ops (no custom gradient): for hand-written pull-backs, which cache the derivative in the
- * forward pass. Computes exactly what {@link activation}'s forward and gradient compute (same ops,
+ * no custom gradient: for hand-written pull-backs, which cache the derivative in the forward pass.
+ * On wasm one kernel ({@link GATE_KERNEL}, see {@link gateValue} for how it rounds); elsewhere, and
+ * under a gradient tape, exactly what {@link activation}'s forward and gradient compute (same ops,
  * same rounding).
  */
 export function gateWithDerivative<T extends tf.Tensor>(x: T, a: number): { value: T; derivative: T } {
+  if (fusedGate(x)) {
+    const [value, derivative] = tf.engine().runKernel(GATE_KERNEL, { x }, { slope: a, withDerivative: true }) as tf.Tensor[];
+    return { value: value as T, derivative: derivative as T };
+  }
   return tf.tidy(() => {
     const ax = a === 1 ? x : tf.mul(x, a);
     const sig = flushedSigmoid(ax);

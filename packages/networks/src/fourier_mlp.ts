@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replayableUniforms, replayableNormals, requireBackend } from '@diffflow/sde-core';
-import { activation, activationNames, flushedSigmoid, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
+import { activation, activationNames, gateScale, gateValue, gateWithDerivative, type ActivationName } from './activation.js';
 import { dense } from './dense.js';
 import type { Parameter, VectorField } from './vector_field.js';
 import { asRows, rowsAffine } from './rows_affine.js';
-import { transpose2d } from './transpose2d.js';
+import { gatedDensePullback } from './dense_pullback.js';
 import { registerPullbacks, type TableLinearization, type TimeTable, type VjpResult, type WithVjp } from './vjp.js';
 
 /** Options of {@link fourierMlp}; defaults are the reference 2-D network. */
@@ -172,9 +172,8 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
   const foldedOf = (k: number): tf.Tensor => current(folded[k] as Derived);
   /** z·σ̃(z) (σ̃: the flushed sigmoid of every gate), freeing z. */
   const unitGate = (z: tf.Tensor3D): tf.Tensor3D => {
-    const sig = flushedSigmoid(z);
-    const out = tf.mul(z, sig) as tf.Tensor3D;
-    tf.dispose([z, sig]);
+    const out = gateValue(z, 1);
+    z.dispose();
     return out;
   };
   const foldedAffine = (m: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor): tf.Tensor3D => rowsAffine(m, w as tf.Tensor3D, b as tf.Tensor1D);
@@ -391,16 +390,14 @@ export function fourierMlp(options: FourierMlpOptions): FourierMlp {
     const colSum = (m: tf.Tensor2D): tf.Tensor1D => tf.reshape(tf.matMul(onesColumn, m, true, false), [m.shape[1]]) as tf.Tensor1D;
     const dOutW = tf.matMul(inputs[layers] as tf.Tensor2D, dy2, true, false);
     const dOutB = colSum(dy2);
-    let dh = tf.matMul(dy2, transposeOf(layers + 1));
+    let dh = tf.matMul(dy2, transposeOf(layers + 1)) as tf.Tensor2D;
     const dBody: tf.Tensor[] = [];
     for (let k = layers - 1; k >= 0; k--) {
-      const dp = tf.mul(dh, slopes[k + 1] as tf.Tensor2D) as tf.Tensor2D;
-      const inputT = transpose2d(inputs[k] as tf.Tensor2D);
-      // [h, B]·[B, h]: the explicit transpose and XNNPACK beat the flagged loop ~8× here
-      dBody.unshift(tf.matMul(inputT, dp), colSum(dp));
-      tf.dispose([dh, inputT, slopes[k + 1] as tf.Tensor2D, inputs[k + 1] as tf.Tensor2D]);
-      dh = tf.matMul(dp, transposeOf(k + 1));
-      dp.dispose();
+      const { dPre, dWeight, dBias } = gatedDensePullback(inputs[k] as tf.Tensor2D, dh, slopes[k + 1] as tf.Tensor2D);
+      dBody.unshift(dWeight, dBias);
+      tf.dispose([dh, slopes[k + 1] as tf.Tensor2D, inputs[k + 1] as tf.Tensor2D]);
+      dh = tf.matMul(dPre, transposeOf(k + 1)) as tf.Tensor2D;
+      dPre.dispose();
     }
     const dp0 = tf.mul(dh, slopes[0] as tf.Tensor2D) as tf.Tensor2D;
     tf.dispose([dh, slopes[0] as tf.Tensor2D, inputs[0] as tf.Tensor2D]);

@@ -8,6 +8,8 @@ export { vectorField } from './field.js';
 export type { VectorFieldSpec } from './field.js';
 export { scaleField, shiftField, mapTime, sumFields, scoreFromEpsilon, epsilonFromScore } from './combinators.js';
 export { dense } from './dense.js';
+export { gatedDensePullback } from './dense_pullback.js';
+export type { DensePullback } from './dense_pullback.js';
 export { activation, activationNames, flushedSigmoid, GATE_FLUSH } from './activation.js';
 export type { ActivationName } from './activation.js';
 export { fourierMlp } from './fourier_mlp.js';

@@ -213,8 +213,12 @@ export interface ProfiledKernel {
   readonly outputShapes: readonly (readonly number[] | null | undefined)[];
 }
 
-/** Kernel names that are matrix products (tfjs-core's BatchMatMul and the fused variant). */
-export const matMulKernels: ReadonlySet<string> = new Set(['BatchMatMul', '_FusedMatMul']);
+/**
+ * Kernel names that are matrix products: tfjs-core's BatchMatMul and the fused variant, and the
+ * networks' gated dense pull-back on wasm (`gatedDensePullback`: ∂W = inputᵀ·dp and ∂b = 1ᵀ·dp, input
+ * [B, m] first among its inputs and [·, n] its first output, counted below as those two products).
+ */
+export const matMulKernels: ReadonlySet<string> = new Set(['BatchMatMul', '_FusedMatMul', 'DiffflowGatedDensePullback']);
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((n, s) => n * s, 1);
 
@@ -231,7 +235,9 @@ export function matMulFlopsOfKernels(kernels: readonly ProfiledKernel[]): { read
     const a = k.inputShapes[0];
     const out = k.outputShapes[0];
     if (a == null || out == null) throw new RangeError(`matMulFlopsOfKernels: ${k.name} without input or output shape`);
-    flops += 2 * sizeOf(a) * (out[out.length - 1] as number);
+    const n = out[out.length - 1] as number;
+    // the fused dense pull-back also sums ∂b = 1ᵀ·dp over its rows (the product it replaces: 2·rows·n)
+    flops += 2 * sizeOf(a) * n + (k.name === 'DiffflowGatedDensePullback' ? 2 * (a[0] as number) * n : 0);
     count++;
   }
   return { flops, count };

@@ -39,6 +39,8 @@ export function kernelCategory(k: ProfiledKernel, rowCounts: ReadonlySet<number>
   const batched = shapes.some((s) => s.some(isRows));
   if (k.name === 'Reshape') return 'reshapes (metadata only)';
   if (!batched) return 'batch-independent (time embedding, parameter-sized sums)';
+  if (k.name === 'DiffflowGatedDensePullback') return 'matMul: ∂W fused with dp = dh ⊙ σ′ and ∂b (networks\' wasm kernel)';
+  if (k.name === 'DiffflowGate') return 'gates [B,h]: fused value and derivative (networks\' wasm kernel)';
   if (matMulKernels.has(k.name)) {
     const a = squeeze(k.inputShapes[0]);
     const out = squeeze(k.outputShapes[0]);
