@@ -9,6 +9,7 @@ export type { VectorFieldSpec } from './field.js';
 export { scaleField, shiftField, mapTime, sumFields, scoreFromEpsilon, epsilonFromScore } from './combinators.js';
 export { dense } from './dense.js';
 export { gatedDensePullback } from './dense_pullback.js';
+export { wasmKernelsActive } from './wasm_kernels.js';
 export type { DensePullback } from './dense_pullback.js';
 export { activation, activationNames, flushedSigmoid, GATE_FLUSH } from './activation.js';
 export type { ActivationName } from './activation.js';

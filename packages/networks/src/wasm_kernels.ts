@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { wasmKernelsBase64 } from './wasm_kernels_binary.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { wasmKernelsBase64, wasmKernelsSharedBase64 } from './wasm_kernels_binary.js';
 
 /**
  * DiffFlow's own WebAssembly kernels (SIMD; source: scripts/build_wasm_kernels.mjs), run on
@@ -27,8 +27,11 @@ export interface WasmKernels {
 
 /** What the kernels use of tfjs-backend-wasm's backend object (duck-typed: networks does not depend on it). */
 export interface WasmHeapBackend {
-  /** The Emscripten module; its `asm.memory` is the heap (tfjs-backend-wasm 4.x). */
-  readonly wasm?: { readonly asm?: { readonly memory?: WasmMemory } };
+  /**
+   * The Emscripten module: the heap is its `wasmMemory` (tfjs-backend-wasm 4.x's threaded build, a
+   * shared memory) or its `asm.memory` (the single-threaded builds).
+   */
+  readonly wasm?: { readonly wasmMemory?: WasmMemory; readonly asm?: { readonly memory?: WasmMemory } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
@@ -47,7 +50,8 @@ declare const WebAssembly: {
 };
 declare function atob(data: string): string;
 
-let compiled: object | null = null;
+/** The compiled modules, for a plain and for a shared heap (compiled on first use). */
+const compiled: { plain?: object; shared?: object } = {};
 /** One instance per backend object (a worker thread has its own backend, heap and instance); null: unavailable. */
 const instances = new WeakMap<object, WasmKernels | null>();
 
@@ -55,28 +59,38 @@ const decode = (base64: string): Uint8Array => Uint8Array.from(atob(base64), (c)
 
 /**
  * The kernels instantiated on `backend`'s heap, or null where they cannot run: a backend that is not
- * tfjs-backend-wasm 4.x (no `wasm.asm.memory`), a shared heap (tfjs's threaded build, which a
- * non-shared import cannot link to), or a runtime without WebAssembly SIMD. The callers then run
- * tfjs's own kernels. Instantiated once per backend (synchronously, 4.3 KB: in Node and in a worker
- * thread; a browser's main thread may refuse synchronous compiles of this size, and gets tfjs's kernels).
+ * tfjs-backend-wasm 4.x (no heap found), a runtime without WebAssembly SIMD, or a browser's main
+ * thread that refuses a synchronous compile of this size (4.3 KB). The callers then run tfjs's own
+ * kernels. tfjs's threaded build (a shared heap) gets the same module built for a shared memory.
+ * Instantiated once per backend, synchronously.
  */
 export function wasmKernelsOf(backend: unknown): WasmKernels | null {
   if (typeof backend !== 'object' || backend === null) return null;
   const known = instances.get(backend);
   if (known !== undefined) return known;
   let kernels: WasmKernels | null = null;
-  const memory = (backend as WasmHeapBackend).wasm?.asm?.memory;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer;
-  if (memory instanceof WebAssembly.Memory && !shared) {
+  const wasm = (backend as WasmHeapBackend).wasm;
+  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
+  if (memory instanceof WebAssembly.Memory) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     try {
-      compiled ??= new WebAssembly.Module(decode(wasmKernelsBase64));
-      kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as WasmKernels;
+      const module = shared ? (compiled.shared ??= new WebAssembly.Module(decode(wasmKernelsSharedBase64))) : (compiled.plain ??= new WebAssembly.Module(decode(wasmKernelsBase64)));
+      kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernels;
     } catch {
-      kernels = null; // no SIMD, or a heap the import does not match: tfjs's kernels instead
+      kernels = null; // no SIMD, a refused compile, or a heap the import does not match: tfjs's kernels instead
     }
   }
   instances.set(backend, kernels);
   return kernels;
+}
+
+/**
+ * Whether DiffFlow's own wasm kernels (the fused gate and dense pull-back of the Fourier MLP) run on
+ * tfjs's current backend: true on the wasm backend where they instantiate (see the networks README,
+ * "DiffFlow's own wasm kernels"); false on other backends, where tfjs's ops run.
+ */
+export function wasmKernelsActive(): boolean {
+  return tf.getBackend() === 'wasm' && wasmKernelsOf(tf.backend()) !== null;
 }
 
 /** The byte offset of a tensor's data in the wasm heap. */

@@ -428,6 +428,8 @@ describe('the built playground in headless Chromium', () => {
 
   it('a touch drag draws on the data plot (pointer events)', async () => {
     const { page, errors } = await open(`?backend=wasm&${SMALL}&ddpm=0`, inject('isolatedUrl'), { hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } });
+    // cross-origin isolated: tfjs's threaded wasm (a shared heap), and the networks' kernels built for it
+    expect((await state(page)).backend?.detail).toMatch(/multi-threaded.*DiffFlow's SIMD kernels/);
     await page.click('#clear-drawing');
     expect(await hooks(page, (h) => h.drawnPointCount())).toBe(0);
     await page.locator('#draw').scrollIntoViewIfNeeded();
@@ -502,8 +504,8 @@ describe('the built playground in headless Chromium', () => {
 
   it('trains on a shape drawn with mouse events', async () => {
     const { page, errors } = await open(`?backend=wasm&${SMALL}&ddpm=0`, inject('plainUrl'));
-    // Served without the cross-origin-isolation headers: wasm runs, single-threaded.
-    expect((await state(page)).backend?.detail).toMatch(/single-threaded/);
+    // Served without the cross-origin-isolation headers: wasm runs, single-threaded, with the networks' own kernels.
+    expect((await state(page)).backend?.detail).toMatch(/single-threaded.*DiffFlow's SIMD kernels/);
     await page.click('#clear-drawing');
     const box = (await page.locator('#draw').boundingBox()) as { x: number; y: number; width: number; height: number };
     // An "L": down the left side, then along the bottom.

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerGradients } from '@diffflow/backend';
+import { wasmKernelsActive } from '@diffflow/networks';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -37,7 +38,8 @@ async function detailOf(name: BrowserBackend): Promise<string> {
   if (name === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? `multi-threaded (${navigator.hardwareConcurrency} cores)` : 'single-threaded (page not cross-origin isolated)'}`;
+    const kernels = wasmKernelsActive() ? "DiffFlow's SIMD kernels" : "tfjs's kernels only";
+    return `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? `multi-threaded (${navigator.hardwareConcurrency} cores)` : 'single-threaded (page not cross-origin isolated)'}, ${kernels}`;
   }
   if (name === 'webgl') return `WebGL ${tf.env().getNumber('WEBGL_VERSION')}, ${webglRenderer() ?? 'unknown GPU'}`;
   if (name === 'webgpu') return `WebGPU, ${(await webgpuRenderer()) ?? 'unknown adapter'}`;
