@@ -19,7 +19,7 @@ export interface PlaygroundSettings {
   readonly hidden: number;
   /** Batch size B. */
   readonly batch: number;
-  /** Adam's learning rate (StepLR: halved as toy2d's, every 500 iterations). */
+  /** Adam's learning rate (StepLR: halved as toy2d's defaults say, `lrDecayEvery`). */
   readonly lr: number;
   readonly seed: number;
   /** Train the DDPM baseline beside DiffFlow (same wall-clock share). */
