@@ -102,6 +102,23 @@ const blockAcc = Array.from({ length: BLOCK_ROWS }, (_, r) => Array.from({ lengt
 const at = (base, row, col, cols) => `(i32.add (local.get ${base}) (i32.shl (i32.add (i32.mul ${row} (local.get ${cols})) ${col}) (i32.const 2)))`;
 
 /**
+ * One row's dp = dy ⊙ slope and db += dp over columns j (from its current value): four lanes at a
+ * time up to n4 (`vector`), or one at a time up to n — the same arithmetic on each entry.
+ */
+const rowPass = (vector) => {
+  const [t, load, store, local, end, step, name] = vector ? ['f32x4', 'v128.load', 'v128.store', '$v', '$n4', 4, 'v'] : ['f32', 'f32.load', 'f32.store', '$f', '$n', 1, 's'];
+  return `      (block $${name}b (loop $${name}l
+        (br_if $${name}b (i32.ge_u (local.get $j) (local.get ${end})))
+        (local.set $o (i32.shl (i32.add (i32.mul (local.get $b) (local.get $n)) (local.get $j)) (i32.const 2)))
+        (local.set ${local} (${t}.mul (${load} (i32.add (local.get $dy) (local.get $o))) (${load} (i32.add (local.get $slope) (local.get $o)))))
+        (${store} (i32.add (local.get $dp) (local.get $o)) (local.get ${local}))
+        (local.set $o (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
+        (${store} (local.get $o) (${t}.add (${load} (local.get $o)) (local.get ${local})))
+        (local.set $j (i32.add (local.get $j) (i32.const ${step})))
+        (br $${name}l)))`;
+};
+
+/**
  * The pull-back of a dense layer y = σ(h W + b) given the gate's slope σ′ at its pre-activation:
  *   dp = dy ⊙ σ′ ([rows, n]),  dW = hᵀ·dp ([m, n]),  db = Σ_rows dp ([n]),
  * h [rows, m]. One pass forms dp and db row by row (db summed in row order); then dW in 4 × 8 blocks
@@ -131,24 +148,8 @@ const layerGrad = `  ;; dp = dy ⊙ slope, dw = hᵀ·dp, db = Σ_rows dp; h [ro
     (block $rb (loop $rl
       (br_if $rb (i32.ge_u (local.get $b) (local.get $rows)))
       (local.set $j (i32.const 0))
-      (block $vb (loop $vl
-        (br_if $vb (i32.ge_u (local.get $j) (local.get $n4)))
-        (local.set $o (i32.shl (i32.add (i32.mul (local.get $b) (local.get $n)) (local.get $j)) (i32.const 2)))
-        (local.set $v (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o))) (v128.load (i32.add (local.get $slope) (local.get $o)))))
-        (v128.store (i32.add (local.get $dp) (local.get $o)) (local.get $v))
-        (local.set $o (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
-        (v128.store (local.get $o) (f32x4.add (v128.load (local.get $o)) (local.get $v)))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $vl)))
-      (block $sb (loop $sl
-        (br_if $sb (i32.ge_u (local.get $j) (local.get $n)))
-        (local.set $o (i32.shl (i32.add (i32.mul (local.get $b) (local.get $n)) (local.get $j)) (i32.const 2)))
-        (local.set $f (f32.mul (f32.load (i32.add (local.get $dy) (local.get $o))) (f32.load (i32.add (local.get $slope) (local.get $o)))))
-        (f32.store (i32.add (local.get $dp) (local.get $o)) (local.get $f))
-        (local.set $o (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
-        (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (local.get $f)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $sl)))
+${rowPass(true)}
+${rowPass(false)}
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $rl)))
     ;; dw = hᵀ·dp in ${BLOCK_ROWS} × ${4 * BLOCK_VECTORS} blocks
