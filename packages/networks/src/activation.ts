@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, wasmKernelsOf, type WasmHeapBackend, type WasmKernels } from './wasm_kernels.js';
+import { heapOffset, wasmKernelsApply, wasmKernelsOf, type WasmHeapBackend, type WasmKernels } from './wasm_kernels.js';
 
 /** Names of the smooth activations on offer (see {@link activation}). */
 export const activationNames = ['gelu', 'silu'] as const;
@@ -72,8 +72,8 @@ export function gateScale(name: ActivationName): number {
 }
 
 /**
- * Name of the kernel behind {@link gateValue} and {@link gateWithDerivative} on the wasm backend,
- * registered by this module: the `gate` of the wasm kernels (wasm_kernels.ts), one SIMD pass that
+ * Name of the kernel behind the Fourier MLP's gates (`gateValue`, `gateWithDerivative`) on the wasm
+ * backend, registered by this module: the `gate` of the wasm kernels (wasm_kernels.ts), one SIMD pass that
  * reads x once and writes the gate and (attribute `withDerivative`) its derivative, where tfjs runs
  * 5 or 9 kernels.
  */
@@ -108,10 +108,6 @@ tf.registerKernel({
   },
 });
 
-/** The fused gate kernel applies to x here: float32 on wasm with the kernels available, no gradient tape. */
-const fusedGate = (x: tf.Tensor): boolean =>
-  x.dtype === 'float32' && tf.getBackend() === 'wasm' && tf.engine().state.gradientDepth === 0 && wasmKernelsOf(tf.backend()) !== null;
-
 /**
  * The gate x·σ̃(a x), no custom gradient (tape-free forward passes). On wasm one kernel
  * ({@link GATE_KERNEL}); elsewhere, and under a gradient tape, the same ops as {@link activation}.
@@ -121,7 +117,7 @@ const fusedGate = (x: tf.Tensor): boolean =>
  * alike; dead units (σ̃ = 0) stay exact zeros.
  */
 export function gateValue<T extends tf.Tensor>(x: T, a: number): T {
-  if (fusedGate(x)) return (tf.engine().runKernel(GATE_KERNEL, { x }, { slope: a, withDerivative: false }) as tf.Tensor[])[0] as T;
+  if (wasmKernelsApply([x])) return (tf.engine().runKernel(GATE_KERNEL, { x }, { slope: a, withDerivative: false }) as tf.Tensor[])[0] as T;
   return tf.tidy(() => tf.mul(x, flushedSigmoid(a === 1 ? x : tf.mul(x, a))) as T);
 }
 
@@ -133,7 +129,7 @@ export function gateValue<T extends tf.Tensor>(x: T, a: number): T {
  * same rounding).
  */
 export function gateWithDerivative<T extends tf.Tensor>(x: T, a: number): { value: T; derivative: T } {
-  if (fusedGate(x)) {
+  if (wasmKernelsApply([x])) {
     const [value, derivative] = tf.engine().runKernel(GATE_KERNEL, { x }, { slope: a, withDerivative: true }) as tf.Tensor[];
     return { value: value as T, derivative: derivative as T };
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { transpose2d } from './transpose2d.js';
-import { heapOffset, wasmKernelsOf, type WasmHeapBackend, type WasmKernels } from './wasm_kernels.js';
+import { heapOffset, wasmKernelsApply, wasmKernelsOf, type WasmHeapBackend, type WasmKernels } from './wasm_kernels.js';
 
 /**
  * Name of the kernel behind {@link gatedDensePullback} on the wasm backend, registered by this module:
@@ -42,11 +42,12 @@ export interface DensePullback {
  * derivative `slope` = φ′ at the pre-activation (what a hand-written pull-back cached in the forward
  * pass): dp = dOut ⊙ slope, ∂W = inputᵀ·dp, ∂b = Σ_rows dp. The caller continues with dp·Wᵀ.
  *
- * On wasm one kernel of the package's own (`DiffflowGatedDensePullback`): ∂W summed in 4 × 8 register blocks over the
- * rows in row order, ∂b likewise; at [512, 64] ~110 µs where tfjs's four kernels take ~300 µs (its
- * matMul packs the fresh dp first). Elsewhere, and under a gradient tape, tfjs's ops (transpose2d and
- * a matMul for ∂W, a ones-row matMul for ∂b). The two differ by the order of float32 sums only
- * (tested against float64 sums to ≤ 1e-6 relative to Σ|inputᵀ|·|dp|). Frees nothing it is given.
+ * On wasm one kernel of the package's own ({@link DENSE_PULLBACK_KERNEL}): ∂W summed in 4 × 8
+ * register blocks over the rows in row order, ∂b likewise, nothing packed (tfjs's matMul would pack
+ * the fresh dp first; timings: `npx nx run bench:wasm-kernels`). Elsewhere, and under a gradient
+ * tape, tfjs's ops (transpose2d and a matMul for ∂W, a ones-row matMul for ∂b). The two differ by the
+ * order of float32 sums only (each entry tested against its float64 sum within the recursive-
+ * summation bound B·2⁻²⁴·Σ|terms|). Frees nothing it is given.
  * @param input [B, m]
  * @param dOut [B, n]
  * @param slope [B, n]
@@ -57,12 +58,7 @@ export function gatedDensePullback(input: tf.Tensor2D, dOut: tf.Tensor2D, slope:
   if (input.rank !== 2 || dOut.rank !== 2 || slope.rank !== 2 || dOut.shape[0] !== rows || slope.shape[0] !== rows || slope.shape[1] !== n) {
     throw new RangeError(`gatedDensePullback: input must be [B, m] and dOut, slope [B, n], got [${input.shape.join(', ')}], [${dOut.shape.join(', ')}], [${slope.shape.join(', ')}]`);
   }
-  const wasm =
-    [input, dOut, slope].every((t) => t.dtype === 'float32') &&
-    tf.getBackend() === 'wasm' &&
-    tf.engine().state.gradientDepth === 0 &&
-    wasmKernelsOf(tf.backend()) !== null;
-  if (wasm) {
+  if (wasmKernelsApply([input, dOut, slope])) {
     const [dPre, dWeight, dBias] = tf.engine().runKernel(DENSE_PULLBACK_KERNEL, { input, dOut, slope }) as tf.Tensor[];
     return { dPre: dPre as tf.Tensor2D, dWeight: dWeight as tf.Tensor2D, dBias: dBias as tf.Tensor1D };
   }

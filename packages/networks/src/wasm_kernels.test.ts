@@ -8,7 +8,7 @@ import { wasmKernelsActive, wasmKernelsOf, type WasmKernels } from './wasm_kerne
 const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (descriptor: object) => { buffer: ArrayBufferLike } } }).WebAssembly;
 
 describe('wasm kernels', () => {
-  it('wasm_kernels_binary.ts is wasm_kernels.wat compiled (scripts/build_wasm_kernels.mjs --check)', () => {
+  it('wasm_kernels_binary.ts is what scripts/build_wasm_kernels.mjs compiles (--check)', () => {
     const script = fileURLToPath(new URL('../scripts/build_wasm_kernels.mjs', import.meta.url));
     expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
   });

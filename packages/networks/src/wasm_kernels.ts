@@ -93,6 +93,14 @@ export function wasmKernelsActive(): boolean {
   return tf.getBackend() === 'wasm' && wasmKernelsOf(tf.backend()) !== null;
 }
 
+/**
+ * Whether a function may hand these tensors to DiffFlow's wasm kernels: all float32, the kernels
+ * active ({@link wasmKernelsActive}), and no gradient tape recording (the kernels have no gradients).
+ */
+export function wasmKernelsApply(tensors: readonly tf.Tensor[]): boolean {
+  return tensors.every((t) => t.dtype === 'float32') && tf.engine().state.gradientDepth === 0 && wasmKernelsActive();
+}
+
 /** The byte offset of a tensor's data in the wasm heap. */
 export function heapOffset(backend: WasmHeapBackend, t: tf.TensorInfo): number {
   return backend.typedArrayFromHeap(t).byteOffset;

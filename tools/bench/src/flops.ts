@@ -12,6 +12,7 @@
  */
 
 import { defaultBatchedScoreBytes } from '@diffflow/adjoint';
+import { DENSE_PULLBACK_KERNEL } from '@diffflow/networks';
 
 /** The parts of a Fourier-time MLP's shape that set its flops (`fourierMlp` options). */
 export interface MlpShape {
@@ -218,7 +219,7 @@ export interface ProfiledKernel {
  * networks' gated dense pull-back on wasm (`gatedDensePullback`: ∂W = inputᵀ·dp and ∂b = 1ᵀ·dp, input
  * [B, m] first among its inputs and [·, n] its first output, counted below as those two products).
  */
-export const matMulKernels: ReadonlySet<string> = new Set(['BatchMatMul', '_FusedMatMul', 'DiffflowGatedDensePullback']);
+export const matMulKernels: ReadonlySet<string> = new Set(['BatchMatMul', '_FusedMatMul', DENSE_PULLBACK_KERNEL]);
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((n, s) => n * s, 1);
 
@@ -237,7 +238,7 @@ export function matMulFlopsOfKernels(kernels: readonly ProfiledKernel[]): { read
     if (a == null || out == null) throw new RangeError(`matMulFlopsOfKernels: ${k.name} without input or output shape`);
     const n = out[out.length - 1] as number;
     // the fused dense pull-back also sums ∂b = 1ᵀ·dp over its rows (the product it replaces: 2·rows·n)
-    flops += 2 * sizeOf(a) * n + (k.name === 'DiffflowGatedDensePullback' ? 2 * (a[0] as number) * n : 0);
+    flops += 2 * sizeOf(a) * n + (k.name === DENSE_PULLBACK_KERNEL ? 2 * (a[0] as number) * n : 0);
     count++;
   }
   return { flops, count };

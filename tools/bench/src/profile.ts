@@ -19,6 +19,7 @@
  * Options: --batch 5000, --points 10000, --steps 30, --shards 2, --chunk-rows 2048, --repeats 3.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DENSE_PULLBACK_KERNEL, GATE_KERNEL } from '@diffflow/networks';
 import { loadavg } from 'node:os';
 import { median } from './stats.js';
 import { adjointChunks, matMulFlopsOfKernels, matMulKernels, samplerBlocks, splitRows, type ProfiledKernel } from './flops.js';
@@ -39,8 +40,8 @@ export function kernelCategory(k: ProfiledKernel, rowCounts: ReadonlySet<number>
   const batched = shapes.some((s) => s.some(isRows));
   if (k.name === 'Reshape') return 'reshapes (metadata only)';
   if (!batched) return 'batch-independent (time embedding, parameter-sized sums)';
-  if (k.name === 'DiffflowGatedDensePullback') return 'matMul: ∂W fused with dp = dh ⊙ σ′ and ∂b (networks\' wasm kernel)';
-  if (k.name === 'DiffflowGate') return 'gates [B,h]: fused value and derivative (networks\' wasm kernel)';
+  if (k.name === DENSE_PULLBACK_KERNEL) return 'matMul: ∂W fused with dp = dh ⊙ σ′ and ∂b (networks\' wasm kernel)';
+  if (k.name === GATE_KERNEL) return 'gates [B,h]: fused value and derivative (networks\' wasm kernel)';
   if (matMulKernels.has(k.name)) {
     const a = squeeze(k.inputShapes[0]);
     const out = squeeze(k.outputShapes[0]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { fourierMlp } from '@diffflow/networks';
+import { DENSE_PULLBACK_KERNEL, fourierMlp } from '@diffflow/networks';
 import { mlpCallFlops } from './flops.js';
 import { recordMatMuls, recordedFlops, replayOf, shardPieces } from './replay.js';
 
@@ -23,7 +23,7 @@ describe('recordMatMuls', () => {
     expect(forwardHidden).toHaveLength(shape.layers);
     expect(forwardHidden.every((c) => c.persistent)).toBe(true);
     // (on wasm the networks' fused dense pull-back, with the layer's input and dp as its operands)
-    const dW = calls.filter((c) => (c.kernel === 'BatchMatMul' && dims(c.a) === '16x9' && !c.transposeA) || c.kernel === 'DiffflowGatedDensePullback');
+    const dW = calls.filter((c) => (c.kernel === 'BatchMatMul' && dims(c.a) === '16x9' && !c.transposeA) || c.kernel === DENSE_PULLBACK_KERNEL);
     expect(dW).toHaveLength(shape.layers);
     expect(dW.some((c) => c.persistent)).toBe(false);
     // the same right operand gets the same index; distinct ones distinct indices

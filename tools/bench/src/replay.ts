@@ -19,7 +19,7 @@
  *   node dist/replay.js sample 10000 2        # a row by hand: what, rows, shards [steps reps]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gatedDensePullback } from '@diffflow/networks';
+import { DENSE_PULLBACK_KERNEL, gatedDensePullback } from '@diffflow/networks';
 import { fileURLToPath } from 'node:url';
 import { adjointChunks, matMulFlopsOfKernels, splitRows } from './flops.js';
 import { runTogether, waitForGo } from './peak.js';
@@ -30,9 +30,10 @@ import type { WorkloadJob } from './workload.js';
 export interface RecordedMatMul {
   /**
    * The kernel: tfjs's products, or the networks' fused dense pull-back on wasm (a = its input
-   * [B, m], b = dOut [B, n], out = ∂W [m, n]; replayed through `gatedDensePullback` with a random slope).
+   * [B, m], b = dOut [B, n], out = ∂W [m, n]; replayed through `gatedDensePullback`, b serving as the
+   * slope too: the values do not set the speed).
    */
-  readonly kernel: 'BatchMatMul' | '_FusedMatMul' | 'DiffflowGatedDensePullback';
+  readonly kernel: 'BatchMatMul' | '_FusedMatMul' | typeof DENSE_PULLBACK_KERNEL;
   readonly a: readonly number[];
   readonly b: readonly number[];
   /** Shape of the fused bias, null for none. */
@@ -53,8 +54,6 @@ export interface RecordedMatMul {
 }
 
 const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-/** The fused dense pull-back (@diffflow/networks, wasm only): recorded where the backend has it. */
-const PULLBACK = 'DiffflowGatedDensePullback';
 
 /** Runs `run` with the active backend's matMul kernels wrapped; returns every product it made, in order. */
 export function recordMatMuls(run: () => void): RecordedMatMul[] {
@@ -66,24 +65,29 @@ export function recordMatMuls(run: () => void): RecordedMatMul[] {
     if (config === undefined) throw new Error(`recordMatMuls: backend '${backend}' has no ${name} kernel`);
     return config;
   });
-  const pullback = tf.getKernel(PULLBACK, backend);
+  // the networks' fused dense pull-back (wasm only): recorded where the backend has it
+  const pullback = tf.getKernel(DENSE_PULLBACK_KERNEL, backend);
   if (pullback !== undefined) originals.push(pullback);
+  /** The index of a right operand: the same tensor's data, the same index (numbered by first use). */
+  const rightOf = (dataId: object): number => {
+    const known = rights.get(dataId);
+    if (known !== undefined) return known;
+    rights.set(dataId, rights.size);
+    return rights.size - 1;
+  };
   const wrap = (config: tf.KernelConfig): tf.KernelConfig => ({
     ...config,
     kernelFunc: (args) => {
-      if (config.kernelName === PULLBACK) {
+      if (config.kernelName === DENSE_PULLBACK_KERNEL) {
         const { input, dOut } = args.inputs as { input: tf.TensorInfo; dOut: tf.TensorInfo };
-        let right = rights.get(dOut.dataId);
-        if (right === undefined) rights.set(dOut.dataId, (right = rights.size));
         const outs = config.kernelFunc(args) as tf.TensorInfo[];
         const dWeight = outs[1] as tf.TensorInfo;
-        calls.push({ kernel: PULLBACK, a: [...input.shape], b: [...dOut.shape], bias: null, transposeA: true, transposeB: false, activation: 'linear', out: [...dWeight.shape], right });
+        calls.push({ kernel: DENSE_PULLBACK_KERNEL, a: [...input.shape], b: [...dOut.shape], bias: null, transposeA: true, transposeB: false, activation: 'linear', out: [...dWeight.shape], right: rightOf(dOut.dataId) });
         return outs;
       }
       const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
       const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
-      let right = rights.get(b.dataId);
-      if (right === undefined) rights.set(b.dataId, (right = rights.size));
+      const right = rightOf(b.dataId);
       const out = config.kernelFunc(args) as tf.TensorInfo;
       calls.push({
         kernel: config.kernelName as RecordedMatMul['kernel'],
@@ -146,8 +150,8 @@ export function replayOf(calls: readonly RecordedMatMul[]): Replay {
     const operands = calls.map((c) => ({ c, a: sharedOf(c.a), b: rightOf(c), bias: c.bias === null ? undefined : sharedOf(c.bias) }));
     const t0 = performance.now();
     for (const { c, a, b, bias } of operands) {
-      if (c.kernel === PULLBACK) {
-        const g = gatedDensePullback(a as tf.Tensor2D, b as tf.Tensor2D, b as tf.Tensor2D); // the slope's values do not set the speed
+      if (c.kernel === DENSE_PULLBACK_KERNEL) {
+        const g = gatedDensePullback(a as tf.Tensor2D, b as tf.Tensor2D, b as tf.Tensor2D);
         tf.dispose([g.dPre, g.dWeight, g.dBias]);
         continue;
       }

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadavg } from 'node:os';
-import { flushedSigmoid, gatedDensePullback, wasmKernelsActive } from '@diffflow/networks';
+import { flushedSigmoid, GATE_KERNEL, gatedDensePullback, wasmKernelsActive } from '@diffflow/networks';
 import { interleavedAb, roundRatios, spread } from './ab_rounds.js';
 import { pairFlags } from './pair_flags.js';
 import { median } from './stats.js';
@@ -40,7 +40,7 @@ const gateByOps = (x: tf.Tensor, a: number, withDerivative: boolean): tf.Tensor[
   });
 /** The fused gate (`gateWithDerivative` / `gateValue` are internal to networks' Fourier MLP): one kernel. */
 const gateFused = (x: tf.Tensor, a: number, withDerivative: boolean): tf.Tensor[] =>
-  tf.engine().runKernel('DiffflowGate', { x }, { slope: a, withDerivative }) as tf.Tensor[];
+  tf.engine().runKernel(GATE_KERNEL, { x }, { slope: a, withDerivative }) as tf.Tensor[];
 
 interface Row {
   readonly label: string;
