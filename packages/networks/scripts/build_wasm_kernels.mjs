@@ -9,9 +9,10 @@
  *   node packages/networks/scripts/build_wasm_kernels.mjs --wat     # prints the WebAssembly text
  *
  * The text is generated rather than written out because the gate runs four vectors per loop
- * iteration, interleaved (four independent dependency chains: 1.4–1.6× the speed of one, measured on
- * [512, 64]; V8 does not inline wasm calls, so a per-vector function would be slower still): its
- * per-vector steps are written once below and repeated per vector.
+ * iteration, interleaved (four independent dependency chains: 1.2–1.5× the speed of one vector a
+ * loop iteration in a by-hand run on [1, 512, 64], 2026-12-08; V8 does not inline wasm calls, and a
+ * per-vector function was slower than one vector inline): its per-vector steps are written once
+ * below and repeated per vector.
  *
  * wabt (a devDependency, pinned) is needed only here and in that test: users of the package get the
  * committed bytes.
